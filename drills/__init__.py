@@ -1,0 +1,1 @@
+"""Drill engine and catalog: pure state machines over Frames that emit cue intents and results."""

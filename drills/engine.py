@@ -1,0 +1,122 @@
+"""The drill engine: a fixed-rate state machine fed one Frame per control-loop tick.
+
+A drill never reads a clock or touches hardware: time comes from ``Frame.t_s`` and everything it
+wants to happen comes back as cue intents. The shared phases are waiting (for the patient to step
+on), settling, countdown, the drill's own active phase, then completed or aborted. The engine
+handles what every drill shares: stance tracking, phase bookkeeping, and the safe stop that turns
+every cue off, sounds a warning and keeps the reason.
+"""
+
+from enum import StrEnum
+from typing import ClassVar
+
+from drills.cues import AllOff, Cue, Tone
+from drills.params import Param, validate_params
+from sensing.frame import Frame
+from sensing.stance import StanceDetector, StanceSettings
+
+
+class Phase(StrEnum):
+    """Where a drill is; ``completed`` and ``aborted`` are final."""
+
+    WAITING = "waiting"
+    SETTLING = "settling"
+    COUNTDOWN = "countdown"
+    RECORDING = "recording"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+
+
+FINAL_PHASES = (Phase.COMPLETED, Phase.ABORTED)
+
+
+class Drill:
+    """Base of every drill: subclasses declare ``name``, ``title``, ``params`` and phase handlers.
+
+    ``step(frame)`` runs the handler of the current phase (a method ``on_<phase>``) and returns
+    the cues to apply this tick. ``stop(t_s, reason)`` ends the drill safely from any phase.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    summary: ClassVar[str]
+    params: ClassVar[tuple[Param, ...]] = ()
+
+    def __init__(self, params: dict | None, *, rate_hz: float, stance: StanceSettings):
+        self.values = validate_params(self.params, params)
+        self.rate_hz = rate_hz
+        self.stance = StanceDetector(stance, rate_hz)
+        self.phase = Phase.WAITING
+        self.phase_started_s: float | None = None
+        self.events: list[dict] = []
+        self.reason: str | None = None
+        self.last_t_s: float | None = None
+
+    @classmethod
+    def describe(cls) -> dict:
+        """Plain-dict catalog entry with the parameter schema."""
+        return {
+            "name": cls.name,
+            "title": cls.title,
+            "summary": cls.summary,
+            "params": [p.schema() for p in cls.params],
+        }
+
+    @property
+    def finished(self) -> bool:
+        """True once the drill has completed or been aborted."""
+        return self.phase in FINAL_PHASES
+
+    def phase_elapsed_s(self) -> float:
+        """Seconds spent in the current phase at the last frame."""
+        if self.phase_started_s is None or self.last_t_s is None:
+            return 0.0
+        return self.last_t_s - self.phase_started_s
+
+    def step(self, frame: Frame) -> list[Cue]:
+        """Advance one tick; returns the cues to apply now."""
+        if self.finished:
+            return []
+        if self.phase_started_s is None:
+            self.enter(Phase.WAITING, frame.t_s)
+        self.last_t_s = frame.t_s
+        self.stance.update(frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm)
+        return getattr(self, f"on_{self.phase.value}")(frame)
+
+    def stop(self, t_s: float, reason: str) -> list[Cue]:
+        """End the drill now as aborted with ``reason``: every cue off, then a warning tone."""
+        if self.finished:
+            return []
+        self.reason = reason
+        self.enter(Phase.ABORTED, t_s)
+        return [AllOff(), Tone("warning")]
+
+    def enter(self, phase: Phase, t_s: float) -> None:
+        """Switch phase and log it as an event at ``t_s``."""
+        self.phase = phase
+        self.phase_started_s = t_s
+        self.last_t_s = t_s
+        event = {"t_s": t_s, "phase": phase.value}
+        if phase is Phase.ABORTED:
+            event["reason"] = self.reason
+        self.events.append(event)
+
+    def status(self) -> dict:
+        """Plain-dict state for the panel."""
+        return {
+            "drill": self.name,
+            "phase": self.phase.value,
+            "phase_elapsed_s": round(self.phase_elapsed_s(), 3),
+            "on_platform": self.stance.on_platform,
+            "reason": self.reason,
+        }
+
+    def result(self) -> dict:
+        """The drill's outcome; subclasses add their scores."""
+        return {
+            "drill": self.name,
+            "state": "completed" if self.phase is Phase.COMPLETED else "aborted",
+            "reason": self.reason,
+            "params": self.values,
+            "events": self.events,
+        }

@@ -1,0 +1,62 @@
+"""Typed drill parameters with units, ranges and a one-line explanation for the panel."""
+
+import math
+from dataclasses import dataclass
+
+from drills.errors import DrillParamError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One numeric drill parameter: ``kind`` is int or float, limits inclusive, unit in SI."""
+
+    name: str
+    kind: type
+    default: float
+    minimum: float
+    maximum: float
+    unit: str
+    help: str
+
+    def validate(self, value) -> float:
+        """The value converted to ``kind``; raises DrillParamError naming the parameter."""
+        if isinstance(value, bool):
+            raise DrillParamError(self.name, f"expected a number in {self.unit}, got {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise DrillParamError(
+                self.name, f"expected a number in {self.unit}, got {value!r}"
+            ) from None
+        if not math.isfinite(number):
+            raise DrillParamError(self.name, f"must be a finite number, got {value!r}")
+        if self.kind is int and not number.is_integer():
+            raise DrillParamError(self.name, f"must be a whole number, got {value!r}")
+        if not self.minimum <= number <= self.maximum:
+            raise DrillParamError(
+                self.name,
+                f"{value} {self.unit} is outside {self.minimum:g}-{self.maximum:g} {self.unit}",
+            )
+        return self.kind(number)
+
+    def schema(self) -> dict:
+        """Plain-dict description for the panel and ``--json`` listings."""
+        return {
+            "name": self.name,
+            "type": self.kind.__name__,
+            "default": self.default,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "unit": self.unit,
+            "help": self.help,
+        }
+
+
+def validate_params(spec: tuple[Param, ...], given: dict | None) -> dict:
+    """Defaults filled in and every given value checked; unknown names are errors."""
+    given = dict(given or {})
+    known = {p.name: p for p in spec}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise DrillParamError(unknown[0], f"unknown parameter (known: {', '.join(known)})")
+    return {p.name: p.validate(given.get(p.name, p.default)) for p in spec}

@@ -1,0 +1,95 @@
+"""``quiet-stance``: stand still with eyes open for a set time; scored by sway metrics."""
+
+import math
+
+import numpy as np
+
+from drills.cues import AllOff, Light, Tone
+from drills.engine import Drill, Phase
+from drills.params import Param
+from sensing.errors import NotEnoughDataError
+from sensing.metrics import CONVENTIONS, sway_metrics
+
+STEPPED_OFF = "patient stepped off the platform"
+
+
+class QuietStance(Drill):
+    """Wait for stance, let it settle, beep a countdown, record COP with the status LED lit.
+
+    Stepping off before recording starts sends the drill back to waiting; stepping off while
+    recording aborts it (the recorded frames are kept by the station).
+    """
+
+    name = "quiet-stance"
+    title = "Quiet stance"
+    summary = "Stand still, feet apart, arms by the side, looking ahead; sway is measured."
+    params = (
+        Param("duration_s", float, 30.0, 5.0, 120.0, "s", "How long the patient stands still."),
+        Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording."),
+    )
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
+        self.samples: list[tuple[float, float, float]] = []
+        self._beeps_given = 0
+
+    def on_waiting(self, frame):
+        if self.stance.on_platform:
+            self.enter(Phase.SETTLING, frame.t_s)
+        return []
+
+    def on_settling(self, frame):
+        if not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+        elif self.stance.settled:
+            self.enter(Phase.COUNTDOWN, frame.t_s)
+            self._beeps_given = 0
+            return self.on_countdown(frame)
+        return []
+
+    def on_countdown(self, frame):
+        if not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+            return [AllOff()]
+        elapsed = self.phase_elapsed_s()
+        if elapsed >= self.values["countdown_s"] - 1e-9:
+            self.enter(Phase.RECORDING, frame.t_s)
+            self.samples.clear()
+            return [Tone("start"), Light("status", True), *self.on_recording(frame)]
+        if elapsed >= self._beeps_given - 1e-9:
+            self._beeps_given += 1
+            return [Tone("countdown")]
+        return []
+
+    def on_recording(self, frame):
+        if not self.stance.on_platform:
+            return self.stop(frame.t_s, STEPPED_OFF)
+        if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
+            self.enter(Phase.COMPLETED, frame.t_s)
+            return [Light("status", False), Tone("end")]
+        self.samples.append((frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm))
+        return []
+
+    def status(self):
+        out = super().status()
+        if self.phase is Phase.COUNTDOWN:
+            left_s = self.values["countdown_s"] - self.phase_elapsed_s()
+            out["countdown_s"] = max(0, math.ceil(left_s))
+        if self.phase is Phase.RECORDING:
+            out["remaining_s"] = round(
+                max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2
+            )
+        return out
+
+    def result(self):
+        out = super().result()
+        out["recorded_s"] = len(self.samples) / self.rate_hz
+        out["metrics"] = None
+        if self.phase is Phase.COMPLETED:
+            cop = np.asarray(self.samples)
+            try:
+                out["metrics"] = sway_metrics(cop[:, 2] / 10.0, cop[:, 1] / 10.0, self.rate_hz)
+            except NotEnoughDataError as exc:
+                out["state"], out["reason"] = "aborted", f"could not score the trial: {exc}"
+            out["conventions"] = CONVENTIONS
+        return out

@@ -1,0 +1,148 @@
+"""quiet-stance as a pure state machine fed synthetic frames."""
+
+import math
+
+import numpy as np
+import pytest
+
+from drills.catalog import drill_class
+from drills.cues import AllOff, Light, Tone
+from drills.errors import DrillParamError, UnknownDrillError
+from drills.quiet_stance import QuietStance
+from sensing.frame import Frame
+from sensing.stance import StanceSettings
+
+RATE = 100.0
+
+
+def make(**params):
+    return QuietStance(params, rate_hz=RATE, stance=StanceSettings())
+
+
+def frame(t, load_n=700.0, ml=0.0, ap=0.0):
+    if load_n < 20:
+        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
+    return Frame(t, (load_n / 4,) * 4, load_n, ml, ap)
+
+
+def run(drill, until_s, on=lambda t: t >= 1.0, start_s=0.0):
+    """Feed frames at RATE; returns [(t, cue)] and stops at the end of the drill."""
+    log = []
+    rng = np.random.default_rng(1)
+    for k in range(round((until_s - start_s) * RATE)):
+        t = start_s + k / RATE
+        sway = rng.normal(0, 0.5, 2)
+        cues = drill.step(frame(t, 700.0 if on(t) else 0.0, sway[0], 5 + sway[1]))
+        log += [(round(t, 2), c) for c in cues]
+        if drill.finished:
+            break
+    return log
+
+
+def test_full_trial_phases_cues_and_metrics():
+    drill = make(duration_s=10)
+    log = run(drill, 30.0)
+    phases = [e["phase"] for e in drill.events]
+    assert phases == ["waiting", "settling", "countdown", "recording", "completed"]
+    cues = [c for _, c in log]
+    assert cues == [
+        Tone("countdown"),
+        Tone("countdown"),
+        Tone("countdown"),
+        Tone("start"),
+        Light("status", True),
+        Light("status", False),
+        Tone("end"),
+    ]
+    times = [t for t, _ in log]
+    # one beep a second, recording starts a second after the last beep, lasts 10 s
+    assert times[1] - times[0] == pytest.approx(1.0)
+    assert times[2] - times[1] == pytest.approx(1.0)
+    assert times[3] - times[2] == pytest.approx(1.0)
+    assert times[5] - times[3] == pytest.approx(10.0)
+    settle_start = drill.events[1]["t_s"]
+    assert settle_start == pytest.approx(1.0)
+    assert drill.events[2]["t_s"] - settle_start == pytest.approx(0.99, abs=0.02)  # 1 s window
+    result = drill.result()
+    assert result["state"] == "completed" and result["reason"] is None
+    assert result["metrics"]["n_samples"] == 1000
+    assert result["metrics"]["duration_s"] == pytest.approx(10.0)
+    assert 0 < result["metrics"]["area_ellipse95_cm2"] < 1.0  # 0.5 mm noise: tiny area
+    assert result["conventions"]["ellipse"].startswith("95% prediction")
+
+
+def test_step_off_during_countdown_returns_to_waiting():
+    drill = make(duration_s=5)
+    # on from 1 s, off at 2.5 s (during countdown), back on at 4 s
+    log = run(drill, 30.0, on=lambda t: 1.0 <= t < 2.5 or t >= 4.0)
+    phases = [e["phase"] for e in drill.events]
+    assert phases[:5] == ["waiting", "settling", "countdown", "waiting", "settling"]
+    assert phases[-1] == "completed"
+    assert AllOff() in [c for _, c in log]
+
+
+def test_step_off_while_recording_aborts_with_reason_and_warning():
+    drill = make(duration_s=10)
+    log = run(drill, 30.0, on=lambda t: 1.0 <= t < 8.0)
+    result = drill.result()
+    assert result["state"] == "aborted"
+    assert result["reason"] == "patient stepped off the platform"
+    assert result["metrics"] is None
+    assert result["recorded_s"] > 2.0
+    assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
+    assert drill.events[-1] == {
+        "t_s": pytest.approx(8.0, abs=0.02),
+        "phase": "aborted",
+        "reason": "patient stepped off the platform",
+    }
+
+
+def test_stop_from_any_phase_ends_safely_once():
+    drill = make()
+    run(drill, 0.5)  # still waiting
+    assert drill.stop(0.5, "stopped by the therapist") == [AllOff(), Tone("warning")]
+    assert drill.finished and drill.result()["state"] == "aborted"
+    assert drill.stop(0.6, "again") == []
+    assert drill.step(frame(0.7)) == []
+
+
+def test_status_shows_countdown_and_remaining_time():
+    drill = make(duration_s=10)
+    run(drill, 3.0)
+    status = drill.status()
+    assert status["phase"] == "countdown" and status["countdown_s"] in (1, 2, 3)
+    run(drill, 6.0, start_s=3.0)
+    status = drill.status()
+    assert status["phase"] == "recording" and 0 < status["remaining_s"] <= 10
+
+
+@pytest.mark.parametrize(
+    "params, name, text",
+    [
+        ({"duration_s": 2}, "duration_s", "outside 5-120 s"),
+        ({"duration_s": "long"}, "duration_s", "expected a number"),
+        ({"duration_s": float("nan")}, "duration_s", "finite"),
+        ({"countdown_s": 1.5}, "countdown_s", "whole number"),
+        ({"speed": 3}, "speed", "unknown parameter"),
+    ],
+)
+def test_bad_parameters_are_named(params, name, text):
+    with pytest.raises(DrillParamError, match=text) as info:
+        make(**params)
+    assert info.value.param == name
+
+
+def test_catalog_lookup():
+    assert drill_class("quiet-stance") is QuietStance
+    with pytest.raises(UnknownDrillError, match="known drills: quiet-stance"):
+        drill_class("moonwalk")
+    schema = QuietStance.describe()
+    assert schema["params"][0] == {
+        "name": "duration_s",
+        "type": "float",
+        "default": 30.0,
+        "minimum": 5.0,
+        "maximum": 120.0,
+        "unit": "s",
+        "help": "How long the patient stands still.",
+    }
