@@ -1,0 +1,101 @@
+"""The simulated force platform: a rigid plate on four load cells, loaded by a simulated person.
+
+Corner order is front-left, front-right, back-left, back-right, at (ML, AP) = (-w/2, +d/2),
+(+w/2, +d/2), (-w/2, -d/2), (+w/2, -d/2) mm from the platform centre; ML is positive to the
+patient's right, AP to the front. The module constants describe the emulated cells behind the
+NAU7802 chips: what the chip emulators add to a corner force to produce raw counts.
+"""
+
+from hw.sim.person import Person
+
+CORNERS = ("front-left", "front-right", "back-left", "back-right")
+_SIGNS = ((-1, 1), (1, 1), (-1, -1), (1, -1))  # (ML, AP) side of each corner
+
+DEAD_LOAD_N = 25.0  # weight of the top plate carried by each corner, N
+
+# Zero-load output of each cell (bridge imbalance), in NAU7802 counts at gain 128.
+OFFSET_COUNTS = (3120.0, -1845.0, 2470.0, -4215.0)
+
+# Sensitivity at gain 128: a 50 kg, 1 mV/V cell excited at 3.3 V gives 3.3 mV at 490.3 N, and the
+# NAU7802 maps +-0.5 * VREF / gain to +-2**23 counts, so 2**23 * 0.256 / 490.3 = 4380 counts/N;
+# each real cell deviates by a percent or two.
+NOMINAL_COUNTS_PER_NEWTON = 2**23 * (1e-3 * 128 / 0.5) / (50 * 9.80665)
+COUNTS_PER_NEWTON = tuple(
+    NOMINAL_COUNTS_PER_NEWTON * f for f in (1.012, 0.987, 1.021, 0.994)
+)  # fmt: skip
+
+
+def factory_calibration(
+    dead_load_n: float = DEAD_LOAD_N, pga_gain: int = 128
+) -> dict[str, tuple[float, ...]]:
+    """Per-corner tare (counts of the empty platform) and gain (N per count), as entered at the
+    factory for this simulated platform at NAU7802 gain ``pga_gain``; the keys match
+    ``sensing.calibration.CornerCalibration``. The emulated chips scale the force term (not the
+    offset) by ``pga_gain / 128``.
+    """
+    scale = pga_gain / 128
+    return {
+        "tare_counts": tuple(
+            o + dead_load_n * c * scale
+            for o, c in zip(OFFSET_COUNTS, COUNTS_PER_NEWTON, strict=True)
+        ),
+        "gain_n_per_count": tuple(1.0 / (c * scale) for c in COUNTS_PER_NEWTON),
+    }
+
+
+class SimPlatform:
+    """Spreads a person's load over the four corners so that their COP is reproduced exactly."""
+
+    def __init__(
+        self,
+        person: Person,
+        *,
+        width_mm: float = 400.0,
+        depth_mm: float = 300.0,
+        dead_load_n: float = DEAD_LOAD_N,
+    ):
+        if width_mm <= 0 or depth_mm <= 0:
+            raise ValueError(
+                f"platform width and depth must be positive, got {width_mm} x {depth_mm} mm"
+            )
+        self.person = person
+        self.width_mm = width_mm
+        self.depth_mm = depth_mm
+        self.dead_load_n = dead_load_n
+        self._t = float("nan")
+        self._load = (0.0, 0.0, 0.0)
+
+    def cell_positions_mm(self) -> tuple[tuple[float, float], ...]:
+        """(ML, AP) position of each corner's cell in mm, in corner order."""
+        w, d = self.width_mm / 2, self.depth_mm / 2
+        return tuple((sx * w, sy * d) for sx, sy in _SIGNS)
+
+    def _person_load(self, t_s: float) -> tuple[float, float, float]:
+        """The person's (force N, COP ML mm, COP AP mm), cached for a repeated ``t_s``."""
+        if t_s != self._t:
+            self._t, self._load = t_s, self.person.load(t_s)
+        return self._load
+
+    def corner_force_n(self, index: int, t_s: float) -> float:
+        """Force in N on corner ``index`` (0-3, corner order) at ``t_s``, plate weight included.
+
+        Bilinear split: corner share = (1/2 + sx * ML / w) * (1/2 + sy * AP / d), so the shares sum
+        to 1 and sum(share_i * r_i) is the COP.
+        """
+        force, ml, ap = self._person_load(t_s)
+        sx, sy = _SIGNS[index]
+        share = (0.5 + sx * ml / self.width_mm) * (0.5 + sy * ap / self.depth_mm)
+        return self.dead_load_n + force * share
+
+    def status(self) -> dict:
+        """Plain-dict state: geometry, dead load and the last person load served."""
+        force, ml, ap = self._load
+        return {
+            "width_mm": self.width_mm,
+            "depth_mm": self.depth_mm,
+            "dead_load_n": self.dead_load_n,
+            "person_force_n": force,
+            "person_cop_ml_mm": ml,
+            "person_cop_ap_mm": ap,
+            "person": self.person.status(),
+        }
