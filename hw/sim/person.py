@@ -70,9 +70,9 @@ PROFILES: dict[str, PersonProfile] = {
 
 
 class _Sway:
-    """Both sway axes, integrated on a fixed step from t = 0; COP in mm, linearly interpolated."""
+    """Both sway axes, integrated on a fixed step from ``start_s``; COP in mm, interpolated."""
 
-    def __init__(self, profile: PersonProfile, seed: int):
+    def __init__(self, profile: PersonProfile, seed: int, start_s: float = 0.0):
         self._rng = np.random.default_rng(seed)
         d = max(1, round(profile.delay_s / STEP_S))
         self._w2dt = G_M_S2 / (profile.com_height_fraction * profile.height_m) * STEP_S
@@ -85,7 +85,7 @@ class _Sway:
             self._gains.append((a.stiffness, a.damping_s, an, bn, ar, br))
             # x, v: COM (mm, mm/s); p: COP; n: disturbance; r: reference; delay lines of x and v
             self._states.append([r0, 0.0, r0, n0, r0, 0, [r0] * d, [0.0] * d])
-        self._t0 = 0.0  # time of the first sample in self._cop
+        self._t0 = start_s  # time of the first sample in self._cop
         self._cop: list[list[float]] = [[], []]  # ML, AP samples of the previous + current block
         self._advance()
 
@@ -148,6 +148,8 @@ class Person:
     ``stance_ml_mm`` / ``stance_ap_mm`` place the mean COP in the platform frame (origin at the
     centre, ML positive to the patient's right, AP positive to the front). Query times must not
     decrease (by more than 1 s); ``step_on`` / ``step_off`` act from the time they are given.
+    ``start_s`` is when the sway model starts (the clock's time at start-up: the daemon runs on
+    the monotonic clock, whose zero is long past).
     """
 
     def __init__(
@@ -158,12 +160,13 @@ class Person:
         step_on_at_s: float | None = 1.0,
         stance_ap_mm: float = 0.0,
         stance_ml_mm: float = 0.0,
+        start_s: float = 0.0,
     ):
         self.profile, self.seed = profile, seed
         self._ml0, self._ap0 = stance_ml_mm, stance_ap_mm
         self._weight_n = profile.mass_kg * G_M_S2
         self._half_feet = profile.lead_side * profile.foot_spacing_mm / 2
-        self._sway = _Sway(profile, seed)
+        self._sway = _Sway(profile, seed, start_s)
         self._on_at, self._off_at, self._level0, self._off_level0 = step_on_at_s, None, 0.0, 0.0
         self._last: tuple[float, tuple[float, float, float]] = (math.nan, (0.0, 0.0, 0.0))
 
@@ -230,6 +233,7 @@ class Person:
             "seed": self.seed,
             "step_on_at_s": self._on_at,
             "step_off_at_s": self._off_at,
+            "on_platform": None if math.isnan(t) else self.on_platform(t),
             "last_t_s": None if math.isnan(t) else t,
             "force_n": force,
             "cop_ml_mm": ml,

@@ -235,4 +235,5 @@ def test_status_is_a_plain_dict():
     assert status["person"]["profile"] == "healthy-young"
     assert status["person"]["last_t_s"] == 5.0
     assert all(type(v) in (str, int, float, bool, dict, type(None)) for v in status.values())
-    assert all(type(v) in (str, int, float, type(None)) for v in status["person"].values())
+    assert all(type(v) in (str, int, float, bool, type(None)) for v in status["person"].values())
+    assert status["person"]["on_platform"] is True

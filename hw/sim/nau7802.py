@@ -1,0 +1,226 @@
+"""Emulated NAU7802: the register map of the datasheet, converting a load cell's force.
+
+Attach it to an ``EmulatedSMBus`` (directly or behind an ``EmulatedTCA9548A``) at 0x2A. A
+write's first byte sets the register pointer, further bytes are stored with auto-increment, and
+reads auto-increment too. Time comes only from the injected ``clock``: conversions complete at
+``start + k / rate`` from the moment PUD, PUA and CS are all set (restarting after a calibration
+or a gain or rate change), and a read of ADCO returns the newest completed one, computed lazily
+from the force at its conversion time. Not modelled: OCAL/GCAL, CHS, the LDO voltage, settling.
+"""
+
+import math
+from collections.abc import Callable
+
+from hw.nau7802 import (
+    ADCO_B0,
+    ADCO_B1,
+    ADCO_B2,
+    CTRL1,
+    CTRL1_GAINS_MASK,
+    CTRL2,
+    CTRL2_CAL_ERR,
+    CTRL2_CALS,
+    CTRL2_CRS_MASK,
+    CTRL2_CRS_SHIFT,
+    DEVICE_REV,
+    PU_CTRL,
+    PU_CTRL_CR,
+    PU_CTRL_CS,
+    PU_CTRL_PUA,
+    PU_CTRL_PUD,
+    PU_CTRL_PUR,
+    PU_CTRL_RR,
+    RATE_CODES,
+    REVISION_ID,
+)
+
+PUR_DELAY_S = 200e-6  # PUD and PUA set -> PUR
+CALIBRATION_S = 0.344  # CALS set -> CALS clear
+RATES_SPS = {code: sps for sps, code in RATE_CODES.items()}  # reserved codes run at 320 SPS
+MAX_COUNTS, MIN_COUNTS = 0x7FFFFF, -0x800000
+_REGISTERS = 0x20
+_DEFAULTS = bytearray(_REGISTERS)
+_DEFAULTS[0x07] = _DEFAULTS[0x0E] = 0x80  # GCAL1 and GCAL2 reset to 0x00800000 (gain 1.0)
+_DEFAULTS[DEVICE_REV] = REVISION_ID
+_READ_ONLY = frozenset({ADCO_B2, ADCO_B1, ADCO_B0, DEVICE_REV})
+_POWER = PU_CTRL_PUD | PU_CTRL_PUA
+
+
+class EmulatedNAU7802:
+    """An I2CTarget converting ``force_n(t)`` (newtons on this corner at time t in seconds):
+    counts = offset + counts_per_newton * force * gain / 128 + gaussian noise, clipped to
+    24 bits. Noise depends only on ``seed`` and the conversion time, so runs are repeatable."""
+
+    def __init__(
+        self,
+        force_n: Callable[[float], float],
+        clock: Callable[[], float],
+        *,
+        offset_counts: float,
+        counts_per_newton: float,
+        noise_counts: float = 40.0,
+        seed: int = 0,
+    ):
+        self._force_n = force_n
+        self._clock = clock
+        self.offset_counts = offset_counts
+        self.counts_per_newton = counts_per_newton
+        self.noise_counts = noise_counts
+        self.seed = seed
+        self.calibration_fails = False  # fault injection: calibrations end with CAL_ERR set
+        self._ptr = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        """Power-on state of every register and of the conversion timing."""
+        self._regs = bytearray(_DEFAULTS)
+        self._powered_t: float | None = None  # when PUD and PUA were both set
+        self._run_from = -math.inf  # conversions (re)start no earlier than this
+        self._cal_end: float | None = None
+        self._cal_error = False
+        self._adco = 0  # 24-bit two's complement code held in ADCO_B2..B0
+        self._adco_t: float | None = None  # conversion time of that code
+        self._consumed_t = -math.inf  # conversion time whose CR a read of ADCO_B2 cleared
+
+    # --- I2CTarget --------------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        """A write message: register pointer, then values stored with auto-increment."""
+        if not data:
+            return
+        now = self._clock()
+        self._settle(now)
+        self._ptr = data[0] % _REGISTERS
+        for value in data[1:]:
+            self._store(self._ptr, value, now)
+            self._ptr = (self._ptr + 1) % _REGISTERS
+
+    def read(self, n: int) -> bytes:
+        """A read message: ``n`` registers from the pointer on, with auto-increment."""
+        now = self._clock()
+        self._settle(now)
+        out = bytearray(n)
+        for i in range(n):
+            out[i] = self._load(self._ptr, now)
+            self._ptr = (self._ptr + 1) % _REGISTERS
+        return bytes(out)
+
+    # --- registers --------------------------------------------------------------------------
+    def _load(self, reg: int, now: float) -> int:
+        if reg == PU_CTRL:
+            value = self._regs[PU_CTRL]
+            if self._powered_t is not None and now >= self._powered_t + PUR_DELAY_S:
+                value |= PU_CTRL_PUR
+            newest = self._newest_t(now)
+            if newest is not None and newest > self._consumed_t:
+                value |= PU_CTRL_CR
+            return value
+        if reg == ADCO_B2:
+            self._latch(now)
+            if self._adco_t is not None:
+                self._consumed_t = self._adco_t
+            return self._adco >> 16
+        if reg == ADCO_B1:
+            self._latch(now)
+            return self._adco >> 8 & 0xFF
+        if reg == ADCO_B0:
+            self._latch(now)
+            return self._adco & 0xFF
+        return self._regs[reg]
+
+    def _store(self, reg: int, value: int, now: float) -> None:
+        old = self._regs[reg]
+        if reg == PU_CTRL:
+            self._store_pu_ctrl(old, value, now)
+        elif reg == CTRL1:
+            if (old ^ value) & CTRL1_GAINS_MASK:
+                self._restart(now)
+            self._regs[CTRL1] = value
+        elif reg == CTRL2:
+            self._store_ctrl2(old, value, now)
+        elif reg not in _READ_ONLY:
+            self._regs[reg] = value
+
+    def _store_pu_ctrl(self, old: int, value: int, now: float) -> None:
+        if value & PU_CTRL_RR:
+            self._reset()
+            self._regs[PU_CTRL] = PU_CTRL_RR
+            return
+        if (old ^ value) & (_POWER | PU_CTRL_CS):
+            self._latch(now)
+        if value & _POWER == _POWER and old & _POWER != _POWER:
+            self._powered_t = now
+        elif value & _POWER != _POWER:
+            self._powered_t = None
+            self._cal_end = None
+            self._regs[CTRL2] &= ~CTRL2_CALS
+        if value & PU_CTRL_CS and not old & PU_CTRL_CS:
+            self._run_from = now
+        self._regs[PU_CTRL] = value & ~(PU_CTRL_PUR | PU_CTRL_CR)
+
+    def _store_ctrl2(self, old: int, value: int, now: float) -> None:
+        if (old ^ value) & CTRL2_CRS_MASK:
+            self._restart(now)
+        value = (value & ~CTRL2_CAL_ERR) | (old & CTRL2_CAL_ERR)
+        if self._cal_end is not None:
+            value |= CTRL2_CALS  # a running calibration cannot be stopped
+        elif value & CTRL2_CALS:
+            self._latch(now)
+            self._cal_end = now + CALIBRATION_S
+            ready = self._powered_t is not None and now >= self._powered_t + PUR_DELAY_S
+            self._cal_error = self.calibration_fails or not ready
+            value &= ~CTRL2_CAL_ERR
+        self._regs[CTRL2] = value
+
+    # --- conversions ------------------------------------------------------------------------
+    def _settle(self, now: float) -> None:
+        """Finish a calibration whose time is up."""
+        if self._cal_end is not None and now >= self._cal_end:
+            ctrl2 = self._regs[CTRL2] & ~CTRL2_CALS
+            self._regs[CTRL2] = ctrl2 | CTRL2_CAL_ERR if self._cal_error else ctrl2
+            self._run_from = max(self._run_from, self._cal_end)
+            self._cal_end = None
+
+    def _restart(self, now: float) -> None:
+        """Keep the newest conversion, then restart the sequence (new gain or rate)."""
+        self._latch(now)
+        self._run_from = now
+
+    def _newest_t(self, now: float) -> float | None:
+        """Conversion time of the newest completed conversion (None before the first)."""
+        if (
+            self._powered_t is None
+            or self._cal_end is not None
+            or not self._regs[PU_CTRL] & PU_CTRL_CS
+        ):
+            return self._adco_t
+        start = max(self._powered_t + PUR_DELAY_S, self._run_from)
+        rate = RATES_SPS.get((self._regs[CTRL2] & CTRL2_CRS_MASK) >> CTRL2_CRS_SHIFT, 320)
+        done = math.floor((now - start) * rate + 1e-9)
+        return start + done / rate if done >= 1 else self._adco_t
+
+    def _latch(self, now: float) -> None:
+        """Put the newest completed conversion into ADCO, converting it if it is new."""
+        t = self._newest_t(now)
+        if t is None or t == self._adco_t:
+            return
+        gain = 1 << (self._regs[CTRL1] & CTRL1_GAINS_MASK)
+        counts = (
+            self.offset_counts
+            + self.counts_per_newton * self._force_n(t) * gain / 128
+            + self.noise_counts * _gauss(self.seed, t)
+        )
+        code = min(MAX_COUNTS, max(MIN_COUNTS, round(counts)))
+        self._adco, self._adco_t = code & 0xFFFFFF, t
+
+
+def _gauss(seed: int, t_s: float) -> float:
+    """A standard normal deviate that depends only on ``seed`` and time ``t_s`` (to 1 ns):
+    splitmix64 of the pair, then Box-Muller on its two 32-bit halves."""
+    mask = (1 << 64) - 1
+    z = (seed * 0x9E3779B97F4A7C15 + round(t_s * 1e9) + 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    z ^= z >> 31
+    u1 = ((z >> 32) + 1) / 4294967296.0  # (0, 1]
+    u2 = (z & 0xFFFFFFFF) / 4294967296.0
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
