@@ -1,0 +1,7 @@
+"""``python -m station``: the same as the ``balance-station`` command."""
+
+import sys
+
+from station.cli import main
+
+sys.exit(main())

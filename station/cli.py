@@ -1,0 +1,207 @@
+"""``balance-station``: run the daemon, simulate a drill, analyse recordings."""
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from station.errors import StationError
+
+log = logging.getLogger("balance-station")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="balance-station", description="Balance station for physical therapy clinics."
+    )
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING"))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the station daemon and its panel")
+    run.add_argument("--config", type=Path, help="TOML config (default: see README)")
+
+    sim = sub.add_parser("simulate", help="run a drill on emulated hardware with a virtual clock")
+    sim.add_argument("drill", help="drill name, e.g. quiet-stance")
+    sim.add_argument("--profile", default="healthy-young", help="simulated patient profile")
+    sim.add_argument("--seed", type=int, default=0, help="random seed of the simulated patient")
+    sim.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="drill parameter (repeatable)",
+    )
+    sim.add_argument("--config", type=Path, help="TOML config for platform and loop settings")
+    sim.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    analyze = sub.add_parser("analyze", help="sway metrics of recordings (public data set format)")
+    analyze.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    analyze.add_argument("--json", action="store_true", help="print a JSON array")
+
+    drills = sub.add_parser("drills", help="list the drill catalog")
+    drills.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    handler = {"run": _run, "simulate": _simulate, "analyze": _analyze, "drills": _drills}
+    try:
+        return handler[args.command](args)
+    except StationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args) -> int:
+    from station.config import load_config
+    from station.notify import SystemdNotifier
+    from station.server import PanelServer
+    from station.service import Station
+    from webpanel.app import create_app
+
+    config = load_config(args.config)
+    log.info("config: %s", config.source or "built-in defaults (no config file)")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    notifier = SystemdNotifier()
+    station = Station(config, notifier=notifier)
+    try:
+        panel = config.panel
+        server = PanelServer(
+            create_app(station), host=panel.host, port=panel.port, threads=panel.threads
+        )
+    except Exception:
+        station.close()
+        raise
+    station.start()
+    server.start()
+    notifier.ready(f"sampling at {config.station.loop_rate_hz:g} Hz; panel on {server.url}")
+    log.info(
+        "station running (%s hardware, data in %s); panel on %s",
+        config.station.hardware,
+        config.station.data_dir,
+        server.url,
+    )
+    while not stop.wait(5.0):
+        loop = station.loop.status()
+        notifier.status(f"{loop['measured_rate_hz']} Hz, {loop['late_ticks']} late ticks")
+    log.info("stopping")
+    notifier.stopping()
+    server.close()
+    station.close()
+    notifier.close()
+    loop = station.loop.status()
+    log.info(
+        "stopped cleanly after %d ticks (%d late); data flushed", loop["ticks"], loop["late_ticks"]
+    )
+    return 0
+
+
+def _parse_params(pairs: list[str]) -> dict:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise StationError(f"--param {pair!r}: expected NAME=VALUE")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def _simulate(args) -> int:
+    from station.clock import VirtualClock
+    from station.config import load_config, parse_config
+    from station.service import Station
+
+    overrides = {
+        "station": {"hardware": "sim"},
+        "sim": {"profile": args.profile, "seed": args.seed},
+    }
+    # Only an explicit --config is read: a station's own calibration would not fit the emulator.
+    config = load_config(args.config, overrides) if args.config else parse_config(overrides)
+    station = Station(config, clock=VirtualClock(), db_path=":memory:")
+    try:
+        patient = station.create_patient({"name": f"Simulated {args.profile}"})
+        started = station.start_drill(patient["id"], args.drill, _parse_params(args.param))
+        station.run_virtual(max_s=600.0)
+        if station.loop.session is not None:
+            station.stop_drill("simulation time limit (600 s) reached")
+        station.storage.flush()
+        trial = station.get_trial(started["trial_id"])
+    finally:
+        station.close()
+    out = {
+        **trial["result"],
+        "profile": args.profile,
+        "seed": args.seed,
+        "simulated_s": trial["duration_s"],
+        "events": trial["events"],
+        "cues": trial["cues"],
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(
+            f"{out['drill']} ({args.profile}, seed {args.seed}): {out['state']}"
+            + (f" - {out['reason']}" if out["reason"] else "")
+        )
+        for key, value in (out.get("metrics") or {}).items():
+            print(f"  {key:24s} {value:.4g}")
+    return 0 if out["state"] == "completed" else 1
+
+
+def _analyze(args) -> int:
+    from sensing.errors import SensingError
+    from sensing.metrics import CONVENTIONS, sway_metrics
+    from station.recordings import read_bds
+
+    results, failed = [], 0
+    for path in args.files:
+        try:
+            rec = read_bds(path)
+            metrics = sway_metrics(rec.ap_cm, rec.ml_cm, rec.fs_hz)
+        except (StationError, SensingError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        results.append(
+            {"file": str(path), "fs_hz": rec.fs_hz, "metrics": metrics, "conventions": CONVENTIONS}
+        )
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for item in results:
+            m = item["metrics"]
+            print(
+                f"{item['file']}: area {m['area_ellipse95_cm2']:.4f} cm2, "
+                f"velocity {m['velocity_mean_cm_s']:.4f} cm/s, "
+                f"mean frequency {m['frequency_mean_hz']:.4f} Hz"
+            )
+    return 1 if failed else 0
+
+
+def _drills(args) -> int:
+    from drills.catalog import DRILLS
+
+    catalog = [cls.describe() for cls in DRILLS.values()]
+    if args.json:
+        print(json.dumps(catalog, indent=2))
+    else:
+        for drill in catalog:
+            print(f"{drill['name']}: {drill['summary']}")
+            for p in drill["params"]:
+                print(
+                    f"  {p['name']} ({p['unit']}, default {p['default']}, "
+                    f"{p['minimum']}-{p['maximum']}): {p['help']}"
+                )
+    return 0

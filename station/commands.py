@@ -1,0 +1,22 @@
+"""Commands from the panel to the control loop, passed through one thread-safe queue."""
+
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from station.trial import TrialSession
+
+
+@dataclass
+class StartTrial:
+    """Begin ``session`` (its drill already validated) unless a drill is running."""
+
+    session: TrialSession
+    done: Future = field(default_factory=Future)
+
+
+@dataclass
+class StopTrial:
+    """End the running drill as aborted with ``reason``."""
+
+    reason: str
+    done: Future = field(default_factory=Future)

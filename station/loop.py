@@ -1,0 +1,182 @@
+"""The control loop: fixed-rate, deadline-scheduled ticks that drive sensing, drills and cues.
+
+Each tick takes the newest load-cell sample, builds a Frame, steps the active drill, applies its
+cues, records the frame, publishes it to the live feed and pings the watchdog. Deadlines advance
+by exactly one period (never ``sleep(period)``), so timing errors do not accumulate; a tick that
+starts more than half a period after its deadline is counted late. Nothing slow runs here:
+storage is handed to the writer thread.
+"""
+
+import logging
+import queue
+import threading
+from collections import deque
+
+import numpy as np
+
+from drills.cues import AllOff, Light
+from station.commands import StartTrial, StopTrial
+from station.errors import BusyError
+
+log = logging.getLogger(__name__)
+
+STALE_SAMPLE_S = 0.5
+RESYNC_AFTER_S = 1.0
+
+
+class ControlLoop:
+    """Ticks at ``rate_hz`` on ``clock``; runs at most one trial at a time."""
+
+    def __init__(
+        self, *, clock, rate_hz, loadcells, cues, frames, feed, on_begin, on_end, watchdog=None
+    ):
+        self.clock = clock
+        self.rate_hz = rate_hz
+        self.period_s = 1.0 / rate_hz
+        self.loadcells = loadcells
+        self.cues = cues
+        self.frames = frames
+        self.feed = feed
+        self.on_begin = on_begin
+        self.on_end = on_end
+        self.watchdog = watchdog
+        self.commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.session = None
+        self.last_frame = None
+        self.ticks = 0
+        self.late_ticks = 0
+        self.resyncs = 0
+        self._tick_times = deque(maxlen=max(2, int(rate_hz * 5)))
+        self._lateness = deque(maxlen=max(2, int(rate_hz * 10)))
+        self._last_sample_t = None
+
+    # --- one tick ----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Run one control step at the clock's current time."""
+        now = self.clock.now()
+        self._tick_times.append(now)
+        self.ticks += 1
+        self._handle_commands(now)
+        sample = self.loadcells.latest()
+        fresh = sample is not None and sample.t_s != self._last_sample_t
+        if sample is not None:
+            self._last_sample_t = sample.t_s
+        frame = self.frames.build(now, None if sample is None else sample.counts, fresh)
+        self.last_frame = frame
+        if self.session is not None:
+            self._step_drill(frame, sample, now)
+        self.cues.update(now)
+        self.feed.publish(frame)
+        if self.watchdog is not None:
+            self.watchdog(now)
+
+    def _step_drill(self, frame, sample, now) -> None:
+        session = self.session
+        session.add_frame(frame)
+        if sample is None or now - sample.t_s > STALE_SAMPLE_S:
+            cues = session.drill.stop(now, "load cells stopped sending samples (sensor fault)")
+        else:
+            cues = session.drill.step(frame)
+        self._apply(cues, now)
+        if session.drill.finished:
+            self._end(now)
+
+    def _apply(self, cues, now) -> None:
+        for cue in cues:
+            if isinstance(cue, AllOff):
+                self.cues.all_off()
+            elif isinstance(cue, Light):
+                self.cues.set_light(cue.name, cue.on)
+            else:
+                self.cues.play(cue.pattern, now)
+        if cues and self.session is not None:
+            self.session.add_cues(now, [cue.label() for cue in cues])
+
+    def _end(self, now) -> None:
+        session, self.session = self.session, None
+        self.on_end(session, now)
+        result = session.drill.result()
+        log.info(
+            "trial %s %s ended: %s%s",
+            session.trial_id,
+            session.drill.name,
+            result["state"],
+            f" ({result['reason']})" if result["reason"] else "",
+        )
+
+    def _handle_commands(self, now) -> None:
+        while True:
+            try:
+                command = self.commands.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(command, StartTrial):
+                if self.session is not None:
+                    command.done.set_exception(
+                        BusyError(f"{self.session.drill.name} is running: stop it first")
+                    )
+                    continue
+                command.session.t0_s = now
+                self.session = command.session
+                self.on_begin(command.session)
+                log.info(
+                    "trial %s %s started", command.session.trial_id, command.session.drill.name
+                )
+                command.done.set_result(command.session.trial_id)
+            elif isinstance(command, StopTrial):
+                self.abort(command.reason, now)
+                command.done.set_result(None)
+
+    def abort(self, reason: str, now: float) -> None:
+        """End the running trial (if any) as aborted, cues off, its data kept."""
+        if self.session is not None:
+            self._apply(self.session.drill.stop(now, reason), now)
+            self._end(now)
+        self.cues.all_off()
+
+    # --- scheduling --------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Tick in real time until ``stop`` is set; deadlines on the monotonic clock."""
+        deadline = self.clock.now()
+        while not stop.is_set():
+            lateness = self.clock.now() - deadline
+            if lateness > RESYNC_AFTER_S:  # suspended or starved: restart the schedule
+                self.resyncs += 1
+                deadline = self.clock.now()
+                lateness = 0.0
+            self._lateness.append(lateness)
+            if lateness > self.period_s / 2:
+                self.late_ticks += 1
+            self.tick()
+            deadline += self.period_s
+            stop.wait(max(0.0, deadline - self.clock.now()))
+
+    def run_virtual(self, until, max_s: float) -> None:
+        """Tick on a virtual clock as fast as possible until ``until()`` or ``max_s`` elapse."""
+        t0 = self.clock.now()
+        for k in range(1, round(max_s * self.rate_hz) + 1):
+            self.tick()
+            if until():
+                return
+            self.clock.advance_to(t0 + k * self.period_s)
+
+    def status(self) -> dict:
+        """Plain-dict loop state: target and measured rate, late ticks, lateness statistics."""
+        times = self._tick_times
+        span_s = times[-1] - times[0] if len(times) > 1 else 0.0
+        out = {
+            "rate_hz": self.rate_hz,
+            "measured_rate_hz": round((len(times) - 1) / span_s, 2) if span_s > 0 else 0.0,
+            "ticks": self.ticks,
+            "late_ticks": self.late_ticks,
+            "resyncs": self.resyncs,
+        }
+        if self._lateness:
+            lateness_ms = np.asarray(self._lateness) * 1e3
+            p50, p99 = np.percentile(lateness_ms, [50, 99])
+            out["lateness_ms"] = {
+                "p50": round(float(p50), 3),
+                "p99": round(float(p99), 3),
+                "max": round(float(lateness_ms.max()), 3),
+            }
+        return out

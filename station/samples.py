@@ -1,0 +1,30 @@
+"""A trial's raw frames as one compressed array blob, so any trial can be re-analysed later."""
+
+import io
+import zlib
+
+import numpy as np
+
+COLUMNS = (
+    "t_s",
+    "force_front_left_n",
+    "force_front_right_n",
+    "force_back_left_n",
+    "force_back_right_n",
+    "total_n",
+    "cop_ml_mm",
+    "cop_ap_mm",
+)
+
+
+def encode(rows: np.ndarray) -> bytes:
+    """zlib-compressed .npy bytes of an (N, len(COLUMNS)) float array."""
+    rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(COLUMNS))
+    buffer = io.BytesIO()
+    np.save(buffer, rows, allow_pickle=False)
+    return zlib.compress(buffer.getvalue(), level=6)
+
+
+def decode(blob: bytes) -> np.ndarray:
+    """The (N, len(COLUMNS)) array stored by ``encode``."""
+    return np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)

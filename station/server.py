@@ -1,0 +1,35 @@
+"""The panel's production WSGI server (waitress), run on its own thread and stopped cleanly."""
+
+import logging
+import threading
+
+from waitress import create_server
+
+log = logging.getLogger(__name__)
+
+
+class PanelServer:
+    """Serves ``app`` on ``host:port`` with ``threads`` workers until ``close()``."""
+
+    def __init__(self, app, *, host: str, port: int, threads: int):
+        self._server = create_server(
+            app, host=host, port=port, threads=threads, ident="balance-station"
+        )
+        self.host, self.port = host, self._server.effective_port
+        self._thread = threading.Thread(target=self._server.run, name="panel", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+        log.info("panel listening on %s", self.url)
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop accepting, end open connections and the worker threads."""
+        self._server.close()
+        self._server.task_dispatcher.shutdown(timeout=timeout_s)
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            log.warning("panel server thread did not stop within %.0f s", timeout_s)

@@ -1,0 +1,238 @@
+"""The station service: wiring of hardware, control loop, storage and live feed, and the public
+API the panel and the CLI use (plain dicts in and out; errors are StationError subclasses)."""
+
+import logging
+import threading
+import uuid
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from drills.catalog import DRILLS, drill_class
+from drills.errors import DrillError
+from sensing.calibration import CornerCalibration
+from sensing.cop import PlatformGeometry
+from sensing.framing import FrameBuilder
+from sensing.stance import StanceSettings
+from station.clock import MonotonicClock
+from station.commands import StartTrial, StopTrial
+from station.errors import BusyError, StationError
+from station.hardware import build_hardware
+from station.live import LiveFeed
+from station.loop import ControlLoop
+from station.patients import validate_patient
+from station.storage import Storage
+from station.trial import TrialSession
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT_S = 2.0
+
+
+def software_version() -> str:
+    """The installed package version (recorded with every trial)."""
+    try:
+        return version("balance-station")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class DrillRequestError(StationError, ValueError):
+    """A start request names an unknown drill or bad parameters; the message says which."""
+
+
+def calibration_from(config) -> CornerCalibration:
+    """The corner calibration from config; in simulation, options left out come from the
+    simulated platform's factory calibration."""
+    cells = config.loadcells
+    if cells.tare_counts is not None and cells.gain_n_per_count is not None:
+        return CornerCalibration(cells.tare_counts, cells.gain_n_per_count)
+    from hw.sim.platform import factory_calibration
+
+    factory = factory_calibration(pga_gain=cells.gain)
+    return CornerCalibration(
+        tuple(cells.tare_counts or factory["tare_counts"]),
+        tuple(cells.gain_n_per_count or factory["gain_n_per_count"]),
+    )
+
+
+class Station:
+    """One balance station. ``start()`` runs it in real time; a virtual clock runs it on demand.
+
+    ``db_path`` defaults to ``station.db`` in the configured data directory; ``":memory:"`` keeps
+    everything in memory (simulation, tests).
+    """
+
+    def __init__(self, config, *, clock=None, db_path=None, notifier=None):
+        self.config = config
+        self.clock = clock or MonotonicClock()
+        self.notifier = notifier
+        if db_path is None:
+            data_dir = Path(config.station.data_dir)
+            data_dir.mkdir(parents=True, exist_ok=True)
+            db_path = data_dir / "station.db"
+        self.storage = Storage(db_path)
+        try:
+            self.hardware = build_hardware(config, self.clock)
+        except Exception:
+            self.storage.close()
+            raise
+        platform = config.platform
+        self.stance = StanceSettings(step_on_n=platform.step_on_n, step_off_n=platform.step_off_n)
+        self.feed = LiveFeed()
+        self.version = software_version()
+        self.loop = ControlLoop(
+            clock=self.clock,
+            rate_hz=config.station.loop_rate_hz,
+            loadcells=self.hardware.reader,
+            cues=self.hardware.cues,
+            frames=FrameBuilder(
+                calibration_from(config),
+                PlatformGeometry(platform.width_mm, platform.depth_mm),
+                platform.min_load_n,
+            ),
+            feed=self.feed,
+            on_begin=self._store_begin,
+            on_end=self._store_end,
+            watchdog=notifier.watchdog if notifier else None,
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start sampling and the control loop on its own thread (real time)."""
+        self.hardware.reader.start()
+        self._thread = threading.Thread(target=self._run_loop, name="control-loop", daemon=True)
+        self._thread.start()
+
+    def _run_loop(self) -> None:
+        try:
+            self.loop.run(self._stop)
+        except Exception:
+            log.exception("control loop crashed; cues off")
+            self.hardware.cues.all_off()
+            raise
+
+    def close(self) -> None:
+        """Stop the loop, end any trial as aborted (data kept), cues off, flush storage."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+            if self._thread.is_alive():
+                log.error("control loop did not stop within 5 s")
+        self.loop.abort("station shut down", self.clock.now())
+        self.feed.close()
+        self.storage.close()
+        self.hardware.close()
+
+    # --- drills ------------------------------------------------------------------------------
+    def drills(self) -> list[dict]:
+        """The drill catalog with parameter schemas."""
+        return [cls.describe() for cls in DRILLS.values()]
+
+    def start_drill(self, patient_id: int, drill: str, params: dict | None = None) -> dict:
+        """Validate and start ``drill`` for ``patient_id``; returns the new trial's id."""
+        self.storage.get_patient(patient_id)
+        try:
+            instance = drill_class(drill)(params, rate_hz=self.loop.rate_hz, stance=self.stance)
+        except DrillError as exc:
+            raise DrillRequestError(str(exc)) from exc
+        if self.loop.session is not None:
+            raise BusyError(f"{self.loop.session.drill.name} is running: stop it first")
+        session = TrialSession(uuid.uuid4().hex, patient_id, instance, t0_s=self.clock.now())
+        command = StartTrial(session)
+        self._send(command)
+        return {"trial_id": command.done.result(COMMAND_TIMEOUT_S)}
+
+    def stop_drill(self, reason: str = "stopped by the therapist") -> None:
+        """End the running drill (if any) as aborted, with ``reason``."""
+        command = StopTrial(reason)
+        self._send(command)
+        command.done.result(COMMAND_TIMEOUT_S)
+
+    def _send(self, command) -> None:
+        self.loop.commands.put(command)
+        if self.clock.virtual:  # nobody else ticks a virtual clock: run one tick now
+            self.loop.tick()
+
+    def run_virtual(self, max_s: float, until_trial_ends: bool = True) -> None:
+        """Under a virtual clock: tick for ``max_s`` seconds, or until the running trial ends."""
+        until = (lambda: self.loop.session is None) if until_trial_ends else (lambda: False)
+        self.loop.run_virtual(until, max_s)
+
+    def _store_begin(self, session: TrialSession) -> None:
+        self.storage.begin_trial(session.header(self.loop.rate_hz, self.version))
+
+    def _store_end(self, session: TrialSession, now: float) -> None:
+        fields, rows = session.outcome(now)
+        self.storage.finish_trial(session.trial_id, fields, rows)
+
+    # --- records -----------------------------------------------------------------------------
+    def list_patients(self, search: str = "") -> list[dict]:
+        return self.storage.list_patients(search)
+
+    def create_patient(self, data: dict) -> dict:
+        return self.storage.create_patient(validate_patient(data))
+
+    def get_patient(self, patient_id: int) -> dict:
+        return self.storage.get_patient(patient_id)
+
+    def list_trials(self, patient_id: int) -> list[dict]:
+        self.storage.get_patient(patient_id)
+        return self.storage.list_trials(patient_id)
+
+    def get_trial(self, trial_id: str) -> dict:
+        return self.storage.get_trial(trial_id)
+
+    def trial_samples(self, trial_id: str):
+        return self.storage.trial_samples(trial_id)
+
+    # --- live and status ---------------------------------------------------------------------
+    def subscribe(self):
+        """A live-feed subscription of Frames (close it when done)."""
+        return self.feed.subscribe()
+
+    def drill_status(self) -> dict | None:
+        """The running drill's state, or None."""
+        session = self.loop.session
+        if session is None:
+            return None
+        return {
+            **session.drill.status(),
+            "trial_id": session.trial_id,
+            "patient_id": session.patient_id,
+        }
+
+    def live_state(self) -> dict:
+        """What the live view shows beside the frames: the drill's state and the cue lights."""
+        return {"drill": self.drill_status(), "cues": self.hardware.cues.status()}
+
+    def status(self) -> dict:
+        """Plain-dict snapshot: loop timing, devices, running drill."""
+        return {
+            "version": self.version,
+            "hardware": self.config.station.hardware,
+            "loop": self.loop.status(),
+            "devices": self.hardware.status(),
+            "drill": self.drill_status(),
+            "live_clients": self.feed.subscribers,
+        }
+
+    @property
+    def simulated(self) -> bool:
+        """True when the station runs on emulated hardware."""
+        return self.hardware.person is not None
+
+    def set_simulated_person(self, on_platform: bool) -> None:
+        """Simulation only: make the simulated patient step on or off now."""
+        person = self.hardware.person
+        if person is None:
+            raise StationError("there is no simulated patient on real hardware")
+        if on_platform:
+            person.step_on(self.clock.now())
+        else:
+            person.step_off(self.clock.now())

@@ -1,0 +1,189 @@
+"""SQLite storage through sqlite-utils: WAL, migrations at start-up, a single writer thread.
+
+Writes (trials from the control loop, patients from the panel) are queued to one writer thread
+that owns its connection, so nothing slow runs in the loop and there is never a second writer.
+Reads use their own connection, serialised by a lock; WAL lets them run beside the writer.
+"""
+
+import json
+import queue
+import sqlite3
+import threading
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from station import samples
+from station.errors import NotFoundError, StorageError
+from station.migrations import MIGRATIONS
+
+JSON_FIELDS = ("params", "result", "events", "cues")
+TRIAL_LIST_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result"
+
+
+def now_iso() -> str:
+    """Wall time as an ISO 8601 UTC label (labels records only; never used for durations)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def open_database(path: Path | str) -> Database:
+    """A sqlite-utils Database with WAL and ``synchronous=NORMAL`` (SD-card safe)."""
+    try:
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        db = Database(conn)
+        if str(path) != ":memory:":
+            db.enable_wal()
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open database {path}: {exc}") from exc
+    return db
+
+
+def migrate(db: Database) -> int:
+    """Apply every migration not yet applied; returns the schema version."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, at TEXT)"
+    )
+    done = {row[0] for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version in done:
+            continue
+        with db.conn:
+            migration(db)
+            db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, now_iso()])
+    return len(MIGRATIONS)
+
+
+class Storage:
+    """The station's database: a writer thread for changes and a lock-guarded reader."""
+
+    def __init__(self, path: Path | str):
+        self.path = path
+        self._read = open_database(path)
+        self.schema_version = migrate(self._read)
+        self._write = self._read if str(path) == ":memory:" else open_database(path)
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
+        self._thread.start()
+        self.mark_interrupted()
+
+    # --- writing -----------------------------------------------------------------------------
+    def submit(self, job, *args) -> Future:
+        """Run ``job(db, *args)`` on the writer thread; the Future holds its return value."""
+        future: Future = Future()
+        if not self._thread.is_alive():
+            future.set_exception(StorageError("storage is closed"))
+        else:
+            self._jobs.put((job, args, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is None:
+                return
+            job, args, future = item
+            try:
+                with self._lock, self._write.conn:
+                    future.set_result(job(self._write, *args))
+            except Exception as exc:
+                future.set_exception(exc)
+
+    def flush(self, timeout_s: float = 10.0) -> None:
+        """Wait until every write queued so far is done."""
+        self.submit(lambda db: None).result(timeout_s)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Write everything queued, then stop the writer; safe to call twice."""
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                raise StorageError(f"storage writer did not finish within {timeout_s} s")
+
+    def mark_interrupted(self) -> None:
+        """Trials left 'running' by a crash are marked 'interrupted' (their data is kept)."""
+        self.submit(
+            lambda db: db.execute(
+                "UPDATE trials SET state = 'interrupted', reason = 'station stopped unexpectedly' "
+                "WHERE state = 'running'"
+            )
+        ).result()
+
+    # --- patients ----------------------------------------------------------------------------
+    def create_patient(self, fields: dict) -> dict:
+        """Insert a patient (fields already validated) and return it with its id."""
+        row = {**fields, "created_at": now_iso()}
+        patient_id = self.submit(lambda db: db["patients"].insert(row).last_pk).result()
+        return self.get_patient(patient_id)
+
+    def get_patient(self, patient_id: int) -> dict:
+        with self._lock:
+            rows = list(self._read.query("SELECT * FROM patients WHERE id = ?", [patient_id]))
+        if not rows:
+            raise NotFoundError(f"no patient with id {patient_id}")
+        return rows[0]
+
+    def list_patients(self, search: str = "") -> list[dict]:
+        """Patients whose name or code contains ``search`` (all when empty), by name."""
+        like = f"%{search.strip()}%"
+        with self._lock:
+            return list(
+                self._read.query(
+                    "SELECT * FROM patients WHERE name LIKE ? OR coalesce(code, '') LIKE ? "
+                    "ORDER BY name COLLATE NOCASE",
+                    [like, like],
+                )
+            )
+
+    # --- trials ------------------------------------------------------------------------------
+    def begin_trial(self, trial: dict) -> Future:
+        """Insert a trial as 'running' so a crash mid-drill leaves a marked row."""
+        row = {**trial, "state": "running", "params": json.dumps(trial["params"])}
+        return self.submit(lambda db: db["trials"].insert(row))
+
+    def finish_trial(self, trial_id: str, fields: dict, rows) -> Future:
+        """Store the result, cue log and raw samples of a finished trial in one transaction."""
+        update = {k: json.dumps(v) if k in JSON_FIELDS else v for k, v in fields.items()}
+        update["samples"] = samples.encode(rows)
+        return self.submit(lambda db: db["trials"].update(trial_id, update))
+
+    def list_trials(self, patient_id: int, limit: int = 100) -> list[dict]:
+        """A patient's trials, newest first, without samples."""
+        with self._lock:
+            rows = list(
+                self._read.query(
+                    f"SELECT {TRIAL_LIST_COLUMNS} FROM trials WHERE patient_id = ? "
+                    "ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                    [patient_id, limit],
+                )
+            )
+        for row in rows:
+            row["result"] = json.loads(row["result"]) if row["result"] else None
+        return rows
+
+    def get_trial(self, trial_id: str) -> dict:
+        """One trial with its decoded JSON fields (samples excluded)."""
+        with self._lock:
+            rows = list(self._read.query("SELECT * FROM trials WHERE id = ?", [trial_id]))
+        if not rows:
+            raise NotFoundError(f"no trial with id {trial_id}")
+        row = rows[0]
+        row["has_samples"] = row.pop("samples") is not None
+        for key in JSON_FIELDS:
+            row[key] = json.loads(row[key]) if row[key] else None
+        return row
+
+    def trial_samples(self, trial_id: str):
+        """The raw (N, 8) frame array of a trial."""
+        with self._lock:
+            rows = list(self._read.query("SELECT samples FROM trials WHERE id = ?", [trial_id]))
+        if not rows:
+            raise NotFoundError(f"no trial with id {trial_id}")
+        if rows[0]["samples"] is None:
+            raise NotFoundError(f"trial {trial_id} has no samples yet")
+        return samples.decode(rows[0]["samples"])

@@ -1,0 +1,60 @@
+"""One running trial: its drill, the frames and cues recorded since it started."""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from drills.engine import Drill
+from sensing.frame import Frame
+from station.storage import now_iso
+
+
+@dataclass
+class TrialSession:
+    """Everything recorded for a trial; times in the rows are seconds since its start."""
+
+    trial_id: str
+    patient_id: int
+    drill: Drill
+    t0_s: float
+    started_at: str = field(default_factory=now_iso)
+    rows: list = field(default_factory=list)
+    cues: list = field(default_factory=list)
+
+    def add_frame(self, frame: Frame) -> None:
+        t_rel = frame.t_s - self.t0_s
+        self.rows.append((t_rel, *frame.forces_n, frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm))
+
+    def add_cues(self, t_s: float, labels: list[str]) -> None:
+        """Log cue labels (e.g. ``tone:countdown``) at ``t_s``; the log is part of the record."""
+        rel = round(t_s - self.t0_s, 4)
+        self.cues.extend({"t_s": rel, "cue": label} for label in labels)
+
+    def header(self, rate_hz: float, version: str) -> dict:
+        """The row stored when the trial starts."""
+        return {
+            "id": self.trial_id,
+            "patient_id": self.patient_id,
+            "drill": self.drill.name,
+            "params": self.drill.values,
+            "rate_hz": rate_hz,
+            "started_at": self.started_at,
+            "software_version": version,
+        }
+
+    def outcome(self, t_end_s: float) -> tuple[dict, np.ndarray]:
+        """Fields to store at the end and the raw sample rows."""
+        result = self.drill.result()
+        events = [{**e, "t_s": round(e["t_s"] - self.t0_s, 4)} for e in result.pop("events")]
+        duration = t_end_s - self.t0_s
+        fields = {
+            "state": result["state"],
+            "reason": result["reason"],
+            "result": result,
+            "events": events,
+            "cues": self.cues,
+            "ended_at": now_iso(),
+            "duration_s": round(duration, 3) if math.isfinite(duration) else None,
+        }
+        return fields, np.array(self.rows, dtype=float).reshape(-1, 8)

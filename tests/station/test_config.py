@@ -1,0 +1,89 @@
+"""Config: defaults, validation errors that name section and option, file handling."""
+
+from pathlib import Path
+
+import pytest
+
+from station.config import load_config, parse_config
+from station.errors import ConfigError
+
+
+def test_no_config_means_simulation_and_data_under_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    config = load_config()
+    assert config.source is None
+    assert config.station.hardware == "sim"
+    assert config.station.data_dir == tmp_path / ".local" / "share" / "balance-station"
+    assert (config.panel.host, config.panel.port) == ("127.0.0.1", 8080)
+    assert config.station.loop_rate_hz == 100.0
+
+
+def test_default_location_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "balance-station").mkdir()
+    (tmp_path / "balance-station" / "station.toml").write_text("[panel]\nport = 9000\n")
+    config = load_config()
+    assert config.panel.port == 9000
+    assert config.source == tmp_path / "balance-station" / "station.toml"
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"plaform": {}}, r"unknown section \[plaform\] \(known: station, panel"),
+        ({"panel": {"prot": 80}}, r"unknown option \[panel\] prot"),
+        ({"panel": {"port": 70000}}, r"\[panel\] port = 70000 is above the maximum 65535"),
+        ({"station": {"loop_rate_hz": 5}}, r"\[station\] loop_rate_hz = 5.0 is below"),
+        ({"station": {"hardware": "arduino"}}, r"\[station\] hardware = 'arduino' is not one of"),
+        ({"loadcells": {"rate_sps": 100}}, r"\[loadcells\] rate_sps = 100 is not one of"),
+        ({"panel": {"port": "80"}}, r"\[panel\] port must be of type int"),
+        ({"platform": {"width_mm": True}}, r"\[platform\] width_mm must be of type float"),
+        ({"loadcells": {"channels": [0, 1, 2]}}, r"\[loadcells\] channels must be a list of 4"),
+        ({"loadcells": {"channels": [0, 1, 1, 2]}}, "4 different channels"),
+        ({"platform": {"step_off_n": 200.0}}, "step_off_n must be below step_on_n"),
+        ({"cues": {"buzzer_pin": 23}}, r"\[cues\] two cues share one GPIO pin"),
+        ({"cues": {"buzzer_pin": 2}}, r"\[cues\] buzzer_pin = 2 is an I2C pin"),
+        ({"station": {"hardware": "pi"}}, r"\[loadcells\] tare_counts is required"),
+        ({"sim": {"profile": "astronaut"}}, r"\[sim\] profile = 'astronaut' is not one of"),
+    ],
+)
+def test_bad_values_name_section_and_option(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(raw)
+
+
+def test_file_errors_name_the_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[panel\nport = 1")
+    with pytest.raises(ConfigError, match=f"config {bad} is not valid TOML"):
+        load_config(bad)
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[panel]\nport = 0\n")
+    with pytest.raises(ConfigError, match=rf"config {wrong}: \[panel\] port = 0 is below"):
+        load_config(wrong)
+
+
+def test_full_pi_config_and_overrides(tmp_path):
+    path = tmp_path / "station.toml"
+    path.write_text(
+        '[station]\nhardware = "pi"\ndata_dir = "~/bal"\n'
+        "[loadcells]\ntare_counts = [1, 2, 3, 4]\ngain_n_per_count = [0.1, 0.1, 0.1, 0.1]\n"
+        "channels = [4, 5, 6, 7]\n"
+    )
+    config = load_config(path, {"panel": {"port": 8181}})
+    assert config.station.hardware == "pi"
+    assert config.station.data_dir == Path("~/bal").expanduser()
+    assert config.loadcells.tare_counts == (1.0, 2.0, 3.0, 4.0)
+    assert config.loadcells.channels == (4, 5, 6, 7)
+    assert config.panel.port == 8181
+    assert config.as_dict()["loadcells"]["gain_n_per_count"] == (0.1,) * 4
+
+
+def test_example_config_is_valid():
+    example = Path(__file__).parents[2] / "deploy" / "station.example.toml"
+    config = load_config(example)
+    assert config.station.hardware == "sim"

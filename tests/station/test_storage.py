@@ -1,0 +1,98 @@
+"""Storage: migrations, patients, trials with their samples, crash marking."""
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from station.errors import NotFoundError
+from station.storage import Storage
+
+
+@pytest.fixture
+def storage():
+    st = Storage(":memory:")
+    yield st
+    st.close()
+
+
+def test_patients_create_search_and_order(storage):
+    storage.create_patient(
+        {"name": "Zoe Park", "code": "P-002", "height_cm": 165.0, "weight_kg": None}
+    )
+    anna = storage.create_patient(
+        {"name": "anna Lee", "code": None, "height_cm": None, "weight_kg": 61.5}
+    )
+    assert anna["id"] and anna["created_at"]
+    assert [p["name"] for p in storage.list_patients()] == ["anna Lee", "Zoe Park"]
+    assert [p["name"] for p in storage.list_patients("p-00")] == ["Zoe Park"]
+    assert [p["name"] for p in storage.list_patients("LEE")] == ["anna Lee"]
+    with pytest.raises(NotFoundError, match="no patient with id 99"):
+        storage.get_patient(99)
+
+
+def test_trial_round_trip_keeps_samples_exactly(storage):
+    patient = storage.create_patient(
+        {"name": "A", "code": None, "height_cm": None, "weight_kg": None}
+    )
+    header = {
+        "id": "t1",
+        "patient_id": patient["id"],
+        "drill": "quiet-stance",
+        "params": {"duration_s": 30.0},
+        "rate_hz": 100.0,
+        "started_at": "2026-01-01T00:00:00",
+        "software_version": "0.1.0",
+    }
+    storage.begin_trial(header).result()
+    assert storage.get_trial("t1")["state"] == "running"
+    rows = np.random.default_rng(0).normal(size=(3000, 8))
+    rows[5, 6:] = np.nan
+    storage.finish_trial(
+        "t1",
+        {
+            "state": "completed",
+            "reason": None,
+            "result": {"m": 1},
+            "events": [],
+            "cues": [{"t_s": 0.1, "cue": "tone:start"}],
+            "duration_s": 30.0,
+        },
+        rows,
+    ).result()
+    trial = storage.get_trial("t1")
+    assert trial["state"] == "completed" and trial["result"] == {"m": 1}
+    assert trial["params"] == {"duration_s": 30.0}
+    assert trial["cues"] == [{"t_s": 0.1, "cue": "tone:start"}]
+    np.testing.assert_array_equal(storage.trial_samples("t1"), rows)
+    assert [t["id"] for t in storage.list_trials(patient["id"])] == ["t1"]
+
+
+def test_restart_applies_migrations_once_and_marks_crashed_trials(tmp_path):
+    path = tmp_path / "station.db"
+    first = Storage(path)
+    patient = first.create_patient(
+        {"name": "A", "code": None, "height_cm": None, "weight_kg": None}
+    )
+    first.begin_trial(
+        {
+            "id": "t9",
+            "patient_id": patient["id"],
+            "drill": "quiet-stance",
+            "params": {},
+            "rate_hz": 100.0,
+            "started_at": "x",
+            "software_version": "0",
+        }
+    ).result()
+    first.close()  # as if the daemon died mid-drill
+    second = Storage(path)
+    trial = second.get_trial("t9")
+    assert trial["state"] == "interrupted"
+    assert trial["reason"] == "station stopped unexpectedly"
+    second.close()
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.close()
+    second.close()  # safe twice
