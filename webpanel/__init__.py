@@ -1,0 +1,1 @@
+"""The therapist panel: Flask app factory, pages, JSON API and live stream."""

@@ -1,0 +1,191 @@
+"""JSON API under /api/v1: health, patients, drills, trials, stop, live stream (SSE).
+
+Every error answers ``{"error": {"code", "message"[, "field"]}}`` with a fitting HTTP status.
+"""
+
+import json
+import math
+import time
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+
+from station.errors import BusyError, NotFoundError, StationError
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+LIVE_BATCH_S = 0.05
+LIVE_MAX_S = 3600.0
+
+
+def station():
+    return current_app.extensions["station"]
+
+
+class ApiError(Exception):
+    """An error answered as JSON with ``status``."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+@api.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    body = {"code": exc.code, "message": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return jsonify(error=body), exc.status
+
+
+@api.errorhandler(StationError)
+def _station_error(exc: StationError):
+    if isinstance(exc, NotFoundError):
+        return _api_error(ApiError(404, "not_found", str(exc)))
+    if isinstance(exc, BusyError):
+        return _api_error(ApiError(409, "busy", str(exc)))
+    field = getattr(exc, "field", None)
+    return _api_error(ApiError(400, "invalid", str(exc), field))
+
+
+def http_error(exc):
+    """Routing errors (404, 405) under /api answer JSON like every other API error."""
+    if not request.path.startswith(api.url_prefix):
+        return exc
+    if exc.code == 404:
+        return _api_error(ApiError(404, "not_found", f"no API route {request.path}"))
+    return _api_error(ApiError(exc.code, "method_not_allowed", f"{request.method} not allowed"))
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(
+            400, "invalid", "expected a JSON object body (Content-Type: application/json)"
+        )
+    return body
+
+
+@api.get("/health")
+def health():
+    """Loop rate, late ticks and device states; no login needed (for monitoring)."""
+    status = station().status()
+    devices = status["devices"]
+    ok = all(d.get("state") == "ready" for k, d in devices.items() if k != "simulated_person")
+    return jsonify(
+        status="ok" if ok else "degraded",
+        version=status["version"],
+        hardware=status["hardware"],
+        loop=status["loop"],
+        devices=devices,
+    )
+
+
+@api.get("/status")
+def status():
+    return jsonify(station().status())
+
+
+@api.get("/patients")
+def list_patients():
+    return jsonify(patients=station().list_patients(request.args.get("q", "")))
+
+
+@api.post("/patients")
+def create_patient():
+    return jsonify(station().create_patient(json_body())), 201
+
+
+@api.get("/patients/<int:patient_id>")
+def get_patient(patient_id: int):
+    return jsonify(station().get_patient(patient_id))
+
+
+@api.get("/patients/<int:patient_id>/trials")
+def patient_trials(patient_id: int):
+    return jsonify(trials=station().list_trials(patient_id))
+
+
+@api.get("/drills")
+def drills():
+    return jsonify(drills=station().drills())
+
+
+@api.post("/trials")
+def start_trial():
+    body = json_body()
+    patient_id = body.get("patient_id")
+    if not isinstance(patient_id, int) or isinstance(patient_id, bool):
+        raise ApiError(400, "invalid", "patient_id must be an integer", "patient_id")
+    drill = body.get("drill")
+    if not isinstance(drill, str):
+        raise ApiError(400, "invalid", "drill must be a drill name", "drill")
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        raise ApiError(400, "invalid", "params must be an object", "params")
+    return jsonify(station().start_drill(patient_id, drill, params)), 201
+
+
+@api.post("/stop")
+def stop():
+    station().stop_drill()
+    return jsonify(stopped=True)
+
+
+@api.get("/trials/<trial_id>")
+def get_trial(trial_id: str):
+    return jsonify(station().get_trial(trial_id))
+
+
+@api.get("/trials/<trial_id>/samples")
+def trial_samples(trial_id: str):
+    """The raw frames as columns (NaN COP, when nobody stood on, as null)."""
+    from station.samples import COLUMNS
+
+    rows = station().trial_samples(trial_id)
+    columns = {
+        name: [None if math.isnan(v) else round(float(v), 4) for v in rows[:, i]]
+        for i, name in enumerate(COLUMNS)
+    }
+    return jsonify(columns=columns, n=len(rows))
+
+
+@api.post("/sim/person")
+def sim_person():
+    on = json_body().get("on_platform")
+    if not isinstance(on, bool):
+        raise ApiError(400, "invalid", "on_platform must be true or false", "on_platform")
+    station().set_simulated_person(on)
+    return jsonify(on_platform=on)
+
+
+@api.get("/live")
+def live():
+    """Server-sent events: every ~50 ms the frames since the last event and the drill state."""
+    svc = station()
+    sub = svc.subscribe()
+
+    def events():
+        deadline = time.monotonic() + LIVE_MAX_S
+        try:
+            yield "retry: 1000\n\n"
+            while not sub.closed and time.monotonic() < deadline:
+                frames = sub.wait(LIVE_BATCH_S)
+                time.sleep(LIVE_BATCH_S)  # batch: ~20 events/s whatever the loop rate
+                frames += sub.wait(0)
+                payload = {"frames": [_frame_row(f) for f in frames], **svc.live_state()}
+                yield f"data: {json.dumps(payload)}\n\n"
+        finally:
+            sub.close()
+
+    return Response(
+        stream_with_context(events()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _frame_row(frame) -> list:
+    """Compact [t_s, ml_mm, ap_mm, total_n] (COP null when nobody stands on the platform)."""
+    ml = None if math.isnan(frame.cop_ml_mm) else round(frame.cop_ml_mm, 2)
+    ap = None if math.isnan(frame.cop_ap_mm) else round(frame.cop_ap_mm, 2)
+    return [round(frame.t_s, 3), ml, ap, round(frame.total_n, 1)]

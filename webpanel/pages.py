@@ -1,0 +1,100 @@
+"""HTML pages: patients (list, search, create), a patient's drill and live view, a trial result."""
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from station.errors import NotFoundError
+from station.patients import PatientFieldError
+
+pages = Blueprint("pages", __name__)
+
+METRIC_LABELS = {
+    "area_ellipse95_cm2": (
+        "Sway area (95% ellipse)",
+        "cm²",
+        "Area that holds 95% of the sway path; smaller is steadier.",
+    ),
+    "velocity_mean_cm_s": (
+        "Mean sway speed",
+        "cm/s",
+        "How fast the centre of pressure moves on average.",
+    ),
+    "path_length_cm": (
+        "Sway path length",
+        "cm",
+        "Total distance the centre of pressure travelled.",
+    ),
+    "distance_mean_cm": (
+        "Mean distance from centre",
+        "cm",
+        "Average distance of the centre of pressure from its mean position.",
+    ),
+    "rms_ap_cm": ("Front-back sway (RMS)", "cm", "Typical front-back displacement."),
+    "rms_ml_cm": ("Side-to-side sway (RMS)", "cm", "Typical left-right displacement."),
+    "range_ap_cm": ("Front-back range", "cm", "Largest front-back excursion."),
+    "range_ml_cm": ("Side-to-side range", "cm", "Largest left-right excursion."),
+    "frequency_mean_hz": (
+        "Mean sway frequency",
+        "Hz",
+        "Average rhythm of the sway (power-weighted).",
+    ),
+    "duration_s": ("Recorded time", "s", "Length of the scored recording."),
+}
+
+
+def station():
+    return current_app.extensions["station"]
+
+
+@pages.get("/")
+def patients():
+    query = request.args.get("q", "")
+    return render_template(
+        "patients.html", patients=station().list_patients(query), q=query, errors={}, form={}
+    )
+
+
+@pages.post("/patients")
+def create_patient():
+    form = {k: request.form.get(k, "") for k in ("name", "code", "height_cm", "weight_kg")}
+    try:
+        patient = station().create_patient(form)
+    except PatientFieldError as exc:
+        return render_template(
+            "patients.html",
+            patients=station().list_patients(),
+            q="",
+            errors={exc.field: str(exc)},
+            form=form,
+        ), 400
+    return redirect(url_for("pages.patient", patient_id=patient["id"]), code=303)
+
+
+@pages.get("/patients/<int:patient_id>")
+def patient(patient_id: int):
+    svc = station()
+    try:
+        record = svc.get_patient(patient_id)
+    except NotFoundError:
+        abort(404)
+    return render_template(
+        "patient.html",
+        patient=record,
+        trials=svc.list_trials(patient_id),
+        drills=svc.drills(),
+        simulated=svc.simulated,
+    )
+
+
+@pages.get("/trials/<trial_id>")
+def trial(trial_id: str):
+    svc = station()
+    try:
+        record = svc.get_trial(trial_id)
+    except NotFoundError:
+        abort(404)
+    return render_template(
+        "trial.html",
+        trial=record,
+        patient=svc.get_patient(record["patient_id"]),
+        labels=METRIC_LABELS,
+    )
