@@ -98,6 +98,7 @@ def _run(args) -> int:
         notifier.status(f"{loop['measured_rate_hz']} Hz, {loop['late_ticks']} late ticks")
     log.info("stopping")
     notifier.stopping()
+    station.end_live_streams()
     server.close()
     station.close()
     notifier.close()

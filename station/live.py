@@ -41,11 +41,16 @@ class LiveFeed:
         self._maxlen = maxlen
         self._subs: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._closed = False
 
     def subscribe(self) -> Subscription:
+        """A new subscription (already closed once the feed is closed)."""
         sub = Subscription(self, self._maxlen)
         with self._lock:
-            self._subs.add(sub)
+            if not self._closed:
+                self._subs.add(sub)
+                return sub
+        sub.closed = True
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -64,8 +69,9 @@ class LiveFeed:
             sub.push(item)
 
     def close(self) -> None:
-        """Wake and detach every subscriber."""
+        """Wake and detach every subscriber; later subscriptions start closed."""
         with self._lock:
+            self._closed = True
             subs = tuple(self._subs)
         for sub in subs:
             sub.close()

@@ -27,9 +27,12 @@ class PanelServer:
         log.info("panel listening on %s", self.url)
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Stop accepting, end open connections and the worker threads."""
-        self._server.close()
+        """Let the worker threads finish their requests, then close every socket and stop.
+
+        End long-lived responses (live streams) first, or each holds its worker until timeout.
+        """
         self._server.task_dispatcher.shutdown(timeout=timeout_s)
+        self._server.close()
         self._thread.join(timeout_s)
         if self._thread.is_alive():
             log.warning("panel server thread did not stop within %.0f s", timeout_s)

@@ -125,7 +125,7 @@ class Station:
             if self._thread.is_alive():
                 log.error("control loop did not stop within 5 s")
         self.loop.abort("station shut down", self.clock.now())
-        self.feed.close()
+        self.end_live_streams()
         self.storage.close()
         self.hardware.close()
 
@@ -195,6 +195,10 @@ class Station:
     def subscribe(self):
         """A live-feed subscription of Frames (close it when done)."""
         return self.feed.subscribe()
+
+    def end_live_streams(self) -> None:
+        """Wake and end every live subscription (panel streams end their responses)."""
+        self.feed.close()
 
     def drill_status(self) -> dict | None:
         """The running drill's state, or None."""

@@ -97,4 +97,15 @@ def trial(trial_id: str):
         trial=record,
         patient=svc.get_patient(record["patient_id"]),
         labels=METRIC_LABELS,
+        window=recorded_window(record["events"] or []),
     )
+
+
+def recorded_window(events: list[dict]) -> tuple[float, float]:
+    """Start and end (s since the trial began) of the recording phase, for the sway path plot."""
+    start = next((e["t_s"] for e in events if e["phase"] == "recording"), 0.0)
+    end = next(
+        (e["t_s"] for e in events if e["t_s"] >= start and e["phase"] in ("completed", "aborted")),
+        float("inf"),
+    )
+    return start, end

@@ -126,10 +126,14 @@ def test_quiet_stance_end_to_end_then_sigterm(daemon):
     health = call(base, "/api/v1/health")
     assert health["loop"]["rate_hz"] == 100.0 and health["loop"]["ticks"] > 500
 
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=15) == 0
+    with urllib.request.urlopen(base + "/api/v1/live", timeout=10) as stream:
+        stream.readline()  # a panel is watching live while the station is stopped
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert stream.read()  # the stream ended with the daemon instead of hanging it
     stderr = proc.stderr.read()
     assert "stopped cleanly" in stderr and "Traceback" not in stderr
+    assert "did not stop" not in stderr and "still running" not in stderr
 
     db = sqlite3.connect(db_path)
     state, samples, cue_json = db.execute(

@@ -10,6 +10,7 @@ from hw.loadcells import LoadCellSample, NAU7802Array
 from hw.sim.nau7802 import EmulatedNAU7802
 from hw.sim.smbus import EmulatedSMBus
 from hw.sim.tca9548a import EmulatedTCA9548A
+from station.clock import VirtualClock
 
 FORCES_N = (100.0, 200.0, 300.0, -50.0)  # FL, FR, BL, BR
 OFFSETS = (3120.0, -1845.0, 2470.0, -4215.0)
@@ -17,22 +18,9 @@ CPN = 4380.0
 CHANNELS = (3, 1, 0, 2)  # corner i sits on mux channel CHANNELS[i]
 
 
-class Clock:
-    """Virtual time in seconds that moves only when told to."""
-
-    def __init__(self, t_s: float = 0.0):
-        self.t = t_s
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-
 @pytest.fixture
 def clock():
-    return Clock(10.0)
+    return VirtualClock(10.0)
 
 
 @pytest.fixture
@@ -68,7 +56,7 @@ def test_begin_starts_every_corner(rig, clock):
     assert array.status()["state"] == "not-started"
     array.begin()
     assert array.status()["state"] == "ready"
-    assert 4 * 0.344 <= clock.t - 10.0 < 4 * 0.36
+    assert 4 * 0.344 <= clock.now() - 10.0 < 4 * 0.36
     for channel in CHANNELS:
         bus.write_byte(0x70, 1 << channel)
         assert bus.read_byte_data(0x2A, 0x00) & 0x1E == 0x1E  # PUD PUA PUR CS
@@ -85,7 +73,7 @@ def test_no_sample_until_every_corner_has_converted(rig, clock):
         clock.sleep(0.1)
         sample = array.poll()
     assert isinstance(sample, LoadCellSample)
-    assert sample.t_s == clock.t
+    assert sample.t_s == clock.now()
     assert sample.fresh[3]
     assert abs(sample.counts[3] - expected_counts(3)) < 200
 
@@ -109,8 +97,8 @@ def test_polls_at_1_khz_see_320_conversions_per_corner_per_second(rig, clock):
         array.poll()
         start = dict(array.status()["corner_samples"])
         partial = 0
-        end = clock.t + 1.0
-        while clock.t < end - 1e-9:
+        end = clock.now() + 1.0
+        while clock.now() < end - 1e-9:
             clock.sleep(0.001)
             sample = array.poll()
             if sample is not None:

@@ -18,21 +18,9 @@ from hw.sim.nau7802 import EmulatedNAU7802
 from hw.sim.smbus import EmulatedSMBus
 from hw.sim.tca9548a import EmulatedTCA9548A
 from hw.tca9548a import TCA9548A
+from station.clock import VirtualClock
 
 OFFSET, CPN = 3120.0, 4380.0  # counts, counts per newton at gain 128
-
-
-class Clock:
-    """Virtual time in seconds that moves only when told to."""
-
-    def __init__(self, t_s: float = 0.0):
-        self.t = t_s
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
 
 
 class Stub:
@@ -50,7 +38,7 @@ class Stub:
 
 @pytest.fixture
 def clock():
-    return Clock(50.0)
+    return VirtualClock(50.0)
 
 
 @pytest.fixture
@@ -71,9 +59,9 @@ def driver(bus, clock, **kw):
 def test_begin_leaves_the_datasheet_configuration(bus, clock):
     bus.attach(0x2A, emulated(clock))
     cell = driver(bus, clock)
-    t0 = clock.t
+    t0 = clock.now()
     cell.begin()
-    assert 0.344 <= clock.t - t0 < 0.36  # the calibration wait dominates
+    assert 0.344 <= clock.now() - t0 < 0.36  # the calibration wait dominates
     assert bus.read_byte_data(0x2A, 0x00) & ~0x20 == 0b1001_1110  # AVDDS CS PUR PUA PUD
     assert bus.read_byte_data(0x2A, 0x01) == 0b0010_0111  # VLDO 3.3 V, gain 128
     assert bus.read_byte_data(0x2A, 0x02) == 0b0111_0000  # 320 SPS, CALS clear, no CAL_ERR
@@ -146,9 +134,9 @@ def test_read_counts_is_one_block_read(bus, clock):
 def test_rate_is_respected_over_one_second(bus, clock, rate_sps):
     bus.attach(0x2A, emulated(clock))
     with driver(bus, clock, rate_sps=rate_sps) as cell:
-        end = clock.t + 1.0
+        end = clock.now() + 1.0
         seen = 0
-        while clock.t < end:
+        while clock.now() < end:
             clock.sleep(0.0005)
             if cell.data_ready():
                 cell.read_counts()
@@ -164,7 +152,7 @@ def test_value_is_the_newest_conversion_under_10_ms_ticks(bus, clock):
         for _ in range(20):
             clock.sleep(0.01)
             t_conv = (cell.read_counts() - OFFSET) / (CPN * 1000.0) + 50.0
-            assert clock.t - 1 / 320 - 1e-6 < t_conv <= clock.t + 1e-6
+            assert clock.now() - 1 / 320 - 1e-6 < t_conv <= clock.now() + 1e-6
             times.append(t_conv)
     steps = [(b - a) * 320 for a, b in itertools.pairwise(times)]
     assert all(abs(s - round(s)) < 0.01 and round(s) in (3, 4) for s in steps)
@@ -213,10 +201,10 @@ def test_other_chip_at_the_address_is_rejected_by_revision(bus, clock):
 
 def test_power_up_timeout_runs_on_the_injected_clock(bus, clock):
     bus.attach(0x2A, Stub(0x00))  # PUR never rises
-    t0 = clock.t
+    t0 = clock.now()
     with pytest.raises(DeviceTimeoutError, match="power-up"):
         driver(bus, clock).begin()
-    assert 0.1 <= clock.t - t0 < 0.11
+    assert 0.1 <= clock.now() - t0 < 0.11
 
 
 def test_failed_calibration_raises(bus, clock):

@@ -8,19 +8,7 @@ from smbus2 import i2c_msg
 from hw.sim.nau7802 import EmulatedNAU7802
 from hw.sim.smbus import EmulatedSMBus
 from hw.sim.tca9548a import EmulatedTCA9548A
-
-
-class Clock:
-    """Virtual time in seconds that moves only when told to."""
-
-    def __init__(self, t_s: float = 0.0):
-        self.t = t_s
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
+from station.clock import VirtualClock
 
 
 class Recorder:
@@ -178,7 +166,7 @@ def test_mux_keeps_the_last_byte_of_a_write_and_resets_to_off(bus):
 # --- the NAU7802 register map ---------------------------------------------------------------------
 @pytest.fixture
 def clock():
-    return Clock(100.0)
+    return VirtualClock(100.0)
 
 
 def make_chip(bus, clock, force_n=lambda t: 0.0, **kw):
@@ -195,7 +183,7 @@ def power_up(bus, clock, ctrl2=0x70):
     clock.sleep(0.001)
     bus.write_byte_data(0x2A, 0x02, ctrl2)
     bus.write_byte_data(0x2A, 0x00, 0x16)
-    return clock.t
+    return clock.now()
 
 
 def test_power_on_defaults_and_register_pointer_auto_increment(bus, clock):
@@ -304,7 +292,7 @@ def test_value_is_the_newest_conversion_sampled_at_its_own_time(bus, clock):
 def test_noise_is_deterministic_per_seed_and_has_the_stated_spread(bus, clock):
     def run(seed):
         b = EmulatedSMBus()
-        c = Clock(100.0)
+        c = VirtualClock(100.0)
         chip = EmulatedNAU7802(
             lambda t: 0.0, c.now, offset_counts=0.0, counts_per_newton=1.0, seed=seed
         )

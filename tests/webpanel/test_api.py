@@ -60,6 +60,10 @@ def test_quiet_stance_through_the_api(client, station):
     assert [t["id"] for t in listed] == [trial_id]
     page = client.get(f"/trials/{trial_id}").get_data(as_text=True)
     assert "Sway area (95% ellipse)" in page and "completed" in page
+    phases = {e["phase"]: e["t_s"] for e in trial["events"]}
+    assert phases["completed"] - phases["recording"] == pytest.approx(10.0, abs=0.011)
+    # the sway path plots only the recording, not the step-on and countdown
+    assert f'data-start="{phases["recording"]}" data-end="{phases["completed"]}"' in page
     page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
     assert f"/trials/{trial_id}" in page
 

@@ -3,8 +3,10 @@
   const canvas = document.getElementById("path");
   const ctx = canvas.getContext("2d");
   fetch(`/api/v1/trials/${canvas.dataset.trial}/samples`).then((r) => r.json()).then((data) => {
-    const ml = data.columns.cop_ml_mm, ap = data.columns.cop_ap_mm;
-    const pts = ml.map((x, i) => [x, ap[i]]).filter((p) => p[0] !== null && p[1] !== null);
+    const ml = data.columns.cop_ml_mm, ap = data.columns.cop_ap_mm, t = data.columns.t_s;
+    const start = Number(canvas.dataset.start), end = Number(canvas.dataset.end);  // "inf" -> NaN
+    const pts = ml.map((x, i) => [x, ap[i], t[i]])
+      .filter((p) => p[0] !== null && p[1] !== null && p[2] >= start && !(p[2] > end));
     if (!pts.length) return;
     const mean = [0, 1].map((k) => pts.reduce((s, p) => s + p[k], 0) / pts.length);
     const span = Math.max(10, ...pts.map((p) => Math.max(Math.abs(p[0] - mean[0]), Math.abs(p[1] - mean[1])))) * 1.15;
