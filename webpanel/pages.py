@@ -1,6 +1,7 @@
 """HTML pages: patients (list, search, create), a patient's drill and live view, a trial result."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
 from station.patients import PatientFieldError
@@ -45,6 +46,12 @@ def station():
     return current_app.extensions["station"]
 
 
+@pages.errorhandler(NotFoundError)
+def _not_found(exc):
+    """An unknown patient or trial id in a page URL is a 404 saying which."""
+    return NotFound(str(exc))
+
+
 @pages.get("/")
 def patients():
     query = request.args.get("q", "")
@@ -72,10 +79,7 @@ def create_patient():
 @pages.get("/patients/<int:patient_id>")
 def patient(patient_id: int):
     svc = station()
-    try:
-        record = svc.get_patient(patient_id)
-    except NotFoundError:
-        abort(404)
+    record = svc.get_patient(patient_id)
     return render_template(
         "patient.html",
         patient=record,
@@ -88,10 +92,7 @@ def patient(patient_id: int):
 @pages.get("/trials/<trial_id>")
 def trial(trial_id: str):
     svc = station()
-    try:
-        record = svc.get_trial(trial_id)
-    except NotFoundError:
-        abort(404)
+    record = svc.get_trial(trial_id)
     return render_template(
         "trial.html",
         trial=record,

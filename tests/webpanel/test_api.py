@@ -154,3 +154,14 @@ def test_simulated_person_control(client, station):
         is False
     )
     assert client.post("/api/v1/sim/person", json={"on_platform": "yes"}).status_code == 400
+
+
+def test_unknown_patient_or_trial_page_is_a_404_naming_it(client):
+    response = client.get("/patients/99")
+    assert response.status_code == 404 and "no patient with id 99" in response.get_data(
+        as_text=True
+    )
+    response = client.get("/trials/nope")
+    assert response.status_code == 404 and "no trial with id nope" in response.get_data(
+        as_text=True
+    )
