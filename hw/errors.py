@@ -28,3 +28,8 @@ class CalibrationError(HardwareError, RuntimeError):
 
 class DeviceClosedError(HardwareError, RuntimeError):
     """The device was used after ``close()``: call ``begin()`` again to re-open it."""
+
+
+class BadDataError(HardwareError, ValueError):
+    """A chip returned bytes it cannot produce (all 0xFF, impossible flags): the bus is
+    disturbed or the chip lost power; check its cable and connectors."""

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hw.nau7802 import NAU7802
+from hw.errors import DeviceTimeoutError
+from hw.nau7802 import CALIBRATION_TIMEOUT_S, NAU7802
 from hw.tca9548a import TCA9548A
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class NAU7802Array:
         self.gain = gain
         self.bus_name = bus_name
         self._clock = clock
+        self._sleep = sleep
         self._state = "not-started"
         self._reset_counters()
 
@@ -84,19 +86,38 @@ class NAU7802Array:
         self.polls = 0
 
     def begin(self) -> None:
-        """Check the mux answers, then reset, configure and calibrate every chip in turn
-        (about 0.35 s each on the chip's clock)."""
+        """Check the mux answers, then reset and configure every chip and calibrate all four at
+        once (about 0.35 s on the chips' clock). Also re-initialises the array after a fault."""
         self._state = "starting"
         self._reset_counters()
         try:
+            self.mux.forget()
             self.mux.probe()
             self.mux.disable()
             for cell in self.cells:
-                cell.begin()
+                cell.power_up()
+            for cell in self.cells:
+                cell.start_calibration()
+            self._wait_calibrated()
         except Exception:
             self._state = "failed"
             raise
         self._state = "ready"
+
+    def _wait_calibrated(self) -> None:
+        deadline = self._clock() + CALIBRATION_TIMEOUT_S
+        pending = list(self.cells)
+        while True:
+            pending = [cell for cell in pending if not cell.calibration_done()]
+            if not pending:
+                return
+            if self._clock() >= deadline:
+                names = ", ".join(cell.name for cell in pending)
+                raise DeviceTimeoutError(
+                    f"NAU7802 calibration of {names} did not finish within "
+                    f"{CALIBRATION_TIMEOUT_S} s: check those amplifiers' power supply"
+                )
+            self._sleep(0.01)
 
     def poll(self) -> LoadCellSample | None:
         """Read the corners with a new conversion; a sample when at least one was new and

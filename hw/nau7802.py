@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from hw.errors import (
+    BadDataError,
     BusError,
     CalibrationError,
     DeviceClosedError,
@@ -111,13 +112,17 @@ class NAU7802:
     def begin(self) -> None:
         """Reset, power up, configure (3.3 V LDO, gain, rate, chopper off, PGA cap), start
         conversions and run the internal offset calibration (~0.35 s on the chip's clock)."""
+        self.power_up()
+        self.calibrate()
+
+    def power_up(self) -> None:
+        """Reset, power up, configure and start conversions; ``calibrate()`` comes next."""
         self._state = "starting"
         try:
             self._start()
         except Exception:
             self._state = "failed"
             raise
-        self._state = "ready"
 
     def _start(self) -> None:
         self._select()  # a mux failure raises its own error, not "no NAU7802"
@@ -145,25 +150,44 @@ class NAU7802:
         self._write(ADC, ADC_CHOPPER_OFF)
         self._write(PGA_PWR, self._read(PGA_PWR) | PGA_PWR_PGA_CAP_EN)
         self._write(PU_CTRL, PU_CTRL_PUD | PU_CTRL_PUA | PU_CTRL_AVDDS | PU_CTRL_CS)
-        self.calibrate()
 
     def calibrate(self) -> None:
         """Run the internal offset calibration (CALMOD 00) and wait for CALS to self-clear."""
+        self.start_calibration()
+        self._wait(self.calibration_done, CALIBRATION_TIMEOUT_S, "calibration", 0.01)
+
+    def start_calibration(self) -> None:
+        """Start the internal offset calibration; poll ``calibration_done()`` for its end, so
+        several chips can calibrate at once."""
+        self._state = "calibrating"
         ctrl2 = self._read(CTRL2) & ~CTRL2_CALMOD_MASK
         self._write(CTRL2, ctrl2 | CTRL2_CALS)
-        self._wait(
-            lambda: not self._read(CTRL2) & CTRL2_CALS, CALIBRATION_TIMEOUT_S, "calibration", 0.01
-        )
-        if self._read(CTRL2) & CTRL2_CAL_ERR:
+
+    def calibration_done(self) -> bool:
+        """True once the calibration has ended (the chip is then ready); CalibrationError if the
+        chip reports that it failed."""
+        ctrl2 = self._read(CTRL2)
+        if ctrl2 & CTRL2_CALS:
+            return False
+        if ctrl2 & CTRL2_CAL_ERR:
+            self._state = "failed"
             raise CalibrationError(
                 f"NAU7802 at {self.where} ({self.name}) reports a failed internal calibration: "
                 "check the amplifier's supply and the load cell's connections"
             )
+        self._state = "ready"
+        return True
 
     def data_ready(self) -> bool:
         """True when a conversion not yet read is waiting (PU_CTRL CR bit)."""
         self._check_open()
-        return bool(self._read(PU_CTRL) & PU_CTRL_CR)
+        value = self._read(PU_CTRL)
+        if value == 0xFF:  # RR and PUR together cannot happen: nobody drives SDA
+            raise BadDataError(
+                f"{self.name} load cell amplifier (NAU7802 at {self.where}) reads as all 0xFF: "
+                "it lost power or its data line; check its cable and connectors"
+            )
+        return bool(value & PU_CTRL_CR)
 
     def read_counts(self) -> int:
         """The newest conversion as signed 24-bit counts (-8388608..8388607); reading clears CR."""
@@ -193,11 +217,18 @@ class NAU7802:
         if self._state in ("closed", "not-started"):
             self._state = "closed"
             return
+        failed = self._state == "failed"
         self._state = "closed"
         try:
             self._write(PU_CTRL, self._read(PU_CTRL) & ~(PU_CTRL_PUD | PU_CTRL_PUA | PU_CTRL_CS))
-        except BusError as exc:
-            log.warning("could not power down %s NAU7802 at %s: %s", self.name, self.where, exc)
+        except BusError as exc:  # expected of a chip that already failed: not worth a warning
+            log.log(
+                logging.DEBUG if failed else logging.WARNING,
+                "could not power down %s NAU7802 at %s: %s",
+                self.name,
+                self.where,
+                exc,
+            )
 
     def __enter__(self):
         self.begin()

@@ -1,7 +1,10 @@
 """Shared fixtures: the reference data folder and stations on emulated hardware."""
 
+import time
+import types
 from pathlib import Path
 
+import adafruit_bno08x
 import pytest
 
 from station.clock import VirtualClock
@@ -9,6 +12,14 @@ from station.config import parse_config
 from station.service import Station
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def instant_bno08x_resets(monkeypatch):
+    """The adafruit BNO08x driver sleeps 1 s in every soft reset, which the emulated chip does
+    not need; its timeouts keep the real monotonic clock. (The e2e daemon keeps real sleeps.)"""
+    fake_time = types.SimpleNamespace(sleep=lambda seconds: None, monotonic=time.monotonic)
+    monkeypatch.setattr(adafruit_bno08x, "time", fake_time)
 
 
 @pytest.fixture

@@ -6,8 +6,13 @@ reads auto-increment too. Time comes only from the injected ``clock``: conversio
 ``start + k / rate`` from the moment PUD, PUA and CS are all set (restarting after a calibration
 or a gain or rate change), and a read of ADCO returns the newest completed one, computed lazily
 from the force at its conversion time. Not modelled: OCAL/GCAL, CHS, the LDO voltage, settling.
+
+Faults, injected on demand: ``inject("nack")`` (no acknowledge, errno 121), ``inject("all-ff")``
+(reads return 0xFF as when the chip stops driving SDA, writes are lost), ``unplug()`` (NACK) and
+``plug()`` (power returns: every register back to its power-on value).
 """
 
+import errno
 import math
 from collections.abc import Callable
 
@@ -33,6 +38,7 @@ from hw.nau7802 import (
     RATE_CODES,
     REVISION_ID,
 )
+from hw.sim.noise import gauss
 
 PUR_DELAY_S = 200e-6  # PUD and PUA set -> PUR
 CALIBRATION_S = 0.344  # CALS set -> CALS clear
@@ -44,6 +50,7 @@ _DEFAULTS[0x07] = _DEFAULTS[0x0E] = 0x80  # GCAL1 and GCAL2 reset to 0x00800000 
 _DEFAULTS[DEVICE_REV] = REVISION_ID
 _READ_ONLY = frozenset({ADCO_B2, ADCO_B1, ADCO_B0, DEVICE_REV})
 _POWER = PU_CTRL_PUD | PU_CTRL_PUA
+FAULTS = (None, "nack", "all-ff")
 
 
 class EmulatedNAU7802:
@@ -68,8 +75,32 @@ class EmulatedNAU7802:
         self.noise_counts = noise_counts
         self.seed = seed
         self.calibration_fails = False  # fault injection: calibrations end with CAL_ERR set
+        self.fault: str | None = None
+        self.plugged = True
         self._ptr = 0
         self._reset()
+
+    # --- faults -----------------------------------------------------------------------------
+    def inject(self, fault: str | None) -> None:
+        """Start ``fault`` ('nack' or 'all-ff') on every transfer, or stop faults with None."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {FAULTS}")
+        self.fault = fault
+
+    def unplug(self) -> None:
+        """The cable is pulled: nothing acknowledges until ``plug()``."""
+        self.plugged = False
+
+    def plug(self) -> None:
+        """The cable is back: the chip powers up with every register at its reset value."""
+        self.plugged = True
+        self._ptr = 0
+        self._reset()
+
+    def _nack(self) -> bool:
+        if not self.plugged or self.fault == "nack":
+            raise OSError(errno.EREMOTEIO, "Remote I/O error")
+        return self.fault == "all-ff"
 
     def _reset(self) -> None:
         """Power-on state of every register and of the conversion timing."""
@@ -85,7 +116,7 @@ class EmulatedNAU7802:
     # --- I2CTarget --------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
         """A write message: register pointer, then values stored with auto-increment."""
-        if not data:
+        if self._nack() or not data:
             return
         now = self._clock()
         self._settle(now)
@@ -96,6 +127,8 @@ class EmulatedNAU7802:
 
     def read(self, n: int) -> bytes:
         """A read message: ``n`` registers from the pointer on, with auto-increment."""
+        if self._nack():
+            return b"\xff" * n
         now = self._clock()
         self._settle(now)
         out = bytearray(n)
@@ -207,20 +240,7 @@ class EmulatedNAU7802:
         counts = (
             self.offset_counts
             + self.counts_per_newton * self._force_n(t) * gain / 128
-            + self.noise_counts * _gauss(self.seed, t)
+            + self.noise_counts * gauss(self.seed, t)
         )
         code = min(MAX_COUNTS, max(MIN_COUNTS, round(counts)))
         self._adco, self._adco_t = code & 0xFFFFFF, t
-
-
-def _gauss(seed: int, t_s: float) -> float:
-    """A standard normal deviate that depends only on ``seed`` and time ``t_s`` (to 1 ns):
-    splitmix64 of the pair, then Box-Muller on its two 32-bit halves."""
-    mask = (1 << 64) - 1
-    z = (seed * 0x9E3779B97F4A7C15 + round(t_s * 1e9) + 0x9E3779B97F4A7C15) & mask
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-    z ^= z >> 31
-    u1 = ((z >> 32) + 1) / 4294967296.0  # (0, 1]
-    u2 = (z & 0xFFFFFFFF) / 4294967296.0
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)

@@ -14,6 +14,7 @@ results depend on the seed only, never on the query pattern.
 """
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,15 +170,25 @@ class Person:
         self._sway = _Sway(profile, seed, start_s)
         self._on_at, self._off_at, self._level0, self._off_level0 = step_on_at_s, None, 0.0, 0.0
         self._last: tuple[float, tuple[float, float, float]] = (math.nan, (0.0, 0.0, 0.0))
+        # the load cells and the IMU (through the wobble board) query from their own threads
+        self._lock = threading.Lock()
 
     def step_on(self, t_s: float) -> None:
         """Start stepping on at ``t_s`` (no effect while already on)."""
+        with self._lock:
+            self._step_on(t_s)
+
+    def _step_on(self, t_s: float) -> None:
         if self._on_at is None or self._off_at is not None:
             self._level0 = self._envelope(t_s)[0]
             self._on_at, self._off_at = t_s, None
 
     def step_off(self, t_s: float) -> None:
         """Start stepping off at ``t_s``: the weight ramps down over ``profile.step_off_s``."""
+        with self._lock:
+            self._step_off(t_s)
+
+    def _step_off(self, t_s: float) -> None:
         if self._on_at is not None and self._off_at is None:
             self._off_level0 = self._envelope(t_s)[0]
             self._off_at = t_s
@@ -208,6 +219,10 @@ class Person:
 
     def load(self, t_s: float) -> tuple[float, float, float]:
         """Vertical force in N and COP (ML, AP) in mm at ``t_s``; (0, 0, 0) when nobody is on."""
+        with self._lock:
+            return self._load(t_s)
+
+    def _load(self, t_s: float) -> tuple[float, float, float]:
         if self._last[0] != t_s:
             if not -math.inf < t_s < math.inf:
                 raise ValueError(f"load queried at t = {t_s} s: time must be finite")
