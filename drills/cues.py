@@ -1,25 +1,39 @@
 """Cue intents a drill emits; the station turns them into LED and buzzer actions.
 
-Tone patterns: ``countdown`` (short beep, one per second before a trial), ``start`` (long beep:
-recording begins), ``end`` (two beeps: trial complete), ``warning`` (three fast beeps: trial
-stopped early).
+Lights: five direction LEDs (``front``, ``back``, ``left``, ``right``, ``centre``) and one RGB
+status LED whose colour tells the phase (``blue`` step on and stand still, ``amber`` get ready,
+``green`` recording, ``red`` stopped, ``off`` idle). Tone patterns: ``countdown`` (short beep, one
+per second before a trial), ``start`` (rising: recording begins), ``stop`` (falling: stopped by
+the therapist or the stop button), ``success`` (arpeggio: trial complete), ``warning`` (three
+fast high beeps: stopped early by a step-off or a fault), ``metronome`` (a click on each beat).
 """
 
 from dataclasses import dataclass
 
-TONES = ("countdown", "start", "end", "warning")
-LIGHTS = ("status",)
+TONES = ("countdown", "start", "stop", "success", "warning", "metronome")
+LIGHTS = ("front", "back", "left", "right", "centre")
+STATUS_COLOURS = ("off", "blue", "amber", "green", "red")
 
 
 @dataclass(frozen=True, slots=True)
 class Light:
-    """Turn a named light on or off."""
+    """Turn a direction light on or off."""
 
     name: str
     on: bool
 
     def label(self) -> str:
         return f"light:{self.name}:{'on' if self.on else 'off'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Show a colour on the status light."""
+
+    colour: str
+
+    def label(self) -> str:
+        return f"status:{self.colour}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,4 +54,4 @@ class AllOff:
         return "all-off"
 
 
-Cue = Light | Tone | AllOff
+Cue = Light | Status | Tone | AllOff

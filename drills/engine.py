@@ -10,7 +10,7 @@ every cue off, sounds a warning and keeps the reason.
 from enum import StrEnum
 from typing import ClassVar
 
-from drills.cues import AllOff, Cue, Tone
+from drills.cues import AllOff, Cue, Status, Tone
 from drills.params import Param, validate_params
 from sensing.frame import Frame
 from sensing.stance import StanceDetector, StanceSettings
@@ -77,19 +77,22 @@ class Drill:
         """Advance one tick; returns the cues to apply now."""
         if self.finished:
             return []
+        first: list[Cue] = []
         if self.phase_started_s is None:
             self.enter(Phase.WAITING, frame.t_s)
+            first = [Status("blue")]  # step on and stand still
         self.last_t_s = frame.t_s
         self.stance.update(frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm)
-        return getattr(self, f"on_{self.phase.value}")(frame)
+        return first + getattr(self, f"on_{self.phase.value}")(frame)
 
-    def stop(self, t_s: float, reason: str) -> list[Cue]:
-        """End the drill now as aborted with ``reason``: every cue off, then a warning tone."""
+    def stop(self, t_s: float, reason: str, tone: str = "warning") -> list[Cue]:
+        """End the drill now as aborted with ``reason``: every cue off, then ``tone`` (a
+        warning for step-offs and faults, the falling ``stop`` tone for a deliberate stop)."""
         if self.finished:
             return []
         self.reason = reason
         self.enter(Phase.ABORTED, t_s)
-        return [AllOff(), Tone("warning")]
+        return [AllOff(), Tone(tone)]
 
     def enter(self, phase: Phase, t_s: float) -> None:
         """Switch phase and log it as an event at ``t_s``."""

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from drills.cues import AllOff, Light, Tone
+from drills.cues import AllOff, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
 from sensing.errors import NotEnoughDataError
@@ -44,18 +44,18 @@ class QuietStance(Drill):
         elif self.stance.settled:
             self.enter(Phase.COUNTDOWN, frame.t_s)
             self._beeps_given = 0
-            return self.on_countdown(frame)
+            return [Status("amber"), *self.on_countdown(frame)]
         return []
 
     def on_countdown(self, frame):
         if not self.stance.on_platform:
             self.enter(Phase.WAITING, frame.t_s)
-            return [AllOff()]
+            return [AllOff(), Status("blue")]
         elapsed = self.phase_elapsed_s()
         if elapsed >= self.values["countdown_s"] - 1e-9:
             self.enter(Phase.RECORDING, frame.t_s)
             self.samples.clear()
-            return [Tone("start"), Light("status", True), *self.on_recording(frame)]
+            return [Tone("start"), Status("green"), *self.on_recording(frame)]
         if elapsed >= self._beeps_given - 1e-9:
             self._beeps_given += 1
             return [Tone("countdown")]
@@ -66,7 +66,7 @@ class QuietStance(Drill):
             return self.stop(frame.t_s, STEPPED_OFF)
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
-            return [Light("status", False), Tone("end")]
+            return [Status("off"), Tone("success")]
         self.samples.append((frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm))
         return []
 

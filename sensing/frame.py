@@ -12,7 +12,8 @@ class Frame:
 
     COP is in the platform frame: origin at the centre, ``cop_ml_mm`` positive to the patient's
     right, ``cop_ap_mm`` positive to the front. ``fresh`` is False when no new load-cell sample
-    arrived since the previous tick (the frame then repeats the newest one).
+    arrived since the previous tick (the frame then repeats the newest one). ``pitch_deg`` and
+    ``roll_deg`` are the IMU's tilt (``sensing.tilt`` conventions), NaN without a recent report.
     """
 
     t_s: float
@@ -21,6 +22,8 @@ class Frame:
     cop_ml_mm: float
     cop_ap_mm: float
     fresh: bool = True
+    pitch_deg: float = math.nan
+    roll_deg: float = math.nan
 
     @property
     def has_cop(self) -> bool:
@@ -30,7 +33,7 @@ class Frame:
     def as_dict(self) -> dict:
         """Plain-dict form for JSON (NaN becomes None)."""
         out = asdict(self)
-        for key in ("cop_ml_mm", "cop_ap_mm"):
+        for key in ("cop_ml_mm", "cop_ap_mm", "pitch_deg", "roll_deg"):
             if math.isnan(out[key]):
                 out[key] = None
         return out

@@ -7,6 +7,7 @@ from sensing.cop import PlatformGeometry, center_of_pressure
 from sensing.frame import Frame
 
 EMPTY_FORCES = (0.0, 0.0, 0.0, 0.0)
+NO_TILT = (math.nan, math.nan)
 
 
 class FrameBuilder:
@@ -17,10 +18,12 @@ class FrameBuilder:
         self.geometry = geometry
         self.min_load_n = min_load_n
 
-    def build(self, t_s: float, counts, fresh: bool) -> Frame:
-        """The Frame at ``t_s`` for ``counts`` (None before any sample: zero load, no COP)."""
+    def build(self, t_s: float, counts, fresh: bool, tilt_deg=NO_TILT) -> Frame:
+        """The Frame at ``t_s`` for ``counts`` (None before any sample: zero load, no COP) and
+        the IMU's (pitch, roll) in degrees."""
+        pitch, roll = tilt_deg
         if counts is None:
-            return Frame(t_s, EMPTY_FORCES, 0.0, math.nan, math.nan, fresh=False)
+            return Frame(t_s, EMPTY_FORCES, 0.0, math.nan, math.nan, False, pitch, roll)
         forces = self.calibration.forces_n(counts)
         total, ml, ap = center_of_pressure(forces, self.geometry, self.min_load_n)
-        return Frame(t_s, tuple(float(f) for f in forces), total, ml, ap, fresh=fresh)
+        return Frame(t_s, tuple(float(f) for f in forces), total, ml, ap, fresh, pitch, roll)

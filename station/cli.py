@@ -1,6 +1,7 @@
-"""``balance-station``: run the daemon, simulate a drill, analyse recordings."""
+"""``balance-station``: run the daemon, simulate a drill, analyse recordings, check hardware."""
 
 import argparse
+import io
 import json
 import logging
 import signal
@@ -41,6 +42,17 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("files", nargs="+", type=Path, metavar="FILE")
     analyze.add_argument("--json", action="store_true", help="print a JSON array")
 
+    selftest = sub.add_parser(
+        "selftest", help="probe every device, measure rates and noise (platform empty)"
+    )
+    selftest.add_argument("--config", type=Path, help="TOML config (default: see README)")
+    selftest.add_argument("--seconds", type=float, default=2.0, help="measurement window, s")
+    selftest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    scan = sub.add_parser("i2c-scan", help="list what answers on the I2C bus and behind the mux")
+    scan.add_argument("--config", type=Path, help="TOML config (default: see README)")
+    scan.add_argument("--json", action="store_true", help="print as JSON")
+
     drills = sub.add_parser("drills", help="list the drill catalog")
     drills.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -51,7 +63,14 @@ def main(argv=None) -> int:
     logging.basicConfig(
         level=args.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    handler = {"run": _run, "simulate": _simulate, "analyze": _analyze, "drills": _drills}
+    handler = {
+        "run": _run,
+        "simulate": _simulate,
+        "analyze": _analyze,
+        "drills": _drills,
+        "selftest": _selftest,
+        "i2c-scan": _i2c_scan,
+    }
     try:
         return handler[args.command](args)
     except StationError as exc:
@@ -71,6 +90,9 @@ def _run(args) -> int:
 
     config = load_config(args.config)
     log.info("config: %s", config.source or "built-in defaults (no config file)")
+    # The adafruit BNO08x driver prints packet dumps on bus faults; keep them out of journald
+    # unless asked for (--log-level DEBUG). The daemon itself never writes to stdout.
+    sys.stdout = DriverChatter(logging.getLogger("adafruit_bno08x"))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -107,6 +129,25 @@ def _run(args) -> int:
         "stopped cleanly after %d ticks (%d late); data flushed", loop["ticks"], loop["late_ticks"]
     )
     return 0
+
+
+class DriverChatter(io.TextIOBase):
+    """A stdout replacement that turns printed lines into DEBUG log records."""
+
+    def __init__(self, logger: logging.Logger):
+        self._logger = logger
+        self._partial = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            if line.strip():
+                self._logger.debug("%s", line)
+        return len(text)
 
 
 def _parse_params(pairs: list[str]) -> dict:
@@ -189,6 +230,49 @@ def _analyze(args) -> int:
                 f"mean frequency {m['frequency_mean_hz']:.4f} Hz"
             )
     return 1 if failed else 0
+
+
+def _selftest(args) -> int:
+    from station.clock import MonotonicClock
+    from station.config import load_config
+    from station.selftest import format_report, run_selftest
+    from station.service import calibration_from
+
+    if not 0.5 <= args.seconds <= 60:
+        raise StationError(f"--seconds {args.seconds}: choose 0.5 to 60 s")
+    # the simulated patient stays off: noise is measured on an empty platform
+    config = load_config(args.config, {"sim": {"step_on_at_s": 1e6}})
+    report = run_selftest(config, MonotonicClock(), calibration_from(config), args.seconds)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0 if report["ok"] else 1
+
+
+def _i2c_scan(args) -> int:
+    from station.clock import MonotonicClock
+    from station.config import load_config
+    from station.hardware import open_i2c_bus
+    from station.i2cscan import format_scan, missing_chips, scan_bus
+
+    config = load_config(args.config)
+    bus = open_i2c_bus(config, MonotonicClock())
+    if bus is None:
+        raise StationError(
+            "no I2C chip is configured (HX711 load cells and no IMU): nothing to scan"
+        )
+    mux = config.loadcells.mux_address if config.loadcells.amplifier == "nau7802" else None
+    try:
+        rows = scan_bus(bus, mux)
+    finally:
+        bus.close()
+    name = f"/dev/i2c-{config.station.i2c_bus}" + (
+        " (emulated)" if config.station.hardware == "sim" else ""
+    )
+    missing = missing_chips(config, rows)
+    if args.json:
+        print(json.dumps({"bus": name, "found": rows, "missing": missing}, indent=2))
+    else:
+        print(format_scan(rows, missing, name))
+    return 0 if rows and not missing else 1
 
 
 def _drills(args) -> int:

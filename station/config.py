@@ -13,7 +13,11 @@ from types import MappingProxyType
 
 from station.errors import ConfigError
 
-I2C_PINS = (2, 3)
+I2C_PINS = {"I2C SDA": 2, "I2C SCL": 3}
+AMPLIFIER_RATES = {"nau7802": (10, 20, 40, 80, 320), "hx711": (10, 80)}
+AMPLIFIER_GAINS = {"nau7802": (1, 2, 4, 8, 16, 32, 64, 128), "hx711": (32, 64, 128)}
+BUZZERS = ("tonal", "active")
+UNPLUGGABLE = ("", "imu", "front-left", "front-right", "back-left", "back-right")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ def _schema() -> dict[str, dict[str, Option]]:
             "hardware": Option(str, "sim", "'sim' (emulated chips) or 'pi'", choices=("sim", "pi")),
             "data_dir": Option(str, "", "where the database lives; empty = under your home"),
             "loop_rate_hz": Option(float, 100.0, "control-loop rate in Hz", 10.0, 500.0),
+            "i2c_bus": Option(int, 1, "I2C bus number of the IMU and NAU7802s (/dev/i2c-N)", 0, 20),
         },
         "panel": {
             "host": Option(str, "127.0.0.1", "address the panel listens on"),
@@ -74,23 +79,63 @@ def _schema() -> dict[str, dict[str, Option]]:
             "step_off_n": Option(float, 100.0, "load below which they count as off, N", 10.0),
         },
         "loadcells": {
-            "amplifier": Option(str, "nau7802", "amplifier chip", choices=("nau7802",)),
-            "i2c_bus": Option(int, 1, "I2C bus number (/dev/i2c-N)", 0, 20),
-            "mux_address": Option(int, 0x70, "TCA9548A address", 0x70, 0x77),
-            "channels": Option(int, [0, 1, 2, 3], "mux channel of FL, FR, BL, BR", 0, 7, length=4),
-            "rate_sps": Option(int, 320, "samples/s", choices=(10, 20, 40, 80, 320)),
-            "gain": Option(int, 128, "PGA gain", choices=(1, 2, 4, 8, 16, 32, 64, 128)),
+            "amplifier": Option(str, "nau7802", "amplifier chip", choices=AMPLIFIER_RATES),
+            "rate_sps": Option(
+                int,
+                None,
+                "samples/s (NAU7802 10-320, default 320; HX711 10 or 80, default 80)",
+                choices=(10, 20, 40, 80, 320),
+            ),
+            "gain": Option(
+                int,
+                128,
+                "PGA gain (NAU7802 1-128; HX711 128 or 64 on channel A, 32 on B)",
+                choices=(1, 2, 4, 8, 16, 32, 64, 128),
+            ),
+            "mux_address": Option(int, 0x70, "NAU7802: TCA9548A address", 0x70, 0x77),
+            "channels": Option(
+                int, [0, 1, 2, 3], "NAU7802: mux channel of FL, FR, BL, BR", 0, 7, length=4
+            ),
+            "hx711_clock_pin": Option(int, 17, "HX711: BCM pin of the shared PD_SCK", 0, 27),
+            "hx711_data_pins": Option(
+                int, [27, 22, 23, 24], "HX711: BCM pins of DOUT of FL, FR, BL, BR", 0, 27, length=4
+            ),
             "tare_counts": Option(float, None, "empty-platform counts per corner", length=4),
             "gain_n_per_count": Option(float, None, "N per count per corner", length=4),
         },
+        "imu": {
+            "enabled": Option(bool, True, "a BNO08x IMU is fitted (wobble board or trunk)"),
+            "address": Option(int, 0x4A, "BNO08x I2C address", choices=(0x4A, 0x4B)),
+            "rate_hz": Option(
+                float, 100.0, "game rotation vector and accelerometer rate", 100, 400
+            ),
+        },
         "cues": {
-            "status_led_pin": Option(int, 23, "BCM pin of the status LED", 0, 27),
+            "front_led_pin": Option(int, 5, "BCM pin of the front direction LED", 0, 27),
+            "back_led_pin": Option(int, 6, "BCM pin of the back direction LED", 0, 27),
+            "left_led_pin": Option(int, 13, "BCM pin of the left direction LED", 0, 27),
+            "right_led_pin": Option(int, 19, "BCM pin of the right direction LED", 0, 27),
+            "centre_led_pin": Option(int, 26, "BCM pin of the centre LED", 0, 27),
+            "status_rgb_pins": Option(
+                int, [16, 20, 21], "BCM pins of the status LED's red, green, blue", 0, 27, length=3
+            ),
             "buzzer_pin": Option(int, 18, "BCM pin of the buzzer", 0, 27),
+            "buzzer": Option(
+                str, "tonal", "'tonal' (passive piezo) or 'active' buzzer", choices=BUZZERS
+            ),
+            "stop_button_pin": Option(int, 25, "BCM pin of the stop button (to ground)", 0, 27),
         },
         "sim": {
             "profile": Option(str, "healthy-young", "simulated patient", choices=tuple(PROFILES)),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
             "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0),
+            "unplugged": Option(
+                str,
+                "",
+                "a device whose cable is pulled from the start (to practise "
+                "diagnostics): 'imu' or a load-cell corner",
+                choices=UNPLUGGABLE,
+            ),
         },
     }
 
@@ -181,7 +226,9 @@ def parse_config(raw: dict, source: Path | None = None) -> Config:
     for section, options in schema.items():
         given = raw.get(section, {})
         sections[section] = {
-            name: opt.check(section, name, given[name]) if name in given else opt.default
+            name: opt.check(section, name, given.get(name, opt.default))
+            if name in given or opt.default is not None
+            else None
             for name, opt in options.items()
         }
     _check_rules(sections)
@@ -190,12 +237,26 @@ def parse_config(raw: dict, source: Path | None = None) -> Config:
 
 def _check_rules(s: dict[str, dict]) -> None:
     """Rules that tie several options together."""
-    station, platform, cells, cues = s["station"], s["platform"], s["loadcells"], s["cues"]
+    station, platform, cells = s["station"], s["platform"], s["loadcells"]
     station["data_dir"] = (
         Path(station["data_dir"]).expanduser() if station["data_dir"] else (default_data_dir())
     )
     if platform["step_off_n"] >= platform["step_on_n"]:
         raise ConfigError("[platform] step_off_n must be below step_on_n (hysteresis)")
+    amplifier = cells["amplifier"]
+    rates = AMPLIFIER_RATES[amplifier]
+    if cells["rate_sps"] is None:
+        cells["rate_sps"] = rates[-1]
+    elif cells["rate_sps"] not in rates:
+        raise ConfigError(
+            f"[loadcells] rate_sps = {cells['rate_sps']} is not a rate of the {amplifier} "
+            f"(choose one of {', '.join(map(str, rates))})"
+        )
+    if cells["gain"] not in AMPLIFIER_GAINS[amplifier]:
+        raise ConfigError(
+            f"[loadcells] gain = {cells['gain']} is not a gain of the {amplifier} "
+            f"(choose one of {', '.join(map(str, AMPLIFIER_GAINS[amplifier]))})"
+        )
     if len(set(cells["channels"])) != 4:
         raise ConfigError(f"[loadcells] channels must be 4 different channels: {cells['channels']}")
     if any(g == 0 for g in cells["gain_n_per_count"] or ()):
@@ -207,9 +268,37 @@ def _check_rules(s: dict[str, dict]) -> None:
                     f"[loadcells] {name} is required with hardware = 'pi': "
                     "enter the platform's calibration"
                 )
-    pins = {"status_led_pin": cues["status_led_pin"], "buzzer_pin": cues["buzzer_pin"]}
-    if len(set(pins.values())) != len(pins):
-        raise ConfigError(f"[cues] two cues share one GPIO pin: {pins}")
-    for name, pin in pins.items():
-        if pin in I2C_PINS:
-            raise ConfigError(f"[cues] {name} = {pin} is an I2C pin (GPIO 2 and 3 carry SDA/SCL)")
+    if s["sim"]["unplugged"] == "imu" and not s["imu"]["enabled"]:
+        raise ConfigError("[sim] unplugged = 'imu' but [imu] enabled = false: there is no IMU")
+    _check_pins(s)
+
+
+def gpio_pins(s: dict[str, dict]) -> dict[str, int]:
+    """Every GPIO pin the configured station uses, keyed by ``[section] option``; the I²C pins
+    appear when an I²C chip (NAU7802 or IMU) is fitted."""
+    pins: dict[str, int] = {}
+    for section, options in (("cues", s["cues"]), ("loadcells", s["loadcells"])):
+        for name, value in options.items():
+            if not name.endswith(("_pin", "_pins")):
+                continue
+            if section == "loadcells" and s["loadcells"]["amplifier"] != "hx711":
+                continue
+            if isinstance(value, tuple):
+                pins.update({f"[{section}] {name}[{i}]": pin for i, pin in enumerate(value)})
+            else:
+                pins[f"[{section}] {name}"] = value
+    if s["loadcells"]["amplifier"] == "nau7802" or s["imu"]["enabled"]:
+        pins.update(I2C_PINS)
+    return pins
+
+
+def _check_pins(s: dict[str, dict]) -> None:
+    """No two uses share a GPIO pin."""
+    owner: dict[int, str] = {}
+    for use, pin in gpio_pins(s).items():
+        if pin in owner:
+            raise ConfigError(
+                f"{owner[pin]} and {use} both use GPIO {pin}: give each its own pin"
+                + (" (GPIO 2 and 3 carry I2C)" if pin in I2C_PINS.values() else "")
+            )
+        owner[pin] = use

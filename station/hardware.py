@@ -1,64 +1,173 @@
 """Builds the station's devices from config: the Pi's real buses and pins, or emulated chips.
 
-Both paths run the same drivers (NAU7802Array on an smbus2-style bus, CueBoard on gpiozero);
-only the bus and the pin factory differ. In simulation the bus is an emulated SMBus carrying a
-TCA9548A and four NAU7802s loaded by a simulated person, and the pins come from gpiozero's
-MockFactory.
+Both paths run the same drivers (NAU7802Array or HX711Array for the load cells, the adafruit
+BNO08x driver for the IMU, gpiozero for cues and the stop button); only the bus and the pin
+factory differ. In simulation the I²C bus is an emulated SMBus carrying the TCA9548A, the
+NAU7802s and the BNO08x, the HX711s are emulated GPIO pins, and all of them are loaded or tilted
+by a simulated person. Every sensor runs under a SupervisedDevice, so a fault is counted and the
+chip re-initialised while the station keeps running.
 """
 
 import logging
+import time
 
-from hw.cues import CueBoard
-from hw.loadcells import NAU7802Array
+from hw.controls import StopButton
+from hw.cues import CueBoard, CuePins
 from hw.reader import InlineReader, ThreadedReader
+from hw.supervisor import SupervisedDevice
 
 log = logging.getLogger(__name__)
 
+HX711_POLLS_PER_CONVERSION = 2  # DOUT stays low for one period: look twice as often
+IMU_POLLS_PER_REPORT = 2  # the driver keeps the oldest of batched reports: keep batches at one
+
 
 class Hardware:
-    """The devices of one station; ``close()`` releases them all (safe to call twice)."""
+    """The devices of one station; ``close()`` releases them all (safe to call twice).
 
-    def __init__(self, *, loadcells, reader, cues, person=None, bus=None):
-        self.loadcells = loadcells
-        self.reader = reader
+    ``sensors`` maps 'loadcells' (and 'imu' when fitted) to its SupervisedDevice, ``readers``
+    to the reader that polls it. ``emulated`` holds the emulated chips in simulation (for fault
+    injection), else it is empty.
+    """
+
+    def __init__(
+        self, *, sensors, readers, cues, stop_button, person=None, emulated=None, bus=None
+    ):
+        self.sensors = sensors
+        self.readers = readers
         self.cues = cues
+        self.stop_button = stop_button
         self.person = person
+        self.emulated = emulated or {}
         self._bus = bus
 
+    def start(self) -> None:
+        """Start the sensor readers (real time)."""
+        for reader in self.readers.values():
+            reader.start()
+
     def status(self) -> dict:
-        """Plain-dict state of every device."""
+        """Plain-dict state of every device, with each sensor's fault counts."""
         out = {
-            "loadcells": {**self.loadcells.status(), **self.reader.status()},
-            "cues": self.cues.status(),
+            name: {**sensor.status(), **self.readers[name].status()}
+            for name, sensor in self.sensors.items()
         }
+        out["cues"] = self.cues.status()
+        out["stop_button"] = self.stop_button.status()
         if self.person is not None:
             out["simulated_person"] = self.person.status()
         return out
 
     def close(self) -> None:
-        self.reader.close()
+        for reader in self.readers.values():
+            reader.close()
         self.cues.close()
-        self.loadcells.close()
+        self.stop_button.close()
+        for sensor in self.sensors.values():
+            sensor.close()
         if self._bus is not None:
             self._bus.close()
             self._bus = None
 
 
-def build_hardware(config, clock) -> Hardware:
-    """Devices for ``config.station.hardware`` ('sim' or 'pi') on ``clock``.
+def cue_pins(config) -> CuePins:
+    """The cue outputs' pins from the ``[cues]`` section."""
+    cues = config.cues
+    return CuePins(
+        direction_leds={
+            name: getattr(cues, f"{name}_led_pin")
+            for name in ("front", "back", "left", "right", "centre")
+        },
+        status_rgb=cues.status_rgb_pins,
+        buzzer=cues.buzzer_pin,
+        buzzer_kind=cues.buzzer,
+    )
 
-    Under a virtual clock the load cells are polled inline by the control loop; in real time a
-    reader thread polls them at the amplifier's rate.
+
+def build_hardware(config, clock) -> Hardware:
+    """Devices for ``config.station.hardware`` ('sim' or 'pi') on ``clock``, started.
+
+    A sensor that fails to start is logged and retried by its supervisor; the station comes up
+    regardless so the panel can show what is wrong. Under a virtual clock the sensors are polled
+    inline by the control loop; in real time reader threads poll them.
     """
+    simulated = config.station.hardware == "sim"
+    parts = _sim_parts(config, clock) if simulated else _pi_parts(config)
+    bus, pin_factory = parts["bus"], parts["pin_factory"]
+    bus_name = f"/dev/i2c-{config.station.i2c_bus}"
+    if simulated:
+        bus_name = f"emulated {bus_name}"
+    sensors, readers, owned = {}, {}, []
+    try:
+        sensors["loadcells"] = SupervisedDevice(
+            _loadcells(config, clock, parts, bus_name), "load cells", clock.now
+        )
+        if config.imu.enabled:
+            sensors["imu"] = SupervisedDevice(_imu(config, clock, bus, bus_name), "IMU", clock.now)
+        cues = CueBoard(cue_pins(config), pin_factory=pin_factory)
+        owned.append(cues)
+        stop_button = StopButton(config.cues.stop_button_pin, pin_factory=pin_factory)
+        owned.append(stop_button)
+    except Exception:
+        for device in [*owned, *sensors.values()]:
+            device.close()
+        if bus is not None:
+            bus.close()
+        raise
+    for name, sensor in sensors.items():
+        sensor.start()
+        readers[name] = _reader(config, clock, name, sensor)
     cells = config.loadcells
-    if config.station.hardware == "sim":
-        bus, pin_factory, person = _sim_parts(config, clock)
-        bus_name = "emulated /dev/i2c-1"
+    log.info(
+        "hardware %s: 4 x %s at %d SPS%s; cues and stop button on GPIO",
+        config.station.hardware,
+        cells.amplifier.upper(),
+        cells.rate_sps,
+        f", BNO08x at {config.imu.address:#04x} ({config.imu.rate_hz:g} Hz) on {bus_name}"
+        if config.imu.enabled
+        else "",
+    )
+    return Hardware(
+        sensors=sensors,
+        readers=readers,
+        cues=cues,
+        stop_button=stop_button,
+        person=parts.get("person"),
+        emulated=parts.get("emulated"),
+        bus=bus,
+    )
+
+
+def _reader(config, clock, name, sensor):
+    if clock.virtual:
+        return InlineReader(sensor.poll, name)
+    if name == "imu":
+        period_s = 1.0 / (config.imu.rate_hz * IMU_POLLS_PER_REPORT)
+    elif config.loadcells.amplifier == "hx711":
+        period_s = 1.0 / (config.loadcells.rate_sps * HX711_POLLS_PER_CONVERSION)
     else:
-        bus, pin_factory, person = _pi_parts(config)
-        bus_name = f"/dev/i2c-{cells.i2c_bus}"
-    array = NAU7802Array(
-        bus,
+        period_s = 1.0 / config.loadcells.rate_sps
+    return ThreadedReader(sensor.poll, name, period_s=period_s)
+
+
+def _loadcells(config, clock, parts, bus_name):
+    cells = config.loadcells
+    if cells.amplifier == "hx711":
+        from hw.hx711 import HX711Array
+
+        return HX711Array(
+            parts["pin_factory"],
+            clock_pin=cells.hx711_clock_pin,
+            data_pins=cells.hx711_data_pins,
+            rate_sps=cells.rate_sps,
+            gain=cells.gain,
+            clock=clock.now,
+            pulse_clock=parts.get("pulse_clock", time.perf_counter),
+        )
+    from hw.loadcells import NAU7802Array
+
+    return NAU7802Array(
+        parts["bus"],
         channels=cells.channels,
         mux_address=cells.mux_address,
         rate_sps=cells.rate_sps,
@@ -67,39 +176,30 @@ def build_hardware(config, clock) -> Hardware:
         sleep=clock.sleep,
         bus_name=bus_name,
     )
-    cues = None
-    try:
-        array.begin()
-        cues = CueBoard(
-            status_led_pin=config.cues.status_led_pin,
-            buzzer_pin=config.cues.buzzer_pin,
-            pin_factory=pin_factory,
-        )
-    except Exception:
-        array.close()
-        bus.close()
-        raise
-    if clock.virtual:
-        reader = InlineReader(array.poll, "loadcells")
-    else:
-        reader = ThreadedReader(array.poll, "loadcells", period_s=1.0 / cells.rate_sps)
-    log.info(
-        "hardware %s: 4 x NAU7802 at %d SPS on %s",
-        config.station.hardware,
-        cells.rate_sps,
-        bus_name,
+
+
+def _imu(config, clock, bus, bus_name):
+    from hw.i2cbus import SMBusI2C
+    from hw.imu import BNO08xIMU
+
+    return BNO08xIMU(
+        SMBusI2C(bus),
+        address=config.imu.address,
+        rate_hz=config.imu.rate_hz,
+        clock=clock.now,
+        bus_name=bus_name,
     )
-    return Hardware(loadcells=array, reader=reader, cues=cues, person=person, bus=bus)
 
 
-def _sim_parts(config, clock):
-    from gpiozero.pins.mock import MockFactory
+def _sim_parts(config, clock) -> dict:
+    """Emulated chips on an emulated bus and mock pins, under a simulated person."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-    from hw.sim.nau7802 import EmulatedNAU7802
+    from hw.sim.bno08x import EmulatedBNO08x
     from hw.sim.person import PROFILES, Person
-    from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
+    from hw.sim.platform import CORNERS, COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
     from hw.sim.smbus import EmulatedSMBus
-    from hw.sim.tca9548a import EmulatedTCA9548A
+    from hw.sim.wobble import WobbleBoard
 
     sim, platform_cfg, cells = config.sim, config.platform, config.loadcells
     now = clock.now()
@@ -107,30 +207,74 @@ def _sim_parts(config, clock):
         PROFILES[sim.profile], seed=sim.seed, step_on_at_s=now + sim.step_on_at_s, start_s=now
     )
     platform = SimPlatform(person, width_mm=platform_cfg.width_mm, depth_mm=platform_cfg.depth_mm)
-    bus = EmulatedSMBus()
-    mux = EmulatedTCA9548A()
-    bus.attach(cells.mux_address, mux)
-    for index, channel in enumerate(cells.channels):
-        chip = EmulatedNAU7802(
-            lambda t, i=index: platform.corner_force_n(i, t),
-            clock.now,
+    bus = EmulatedSMBus(f"/dev/i2c-{config.station.i2c_bus}")
+    pin_factory = MockFactory(pin_class=MockPWMPin)
+    chips = [
+        dict(
+            force_n=lambda t, i=index: platform.corner_force_n(i, t),
+            clock=clock.now,
             offset_counts=OFFSET_COUNTS[index],
             counts_per_newton=COUNTS_PER_NEWTON[index],
             seed=sim.seed * 16 + index,
         )
-        mux.attach(channel, 0x2A, chip)
-    return bus, MockFactory(), person
+        for index in range(4)
+    ]
+    parts = {"bus": bus, "pin_factory": pin_factory, "person": person}
+    if cells.amplifier == "hx711":
+        from hw.sim.hx711 import EmulatedHX711, TickingClock, attach_hx711s
+
+        # Pulse widths are real time in a real-time run (preemption spikes happen, as on a Pi)
+        # and counted pin operations under a virtual clock (a simulation repeats exactly).
+        pulse_clock = TickingClock() if clock.virtual else time.perf_counter
+        parts["pulse_clock"] = pulse_clock
+        loadcell_chips = [
+            EmulatedHX711(rate_sps=cells.rate_sps, pulse_clock=pulse_clock, **chip)
+            for chip in chips
+        ]
+        attach_hx711s(pin_factory, cells.hx711_clock_pin, cells.hx711_data_pins, loadcell_chips)
+    else:
+        from hw.sim.nau7802 import EmulatedNAU7802
+        from hw.sim.tca9548a import EmulatedTCA9548A
+
+        mux = EmulatedTCA9548A()
+        bus.attach(cells.mux_address, mux)
+        loadcell_chips = [EmulatedNAU7802(**chip) for chip in chips]
+        for channel, chip in zip(cells.channels, loadcell_chips, strict=True):
+            mux.attach(channel, 0x2A, chip)
+    emulated = {"bus": bus, "pin_factory": pin_factory, "loadcells": loadcell_chips}
+    if config.imu.enabled:
+        board = WobbleBoard(person, start_s=now)
+        emulated["imu"] = EmulatedBNO08x(board.orientation, clock.now, seed=sim.seed)
+        emulated["wobble_board"] = board
+        bus.attach(config.imu.address, emulated["imu"])
+    if sim.unplugged == "imu":
+        emulated["imu"].unplug()
+    elif sim.unplugged:
+        loadcell_chips[CORNERS.index(sim.unplugged)].unplug()
+    parts["emulated"] = emulated
+    return parts
 
 
-def _pi_parts(config):
-    from smbus2 import SMBus
+def open_i2c_bus(config, clock):
+    """Only the station's I²C bus (emulated, with its chips, in simulation), for a scan; None
+    when no I²C chip is configured."""
+    if config.station.hardware == "sim":
+        return _sim_parts(config, clock)["bus"]
+    return _pi_parts(config)["bus"]
 
-    bus_number = config.loadcells.i2c_bus
-    try:
-        bus = SMBus(bus_number)
-    except OSError as exc:
-        raise OSError(
-            f"cannot open /dev/i2c-{bus_number} ({exc.strerror}): enable I2C with "
-            "'sudo raspi-config nonint do_i2c 0' and check the service user is in group i2c"
-        ) from exc
-    return bus, None, None
+
+def _pi_parts(config) -> dict:
+    """The Pi's I²C bus (when an I²C chip is fitted) and gpiozero's default pin factory."""
+    bus = None
+    if config.loadcells.amplifier == "nau7802" or config.imu.enabled:
+        from smbus2 import SMBus
+
+        bus_number = config.station.i2c_bus
+        try:
+            bus = SMBus(bus_number)
+        except OSError as exc:
+            raise OSError(
+                f"cannot open /dev/i2c-{bus_number} ({exc.strerror}): enable I2C with "
+                "'sudo raspi-config nonint do_i2c 0' and check the service user is in group i2c"
+            ) from exc
+    return {"bus": bus, "pin_factory": None}

@@ -1,7 +1,8 @@
 """The control loop: fixed-rate, deadline-scheduled ticks that drive sensing, drills and cues.
 
-Each tick takes the newest load-cell sample, builds a Frame, steps the active drill, applies its
-cues, records the frame, publishes it to the live feed and pings the watchdog. Deadlines advance
+Each tick checks the stop button, takes the newest load-cell (and IMU) sample, builds a Frame,
+steps the active drill, applies its cues, records the frame, publishes it to the live feed and
+pings the watchdog. Deadlines advance
 by exactly one period (never ``sleep(period)``), so timing errors do not accumulate; a tick that
 starts more than half a period after its deadline is counted late. Nothing slow runs here:
 storage is handed to the writer thread.
@@ -14,7 +15,9 @@ from collections import deque
 
 import numpy as np
 
-from drills.cues import AllOff, Light
+from drills.cues import AllOff, Light, Status
+from sensing.framing import NO_TILT
+from sensing.tilt import tilt_deg
 from station.commands import StartTrial, StopTrial
 from station.errors import BusyError
 
@@ -28,12 +31,28 @@ class ControlLoop:
     """Ticks at ``rate_hz`` on ``clock``; runs at most one trial at a time."""
 
     def __init__(
-        self, *, clock, rate_hz, loadcells, cues, frames, feed, on_begin, on_end, watchdog=None
+        self,
+        *,
+        clock,
+        rate_hz,
+        loadcells,
+        cues,
+        frames,
+        feed,
+        on_begin,
+        on_end,
+        imu=None,
+        stop_button=None,
+        sensor_errors=None,
+        watchdog=None,
     ):
         self.clock = clock
         self.rate_hz = rate_hz
         self.period_s = 1.0 / rate_hz
         self.loadcells = loadcells
+        self.imu = imu
+        self.stop_button = stop_button
+        self.sensor_errors = sensor_errors or (lambda name: None)
         self.cues = cues
         self.frames = frames
         self.feed = feed
@@ -49,19 +68,29 @@ class ControlLoop:
         self._tick_times = deque(maxlen=max(2, int(rate_hz * 5)))
         self._lateness = deque(maxlen=max(2, int(rate_hz * 10)))
         self._last_sample_t = None
+        self._first_tick_t: float | None = None  # sensors get STALE_SAMPLE_S from here to start
 
     # --- one tick ----------------------------------------------------------------------------
     def tick(self) -> None:
         """Run one control step at the clock's current time."""
         now = self.clock.now()
+        if self._first_tick_t is None:
+            self._first_tick_t = now
         self._tick_times.append(now)
         self.ticks += 1
         self._handle_commands(now)
+        if self.stop_button is not None and self.stop_button.take_press():
+            self.abort("stop button pressed", now, tone="stop")
         sample = self.loadcells.latest()
         fresh = sample is not None and sample.t_s != self._last_sample_t
         if sample is not None:
             self._last_sample_t = sample.t_s
-        frame = self.frames.build(now, None if sample is None else sample.counts, fresh)
+        tilt = NO_TILT
+        if self.imu is not None:
+            reading = self.imu.latest()
+            if reading is not None and now - reading.t_s <= STALE_SAMPLE_S:
+                tilt = tilt_deg(reading.quaternion)
+        frame = self.frames.build(now, None if sample is None else sample.counts, fresh, tilt)
         self.last_frame = frame
         if self.session is not None:
             self._step_drill(frame, sample, now)
@@ -73,13 +102,18 @@ class ControlLoop:
     def _step_drill(self, frame, sample, now) -> None:
         session = self.session
         session.add_frame(frame)
-        if sample is None or now - sample.t_s > STALE_SAMPLE_S:
-            cues = session.drill.stop(now, "load cells stopped sending samples (sensor fault)")
+        newest_t = self._first_tick_t if sample is None else sample.t_s
+        if now - newest_t > STALE_SAMPLE_S:
+            cues = session.drill.stop(now, self._fault_reason("loadcells", "load cells"))
         else:
             cues = session.drill.step(frame)
         self._apply(cues, now)
         if session.drill.finished:
             self._end(now)
+
+    def _fault_reason(self, sensor: str, what: str) -> str:
+        error = self.sensor_errors(sensor)
+        return f"{what} stopped sending samples (sensor fault{': ' + error if error else ''})"
 
     def _apply(self, cues, now) -> None:
         for cue in cues:
@@ -87,6 +121,8 @@ class ControlLoop:
                 self.cues.all_off()
             elif isinstance(cue, Light):
                 self.cues.set_light(cue.name, cue.on)
+            elif isinstance(cue, Status):
+                self.cues.set_status(cue.colour)
             else:
                 self.cues.play(cue.pattern, now)
         if cues and self.session is not None:
@@ -116,6 +152,11 @@ class ControlLoop:
                         BusyError(f"{self.session.drill.name} is running: stop it first")
                     )
                     continue
+                if self.stop_button is not None and self.stop_button.held:
+                    command.done.set_exception(
+                        BusyError("the stop button is held down: release it, then start again")
+                    )
+                    continue
                 command.session.t0_s = now
                 self.session = command.session
                 self.on_begin(command.session)
@@ -124,15 +165,19 @@ class ControlLoop:
                 )
                 command.done.set_result(command.session.trial_id)
             elif isinstance(command, StopTrial):
-                self.abort(command.reason, now)
+                self.abort(command.reason, now, tone="stop")
                 command.done.set_result(None)
 
-    def abort(self, reason: str, now: float) -> None:
-        """End the running trial (if any) as aborted, cues off, its data kept."""
+    def abort(self, reason: str, now: float, tone: str | None = None) -> None:
+        """End the running trial (if any) as aborted with its data kept: every cue off, then
+        ``tone`` (if given) so the patient hears that the stop took effect."""
         if self.session is not None:
-            self._apply(self.session.drill.stop(now, reason), now)
+            self._apply(self.session.drill.stop(now, reason, tone or "warning"), now)
             self._end(now)
-        self.cues.all_off()
+        else:
+            self.cues.all_off()
+            if tone is not None:
+                self.cues.play(tone, now)
 
     # --- scheduling --------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:

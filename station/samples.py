@@ -1,4 +1,6 @@
-"""A trial's raw frames as one compressed array blob, so any trial can be re-analysed later."""
+"""A trial's raw frames as one compressed array blob, so any trial can be re-analysed later.
+
+Columns are only ever appended; ``decode`` pads rows of older trials with NaN."""
 
 import io
 import zlib
@@ -14,7 +16,10 @@ COLUMNS = (
     "total_n",
     "cop_ml_mm",
     "cop_ap_mm",
+    "pitch_deg",
+    "roll_deg",
 )
+FIRST_VERSION_COLUMNS = 8  # trials stored before the IMU tilt columns existed
 
 
 def encode(rows: np.ndarray) -> bytes:
@@ -26,5 +31,9 @@ def encode(rows: np.ndarray) -> bytes:
 
 
 def decode(blob: bytes) -> np.ndarray:
-    """The (N, len(COLUMNS)) array stored by ``encode``."""
-    return np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+    """The (N, len(COLUMNS)) array stored by ``encode``; older trials get NaN tilt columns."""
+    rows = np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+    if rows.shape[1] < len(COLUMNS):
+        missing = np.full((rows.shape[0], len(COLUMNS) - rows.shape[1]), np.nan)
+        rows = np.hstack([rows, missing])
+    return rows

@@ -83,7 +83,10 @@ class Station:
         self.loop = ControlLoop(
             clock=self.clock,
             rate_hz=config.station.loop_rate_hz,
-            loadcells=self.hardware.reader,
+            loadcells=self.hardware.readers["loadcells"],
+            imu=self.hardware.readers.get("imu"),
+            stop_button=self.hardware.stop_button,
+            sensor_errors=self._sensor_error,
             cues=self.hardware.cues,
             frames=FrameBuilder(
                 calibration_from(config),
@@ -102,7 +105,7 @@ class Station:
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         """Start sampling and the control loop on its own thread (real time)."""
-        self.hardware.reader.start()
+        self.hardware.start()
         self._thread = threading.Thread(target=self._run_loop, name="control-loop", daemon=True)
         self._thread.start()
 
@@ -128,6 +131,10 @@ class Station:
         self.end_live_streams()
         self.storage.close()
         self.hardware.close()
+
+    def _sensor_error(self, name: str) -> str | None:
+        sensor = self.hardware.sensors.get(name)
+        return None if sensor is None else sensor.last_error
 
     # --- drills ------------------------------------------------------------------------------
     def drills(self) -> list[dict]:

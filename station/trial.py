@@ -7,6 +7,7 @@ import numpy as np
 
 from drills.engine import Drill
 from sensing.frame import Frame
+from station.samples import COLUMNS
 from station.storage import now_iso
 
 
@@ -24,7 +25,17 @@ class TrialSession:
 
     def add_frame(self, frame: Frame) -> None:
         t_rel = frame.t_s - self.t0_s
-        self.rows.append((t_rel, *frame.forces_n, frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm))
+        self.rows.append(
+            (
+                t_rel,
+                *frame.forces_n,
+                frame.total_n,
+                frame.cop_ml_mm,
+                frame.cop_ap_mm,
+                frame.pitch_deg,
+                frame.roll_deg,
+            )
+        )
 
     def add_cues(self, t_s: float, labels: list[str]) -> None:
         """Log cue labels (e.g. ``tone:countdown``) at ``t_s``; the log is part of the record."""
@@ -57,4 +68,4 @@ class TrialSession:
             "ended_at": now_iso(),
             "duration_s": round(duration, 3) if math.isfinite(duration) else None,
         }
-        return fields, np.array(self.rows, dtype=float).reshape(-1, 8)
+        return fields, np.array(self.rows, dtype=float).reshape(-1, len(COLUMNS))

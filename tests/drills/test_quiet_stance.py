@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from drills.catalog import drill_class
-from drills.cues import AllOff, Light, Tone
+from drills.cues import AllOff, Status, Tone
 from drills.errors import DrillParamError, UnknownDrillError
 from drills.quiet_stance import QuietStance
 from sensing.frame import Frame
@@ -46,20 +46,22 @@ def test_full_trial_phases_cues_and_metrics():
     assert phases == ["waiting", "settling", "countdown", "recording", "completed"]
     cues = [c for _, c in log]
     assert cues == [
+        Status("blue"),
+        Status("amber"),
         Tone("countdown"),
         Tone("countdown"),
         Tone("countdown"),
         Tone("start"),
-        Light("status", True),
-        Light("status", False),
-        Tone("end"),
+        Status("green"),
+        Status("off"),
+        Tone("success"),
     ]
-    times = [t for t, _ in log]
+    times = [t for t, c in log if isinstance(c, Tone)]
     # one beep a second, recording starts a second after the last beep, lasts 10 s
     assert times[1] - times[0] == pytest.approx(1.0)
     assert times[2] - times[1] == pytest.approx(1.0)
     assert times[3] - times[2] == pytest.approx(1.0)
-    assert times[5] - times[3] == pytest.approx(10.0)
+    assert times[4] - times[3] == pytest.approx(10.0)
     settle_start = drill.events[1]["t_s"]
     assert settle_start == pytest.approx(1.0)
     assert drill.events[2]["t_s"] - settle_start == pytest.approx(0.99, abs=0.02)  # 1 s window
@@ -100,7 +102,7 @@ def test_step_off_while_recording_aborts_with_reason_and_warning():
 def test_stop_from_any_phase_ends_safely_once():
     drill = make()
     run(drill, 0.5)  # still waiting
-    assert drill.stop(0.5, "stopped by the therapist") == [AllOff(), Tone("warning")]
+    assert drill.stop(0.5, "stopped by the therapist", tone="stop") == [AllOff(), Tone("stop")]
     assert drill.finished and drill.result()["state"] == "aborted"
     assert drill.stop(0.6, "again") == []
     assert drill.step(frame(0.7)) == []

@@ -109,19 +109,21 @@ def test_quiet_stance_end_to_end_then_sigterm(daemon):
     assert trial["result"]["metrics"]["n_samples"] == 500
     cues = trial["cues"]
     assert [c["cue"] for c in cues] == [
+        "status:blue",
+        "status:amber",
         "tone:countdown",
         "tone:countdown",
         "tone:countdown",
         "tone:start",
-        "light:status:on",
-        "light:status:off",
-        "tone:end",
+        "status:green",
+        "status:off",
+        "tone:success",
     ]
-    t = [c["t_s"] for c in cues]
+    t = [c["t_s"] for c in cues if c["cue"].startswith("tone:")]
     # one beep a second, then recording for 5 s; in real time each cue lands on a 10 ms tick
     one_tick = 0.0101
     assert [b - a for a, b in itertools.pairwise(t[:4])] == [pytest.approx(1.0, abs=one_tick)] * 3
-    assert t[5] - t[3] == pytest.approx(5.0, abs=one_tick)
+    assert t[4] - t[3] == pytest.approx(5.0, abs=one_tick)
 
     health = call(base, "/api/v1/health")
     assert health["loop"]["rate_hz"] == 100.0 and health["loop"]["ticks"] > 500
@@ -165,6 +167,7 @@ def test_step_off_mid_trial_aborts_and_keeps_data(daemon):
     assert trial["reason"] == "patient stepped off the platform"
     assert trial["has_samples"] and trial["result"]["recorded_s"] >= 0.9
     assert [c["cue"] for c in trial["cues"]][-2:] == ["all-off", "tone:warning"]
-    assert call(base, "/api/v1/health")["devices"]["cues"]["lights"] == {"status": False}
+    cue_state = call(base, "/api/v1/health")["devices"]["cues"]
+    assert not any(cue_state["lights"].values()) and cue_state["status_colour"] == "off"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0

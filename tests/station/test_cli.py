@@ -68,13 +68,15 @@ def test_simulate_quiet_stance_as_in_the_issue(capsys):
     assert 0.8 <= metrics["area_ellipse95_cm2"] <= 4.4
     assert 0.56 <= metrics["velocity_mean_cm_s"] <= 1.32
     assert [c["cue"] for c in result["cues"]] == [
+        "status:blue",
+        "status:amber",
         "tone:countdown",
         "tone:countdown",
         "tone:countdown",
         "tone:start",
-        "light:status:on",
-        "light:status:off",
-        "tone:end",
+        "status:green",
+        "status:off",
+        "tone:success",
     ]
     again = json.loads(
         run_cli(

@@ -43,8 +43,25 @@ def test_default_location_is_read(tmp_path, monkeypatch):
         ({"loadcells": {"channels": [0, 1, 2]}}, r"\[loadcells\] channels must be a list of 4"),
         ({"loadcells": {"channels": [0, 1, 1, 2]}}, "4 different channels"),
         ({"platform": {"step_off_n": 200.0}}, "step_off_n must be below step_on_n"),
-        ({"cues": {"buzzer_pin": 23}}, r"\[cues\] two cues share one GPIO pin"),
-        ({"cues": {"buzzer_pin": 2}}, r"\[cues\] buzzer_pin = 2 is an I2C pin"),
+        (
+            {"cues": {"buzzer_pin": 5}},
+            r"\[cues\] front_led_pin and \[cues\] buzzer_pin both use GPIO 5",
+        ),
+        (
+            {"cues": {"buzzer_pin": 2}},
+            r"\[cues\] buzzer_pin and I2C SDA both use GPIO 2: .*carry I2C",
+        ),
+        (
+            {"loadcells": {"amplifier": "hx711", "hx711_data_pins": [27, 22, 23, 18]}},
+            r"\[cues\] buzzer_pin and \[loadcells\] hx711_data_pins\[3\] both use GPIO 18",
+        ),
+        (
+            {"loadcells": {"amplifier": "hx711", "rate_sps": 320}},
+            r"rate_sps = 320 is not a rate of the hx711",
+        ),
+        ({"loadcells": {"amplifier": "hx711", "gain": 8}}, r"gain = 8 is not a gain of the hx711"),
+        ({"imu": {"address": 0x28}}, r"\[imu\] address = 40 is not one of"),
+        ({"cues": {"buzzer": "kazoo"}}, r"\[cues\] buzzer = 'kazoo' is not one of"),
         ({"station": {"hardware": "pi"}}, r"\[loadcells\] tare_counts is required"),
         ({"sim": {"profile": "astronaut"}}, r"\[sim\] profile = 'astronaut' is not one of"),
     ],
@@ -81,6 +98,16 @@ def test_full_pi_config_and_overrides(tmp_path):
     assert config.loadcells.channels == (4, 5, 6, 7)
     assert config.panel.port == 8181
     assert config.as_dict()["loadcells"]["gain_n_per_count"] == (0.1,) * 4
+
+
+def test_amplifier_sets_the_default_rate_and_frees_the_i2c_pins():
+    assert parse_config({}).loadcells.rate_sps == 320
+    hx = parse_config({"loadcells": {"amplifier": "hx711"}, "imu": {"enabled": False}})
+    assert hx.loadcells.rate_sps == 80
+    # no I2C chip fitted: GPIO 2 and 3 are free for cues
+    parse_config(
+        {"loadcells": {"amplifier": "hx711"}, "imu": {"enabled": False}, "cues": {"buzzer_pin": 2}}
+    )
 
 
 def test_example_config_is_valid():

@@ -1,10 +1,13 @@
 """Storage: migrations, patients, trials with their samples, crash marking."""
 
+import io
 import sqlite3
+import zlib
 
 import numpy as np
 import pytest
 
+from station import samples
 from station.errors import NotFoundError
 from station.storage import Storage
 
@@ -46,7 +49,7 @@ def test_trial_round_trip_keeps_samples_exactly(storage):
     }
     storage.begin_trial(header).result()
     assert storage.get_trial("t1")["state"] == "running"
-    rows = np.random.default_rng(0).normal(size=(3000, 8))
+    rows = np.random.default_rng(0).normal(size=(3000, len(samples.COLUMNS)))
     rows[5, 6:] = np.nan
     storage.finish_trial(
         "t1",
@@ -66,6 +69,16 @@ def test_trial_round_trip_keeps_samples_exactly(storage):
     assert trial["cues"] == [{"t_s": 0.1, "cue": "tone:start"}]
     np.testing.assert_array_equal(storage.trial_samples("t1"), rows)
     assert [t["id"] for t in storage.list_trials(patient["id"])] == ["t1"]
+
+
+def test_samples_of_trials_stored_before_the_tilt_columns_decode_with_nan_tilt():
+    old_rows = np.arange(24.0).reshape(3, samples.FIRST_VERSION_COLUMNS)
+    buffer = io.BytesIO()
+    np.save(buffer, old_rows, allow_pickle=False)  # the format of the first version
+    rows = samples.decode(zlib.compress(buffer.getvalue()))
+    assert rows.shape == (3, len(samples.COLUMNS))
+    np.testing.assert_array_equal(rows[:, :8], old_rows)
+    assert np.isnan(rows[:, 8:]).all()
 
 
 def test_restart_applies_migrations_once_and_marks_crashed_trials(tmp_path):

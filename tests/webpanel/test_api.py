@@ -24,13 +24,18 @@ def test_health_reports_loop_and_devices(client, station):
     assert body["loop"]["rate_hz"] == 100.0
     assert body["loop"]["ticks"] == 50
     assert body["loop"]["late_ticks"] == 0
-    assert body["devices"]["loadcells"]["state"] == "ready"
+    for sensor in ("loadcells", "imu"):
+        assert body["devices"][sensor]["state"] == "ready"
+        assert body["devices"][sensor]["faults_total"] == 0
+    assert body["devices"]["imu"]["measured_rate_hz"] == pytest.approx(100, abs=3)
     assert body["devices"]["cues"] == {
         "state": "ready",
-        "lights": {"status": False},
-        "buzzer": False,
+        "lights": dict.fromkeys(("front", "back", "left", "right", "centre"), False),
+        "status_colour": "off",
+        "buzzer_hz": None,
         "pattern": None,
     }
+    assert body["devices"]["stop_button"]["held"] is False
 
 
 def test_quiet_stance_through_the_api(client, station):
@@ -80,10 +85,11 @@ def test_stop_ends_the_drill_as_aborted(client, station):
     assert trial["state"] == "aborted" and trial["reason"] == "stopped by the therapist"
     assert trial["cues"][-2:] == [
         {"t_s": trial["cues"][-1]["t_s"], "cue": "all-off"},
-        {"t_s": trial["cues"][-1]["t_s"], "cue": "tone:warning"},
+        {"t_s": trial["cues"][-1]["t_s"], "cue": "tone:stop"},
     ]
     assert trial["has_samples"]
-    assert client.get("/api/v1/health").get_json()["devices"]["cues"]["lights"] == {"status": False}
+    cues = client.get("/api/v1/health").get_json()["devices"]["cues"]
+    assert not any(cues["lights"].values()) and cues["status_colour"] == "off"
 
 
 @pytest.mark.parametrize(

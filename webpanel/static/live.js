@@ -47,6 +47,11 @@
     }
   }
 
+  const STATUS_TEXT = {
+    off: "", blue: "step on and stand still", amber: "get ready",
+    green: "recording", red: "stopped",
+  };
+
   function showState(msg) {
     const d = msg.drill;
     document.getElementById("phase").textContent = d ? d.phase : "idle";
@@ -56,8 +61,15 @@
     document.getElementById("timer").textContent = timer;
     const last = trail[trail.length - 1];
     document.getElementById("load").textContent = last ? (last[3] / 9.80665).toFixed(1) + " kg" : "–";
-    const lights = (msg.cues && msg.cues.lights) || {};
-    document.getElementById("led-status").classList.toggle("on", !!lights.status);
+    const cues = msg.cues || {};
+    const lights = cues.lights || {};
+    document.querySelectorAll("[data-light]").forEach((el) => {
+      el.classList.toggle("on", !!lights[el.dataset.light]);
+    });
+    const colour = cues.status_colour || "off";
+    const status = document.getElementById("led-status");
+    status.className = "led status " + colour;
+    document.getElementById("status-text").textContent = STATUS_TEXT[colour] || "";
     document.getElementById("start").disabled = !!d;
     if (d) lastTrial = d.trial_id;
     else if (lastTrial) { const id = lastTrial; lastTrial = null; setTimeout(() => location.reload(), 400); }

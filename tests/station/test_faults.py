@@ -1,0 +1,140 @@
+"""Faults on the whole emulated station: the stop button, sensors failing mid-drill, recovery.
+
+The real drivers run against the emulated chips; faults are injected into the chips, so what is
+tested is what a Pi would see: the driver's own exceptions, caught and counted by the station.
+"""
+
+import pytest
+
+from station.clock import VirtualClock
+from station.config import parse_config
+from station.service import Station
+
+ALL_PINS_OFF = ("front", "back", "left", "right", "centre")
+
+
+def start_quiet_stance(station, seconds_in=8.0):
+    patient = station.create_patient({"name": "Fault Test"})
+    trial_id = station.start_drill(patient["id"], "quiet-stance")["trial_id"]
+    station.run_virtual(max_s=seconds_in, until_trial_ends=False)
+    assert station.drill_status()["phase"] == "recording"
+    return trial_id
+
+
+def cue_pins_state(station):
+    factory = station.hardware.emulated["pin_factory"]
+    pins = station.hardware.cues.pins.all_pins().values()
+    return [factory.pin(pin).state for pin in pins]
+
+
+def test_stop_button_ends_the_drill_within_one_tick_and_turns_every_cue_off(station):
+    trial_id = start_quiet_stance(station)
+    assert any(cue_pins_state(station))  # the status light is green
+    factory = station.hardware.emulated["pin_factory"]
+    button = factory.pin(station.config.cues.stop_button_pin)
+    button.drive_low()
+    button.drive_high()  # a short press, released before the next tick
+    station.loop.tick()  # one tick
+    assert station.loop.session is None
+    buzzer = factory.pin(station.config.cues.buzzer_pin)
+    lights = [s for s in cue_pins_state(station)]
+    assert lights[:-1] == [0] * (len(lights) - 1)  # every light off
+    assert station.hardware.cues.status()["pattern"] == "stop"  # the falling stop tone only
+    assert buzzer.frequency == pytest.approx(880)
+    station.storage.flush()
+    trial = station.get_trial(trial_id)
+    assert trial["state"] == "aborted" and trial["reason"] == "stop button pressed"
+    assert len(station.trial_samples(trial_id)) > 100  # data kept
+
+
+def test_a_held_stop_button_refuses_a_start(station):
+    from station.errors import BusyError
+
+    patient = station.create_patient({"name": "Held"})
+    station.hardware.emulated["pin_factory"].pin(station.config.cues.stop_button_pin).drive_low()
+    with pytest.raises(BusyError, match="stop button is held"):
+        station.start_drill(patient["id"], "quiet-stance")
+
+
+@pytest.mark.parametrize("fault", ["nack", "all-ff", "unplug"])
+def test_load_cell_fault_aborts_the_drill_keeps_data_and_recovers(station, fault):
+    trial_id = start_quiet_stance(station)
+    chip = station.hardware.emulated["loadcells"][0]
+    chip.unplug() if fault == "unplug" else chip.inject(fault)
+    station.run_virtual(max_s=2.0, until_trial_ends=False)
+    station.storage.flush()
+    trial = station.get_trial(trial_id)
+    assert trial["state"] == "aborted"
+    assert trial["reason"].startswith("load cells stopped sending samples (sensor fault: ")
+    assert "front-left" in trial["reason"]
+    assert trial["cues"][-2]["cue"] == "all-off" and trial["cues"][-1]["cue"] == "tone:warning"
+    assert len(station.trial_samples(trial_id)) > 600  # everything recorded before the fault
+    health = station.status()["devices"]["loadcells"]
+    assert health["state"] == "recovering" and health["faults_total"] > 0
+    chip.plug() if fault == "unplug" else chip.inject(None)
+    answered = station.clock.now()
+    station.run_virtual(max_s=2.0, until_trial_ends=False)
+    health = station.status()["devices"]["loadcells"]
+    assert health["state"] == "ready" and health["recoveries"] == 1
+    assert station.loop.last_frame.fresh and station.loop.last_frame.total_n > 500
+    assert station.loop.last_frame.t_s - answered <= 2.0
+    assert station.loop.ticks > 1000  # the loop never stopped
+
+
+@pytest.mark.parametrize("fault, kind", [("nack", "nack"), ("bit7-drop", "bad-data")])
+def test_imu_fault_is_counted_and_recovered_while_load_cells_go_on(station, fault, kind):
+    station.run_virtual(max_s=1.0, until_trial_ends=False)
+    assert station.loop.last_frame.pitch_deg == station.loop.last_frame.pitch_deg  # not NaN
+    imu = station.hardware.emulated["imu"]
+    imu.inject(fault)
+    station.run_virtual(max_s=1.0, until_trial_ends=False)
+    health = station.status()["devices"]["imu"]
+    assert health["state"] == "recovering" and health["faults"][kind] >= 1
+    frame = station.loop.last_frame
+    assert frame.fresh and frame.total_n > 0  # load cells unaffected
+    assert frame.pitch_deg != frame.pitch_deg  # NaN: no tilt without the IMU
+    imu.inject(None)
+    station.run_virtual(max_s=2.0, until_trial_ends=False)
+    assert station.status()["devices"]["imu"]["state"] == "ready"
+    assert station.loop.last_frame.pitch_deg == station.loop.last_frame.pitch_deg
+
+
+def test_missing_imu_at_start_up_is_reported_not_fatal():
+    config = parse_config({"sim": {"step_on_at_s": 1.0}, "imu": {"address": 0x4B}})
+    station = Station(config, clock=VirtualClock(), db_path=":memory:")
+    try:
+        station.hardware.emulated["bus"].detach(0x4B)  # nothing answers at 0x4B any more
+        station.run_virtual(max_s=1.0, until_trial_ends=False)
+        imu = station.status()["devices"]["imu"]
+        assert imu["state"] == "recovering"
+        assert "No IMU at 0x4B" in imu["last_error"]
+    finally:
+        station.close()
+
+
+def test_hx711_station_runs_quiet_stance_and_recovers_from_a_stall():
+    config = parse_config(
+        {"sim": {"step_on_at_s": 1.0, "seed": 3}, "loadcells": {"amplifier": "hx711"}}
+    )
+    station = Station(config, clock=VirtualClock(), db_path=":memory:")
+    try:
+        patient = station.create_patient({"name": "HX"})
+        trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 10})[
+            "trial_id"
+        ]
+        station.run_virtual(max_s=30.0)
+        station.storage.flush()
+        trial = station.get_trial(trial_id)
+        assert trial["state"] == "completed"
+        assert 0.2 < trial["result"]["metrics"]["area_ellipse95_cm2"] < 10
+        chip = station.hardware.emulated["loadcells"][3]
+        chip.unplug()
+        station.run_virtual(max_s=1.0, until_trial_ends=False)
+        health = station.status()["devices"]["loadcells"]
+        assert health["faults"]["timeout"] >= 1
+        assert "back-right" in health["last_error"]
+        chip.plug()
+        station.run_virtual(max_s=2.0, until_trial_ends=False)
+        assert station.status()["devices"]["loadcells"]["state"] == "ready"
+    finally:
+        station.close()
