@@ -129,13 +129,14 @@ class BNO08xIMU:
         return (len(times) - 1) / (times[-1] - times[0])
 
     def status(self) -> dict:
-        """Plain-dict state of the IMU."""
+        """Plain-dict state of the IMU (rate rounded to 0.1 Hz)."""
+        rate_hz = self.measured_rate_hz()
         return {
             "state": self._state,
             "address": self.address,
             "bus": self.bus_name,
             "rate_hz": self.rate_hz,
-            "measured_rate_hz": self.measured_rate_hz(),
+            "measured_rate_hz": None if rate_hz is None else round(rate_hz, 1),
             "samples": self.samples,
         }
 

@@ -45,7 +45,7 @@ class ThreadedReader:
         self.period_s = period_s
         self._latest = None
         self.samples = 0
-        self.last_error: str | None = None
+        self.reader_error: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"reader-{name}", daemon=True)
 
@@ -63,7 +63,7 @@ class ThreadedReader:
             try:
                 sample = self._poll()
             except Exception as exc:  # reported in status(); the loop sees stale samples
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.reader_error = f"{type(exc).__name__}: {exc}"
                 self._stop.wait(0.5)
                 continue
             if sample is not None:
@@ -77,7 +77,7 @@ class ThreadedReader:
             "reader": "thread",
             "alive": self._thread.is_alive(),
             "samples": self.samples,
-            "last_error": self.last_error,
+            "reader_error": self.reader_error,
         }
 
     def close(self, timeout_s: float = 2.0) -> None:

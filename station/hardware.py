@@ -13,6 +13,7 @@ import time
 
 from hw.controls import StopButton
 from hw.cues import CueBoard, CuePins
+from hw.loadcells import CORNERS
 from hw.reader import InlineReader, ThreadedReader
 from hw.supervisor import SupervisedDevice
 
@@ -197,7 +198,7 @@ def _sim_parts(config, clock) -> dict:
 
     from hw.sim.bno08x import EmulatedBNO08x
     from hw.sim.person import PROFILES, Person
-    from hw.sim.platform import CORNERS, COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
+    from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
     from hw.sim.smbus import EmulatedSMBus
     from hw.sim.wobble import WobbleBoard
 
@@ -253,6 +254,40 @@ def _sim_parts(config, clock) -> dict:
         loadcell_chips[CORNERS.index(sim.unplugged)].unplug()
     parts["emulated"] = emulated
     return parts
+
+
+SIM_FAULTS = {
+    "nau7802": ("nack", "all-ff", "unplug", "plug", "clear"),
+    "hx711": ("stall", "unplug", "plug"),
+    "imu": ("nack", "all-ff", "bit7-drop", "unplug", "plug", "clear"),
+}
+
+
+def inject_sim_fault(hardware: Hardware, amplifier: str, device: str, fault: str) -> None:
+    """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault``; raises
+    ValueError naming what is known when the device or fault does not exist."""
+    emulated = hardware.emulated
+    if device == "imu":
+        if "imu" not in emulated:
+            raise ValueError("there is no IMU: [imu] enabled = false")
+        chip, kind = emulated["imu"], "imu"
+    elif device in CORNERS:
+        chip, kind = emulated["loadcells"][CORNERS.index(device)], amplifier
+    else:
+        raise ValueError(f"unknown device {device!r}; known: imu, {', '.join(CORNERS)}")
+    if fault not in SIM_FAULTS[kind]:
+        raise ValueError(
+            f"the emulated {kind.upper()} has no fault {fault!r}; "
+            f"known: {', '.join(SIM_FAULTS[kind])}"
+        )
+    if fault == "unplug":
+        chip.unplug()
+    elif fault == "plug":
+        chip.plug()
+    elif fault == "stall":
+        chip.inject_stall(at_bit=4)
+    else:
+        chip.inject(None if fault == "clear" else fault)
 
 
 def open_i2c_bus(config, clock):

@@ -16,7 +16,7 @@ from sensing.stance import StanceSettings
 from station.clock import MonotonicClock
 from station.commands import StartTrial, StopTrial
 from station.errors import BusyError, StationError
-from station.hardware import build_hardware
+from station.hardware import build_hardware, inject_sim_fault
 from station.live import LiveFeed
 from station.loop import ControlLoop
 from station.patients import validate_patient
@@ -34,6 +34,10 @@ def software_version() -> str:
         return version("balance-station")
     except PackageNotFoundError:
         return "unknown"
+
+
+class SimFaultError(StationError, ValueError):
+    """A simulated-fault request names an unknown device or fault; the message lists them."""
 
 
 class DrillRequestError(StationError, ValueError):
@@ -237,6 +241,17 @@ class Station:
     def simulated(self) -> bool:
         """True when the station runs on emulated hardware."""
         return self.hardware.person is not None
+
+    def inject_simulated_fault(self, device: str, fault: str) -> None:
+        """Simulation only: ``fault`` ('nack', 'all-ff', 'bit7-drop', 'stall', 'unplug',
+        'plug' or 'clear') on the emulated ``device`` ('imu' or a load-cell corner)."""
+        if not self.simulated:
+            raise StationError("faults can only be injected into simulated hardware")
+        try:
+            inject_sim_fault(self.hardware, self.config.loadcells.amplifier, device, fault)
+        except ValueError as exc:
+            raise SimFaultError(str(exc)) from exc
+        log.warning("simulated fault: %s on %s", fault, device)
 
     def set_simulated_person(self, on_platform: bool) -> None:
         """Simulation only: make the simulated patient step on or off now."""

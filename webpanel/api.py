@@ -158,6 +158,17 @@ def sim_person():
     return jsonify(on_platform=on)
 
 
+@api.post("/sim/fault")
+def sim_fault():
+    """Simulation only: inject a fault into an emulated chip (for demos and the fault suite)."""
+    body = json_body()
+    for name in ("device", "fault"):
+        if not isinstance(body.get(name), str):
+            raise ApiError(400, "invalid", f"{name} must be a string", name)
+    station().inject_simulated_fault(body["device"], body["fault"])
+    return jsonify(device=body["device"], fault=body["fault"])
+
+
 @api.get("/live")
 def live():
     """Server-sent events: every ~50 ms the frames since the last event and the drill state."""

@@ -171,3 +171,48 @@ def test_step_off_mid_trial_aborts_and_keeps_data(daemon):
     assert not any(cue_state["lights"].values()) and cue_state["status_colour"] == "off"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
+
+
+def test_sensor_unplugged_mid_trial_aborts_it_and_the_daemon_recovers(daemon):
+    proc, base, _ = daemon
+    patient = call(base, "/api/v1/patients", {"name": "Pulled Cable"})
+    trial_id = call(base, "/api/v1/trials", {"patient_id": patient["id"], "drill": "quiet-stance"})[
+        "trial_id"
+    ]
+    wait_for(
+        lambda: (call(base, "/api/v1/status")["drill"] or {}).get("phase") == "recording",
+        20,
+        "recording to start",
+    )
+    call(base, "/api/v1/sim/fault", {"device": "back-right", "fault": "unplug"})
+    call(base, "/api/v1/sim/fault", {"device": "imu", "fault": "bit7-drop"})
+    trial = wait_for(
+        lambda: (t := call(base, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
+        10,
+        "the trial to end",
+    )
+    assert trial["state"] == "aborted"
+    assert trial["reason"].startswith("load cells stopped sending samples (sensor fault: ")
+    assert "back-right" in trial["reason"]
+    assert trial["has_samples"] and trial["result"]["recorded_s"] > 0
+    health = wait_for(
+        lambda: (h := call(base, "/api/v1/health"))["devices"]["imu"]["faults"] and h,
+        5,
+        "the IMU fault to be counted",
+    )
+    assert health["status"] == "degraded"
+    assert health["devices"]["loadcells"]["state"] == "recovering"
+    assert health["devices"]["imu"]["faults"]["bad-data"] >= 1
+    # the chips answer again: both are back within 2 s
+    call(base, "/api/v1/sim/fault", {"device": "back-right", "fault": "plug"})
+    call(base, "/api/v1/sim/fault", {"device": "imu", "fault": "clear"})
+    answered = time.monotonic()
+    while call(base, "/api/v1/health")["status"] != "ok":
+        assert time.monotonic() - answered < 2.0, call(base, "/api/v1/health")["devices"]
+        time.sleep(0.05)
+    assert call(base, "/api/v1/health")["loop"]["late_ticks"] < 10
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    stderr = proc.stderr.read()
+    assert "load cells recovered after" in stderr and "IMU recovered after" in stderr
+    assert "Traceback" not in stderr

@@ -171,3 +171,22 @@ def test_unknown_patient_or_trial_page_is_a_404_naming_it(client):
     assert response.status_code == 404 and "no trial with id nope" in response.get_data(
         as_text=True
     )
+
+
+def test_simulated_faults_are_validated_and_show_in_health(client, station):
+    bad = client.post("/api/v1/sim/fault", json={"device": "imu", "fault": "stall"})
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["message"] == (
+        "the emulated IMU has no fault 'stall'; known: nack, all-ff, bit7-drop, unplug, plug, clear"
+    )
+    unknown = client.post("/api/v1/sim/fault", json={"device": "seat", "fault": "nack"})
+    assert "unknown device 'seat'" in unknown.get_json()["error"]["message"]
+    missing = client.post("/api/v1/sim/fault", json={"device": "imu"})
+    assert missing.status_code == 400 and missing.get_json()["error"]["field"] == "fault"
+    assert client.post(
+        "/api/v1/sim/fault", json={"device": "front-left", "fault": "nack"}
+    ).get_json() == {"device": "front-left", "fault": "nack"}
+    station.run_virtual(max_s=0.5, until_trial_ends=False)
+    health = client.get("/api/v1/health").get_json()
+    assert health["status"] == "degraded"
+    assert health["devices"]["loadcells"]["faults"]["nack"] >= 1
