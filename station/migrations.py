@@ -45,4 +45,42 @@ def _v1_foundation(db: Database) -> None:
     db["trials"].create_index(["patient_id", "started_at"])
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1_foundation,)
+def _v2_calibrations_and_analyses(db: Database) -> None:
+    """Platform calibrations (the active one is used, older ones kept) and re-analyses of
+    stored trials under other conventions (the trial's own result is never replaced)."""
+    db["calibrations"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "technician": str,
+            "active": int,
+            "tare_counts": str,
+            "gain_n_per_count": str,
+            "cop_correction": str,
+            "residuals": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"created_at", "technician", "active", "tare_counts", "gain_n_per_count"},
+    )
+    db["analyses"].create(
+        {
+            "id": int,
+            "trial_id": str,
+            "created_at": str,
+            "conventions": str,
+            "metrics": str,
+            "quality": str,
+            "software_version": str,
+        },
+        pk="id",
+        foreign_keys=[("trial_id", "trials", "id")],
+        not_null={"trial_id", "created_at", "conventions", "metrics"},
+    )
+    db["analyses"].create_index(["trial_id"])
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (
+    _v1_foundation,
+    _v2_calibrations_and_analyses,
+)

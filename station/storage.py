@@ -20,6 +20,8 @@ from station.errors import NotFoundError, StorageError
 from station.migrations import MIGRATIONS
 
 JSON_FIELDS = ("params", "result", "events", "cues")
+CALIBRATION_JSON = ("tare_counts", "gain_n_per_count", "cop_correction", "residuals")
+ANALYSIS_JSON = ("conventions", "metrics", "quality")
 TRIAL_LIST_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result"
 
 
@@ -179,7 +181,7 @@ class Storage:
         return row
 
     def trial_samples(self, trial_id: str):
-        """The raw (N, 8) frame array of a trial."""
+        """The raw (N, len(samples.COLUMNS)) frame array of a trial."""
         with self._lock:
             rows = list(self._read.query("SELECT samples FROM trials WHERE id = ?", [trial_id]))
         if not rows:
@@ -187,3 +189,57 @@ class Storage:
         if rows[0]["samples"] is None:
             raise NotFoundError(f"trial {trial_id} has no samples yet")
         return samples.decode(rows[0]["samples"])
+
+    # --- calibrations ------------------------------------------------------------------------
+    def save_calibration(self, record: dict) -> dict:
+        """Store a calibration (keys: technician, tare_counts, gain_n_per_count, and optional
+        cop_correction, residuals, note) as the active one; older ones stay, inactive."""
+        row = {k: json.dumps(v) if k in CALIBRATION_JSON else v for k, v in record.items()}
+        row.update(created_at=now_iso(), active=1)
+
+        def insert(db):
+            db.execute("UPDATE calibrations SET active = 0 WHERE active = 1")
+            return db["calibrations"].insert(row).last_pk
+
+        calibration_id = self.submit(insert).result()
+        return self._calibrations("WHERE id = ?", [calibration_id])[0]
+
+    def active_calibration(self) -> dict | None:
+        """The calibration in use, or None when none was ever stored."""
+        rows = self._calibrations("WHERE active = 1", [])
+        return rows[0] if rows else None
+
+    def list_calibrations(self) -> list[dict]:
+        """Every stored calibration, newest first."""
+        return self._calibrations("ORDER BY id DESC", [])
+
+    def _calibrations(self, where: str, args: list) -> list[dict]:
+        with self._lock:
+            rows = list(self._read.query(f"SELECT * FROM calibrations {where}", args))
+        for row in rows:
+            for key in CALIBRATION_JSON:
+                row[key] = json.loads(row[key]) if row[key] else None
+            row["active"] = bool(row["active"])
+        return rows
+
+    # --- re-analyses -------------------------------------------------------------------------
+    def add_analysis(self, trial_id: str, analysis: dict) -> dict:
+        """Store a re-analysis (keys: conventions, metrics, quality, software_version) of a
+        trial beside its original result."""
+        self.get_trial(trial_id)
+        row = {k: json.dumps(v) if k in ANALYSIS_JSON else v for k, v in analysis.items()}
+        row.update(trial_id=trial_id, created_at=now_iso())
+        analysis_id = self.submit(lambda db: db["analyses"].insert(row).last_pk).result()
+        return self._analyses("WHERE id = ?", [analysis_id])[0]
+
+    def list_analyses(self, trial_id: str) -> list[dict]:
+        """A trial's re-analyses, oldest first."""
+        return self._analyses("WHERE trial_id = ? ORDER BY id", [trial_id])
+
+    def _analyses(self, where: str, args: list) -> list[dict]:
+        with self._lock:
+            rows = list(self._read.query(f"SELECT * FROM analyses {where}", args))
+        for row in rows:
+            for key in ANALYSIS_JSON:
+                row[key] = json.loads(row[key]) if row[key] else None
+        return rows

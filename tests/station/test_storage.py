@@ -105,7 +105,51 @@ def test_restart_applies_migrations_once_and_marks_crashed_trials(tmp_path):
     assert trial["reason"] == "station stopped unexpectedly"
     second.close()
     raw = sqlite3.connect(path)
-    assert raw.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
+    assert raw.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
     second.close()  # safe twice
+
+
+def test_calibrations_keep_history_and_one_active(tmp_path):
+    storage = Storage(tmp_path / "s.db")
+    assert storage.active_calibration() is None
+    first = storage.save_calibration(
+        {"technician": "Tess", "tare_counts": [1, 2, 3, 4], "gain_n_per_count": [0.1] * 4}
+    )
+    second = storage.save_calibration(
+        {
+            "technician": "Theo",
+            "tare_counts": [5, 6, 7, 8],
+            "gain_n_per_count": [0.2] * 4,
+            "residuals": {"linearity_pct": [0.1, 0.2, 0.1, 0.3]},
+        }
+    )
+    assert storage.active_calibration()["id"] == second["id"]
+    assert storage.active_calibration()["residuals"] == {"linearity_pct": [0.1, 0.2, 0.1, 0.3]}
+    history = storage.list_calibrations()
+    assert [(c["id"], c["active"]) for c in history] == [(second["id"], True), (first["id"], False)]
+    assert history[1]["tare_counts"] == [1, 2, 3, 4] and history[1]["technician"] == "Tess"
+    storage.close()
+
+
+def test_reanalyses_are_stored_beside_the_trial(storage):
+    patient = storage.create_patient({"name": "A"})
+    storage.begin_trial(
+        {
+            "id": "t9",
+            "patient_id": patient["id"],
+            "drill": "quiet-stance",
+            "params": {},
+            "rate_hz": 100.0,
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "software_version": "0.1.0",
+        }
+    ).result()
+    stored = storage.add_analysis(
+        "t9", {"conventions": {"ellipse": "chi2"}, "metrics": {"m": 2}, "software_version": "x"}
+    )
+    assert stored["trial_id"] == "t9" and stored["metrics"] == {"m": 2}
+    assert [a["conventions"] for a in storage.list_analyses("t9")] == [{"ellipse": "chi2"}]
+    with pytest.raises(NotFoundError):
+        storage.add_analysis("nope", {"conventions": {}, "metrics": {}})
