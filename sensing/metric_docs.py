@@ -1,0 +1,309 @@
+"""Plain-language explanation of every metric key, for the therapist's panel and reports.
+
+``METRIC_DOCS[key] = (label, unit, meaning)``: a short label, the unit as shown to people, and
+one sentence a therapist can read without a biomechanics background. "Centre of pressure" (COP)
+is the point under the feet where the body's weight acts; it moves as the patient sways.
+"""
+
+
+def _spectral_docs(axis: str, words: str) -> dict[str, tuple[str, str, str]]:
+    """The five spectral keys of one axis (``ap`` front-back or ``ml`` side-to-side)."""
+    return {
+        f"frequency_mean_{axis}_hz": (
+            f"Mean {words} frequency",
+            "Hz",
+            f"Average rhythm of the {words} sway, weighted by how much sway each rhythm carries.",
+        ),
+        f"frequency_f50_{axis}_hz": (
+            f"Median {words} frequency",
+            "Hz",
+            f"Half of the {words} sway happens at rhythms slower than this.",
+        ),
+        f"frequency_f95_{axis}_hz": (
+            f"95% {words} frequency",
+            "Hz",
+            f"95% of the {words} sway happens at rhythms slower than this; fast tremor raises it.",
+        ),
+        f"frequency_centroid_{axis}_hz": (
+            f"Centroid {words} frequency",
+            "Hz",
+            f"Typical rhythm of the {words} sway, giving more weight to fast rhythms.",
+        ),
+        f"frequency_dispersion_{axis}": (
+            f"Spread of {words} rhythms",
+            "",
+            f"0 when the {words} sway has one steady rhythm, towards 1 when it mixes many.",
+        ),
+    }
+
+
+SWAY_DOCS = {
+    "n_samples": ("Samples", "", "Number of centre-of-pressure readings that were scored."),
+    "duration_s": ("Recorded time", "s", "Length of the scored recording."),
+    "distance_mean_cm": (
+        "Mean distance from centre",
+        "cm",
+        "Average distance of the centre of pressure from its mean position; smaller is steadier.",
+    ),
+    "distance_mean_ap_cm": (
+        "Mean front-back distance",
+        "cm",
+        "Average front-back distance of the centre of pressure from its mean position.",
+    ),
+    "distance_mean_ml_cm": (
+        "Mean side-to-side distance",
+        "cm",
+        "Average left-right distance of the centre of pressure from its mean position.",
+    ),
+    "rms_cm": (
+        "Overall sway (RMS)",
+        "cm",
+        "Typical displacement in any direction (root mean square of both directions together).",
+    ),
+    "rms_ap_cm": ("Front-back sway (RMS)", "cm", "Typical front-back displacement."),
+    "rms_ml_cm": ("Side-to-side sway (RMS)", "cm", "Typical left-right displacement."),
+    "range_cm": (
+        "Overall range",
+        "cm",
+        "Largest distance between any two positions of the centre of pressure in the trial.",
+    ),
+    "range_ap_cm": ("Front-back range", "cm", "Largest front-back excursion."),
+    "range_ml_cm": ("Side-to-side range", "cm", "Largest left-right excursion."),
+    "path_length_cm": (
+        "Sway path length",
+        "cm",
+        "Total distance the centre of pressure travelled; more path means more corrections.",
+    ),
+    "path_length_ap_cm": (
+        "Front-back path length",
+        "cm",
+        "Total front-back distance travelled by the centre of pressure.",
+    ),
+    "path_length_ml_cm": (
+        "Side-to-side path length",
+        "cm",
+        "Total left-right distance travelled by the centre of pressure.",
+    ),
+    "velocity_mean_cm_s": (
+        "Mean sway speed",
+        "cm/s",
+        "How fast the centre of pressure moves on average (path length over time).",
+    ),
+    "velocity_mean_ap_cm_s": (
+        "Front-back sway speed",
+        "cm/s",
+        "Average front-back speed of the centre of pressure.",
+    ),
+    "velocity_mean_ml_cm_s": (
+        "Side-to-side sway speed",
+        "cm/s",
+        "Average left-right speed of the centre of pressure.",
+    ),
+    "area_sway_cm2_s": (
+        "Sway area per second",
+        "cm²/s",
+        "Area swept by the line from the mean position to the centre of pressure, per second "
+        "(Prieto 1996); combines how far and how fast the patient sways.",
+    ),
+    "area_ellipse95_cm2": (
+        "Sway area (95% ellipse)",
+        "cm²",
+        "Area of the oval that holds 95% of the sway positions; smaller is steadier. Which of "
+        "the three ellipse formulas it uses is named with the result.",
+    ),
+    "area_ellipse95_prediction_cm2": (
+        "Sway area, prediction ellipse",
+        "cm²",
+        "95% oval by Duarte's prediction formula, the one of the published normal values.",
+    ),
+    "area_ellipse95_confidence_cm2": (
+        "Sway area, confidence ellipse",
+        "cm²",
+        "95% oval by the formula of Prieto et al. (1996); slightly smaller for short trials.",
+    ),
+    "area_ellipse95_chi2_cm2": (
+        "Sway area, chi-square ellipse",
+        "cm²",
+        "95% oval by the chi-square formula, used by some commercial platforms.",
+    ),
+    "frequency_mean_hz": (
+        "Mean sway frequency",
+        "Hz",
+        "Average rhythm of the sway, both directions together, weighted by how much each "
+        "direction sways (as published with the public data set).",
+    ),
+    "frequency_mean_prieto_hz": (
+        "Sway turns per second",
+        "Hz",
+        "How many times per second the centre of pressure would circle its mean distance to "
+        "cover its path (Prieto 1996); higher means quicker, smaller corrections.",
+    ),
+}
+
+SPECTRAL_DOCS = _spectral_docs("ap", "front-back") | _spectral_docs("ml", "side-to-side")
+
+WEIGHT_BEARING_DOCS = {
+    "load_left_pct": ("Load on the left", "%", "Share of the load on the platform's left half."),
+    "load_right_pct": ("Load on the right", "%", "Share of the load on the platform's right half."),
+    "load_front_pct": ("Load at the front", "%", "Share of the load on the front half (toes)."),
+    "load_back_pct": ("Load at the back", "%", "Share of the load on the back half (heels)."),
+    "symmetry_index_lr_pct": (
+        "Left-right symmetry index",
+        "%",
+        "0 when both sides carry the same; positive when the right carries more, negative when "
+        "the left does (difference over the average of both sides).",
+    ),
+    "load_left_bw_pct": ("Left load", "% body weight", "Load on the left as % of body weight."),
+    "load_right_bw_pct": ("Right load", "% body weight", "Load on the right as % of body weight."),
+    "load_total_bw_pct": (
+        "Load on the platform",
+        "% body weight",
+        "Below 100% when crutches, a cane or a rail take part of the weight.",
+    ),
+    "in_zone_fraction": ("Time in target", "fraction", "Share of the time spent in the target."),
+    "in_zone_s": ("Time in target", "s", "Total time spent in the target."),
+    "longest_in_zone_s": (
+        "Longest stay in target",
+        "s",
+        "Longest time the patient stayed in the target without leaving it.",
+    ),
+    "over_limit_fraction": (
+        "Time over the limit",
+        "fraction",
+        "Share of the time the chosen side carried more than the prescribed weight.",
+    ),
+    "over_limit_s": (
+        "Time over the limit",
+        "s",
+        "Total time the chosen side carried more than the prescribed weight.",
+    ),
+    "longest_over_limit_s": (
+        "Longest time over the limit",
+        "s",
+        "Longest single stretch above the prescribed weight.",
+    ),
+    "over_limit_episodes": (
+        "Times over the limit",
+        "",
+        "How many separate times the load went above the prescribed weight.",
+    ),
+    "peak_load_bw_pct": (
+        "Peak load",
+        "% body weight",
+        "Highest load the chosen side carried, as % of body weight.",
+    ),
+    "single_leg_start_s": (
+        "Single-leg start",
+        "s",
+        "When the patient first stood on one leg, from the start of the recording.",
+    ),
+    "touch_down_s": (
+        "Touch-down",
+        "s",
+        "When the lifted foot (or a hand) took weight again; empty if it never did.",
+    ),
+    "stance_time_s": (
+        "Single-leg stance time",
+        "s",
+        "How long the patient stood on one leg before touching down.",
+    ),
+    "touched_down": ("Touched down", "", "Whether the lifted foot touched down before the end."),
+}
+
+LOS_DOCS = {
+    "moved": ("Moved", "", "Whether the patient leaned at least a quarter of the way to target."),
+    "movement_onset_s": (
+        "Movement start",
+        "s",
+        "When the lean toward the target began, from the start of the recording.",
+    ),
+    "endpoint_s": (
+        "First lean ends",
+        "s",
+        "When the first lean toward the target stopped, from the start of the recording.",
+    ),
+    "reaction_time_s": (
+        "Reaction time",
+        "s",
+        "Time from the go signal to the start of the lean toward the target.",
+    ),
+    "movement_velocity_deg_s": (
+        "Movement speed",
+        "°/s",
+        "Average speed of the body's lean toward the target, in degrees of lean per second.",
+    ),
+    "endpoint_excursion_pct": (
+        "First-lean reach",
+        "% of target",
+        "How far the first lean went, as % of the distance to the target.",
+    ),
+    "max_excursion_pct": (
+        "Maximum reach",
+        "% of target",
+        "Farthest lean toward the target at any time in the trial.",
+    ),
+    "directional_control_pct": (
+        "Directional control",
+        "%",
+        "How straight the lean went to the target: 100% is a straight line; movement sideways "
+        "or backwards lowers it.",
+    ),
+}
+
+QUALITY_DOCS = {
+    "effective_rate_hz": (
+        "Reading rate",
+        "per s",
+        "New load-cell readings per second actually received.",
+    ),
+    "jitter_p99_ms": (
+        "Timing wobble",
+        "ms",
+        "How far the time between readings strays from the ideal (99th percentile).",
+    ),
+    "dropped_samples": ("Missing readings", "", "Readings missing from the timeline."),
+    "dropped_pct": ("Missing readings", "%", "Share of the readings missing from the timeline."),
+    "full_scale_samples": (
+        "Overloaded readings",
+        "",
+        "Readings where a load cell was at the end of its range (force unknown).",
+    ),
+    "non_finite_samples": ("Empty readings", "", "Readings without a force value."),
+    "off_platform_samples": (
+        "Off-platform readings",
+        "",
+        "Readings taken while nobody stood on the platform.",
+    ),
+    "corner_share_pct": (
+        "Load per corner",
+        "%",
+        "Share of the load on each corner: front-left, front-right, back-left, back-right.",
+    ),
+    "corner_share_min_pct": (
+        "Least-loaded corner",
+        "%",
+        "Share of the load on the corner carrying least; near 0 suggests a cell problem.",
+    ),
+    "load_drift_pct": (
+        "Load drift",
+        "%",
+        "How much the total load crept up or down over the trial; a person's weight does not.",
+    ),
+    "start_load_change_pct": (
+        "Load change at start",
+        "%",
+        "How much the total load varied in the first second.",
+    ),
+    "start_share_range_pct": (
+        "Weight shift at start",
+        "points",
+        "Largest change of a corner's share of the load in the first second.",
+    ),
+    "settled_at_start": (
+        "Settled at start",
+        "",
+        "Whether the patient stood still when the trial started.",
+    ),
+}
+
+METRIC_DOCS = SWAY_DOCS | SPECTRAL_DOCS | WEIGHT_BEARING_DOCS | LOS_DOCS | QUALITY_DOCS

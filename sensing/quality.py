@@ -1,0 +1,291 @@
+"""Data-quality gate: is a trial's raw timeline fit to be scored, and if not, why.
+
+``assess_trial`` measures timing (effective rate, jitter, dropped samples), the load cells
+(saturated codes, a corner carrying almost nothing, slow drift of the total load) and the start
+(was the stance settled). Each problem becomes a flag with a plain-language message, the measured
+value and the limit. A "fail" flag makes ``ok`` False: the caller must not score the trial as
+good; a "warn" flag is shown to the therapist but does not by itself reject the trial.
+"""
+
+import numpy as np
+from scipy import stats
+
+from sensing.errors import NotEnoughDataError
+from sensing.frame import CORNERS
+from sensing.metrics import MIN_SAMPLES, validated_rate
+
+MIN_RATE_FRACTION = 0.9
+"""Fail below 90% of the expected rate of new samples: sway speed and spectra assume the nominal
+rate, and a reader that falls this far behind is stalling or misconfigured."""
+
+MAX_DROPPED_PCT = 1.0
+"""Fail when more than 1% of the samples are missing from the timeline (gaps in time): each gap
+shortens the path length and bends the spectrum."""
+
+MAX_JITTER_FRACTION = 0.25
+"""Warn when the 99th percentile of the timing error of the sample intervals exceeds a quarter
+of the nominal period (2.5 ms at 100 Hz): sway speed assumes evenly spaced samples."""
+
+MIN_CORNER_SHARE_PCT = 5.0
+"""Warn when a corner carries under 5% of the load over the trial (about 25% each when standing
+centred): a dead or unplugged cell, a foot off the platform, or a far off-centre stance."""
+
+MAX_LOAD_DRIFT_PCT = 3.0
+"""Warn when the total load trends by more than 3% of its mean over the trial (the slope of a
+straight-line fit times the duration): a person's weight does not change, so this is cell creep
+or drift, or the patient leaning on something."""
+
+MIN_STANDING_LOAD_N = 100.0
+"""Below this total load nobody is standing on the platform (the stance detector's step-off)."""
+
+SETTLE_WINDOW_S = 1.0
+"""The start of the trial that must already be settled."""
+
+SETTLE_LOAD_PCT = 5.0
+"""Settled start: the total load varies by at most 5% of the trial's median load in the first
+second (stepping on or shifting the feet moves it by far more)."""
+
+SETTLE_SHARE_POINTS = 8.0
+"""Settled start: no corner's share of the load moves by more than 8 percentage points in the
+first second, about 2-4 cm of COP on a Wii-sized board (the stance detector allows 3 cm)."""
+
+
+def _flag(code: str, severity: str, message: str, value, limit) -> dict:
+    return {"code": code, "severity": severity, "message": message, "value": value, "limit": limit}
+
+
+def _timing_checks(
+    t: np.ndarray, fresh, nominal_rate_hz: float, expected_hz: float
+) -> tuple[dict, list[dict]]:
+    """Effective rate of new readings; dropped samples: those the time span should hold at the
+    nominal rate less those present (timing wobble does not change it); jitter: the 99th
+    percentile of |interval - period| over the intervals that are not gaps (> 1.5 periods)."""
+    n = len(t)
+    period = 1 / nominal_rate_hz
+    dt = np.diff(t)
+    span_s = float(t[-1] - t[0])
+    dropped = max(0, round(span_s / period) + 1 - n)
+    regular = dt[dt <= 1.5 * period]
+    jitter_ms = float(np.percentile(np.abs(regular - period), 99) * 1000) if regular.size else 0.0
+    new_readings = n if fresh is None else int(np.reshape(fresh, (n, -1)).sum(axis=0).min())
+    rate_hz = (new_readings - 1) / span_s if span_s > 0 else 0.0
+    measures = {
+        "duration_s": span_s,
+        "effective_rate_hz": rate_hz,
+        "jitter_p99_ms": jitter_ms,
+        "dropped_samples": dropped,
+        "dropped_pct": 100 * dropped / (n + dropped),
+    }
+    flags = []
+    if not np.all(dt > 0):
+        flags.append(
+            _flag(
+                "time_not_increasing",
+                "fail",
+                "Sample times do not always increase: the recording is out of order or the clock "
+                "jumped, so the trial cannot be timed.",
+                int(np.sum(dt <= 0)),
+                0,
+            )
+        )
+    if rate_hz < MIN_RATE_FRACTION * expected_hz:
+        flags.append(
+            _flag(
+                "rate_low",
+                "fail",
+                f"The load cells delivered {rate_hz:.0f} new readings per second, below the "
+                f"{MIN_RATE_FRACTION * expected_hz:.0f} needed: check the load-cell wiring and "
+                "the reader's rate setting.",
+                rate_hz,
+                MIN_RATE_FRACTION * expected_hz,
+            )
+        )
+    if measures["dropped_pct"] > MAX_DROPPED_PCT:
+        flags.append(
+            _flag(
+                "samples_dropped",
+                "fail",
+                f"{dropped} samples ({measures['dropped_pct']:.1f}%) are missing from the "
+                "recording: the station was too busy or a sensor stalled.",
+                measures["dropped_pct"],
+                MAX_DROPPED_PCT,
+            )
+        )
+    jitter_limit_ms = MAX_JITTER_FRACTION * 1000 * period
+    if jitter_ms > jitter_limit_ms:
+        flags.append(
+            _flag(
+                "jitter_high",
+                "warn",
+                f"Sample timing wobbles by up to {jitter_ms:.1f} ms (limit {jitter_limit_ms:.1f} "
+                "ms): sway speeds may be slightly off. Check the station's CPU load.",
+                jitter_ms,
+                jitter_limit_ms,
+            )
+        )
+    return measures, flags
+
+
+def _reading_checks(forces: np.ndarray, counts, count_limits) -> tuple[dict, list[dict]]:
+    """Samples without a force reading, and raw codes at the ADC's full scale."""
+    missing = int(np.sum(~np.all(np.isfinite(forces), axis=1)))
+    measures = {"non_finite_samples": missing, "full_scale_samples": None}
+    flags = []
+    if missing:
+        flags.append(
+            _flag(
+                "non_finite",
+                "fail",
+                f"{missing} samples have no force reading: a load cell stopped answering.",
+                missing,
+                0,
+            )
+        )
+    if counts is not None and count_limits is not None:
+        codes = np.asarray(counts)
+        saturated = int(np.sum(np.any((codes <= count_limits[0]) | (codes >= count_limits[1]), 1)))
+        measures["full_scale_samples"] = saturated
+        if saturated:
+            flags.append(
+                _flag(
+                    "full_scale",
+                    "fail",
+                    f"A load cell reached the end of its range in {saturated} samples, so the "
+                    "force there is unknown: check for an overload, a loose wire or a wrong "
+                    "amplifier gain.",
+                    saturated,
+                    0,
+                )
+            )
+    return measures, flags
+
+
+def _load_checks(t: np.ndarray, forces: np.ndarray) -> tuple[dict, list[dict]]:
+    """Standing, corner shares, drift of the total load, and a settled start."""
+    finite = np.all(np.isfinite(forces), axis=1)
+    total = forces.sum(axis=1)
+    standing = finite & (total >= MIN_STANDING_LOAD_N)
+    measures = {
+        "off_platform_samples": int(np.sum(finite & ~standing)),
+        "corner_share_pct": None,
+        "corner_share_min_pct": None,
+        "load_drift_pct": None,
+        "start_load_change_pct": None,
+        "start_share_range_pct": None,
+        "settled_at_start": None,
+    }
+    flags = []
+    if measures["off_platform_samples"]:
+        flags.append(
+            _flag(
+                "off_platform",
+                "fail",
+                f"For {measures['off_platform_samples']} samples nobody stood on the platform "
+                f"(under {MIN_STANDING_LOAD_N:.0f} N).",
+                measures["off_platform_samples"],
+                0,
+            )
+        )
+    t, forces, total = t[standing], forces[standing], total[standing]
+    if len(t) < MIN_SAMPLES or not np.ptp(t) > 0:
+        return measures, flags
+    shares = 100 * forces.sum(axis=0) / total.sum()
+    measures["corner_share_pct"] = [float(share) for share in shares]
+    measures["corner_share_min_pct"] = float(shares.min())
+    if shares.min() < MIN_CORNER_SHARE_PCT:
+        corner = CORNERS[int(np.argmin(shares))]
+        flags.append(
+            _flag(
+                "corner_underloaded",
+                "warn",
+                f"The {corner} corner carried only {shares.min():.1f}% of the load: check that "
+                "cell's cable, or the patient's foot position.",
+                float(shares.min()),
+                MIN_CORNER_SHARE_PCT,
+            )
+        )
+    drift_pct = float(100 * stats.linregress(t, total).slope * np.ptp(t) / total.mean())
+    measures["load_drift_pct"] = drift_pct
+    if abs(drift_pct) > MAX_LOAD_DRIFT_PCT:
+        flags.append(
+            _flag(
+                "load_drift",
+                "warn",
+                f"The total load drifted by {drift_pct:+.1f}% over the trial: the patient may "
+                "have leaned on something, or the cells need re-taring.",
+                drift_pct,
+                MAX_LOAD_DRIFT_PCT,
+            )
+        )
+    start = t < t[0] + SETTLE_WINDOW_S
+    load_change = float(100 * np.ptp(total[start]) / np.median(total))
+    share_range = float(100 * np.ptp(forces[start] / total[start, None], axis=0).max())
+    settled = load_change <= SETTLE_LOAD_PCT and share_range <= SETTLE_SHARE_POINTS
+    measures["start_load_change_pct"] = load_change
+    measures["start_share_range_pct"] = share_range
+    measures["settled_at_start"] = settled
+    if not settled:
+        flags.append(
+            _flag(
+                "not_settled",
+                "fail",
+                "The patient was still moving in the first second of the trial (load changed "
+                f"{load_change:.1f}%, a corner's share {share_range:.1f} points): start the "
+                "trial once they stand still.",
+                {"load_pct": load_change, "share_points": share_range},
+                {"load_pct": SETTLE_LOAD_PCT, "share_points": SETTLE_SHARE_POINTS},
+            )
+        )
+    return measures, flags
+
+
+def assess_trial(
+    t_s,
+    forces_n,
+    *,
+    nominal_rate_hz: float,
+    sensor_rate_hz: float | None = None,
+    fresh=None,
+    counts=None,
+    count_limits: tuple[int, int] | None = None,
+) -> dict:
+    """Quality of a trial: ``{"ok", "flags", "measures"}`` (see the module docstring).
+
+    ``t_s``: sample times (s, N); ``forces_n``: corner forces (N, 4) in ``CORNERS`` order;
+    ``nominal_rate_hz``: the timeline's tick rate; ``sensor_rate_hz``: the load cells' own data
+    rate when slower (e.g. HX711 80 SPS under a 100 Hz loop); ``fresh``: (N,) or (N, 4) True
+    where a new reading arrived; ``counts``: raw ADC codes (N, 4) with ``count_limits`` = the
+    lowest and highest code the ADC can give (full scale).
+    """
+    nominal_rate_hz = validated_rate(nominal_rate_hz)
+    sensor_rate_hz = nominal_rate_hz if sensor_rate_hz is None else validated_rate(sensor_rate_hz)
+    expected_hz = min(nominal_rate_hz, sensor_rate_hz)
+    t = np.asarray(t_s, dtype=float)
+    forces = np.asarray(forces_n, dtype=float)
+    if t.ndim != 1 or forces.shape != (len(t), len(CORNERS)):
+        raise NotEnoughDataError(
+            f"give N sample times and an (N, {len(CORNERS)}) force array, "
+            f"got shapes {t.shape} and {forces.shape}"
+        )
+    n = len(t)
+    if n < MIN_SAMPLES:
+        message = f"Only {n} samples were recorded; at least {MIN_SAMPLES} are needed to score."
+        return {
+            "ok": False,
+            "flags": [_flag("too_short", "fail", message, n, MIN_SAMPLES)],
+            "measures": {"n_samples": n},
+        }
+    measures = {"n_samples": n}
+    flags = []
+    for part, part_flags in (
+        _timing_checks(t, fresh, nominal_rate_hz, expected_hz),
+        _reading_checks(forces, counts, count_limits),
+        _load_checks(t, forces),
+    ):
+        measures.update(part)
+        flags += part_flags
+    return {
+        "ok": not any(flag["severity"] == "fail" for flag in flags),
+        "flags": flags,
+        "measures": measures,
+    }

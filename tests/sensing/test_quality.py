@@ -1,0 +1,170 @@
+"""The data-quality gate on clean and deliberately damaged trial timelines."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sensing.errors import NotEnoughDataError
+from sensing.quality import (
+    MAX_JITTER_FRACTION,
+    MIN_CORNER_SHARE_PCT,
+    assess_trial,
+)
+
+FS = 100.0
+WEIGHT_N = 700.0
+SHARES = np.array([0.26, 0.24, 0.25, 0.25])
+ADC_LIMITS = (-(2**23), 2**23 - 1)
+
+
+def timeline(n=3000, seed=0):
+    """A clean 30 s quiet-stance timeline: gentle sway between the corners, 1 N of noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / FS
+    sway = 0.01 * np.sin(2 * np.pi * 0.3 * t)
+    shares = SHARES + np.outer(sway, [1, -1, 1, -1])
+    return t, WEIGHT_N * shares + rng.normal(0, 1.0, (n, 4))
+
+
+def codes(flags):
+    return {flag["code"]: flag["severity"] for flag in flags}
+
+
+def test_a_clean_trial_passes_with_its_measures():
+    t, forces = timeline()
+    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    assert result["ok"] is True
+    assert result["flags"] == []
+    m = result["measures"]
+    assert m["n_samples"] == 3000
+    assert m["effective_rate_hz"] == pytest.approx(FS)
+    assert m["jitter_p99_ms"] == pytest.approx(0.0, abs=1e-9)
+    assert m["dropped_samples"] == 0
+    assert m["corner_share_pct"] == pytest.approx(100 * SHARES, abs=0.1)
+    assert m["corner_share_min_pct"] == pytest.approx(24.0, abs=0.1)
+    assert abs(m["load_drift_pct"]) < 0.1
+    assert m["settled_at_start"] is True
+    assert m["full_scale_samples"] is None  # no raw codes given
+    json.dumps(result, allow_nan=False)
+
+
+def test_missing_samples_fail_the_trial():
+    t, forces = timeline()
+    keep = np.r_[0:1000, 1050:3000]  # 50 of 3000 samples lost: 1.7%
+    result = assess_trial(t[keep], forces[keep], nominal_rate_hz=FS)
+    assert result["ok"] is False
+    assert codes(result["flags"]) == {"samples_dropped": "fail"}
+    assert result["measures"]["dropped_samples"] == 50
+    flag = result["flags"][0]
+    assert flag["value"] == pytest.approx(100 * 50 / 3000)
+    assert "missing" in flag["message"]
+
+
+def test_timing_jitter_is_a_warning_only():
+    t, forces = timeline()
+    wobble = np.random.default_rng(1).uniform(-0.004, 0.004, len(t))  # up to 4 ms each way
+    result = assess_trial(t + wobble, forces, nominal_rate_hz=FS)
+    assert result["ok"] is True
+    assert codes(result["flags"]) == {"jitter_high": "warn"}
+    limit = result["flags"][0]["limit"]
+    assert limit == pytest.approx(MAX_JITTER_FRACTION * 1000 / FS)
+    assert result["measures"]["jitter_p99_ms"] > limit
+
+
+def test_stale_readings_lower_the_effective_rate():
+    t, forces = timeline()
+    every_other = np.arange(len(t)) % 2 == 0
+    slow = assess_trial(t, forces, nominal_rate_hz=FS, fresh=every_other)
+    assert codes(slow["flags"]) == {"rate_low": "fail"}
+    assert slow["measures"]["effective_rate_hz"] == pytest.approx(50.0, rel=0.01)
+    # An HX711 at 80 SPS under a 100 Hz loop: four fresh ticks in five, which is expected.
+    per_corner = np.tile((np.arange(len(t)) % 5 != 4)[:, None], (1, 4))
+    hx711 = assess_trial(t, forces, nominal_rate_hz=FS, sensor_rate_hz=80.0, fresh=per_corner)
+    assert hx711["ok"] is True
+    assert hx711["measures"]["effective_rate_hz"] == pytest.approx(80.0, rel=0.01)
+    # The slowest corner decides.
+    per_corner[:, 2] = every_other
+    assert not assess_trial(t, forces, nominal_rate_hz=FS, sensor_rate_hz=80.0, fresh=per_corner)[
+        "ok"
+    ]
+
+
+def test_full_scale_codes_fail_the_trial():
+    t, forces = timeline()
+    counts = np.round(forces * 1000).astype(np.int64)
+    counts[100:103, 1] = ADC_LIMITS[1]
+    counts[200, 3] = ADC_LIMITS[0]
+    result = assess_trial(t, forces, nominal_rate_hz=FS, counts=counts, count_limits=ADC_LIMITS)
+    assert codes(result["flags"]) == {"full_scale": "fail"}
+    assert result["measures"]["full_scale_samples"] == 4
+
+
+def test_a_dead_corner_is_warned_about_by_name():
+    t, forces = timeline()
+    forces[:, 0] = 0.0
+    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    assert result["ok"] is True
+    assert codes(result["flags"]) == {"corner_underloaded": "warn"}
+    flag = result["flags"][0]
+    assert "front-left" in flag["message"]
+    assert flag["value"] == 0.0
+    assert flag["limit"] == MIN_CORNER_SHARE_PCT
+
+
+def test_drifting_total_load_is_warned_about():
+    t, forces = timeline()
+    forces *= (1 + 0.05 * t / t[-1])[:, None]  # +5% of body weight over the trial
+    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    assert codes(result["flags"]) == {"load_drift": "warn"}
+    assert result["measures"]["load_drift_pct"] == pytest.approx(5 / 1.025, rel=0.01)
+
+
+def test_stepping_on_during_the_first_second_is_not_settled():
+    t, forces = timeline()
+    forces[:50] *= np.linspace(0.5, 1.0, 50)[:, None]  # weight still arriving for 0.5 s
+    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    assert result["ok"] is False
+    assert codes(result["flags"]) == {"not_settled": "fail"}
+    assert result["measures"]["settled_at_start"] is False
+    assert result["measures"]["start_load_change_pct"] == pytest.approx(50.0, abs=1.0)
+
+
+def test_shifting_weight_at_the_start_is_not_settled():
+    t, forces = timeline()
+    shift = np.clip(1 - t / 0.5, 0, 1)[:, None] * np.array([0.1, -0.1, 0.1, -0.1]) * WEIGHT_N
+    result = assess_trial(t, forces + shift, nominal_rate_hz=FS)
+    assert codes(result["flags"]) == {"not_settled": "fail"}
+    assert result["measures"]["start_share_range_pct"] == pytest.approx(10.0, abs=0.5)
+
+
+def test_empty_or_missing_readings_fail_the_trial():
+    t, forces = timeline()
+    forces[500:510] = 0.0
+    forces[700, 2] = np.nan
+    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    assert codes(result["flags"]) == {"off_platform": "fail", "non_finite": "fail"}
+    assert result["measures"]["off_platform_samples"] == 10
+    assert result["measures"]["non_finite_samples"] == 1
+
+
+def test_short_or_disordered_timelines_fail_and_bad_shapes_are_refused():
+    t, forces = timeline(n=5)
+    short = assess_trial(t, forces, nominal_rate_hz=FS)
+    assert short["ok"] is False
+    assert codes(short["flags"]) == {"too_short": "fail"}
+    t, forces = timeline()
+    t[10], t[11] = t[11], t[10]
+    assert "time_not_increasing" in codes(assess_trial(t, forces, nominal_rate_hz=FS)["flags"])
+    with pytest.raises(NotEnoughDataError, match=r"\(N, 4\) force array"):
+        assess_trial(t, forces[:, :3], nominal_rate_hz=FS)
+
+
+def test_every_flag_says_what_why_and_how_far():
+    t, forces = timeline()
+    forces[:, 0] = 0.0
+    forces *= (1 + 0.05 * t / t[-1])[:, None]
+    for flag in assess_trial(t, forces, nominal_rate_hz=FS)["flags"]:
+        assert set(flag) == {"code", "severity", "message", "value", "limit"}
+        assert flag["severity"] in {"fail", "warn"}
+        assert flag["message"].endswith(".")
