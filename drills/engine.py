@@ -42,9 +42,18 @@ class Drill:
     summary: ClassVar[str]
     params: ClassVar[tuple[Param, ...]] = ()
 
-    def __init__(self, params: dict | None, *, rate_hz: float, stance: StanceSettings):
+    def __init__(
+        self,
+        params: dict | None,
+        *,
+        rate_hz: float,
+        stance: StanceSettings,
+        sensor_rate_hz: float | None = None,
+    ):
         self.values = validate_params(self.params, params)
         self.rate_hz = rate_hz
+        # the load cells' own rate when slower than the ticks (HX711 at 80 SPS under 100 Hz)
+        self.sensor_rate_hz = min(rate_hz, sensor_rate_hz or rate_hz)
         self.stance = StanceDetector(stance, rate_hz)
         self.phase = Phase.WAITING
         self.phase_started_s: float | None = None

@@ -7,8 +7,9 @@ import numpy as np
 from drills.cues import AllOff, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
+from sensing.analysis import analyse_cop
 from sensing.errors import NotEnoughDataError
-from sensing.metrics import CONVENTIONS, sway_metrics
+from sensing.quality import assess_trial
 
 STEPPED_OFF = "patient stepped off the platform"
 
@@ -30,7 +31,7 @@ class QuietStance(Drill):
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
-        self.samples: list[tuple[float, float, float]] = []
+        self.samples: list[tuple] = []  # (t_s, ml_mm, ap_mm, fresh, four corner forces N)
         self._beeps_given = 0
 
     def on_waiting(self, frame):
@@ -67,7 +68,9 @@ class QuietStance(Drill):
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [Status("off"), Tone("success")]
-        self.samples.append((frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm))
+        self.samples.append(
+            (frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm, frame.fresh, *frame.forces_n)
+        )
         return []
 
     def status(self):
@@ -82,14 +85,26 @@ class QuietStance(Drill):
         return out
 
     def result(self):
+        """Adds the recorded time, the data-quality gate and, once complete, the full sway
+        metric set with its conventions; a trial failing the gate keeps its metrics but is
+        flagged (``quality.ok`` False, with the reasons), never silently scored as good."""
         out = super().result()
         out["recorded_s"] = len(self.samples) / self.rate_hz
         out["metrics"] = None
         if self.phase is Phase.COMPLETED:
-            cop = np.asarray(self.samples)
+            rec = np.asarray(self.samples, dtype=float)
+            out["quality"] = assess_trial(
+                rec[:, 0],
+                rec[:, 4:8],
+                nominal_rate_hz=self.rate_hz,
+                sensor_rate_hz=self.sensor_rate_hz,
+                fresh=rec[:, 3].astype(bool),
+            )
             try:
-                out["metrics"] = sway_metrics(cop[:, 2] / 10.0, cop[:, 1] / 10.0, self.rate_hz)
+                analysis = analyse_cop(rec[:, 2] / 10.0, rec[:, 1] / 10.0, self.rate_hz)
             except NotEnoughDataError as exc:
                 out["state"], out["reason"] = "aborted", f"could not score the trial: {exc}"
-            out["conventions"] = CONVENTIONS
+            else:
+                out["metrics"] = analysis["metrics"]
+                out["conventions"] = analysis["conventions"]
         return out

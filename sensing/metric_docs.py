@@ -256,6 +256,11 @@ QUALITY_DOCS = {
         "per s",
         "New load-cell readings per second actually received.",
     ),
+    "longest_stall_s": (
+        "Longest sensor stall",
+        "s",
+        "Longest time without a new load-cell reading; the frames in between repeat old data.",
+    ),
     "jitter_p99_ms": (
         "Timing wobble",
         "ms",

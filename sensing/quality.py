@@ -22,6 +22,11 @@ MAX_DROPPED_PCT = 1.0
 """Fail when more than 1% of the samples are missing from the timeline (gaps in time): each gap
 shortens the path length and bends the spectrum."""
 
+MAX_STALL_S = 0.1
+"""Fail when the load cells sent no new reading for more than 0.1 s in a row: the frames in
+between repeat a stale reading (a sensor fault or a cable being pulled), so the path is wrong
+there even when the average rate still looks fine."""
+
 MAX_JITTER_FRACTION = 0.25
 """Warn when the 99th percentile of the timing error of the sample intervals exceeds a quarter
 of the nominal period (2.5 ms at 100 Hz): sway speed assumes evenly spaced samples."""
@@ -54,6 +59,21 @@ def _flag(code: str, severity: str, message: str, value, limit) -> dict:
     return {"code": code, "severity": severity, "message": message, "value": value, "limit": limit}
 
 
+def _longest_stall_s(t: np.ndarray, fresh) -> float:
+    """The longest time any corner went without a new reading (0 without fresh flags)."""
+    if fresh is None:
+        return 0.0
+    flags = np.reshape(np.asarray(fresh, dtype=bool), (len(t), -1))
+    longest = 0.0
+    for corner in flags.T:
+        times = t[corner]
+        if times.size == 0:
+            return float(t[-1] - t[0])
+        edges = np.concatenate(([t[0]], times, [t[-1]]))
+        longest = max(longest, float(np.diff(edges).max()))
+    return longest
+
+
 def _timing_checks(
     t: np.ndarray, fresh, nominal_rate_hz: float, expected_hz: float
 ) -> tuple[dict, list[dict]]:
@@ -69,9 +89,11 @@ def _timing_checks(
     jitter_ms = float(np.percentile(np.abs(regular - period), 99) * 1000) if regular.size else 0.0
     new_readings = n if fresh is None else int(np.reshape(fresh, (n, -1)).sum(axis=0).min())
     rate_hz = (new_readings - 1) / span_s if span_s > 0 else 0.0
+    stall_s = _longest_stall_s(t, fresh)
     measures = {
         "duration_s": span_s,
         "effective_rate_hz": rate_hz,
+        "longest_stall_s": stall_s,
         "jitter_p99_ms": jitter_ms,
         "dropped_samples": dropped,
         "dropped_pct": 100 * dropped / (n + dropped),
@@ -109,6 +131,17 @@ def _timing_checks(
                 "recording: the station was too busy or a sensor stalled.",
                 measures["dropped_pct"],
                 MAX_DROPPED_PCT,
+            )
+        )
+    if stall_s > max(MAX_STALL_S, 2.0 / expected_hz):
+        flags.append(
+            _flag(
+                "sensor_stalled",
+                "fail",
+                f"The load cells sent no new reading for {stall_s:.2f} s in a row: a sensor "
+                "stalled or lost its connection. Check the station's health page and repeat.",
+                stall_s,
+                MAX_STALL_S,
             )
         )
     jitter_limit_ms = MAX_JITTER_FRACTION * 1000 * period

@@ -13,6 +13,15 @@ from station.errors import StationError
 
 log = logging.getLogger("balance-station")
 
+HEADLINE_METRICS = (
+    "area_ellipse95_cm2",
+    "velocity_mean_cm_s",
+    "path_length_cm",
+    "distance_mean_cm",
+    "frequency_mean_hz",
+    "n_samples",
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -197,8 +206,13 @@ def _simulate(args) -> int:
             f"{out['drill']} ({args.profile}, seed {args.seed}): {out['state']}"
             + (f" - {out['reason']}" if out["reason"] else "")
         )
-        for key, value in (out.get("metrics") or {}).items():
-            print(f"  {key:24s} {value:.4g}")
+        for key in HEADLINE_METRICS:
+            if key in (out.get("metrics") or {}):
+                print(f"  {key:24s} {out['metrics'][key]:.4g}")
+        quality = out.get("quality")
+        if quality:
+            problems = [f["message"] for f in quality["flags"] if f["severity"] == "fail"]
+            print("  data quality: " + ("ok" if quality["ok"] else "FAILED: " + " ".join(problems)))
     return 0 if out["state"] == "completed" else 1
 
 

@@ -12,6 +12,7 @@ from drills.errors import DrillError
 from sensing.calibration import CornerCalibration
 from sensing.cop import PlatformGeometry
 from sensing.framing import FrameBuilder
+from sensing.metric_docs import METRIC_DOCS
 from sensing.stance import StanceSettings
 from station.clock import MonotonicClock
 from station.commands import StartTrial, StopTrial
@@ -149,7 +150,12 @@ class Station:
         """Validate and start ``drill`` for ``patient_id``; returns the new trial's id."""
         self.storage.get_patient(patient_id)
         try:
-            instance = drill_class(drill)(params, rate_hz=self.loop.rate_hz, stance=self.stance)
+            instance = drill_class(drill)(
+                params,
+                rate_hz=self.loop.rate_hz,
+                stance=self.stance,
+                sensor_rate_hz=self.config.loadcells.rate_sps,
+            )
         except DrillError as exc:
             raise DrillRequestError(str(exc)) from exc
         if self.loop.session is not None:
@@ -201,6 +207,10 @@ class Station:
 
     def trial_samples(self, trial_id: str):
         return self.storage.trial_samples(trial_id)
+
+    def metric_docs(self) -> dict:
+        """Every metric key -> (plain-language name, unit, one-line meaning), for the panel."""
+        return METRIC_DOCS
 
     # --- live and status ---------------------------------------------------------------------
     def subscribe(self):

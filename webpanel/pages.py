@@ -8,38 +8,18 @@ from station.patients import PatientFieldError
 
 pages = Blueprint("pages", __name__)
 
-METRIC_LABELS = {
-    "area_ellipse95_cm2": (
-        "Sway area (95% ellipse)",
-        "cm²",
-        "Area that holds 95% of the sway path; smaller is steadier.",
-    ),
-    "velocity_mean_cm_s": (
-        "Mean sway speed",
-        "cm/s",
-        "How fast the centre of pressure moves on average.",
-    ),
-    "path_length_cm": (
-        "Sway path length",
-        "cm",
-        "Total distance the centre of pressure travelled.",
-    ),
-    "distance_mean_cm": (
-        "Mean distance from centre",
-        "cm",
-        "Average distance of the centre of pressure from its mean position.",
-    ),
-    "rms_ap_cm": ("Front-back sway (RMS)", "cm", "Typical front-back displacement."),
-    "rms_ml_cm": ("Side-to-side sway (RMS)", "cm", "Typical left-right displacement."),
-    "range_ap_cm": ("Front-back range", "cm", "Largest front-back excursion."),
-    "range_ml_cm": ("Side-to-side range", "cm", "Largest left-right excursion."),
-    "frequency_mean_hz": (
-        "Mean sway frequency",
-        "Hz",
-        "Average rhythm of the sway (power-weighted).",
-    ),
-    "duration_s": ("Recorded time", "s", "Length of the scored recording."),
-}
+HEADLINE_METRICS = (
+    "area_ellipse95_cm2",
+    "velocity_mean_cm_s",
+    "path_length_cm",
+    "distance_mean_cm",
+    "rms_ap_cm",
+    "rms_ml_cm",
+    "range_ap_cm",
+    "range_ml_cm",
+    "frequency_mean_hz",
+    "duration_s",
+)
 
 
 def station():
@@ -97,7 +77,8 @@ def trial(trial_id: str):
         "trial.html",
         trial=record,
         patient=svc.get_patient(record["patient_id"]),
-        labels=METRIC_LABELS,
+        docs=svc.metric_docs(),
+        headline=HEADLINE_METRICS,
         window=recorded_window(record["events"] or []),
     )
 

@@ -90,6 +90,18 @@ def test_stale_readings_lower_the_effective_rate():
     ]
 
 
+def test_a_short_sensor_stall_fails_even_when_the_average_rate_looks_fine():
+    t, forces = timeline()
+    fresh = np.ones((len(t), 4), dtype=bool)
+    fresh[1200:1230, 1] = False  # front-right silent for 0.3 s of a 30 s trial
+    result = assess_trial(t, forces, nominal_rate_hz=FS, fresh=fresh)
+    assert codes(result["flags"]) == {"sensor_stalled": "fail"}
+    assert result["measures"]["longest_stall_s"] == pytest.approx(0.31)
+    assert result["measures"]["effective_rate_hz"] > 0.9 * FS  # the average alone would pass
+    fresh[1205:1230, 1] = True  # silent for 5 ticks (0.06 s) only: not a stall
+    assert assess_trial(t, forces, nominal_rate_hz=FS, fresh=fresh)["ok"] is True
+
+
 def test_full_scale_codes_fail_the_trial():
     t, forces = timeline()
     counts = np.round(forces * 1000).astype(np.int64)
