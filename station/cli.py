@@ -47,9 +47,27 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--config", type=Path, help="TOML config for platform and loop settings")
     sim.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    analyze = sub.add_parser("analyze", help="sway metrics of recordings (public data set format)")
+    analyze = sub.add_parser(
+        "analyze", help="sway metrics of recordings (public data set format or station exports)"
+    )
     analyze.add_argument("files", nargs="+", type=Path, metavar="FILE")
     analyze.add_argument("--json", action="store_true", help="print a JSON array")
+    analyze.add_argument(
+        "--filter-hz", type=float, help="zero-lag Butterworth low-pass cutoff (default: raw COP)"
+    )
+    analyze.add_argument("--filter-order", type=int, default=4, help="filter order (default 4)")
+    analyze.add_argument("--resample-hz", type=float, help="resample first (e.g. 25, Quijoux)")
+    analyze.add_argument(
+        "--ellipse",
+        default="prediction",
+        choices=("prediction", "confidence", "chi2"),
+        help="95%% ellipse quoted as area_ellipse95_cm2 (all three are always given)",
+    )
+
+    export = sub.add_parser("export", help="a stored trial's raw samples as CSV")
+    export.add_argument("trial_id")
+    export.add_argument("--config", type=Path, help="TOML config (for the data directory)")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
     selftest = sub.add_parser(
         "selftest", help="probe every device, measure rates and noise (platform empty)"
@@ -79,6 +97,7 @@ def main(argv=None) -> int:
         "drills": _drills,
         "selftest": _selftest,
         "i2c-scan": _i2c_scan,
+        "export": _export,
     }
     try:
         return handler[args.command](args)
@@ -217,22 +236,23 @@ def _simulate(args) -> int:
 
 
 def _analyze(args) -> int:
+    from sensing.analysis import analyse_cop
     from sensing.errors import SensingError
-    from sensing.metrics import CONVENTIONS, sway_metrics
-    from station.recordings import read_bds
+    from station.conventions import analysis_options
+    from station.recordings import read_recording
 
+    options = analysis_options(args.filter_hz, args.filter_order, args.resample_hz, args.ellipse)
     results, failed = [], 0
     for path in args.files:
         try:
-            rec = read_bds(path)
-            metrics = sway_metrics(rec.ap_cm, rec.ml_cm, rec.fs_hz)
+            rec = read_recording(path)
+            analysis = analyse_cop(rec.ap_cm, rec.ml_cm, rec.fs_hz, **options)
         except (StationError, SensingError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            where = "" if str(exc).startswith(str(path)) else f"{path}: "
+            print(f"error: {where}{exc}", file=sys.stderr)
             failed += 1
             continue
-        results.append(
-            {"file": str(path), "fs_hz": rec.fs_hz, "metrics": metrics, "conventions": CONVENTIONS}
-        )
+        results.append({"file": str(path), "fs_hz": rec.fs_hz, **analysis})
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -287,6 +307,28 @@ def _i2c_scan(args) -> int:
     else:
         print(format_scan(rows, missing, name))
     return 0 if rows and not missing else 1
+
+
+def _export(args) -> int:
+    from station.config import load_config
+    from station.service import Station
+    from station.storage import Storage
+
+    config = load_config(args.config)
+    db_path = config.station.data_dir / "station.db"
+    if not db_path.exists():
+        raise StationError(f"no database at {db_path}: check [station] data_dir")
+    storage = Storage(db_path)
+    try:
+        name, text = Station.export_from(storage, args.trial_id)
+    finally:
+        storage.close()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out} ({name})", file=sys.stderr)
+    return 0
 
 
 def _drills(args) -> int:

@@ -18,8 +18,9 @@ COLUMNS = (
     "cop_ap_mm",
     "pitch_deg",
     "roll_deg",
+    "fresh",
 )
-FIRST_VERSION_COLUMNS = 8  # trials stored before the IMU tilt columns existed
+FIRST_VERSION_COLUMNS = 8  # trials stored before the tilt and fresh columns existed
 
 
 def encode(rows: np.ndarray) -> bytes:
@@ -31,7 +32,8 @@ def encode(rows: np.ndarray) -> bytes:
 
 
 def decode(blob: bytes) -> np.ndarray:
-    """The (N, len(COLUMNS)) array stored by ``encode``; older trials get NaN tilt columns."""
+    """The (N, len(COLUMNS)) array stored by ``encode``; older trials get NaN in the columns
+    added since (tilt, and ``fresh``: 1 where a new load-cell reading arrived, else 0)."""
     rows = np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
     if rows.shape[1] < len(COLUMNS):
         missing = np.full((rows.shape[0], len(COLUMNS) - rows.shape[1]), np.nan)

@@ -7,22 +7,29 @@ import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
+
 from drills.catalog import DRILLS, drill_class
 from drills.errors import DrillError
+from sensing.analysis import analyse_cop
 from sensing.calibration import CornerCalibration
 from sensing.cop import PlatformGeometry
+from sensing.errors import SensingError
 from sensing.framing import FrameBuilder
 from sensing.metric_docs import METRIC_DOCS
+from sensing.quality import assess_trial
 from sensing.stance import StanceSettings
 from station.clock import MonotonicClock
 from station.commands import StartTrial, StopTrial
 from station.errors import BusyError, StationError
+from station.exports import safe_file_name, trial_csv
 from station.hardware import build_hardware, inject_sim_fault
 from station.live import LiveFeed
 from station.loop import ControlLoop
 from station.patients import validate_patient
+from station.samples import COLUMNS
 from station.storage import Storage
-from station.trial import TrialSession
+from station.trial import TrialSession, recording_window
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,10 @@ def software_version() -> str:
 
 class SimFaultError(StationError, ValueError):
     """A simulated-fault request names an unknown device or fault; the message lists them."""
+
+
+class AnalysisRequestError(StationError, ValueError):
+    """A trial cannot be analysed as asked; the message says why."""
 
 
 class DrillRequestError(StationError, ValueError):
@@ -207,6 +218,56 @@ class Station:
 
     def trial_samples(self, trial_id: str):
         return self.storage.trial_samples(trial_id)
+
+    def reanalyse(self, trial_id: str, options: dict) -> dict:
+        """Analyse a stored trial's recording again under ``options`` (from
+        ``station.conventions.analysis_options``) and store the result beside the original,
+        which is never replaced; returns the stored analysis."""
+        trial = self.storage.get_trial(trial_id)
+        if trial["state"] != "completed":
+            raise AnalysisRequestError(
+                f"trial {trial_id} is {trial['state']}: only completed recordings are scored"
+            )
+        rows = self.storage.trial_samples(trial_id)
+        start, end = recording_window(trial["events"] or [])
+        t = rows[:, COLUMNS.index("t_s")]
+        rec = rows[(t >= start) & (t < end)]
+        col = COLUMNS.index
+        fresh = rec[:, col("fresh")]
+        try:
+            analysis = analyse_cop(
+                rec[:, col("cop_ap_mm")] / 10.0,
+                rec[:, col("cop_ml_mm")] / 10.0,
+                trial["rate_hz"],
+                **options,
+            )
+            quality = assess_trial(
+                rec[:, col("t_s")],
+                rec[:, col("force_front_left_n") : col("force_back_right_n") + 1],
+                nominal_rate_hz=trial["rate_hz"],
+                sensor_rate_hz=self.config.loadcells.rate_sps,
+                fresh=None if np.isnan(fresh).any() else fresh.astype(bool),
+            )
+        except SensingError as exc:
+            raise AnalysisRequestError(f"cannot analyse trial {trial_id}: {exc}") from exc
+        return self.storage.add_analysis(trial_id, {**analysis, "quality": quality})
+
+    def list_analyses(self, trial_id: str) -> list[dict]:
+        """A trial's re-analyses, oldest first."""
+        self.storage.get_trial(trial_id)
+        return self.storage.list_analyses(trial_id)
+
+    def export_trial(self, trial_id: str) -> tuple[str, str]:
+        """(file name, CSV text) of a trial's raw samples in the station's export format."""
+        return self.export_from(self.storage, trial_id)
+
+    @staticmethod
+    def export_from(storage: Storage, trial_id: str) -> tuple[str, str]:
+        """The export of ``trial_id`` from ``storage`` (also used without a running station)."""
+        trial = storage.get_trial(trial_id)
+        rows = storage.trial_samples(trial_id)
+        window = recording_window(trial["events"] or [])
+        return safe_file_name(trial), trial_csv(trial, rows, window)
 
     def metric_docs(self) -> dict:
         """Every metric key -> (plain-language name, unit, one-line meaning), for the panel."""

@@ -34,6 +34,7 @@ class TrialSession:
                 frame.cop_ap_mm,
                 frame.pitch_deg,
                 frame.roll_deg,
+                float(frame.fresh),
             )
         )
 
@@ -69,3 +70,14 @@ class TrialSession:
             "duration_s": round(duration, 3) if math.isfinite(duration) else None,
         }
         return fields, np.array(self.rows, dtype=float).reshape(-1, len(COLUMNS))
+
+
+def recording_window(events: list[dict]) -> tuple[float, float]:
+    """Start and end (s since the trial began) of a trial's recording phase, from its phase
+    events; (0, inf) when it never recorded."""
+    start = next((e["t_s"] for e in events if e["phase"] == "recording"), 0.0)
+    end = next(
+        (e["t_s"] for e in events if e["t_s"] >= start and e["phase"] in ("completed", "aborted")),
+        math.inf,
+    )
+    return start, end

@@ -9,6 +9,7 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
+from station.conventions import analysis_options
 from station.errors import BusyError, NotFoundError, StationError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -147,6 +148,46 @@ def trial_samples(trial_id: str):
         for i, name in enumerate(COLUMNS)
     }
     return jsonify(columns=columns, n=len(rows))
+
+
+@api.get("/trials/<trial_id>/export.csv")
+def export_trial(trial_id: str):
+    """The trial's raw samples as CSV (the station's export format), as a download."""
+    name, text = station().export_trial(trial_id)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@api.get("/trials/<trial_id>/analyses")
+def list_analyses(trial_id: str):
+    return jsonify(analyses=station().list_analyses(trial_id))
+
+
+@api.post("/trials/<trial_id>/analyses")
+def reanalyse(trial_id: str):
+    """Score a stored trial again under other conventions; the original result is kept."""
+    body = json_body()
+    allowed = {"filter_hz", "filter_order", "resample_hz", "ellipse"}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ApiError(400, "invalid", f"unknown option {unknown[0]}", unknown[0])
+    for name in ("filter_hz", "resample_hz"):
+        if body.get(name) is not None and not _is_number(body[name]):
+            raise ApiError(400, "invalid", f"{name} must be a number", name)
+    options = analysis_options(
+        filter_hz=body.get("filter_hz"),
+        filter_order=body.get("filter_order", 4),
+        resample_hz=body.get("resample_hz"),
+        ellipse=body.get("ellipse", "prediction"),
+    )
+    return jsonify(station().reanalyse(trial_id, options)), 201
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @api.post("/sim/person")

@@ -5,6 +5,7 @@ from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
 from station.patients import PatientFieldError
+from station.trial import recording_window
 
 pages = Blueprint("pages", __name__)
 
@@ -79,15 +80,5 @@ def trial(trial_id: str):
         patient=svc.get_patient(record["patient_id"]),
         docs=svc.metric_docs(),
         headline=HEADLINE_METRICS,
-        window=recorded_window(record["events"] or []),
+        window=recording_window(record["events"] or []),
     )
-
-
-def recorded_window(events: list[dict]) -> tuple[float, float]:
-    """Start and end (s since the trial began) of the recording phase, for the sway path plot."""
-    start = next((e["t_s"] for e in events if e["phase"] == "recording"), 0.0)
-    end = next(
-        (e["t_s"] for e in events if e["t_s"] >= start and e["phase"] in ("completed", "aborted")),
-        float("inf"),
-    )
-    return start, end
