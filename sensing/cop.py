@@ -1,39 +1,89 @@
-"""Center of pressure from four corner forces."""
+"""Center of pressure and load distribution from four corner forces, in the patient's frame.
+
+The platform frame has its origin at the centre of the cell rectangle, ML positive toward the
+platform's right edge and AP toward its front edge. The patient's frame moves the origin to
+``origin_*_mm`` (e.g. the centre of the foot markings) and, when the patient faces the
+platform's back edge (``facing = "back"``), turns both axes round (a 180° rotation), so the
+COP, left/right and front/back are always as the patient stands.
+"""
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+FACINGS = ("front", "back")
+
 
 @dataclass(frozen=True)
 class PlatformGeometry:
-    """Load-cell spacing in mm: width along ML (left-right), depth along AP (front-back).
-
-    Cells sit at the corners, order front-left, front-right, back-left, back-right, around an
-    origin at the platform centre.
-    """
+    """Cell positions in mm (default: the corners of a ``width_mm`` by ``depth_mm`` rectangle,
+    order front-left, front-right, back-left, back-right; or given as ``cells_ml_mm`` and
+    ``cells_ap_mm``), the patient's origin and which edge they face."""
 
     width_mm: float
     depth_mm: float
+    cells_ml_mm: tuple[float, ...] | None = None
+    cells_ap_mm: tuple[float, ...] | None = None
+    origin_ml_mm: float = 0.0
+    origin_ap_mm: float = 0.0
+    facing: str = "front"
+
+    def __post_init__(self):
+        if self.facing not in FACINGS:
+            raise ValueError(f"facing must be one of {FACINGS}, got {self.facing!r}")
+        if (self.cells_ml_mm is None) != (self.cells_ap_mm is None):
+            raise ValueError("give both cells_ml_mm and cells_ap_mm, or neither")
 
     @property
     def cell_positions_mm(self) -> np.ndarray:
-        """(4, 2) array of (ML, AP) cell positions in mm."""
+        """(4, 2) array of (ML, AP) cell positions in the platform frame, mm."""
+        if self.cells_ml_mm is not None:
+            return np.column_stack([self.cells_ml_mm, self.cells_ap_mm]).astype(float)
         w, d = self.width_mm / 2, self.depth_mm / 2
         return np.array([(-w, d), (w, d), (-w, -d), (w, -d)])
+
+    @property
+    def patient_cell_positions_mm(self) -> np.ndarray:
+        """(4, 2) cell positions in the patient's frame, mm."""
+        return self.to_patient(self.cell_positions_mm)
+
+    def to_patient(self, ml_ap_mm: np.ndarray) -> np.ndarray:
+        """Platform-frame (ML, AP) points in mm to the patient's frame."""
+        shifted = np.asarray(ml_ap_mm, dtype=float) - (self.origin_ml_mm, self.origin_ap_mm)
+        return -shifted if self.facing == "back" else shifted
 
 
 def center_of_pressure(
     forces_n, geometry: PlatformGeometry, min_load_n: float
 ) -> tuple[float, float, float]:
-    """Total force in N and COP (ML, AP) in mm; COP is NaN when the load is below ``min_load_n``.
+    """Total force in N and COP (ML, AP) in mm in the patient's frame; COP is NaN when the load
+    is below ``min_load_n``.
 
-    COP = sum(F_i * r_i) / sum(F_i), the force-weighted mean of the cell positions.
+    COP = sum(F_i * r_i) / sum(F_i), the force-weighted mean of the cell positions r_i.
     """
     forces = np.asarray(forces_n, dtype=float)
     total = float(forces.sum())
     if total < min_load_n:
         return total, math.nan, math.nan
-    ml, ap = forces @ geometry.cell_positions_mm / total
+    ml, ap = forces @ geometry.patient_cell_positions_mm / total
     return total, float(ml), float(ap)
+
+
+def load_split_pct(ml_mm: float, ap_mm: float, geometry: PlatformGeometry) -> tuple[float, float]:
+    """Percent of the load on the patient's left and on their front half, from the COP.
+
+    For a rigid plate the COP is the load's centroid, so the share on the left of the line
+    through the origin is (x_right - cop) / (x_right - x_left) with x the mean ML of the right
+    and left cells (likewise front/back); 50/50 at the origin of a symmetric platform.
+    """
+    if math.isnan(ml_mm) or math.isnan(ap_mm):
+        return math.nan, math.nan
+    cells = geometry.patient_cell_positions_mm
+    right = cells[cells[:, 0] > 0, 0].mean()
+    left = cells[cells[:, 0] < 0, 0].mean()
+    front = cells[cells[:, 1] > 0, 1].mean()
+    back = cells[cells[:, 1] < 0, 1].mean()
+    left_pct = 100.0 * (right - ml_mm) / (right - left)
+    front_pct = 100.0 * (ap_mm - back) / (front - back)
+    return float(left_pct), float(front_pct)

@@ -10,10 +10,14 @@ CORNERS = ("front-left", "front-right", "back-left", "back-right")
 class Frame:
     """Readings at one tick: time in s, corner forces and total in N, COP in mm (NaN when empty).
 
-    COP is in the platform frame: origin at the centre, ``cop_ml_mm`` positive to the patient's
+    COP is in the patient's frame (``sensing.cop``): ``cop_ml_mm`` positive to the patient's
     right, ``cop_ap_mm`` positive to the front. ``fresh`` is False when no new load-cell sample
-    arrived since the previous tick (the frame then repeats the newest one). ``pitch_deg`` and
-    ``roll_deg`` are the IMU's tilt (``sensing.tilt`` conventions), NaN without a recent report.
+    arrived since the previous tick (the frame then repeats the newest one). ``cop_*_live_mm``
+    is the COP through a causal low-pass, for live display and cues (raw COP is what is scored).
+    ``load_left_pct`` / ``load_front_pct``: percent of the load on the patient's left and front
+    halves (of body weight when all of it is on the platform). ``pitch_deg`` (front edge down
+    positive) and ``roll_deg`` (right edge down positive) are the IMU's tilt relative to its
+    zeroed reference, with their rates in deg/s; all NaN without a recent IMU report.
     """
 
     t_s: float
@@ -24,6 +28,12 @@ class Frame:
     fresh: bool = True
     pitch_deg: float = math.nan
     roll_deg: float = math.nan
+    cop_ml_live_mm: float = math.nan
+    cop_ap_live_mm: float = math.nan
+    load_left_pct: float = math.nan
+    load_front_pct: float = math.nan
+    pitch_rate_deg_s: float = math.nan
+    roll_rate_deg_s: float = math.nan
 
     @property
     def has_cop(self) -> bool:
@@ -32,8 +42,7 @@ class Frame:
 
     def as_dict(self) -> dict:
         """Plain-dict form for JSON (NaN becomes None)."""
-        out = asdict(self)
-        for key in ("cop_ml_mm", "cop_ap_mm", "pitch_deg", "roll_deg"):
-            if math.isnan(out[key]):
-                out[key] = None
-        return out
+        return {
+            key: None if isinstance(value, float) and math.isnan(value) else value
+            for key, value in asdict(self).items()
+        }

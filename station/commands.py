@@ -20,3 +20,11 @@ class StopTrial:
 
     reason: str
     done: Future = field(default_factory=Future)
+
+
+@dataclass
+class ZeroTilt:
+    """Make the IMU's current attitude the zero of pitch and roll; the result is the new
+    reference (pitch, roll) in degrees."""
+
+    done: Future = field(default_factory=Future)

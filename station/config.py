@@ -77,6 +77,26 @@ def _schema() -> dict[str, dict[str, Option]]:
             "min_load_n": Option(float, 20.0, "below this total load no COP is computed, N", 1.0),
             "step_on_n": Option(float, 150.0, "load at which a patient counts as on, N", 20.0),
             "step_off_n": Option(float, 100.0, "load below which they count as off, N", 10.0),
+            "cells_ml_mm": Option(
+                float,
+                None,
+                "ML position of each cell FL, FR, BL, BR, mm (default: from width)",
+                length=4,
+            ),
+            "cells_ap_mm": Option(
+                float,
+                None,
+                "AP position of each cell FL, FR, BL, BR, mm (default: from depth)",
+                length=4,
+            ),
+            "origin_ml_mm": Option(float, 0.0, "patient's origin: ML offset from the centre, mm"),
+            "origin_ap_mm": Option(float, 0.0, "patient's origin: AP offset from the centre, mm"),
+            "facing": Option(
+                str, "front", "the platform edge the patient faces", choices=("front", "back")
+            ),
+            "live_filter_hz": Option(
+                float, 5.0, "low-pass cutoff of the live COP (display, cues), Hz", 0.5, 20.0
+            ),
         },
         "loadcells": {
             "amplifier": Option(str, "nau7802", "amplifier chip", choices=AMPLIFIER_RATES),
@@ -243,6 +263,20 @@ def _check_rules(s: dict[str, dict]) -> None:
     )
     if platform["step_off_n"] >= platform["step_on_n"]:
         raise ConfigError("[platform] step_off_n must be below step_on_n (hysteresis)")
+    if (platform["cells_ml_mm"] is None) != (platform["cells_ap_mm"] is None):
+        raise ConfigError("[platform] give both cells_ml_mm and cells_ap_mm, or neither")
+    if platform["cells_ml_mm"] is not None:
+        ml, ap = platform["cells_ml_mm"], platform["cells_ap_mm"]
+        if not (ml[0] < ml[1] and ml[2] < ml[3] and ap[0] > ap[2] and ap[1] > ap[3]):
+            raise ConfigError(
+                "[platform] cells_ml_mm / cells_ap_mm must place the cells in the order "
+                "front-left, front-right, back-left, back-right (left < right, front > back)"
+            )
+    if platform["live_filter_hz"] >= station["loop_rate_hz"] / 2:
+        raise ConfigError(
+            f"[platform] live_filter_hz must be below half the loop rate "
+            f"({station['loop_rate_hz'] / 2:g} Hz)"
+        )
     amplifier = cells["amplifier"]
     rates = AMPLIFIER_RATES[amplifier]
     if cells["rate_sps"] is None:

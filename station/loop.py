@@ -17,9 +17,7 @@ from collections import deque
 import numpy as np
 
 from drills.cues import AllOff, Light, Status
-from sensing.framing import NO_TILT
-from sensing.tilt import tilt_deg
-from station.commands import StartTrial, StopTrial
+from station.commands import StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError
 
 log = logging.getLogger(__name__)
@@ -86,12 +84,10 @@ class ControlLoop:
         fresh = sample is not None and sample.t_s != self._last_sample_t
         if sample is not None:
             self._last_sample_t = sample.t_s
-        tilt = NO_TILT
-        if self.imu is not None:
-            reading = self.imu.latest()
-            if reading is not None and now - reading.t_s <= STALE_SAMPLE_S:
-                tilt = tilt_deg(reading.quaternion)
-        frame = self.frames.build(now, None if sample is None else sample.counts, fresh, tilt)
+        reading = None if self.imu is None else self.imu.latest()
+        if reading is not None and now - reading.t_s > STALE_SAMPLE_S:
+            reading = None
+        frame = self.frames.build(now, None if sample is None else sample.counts, fresh, reading)
         self.last_frame = frame
         if self.session is not None:
             self._step_drill(frame, sample, now)
@@ -165,6 +161,8 @@ class ControlLoop:
                     "trial %s %s started", command.session.trial_id, command.session.drill.name
                 )
                 command.done.set_result(command.session.trial_id)
+            elif isinstance(command, ZeroTilt):
+                command.done.set_result(self.frames.zero_tilt())
             elif isinstance(command, StopTrial):
                 self.abort(command.reason, now, tone="stop")
                 command.done.set_result(None)

@@ -2,6 +2,7 @@
 API the panel and the CLI use (plain dicts in and out; errors are StationError subclasses)."""
 
 import logging
+import math
 import threading
 import uuid
 from importlib.metadata import PackageNotFoundError, version
@@ -20,7 +21,7 @@ from sensing.metric_docs import METRIC_DOCS
 from sensing.quality import assess_trial
 from sensing.stance import StanceSettings
 from station.clock import MonotonicClock
-from station.commands import StartTrial, StopTrial
+from station.commands import StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError, StationError
 from station.exports import safe_file_name, trial_csv
 from station.hardware import build_hardware, inject_sim_fault
@@ -71,6 +72,20 @@ def calibration_from(config) -> CornerCalibration:
     )
 
 
+def geometry_from(config) -> PlatformGeometry:
+    """The platform geometry of the ``[platform]`` section."""
+    p = config.platform
+    return PlatformGeometry(
+        p.width_mm,
+        p.depth_mm,
+        cells_ml_mm=p.cells_ml_mm,
+        cells_ap_mm=p.cells_ap_mm,
+        origin_ml_mm=p.origin_ml_mm,
+        origin_ap_mm=p.origin_ap_mm,
+        facing=p.facing,
+    )
+
+
 class Station:
     """One balance station. ``start()`` runs it in real time; a virtual clock runs it on demand.
 
@@ -106,8 +121,10 @@ class Station:
             cues=self.hardware.cues,
             frames=FrameBuilder(
                 calibration_from(config),
-                PlatformGeometry(platform.width_mm, platform.depth_mm),
+                geometry_from(config),
                 platform.min_load_n,
+                rate_hz=config.station.loop_rate_hz,
+                live_cutoff_hz=platform.live_filter_hz,
             ),
             feed=self.feed,
             on_begin=self._store_begin,
@@ -175,6 +192,19 @@ class Station:
         command = StartTrial(session)
         self._send(command)
         return {"trial_id": command.done.result(COMMAND_TIMEOUT_S)}
+
+    def zero_tilt(self) -> dict:
+        """Make the IMU's current attitude the zero of pitch and roll (the board held level,
+        or the patient standing upright with the IMU on the trunk)."""
+        if "imu" not in self.hardware.sensors:
+            raise StationError("there is no IMU: [imu] enabled = false")
+        command = ZeroTilt()
+        self._send(command)
+        pitch, roll = command.done.result(COMMAND_TIMEOUT_S)
+        if math.isnan(self.loop.last_frame.pitch_deg):
+            raise BusyError("the IMU sends no readings now: check /api/v1/health, then retry")
+        log.info("IMU tilt zeroed at pitch %.2f deg, roll %.2f deg", pitch, roll)
+        return {"pitch_zero_deg": pitch, "roll_zero_deg": roll}
 
     def stop_drill(self, reason: str = "stopped by the therapist") -> None:
         """End the running drill (if any) as aborted, with ``reason``."""

@@ -190,6 +190,12 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+@api.post("/imu/zero")
+def zero_imu():
+    """Make the IMU's current attitude the zero of pitch and roll."""
+    return jsonify(station().zero_tilt())
+
+
 @api.post("/sim/person")
 def sim_person():
     on = json_body().get("on_platform")
@@ -237,7 +243,18 @@ def live():
 
 
 def _frame_row(frame) -> list:
-    """Compact [t_s, ml_mm, ap_mm, total_n] (COP null when nobody stands on the platform)."""
-    ml = None if math.isnan(frame.cop_ml_mm) else round(frame.cop_ml_mm, 2)
-    ap = None if math.isnan(frame.cop_ap_mm) else round(frame.cop_ap_mm, 2)
-    return [round(frame.t_s, 3), ml, ap, round(frame.total_n, 1)]
+    """[t_s, live COP ML mm, live COP AP mm, total N, load left %, pitch deg, roll deg]; the
+    live view shows the low-passed COP (null when nobody stands on the platform)."""
+    return [
+        round(frame.t_s, 3),
+        _rounded(frame.cop_ml_live_mm, 2),
+        _rounded(frame.cop_ap_live_mm, 2),
+        round(frame.total_n, 1),
+        _rounded(frame.load_left_pct, 1),
+        _rounded(frame.pitch_deg, 2),
+        _rounded(frame.roll_deg, 2),
+    ]
+
+
+def _rounded(value: float, digits: int):
+    return None if math.isnan(value) else round(value, digits)

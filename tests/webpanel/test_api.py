@@ -190,3 +190,15 @@ def test_simulated_faults_are_validated_and_show_in_health(client, station):
     health = client.get("/api/v1/health").get_json()
     assert health["status"] == "degraded"
     assert health["devices"]["loadcells"]["faults"]["nack"] >= 1
+
+
+def test_imu_zero_makes_the_current_tilt_the_reference(client, station):
+    station.run_virtual(max_s=4.0, until_trial_ends=False)  # on the wobble board, tilted
+    before = station.loop.last_frame
+    assert abs(before.pitch_deg) + abs(before.roll_deg) > 0.05
+    zero = client.post("/api/v1/imu/zero").get_json()
+    assert zero["pitch_zero_deg"] == pytest.approx(before.pitch_deg, abs=0.5)
+    frame = station.loop.last_frame
+    assert abs(frame.pitch_deg) < 0.5 and abs(frame.roll_deg) < 0.5
+    row = station.loop.last_frame
+    assert 0 < row.load_left_pct < 100 and row.cop_ml_live_mm == row.cop_ml_live_mm

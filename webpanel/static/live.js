@@ -61,6 +61,10 @@
     document.getElementById("timer").textContent = timer;
     const last = trail[trail.length - 1];
     document.getElementById("load").textContent = last ? (last[3] / 9.80665).toFixed(1) + " kg" : "–";
+    document.getElementById("split").textContent = last && last[4] !== null
+      ? last[4].toFixed(0) + "% / " + (100 - last[4]).toFixed(0) + "%" : "–";
+    document.getElementById("tilt").textContent = last && last[5] !== null
+      ? "fwd " + last[5].toFixed(1) + "°, right " + last[6].toFixed(1) + "°" : "no IMU reading";
     const cues = msg.cues || {};
     const lights = cues.lights || {};
     document.querySelectorAll("[data-light]").forEach((el) => {
