@@ -31,9 +31,9 @@ def tilted(pitch_deg: float = 0.0, roll_deg: float = 0.0, t_s: float = 0.0) -> I
 
 
 def test_load_split_follows_the_patients_sides():
-    total, ml, ap = center_of_pressure([300, 100, 300, 100], RECT, 20)  # 75% on the left
+    _, ml, ap = center_of_pressure([300, 100, 300, 100], RECT, 20)  # 75% on the left
     assert load_split_pct(ml, ap, RECT) == pytest.approx((75.0, 50.0))
-    total, ml, ap = center_of_pressure([100, 100, 0, 0], RECT, 20)  # all on the front cells
+    _, ml, ap = center_of_pressure([100, 100, 0, 0], RECT, 20)  # all on the front cells
     assert load_split_pct(ml, ap, RECT) == pytest.approx((50.0, 100.0))
     assert all(math.isnan(v) for v in load_split_pct(math.nan, math.nan, RECT))
 
