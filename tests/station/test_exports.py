@@ -75,7 +75,7 @@ def test_reanalysis_is_stored_beside_the_untouched_original(station, finished_tr
     assert client.post(url, json={"smooth": 1}).get_json()["error"]["field"] == "smooth"
     csv_response = client.get(f"/api/v1/trials/{finished_trial['id']}/export.csv")
     assert csv_response.mimetype == "text/csv"
-    assert "attachment; filename=\"quiet-stance_" in csv_response.headers["Content-Disposition"]
+    assert 'attachment; filename="quiet-stance_' in csv_response.headers["Content-Disposition"]
 
 
 def test_export_command_reads_the_daemon_database(tmp_path, capsys):
