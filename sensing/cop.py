@@ -8,7 +8,7 @@ COP, left/right and front/back are always as the patient stands.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,11 @@ class PlatformGeometry:
             return np.column_stack([self.cells_ml_mm, self.cells_ap_mm]).astype(float)
         w, d = self.width_mm / 2, self.depth_mm / 2
         return np.array([(-w, d), (w, d), (-w, -d), (w, -d)])
+
+    def platform_frame(self) -> "PlatformGeometry":
+        """The same cells with the origin at their centre and facing the front edge: the
+        frame a calibration's COP correction is fitted in."""
+        return replace(self, origin_ml_mm=0.0, origin_ap_mm=0.0, facing="front")
 
     @property
     def patient_cell_positions_mm(self) -> np.ndarray:

@@ -5,6 +5,7 @@ relative to a zeroed reference with its angular velocity."""
 import math
 
 from sensing.calibration import CornerCalibration
+from sensing.calibration_fit import apply_cop_correction
 from sensing.cop import PlatformGeometry, center_of_pressure, load_split_pct
 from sensing.filters import CausalLowPass
 from sensing.frame import Frame
@@ -16,7 +17,8 @@ NAN2 = (math.nan, math.nan)
 
 class FrameBuilder:
     """Turns (time, counts, IMU reading) into Frames at ``rate_hz``; COP only above
-    ``min_load_n`` newtons; the live COP low-passed at ``live_cutoff_hz`` (order 2)."""
+    ``min_load_n`` newtons, through the calibration's affine ``cop_correction`` when it has
+    one; the live COP low-passed at ``live_cutoff_hz`` (order 2)."""
 
     def __init__(
         self,
@@ -26,10 +28,13 @@ class FrameBuilder:
         *,
         rate_hz: float = 100.0,
         live_cutoff_hz: float = 5.0,
+        cop_correction=None,
     ):
         self.calibration = calibration
         self.geometry = geometry
+        self._platform = geometry.platform_frame()  # COP is corrected there, then turned
         self.min_load_n = min_load_n
+        self.cop_correction = cop_correction  # 2x3 affine map of the calibration, or None
         self._live = (
             CausalLowPass(live_cutoff_hz, rate_hz),
             CausalLowPass(live_cutoff_hz, rate_hz),
@@ -55,7 +60,10 @@ class FrameBuilder:
             forces, total, ml, ap = EMPTY_FORCES, 0.0, math.nan, math.nan
         else:
             forces = tuple(float(f) for f in self.calibration.forces_n(counts))
-            total, ml, ap = center_of_pressure(forces, self.geometry, self.min_load_n)
+            total, ml, ap = center_of_pressure(forces, self._platform, self.min_load_n)
+            if self.cop_correction is not None and not math.isnan(ml):
+                ml, ap = (float(v) for v in apply_cop_correction(self.cop_correction, ml, ap))
+            ml, ap = (float(v) for v in self.geometry.to_patient((ml, ap)))
         left_pct, front_pct = load_split_pct(ml, ap, self.geometry)
         return Frame(
             t_s,

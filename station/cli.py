@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from station.calibrate_cli import add_calibrate_parser, run_calibrate
 from station.errors import StationError
 
 log = logging.getLogger("balance-station")
@@ -80,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--config", type=Path, help="TOML config (default: see README)")
     scan.add_argument("--json", action="store_true", help="print as JSON")
 
+    add_calibrate_parser(sub)
+
     drills = sub.add_parser("drills", help="list the drill catalog")
     drills.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -98,6 +101,7 @@ def main(argv=None) -> int:
         "selftest": _selftest,
         "i2c-scan": _i2c_scan,
         "export": _export,
+        "calibrate": run_calibrate,
     }
     try:
         return handler[args.command](args)
@@ -267,16 +271,24 @@ def _analyze(args) -> int:
 
 
 def _selftest(args) -> int:
+    from station.calibration import calibration_in_use
     from station.clock import MonotonicClock
     from station.config import load_config
     from station.selftest import format_report, run_selftest
-    from station.service import calibration_from
+    from station.storage import Storage
 
     if not 0.5 <= args.seconds <= 60:
         raise StationError(f"--seconds {args.seconds}: choose 0.5 to 60 s")
     # the simulated patient stays off: noise is measured on an empty platform
     config = load_config(args.config, {"sim": {"step_on_at_s": 1e6}})
-    report = run_selftest(config, MonotonicClock(), calibration_from(config), args.seconds)
+    db_path = config.station.data_dir / "station.db"
+    record = None
+    if db_path.exists():
+        storage = Storage(db_path)
+        record = storage.active_calibration()
+        storage.close()
+    calibration, _, _ = calibration_in_use(config, record)
+    report = run_selftest(config, MonotonicClock(), calibration, args.seconds)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0 if report["ok"] else 1
 

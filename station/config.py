@@ -295,13 +295,8 @@ def _check_rules(s: dict[str, dict]) -> None:
         raise ConfigError(f"[loadcells] channels must be 4 different channels: {cells['channels']}")
     if any(g == 0 for g in cells["gain_n_per_count"] or ()):
         raise ConfigError("[loadcells] gain_n_per_count has a zero: that corner would read 0 N")
-    if station["hardware"] == "pi":
-        for name in ("tare_counts", "gain_n_per_count"):
-            if cells[name] is None:
-                raise ConfigError(
-                    f"[loadcells] {name} is required with hardware = 'pi': "
-                    "enter the platform's calibration"
-                )
+    if (cells["tare_counts"] is None) != (cells["gain_n_per_count"] is None):
+        raise ConfigError("[loadcells] give both tare_counts and gain_n_per_count, or neither")
     if s["sim"]["unplugged"] == "imu" and not s["imu"]["enabled"]:
         raise ConfigError("[sim] unplugged = 'imu' but [imu] enabled = false: there is no IMU")
     _check_pins(s)

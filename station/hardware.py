@@ -27,8 +27,8 @@ class Hardware:
     """The devices of one station; ``close()`` releases them all (safe to call twice).
 
     ``sensors`` maps 'loadcells' (and 'imu' when fitted) to its SupervisedDevice, ``readers``
-    to the reader that polls it. ``emulated`` holds the emulated chips in simulation (for fault
-    injection), else it is empty.
+    to the reader that polls it. ``emulated`` holds the emulated chips and the simulated
+    platform in simulation (for fault injection and test masses), else it is empty.
     """
 
     def __init__(
@@ -242,7 +242,12 @@ def _sim_parts(config, clock) -> dict:
         loadcell_chips = [EmulatedNAU7802(**chip) for chip in chips]
         for channel, chip in zip(cells.channels, loadcell_chips, strict=True):
             mux.attach(channel, 0x2A, chip)
-    emulated = {"bus": bus, "pin_factory": pin_factory, "loadcells": loadcell_chips}
+    emulated = {
+        "bus": bus,
+        "pin_factory": pin_factory,
+        "loadcells": loadcell_chips,
+        "platform": platform,
+    }
     if config.imu.enabled:
         board = WobbleBoard(person, start_s=now)
         emulated["imu"] = EmulatedBNO08x(board.orientation, clock.now, seed=sim.seed)

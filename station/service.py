@@ -13,13 +13,13 @@ import numpy as np
 from drills.catalog import DRILLS, drill_class
 from drills.errors import DrillError
 from sensing.analysis import analyse_cop
-from sensing.calibration import CornerCalibration
 from sensing.cop import PlatformGeometry
 from sensing.errors import SensingError
 from sensing.framing import FrameBuilder
 from sensing.metric_docs import METRIC_DOCS
 from sensing.quality import assess_trial
 from sensing.stance import StanceSettings
+from station.calibration import calibration_in_use
 from station.clock import MonotonicClock
 from station.commands import StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError, StationError
@@ -57,21 +57,6 @@ class DrillRequestError(StationError, ValueError):
     """A start request names an unknown drill or bad parameters; the message says which."""
 
 
-def calibration_from(config) -> CornerCalibration:
-    """The corner calibration from config; in simulation, options left out come from the
-    simulated platform's factory calibration."""
-    cells = config.loadcells
-    if cells.tare_counts is not None and cells.gain_n_per_count is not None:
-        return CornerCalibration(cells.tare_counts, cells.gain_n_per_count)
-    from hw.sim.platform import factory_calibration
-
-    factory = factory_calibration(pga_gain=cells.gain)
-    return CornerCalibration(
-        tuple(cells.tare_counts or factory["tare_counts"]),
-        tuple(cells.gain_n_per_count or factory["gain_n_per_count"]),
-    )
-
-
 def geometry_from(config) -> PlatformGeometry:
     """The platform geometry of the ``[platform]`` section."""
     p = config.platform
@@ -103,10 +88,15 @@ class Station:
             db_path = data_dir / "station.db"
         self.storage = Storage(db_path)
         try:
+            calibration, cop_correction, where = calibration_in_use(
+                config, self.storage.active_calibration()
+            )
             self.hardware = build_hardware(config, self.clock)
         except Exception:
             self.storage.close()
             raise
+        self.calibration_source = where
+        log.info("load-cell calibration: %s", where)
         platform = config.platform
         self.stance = StanceSettings(step_on_n=platform.step_on_n, step_off_n=platform.step_off_n)
         self.feed = LiveFeed()
@@ -120,9 +110,10 @@ class Station:
             sensor_errors=self._sensor_error,
             cues=self.hardware.cues,
             frames=FrameBuilder(
-                calibration_from(config),
+                calibration,
                 geometry_from(config),
                 platform.min_load_n,
+                cop_correction=None if cop_correction is None else cop_correction["matrix"],
                 rate_hz=config.station.loop_rate_hz,
                 live_cutoff_hz=platform.live_filter_hz,
             ),
@@ -332,6 +323,7 @@ class Station:
         return {
             "version": self.version,
             "hardware": self.config.station.hardware,
+            "calibration": self.calibration_source,
             "loop": self.loop.status(),
             "devices": self.hardware.status(),
             "drill": self.drill_status(),

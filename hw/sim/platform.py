@@ -4,9 +4,12 @@ Corner order is front-left, front-right, back-left, back-right, at (ML, AP) = (-
 (+w/2, +d/2), (-w/2, -d/2), (+w/2, -d/2) mm from the platform centre; ML is positive to the
 patient's right, AP to the front. The module constants describe the emulated cells behind the
 NAU7802 chips: what the chip emulators add to a corner force to produce raw counts.
+
+Besides the person, the plate carries the test masses a calibration places on it
+(``place_mass``), spread over the corners by the same lever rule, until ``remove_masses``.
 """
 
-from hw.sim.person import Person
+from hw.sim.person import G_M_S2, Person
 
 CORNERS = ("front-left", "front-right", "back-left", "back-right")
 _SIGNS = ((-1, 1), (1, 1), (-1, -1), (1, -1))  # (ML, AP) side of each corner
@@ -44,7 +47,8 @@ def factory_calibration(
 
 
 class SimPlatform:
-    """Spreads a person's load over the four corners so that their COP is reproduced exactly."""
+    """Spreads a person's load, and any test masses, over the four corners so that the COP of
+    each is reproduced exactly."""
 
     def __init__(
         self,
@@ -64,6 +68,7 @@ class SimPlatform:
         self.dead_load_n = dead_load_n
         self._t = float("nan")
         self._load = (0.0, 0.0, 0.0)
+        self._masses: tuple[tuple[float, float, float], ...] = ()  # (force N, ML mm, AP mm)
 
     def cell_positions_mm(self) -> tuple[tuple[float, float], ...]:
         """(ML, AP) position of each corner's cell in mm, in corner order."""
@@ -76,16 +81,35 @@ class SimPlatform:
             self._t, self._load = t_s, self.person.load(t_s)
         return self._load
 
+    def place_mass(self, mass_kg: float, ml_mm: float = 0.0, ap_mm: float = 0.0) -> None:
+        """Put a test mass of ``mass_kg`` on the plate at (``ml_mm``, ``ap_mm``) from the centre;
+        it stays, beside any others, until ``remove_masses()``. It must sit within the cells'
+        rectangle (a mass beyond it would lift the opposite corners)."""
+        if not mass_kg > 0:
+            raise ValueError(f"a test mass must be positive, got {mass_kg} kg")
+        if abs(ml_mm) > self.width_mm / 2 or abs(ap_mm) > self.depth_mm / 2:
+            raise ValueError(
+                f"a test mass at ML {ml_mm} mm, AP {ap_mm} mm is outside the cells' "
+                f"{self.width_mm} x {self.depth_mm} mm rectangle"
+            )
+        self._masses = (*self._masses, (mass_kg * G_M_S2, ml_mm, ap_mm))
+
+    def remove_masses(self) -> None:
+        """Take every test mass off the plate."""
+        self._masses = ()
+
     def corner_force_n(self, index: int, t_s: float) -> float:
-        """Force in N on corner ``index`` (0-3, corner order) at ``t_s``, plate weight included.
+        """Force in N on corner ``index`` (0-3, corner order) at ``t_s``: plate weight, the
+        person's share and each test mass's share.
 
         Bilinear split: corner share = (1/2 + sx * ML / w) * (1/2 + sy * AP / d), so the shares sum
         to 1 and sum(share_i * r_i) is the COP.
         """
-        force, ml, ap = self._person_load(t_s)
         sx, sy = _SIGNS[index]
-        share = (0.5 + sx * ml / self.width_mm) * (0.5 + sy * ap / self.depth_mm)
-        return self.dead_load_n + force * share
+        total = self.dead_load_n
+        for force, ml, ap in (self._person_load(t_s), *self._masses):
+            total += force * (0.5 + sx * ml / self.width_mm) * (0.5 + sy * ap / self.depth_mm)
+        return total
 
     def status(self) -> dict:
         """Plain-dict state: geometry, dead load and the last person load served."""
@@ -97,5 +121,6 @@ class SimPlatform:
             "person_force_n": force,
             "person_cop_ml_mm": ml,
             "person_cop_ap_mm": ap,
+            "test_mass_kg": sum(m[0] for m in self._masses) / G_M_S2,
             "person": self.person.status(),
         }

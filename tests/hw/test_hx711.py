@@ -101,7 +101,12 @@ def test_four_corners_come_from_one_clock_train(factory, clock, pulse):
     ramp = [lambda t: 1000.0 * (t - START_S)] * 4  # the same force on every corner at any t
     chips = [
         EmulatedHX711(
-            ramp[i], clock.now, offset_counts=OFFSETS[i], counts_per_newton=CPN, noise_counts=0.0
+            ramp[i],
+            clock.now,
+            offset_counts=OFFSETS[i],
+            counts_per_newton=CPN,
+            noise_counts=0.0,
+            pulse_clock=pulse,  # the driver's clock: no real preemption on a busy machine
         )
         for i in range(4)
     ]

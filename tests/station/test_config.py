@@ -62,7 +62,10 @@ def test_default_location_is_read(tmp_path, monkeypatch):
         ({"loadcells": {"amplifier": "hx711", "gain": 8}}, r"gain = 8 is not a gain of the hx711"),
         ({"imu": {"address": 0x28}}, r"\[imu\] address = 40 is not one of"),
         ({"cues": {"buzzer": "kazoo"}}, r"\[cues\] buzzer = 'kazoo' is not one of"),
-        ({"station": {"hardware": "pi"}}, r"\[loadcells\] tare_counts is required"),
+        (
+            {"loadcells": {"tare_counts": [0, 0, 0, 0]}},
+            r"\[loadcells\] give both tare_counts and gain_n_per_count, or neither",
+        ),
         ({"sim": {"profile": "astronaut"}}, r"\[sim\] profile = 'astronaut' is not one of"),
     ],
 )
