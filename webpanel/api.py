@@ -76,6 +76,7 @@ def health():
         status="ok" if ok else "degraded",
         version=status["version"],
         hardware=status["hardware"],
+        calibration=status["calibration"],
         loop=status["loop"],
         devices=devices,
     )

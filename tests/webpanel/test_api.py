@@ -21,6 +21,7 @@ def test_health_reports_loop_and_devices(client, station):
     body = client.get("/api/v1/health").get_json()
     assert body["status"] == "ok"
     assert body["hardware"] == "sim"
+    assert body["calibration"] == "factory values"  # simulation, nothing stored or configured
     assert body["loop"]["rate_hz"] == 100.0
     assert body["loop"]["ticks"] == 50
     assert body["loop"]["late_ticks"] == 0
