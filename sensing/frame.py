@@ -18,6 +18,8 @@ class Frame:
     halves (of body weight when all of it is on the platform). ``pitch_deg`` (front edge down
     positive) and ``roll_deg`` (right edge down positive) are the IMU's tilt relative to its
     zeroed reference, with their rates in deg/s; all NaN without a recent IMU report.
+    ``on_platform`` (with hysteresis) and ``settled`` (steady load and COP over the last
+    second) come from the station's own stance detector, independent of any drill.
     """
 
     t_s: float
@@ -34,6 +36,8 @@ class Frame:
     load_front_pct: float = math.nan
     pitch_rate_deg_s: float = math.nan
     roll_rate_deg_s: float = math.nan
+    on_platform: bool = False
+    settled: bool = False
 
     @property
     def has_cop(self) -> bool:

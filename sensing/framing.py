@@ -1,6 +1,6 @@
 """Builds a Frame from one tick's raw readings: calibration, total force, COP in the patient's
-frame, the load split, a causally low-passed COP for live display and cues, and the IMU's tilt
-relative to a zeroed reference with its angular velocity."""
+frame, the load split, step-on/off and settled stance, a causally low-passed COP for live display
+and cues, and the IMU's tilt relative to a zeroed reference with its angular velocity."""
 
 import math
 
@@ -9,6 +9,7 @@ from sensing.calibration_fit import apply_cop_correction
 from sensing.cop import PlatformGeometry, center_of_pressure, load_split_pct
 from sensing.filters import CausalLowPass
 from sensing.frame import Frame
+from sensing.stance import StanceDetector, StanceSettings
 from sensing.tilt import tilt_deg
 
 EMPTY_FORCES = (0.0, 0.0, 0.0, 0.0)
@@ -29,12 +30,14 @@ class FrameBuilder:
         rate_hz: float = 100.0,
         live_cutoff_hz: float = 5.0,
         cop_correction=None,
+        stance: StanceSettings | None = None,
     ):
         self.calibration = calibration
         self.geometry = geometry
         self._platform = geometry.platform_frame()  # COP is corrected there, then turned
         self.min_load_n = min_load_n
         self.cop_correction = cop_correction  # 2x3 affine map of the calibration, or None
+        self._stance = StanceDetector(stance or StanceSettings(), rate_hz)
         self._live = (
             CausalLowPass(live_cutoff_hz, rate_hz),
             CausalLowPass(live_cutoff_hz, rate_hz),
@@ -65,6 +68,7 @@ class FrameBuilder:
                 ml, ap = (float(v) for v in apply_cop_correction(self.cop_correction, ml, ap))
             ml, ap = (float(v) for v in self.geometry.to_patient((ml, ap)))
         left_pct, front_pct = load_split_pct(ml, ap, self.geometry)
+        self._stance.update(total, ml, ap)
         return Frame(
             t_s,
             forces,
@@ -80,6 +84,8 @@ class FrameBuilder:
             load_front_pct=front_pct,
             pitch_rate_deg_s=pitch_rate,
             roll_rate_deg_s=roll_rate,
+            on_platform=self._stance.on_platform,
+            settled=self._stance.settled,
         )
 
     def _tilt(self, imu) -> tuple[float, float, float, float]:

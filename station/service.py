@@ -114,6 +114,7 @@ class Station:
                 geometry_from(config),
                 platform.min_load_n,
                 cop_correction=None if cop_correction is None else cop_correction["matrix"],
+                stance=self.stance,
                 rate_hz=config.station.loop_rate_hz,
                 live_cutoff_hz=platform.live_filter_hz,
             ),
@@ -315,8 +316,14 @@ class Station:
         }
 
     def live_state(self) -> dict:
-        """What the live view shows beside the frames: the drill's state and the cue lights."""
-        return {"drill": self.drill_status(), "cues": self.hardware.cues.status()}
+        """What the live view shows beside the frames: the drill's state, the cue lights, and
+        whether someone stands on the platform and has settled."""
+        frame = self.loop.last_frame
+        platform = {
+            "on_platform": bool(frame and frame.on_platform),
+            "settled": bool(frame and frame.settled),
+        }
+        return {"drill": self.drill_status(), "cues": self.hardware.cues.status(), **platform}
 
     def status(self) -> dict:
         """Plain-dict snapshot: loop timing, devices, running drill."""

@@ -118,3 +118,15 @@ def test_tilt_is_relative_to_the_zeroed_attitude_with_its_rate():
     frame = builder.build(0.03, counts, True, None)  # IMU stale or faulty
     assert math.isnan(frame.pitch_deg) and math.isnan(frame.pitch_rate_deg_s)
     assert builder.zero_tilt() == pytest.approx((3.0, 0.0))  # no reading: reference kept
+
+
+def test_frames_say_when_someone_is_on_and_has_settled():
+    builder = FrameBuilder(UNIT, RECT, 20.0, rate_hz=100.0)
+    empty = builder.build(0.0, (5, 5, 5, 5), True)
+    assert not empty.on_platform and not empty.settled
+    standing = [builder.build(k / 100, (175, 175, 175, 175), True) for k in range(1, 101)]
+    assert standing[0].on_platform and not standing[0].settled  # just stepped on
+    assert standing[-1].settled  # a steady second later
+    leaving = builder.build(1.02, (20, 20, 20, 20), True)
+    assert not leaving.on_platform and not leaving.settled
+

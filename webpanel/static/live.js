@@ -54,7 +54,8 @@
 
   function showState(msg) {
     const d = msg.drill;
-    document.getElementById("phase").textContent = d ? d.phase : "idle";
+    document.getElementById("phase").textContent = d ? d.phase
+      : msg.on_platform ? (msg.settled ? "idle · standing still" : "idle · someone on") : "idle · empty";
     let timer = "–";
     if (d && d.countdown_s !== undefined) timer = String(d.countdown_s);
     else if (d && d.remaining_s !== undefined) timer = d.remaining_s.toFixed(1) + " s";
