@@ -129,4 +129,3 @@ def test_frames_say_when_someone_is_on_and_has_settled():
     assert standing[-1].settled  # a steady second later
     leaving = builder.build(1.02, (20, 20, 20, 20), True)
     assert not leaving.on_platform and not leaving.settled
-
