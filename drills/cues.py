@@ -6,6 +6,8 @@ status LED whose colour tells the phase (``blue`` step on and stand still, ``amb
 per second before a trial), ``start`` (rising: recording begins), ``stop`` (falling: stopped by
 the therapist or the stop button), ``success`` (arpeggio: trial complete), ``warning`` (three
 fast high beeps: stopped early by a step-off or a fault), ``metronome`` (a click on each beat).
+``Instruct`` carries what the therapist tells the patient (close your eyes, stand on the foam,
+lift a foot): shown on the panel, followed by the virtual patient in simulation.
 """
 
 from dataclasses import dataclass
@@ -46,6 +48,30 @@ class Tone:
         return f"tone:{self.pattern}"
 
 
+INSTRUCTIONS = {
+    "eyes-open": "Keep your eyes open, looking at a point ahead.",
+    "eyes-closed": "Close your eyes.",
+    "firm-surface": "Stand on the platform itself (remove the foam pad).",
+    "foam-surface": "Stand on the foam pad.",
+    "stand-on-left": "Lift the right foot and stand on the left leg, hands on hips.",
+    "stand-on-right": "Lift the left foot and stand on the right leg, hands on hips.",
+    "both-feet": "Stand on both feet, arms by the side.",
+    "hold-level": "Keep the board level.",
+    "stand-upright": "Stand upright and hold that posture.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Instruct:
+    """Something the therapist says to the patient (shown on the panel); in simulation the
+    virtual patient follows it. ``code`` is a key of INSTRUCTIONS."""
+
+    code: str
+
+    def label(self) -> str:
+        return f"say:{self.code}"
+
+
 @dataclass(frozen=True, slots=True)
 class AllOff:
     """Every light and the buzzer off at once (safe stop)."""
@@ -54,4 +80,4 @@ class AllOff:
         return "all-off"
 
 
-Cue = Light | Status | Tone | AllOff
+Cue = Light | Status | Tone | Instruct | AllOff

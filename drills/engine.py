@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from drills.cues import AllOff, Cue, Status, Tone
+from drills.errors import DrillSubjectError
 from drills.params import Param, validate_params
 from sensing.frame import Frame
 from sensing.stance import StanceDetector, StanceSettings
@@ -41,6 +42,8 @@ class Drill:
     title: ClassVar[str]
     summary: ClassVar[str]
     params: ClassVar[tuple[Param, ...]] = ()
+    needs: ClassVar[tuple[str, ...]] = ("loadcells",)  # sensors whose loss aborts the drill
+    subject_fields: ClassVar[tuple[str, ...]] = ()  # patient fields it needs (height_cm, ...)
 
     def __init__(
         self,
@@ -49,8 +52,18 @@ class Drill:
         rate_hz: float,
         stance: StanceSettings,
         sensor_rate_hz: float | None = None,
+        subject: dict | None = None,
+        seed: int = 0,
     ):
         self.values = validate_params(self.params, params)
+        self.subject = dict(subject or {})
+        missing = [f for f in self.subject_fields if not self.subject.get(f)]
+        if missing:
+            raise DrillSubjectError(
+                f"{self.name} needs the patient's {' and '.join(m.split('_')[0] for m in missing)}"
+                ": add it on the patient's page first"
+            )
+        self.seed = seed  # drills that randomise (reaction) draw from random.Random(seed)
         self.rate_hz = rate_hz
         # the load cells' own rate when slower than the ticks (HX711 at 80 SPS under 100 Hz)
         self.sensor_rate_hz = min(rate_hz, sensor_rate_hz or rate_hz)
@@ -69,6 +82,8 @@ class Drill:
             "title": cls.title,
             "summary": cls.summary,
             "params": [p.schema() for p in cls.params],
+            "needs": list(cls.needs),
+            "subject_fields": list(cls.subject_fields),
         }
 
     @property

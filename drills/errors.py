@@ -15,3 +15,7 @@ class DrillParamError(DrillError, ValueError):
     def __init__(self, param: str, message: str):
         super().__init__(f"{param}: {message}")
         self.param = param
+
+
+class DrillSubjectError(DrillError, ValueError):
+    """The drill needs a patient detail (height, weight) that is not recorded."""

@@ -8,18 +8,26 @@ from drills.errors import DrillParamError
 
 @dataclass(frozen=True)
 class Param:
-    """One numeric drill parameter: ``kind`` is int or float, limits inclusive, unit in SI."""
+    """One drill parameter: ``kind`` int or float with inclusive limits and an SI unit, or str
+    with ``choices``; ``help`` is the one-line explanation shown in the panel."""
 
     name: str
     kind: type
-    default: float
-    minimum: float
-    maximum: float
-    unit: str
-    help: str
+    default: float | str
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    help: str = ""
+    choices: tuple[str, ...] | None = None
 
-    def validate(self, value) -> float:
+    def validate(self, value):
         """The value converted to ``kind``; raises DrillParamError naming the parameter."""
+        if self.kind is str:
+            if value not in self.choices:
+                raise DrillParamError(
+                    self.name, f"choose one of {', '.join(self.choices)}, got {value!r}"
+                )
+            return value
         if isinstance(value, bool):
             raise DrillParamError(self.name, f"expected a number in {self.unit}, got {value!r}")
         try:
@@ -41,15 +49,23 @@ class Param:
 
     def schema(self) -> dict:
         """Plain-dict description for the panel and ``--json`` listings."""
-        return {
+        out = {
             "name": self.name,
             "type": self.kind.__name__,
             "default": self.default,
-            "minimum": self.minimum,
-            "maximum": self.maximum,
             "unit": self.unit,
             "help": self.help,
         }
+        if self.choices is not None:
+            out["choices"] = list(self.choices)
+        else:
+            out.update(minimum=self.minimum, maximum=self.maximum)
+        return out
+
+
+def choice(name: str, choices: tuple[str, ...], default: str, help: str) -> Param:
+    """A parameter that takes one of ``choices`` (e.g. the standing leg)."""
+    return Param(name, str, default, help=help, choices=choices)
 
 
 def validate_params(spec: tuple[Param, ...], given: dict | None) -> dict:

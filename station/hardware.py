@@ -39,8 +39,21 @@ class Hardware:
         self.cues = cues
         self.stop_button = stop_button
         self.person = person
+        self.patient = (emulated or {}).get("patient")  # the cue-following virtual patient
         self.emulated = emulated or {}
         self._bus = bus
+
+    def instruct(self, code: str, t_s: float) -> None:
+        """What the patient was just told (a key of ``drills.cues.INSTRUCTIONS``); in
+        simulation the virtual patient follows it, on a Pi a person does."""
+        if self.patient is not None:
+            self.patient.instruct(code, t_s)
+
+    def simulation_step(self, t_s: float) -> None:
+        """Once per control-loop tick: in simulation the virtual patient looks at the lights
+        and listens to the buzzer; nothing on a Pi."""
+        if self.patient is not None:
+            self.patient.update(t_s)
 
     def start(self) -> None:
         """Start the sensor readers (real time)."""

@@ -16,13 +16,14 @@ from collections import deque
 
 import numpy as np
 
-from drills.cues import AllOff, Light, Status
+from drills.cues import INSTRUCTIONS, AllOff, Instruct, Light, Status
 from station.commands import StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError
 
 log = logging.getLogger(__name__)
 
 STALE_SAMPLE_S = 0.5
+SENSOR_NAMES = {"loadcells": "load cells", "imu": "the IMU"}
 RESYNC_AFTER_S = 1.0
 
 
@@ -43,6 +44,8 @@ class ControlLoop:
         imu=None,
         stop_button=None,
         sensor_errors=None,
+        on_instruct=None,
+        on_tick=None,
         watchdog=None,
     ):
         self.clock = clock
@@ -52,6 +55,9 @@ class ControlLoop:
         self.imu = imu
         self.stop_button = stop_button
         self.sensor_errors = sensor_errors or (lambda name: None)
+        self.on_instruct = on_instruct  # (code, t_s): what the patient was told
+        self.on_tick = on_tick  # (t_s): simulation only, the virtual patient looks at the cues
+        self.instruction: dict | None = None  # the newest, for the panel
         self.cues = cues
         self.frames = frames
         self.feed = feed
@@ -85,23 +91,34 @@ class ControlLoop:
         if sample is not None:
             self._last_sample_t = sample.t_s
         reading = None if self.imu is None else self.imu.latest()
+        imu_t = None if reading is None else reading.t_s
         if reading is not None and now - reading.t_s > STALE_SAMPLE_S:
             reading = None
         frame = self.frames.build(now, None if sample is None else sample.counts, fresh, reading)
         self.last_frame = frame
         if self.session is not None:
-            self._step_drill(frame, sample, now)
+            self._step_drill(frame, {"loadcells": None if sample is None else sample.t_s,
+                                     "imu": imu_t}, now)  # fmt: skip
+        if self.on_tick is not None:
+            self.on_tick(now)
         self.cues.update(now)
         self.feed.publish(frame)
         if self.watchdog is not None:
             self.watchdog(now)
 
-    def _step_drill(self, frame, sample, now) -> None:
+    def _step_drill(self, frame, newest_t: dict, now) -> None:
+        """Step the drill, or end it when a sensor it needs sent nothing for STALE_SAMPLE_S
+        (counted from the first tick before any sample)."""
         session = self.session
         session.add_frame(frame)
-        newest_t = self._first_tick_t if sample is None else sample.t_s
-        if now - newest_t > STALE_SAMPLE_S:
-            cues = session.drill.stop(now, self._fault_reason("loadcells", "load cells"))
+        stale = [
+            name
+            for name in session.drill.needs
+            if now - (newest_t.get(name) or self._first_tick_t) > STALE_SAMPLE_S
+        ]
+        if stale:
+            what = SENSOR_NAMES[stale[0]]
+            cues = session.drill.stop(now, self._fault_reason(stale[0], what))
         else:
             cues = session.drill.step(frame)
         self._apply(cues, now)
@@ -120,6 +137,10 @@ class ControlLoop:
                 self.cues.set_light(cue.name, cue.on)
             elif isinstance(cue, Status):
                 self.cues.set_status(cue.colour)
+            elif isinstance(cue, Instruct):
+                self.instruction = {"code": cue.code, "text": INSTRUCTIONS[cue.code], "t_s": now}
+                if self.on_instruct is not None:
+                    self.on_instruct(cue.code, now)
             else:
                 self.cues.play(cue.pattern, now)
         if cues and self.session is not None:

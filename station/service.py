@@ -108,6 +108,8 @@ class Station:
             imu=self.hardware.readers.get("imu"),
             stop_button=self.hardware.stop_button,
             sensor_errors=self._sensor_error,
+            on_instruct=self.hardware.instruct,
+            on_tick=self.hardware.simulation_step,
             cues=self.hardware.cues,
             frames=FrameBuilder(
                 calibration,
@@ -168,19 +170,29 @@ class Station:
 
     def start_drill(self, patient_id: int, drill: str, params: dict | None = None) -> dict:
         """Validate and start ``drill`` for ``patient_id``; returns the new trial's id."""
-        self.storage.get_patient(patient_id)
+        patient = self.storage.get_patient(patient_id)
+        trial_id = uuid.uuid4().hex
         try:
-            instance = drill_class(drill)(
+            cls = drill_class(drill)
+            missing = [name for name in cls.needs if name not in self.hardware.sensors]
+            if missing:
+                raise DrillRequestError(
+                    f"{drill} needs the {missing[0].upper()}, which is not fitted "
+                    f"([{missing[0]}] enabled = false)"
+                )
+            instance = cls(
                 params,
                 rate_hz=self.loop.rate_hz,
                 stance=self.stance,
                 sensor_rate_hz=self.config.loadcells.rate_sps,
+                subject=patient,
+                seed=int(trial_id[:8], 16),
             )
         except DrillError as exc:
             raise DrillRequestError(str(exc)) from exc
         if self.loop.session is not None:
             raise BusyError(f"{self.loop.session.drill.name} is running: stop it first")
-        session = TrialSession(uuid.uuid4().hex, patient_id, instance, t0_s=self.clock.now())
+        session = TrialSession(trial_id, patient_id, instance, t0_s=self.clock.now())
         command = StartTrial(session)
         self._send(command)
         return {"trial_id": command.done.result(COMMAND_TIMEOUT_S)}
@@ -323,7 +335,12 @@ class Station:
             "on_platform": bool(frame and frame.on_platform),
             "settled": bool(frame and frame.settled),
         }
-        return {"drill": self.drill_status(), "cues": self.hardware.cues.status(), **platform}
+        return {
+            "drill": self.drill_status(),
+            "cues": self.hardware.cues.status(),
+            "instruction": self.loop.instruction if self.loop.session is not None else None,
+            **platform,
+        }
 
     def status(self) -> dict:
         """Plain-dict snapshot: loop timing, devices, running drill."""

@@ -75,6 +75,9 @@
     const status = document.getElementById("led-status");
     status.className = "led status " + colour;
     document.getElementById("status-text").textContent = STATUS_TEXT[colour] || "";
+    const say = document.getElementById("instruction");
+    say.hidden = !msg.instruction;
+    say.textContent = msg.instruction ? "Tell the patient: " + msg.instruction.text : "";
     document.getElementById("start").disabled = !!d;
     if (d) lastTrial = d.trial_id;
     else if (lastTrial) { const id = lastTrial; lastTrial = null; setTimeout(() => location.reload(), 400); }
