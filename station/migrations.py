@@ -80,7 +80,30 @@ def _v2_calibrations_and_analyses(db: Database) -> None:
     db["analyses"].create_index(["trial_id"])
 
 
+def _v3_programs(db: Database) -> None:
+    """Therapists' programs per patient, and which program step a trial ran."""
+    db["programs"].create(
+        {
+            "id": int,
+            "patient_id": int,
+            "name": str,
+            "steps": str,
+            "rules": str,
+            "history": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("patient_id", "patients", "id")],
+        not_null={"patient_id", "name", "steps", "created_at"},
+    )
+    db["programs"].create_index(["patient_id"])
+    db["trials"].add_column("program_id", int)
+    db["trials"].add_column("program_step", int)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
+    _v3_programs,
 )

@@ -1,6 +1,7 @@
 """The station service: wiring of hardware, control loop, storage and live feed, and the public
 API the panel and the CLI use (plain dicts in and out; errors are StationError subclasses)."""
 
+import json
 import logging
 import math
 import threading
@@ -28,6 +29,7 @@ from station.hardware import build_hardware, inject_sim_fault
 from station.live import LiveFeed
 from station.loop import ControlLoop
 from station.patients import validate_patient
+from station.programs import ProgramError, apply_progression, validate_program
 from station.samples import COLUMNS
 from station.storage import Storage
 from station.trial import TrialSession, recording_window
@@ -168,8 +170,15 @@ class Station:
         """The drill catalog with parameter schemas."""
         return [cls.describe() for cls in DRILLS.values()]
 
-    def start_drill(self, patient_id: int, drill: str, params: dict | None = None) -> dict:
-        """Validate and start ``drill`` for ``patient_id``; returns the new trial's id."""
+    def start_drill(
+        self,
+        patient_id: int,
+        drill: str,
+        params: dict | None = None,
+        program: tuple[int, int] | None = None,
+    ) -> dict:
+        """Validate and start ``drill`` for ``patient_id`` (as step ``program[1]`` of program
+        ``program[0]`` when given); returns the new trial's id."""
         patient = self.storage.get_patient(patient_id)
         trial_id = uuid.uuid4().hex
         try:
@@ -193,6 +202,8 @@ class Station:
         if self.loop.session is not None:
             raise BusyError(f"{self.loop.session.drill.name} is running: stop it first")
         session = TrialSession(trial_id, patient_id, instance, t0_s=self.clock.now())
+        if program is not None:
+            session.program_id, session.program_step = program
         command = StartTrial(session)
         self._send(command)
         return {"trial_id": command.done.result(COMMAND_TIMEOUT_S)}
@@ -232,6 +243,58 @@ class Station:
     def _store_end(self, session: TrialSession, now: float) -> None:
         fields, rows = session.outcome(now)
         self.storage.finish_trial(session.trial_id, fields, rows)
+        if session.program_id is not None:
+            self._progress(session, fields["result"])
+
+    def _progress(self, session: TrialSession, result: dict) -> None:
+        """Apply the program's progression rules to the step this trial ran."""
+        program = self.storage.get_program(session.program_id)
+        steps, changes = apply_progression(program, session.program_step, result)
+        if not changes:
+            return
+        history = program["history"] + [{**c, "trial_id": session.trial_id} for c in changes]
+        self.storage.submit(
+            lambda db: db["programs"].update(
+                session.program_id,
+                {"steps": json.dumps(steps), "history": json.dumps(history)},
+            )
+        )
+        for change in changes:
+            log.info(
+                "program %s step %d: %s %s -> %s (%s)",
+                session.program_id,
+                change["step"],
+                change["param"],
+                change["from"],
+                change["to"],
+                change["because"],
+            )
+
+    # --- programs ----------------------------------------------------------------------------
+    def create_program(self, patient_id: int, data: dict) -> dict:
+        """Validate and save a program for ``patient_id``."""
+        return self.storage.create_program(patient_id, validate_program(data))
+
+    def update_program(self, program_id: int, data: dict) -> dict:
+        """Replace a program's name, steps and rules (its history is kept)."""
+        return self.storage.update_program(program_id, validate_program(data))
+
+    def get_program(self, program_id: int) -> dict:
+        return self.storage.get_program(program_id)
+
+    def list_programs(self, patient_id: int) -> list[dict]:
+        self.storage.get_patient(patient_id)
+        return self.storage.list_programs(patient_id)
+
+    def start_program_step(self, program_id: int, step: int) -> dict:
+        """Start step ``step`` of a program with the step's current parameters."""
+        program = self.storage.get_program(program_id)
+        if not 0 <= step < len(program["steps"]):
+            raise ProgramError("step", f"the program has steps 0 to {len(program['steps']) - 1}")
+        entry = program["steps"][step]
+        return self.start_drill(
+            program["patient_id"], entry["drill"], entry["params"], program=(program_id, step)
+        )
 
     # --- records -----------------------------------------------------------------------------
     def list_patients(self, search: str = "") -> list[dict]:

@@ -22,6 +22,7 @@ from station.migrations import MIGRATIONS
 JSON_FIELDS = ("params", "result", "events", "cues")
 CALIBRATION_JSON = ("tare_counts", "gain_n_per_count", "cop_correction", "residuals")
 ANALYSIS_JSON = ("conventions", "metrics", "quality")
+PROGRAM_JSON = ("steps", "rules", "history")
 TRIAL_LIST_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result"
 
 
@@ -242,4 +243,46 @@ class Storage:
         for row in rows:
             for key in ANALYSIS_JSON:
                 row[key] = json.loads(row[key]) if row[key] else None
+        return rows
+
+    # --- programs ----------------------------------------------------------------------------
+    def create_program(self, patient_id: int, program: dict) -> dict:
+        """Store a validated program (name, steps, rules) for ``patient_id``."""
+        self.get_patient(patient_id)
+        now = now_iso()
+        row = {k: json.dumps(v) for k, v in program.items() if k in PROGRAM_JSON}
+        row.update(
+            patient_id=patient_id,
+            name=program["name"],
+            history="[]",
+            created_at=now,
+            updated_at=now,
+        )
+        program_id = self.submit(lambda db: db["programs"].insert(row).last_pk).result()
+        return self.get_program(program_id)
+
+    def update_program(self, program_id: int, fields: dict) -> dict:
+        """Replace some of name, steps, rules, history of a program."""
+        self.get_program(program_id)
+        row = {k: json.dumps(v) if k in PROGRAM_JSON else v for k, v in fields.items()}
+        row["updated_at"] = now_iso()
+        self.submit(lambda db: db["programs"].update(program_id, row)).result()
+        return self.get_program(program_id)
+
+    def get_program(self, program_id: int) -> dict:
+        rows = self._programs("WHERE id = ?", [program_id])
+        if not rows:
+            raise NotFoundError(f"no program with id {program_id}")
+        return rows[0]
+
+    def list_programs(self, patient_id: int) -> list[dict]:
+        """A patient's programs, oldest first."""
+        return self._programs("WHERE patient_id = ? ORDER BY id", [patient_id])
+
+    def _programs(self, where: str, args: list) -> list[dict]:
+        with self._lock:
+            rows = list(self._read.query(f"SELECT * FROM programs {where}", args))
+        for row in rows:
+            for key in PROGRAM_JSON:
+                row[key] = json.loads(row[key]) if row[key] else []
         return rows

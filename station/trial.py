@@ -19,6 +19,8 @@ class TrialSession:
     patient_id: int
     drill: Drill
     t0_s: float
+    program_id: int | None = None
+    program_step: int | None = None
     started_at: str = field(default_factory=now_iso)
     rows: list = field(default_factory=list)
     cues: list = field(default_factory=list)
@@ -53,6 +55,8 @@ class TrialSession:
             "rate_hz": rate_hz,
             "started_at": self.started_at,
             "software_version": version,
+            "program_id": self.program_id,
+            "program_step": self.program_step,
         }
 
     def outcome(self, t_end_s: float) -> tuple[dict, np.ndarray]:

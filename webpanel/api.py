@@ -107,6 +107,33 @@ def patient_trials(patient_id: int):
     return jsonify(trials=station().list_trials(patient_id))
 
 
+@api.get("/patients/<int:patient_id>/programs")
+def patient_programs(patient_id: int):
+    return jsonify(programs=station().list_programs(patient_id))
+
+
+@api.post("/patients/<int:patient_id>/programs")
+def create_program(patient_id: int):
+    """Save a program: ``{"name", "steps": [{"drill", "params"}], "rules": [...]}``."""
+    return jsonify(station().create_program(patient_id, json_body())), 201
+
+
+@api.get("/programs/<int:program_id>")
+def get_program(program_id: int):
+    return jsonify(station().get_program(program_id))
+
+
+@api.put("/programs/<int:program_id>")
+def update_program(program_id: int):
+    return jsonify(station().update_program(program_id, json_body()))
+
+
+@api.post("/programs/<int:program_id>/steps/<int:step>/start")
+def start_program_step(program_id: int, step: int):
+    """Start a program step's drill with the step's current (possibly progressed) params."""
+    return jsonify(station().start_program_step(program_id, step)), 201
+
+
 @api.get("/drills")
 def drills():
     return jsonify(drills=station().drills())

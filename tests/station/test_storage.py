@@ -105,7 +105,7 @@ def test_restart_applies_migrations_once_and_marks_crashed_trials(tmp_path):
     assert trial["reason"] == "station stopped unexpectedly"
     second.close()
     raw = sqlite3.connect(path)
-    assert raw.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,)]
+    assert raw.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,)]
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
     second.close()  # safe twice
