@@ -1,52 +1,57 @@
-"""Wall time of ``balance-station simulate quiet-stance`` (30 s trial, full emulated stack).
+"""Simulated seconds per wall-clock second for a drill on the full emulated stack, and the
+control loop's CPU time per tick.
 
-Runs the command in-process ``--repeat`` times and prints the wall time of each run and the
-simulated seconds per wall-clock second. Usage: ``python bench/simulate_speed.py [--repeat 5]``.
+Each run builds a station on emulated hardware under a virtual clock (not timed: the BNO08x
+driver's reset sleeps 1 s of real time), starts the drill for a simulated patient and ticks it
+to the end. The figures are the drill's simulated time over the wall time of the ticking, and
+the process CPU time per tick (loop, drill, sensing, storage hand-off and every emulated chip
+and the person model, which a Pi would not run). Usage:
+``python bench/simulate_speed.py [--drill mctsib] [--profile healthy-young] [--repeat 3]``.
 """
 
 import argparse
-import contextlib
-import io
-import json
+import logging
 import time
 
-from station.cli import main as cli
+from station.clock import VirtualClock
+from station.config import parse_config
+from station.service import Station
+
+
+def run_once(drill: str, profile: str, seed: int, params: dict) -> tuple[float, float, int, str]:
+    """(simulated s, wall s, ticks, final state) of one simulated trial."""
+    config = parse_config({"sim": {"profile": profile, "seed": seed, "step_on_at_s": 1.0}})
+    station = Station(config, clock=VirtualClock(), db_path=":memory:")
+    try:
+        patient = station.create_patient({"name": "Bench", "height_cm": 170, "weight_kg": 65})
+        trial = station.start_drill(patient["id"], drill, params)["trial_id"]
+        ticks0, cpu0, wall0 = station.loop.ticks, time.process_time(), time.perf_counter()
+        station.run_virtual(max_s=1800.0)
+        wall = time.perf_counter() - wall0
+        cpu_per_tick = (time.process_time() - cpu0) / max(1, station.loop.ticks - ticks0)
+        station.storage.flush()
+        record = station.get_trial(trial)
+        return record["duration_s"], wall, cpu_per_tick, record["state"]
+    finally:
+        station.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--drill", default="mctsib")
+    parser.add_argument("--profile", default="healthy-young")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    times, simulated = [], 0.0
-    for seed in range(args.repeat):
-        out = io.StringIO()
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(out):
-            cli(
-                [
-                    "--log-level",
-                    "WARNING",
-                    "simulate",
-                    "quiet-stance",
-                    "--seed",
-                    str(seed),
-                    "--json",
-                ]
-            )
-        times.append(time.perf_counter() - start)
-        simulated = json.loads(out.getvalue())["simulated_s"]
-    times.sort()
-    print(
-        f"simulate quiet-stance (30 s recording, {simulated:.1f} s simulated incl. step-on,"
-        " settling and countdown)"
-    )
-    print(
-        f"wall time per run       median {times[len(times) // 2]:.3f} s, "
-        f"min {times[0]:.3f} s, max {times[-1]:.3f} s over {args.repeat} runs"
-    )
-    print(
-        f"speed                   {simulated / times[len(times) // 2]:.0f} simulated s per wall s"
-    )
+    logging.basicConfig(level=logging.WARNING)
+    rows = [run_once(args.drill, args.profile, seed, {}) for seed in range(args.repeat)]
+    speeds = sorted(simulated / wall for simulated, wall, _, _ in rows)
+    cpu_us = sorted(cpu * 1e6 for _, _, cpu, _ in rows)
+    print(f"drill {args.drill}, profile {args.profile}, {args.repeat} runs")
+    for simulated, wall, cpu, state in rows:
+        print(f"  {state:10s} {simulated:7.1f} s simulated in {wall:6.2f} s wall, "
+              f"{cpu * 1e6:6.0f} µs CPU per tick")  # fmt: skip
+    print(f"speed          median {speeds[len(speeds) // 2]:.0f} simulated s per wall s")
+    print(f"CPU per tick   median {cpu_us[len(cpu_us) // 2]:.0f} µs (full emulated stack)")
 
 
 if __name__ == "__main__":

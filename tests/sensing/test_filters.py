@@ -191,3 +191,15 @@ def test_zero_lag_filter_of_a_constant_is_the_constant(order, fraction, level):
 def test_resampling_a_constant_gives_the_constant(rates, level):
     y = resample(np.full(400, level), *rates)
     np.testing.assert_allclose(y, level, rtol=1e-9, atol=1e-9)
+
+
+def test_sample_by_sample_filtering_equals_scipy_on_the_block():
+    from sensing.filters import CausalLowPass
+
+    rng = np.random.default_rng(5)
+    x = np.cumsum(rng.normal(size=500))
+    x[200:210] = np.nan  # nobody on the platform for a moment
+    block = CausalLowPass(5.0, 100.0, order=4).step(x)
+    one_by_one = CausalLowPass(5.0, 100.0, order=4)
+    singles = np.array([one_by_one.step(float(v)) for v in x])
+    np.testing.assert_allclose(singles, block, rtol=1e-12, atol=1e-12, equal_nan=True)
