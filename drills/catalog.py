@@ -2,9 +2,15 @@
 
 from drills.engine import Drill
 from drills.errors import UnknownDrillError
+from drills.limits_of_stability import LimitsOfStability
+from drills.postural_hold import PosturalHold
 from drills.quiet_stance import QuietStance
+from drills.reaction import Reaction
+from drills.wobble_board import WobbleBoard
 
-DRILLS: dict[str, type[Drill]] = {cls.name: cls for cls in (QuietStance,)}
+DRILLS: dict[str, type[Drill]] = {
+    cls.name: cls for cls in (QuietStance, LimitsOfStability, WobbleBoard, PosturalHold, Reaction)
+}
 
 
 def drill_class(name: str) -> type[Drill]:

@@ -353,8 +353,9 @@ def _drills(args) -> int:
         for drill in catalog:
             print(f"{drill['name']}: {drill['summary']}")
             for p in drill["params"]:
-                print(
-                    f"  {p['name']} ({p['unit']}, default {p['default']}, "
-                    f"{p['minimum']}-{p['maximum']}): {p['help']}"
-                )
+                if "choices" in p:
+                    kind = f"one of {', '.join(p['choices'])}; default {p['default']}"
+                else:
+                    kind = f"{p['unit']}, default {p['default']}, {p['minimum']}-{p['maximum']}"
+                print(f"  {p['name']} ({kind}): {p['help']}")
     return 0

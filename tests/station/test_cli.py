@@ -112,5 +112,13 @@ def test_simulate_rejects_bad_input_with_a_message(capsys):
 def test_drills_lists_the_catalog(capsys):
     code, out, _ = run_cli(capsys, "drills", "--json")
     catalog = json.loads(out)
-    assert code == 0 and [d["name"] for d in catalog] == ["quiet-stance"]
+    names = [d["name"] for d in catalog]
+    assert code == 0 and names[0] == "quiet-stance" and "limits-of-stability" in names
     assert catalog[0]["params"][0]["unit"] == "s"
+    for drill in catalog:
+        assert drill["title"] and drill["summary"] and drill["needs"]
+        for param in drill["params"]:
+            assert param["help"], (drill["name"], param["name"])
+            assert "choices" in param or param["minimum"] <= param["default"] <= param["maximum"]
+    code, out, _ = run_cli(capsys, "drills")
+    assert code == 0 and "limits-of-stability:" in out and "order (one of" in out

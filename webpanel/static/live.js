@@ -100,7 +100,7 @@
     error.textContent = "";
     const params = {};
     document.querySelector(`fieldset.params[data-drill="${drillSelect.value}"]`)
-      .querySelectorAll("input").forEach((i) => { params[i.name] = i.value; });
+      .querySelectorAll("input, select").forEach((i) => { params[i.name] = i.value; });
     const r = await fetch("/api/v1/trials", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ patient_id: patientId, drill: drillSelect.value, params }),

@@ -1,0 +1,147 @@
+"""What the cue-driven drills share: the lead-in (step on, settle, countdown, start) and the
+direction LEDs that point the patient where to lean.
+
+Limits of stability, wobble board, postural hold and reaction build on ``CuedDrill``; a lean
+direction maps to the LEDs the patient sees (one for front, back, left, right; two adjacent for
+a diagonal).
+"""
+
+import math
+from collections import deque
+from typing import ClassVar
+
+import numpy as np
+
+from drills.cues import LIGHTS, AllOff, Cue, Instruct, Light, Status, Tone
+from drills.engine import Drill, Phase
+from drills.params import Param
+from sensing.frame import Frame
+from sensing.los import (
+    DIRECTIONS,
+)
+
+STEPPED_OFF = "patient stepped off the platform"
+
+COUNTDOWN = Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording.")
+
+DIRECTION_LIGHTS = {
+    name: frozenset(
+        light
+        for light, on in (("front", sy > 0), ("back", sy < 0), ("right", sx > 0), ("left", sx < 0))
+        if on
+    )
+    for name, (sx, sy) in DIRECTIONS.items()
+}
+"""The direction LEDs of each LOS direction: one for F, B, L, R; two adjacent for a diagonal."""
+
+
+def lean_lights(ml: float, ap: float) -> frozenset[str]:
+    """The direction LEDs toward a lean (ML positive right, AP positive front): those of the
+    nearest of the eight directions (45 deg sectors), none for a zero or missing (NaN) lean."""
+    if not (math.isfinite(ml) and math.isfinite(ap)) or ml == ap == 0:
+        return frozenset()
+    sector = round(math.degrees(math.atan2(ml, ap)) / 45) % len(DIRECTIONS)
+    return DIRECTION_LIGHTS[list(DIRECTIONS)[sector]]
+
+
+class CuedDrill(Drill):
+    """A drill with the shared lead-in and the direction LEDs as its cues.
+
+    Lead-in: waiting for a step-on (status blue), settling, then the countdown: status amber,
+    the drill's ``instruction`` said, one beep a second for ``countdown_s``; then recording
+    starts with the start tone and status green. A drill that does not need the load cells
+    (``"loadcells"`` not in ``needs``) cannot see a step-on: it counts down at once, as the
+    therapist starts it with the patient in position. Stepping off before recording goes back
+    to waiting. Subclasses declare ``countdown_s`` (``COUNTDOWN``) among their params and
+    implement ``on_recording(frame)``.
+    """
+
+    instruction: ClassVar[str]  # a key of drills.cues.INSTRUCTIONS, said at the countdown
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
+        self.lit: frozenset[str] = frozenset()  # the lights on now
+        self._beeps_given = 0
+        window = max(2, round(self.stance.settings.settle_window_s * self.rate_hz))
+        self._recent: deque[tuple[float, float, float]] = deque(maxlen=window)
+
+    @property
+    def uses_platform(self) -> bool:
+        """True when the patient stands on the platform (the drill needs the load cells)."""
+        return "loadcells" in self.needs
+
+    def step(self, frame: Frame) -> list[Cue]:
+        self._recent.append((frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm))
+        return super().step(frame)
+
+    def standing_mean(self) -> tuple[float, float, float]:
+        """Mean load (N) and COP (ML, AP in mm) over the stance detector's settle window: once
+        settled, the position the patient stands in."""
+        load, ml, ap = np.nanmean(np.asarray(self._recent, dtype=float), axis=0)
+        return float(load), float(ml), float(ap)
+
+    def on_waiting(self, frame):
+        if not self.uses_platform:
+            return self._start_countdown(frame)
+        if self.stance.on_platform:
+            self.enter(Phase.SETTLING, frame.t_s)
+        return []
+
+    def on_settling(self, frame):
+        if not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+        elif self.stance.settled:
+            return self._start_countdown(frame)
+        return []
+
+    def _start_countdown(self, frame):
+        self.enter(Phase.COUNTDOWN, frame.t_s)
+        self._beeps_given = 0
+        return [Status("amber"), Instruct(self.instruction), *self.on_countdown(frame)]
+
+    def on_countdown(self, frame):
+        if self.uses_platform and not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+            self.lit = frozenset()
+            return [AllOff(), Status("blue")]
+        elapsed = self.phase_elapsed_s()
+        if elapsed >= self.values["countdown_s"] - 1e-9:
+            self.enter(Phase.RECORDING, frame.t_s)
+            self.begin(frame)
+            return [Tone("start"), Status("green"), *self.on_recording(frame)]
+        if elapsed >= self._beeps_given - 1e-9:
+            self._beeps_given += 1
+            return [Tone("countdown")]
+        return []
+
+    def begin(self, frame: Frame) -> None:
+        """Called on the tick recording starts, before ``on_recording``: override to set up
+        what depends on the stance the patient starts from."""
+
+    def show(self, lights) -> list[Cue]:
+        """Light cues that leave exactly ``lights`` on (offs first, each light at most once)."""
+        lights = frozenset(lights)
+        cues = [Light(n, False) for n in LIGHTS if n in self.lit - lights]
+        cues += [Light(n, True) for n in LIGHTS if n in lights - self.lit]
+        self.lit = lights
+        return cues
+
+    def finish(self, t_s: float) -> list[Cue]:
+        """Complete the drill: every light off, status off, the success tone."""
+        cues = self.show(())
+        self.enter(Phase.COMPLETED, t_s)
+        return [*cues, Status("off"), Tone("success")]
+
+    def stop(self, t_s, reason, tone="warning"):
+        cues = super().stop(t_s, reason, tone)
+        if cues:
+            self.lit = frozenset()
+        return cues
+
+    def status(self):
+        out = super().status()
+        if self.phase is Phase.COUNTDOWN:
+            left_s = self.values["countdown_s"] - self.phase_elapsed_s()
+            out["countdown_s"] = max(0, math.ceil(left_s))
+        out["lights"] = sorted(self.lit)
+        return out

@@ -1,0 +1,216 @@
+"""reaction as a pure state machine, driven by a scripted patient who reacts to the lit LED."""
+
+import json
+import math
+
+import pytest
+
+from drills.cues import AllOff, Light, Status, Tone
+from drills.errors import DrillParamError
+from drills.reaction import CENTRE_MM, Reaction
+from sensing.frame import Frame
+from sensing.stance import StanceSettings
+
+RATE = 100.0
+NEUTRAL_MM = (-8.0, 15.0)
+UNIT = {"front": (0.0, 1.0), "back": (0.0, -1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
+CLOCKWISE_TURN = {"front": "right", "right": "back", "back": "left", "left": "front"}
+
+
+def make(seed=4, **params):
+    params = {"trials": 5, "countdown_s": 0} | params
+    return Reaction(params, rate_hz=RATE, stance=StanceSettings(), seed=seed)
+
+
+class Patient:
+    """Reacts delay_s after a direction LED lights by moving the COP at speed_mm_s to 80 mm
+    that way, and back to the middle delay_s after the LEDs go off; ``plans[i]`` changes trial
+    i: "wrong" moves 90 deg clockwise of the lit LED, "ignore" does not move. ``on(t)`` says
+    when they stand on the platform, ``offset(t)`` shifts their COP (mm)."""
+
+    def __init__(self, plans=(), delay_s=0.3, speed_mm_s=200.0, **script):
+        self.plans, self.delay_s, self.speed = list(plans), delay_s, speed_mm_s
+        self.on = script.get("on", lambda t: True)
+        self.offset = script.get("offset", lambda t: (0.0, 0.0))
+        self.pos = (0.0, 0.0)
+        self.goal = (0.0, 0.0)
+        self.lit: set[str] = set()
+        self.cues_seen = 0
+        self.pending = None
+
+    def see(self, cues, t):
+        was = self.lit - {"centre"}
+        for cue in cues:
+            if isinstance(cue, AllOff):
+                self.lit.clear()
+            elif isinstance(cue, Light):
+                (self.lit.add if cue.on else self.lit.discard)(cue.name)
+        now = self.lit - {"centre"}
+        if now != was:
+            direction = next(iter(now), None)
+            plan = None
+            if direction is not None:
+                plan = self.plans[self.cues_seen] if self.cues_seen < len(self.plans) else None
+                self.cues_seen += 1
+            if plan == "wrong":
+                direction = CLOCKWISE_TURN[direction]
+            if plan != "ignore":
+                self.pending = (t + self.delay_s, direction)
+
+    def frame(self, t):
+        if self.pending and t >= self.pending[0] - 1e-9:
+            direction, self.pending = self.pending[1], None
+            self.goal = (0.0, 0.0) if direction is None else tuple(80 * u for u in UNIT[direction])
+        gap = math.dist(self.pos, self.goal)
+        if gap > 0:
+            step = min(gap, self.speed / RATE)
+            self.pos = tuple(
+                p + step * (g - p) / gap for p, g in zip(self.pos, self.goal, strict=True)
+            )
+        if not self.on(t):
+            return Frame(t, (0.0,) * 4, 0.0, math.nan, math.nan)
+        ml, ap = (n + p + o for n, p, o in zip(NEUTRAL_MM, self.pos, self.offset(t), strict=True))
+        return Frame(t, (175.0,) * 4, 700.0, ml, ap, cop_ml_live_mm=ml, cop_ap_live_mm=ap)
+
+
+def run(drill, patient, until_s=60.0):
+    log = []
+    for k in range(round(until_s * RATE)):
+        t = k / RATE
+        cues = drill.step(patient.frame(t))
+        patient.see(cues, t)
+        log += [(round(t, 2), c) for c in cues]
+        if drill.finished:
+            break
+    return log
+
+
+def test_trials_follow_the_seeded_schedule_and_score_by_hand():
+    drill = make()
+    log = run(drill, Patient(plans=["follow", "wrong", "ignore"]))
+    assert [e["phase"] for e in drill.events] == [
+        "waiting",
+        "settling",
+        "countdown",
+        "recording",
+        "completed",
+    ]
+    assert [c for _, c in log][-2:] == [Status("off"), Tone("success")] and not drill.lit
+    result = drill.result()
+    json.dumps(result, allow_nan=False)  # stored as JSON
+    trials = result["trials"]
+    assert [t["direction"] for t in trials] == [d for _, d in drill.schedule]
+    # every cue: one LED, after the scheduled interval from the end of the previous trial
+    cue_times = [t for t, c in log if isinstance(c, Light) and c.on and c.name != "centre"]
+    ends = [drill.events[3]["t_s"]] + [
+        t for t, c in log if isinstance(c, Light) and not c.on and c.name != "centre"
+    ]
+    for (interval_s, _), cue_t, end_t in zip(drill.schedule, cue_times, ends[:-1], strict=True):
+        assert 2.0 <= interval_s <= 5.0
+        assert cue_t - end_t == pytest.approx(interval_s, abs=0.011)
+    # by hand: movement lands on the tick 0.3 s after the cue at 200 mm/s (from 0.29 s), so
+    # it passes 10 mm at 0.29 + 0.05 s and 60 mm 0.25 s later
+    follow = [trials[0], trials[3], trials[4]]
+    for trial in follow:
+        assert trial["reaction_time_s"] == pytest.approx(0.34)
+        assert trial["correct"] is True and trial["reached"] is True
+        assert trial["movement_time_s"] == pytest.approx(0.25)
+    wrong, ignored = trials[1], trials[2]
+    assert wrong["reaction_time_s"] == pytest.approx(0.34) and wrong["correct"] is False
+    assert not wrong["reached"] and wrong["movement_time_s"] is None
+    assert ignored["reaction_time_s"] is None and ignored["correct"] is None
+    assert not ignored["reached"]
+    assert result["metrics"] == {
+        "mean_reaction_time_s": pytest.approx(0.34),
+        "accuracy_pct": pytest.approx(75.0),
+        "misses": 1,
+        "targets_reached": 3,
+        "mean_movement_time_s": pytest.approx(0.25),
+    }
+
+
+def test_centre_led_lights_on_reaching_and_the_trial_ends_after_a_hold_or_timeout():
+    drill = make(trials=2)
+    log = run(drill, Patient(plans=["follow", "ignore"]))
+    lights = [(t, c) for t, c in log if isinstance(c, Light)]
+    (cue1, on1), (reach, centre), (end1, off1), (end1b, centre_off) = lights[:4]
+    direction = drill.schedule[0][1]
+    assert on1 == Light(direction, True) and centre == Light("centre", True)
+    assert reach - cue1 == pytest.approx(0.59, abs=0.011)
+    assert end1 - reach == pytest.approx(0.5, abs=0.011) and end1 == end1b
+    assert {off1, centre_off} == {Light(direction, False), Light("centre", False)}
+    cue2, end2 = lights[4][0], lights[5][0]
+    assert end2 - cue2 == pytest.approx(3.0)  # timeout_s
+
+
+def test_the_cue_waits_for_the_patient_to_be_back_in_the_middle():
+    drill = make(trials=1)
+    offset = (CENTRE_MM + 5, 0.0)
+    # neutral is taken at 0.99 s, when recording starts; the patient then stands off it
+    log = run(drill, Patient(offset=lambda t: offset if 1.5 <= t < 9.0 else (0.0, 0.0)))
+    cue_t = next(t for t, c in log if isinstance(c, Light) and c.on)
+    assert cue_t == 9.0 and drill.result()["state"] == "completed"
+
+
+def test_same_seed_same_schedule():
+    assert make(seed=9).schedule == make(seed=9).schedule
+    assert make(seed=9).schedule != make(seed=10).schedule
+    assert {d for _, d in make(trials=40).schedule} == set(UNIT)
+
+
+def test_status_during_a_trial():
+    drill = make()
+    run(drill, Patient(), until_s=1.0 + drill.schedule[0][0] + 0.1)
+    status = drill.status()
+    assert status["stage"] == "cued" and status["trial"] == 1 and status["trials_total"] == 5
+    assert status["direction"] == drill.schedule[0][1]
+    assert status["lights"] == [drill.schedule[0][1]]
+
+
+def test_step_off_before_recording_waits_again_and_while_recording_aborts():
+    drill = make(countdown_s=2)
+    run(drill, Patient(on=lambda t: not 1.5 <= t < 2.0), until_s=2.5)
+    assert [e["phase"] for e in drill.events][:5] == [
+        "waiting",
+        "settling",
+        "countdown",
+        "waiting",
+        "settling",
+    ]
+    drill = make()
+    stop_s = 1.0 + drill.schedule[0][0] + 2.0
+    log = run(drill, Patient(on=lambda t: t < stop_s))
+    result = drill.result()
+    assert result["state"] == "aborted"
+    assert result["reason"] == "patient stepped off the platform"
+    assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
+    assert len(result["trials"]) == 1 and result["metrics"] is None
+
+
+@pytest.mark.parametrize(
+    "until_s, phase", [(0.0, "waiting"), (0.5, "settling"), (2.0, "countdown"), (7.0, "recording")]
+)
+def test_stop_from_each_phase_turns_everything_off_first(until_s, phase):
+    drill = make(countdown_s=3)
+    patient = Patient()
+    run(drill, patient, until_s=until_s)
+    assert drill.phase.value == phase
+    assert drill.stop(until_s, "stop button pressed", tone="stop") == [AllOff(), Tone("stop")]
+    result = drill.result()
+    assert result["state"] == "aborted" and result["reason"] == "stop button pressed"
+    assert drill.step(patient.frame(until_s + 0.01)) == [] and not drill.lit
+
+
+@pytest.mark.parametrize(
+    "params, name, text",
+    [
+        ({"interval_min_s": 4, "interval_max_s": 3}, "interval_max_s", "below interval_min_s"),
+        ({"trials": 0}, "trials", "outside 1-50"),
+        ({"distance_mm": 10}, "distance_mm", "outside 30-150 mm"),
+        ({"trials": 2.5}, "trials", "whole number"),
+    ],
+)
+def test_bad_parameters_are_named(params, name, text):
+    with pytest.raises(DrillParamError, match=text) as info:
+        make(**params)
+    assert info.value.param == name
