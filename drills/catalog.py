@@ -3,9 +3,14 @@
 from drills.engine import Drill
 from drills.errors import UnknownDrillError
 from drills.limits_of_stability import LimitsOfStability
+from drills.mctsib import Mctsib
 from drills.postural_hold import PosturalHold
 from drills.quiet_stance import QuietStance
 from drills.reaction import Reaction
+from drills.rhythmic import RhythmicWeightShift
+from drills.single_leg import SingleLegStance
+from drills.weight_bearing import WeightBearing
+from drills.weight_shift import WeightShift
 from drills.wobble_board import WobbleBoard
 
 DRILLS: dict[str, type[Drill]] = {

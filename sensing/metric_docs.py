@@ -245,8 +245,8 @@ LOS_DOCS = {
     "directional_control_pct": (
         "Directional control",
         "%",
-        "How straight the lean went to the target: 100% is a straight line; movement sideways "
-        "or backwards lowers it.",
+        "How much of the movement went the cued way: 100% when all of it did; movement across "
+        "or the wrong way lowers it.",
     ),
 }
 
@@ -311,4 +311,86 @@ QUALITY_DOCS = {
     ),
 }
 
-METRIC_DOCS = SWAY_DOCS | SPECTRAL_DOCS | WEIGHT_BEARING_DOCS | LOS_DOCS | QUALITY_DOCS
+DRILL_DOCS = {
+    "time_held_s": ("Time held", "s", "How long the patient kept the position."),
+    "attempts": ("Attempts", "", "Trials needed for this condition (at most 3)."),
+    "passed": ("Passed", "", "Whether the condition was held for the whole trial."),
+    "conditions_passed": ("Conditions passed", "of 4", "mCTSIB conditions held to the end."),
+    "total_time_held_s": (
+        "Total time held",
+        "s",
+        "Time held summed over the four conditions (120 s at best with 30 s trials).",
+    ),
+    "composite_velocity_cm_s": (
+        "Mean sway speed, all conditions",
+        "cm/s",
+        "Sway speed averaged over the four conditions; lower is steadier.",
+    ),
+    "best_stance_time_s": (
+        "Best single-leg time",
+        "s",
+        "Longest time on one leg of the trials, until the other foot touched down.",
+    ),
+    "max_reached": ("Reached the maximum", "", "Whether a trial lasted the full maximum time."),
+    "exceedances": ("Times warned", "", "How often the load went over the prescribed limit."),
+    "over_limit_s": ("Time over the limit", "s", "Time the operated leg carried too much."),
+    "over_limit_pct": ("Time over the limit", "%", "Share of the time over the limit."),
+    "limit_bw_pct": ("Prescribed limit", "% body weight", "Most the operated leg may carry."),
+    "body_weight_n": ("Body weight", "N", "The patient's weight as the platform measured it."),
+    "recorded_s": ("Recorded time", "s", "Length of the scored part of the drill."),
+    "hits": ("Targets hit", "", "Targets held for the whole dwell time."),
+    "misses": ("Missed", "", "Targets not reached or not held in time."),
+    "hit_rate_pct": ("Hit rate", "%", "Share of the targets hit."),
+    "time_to_reach_mean_s": (
+        "Time to reach a target",
+        "s",
+        "Average time from a target lighting to first reaching it.",
+    ),
+    "on_axis_path_mm": ("Path along the cued direction", "mm", "Movement the cues asked for."),
+    "off_axis_path_mm": (
+        "Path across the cued direction",
+        "mm",
+        "Movement the cues did not ask for.",
+    ),
+    "on_axis_velocity_mm_s": ("Shift speed", "mm/s", "Average speed of the cued shifts."),
+    "beats": ("Beats", "", "Metronome beats during the drill."),
+    "beats_reached": ("Beats reached", "", "Beats on which the patient reached the side in time."),
+    "rhythm_pct": ("In time", "%", "Share of the beats reached before the next one."),
+    "lag_mean_s": ("Delay after the beat", "s", "Average time from a beat to reaching the side."),
+    "directions_failed": (
+        "Directions failed",
+        "",
+        "Directions ended by a step or loss of balance.",
+    ),
+    "directions_reached": ("Targets reached", "", "Directions whose target was reached."),
+    "cog_height_cm": ("Centre-of-gravity height", "cm", "0.55 times the body height, for lean angles."),
+    "time_in_band_s": ("Time in the band", "s", "Time the tilt stayed within the band."),
+    "time_in_band_pct": ("Time in the band", "%", "Share of the time within the band."),
+    "longest_in_band_s": (
+        "Longest spell in the band",
+        "s",
+        "Longest unbroken time within the band.",
+    ),
+    "excursions": ("Times out of the band", "", "How often the tilt left the band."),
+    "losses_of_level": ("Times out of level", "", "How often the board left the band."),
+    "mean_excursion_s": ("Average time out", "s", "Average length of a spell outside the band."),
+    "mean_tilt_deg": ("Average tilt", "°", "Average tilt away from level (or upright)."),
+    "rms_tilt_deg": ("Typical tilt (RMS)", "°", "Root mean square of the tilt."),
+    "max_tilt_deg": ("Largest tilt", "°", "The farthest the tilt went."),
+    "missing_tilt_s": ("Time without IMU data", "s", "Time the IMU sent no reading (not scored)."),
+    "mean_angular_speed_deg_s": ("Average tilting speed", "°/s", "How fast the tilt changed."),
+    "mean_reaction_time_s": (
+        "Average reaction time",
+        "s",
+        "From a light coming on to the first movement in any direction.",
+    ),
+    "accuracy_pct": ("Accuracy", "%", "First movements toward the lit direction."),
+    "targets_reached": ("Targets reached", "", "Trials in which the lean reached the distance."),
+    "mean_movement_time_s": (
+        "Average movement time",
+        "s",
+        "From the first movement to reaching the distance.",
+    ),
+}
+
+METRIC_DOCS = SWAY_DOCS | SPECTRAL_DOCS | WEIGHT_BEARING_DOCS | LOS_DOCS | QUALITY_DOCS | DRILL_DOCS

@@ -37,6 +37,7 @@ from station.trial import TrialSession, recording_window
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 2.0
+REANALYSABLE = ("quiet-stance",)  # drills whose trial is one recording of quiet stance
 
 
 def software_version() -> str:
@@ -321,6 +322,11 @@ class Station:
         ``station.conventions.analysis_options``) and store the result beside the original,
         which is never replaced; returns the stored analysis."""
         trial = self.storage.get_trial(trial_id)
+        if trial["drill"] not in REANALYSABLE:
+            raise AnalysisRequestError(
+                f"{trial['drill']} trials score each part separately; re-analysis is for "
+                f"{', '.join(REANALYSABLE)} trials (one recording each)"
+            )
         if trial["state"] != "completed":
             raise AnalysisRequestError(
                 f"trial {trial_id} is {trial['state']}: only completed recordings are scored"

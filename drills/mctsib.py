@@ -1,0 +1,319 @@
+"""``mctsib``: the modified Clinical Test of Sensory Interaction on Balance (docs/clinical.md,
+"Standard tests a static platform can automate": four conditions, eyes open/closed x firm/foam,
+30 s each; a failed trial is repeated, up to 3 trials).
+
+Conditions, in order: 1 eyes open on the firm platform, 2 eyes closed firm, 3 eyes open on the
+foam pad, 4 eyes closed on foam; feet together, arms crossed. Each attempt runs:
+
+- announce (status amber) for ``rest_s``: the therapist's instructions (eyes, surface), the
+  condition number on the direction LEDs (condition n lights the first n of front, right, back,
+  left; under an amber status lit LEDs inform, they do not ask for a lean) and n short beeps
+  half a second apart from 1 s in. The patient may step off here to place or remove the foam;
+- waiting (blue) until on the platform, settling until the stance is steady, countdown (amber,
+  a beep a second), recording (green, the rising start tone) for ``trial_s``.
+
+An attempt passes when ``trial_s`` is recorded (success tone) and fails (warning tone) when the
+patient steps off, loses balance, or the therapist marks it (``mark_failed``). Loss of balance:
+the live COP farther than ``max_excursion_mm`` from where it was when recording began (beyond
+what sway on foam reaches, about the edge of a feet-together base of support: the COP has left
+it, or the patient stepped), or a jump of more than ``JUMP_MM`` within ``JUMP_WINDOW_S`` (a
+hip strategy, a grab or a step; quiet sway, even on foam with eyes closed, moves the live COP
+a few centimetres a second at most). A failed attempt is repeated, up to ``MAX_ATTEMPTS`` per
+condition; after that the condition scores as failed with its time held. After the fourth
+condition: every cue off, success tone. Stepping off outside recording never aborts the test.
+
+Scores per condition: ``passed``, ``attempts``, ``time_held_s`` (``trial_s`` when passed, the
+longest attempt when failed) and, for a passed condition, the sway metrics of
+``sensing.analysis.analyse_cop`` on the raw COP of the passing attempt (``velocity_mean_cm_s``
+and ``area_ellipse95_cm2`` lifted out, the full set under ``metrics``) with the quality gate
+``sensing.quality.assess_trial``. Composites: ``conditions_passed``, ``total_time_held_s`` (sum
+of the four times held, the classic mCTSIB total: 120 s when all pass at 30 s) and
+``composite_velocity_cm_s``, the mean sway velocity of the four conditions (only when all four
+passed: with one missing, the mean is of a different test). ``attempt_log`` lists every attempt.
+"""
+
+import math
+from collections import deque
+from enum import StrEnum
+
+import numpy as np
+
+from drills.cues import AllOff, Instruct, Light, Status, Tone
+from drills.engine import Drill, Phase
+from drills.params import Param
+from sensing.analysis import analyse_cop
+from sensing.errors import NotEnoughDataError
+from sensing.quality import assess_trial
+
+CONDITIONS = (("open", "firm"), ("closed", "firm"), ("open", "foam"), ("closed", "foam"))
+"""Eyes and surface of conditions 1-4."""
+
+CONDITION_LIGHTS = ("front", "right", "back", "left")
+"""Condition n lights the first n of these, clockwise from the front."""
+
+MAX_ATTEMPTS = 3
+
+ANNOUNCE_FIRST_BEEP_S = 1.0
+"""The condition's beeps start a second into the announcement, after the previous end tone."""
+
+ANNOUNCE_BEEP_GAP_S = 0.5
+"""Half a second between the condition's beeps: twice as fast as a countdown, easy to count."""
+
+JUMP_MM = 60.0
+JUMP_WINDOW_S = 0.5
+"""Loss of balance: the live COP moves more than 60 mm within 0.5 s."""
+
+
+class McPhase(StrEnum):
+    """This drill's own phase beside the engine's."""
+
+    ANNOUNCE = "announce"
+
+
+class Mctsib(Drill):
+    """Four sensory conditions of quiet stance, each repeated up to three times when failed."""
+
+    name = "mctsib"
+    title = "mCTSIB (sensory interaction on balance)"
+    summary = (
+        "Feet together, arms crossed: stand still with eyes open and closed, on the platform "
+        "and on foam."
+    )
+    params = (
+        Param("trial_s", float, 30.0, 10.0, 60.0, "s", "Length of each condition's trial."),
+        Param(
+            "rest_s",
+            float,
+            5.0,
+            3.0,
+            120.0,
+            "s",
+            "Pause before each trial, condition shown on the lights, to set eyes and surface.",
+        ),
+        Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before each trial."),
+        Param(
+            "max_excursion_mm",
+            float,
+            100.0,
+            40.0,
+            200.0,
+            "mm",
+            "Loss of balance: the COP this far from where the trial started.",
+        ),
+    )
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
+        self.condition = 0  # index into CONDITIONS
+        self.attempt = 1
+        self.attempt_log: list[dict] = []
+        self.conditions: list[dict] = []  # finished conditions, scored in result()
+        self.samples: list[tuple] = []  # (t_s, ml_mm, ap_mm, fresh, four corner forces N)
+        self._held_s: list[float] = []  # this condition's failed attempts
+        self._announced = False
+        self._beeps_given = 0
+        self._start_cop = (math.nan, math.nan)
+        self._recent: deque[tuple[float, float, float]] = deque()  # (t_s, ml, ap) live
+
+    def on_waiting(self, frame):
+        if not self.stance.on_platform:
+            return []
+        if not self._announced:
+            return self._announce(frame.t_s)
+        self.enter(Phase.SETTLING, frame.t_s)
+        return []
+
+    def _announce(self, t_s: float) -> list:
+        self.enter(McPhase.ANNOUNCE, t_s)
+        self._announced = True
+        self._beeps_given = 0
+        eyes, surface = CONDITIONS[self.condition]
+        return [
+            Status("amber"),
+            Instruct(f"eyes-{eyes}"),
+            Instruct(f"{surface}-surface"),
+            *(Light(name, True) for name in CONDITION_LIGHTS[: self.condition + 1]),
+        ]
+
+    def on_announce(self, frame):
+        elapsed = self.phase_elapsed_s()
+        if elapsed >= self.values["rest_s"] - 1e-9:
+            lights_off = [Light(name, False) for name in CONDITION_LIGHTS[: self.condition + 1]]
+            if not self.stance.on_platform:
+                self.enter(Phase.WAITING, frame.t_s)
+                return [*lights_off, Status("blue")]
+            self.enter(Phase.SETTLING, frame.t_s)  # already settled: straight to the countdown
+            return [*lights_off, *(self.on_settling(frame) or [Status("blue")])]
+        due = ANNOUNCE_FIRST_BEEP_S + ANNOUNCE_BEEP_GAP_S * self._beeps_given
+        if self._beeps_given <= self.condition and elapsed >= due - 1e-9:
+            self._beeps_given += 1
+            return [Tone("countdown")]
+        return []
+
+    def on_settling(self, frame):
+        if not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+        elif self.stance.settled:
+            self.enter(Phase.COUNTDOWN, frame.t_s)
+            self._beeps_given = 0
+            return [Status("amber"), *self.on_countdown(frame)]
+        return []
+
+    def on_countdown(self, frame):
+        if not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+            return [AllOff(), Status("blue")]
+        elapsed = self.phase_elapsed_s()
+        if elapsed >= self.values["countdown_s"] - 1e-9:
+            self.enter(Phase.RECORDING, frame.t_s)
+            self.samples = []
+            self._start_cop = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
+            self._recent.clear()
+            return [Tone("start"), Status("green"), *self.on_recording(frame)]
+        if elapsed >= self._beeps_given - 1e-9:
+            self._beeps_given += 1
+            return [Tone("countdown")]
+        return []
+
+    def on_recording(self, frame):
+        if not self.stance.on_platform:
+            return self._end_attempt(frame.t_s, "stepped off the platform")
+        if len(self.samples) >= round(self.values["trial_s"] * self.rate_hz):
+            return self._end_attempt(frame.t_s, None)
+        lost = self._lost_balance(frame.t_s, (frame.cop_ml_live_mm, frame.cop_ap_live_mm))
+        if lost:
+            return self._end_attempt(frame.t_s, lost)
+        self.samples.append(
+            (frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm, frame.fresh, *frame.forces_n)
+        )
+        return []
+
+    def _lost_balance(self, t_s: float, cop: tuple[float, float]) -> str | None:
+        """Why balance was lost at this frame (see the module docstring), or None."""
+        limit = self.values["max_excursion_mm"]
+        excursion = math.dist(cop, self._start_cop)
+        if excursion > limit:
+            return f"lost balance: the COP moved {excursion:.0f} mm from the start (> {limit:g})"
+        self._recent.append((t_s, *cop))
+        while t_s - self._recent[0][0] > JUMP_WINDOW_S + 1e-9:
+            self._recent.popleft()
+        jump = max(math.dist(cop, past[1:]) for past in self._recent)
+        if jump > JUMP_MM:
+            return f"lost balance: the COP jumped {jump:.0f} mm within {JUMP_WINDOW_S:g} s"
+        return None
+
+    def mark_failed(self, t_s: float) -> list:
+        """The therapist saw a failure the platform cannot (eyes opened, arms uncrossed, a hand
+        on the rail): the attempt being recorded fails. Returns the cues; no-op otherwise."""
+        if self.phase is not Phase.RECORDING:
+            return []
+        return self._end_attempt(t_s, "marked failed by the therapist")
+
+    def _end_attempt(self, t_s: float, failure: str | None) -> list:
+        """Log the attempt; repeat it, move to the next condition, or end the test."""
+        held_s = len(self.samples) / self.rate_hz
+        self.attempt_log.append(
+            {
+                "condition": self.condition + 1,
+                "attempt": self.attempt,
+                "start_s": round(self.phase_started_s - self.events[0]["t_s"], 3),
+                "time_held_s": held_s,
+                "outcome": failure or "passed",
+            }
+        )
+        if failure is not None:
+            self._held_s.append(held_s)
+            if self.attempt < MAX_ATTEMPTS:
+                self.attempt += 1
+                return [Tone("warning"), *self._announce(t_s)]
+        eyes, surface = CONDITIONS[self.condition]
+        self.conditions.append(
+            {
+                "condition": self.condition + 1,
+                "eyes": eyes,
+                "surface": surface,
+                "passed": failure is None,
+                "attempts": self.attempt,
+                "time_held_s": held_s if failure is None else max(self._held_s),
+                "recording": None if failure else np.asarray(self.samples, dtype=float),
+            }
+        )
+        self.condition += 1
+        self.attempt = 1
+        self._held_s = []
+        if self.condition == len(CONDITIONS):
+            self.enter(Phase.COMPLETED, t_s)
+            return [AllOff(), Tone("success")]
+        return [Tone("warning" if failure else "success"), *self._announce(t_s)]
+
+    def status(self):
+        out = super().status()
+        index = min(self.condition, len(CONDITIONS) - 1)
+        eyes, surface = CONDITIONS[index]
+        out.update(
+            condition=index + 1,
+            eyes=eyes,
+            surface=surface,
+            attempt=self.attempt,
+            max_attempts=MAX_ATTEMPTS,
+            conditions_passed=sum(c["passed"] for c in self.conditions),
+        )
+        elapsed = self.phase_elapsed_s()
+        if self.phase is McPhase.ANNOUNCE:
+            out["rest_left_s"] = round(max(0.0, self.values["rest_s"] - elapsed), 2)
+        elif self.phase is Phase.COUNTDOWN:
+            out["countdown_s"] = max(0, math.ceil(self.values["countdown_s"] - elapsed))
+        elif self.phase is Phase.RECORDING:
+            held_s = len(self.samples) / self.rate_hz
+            out["time_held_s"] = round(held_s, 2)
+            out["remaining_s"] = round(max(0.0, self.values["trial_s"] - held_s), 2)
+        return out
+
+    def result(self):
+        """Adds the per-condition scores, the composites and the attempt log (for the finished
+        conditions, also when the test was aborted)."""
+        out = super().result()
+        conditions = []
+        for condition in self.conditions:
+            scored = {k: v for k, v in condition.items() if k != "recording"}
+            scored.update(velocity_mean_cm_s=None, area_ellipse95_cm2=None, metrics=None)
+            scored["quality"] = None
+            if condition["recording"] is not None:
+                scored.update(self._score(condition["recording"], out))
+            conditions.append(scored)
+        velocities = [c["velocity_mean_cm_s"] for c in conditions]
+        complete = len(velocities) == len(CONDITIONS) and None not in velocities
+        out.update(
+            conditions=conditions,
+            conditions_passed=sum(c["passed"] for c in conditions),
+            total_time_held_s=sum(c["time_held_s"] for c in conditions),
+            composite_velocity_cm_s=float(np.mean(velocities)) if complete else None,
+            attempt_log=self.attempt_log,
+        )
+        return out
+
+    def _score(self, rec: np.ndarray, out: dict) -> dict:
+        """Sway metrics and quality of one passing attempt; records the conventions in
+        ``out`` (the same for every condition)."""
+        scored = {
+            "quality": assess_trial(
+                rec[:, 0],
+                rec[:, 4:8],
+                nominal_rate_hz=self.rate_hz,
+                sensor_rate_hz=self.sensor_rate_hz,
+                fresh=rec[:, 3].astype(bool),
+            )
+        }
+        try:
+            analysis = analyse_cop(rec[:, 2] / 10.0, rec[:, 1] / 10.0, self.rate_hz)
+        except NotEnoughDataError as exc:
+            scored["score_error"] = f"could not score the trial: {exc}"
+            return scored
+        metrics = analysis["metrics"]
+        out["conventions"] = analysis["conventions"]
+        scored.update(
+            velocity_mean_cm_s=metrics["velocity_mean_cm_s"],
+            area_ellipse95_cm2=metrics["area_ellipse95_cm2"],
+            metrics=metrics,
+        )
+        return scored

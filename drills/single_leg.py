@@ -1,0 +1,246 @@
+"""``single-leg-stance``: time on one leg, best of up to three trials (docs/clinical.md,
+"Single-leg stance": eyes open or closed, best of 3, maximum 30-45 s, time ends when the lifted
+foot touches down; the stance foot moving and the hands leaving the hips are the therapist's to
+judge and end the trial with the stop button).
+
+Detection: the patient starts on both feet, on the foot markings, whose centre is the COP
+origin and whose feet are ``feet_apart_mm`` apart (centre to centre). The stance foot's share
+of the load is where the COP lies between the two feet's centres: 100% over the stance foot,
+50% in the middle, ``0.5 + cop_ml / feet_apart`` for the right foot (mirrored for the left).
+The cells' own split (``Frame.load_left_pct``) would not do: a foot 90 mm from the middle of a
+433 mm board puts only 71% of the load on that side's cells. Body weight is the mean total load
+over the countdown, on both feet.
+
+- single-leg stance starts at the first frame with the stance foot's share >= ``LIFT_SHARE``
+  and the platform carrying >= ``SINGLE_LEG_ON_FRACTION`` of body weight (the lifted foot is
+  neither on the platform nor on the floor beside it);
+- it ends at the first frame of a run of at least ``TOUCH_DOWN_MIN_S`` with the share below
+  ``TOUCH_DOWN_SHARE`` (the lifted foot touched down on the platform) or the load below
+  ``TOUCH_DOWN_FRACTION`` of body weight (it touched the floor), or when the patient steps off,
+  or at ``max_s``.
+
+Phases per trial: waiting (blue) for both feet on the platform, settling, countdown (amber,
+the eyes instruction, a beep a second), lift (the stand-on-<leg> instruction; up to
+``LIFT_TIMEOUT_S`` for single-leg stance to start, else the trial scores 0 s), recording (green,
+rising start tone when single-leg stance starts), then rest (amber, the both-feet instruction,
+the warning tone for a touch-down, a step-off or no lift) for ``rest_s``. A trial that reaches
+``max_s`` ends the test, since the best cannot improve; so does the last trial: every cue off,
+the both-feet instruction and the success tone. Stepping off in the countdown or the lift phase
+goes back to waiting and the trial starts again; stepping off while recording ends the trial
+(time to the step-off); during rest it does nothing.
+
+Result: per trial ``stance_time_s``, ``touched_down``, ``outcome``, ``start_s`` (since the drill
+started), ``body_weight_n``; ``best_stance_time_s``, ``max_reached``, the leg and the eyes.
+"""
+
+import math
+from enum import StrEnum
+
+import numpy as np
+
+from drills.cues import AllOff, Instruct, Status, Tone
+from drills.engine import Drill, Phase
+from drills.params import Param, choice
+from sensing.weightbearing import SINGLE_LEG_ON_FRACTION, TOUCH_DOWN_FRACTION, TOUCH_DOWN_MIN_S
+
+LIFT_SHARE = 0.90
+"""Single-leg stance: the COP within a tenth of the feet's spacing of the stance foot's centre
+(18 mm at 180 mm), i.e. over that foot, once the patient has shifted onto it."""
+
+TOUCH_DOWN_SHARE = 0.75
+"""Touch-down on the platform: the COP a quarter of the spacing (45 mm at 180 mm) from the stance
+foot's centre toward the other foot, past the inner edge of an adult foot (90-100 mm wide): the
+COP cannot leave the stance foot unless the other foot carries weight. One-leg sway moves it
+about 20-30 mm within the foot."""
+
+LIFT_TIMEOUT_S = 10.0
+"""A patient who cannot stand on one leg within 10 s of the instruction scores 0 s."""
+
+
+class SingleLegPhase(StrEnum):
+    """This drill's own phases beside the engine's."""
+
+    LIFT = "lift"
+    REST = "rest"
+
+
+class SingleLegStance(Drill):
+    """Times single-leg stance from the load split, best of up to three trials."""
+
+    name = "single-leg-stance"
+    title = "Single-leg stance"
+    summary = "Stand on one leg, hands on hips, as long as possible; best of up to three trials."
+    params = (
+        choice("leg", ("left", "right"), "left", "The leg the patient stands on."),
+        choice("eyes", ("open", "closed"), "open", "Eyes open or closed during the trial."),
+        Param("max_s", float, 30.0, 30.0, 45.0, "s", "A trial stops with a full score here."),
+        Param("trials", int, 3, 1, 3, "", "Trials at most; the best one counts."),
+        Param("rest_s", float, 10.0, 3.0, 120.0, "s", "Rest on both feet between trials."),
+        Param(
+            "feet_apart_mm",
+            float,
+            180.0,
+            100.0,
+            400.0,
+            "mm",
+            "Distance between the centres of the feet on the foot markings.",
+        ),
+        Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before each trial."),
+    )
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
+        self.trials: list[dict] = []
+        self.share = math.nan  # the stance foot's share of the load, live
+        self.body_weight_n = math.nan
+        self._loads: list[float] = []
+        self._beeps_given = 0
+        self._start_s = 0.0
+        self._down_since: float | None = None
+        self._down_frames = 0
+
+    def step(self, frame):
+        sign = 1.0 if self.values["leg"] == "right" else -1.0
+        self.share = 0.5 + sign * frame.cop_ml_mm / self.values["feet_apart_mm"]
+        return super().step(frame)
+
+    def on_waiting(self, frame):
+        if self.stance.on_platform:
+            self.enter(Phase.SETTLING, frame.t_s)
+        return []
+
+    def on_settling(self, frame):
+        if not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+        elif self.stance.settled:
+            self.enter(Phase.COUNTDOWN, frame.t_s)
+            self._beeps_given = 0
+            self._loads.clear()
+            eyes = Instruct(f"eyes-{self.values['eyes']}")
+            return [Status("amber"), eyes, *self.on_countdown(frame)]
+        return []
+
+    def on_countdown(self, frame):
+        if not self.stance.on_platform:
+            return self._back_to_waiting(frame.t_s)
+        self._loads.append(frame.total_n)
+        elapsed = self.phase_elapsed_s()
+        if elapsed >= self.values["countdown_s"] - 1e-9:
+            self.body_weight_n = float(np.mean(self._loads))
+            self.enter(SingleLegPhase.LIFT, frame.t_s)
+            return [Instruct(f"stand-on-{self.values['leg']}")]
+        if elapsed >= self._beeps_given - 1e-9:
+            self._beeps_given += 1
+            return [Tone("countdown")]
+        return []
+
+    def on_lift(self, frame):
+        if not self.stance.on_platform:
+            return self._back_to_waiting(frame.t_s)
+        if (
+            self.share >= LIFT_SHARE
+            and frame.total_n >= SINGLE_LEG_ON_FRACTION * self.body_weight_n
+        ):
+            self.enter(Phase.RECORDING, frame.t_s)
+            self._start_s = frame.t_s
+            self._down_since, self._down_frames = None, 0
+            return [Tone("start"), Status("green")]
+        if self.phase_elapsed_s() >= LIFT_TIMEOUT_S - 1e-9:
+            return self._end_trial(frame.t_s, None, 0.0, "did not stand on one leg")
+        return []
+
+    def on_recording(self, frame):
+        on = self.stance.on_platform
+        down = not (
+            on
+            and self.share >= TOUCH_DOWN_SHARE
+            and frame.total_n >= TOUCH_DOWN_FRACTION * self.body_weight_n
+        )
+        if not down:
+            self._down_since, self._down_frames = None, 0
+        elif self._down_since is None:
+            self._down_since, self._down_frames = frame.t_s, 1
+        else:
+            self._down_frames += 1
+        if not on:
+            return self._end_trial(
+                frame.t_s, self._start_s, self._down_since - self._start_s, "stepped off"
+            )
+        if self._down_frames >= math.ceil(TOUCH_DOWN_MIN_S * self.rate_hz - 1e-9):
+            time_s = self._down_since - self._start_s
+            return self._end_trial(frame.t_s, self._start_s, time_s, "touched down")
+        if frame.t_s - self._start_s >= self.values["max_s"] - 1e-9:
+            max_s = self.values["max_s"]
+            return self._end_trial(frame.t_s, self._start_s, max_s, "reached the maximum")
+        return []
+
+    def on_rest(self, frame):
+        if self.phase_elapsed_s() < self.values["rest_s"] - 1e-9:
+            return []
+        if not self.stance.on_platform:
+            self.enter(Phase.WAITING, frame.t_s)
+            return [Status("blue")]
+        self.enter(Phase.SETTLING, frame.t_s)  # already settled: straight to the countdown
+        return self.on_settling(frame) or [Status("blue")]
+
+    def _back_to_waiting(self, t_s: float) -> list:
+        """Stepped off before the trial started: it starts again once they are back on."""
+        self.enter(Phase.WAITING, t_s)
+        return [AllOff(), Instruct("both-feet"), Status("blue")]
+
+    def _end_trial(self, t_s: float, start_s: float | None, time_s: float, outcome: str) -> list:
+        """Log the trial (``start_s``: when single-leg stance began, None if it never did);
+        rest before the next one, or end the test."""
+        max_reached = outcome == "reached the maximum"
+        self.trials.append(
+            {
+                "trial": len(self.trials) + 1,
+                "stance_time_s": round(time_s, 3),
+                "touched_down": outcome == "touched down",
+                "outcome": outcome,
+                "start_s": None if start_s is None else round(start_s - self.events[0]["t_s"], 3),
+                "body_weight_n": round(self.body_weight_n, 1),
+            }
+        )
+        if max_reached or len(self.trials) == self.values["trials"]:
+            self.enter(Phase.COMPLETED, t_s)
+            return [AllOff(), Instruct("both-feet"), Tone("success")]
+        self.enter(SingleLegPhase.REST, t_s)
+        return [Tone("warning"), Status("amber"), Instruct("both-feet")]
+
+    def best_time_s(self) -> float | None:
+        """The longest stance time so far (None before any trial)."""
+        return max((t["stance_time_s"] for t in self.trials), default=None)
+
+    def status(self):
+        out = super().status()
+        out.update(
+            leg=self.values["leg"],
+            eyes=self.values["eyes"],
+            trial=min(len(self.trials) + 1, self.values["trials"]),
+            trials=self.values["trials"],
+            best_stance_time_s=self.best_time_s(),
+            stance_share_pct=None if math.isnan(self.share) else round(100 * self.share, 1),
+        )
+        elapsed = self.phase_elapsed_s()
+        if self.phase is Phase.COUNTDOWN:
+            out["countdown_s"] = max(0, math.ceil(self.values["countdown_s"] - elapsed))
+        elif self.phase is Phase.RECORDING:
+            out["stance_time_s"] = round(elapsed, 2)
+            out["remaining_s"] = round(max(0.0, self.values["max_s"] - elapsed), 2)
+        elif self.phase is SingleLegPhase.REST:
+            out["rest_left_s"] = round(max(0.0, self.values["rest_s"] - elapsed), 2)
+        return out
+
+    def result(self):
+        """Adds each trial, the best time and whether the maximum was reached."""
+        out = super().result()
+        out.update(
+            leg=self.values["leg"],
+            eyes=self.values["eyes"],
+            max_s=self.values["max_s"],
+            trials=self.trials,
+            best_stance_time_s=self.best_time_s(),
+            max_reached=any(t["outcome"] == "reached the maximum" for t in self.trials),
+        )
+        return out

@@ -1,0 +1,213 @@
+"""weight-shift as a pure state machine, fed by a scripted patient who follows its lights."""
+
+import math
+
+import pytest
+
+from drills.cues import AllOff, Light, Status, Tone
+from drills.errors import DrillParamError
+from drills.weight_shift import DIRECTIONS, WeightShift, target_sequence
+from sensing.frame import Frame
+from sensing.stance import StanceSettings
+
+RATE = 100.0
+SPEED_MM_S = 120.0  # 1.2 mm per tick
+
+
+def make(seed=0, **params):
+    return WeightShift(params, rate_hz=RATE, stance=StanceSettings(), seed=seed)
+
+
+def frame(t, load_n=700.0, ml=0.0, ap=0.0):
+    if load_n < 20:
+        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
+    return Frame(t, (load_n / 4,) * 4, load_n, ml, ap, cop_ml_live_mm=ml, cop_ap_live_mm=ap)
+
+
+class Patient:
+    """On the platform from 1 s at (0, 0). While the status is green it leans toward a lit
+    direction LED (up to ``reach_mm``, less toward the back when ``short_back_mm`` is set) and
+    back to (0, 0) when none is lit, at SPEED_MM_S, starting the tick after the cue."""
+
+    def __init__(self, reach_mm=60.0, short_back_mm=None, off_at_s=math.inf):
+        self.reach_mm = reach_mm
+        self.short_back_mm = short_back_mm
+        self.off_at_s = off_at_s
+        self.lit: set[str] = set()
+        self.green = False
+        self.pos = (0.0, 0.0)
+
+    def see(self, cues):
+        for cue in cues:
+            if isinstance(cue, Light):
+                (self.lit.add if cue.on else self.lit.discard)(cue.name)
+            elif isinstance(cue, Status):
+                self.green = cue.colour == "green"
+            elif isinstance(cue, AllOff):
+                self.lit.clear()
+                self.green = False
+
+    def frame(self, t):
+        if not 1.0 <= t < self.off_at_s:
+            return frame(t, 0.0)
+        goal = (0.0, 0.0)
+        leans = [d for d in self.lit if d in DIRECTIONS] if self.green else []
+        if leans:
+            reach = self.reach_mm
+            if leans[0] == "back" and self.short_back_mm is not None:
+                reach = self.short_back_mm
+            ux, uy = DIRECTIONS[leans[0]]
+            goal = (reach * ux, reach * uy)
+        gap = math.dist(self.pos, goal)
+        step = SPEED_MM_S / RATE
+        if gap <= step:
+            self.pos = goal
+        else:
+            self.pos = tuple(p + step * (g - p) / gap for p, g in zip(self.pos, goal, strict=True))
+        return frame(t, ml=self.pos[0], ap=self.pos[1])
+
+
+def run(drill, patient, for_s, stop_in=None):
+    log = []
+    start_s = 0.0 if drill.last_t_s is None else drill.last_t_s + 1 / RATE
+    for k in range(round(for_s * RATE)):
+        t = round(start_s + k / RATE, 6)
+        cues = drill.step(patient.frame(t))
+        patient.see(cues)
+        log += [(t, c) for c in cues]
+        if drill.finished or drill.phase.value == stop_in:
+            break
+    return log
+
+
+def test_four_targets_three_hits_one_miss():
+    drill = make(targets=4, timeout_s=4)
+    log = run(drill, Patient(short_back_mm=30.0), 60.0)
+    assert [e["phase"] for e in drill.events] == [
+        "waiting",
+        "settling",
+        "countdown",
+        "recording",
+        "completed",
+    ]
+    r = drill.events[3]["t_s"]
+    rel = [(round(t - r, 2), c) for t, c in log if t >= r]
+    # a hit: enter at 40 mm (0.34 s at 1.2 mm a tick), hold 2 s; back inside 20 mm of the
+    # middle after 0.34 s, half a second there: the next target lights 2.34 + 0.84 s later
+    assert rel[:10] == [
+        (0.0, Tone("start")),
+        (0.0, Status("green")),
+        (0.0, Light("left", True)),
+        (0.34, Light("centre", True)),
+        (2.34, Light("left", False)),
+        (2.34, Light("centre", False)),
+        (3.18, Light("right", True)),
+        (3.52, Light("centre", True)),
+        (5.52, Light("right", False)),
+        (5.52, Light("centre", False)),
+    ]
+    assert rel[-2:] == [
+        (round(3 * 3.18 + 4.0, 2), AllOff()),
+        (round(3 * 3.18 + 4.0, 2), Tone("success")),
+    ]
+    result = drill.result()
+    assert result["state"] == "completed"
+    assert [t["direction"] for t in result["targets"]] == ["left", "right", "front", "back"]
+    assert [t["hit"] for t in result["targets"]] == [True, True, True, False]
+    assert result["hits"] == 3 and result["misses"] == 1
+    assert result["hit_rate_pct"] == pytest.approx(75.0)
+    for target in result["targets"][:3]:
+        assert target["time_to_reach_s"] == pytest.approx(0.34)
+        assert target["time_to_hit_s"] == pytest.approx(2.34)
+        assert target["in_zone_s"] == pytest.approx(2.01)  # 201 samples from entry to hit
+    back = result["targets"][3]
+    assert back["time_to_reach_s"] is None and back["in_zone_s"] == 0.0
+    assert (back["centre_ml_mm"], back["centre_ap_mm"]) == (0.0, -60.0)
+    assert result["time_to_reach_mean_s"] == pytest.approx(0.34)
+    assert result["in_zone_s"] == pytest.approx(3 * 2.01)
+    assert result["neutral_ml_mm"] == 0.0 and result["neutral_ap_mm"] == 0.0
+
+
+def test_random_order_is_shuffled_blocks_from_the_seed():
+    seq = target_sequence(8, "random", seed=7)
+    assert sorted(seq[:4]) == sorted(DIRECTIONS) and sorted(seq[4:]) == sorted(DIRECTIONS)
+    assert seq == target_sequence(8, "random", seed=7)
+    assert make(seed=7, order="random").sequence == seq
+    assert target_sequence(6, "cycle", 0) == ["left", "right", "front", "back", "left", "right"]
+
+
+def test_status_during_a_target():
+    drill = make(targets=4)
+    patient = Patient()
+    run(drill, patient, 30.0, stop_in="recording")
+    run(drill, patient, 1.0)
+    status = drill.status()
+    assert status["target"] == 1 and status["direction"] == "left"
+    assert status["stage"] == "target" and 0 < status["target_time_left_s"] < 10
+    assert 0 < status["held_s"] < 2 and status["hits"] == 0 and status["targets_total"] == 4
+
+
+def test_step_off_in_countdown_goes_back_to_waiting():
+    drill = make()
+    patient = Patient()
+    run(drill, patient, 30.0, stop_in="countdown")
+    assert drill.step(frame(drill.last_t_s + 0.01, 0.0)) == [AllOff(), Status("blue")]
+    assert drill.phase.value == "waiting"
+
+
+def test_step_off_while_recording_aborts_and_keeps_finished_targets():
+    drill = make(targets=8)
+    patient = Patient()
+    run(drill, patient, 30.0, stop_in="recording")
+    patient.off_at_s = drill.last_t_s + 5.0  # after the first hit
+    log = run(drill, patient, 30.0)
+    assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
+    result = drill.result()
+    assert result["state"] == "aborted" and result["reason"] == "patient stepped off the platform"
+    assert result["hits"] == 1 and len(result["targets"]) == 1
+
+
+@pytest.mark.parametrize("phase", ["waiting", "settling", "countdown", "recording"])
+def test_stop_from_each_phase(phase):
+    drill = make()
+    patient = Patient()
+    run(drill, patient, 30.0, stop_in=phase)
+    if phase == "recording":
+        run(drill, patient, 3.0)
+    t = drill.last_t_s + 0.01
+    assert drill.stop(t, "stopped by the therapist", tone="stop") == [AllOff(), Tone("stop")]
+    result = drill.result()
+    assert result["state"] == "aborted" and result["reason"] == "stopped by the therapist"
+    assert drill.step(frame(t + 0.01)) == []
+    assert len(result["targets"]) == (1 if phase == "recording" else 0)
+
+
+@pytest.mark.parametrize(
+    "params, name, text",
+    [
+        ({"targets": 0}, "targets", "outside 1-40"),
+        ({"distance_mm": 200}, "distance_mm", "outside 20-150"),
+        ({"distance_mm": 30, "target_radius_mm": 30}, "target_radius_mm", "smaller than"),
+        ({"order": "zigzag"}, "order", "choose one of cycle, random"),
+        ({"dwell_s": "long"}, "dwell_s", "expected a number"),
+    ],
+)
+def test_bad_parameters_are_named(params, name, text):
+    with pytest.raises(DrillParamError, match=text) as info:
+        make(**params)
+    assert info.value.param == name
+
+
+def test_describe_lists_every_parameter_with_help():
+    schema = WeightShift.describe()
+    assert schema["name"] == "weight-shift"
+    assert [p["name"] for p in schema["params"]] == [
+        "targets",
+        "distance_mm",
+        "target_radius_mm",
+        "dwell_s",
+        "timeout_s",
+        "order",
+        "countdown_s",
+    ]
+    assert all(p["help"] for p in schema["params"])
