@@ -14,7 +14,19 @@ from drills.weight_shift import WeightShift
 from drills.wobble_board import WobbleBoard
 
 DRILLS: dict[str, type[Drill]] = {
-    cls.name: cls for cls in (QuietStance, LimitsOfStability, WobbleBoard, PosturalHold, Reaction)
+    cls.name: cls
+    for cls in (
+        QuietStance,
+        Mctsib,
+        SingleLegStance,
+        LimitsOfStability,
+        WeightShift,
+        RhythmicWeightShift,
+        WeightBearing,
+        WobbleBoard,
+        PosturalHold,
+        Reaction,
+    )
 }
 
 
