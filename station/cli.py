@@ -205,7 +205,14 @@ def _simulate(args) -> int:
     config = load_config(args.config, overrides) if args.config else parse_config(overrides)
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
-        patient = station.create_patient({"name": f"Simulated {args.profile}"})
+        body = station.hardware.person.profile
+        patient = station.create_patient(
+            {
+                "name": f"Simulated {args.profile}",
+                "height_cm": round(body.height_m * 100, 1),
+                "weight_kg": body.mass_kg,
+            }
+        )
         started = station.start_drill(patient["id"], args.drill, _parse_params(args.param))
         station.run_virtual(max_s=600.0)
         if station.loop.session is not None:
@@ -229,9 +236,19 @@ def _simulate(args) -> int:
             f"{out['drill']} ({args.profile}, seed {args.seed}): {out['state']}"
             + (f" - {out['reason']}" if out["reason"] else "")
         )
-        for key in HEADLINE_METRICS:
-            if key in (out.get("metrics") or {}):
-                print(f"  {key:24s} {out['metrics'][key]:.4g}")
+        metrics = out.get("metrics") or {}
+        shown = [k for k in HEADLINE_METRICS if k in metrics] or list(metrics)
+        scores = {k: metrics[k] for k in shown}
+        scores.update(
+            (k, v)
+            for k, v in out.items()
+            if isinstance(v, int | float) and k not in ("seed", "simulated_s", "recorded_s")
+        )
+        for key, value in scores.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                print(f"  {key:28s} {value:.4g}")
+            elif value is not None:
+                print(f"  {key:28s} {value}")
         quality = out.get("quality")
         if quality:
             problems = [f["message"] for f in quality["flags"] if f["severity"] == "fail"]

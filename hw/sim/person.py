@@ -26,6 +26,7 @@ often the load was queried.
 """
 
 import bisect
+import itertools
 import math
 import threading
 from dataclasses import dataclass, field, replace
@@ -245,6 +246,14 @@ def _smooth(u: float) -> float:
     return u * u * (3.0 - 2.0 * u)
 
 
+def _mix(*terms: tuple[tuple[float, float], float]) -> tuple[float, float]:
+    """The sum of weight * (ML, AP) over ((ML, AP), weight) terms."""
+    return sum(v[0] * w for v, w in terms), sum(v[1] * w for v, w in terms)
+
+
+_ZERO = (0.0, 0.0)
+
+
 def _settle(tau_s: float) -> float:
     """Damped 0.8 Hz oscillation (0 at tau_s = 0): balance recovery after a weight transfer."""
     return math.exp(-tau_s / 0.4) * math.sin(2 * math.pi * 0.8 * tau_s)
@@ -269,32 +278,49 @@ class _Move:
         d = self.d_s
         u = (t_s - self.t0_s) / d if d > 0 else 1.0
         if u >= 1.0:
-            return self.end, (0.0, 0.0), (0.0, 0.0), (0.0, 0.0)
+            return self.end, _ZERO, _ZERO, _ZERO
         if u < 0.0:
             tau = u * d
             return (
-                tuple(s + v * tau + a * tau * tau / 2 for s, v, a in zip(self.start, self.v0,
-                                                                          self.a0, strict=True)),
-                tuple(v + a * tau for v, a in zip(self.v0, self.a0, strict=True)),
+                _mix((self.start, 1.0), (self.v0, tau), (self.a0, tau * tau / 2)),
+                _mix((self.v0, 1.0), (self.a0, tau)),
                 self.a0,
-                (0.0, 0.0),
-            )  # fmt: skip
+                _ZERO,
+            )
         u2, u3, u4, u5 = u * u, u**3, u**4, u**5
-        # basis of the end (h5), the start velocity (h1) and acceleration (h2), derivatives in u
-        h5 = (10 * u3 - 15 * u4 + 6 * u5, 30 * u2 - 60 * u3 + 30 * u4,
-              60 * u - 180 * u2 + 120 * u3, 60 - 360 * u + 360 * u2)
-        h1 = (u - 6 * u3 + 8 * u4 - 3 * u5, 1 - 18 * u2 + 32 * u3 - 15 * u4,
-              -36 * u + 96 * u2 - 60 * u3, -36 + 192 * u - 180 * u2)
-        h2 = (u2 / 2 - 1.5 * u3 + 1.5 * u4 - u5 / 2, u - 4.5 * u2 + 6 * u3 - 2.5 * u4,
-              1 - 9 * u + 18 * u2 - 10 * u3, -9 + 36 * u - 30 * u2)  # fmt: skip
-        out = []
-        for order in range(4):
-            scale = d**-order
-            out.append(tuple(
-                (s if order == 0 else 0.0)
-                + scale * ((e - s) * h5[order] + d * v * h1[order] + d * d * a * h2[order])
-                for s, v, a, e in zip(self.start, self.v0, self.a0, self.end, strict=True)
-            ))  # fmt: skip
+        # quintic bases of the distance (h5), the start velocity (h1) and start acceleration
+        # (h2), each with its first three derivatives in u
+        h5 = (
+            10 * u3 - 15 * u4 + 6 * u5,
+            30 * u2 - 60 * u3 + 30 * u4,
+            60 * u - 180 * u2 + 120 * u3,
+            60 - 360 * u + 360 * u2,
+        )
+        h1 = (
+            u - 6 * u3 + 8 * u4 - 3 * u5,
+            1 - 18 * u2 + 32 * u3 - 15 * u4,
+            -36 * u + 96 * u2 - 60 * u3,
+            -36 + 192 * u - 180 * u2,
+        )
+        h2 = (
+            u2 / 2 - 1.5 * u3 + 1.5 * u4 - u5 / 2,
+            u - 4.5 * u2 + 6 * u3 - 2.5 * u4,
+            1 - 9 * u + 18 * u2 - 10 * u3,
+            -9 + 36 * u - 30 * u2,
+        )
+        span = _mix((self.end, 1.0), (self.start, -1.0))
+        out = [
+            _mix((self.start, 1.0), (span, h5[0]), (self.v0, d * h1[0]), (self.a0, d * d * h2[0]))
+        ]
+        for order in (1, 2, 3):
+            per_s = d**-order  # d/dt = (1 / d) d/du
+            out.append(
+                _mix(
+                    (span, h5[order] * per_s),
+                    (self.v0, d * h1[order] * per_s),
+                    (self.a0, d * d * h2[order] * per_s),
+                )
+            )
         return tuple(out)
 
     def settled(self, t_s: float) -> bool:
@@ -308,7 +334,7 @@ class _Move:
         return _Move(t_s, pos, vel, acc, end, d_s)
 
 
-_REST = _Move(-math.inf, (0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0), 0.0)
+_REST = _Move(-math.inf, _ZERO, _ZERO, _ZERO, _ZERO, 0.0)
 
 
 @dataclass(frozen=True)
@@ -342,7 +368,7 @@ class _Posture:
         back toward the middle once the lifted foot touches down."""
         if t_s < self.down_s:
             return self.shift
-        return self.shift.then(self.down_s, (0.0, 0.0), TOUCH_DOWN_S)
+        return self.shift.then(self.down_s, _ZERO, TOUCH_DOWN_S)
 
     def breaks(self, step_on_s: float) -> tuple[float, ...]:
         """Times after ``t_s`` at which the sway regime changes without a new command."""
@@ -364,8 +390,10 @@ class _Timeline:
     def add(self, t_s: float, kind: str, args: tuple) -> None:
         """Insert a command at ``t_s`` (after any others at the same time)."""
         i = bisect.bisect_right(self._times, t_s)
-        later = [(t, kind_, args_) for t, (kind_, args_, _) in zip(
-            self._times[i:], self._entries[i:], strict=True)]  # fmt: skip
+        later = [
+            (t, kind_, args_)
+            for t, (kind_, args_, _) in zip(self._times[i:], self._entries[i:], strict=True)
+        ]
         del self._times[i:], self._entries[i:]
         for t, kind_, args_ in [(t_s, kind, args), *later]:
             posture = self._apply(self.at(t), t, kind_, args_)
@@ -396,6 +424,11 @@ class _Timeline:
         if i:
             self._base = self._entries[i - 1][2]
             del self._times[:i], self._entries[:i]
+
+
+def _copy(state: list) -> list:
+    """A copy of one axis's state, delay lines included."""
+    return [*state[:6], state[6][:], state[7][:]]
 
 
 class _Sway:
@@ -430,10 +463,12 @@ class _Sway:
             stance = p.stance(*key)
             reserve = p.balance_reserve * (FOAM_RESERVE if foam else 1.0)
             ranges = (
-                (-p.limit_mm("left") * reserve - p.neutral_ml_mm,
-                 p.limit_mm("right") * reserve - p.neutral_ml_mm),
+                (
+                    -p.limit_mm("left") * reserve - p.neutral_ml_mm,
+                    p.limit_mm("right") * reserve - p.neutral_ml_mm,
+                ),
                 (-p.limit_mm("back") * reserve, p.limit_mm("front") * reserve),
-            )  # fmt: skip
+            )
             axes = []
             for a, (lo, hi) in zip((stance.ml, stance.ap), ranges, strict=True):
                 an, ar = math.exp(-STEP_S / a.noise_tau_s), math.exp(-STEP_S / a.drift_tau_s)
@@ -456,12 +491,13 @@ class _Sway:
     def rollback(self, t_s: float) -> None:
         """Forget the integration from the block holding the first step at or after ``t_s``
         (a command for that time arrived), keeping its noise to integrate again."""
+        first = self._first_block()
+        if first > 0 and t_s < self._start + first * BLOCK_STEPS * STEP_S:
+            raise ValueError(f"a command for t = {t_s} s is more than 1 s before a later query")
         k = max(0, self._step_index(t_s)) // BLOCK_STEPS
         if k >= self._k:
             return
-        if k < self._first_block():
-            raise ValueError(f"a command for {t_s} s came more than 1 s after a later query")
-        j = k - self._blocks[0][0]
+        j = k - first
         (_, (state, fallen, lost), _), dropped = self._blocks[j], self._blocks[j:]
         self._pending = [noise for _, _, noise in dropped] + self._pending
         del self._blocks[j:]
@@ -480,8 +516,7 @@ class _Sway:
             noise = self._rng.standard_normal((2, 2, BLOCK_STEPS)).tolist()
         if self._k == 0:
             self._state, self._fallen, self.lost_at_s = self._initial_state(), False, None
-        checkpoint = ([[*s[:6], s[6][:], s[7][:]] for s in self._state], self._fallen,
-                      self.lost_at_s)  # fmt: skip
+        checkpoint = ([_copy(st) for st in self._state], self._fallen, self.lost_at_s)
         self._blocks.append((self._k, checkpoint, noise))
         self._integrate(self._k * BLOCK_STEPS, noise)
         self._k += 1
@@ -497,7 +532,7 @@ class _Sway:
         t1 = t0 + BLOCK_STEPS * STEP_S
         cuts = [self._step_index(t) for t in self._timeline.changes(t0, t1, step_on_s)]
         bounds = sorted({i0, i0 + BLOCK_STEPS, *(c for c in cuts if i0 < c < i0 + BLOCK_STEPS)})
-        for a, b in zip(bounds, bounds[1:], strict=False):
+        for a, b in itertools.pairwise(bounds):
             ta = self._start + a * STEP_S
             posture = self._timeline.at(ta)
             if self._fallen and posture.fresh and self._step_index(posture.t_s) == a:
@@ -520,9 +555,11 @@ class _Sway:
                 out.extend([st[2]] * (b - a))
             return
         leans = self._feedforward(a, b, gains, posture.lean)
-        saved = [[*s[:6], s[6][:], s[7][:]] for s in self._state]
-        args = [(g, st, en[a - i0 : b - i0], er[a - i0 : b - i0], c)
-                for g, st, (en, er), c in zip(gains, self._state, noise, leans, strict=True)]  # fmt: skip
+        saved = [_copy(st) for st in self._state]
+        args = [
+            (g, st, en[a - i0 : b - i0], er[a - i0 : b - i0], c)
+            for g, st, (en, er), c in zip(gains, self._state, noise, leans, strict=True)
+        ]
         runs = [self._run(*arg, armed) for arg in args]
         falls = [f for _, f in runs if f is not None]
         if not falls:
@@ -557,8 +594,9 @@ class _Sway:
 
     def _run(self, gains, st, en, er, feed, armed) -> tuple[list[float], int | None]:
         """One axis over steps: delayed PD command (plus the lean's feed-forward ``feed``),
-        muscle lag, COP within reach, pendulum (semi-implicit). Returns the COP before each step and the step at which the COM went
-        past the reachable COP by FALL_MARGIN_MM (None: balance kept), where it stops."""
+        muscle lag, COP within reach, pendulum (semi-implicit). Returns the COP before each
+        step, and the step at which the COM went past the reachable COP by FALL_MARGIN_MM
+        (None: balance kept), where it stops."""
         k, b, an, bn, ar, br, lo, hi = gains
         x, v, p, n, r, j, hx, hv = st
         am, w2dt, d, dt = self._am, self._w2dt, len(hx), STEP_S
@@ -858,7 +896,7 @@ class Person:
                 "lean_target_ml_mm": newest.lean.end[0],
                 "lean_target_ap_mm": newest.lean.end[1],
                 "single_leg": newest.leg if single else None,
-                "touch_down_at_s": newest.down_s if newest.leg and newest.down_s < math.inf else None,
+                "touch_down_at_s": newest.down_s if newest.down_s < math.inf else None,
                 "lost_balance_at_s": lost if lost is not None and served and lost <= t else None,
                 "last_t_s": t if served else None,
                 "force_n": force,
