@@ -363,7 +363,11 @@ DRILL_DOCS = {
         "Directions ended by a step or loss of balance.",
     ),
     "directions_reached": ("Targets reached", "", "Directions whose target was reached."),
-    "cog_height_cm": ("Centre-of-gravity height", "cm", "0.55 times the body height, for lean angles."),
+    "cog_height_cm": (
+        "Centre-of-gravity height",
+        "cm",
+        "0.55 times the body height, for lean angles.",
+    ),
     "time_in_band_s": ("Time in the band", "s", "Time the tilt stayed within the band."),
     "time_in_band_pct": ("Time in the band", "%", "Share of the time within the band."),
     "longest_in_band_s": (

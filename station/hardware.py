@@ -70,6 +70,7 @@ class Hardware:
         out["stop_button"] = self.stop_button.status()
         if self.person is not None:
             out["simulated_person"] = self.person.status()
+            out["virtual_patient"] = self.patient.status()
         return out
 
     def close(self) -> None:
@@ -210,6 +211,7 @@ def _sim_parts(config, clock) -> dict:
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
     from hw.sim.bno08x import EmulatedBNO08x
+    from hw.sim.patient import VirtualPatient
     from hw.sim.person import PROFILES, Person
     from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
     from hw.sim.smbus import EmulatedSMBus
@@ -261,6 +263,7 @@ def _sim_parts(config, clock) -> dict:
         "loadcells": loadcell_chips,
         "platform": platform,
     }
+    emulated["patient"] = VirtualPatient(person, pin_factory, cue_pins(config), seed=sim.seed)
     if config.imu.enabled:
         board = WobbleBoard(person, start_s=now)
         emulated["imu"] = EmulatedBNO08x(board.orientation, clock.now, seed=sim.seed)

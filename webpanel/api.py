@@ -71,7 +71,8 @@ def health():
     """Loop rate, late ticks and device states; no login needed (for monitoring)."""
     status = station().status()
     devices = status["devices"]
-    ok = all(d.get("state") == "ready" for k, d in devices.items() if k != "simulated_person")
+    simulation = ("simulated_person", "virtual_patient")  # not devices
+    ok = all(d.get("state") == "ready" for k, d in devices.items() if k not in simulation)
     return jsonify(
         status="ok" if ok else "degraded",
         version=status["version"],

@@ -16,7 +16,10 @@ What the person does comes as time-stamped commands: ``set_condition``, ``lean_t
 for the profile), ``step_on`` / ``step_off``. The ankles can place the COP only so far
 (``balance_reserve`` times the person's limits of stability, less on foam): the COP saturates
 there, and once the COM passes it by FALL_MARGIN_MM the person has lost balance, the sway
-freezes and they step off the platform.
+freezes and they step off the platform. A lean is planned as a minimum-jerk path of the held
+posture; the controller adds the COP that moves the COM along it (the anticipatory COP shift
+the other way first, the braking overshoot at the end), so the COP path of a lean looks like a
+real one. Single-leg stance ends with the touch-down after the drawn hold time, not with a fall.
 
 The state advances on a fixed 5 ms step from ``start_s`` with noise drawn in 1 s blocks from the
 seeded generator, and a checkpoint is kept at the start of each block: a command for a time the
@@ -46,8 +49,10 @@ FOAM_RESERVE = 0.8  # on foam the ankles reach this share of the COP range they 
 FALL_MARGIN_MM = 10.0  # COM this far beyond the reachable COP: balance is lost
 WEIGHT_SHIFT_S = 0.6  # moving the COP under the stance foot before lifting the other, s
 TOUCH_DOWN_S = 0.3  # the COP returning toward the middle as the lifted foot lands, s
-LEAN_SWING_MM = 15.0  # most COP lead a deliberate lean or stop takes (moves are paced to it)
+LEAN_SWING_FRACTION = 0.25  # most COP lead a deliberate lean takes, over its distance
+LEAN_SWING_MM = 2.0  # ... plus this, so that a short move is not dragged out
 STOP_S = 0.3  # quickest braking of a lean to a hold, s
+STOP_SWING_MM = 30.0  # most COP lead that braking takes
 MAX_HOLD_S = 120.0  # longest single-leg stance drawn, s
 LEAN_TIME_PER_SPEED = 0.9 / 0.62149
 """A minimum-jerk move of distance A at speed v lasts this * A / v: the LOS test's movement
@@ -112,11 +117,11 @@ class PersonProfile:
     lead_side: int = 1  # foot placed first: +1 right, -1 left
     load_share_left: float = 0.5  # share of body weight on the left leg in quiet stance
     los_fraction: Reach = field(default_factory=Reach)  # own limits of stability
-    balance_reserve: float = 1.3  # reachable COP range / own limits of stability (firm)
-    reaction_time_s: tuple[float, float] = (0.65, 0.1)  # mean and std, s
-    lean_speed_deg_s: float = 5.0  # speed of a deliberate lean (LOS movement velocity)
+    balance_reserve: float = 1.4  # reachable COP range / own limits of stability (firm)
+    reaction_time_s: tuple[float, float] = (0.4, 0.08)  # cue to movement: mean and std, s
+    lean_speed_deg_s: float = 6.0  # COM speed of a deliberate lean, deg/s about the ankles
     single_leg_hold_s: tuple[float, float] = (40.0, 9.0)  # median hold, eyes open and closed
-    single_leg_hold_spread: float = 0.5  # std of the log of the hold time
+    single_leg_hold_spread: float = 0.45  # std of the log of the hold time
     weaker_leg: str | None = None  # 'left' or 'right': the affected leg
     weaker_leg_hold_factor: float = 1.0  # hold time standing on the weaker leg, relative
 
@@ -222,8 +227,7 @@ PROFILES: dict[str, PersonProfile] = {
     ),
     # left knee operated a few weeks ago: the left leg offloaded and guarded
     "post-knee-surgery": _clinical(
-        "post-knee-surgery", 82.0, 1.75, noise=1.1, drift=1.1, ml=1.2, on_foam=1.1,
-        delay_s=0.16,
+        "post-knee-surgery", 82.0, 1.75, noise=1.1, drift=1.1, ml=1.2, on_foam=1.1, delay_s=0.16,
         load_share_left=0.32, los_fraction=Reach(front=0.8, back=0.75, left=0.6, right=0.9),
         balance_reserve=1.35, reaction_time_s=(0.5, 0.1), lean_speed_deg_s=3.5,
         single_leg_hold_s=(20.0, 5.0), single_leg_hold_spread=0.6,
@@ -231,10 +235,9 @@ PROFILES: dict[str, PersonProfile] = {
     ),
     # frail, fearful older adult: large sway, half the reach, slow, a few seconds on one leg
     "high-fall-risk": _clinical(
-        "high-fall-risk", 70.0, 1.62, noise=1.5, drift=1.3, ml=1.1, on_foam=1.1,
-        delay_s=0.18,
+        "high-fall-risk", 70.0, 1.62, noise=1.5, drift=1.3, ml=1.1, on_foam=1.1, delay_s=0.18,
         los_fraction=Reach(front=0.5, back=0.45, left=0.5, right=0.5),
-        balance_reserve=1.1, reaction_time_s=(1.0, 0.25), lean_speed_deg_s=2.0,
+        balance_reserve=1.2, reaction_time_s=(1.0, 0.25), lean_speed_deg_s=2.0,
         single_leg_hold_s=(3.0, 1.0), single_leg_hold_spread=0.5,
     ),
 }  # fmt: skip
@@ -356,6 +359,7 @@ class _Posture:
     fresh: bool = False  # a new stance after stepping on
 
     def single_leg(self, t_s: float) -> bool:
+        """Whether the person stands on one leg at ``t_s``."""
         return self.lift_s <= t_s < self.down_s
 
     def armed(self, t_s: float, step_on_s: float) -> bool:
@@ -406,6 +410,7 @@ class _Timeline:
         return self._entries[i - 1][2] if i else self._base
 
     def newest(self) -> _Posture:
+        """The posture after the latest command."""
         return self._entries[-1][2] if self._entries else self._base
 
     def changes(self, t0_s: float, t1_s: float, step_on_s: float) -> list[float]:
@@ -416,7 +421,7 @@ class _Timeline:
         times = [*self._times[i:j]]
         for posture in postures:
             times.extend(t for t in posture.breaks(step_on_s) if t0_s < t < t1_s)
-        return sorted(t for t in times if t > t0_s)
+        return sorted(times)
 
     def forget_before(self, t_s: float) -> None:
         """Fold the commands up to ``t_s`` into the base: nothing goes back that far."""
@@ -683,15 +688,20 @@ class Person:
         new = replace(p, t_s=t_s, fresh=False)
         if kind == "condition":
             return replace(new, eyes_closed=args[0], foam=args[1])
-        if kind == "hold":  # brake to rest, about half a stopping time at the present speed
+        if kind == "hold":  # brake to rest: half the braking time's travel at the present speed
             (ml, ap), (v_ml, v_ap), *_ = p.lean.at(t_s)
-            stop = lambda d_s: (ml + v_ml * d_s / 2, ap + v_ap * d_s / 2)  # noqa: E731
-            return replace(new, lean=self._paced(p.lean, t_s, stop, STOP_S))
+
+            def stop(d_s: float) -> tuple[float, float]:
+                return ml + v_ml * d_s / 2, ap + v_ap * d_s / 2
+
+            return replace(new, lean=self._paced(p.lean, t_s, stop, STOP_S, STOP_SWING_MM))
         if kind == "lean":
             (ml, ap), *_ = p.lean.at(t_s)
             speed_mm_s = self.profile.cog_height_mm * math.radians(self.profile.lean_speed_deg_s)
-            d_s = LEAN_TIME_PER_SPEED * math.hypot(args[0] - ml, args[1] - ap) / speed_mm_s
-            return replace(new, lean=self._paced(p.lean, t_s, lambda _: args, max(d_s, STEP_S)))
+            distance_mm = math.hypot(args[0] - ml, args[1] - ap)
+            d_s = max(LEAN_TIME_PER_SPEED * distance_mm / speed_mm_s, STEP_S)
+            swing_mm = LEAN_SWING_FRACTION * distance_mm + LEAN_SWING_MM
+            return replace(new, lean=self._paced(p.lean, t_s, lambda _: args, d_s, swing_mm))
         if kind == "stand":
             side, hold_s = args
             if p.leg == side and t_s < p.down_s:
@@ -707,15 +717,15 @@ class Person:
             return _Posture(t_s, on_s=t_s, eyes_closed=p.eyes_closed, foam=p.foam, fresh=True)
         return replace(new, off_s=t_s)  # "off"
 
-    def _paced(self, lean: _Move, t_s: float, end, d_s: float) -> _Move:
+    def _paced(self, lean: _Move, t_s: float, end, d_s: float, swing_mm: float) -> _Move:
         """A move on from ``lean`` at ``t_s`` to ``end(duration)`` taking ``d_s`` or longer: no
-        quicker than keeps the COP swing it takes (acceleration / omega^2, the COP lead that
-        accelerates and brakes the COM) within LEAN_SWING_MM."""
+        quicker than keeps the COP swing it takes within ``swing_mm`` (acceleration / omega^2,
+        the COP lead that accelerates and brakes the COM)."""
         w2 = G_M_S2 / (self.profile.com_height_fraction * self.profile.height_m)
         while True:
             move = lean.then(t_s, end(d_s), d_s)
             swing = max(math.hypot(*move.at(t_s + d_s * q / 16)[2]) for q in range(17)) / w2
-            if swing <= LEAN_SWING_MM:
+            if swing <= swing_mm:
                 return move
             d_s *= 1.1
 

@@ -136,7 +136,7 @@ def test_bad_parameters_are_named(params, name, text):
 
 def test_catalog_lookup():
     assert drill_class("quiet-stance") is QuietStance
-    with pytest.raises(UnknownDrillError, match="known drills: .*quiet-stance"):
+    with pytest.raises(UnknownDrillError, match=r"known drills: .*quiet-stance"):
         drill_class("moonwalk")
     schema = QuietStance.describe()
     assert schema["params"][0] == {

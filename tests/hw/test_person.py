@@ -1,11 +1,20 @@
-"""The simulated person and platform: stepping, weight, determinism, corner split and realism."""
+"""The simulated person and platform: stepping, weight, determinism, corner split and realism;
+sway per condition against the published bands, leaning, single-leg stance, asymmetric loading
+and loss of balance."""
 
 import time
 
 import numpy as np
 import pytest
 
-from hw.sim.person import G_M_S2, PROFILES, Person
+from hw.sim.person import (
+    G_M_S2,
+    LOS_LIMITS_DEG,
+    PROFILES,
+    Person,
+    PersonProfile,
+    Stance,
+)
 from hw.sim.platform import (
     COUNTS_PER_NEWTON,
     NOMINAL_COUNTS_PER_NEWTON,
@@ -229,6 +238,8 @@ def test_a_30_s_trial_through_four_chips_costs_well_under_0_2_s_of_cpu():
 
 def test_status_is_a_plain_dict():
     person = Person(YOUNG, seed=4)
+    person.stand_on(3.0, "left")
+    person.lean_to(3.0, 10.0, 20.0)
     platform = SimPlatform(person)
     platform.corner_force_n(0, 5.0)
     status = platform.status()
@@ -237,3 +248,310 @@ def test_status_is_a_plain_dict():
     assert all(type(v) in (str, int, float, bool, dict, type(None)) for v in status.values())
     assert all(type(v) in (str, int, float, bool, type(None)) for v in status["person"].values())
     assert status["person"]["on_platform"] is True
+
+
+# Santos & Duarte 2016 (PeerJ 4:e2648): published medians and 10-90 % bands of the 95 %
+# prediction-ellipse area (cm2) and mean velocity (cm/s) per group and condition (clinical.md).
+PUBLISHED = {
+    ("healthy-young", False, False): ((2.0, 0.8, 4.4), (0.80, 0.56, 1.32)),
+    ("healthy-young", True, False): ((2.1, 0.9, 5.9), (0.83, 0.61, 1.49)),
+    ("healthy-young", False, True): ((11.5, 6.3, 21.5), (2.23, 1.71, 3.10)),
+    ("healthy-young", True, True): ((13.3, 8.0, 25.1), (2.94, 2.12, 4.12)),
+    ("older-adult", False, False): ((2.2, 1.0, 4.8), (1.01, 0.71, 1.77)),
+    ("older-adult", True, False): ((2.2, 0.9, 4.8), (1.10, 0.73, 1.87)),
+    ("older-adult", False, True): ((18.9, 11.7, 30.8), (3.54, 2.71, 4.65)),
+    ("older-adult", True, True): ((23.3, 14.4, 42.9), (4.15, 3.20, 5.79)),
+}
+
+
+def trial_metrics(name, seed, eyes_closed, foam):
+    """Sway metrics of a 30 s quiet-stance trial (t = 4-34 s, COP in cm at 100 Hz) in a
+    condition set from the start."""
+    person = Person(PROFILES[name], seed=seed)
+    person.set_condition(0.0, eyes_closed, foam)
+    cop = np.array([person.load(t)[1:] for t in 4.0 + np.arange(3000) / 100.0])
+    return sway_metrics(cop[:, 1] / 10.0, cop[:, 0] / 10.0, 100.0)
+
+
+@pytest.mark.parametrize(("name", "eyes_closed", "foam"), sorted(PUBLISHED))
+def test_median_sway_over_seeds_sits_in_the_published_band(name, eyes_closed, foam):
+    runs = [trial_metrics(name, seed, eyes_closed, foam) for seed in range(20)]
+    published = PUBLISHED[(name, eyes_closed, foam)]
+    for key, (median, low, high) in zip(
+        ("area_ellipse95_cm2", "velocity_mean_cm_s"), published, strict=True
+    ):
+        got = np.median([run[key] for run in runs])
+        assert low <= got <= high, (key, got)
+        assert got == pytest.approx(median, rel=0.15), key
+
+
+def cop_trace(person, t0, t1, fs=100.0):
+    """(times, force N, ML mm, AP mm) from ``t0`` to ``t1`` at ``fs``."""
+    t = np.arange(t0, t1, 1 / fs)
+    load = np.array([person.load(x) for x in t])
+    return t, load[:, 0], load[:, 1], load[:, 2]
+
+
+def test_a_condition_change_grows_the_sway_without_a_jump():
+    person = Person(YOUNG, seed=3)
+    person.set_condition(20.0, eyes_closed=True, foam=True)
+    assert person.condition(19.9) == (False, False) and person.condition(20.0) == (True, True)
+    t, _, ml, ap = cop_trace(person, 4.0, 50.0, fs=200.0)
+    assert np.abs(np.diff(ap)).max() < 2.0 and np.abs(np.diff(ml)).max() < 2.0  # mm per 5 ms
+    before, after = (t >= 8) & (t < 20), (t >= 26) & (t < 50)
+    for axis in (ml, ap):
+        assert np.std(np.diff(axis[after])) > 2.5 * np.std(np.diff(axis[before]))
+    assert person.status()["eyes_closed"] and person.status()["foam"]
+
+
+def test_a_profile_without_condition_sway_sways_alike_in_every_condition():
+    bare = PersonProfile("bare", 70.0, 1.75)
+    assert bare.stance(True, True) == bare.stance(False, False) == Stance(bare.ap, bare.ml)
+    young = PROFILES["healthy-young"]
+    assert young.stance(True, True) != young.stance(False, True) != young.stance(False, False)
+
+
+def limit_mm(profile, direction):
+    """The theoretical limit toward ``direction`` scaled by the profile's own fraction, mm."""
+    h = profile.com_height_fraction * profile.height_m * 1000
+    angle = np.radians(LOS_LIMITS_DEG[direction])
+    return h * np.tan(angle) * getattr(profile.los_fraction, direction)
+
+
+def lean_trace(name, target, seed=1, t_lean=10.0):
+    person = Person(PROFILES[name], seed=seed)
+    person.lean_to(t_lean, *target)
+    return person, cop_trace(person, 6.0, t_lean + 8.0)
+
+
+def test_lean_to_moves_the_cop_to_the_target_at_the_lean_speed_and_holds_it():
+    person, (t, _, ml, ap) = lean_trace("healthy-young", (0.0, 100.0))
+    base = ap[t < 10.0].mean()
+    assert np.abs(ap[t < 10.0] - base).max() < 15.0
+    moved = t[np.argmax(ap - base > 50.0)]  # half way
+    # minimum-jerk: half way at half the duration 1.448 * 100 mm / (935 mm * 6 deg/s in rad)
+    assert moved - 10.0 == pytest.approx(1.448 * 100.0 / (935.0 * np.radians(6.0)) / 2, abs=0.15)
+    held = ap[t > 13.0]
+    assert np.mean(held) - base == pytest.approx(100.0, abs=8.0)
+    assert np.abs(ml[t > 13.0]).max() < 15.0
+    assert person.status()["lean_target_ap_mm"] == 100.0
+    # the COP first moves back, pushing the COM forward (anticipatory adjustment)
+    assert ap[(t > 10.0) & (t < 10.6)].min() < base - 8.0
+
+
+def test_a_lean_beyond_the_limit_stops_at_the_limit_and_comes_back():
+    young = PROFILES["healthy-young"]
+    person = Person(young, seed=2)
+    person.lean_to(10.0, -1000.0, 0.0)
+    person.lean_to(16.0, 0.0, 0.0)
+    t, _, ml, _ = cop_trace(person, 6.0, 24.0)
+    assert person.reach_mm(-1.0, 0.0) == pytest.approx((-limit_mm(young, "left"), 0.0))
+    held = ml[(t > 13.5) & (t < 16.0)]
+    assert np.mean(held) == pytest.approx(-limit_mm(young, "left"), abs=8.0)
+    assert abs(np.mean(ml[t > 20.0])) < 8.0  # back in the habitual posture
+    assert person.status()["lost_balance_at_s"] is None
+
+
+def test_limits_of_stability_scale_with_the_profile_and_the_diagonals_lie_between():
+    young, frail = PROFILES["healthy-young"], PROFILES["high-fall-risk"]
+    reach = {name: Person(PROFILES[name]).reach_mm(0.0, 1.0)[1] for name in PROFILES}
+    assert reach["high-fall-risk"] < 0.6 * reach["healthy-young"]
+    assert reach["healthy-young"] == pytest.approx(limit_mm(young, "front"))
+    assert reach["high-fall-risk"] == pytest.approx(limit_mm(frail, "front"))
+    back = Person(young).reach_mm(0.0, -1.0)[1]
+    assert back == pytest.approx(-limit_mm(young, "back"))  # 4.5 deg, not 8
+    diagonal = np.hypot(*Person(young).reach_mm(1.0, 1.0))
+    assert limit_mm(young, "front") * 0.99 < diagonal < limit_mm(young, "front") * 1.01
+    # the paretic side of the post-stroke profile is the short one, from the feet's midpoint
+    stroke, neutral_mm = Person(PROFILES["post-stroke"]), PROFILES["post-stroke"].neutral_ml_mm
+    left, right = (
+        stroke.reach_mm(-1.0, 0.0)[0] + neutral_mm,
+        stroke.reach_mm(1.0, 0.0)[0] + neutral_mm,
+    )
+    assert -left < 0.7 * right
+
+
+def test_a_frail_person_leans_less_far_and_slower_than_a_young_one():
+    far = {}
+    for name in ("healthy-young", "high-fall-risk"):
+        _, (t, _, _, ap) = lean_trace(name, (0.0, 1000.0), seed=4)
+        base = ap[t < 10.0].mean()
+        far[name] = np.percentile(ap[(t > 10.0) & (t < 14.0)] - base, 90)
+        half = t[np.argmax(ap - base > far[name] / 2)] - 10.0
+        far[name + " half-way s"] = half
+    assert far["high-fall-risk"] < 0.6 * far["healthy-young"]
+    assert far["high-fall-risk half-way s"] > far["healthy-young half-way s"]
+
+
+def test_leaning_to_the_limit_topples_on_foam_with_eyes_closed_but_not_on_firm_ground():
+    falls = {}
+    for condition in ((False, False), (True, True)):
+        falls[condition] = 0
+        for seed in range(5):
+            person = Person(YOUNG, seed=seed)
+            person.set_condition(0.0, *condition)
+            person.lean_to(10.0, 0.0, -1000.0)  # far past the limit, backward
+            cop_trace(person, 6.0, 18.0, fs=50.0)
+            falls[condition] += person.status()["lost_balance_at_s"] is not None
+    assert falls[(False, False)] == 0 and falls[(True, True)] >= 3
+
+
+def test_hold_stops_a_lean_where_it_is():
+    person = Person(YOUNG, seed=5)
+    person.lean_to(10.0, 0.0, 120.0)
+    person.hold(10.8)
+    t, _, _, ap = cop_trace(person, 6.0, 16.0)
+    base = ap[t < 10.0].mean()
+    held = np.mean(ap[t > 12.5]) - base
+    assert 30.0 < held < 100.0
+    assert person.status()["lean_target_ap_mm"] == pytest.approx(held, abs=10.0)
+
+
+def single_leg(name, seed, eyes_closed=False, side="left"):
+    person = Person(PROFILES[name], seed=seed)
+    person.set_condition(0.0, eyes_closed, False)
+    person.stand_on(10.0, side)
+    return person, person.status()["touch_down_at_s"] - 10.0
+
+
+def test_single_leg_hold_times_follow_the_profile_and_the_eyes():
+    def median_hold(name, eyes_closed):
+        return np.median([single_leg(name, seed, eyes_closed)[1] for seed in range(15)])
+
+    young_open, young_closed = (
+        median_hold("healthy-young", False),
+        median_hold("healthy-young", True),
+    )
+    frail_open, frail_closed = (
+        median_hold("high-fall-risk", False),
+        median_hold("high-fall-risk", True),
+    )
+    assert young_open > 20.0 and young_closed < 0.5 * young_open
+    assert 1.0 < frail_open < 8.0 and frail_closed < frail_open
+    assert frail_open < 0.25 * young_open
+    # standing on the operated leg does not last
+    knee = [single_leg("post-knee-surgery", seed, side=side)[1] for seed in range(10)
+            for side in ("left", "right")]  # fmt: skip
+    assert np.median(knee[0::2]) < 0.5 * np.median(knee[1::2])
+
+
+def test_single_leg_stance_puts_the_cop_under_the_stance_foot_until_touch_down():
+    person, hold_s = single_leg("older-adult", seed=2, side="right")
+    down = 10.0 + hold_s
+    assert 2.0 < hold_s < 40.0
+    person.load(10.5)
+    assert person.status()["single_leg"] is None  # still shifting the weight
+    person.load(11.0)
+    assert person.status()["single_leg"] == "right"
+    t, force, ml, _ = cop_trace(person, 11.0, down + 4.0)
+    half_feet = PROFILES["older-adult"].foot_spacing_mm / 2
+    on_one = (t > 11.0) & (t < down)
+    assert np.mean(ml[on_one]) == pytest.approx(half_feet, abs=12.0)
+    assert abs(np.mean(ml[t > down + 1.0])) < 12.0  # the load splits again
+    assert np.allclose(force, PROFILES["older-adult"].mass_kg * G_M_S2, rtol=0.01)
+    both = t > down + 1.0
+    assert np.std(np.diff(ml[on_one])) > 2.0 * np.std(np.diff(ml[both]))  # one leg sways more
+
+
+def test_both_feet_puts_the_lifted_foot_down_early():
+    person = Person(YOUNG, seed=1)
+    person.stand_on(10.0, "left")
+    person.both_feet(13.0)
+    assert person.status()["touch_down_at_s"] == 13.0
+    t, _, ml, _ = cop_trace(person, 8.0, 16.0)
+    assert np.mean(ml[(t > 11.0) & (t < 13.0)]) < -80.0
+    assert abs(np.mean(ml[t > 14.0])) < 10.0
+    with pytest.raises(ValueError, match="'left' or 'right'"):
+        person.stand_on(20.0, "up")
+
+
+@pytest.mark.parametrize(
+    ("name", "share_left"), [("post-knee-surgery", 0.32), ("post-stroke", 0.37)]
+)
+def test_asymmetric_loading_shows_in_the_mean_cop(name, share_left):
+    profile = PROFILES[name]
+    assert profile.load_share_left == share_left
+    shares = []
+    for seed in range(4):
+        _, _, ml, _ = cop_trace(Person(profile, seed=seed, stance_ml_mm=10.0), 4.0, 34.0)
+        shares.append(0.5 - (np.mean(ml) - 10.0) / profile.foot_spacing_mm)
+    assert np.mean(shares) == pytest.approx(share_left, abs=0.03)
+
+
+def test_a_high_fall_risk_person_loses_balance_on_foam_with_eyes_closed():
+    lost = []
+    for seed in range(10):
+        person = Person(PROFILES["high-fall-risk"], seed=seed)
+        person.set_condition(0.0, eyes_closed=True, foam=True)
+        t, force, _, _ = cop_trace(person, 2.0, 30.0)
+        at = person.status()["lost_balance_at_s"]
+        if at is not None:
+            lost.append(at)
+            assert np.all(force[t >= at + PROFILES["high-fall-risk"].step_off_s] == 0.0)
+            assert not person.on_platform(at + 1.0)
+    assert len(lost) >= 7 and min(lost) < 5.0
+
+
+@pytest.mark.parametrize(("eyes_closed", "foam"), [(False, False), (True, True)])
+def test_a_healthy_young_person_keeps_balance_for_a_minute(eyes_closed, foam):
+    for seed in range(5):
+        person = Person(YOUNG, seed=seed)
+        person.set_condition(0.0, eyes_closed, foam)
+        _, force, _, _ = cop_trace(person, 2.0, 62.0, fs=50.0)
+        assert person.status()["lost_balance_at_s"] is None
+        assert np.all(force > 0.9 * YOUNG.mass_kg * G_M_S2)
+
+
+def test_after_a_fall_the_person_can_step_on_again():
+    person = Person(PROFILES["high-fall-risk"], seed=2)
+    person.set_condition(0.0, eyes_closed=True, foam=True)
+    cop_trace(person, 2.0, 30.0)
+    lost = person.status()["lost_balance_at_s"]
+    assert lost is not None
+    person.step_off(30.0)  # already off: no effect
+    assert person.status()["step_off_at_s"] is None
+    person.set_condition(30.0, eyes_closed=False, foam=False)
+    person.step_on(31.0)
+    t, force, _, ap = cop_trace(person, 31.0, 45.0)
+    assert np.all(force[t > 32.0] > 0.9 * PROFILES["high-fall-risk"].mass_kg * G_M_S2)
+    assert np.abs(ap[t > 36.0]).max() < 40.0
+    assert person.status()["lost_balance_at_s"] == lost
+
+
+def test_commands_that_arrive_late_give_the_same_result():
+    """The control loop's reactions land a little in the past of the load cells' queries."""
+    commands = [
+        (3.013, "set_condition", (True, False)),
+        (5.0, "lean_to", (0.0, 80.0)),
+        (6.2, "hold", ()),
+        (8.0, "lean_to", (0.0, 0.0)),
+        (10.0, "stand_on", ("right",)),
+        (11.5, "both_feet", ()),
+        (13.0, "set_condition", (True, True)),
+        (14.0, "step_off", ()),
+        (15.0, "step_on", ()),
+    ]
+    grid = np.arange(1.0, 18.0, 0.01)
+
+    plain, pending = Person(YOUNG, seed=5), list(commands)
+    expected = []
+    for t in grid:
+        while pending and pending[0][0] <= t:
+            at, name, args = pending.pop(0)
+            getattr(plain, name)(at, *args)
+        expected.append(plain.load(t))
+
+    late, pending = Person(YOUNG, seed=5), list(commands)
+    chips = np.sort(np.concatenate([np.arange(0.0, 18.0, 1 / 320) + k * 0.00071 for k in range(4)]))
+    got, waiting = [], list(grid)
+    for t in chips:
+        while pending and pending[0][0] + 0.3 <= t:  # told 0.3 s late
+            at, name, args = pending.pop(0)
+            getattr(late, name)(at, *args)
+        late.load(t)
+        while waiting and waiting[0] + 0.35 <= t:  # read back once every command is in
+            got.append(late.load(waiting.pop(0)))
+    np.testing.assert_allclose(got, expected[: len(got)], rtol=0, atol=1e-9)
+    assert len(got) > 1600
+    with pytest.raises(ValueError, match="more than 1 s before a later query"):
+        late.lean_to(10.0, 0.0, 10.0)

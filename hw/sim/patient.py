@@ -1,0 +1,170 @@
+"""The virtual patient: a simulated person who follows the station's cues as a patient would.
+
+The station passes on what the therapist says (``instruct``, a code of the drills' instruction
+list) and, once per control-loop tick, lets the patient look at the direction LEDs (``update``).
+Each reaction comes after a reaction time drawn from the person's profile; an instruction takes
+a little longer to carry out (INSTRUCTION_EXTRA_S): closing the eyes is quick, and getting onto
+or off the foam pad is modelled as an immediate change of condition 1.5 s later, after which the
+sway settles by itself. The LED protocol, which drill authors follow too:
+
+- a direction LED lit (two adjacent ones: the diagonal between them): lean that way, toward the
+  person's own limit of stability, at their lean speed;
+- the centre LED lighting while a direction is lit: the target is reached, stop there and hold
+  (a quicker reaction: HOLD_REACTION_FRACTION of one, the stop being expected);
+- no direction LED lit: come back to the habitual posture;
+- a change of the lit directions is a new cue with a new reaction time, and replaces a reaction
+  to the lights not yet carried out; the centre LED going off alone changes nothing.
+
+Everything perceived and done is kept in ``log`` with its time.
+"""
+
+import heapq
+from collections import deque
+
+import numpy as np
+
+from hw.cues import CuePins
+from hw.sim.person import Person
+
+INSTRUCTION_EXTRA_S = {
+    "eyes-open": 0.2,
+    "eyes-closed": 0.2,
+    "firm-surface": 1.5,  # stepping off the foam pad, modelled as an immediate change
+    "foam-surface": 1.5,  # stepping onto it, likewise
+    "stand-on-left": 0.3,
+    "stand-on-right": 0.3,
+    "both-feet": 0.0,
+    "hold-level": 0.0,
+    "stand-upright": 0.0,
+}
+"""Time to carry out each instruction the patient understands, s, after the reaction time."""
+
+LEAN_DIRECTIONS = {
+    "front": (0.0, 1.0),
+    "back": (0.0, -1.0),
+    "left": (-1.0, 0.0),
+    "right": (1.0, 0.0),
+}
+"""(ML, AP) unit vector of each direction LED."""
+
+HOLD_REACTION_FRACTION = 0.5  # stopping at an expected target takes half a reaction time
+MIN_REACTION_S = 0.1  # shortest reaction time drawn, s
+LOG_ENTRIES = 1000  # newest entries kept in the log
+
+
+class VirtualPatient:
+    """Drives ``person`` from the cues: the direction LEDs of ``pins`` read through
+    ``pin_factory`` and the instructions passed to ``instruct``; reaction times come from a
+    generator seeded with ``seed`` (the person's seed will do: the streams differ)."""
+
+    def __init__(self, person: Person, pin_factory, pins: CuePins, *, seed: int):
+        self.person = person
+        self._factory = pin_factory
+        self._pins = dict(pins.direction_leds)
+        # a stream of its own: the person's model may be seeded with the same number
+        self._rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+        self._seen: tuple[frozenset, bool] = (frozenset(), False)  # directions lit, centre lit
+        self._due: list[tuple[float, int, str, str]] = []  # heap: (time, order, source, action)
+        self._order = 0
+        # {"t_s", "kind": "saw" | "heard" | "did", "what", "due_s"}, oldest first
+        self.log: deque[dict] = deque(maxlen=LOG_ENTRIES)
+        self._last_heard: str | None = None
+        self._last_done: tuple[float, str] | None = None
+
+    def _reaction_s(self) -> float:
+        mean_s, std_s = self.person.profile.reaction_time_s
+        return max(MIN_REACTION_S, mean_s + std_s * float(self._rng.standard_normal()))
+
+    def _schedule(self, t_s: float, source: str, action: str) -> None:
+        heapq.heappush(self._due, (t_s, self._order, source, action))
+        self._order += 1
+
+    def instruct(self, code: str, t_s: float) -> None:
+        """Hear instruction ``code`` (a key of INSTRUCTION_EXTRA_S) at ``t_s``; it is carried out
+        after a reaction time and the instruction's own time."""
+        if code not in INSTRUCTION_EXTRA_S:
+            raise ValueError(
+                f"the virtual patient does not know the instruction {code!r}; "
+                f"known: {', '.join(INSTRUCTION_EXTRA_S)}"
+            )
+        due_s = t_s + self._reaction_s() + INSTRUCTION_EXTRA_S[code]
+        self._schedule(due_s, "instruction", code)
+        self._last_heard = code
+        self.log.append({"t_s": t_s, "kind": "heard", "what": code, "due_s": due_s})
+
+    def update(self, t_s: float) -> None:
+        """Once per control-loop tick: carry out what is due by ``t_s``, then look at the
+        direction LEDs."""
+        self._act_until(t_s)
+        lit = frozenset(n for n, pin in self._pins.items() if self._factory.pin(pin).state > 0.5)
+        seen = (lit - {"centre"}, "centre" in lit)
+        if seen != self._seen:
+            self._perceive(t_s, seen)
+
+    def _perceive(self, t_s: float, seen: tuple[frozenset, bool]) -> None:
+        (directions, centre), (before, centre_before) = seen, self._seen
+        self._seen = seen
+        what = _lights(seen)
+        if directions == before and not (centre and not centre_before and directions):
+            self.log.append({"t_s": t_s, "kind": "saw", "what": what, "due_s": None})
+            return
+        # a new cue: any reaction to the lights not yet carried out is dropped
+        self._due = [item for item in self._due if item[2] != "lights"]
+        heapq.heapify(self._due)
+        if not directions:
+            action, delay_s = "come-back", self._reaction_s()
+        elif centre:
+            action, delay_s = "hold", HOLD_REACTION_FRACTION * self._reaction_s()
+        else:
+            action, delay_s = "lean:" + "+".join(sorted(directions)), self._reaction_s()
+        self._schedule(t_s + delay_s, "lights", action)
+        self.log.append({"t_s": t_s, "kind": "saw", "what": what, "due_s": t_s + delay_s})
+
+    def _act_until(self, t_s: float) -> None:
+        while self._due and self._due[0][0] <= t_s:
+            due_s, _, _, action = heapq.heappop(self._due)
+            self._act(due_s, action)
+            self._last_done = (due_s, action)
+            self.log.append({"t_s": due_s, "kind": "did", "what": action, "due_s": None})
+
+    def _act(self, t_s: float, action: str) -> None:
+        """Carry out ``action`` (an instruction code or a reaction to the lights) at ``t_s``."""
+        person = self.person
+        if action.startswith("lean:"):
+            vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("lean:").split("+")]
+            ml, ap = sum(v[0] for v in vectors), sum(v[1] for v in vectors)
+            person.lean_to(t_s, *(person.reach_mm(ml, ap) if (ml, ap) != (0, 0) else (0, 0)))
+        elif action == "hold":
+            person.hold(t_s)
+        elif action in ("come-back", "hold-level", "stand-upright"):
+            person.lean_to(t_s, 0.0, 0.0)
+        elif action in ("eyes-open", "eyes-closed", "firm-surface", "foam-surface"):
+            eyes_closed, foam = person.condition(t_s)
+            if action.startswith("eyes"):
+                eyes_closed = action == "eyes-closed"
+            else:
+                foam = action == "foam-surface"
+            person.set_condition(t_s, eyes_closed, foam)
+        elif action == "both-feet":
+            person.both_feet(t_s)
+        else:  # stand-on-left / stand-on-right
+            person.stand_on(t_s, action.removeprefix("stand-on-"))
+
+    def status(self) -> dict:
+        """Plain-dict state: the lights last seen, what is pending and the last thing heard
+        and done."""
+        done_at_s, done = self._last_done or (None, None)
+        return {
+            "lights_seen": _lights(self._seen),
+            "pending": len(self._due),
+            "next_due_s": self._due[0][0] if self._due else None,
+            "last_heard": self._last_heard,
+            "last_done": done,
+            "last_done_at_s": done_at_s,
+        }
+
+
+def _lights(seen: tuple[frozenset, bool]) -> str:
+    """The lit LEDs as 'front+right', 'centre', 'none'."""
+    directions, centre = seen
+    return "+".join(sorted(directions | ({"centre"} if centre else set()))) or "none"
