@@ -50,6 +50,7 @@ LEAN_DIRECTIONS = {
 HOLD_REACTION_FRACTION = 0.5  # stopping at an expected target takes half a reaction time
 MIN_REACTION_S = 0.1  # shortest reaction time drawn, s
 LOG_ENTRIES = 1000  # newest entries kept in the log
+BACK_ON_S = 4.0  # after a fall, helped back onto the platform this long after the light asks
 
 
 class VirtualPatient:
@@ -61,6 +62,7 @@ class VirtualPatient:
         self.person = person
         self._factory = pin_factory
         self._pins = dict(pins.direction_leds)
+        self._status_pins = pins.status_rgb
         # a stream of its own: the person's model may be seeded with the same number
         self._rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
         self._seen: tuple[frozenset, bool] = (frozenset(), False)  # directions lit, centre lit
@@ -94,12 +96,26 @@ class VirtualPatient:
 
     def update(self, t_s: float) -> None:
         """Once per control-loop tick: carry out what is due by ``t_s``, then look at the
-        direction LEDs."""
+        lights: after a fall, a blue status light brings the patient back on (helped, after
+        ``BACK_ON_S``); the direction LEDs say where to lean."""
         self._act_until(t_s)
+        if self._fallen_and_asked_back(t_s):
+            self._schedule(t_s + BACK_ON_S, "lights", "step-on")
+            self.log.append({"t_s": t_s, "kind": "saw", "what": "blue", "due_s": None})
         lit = frozenset(n for n, pin in self._pins.items() if self._factory.pin(pin).state > 0.5)
         seen = (lit - {"centre"}, "centre" in lit)
         if seen != self._seen:
             self._perceive(t_s, seen)
+
+    def _fallen_and_asked_back(self, t_s: float) -> bool:
+        """Off the platform after a loss of balance while the status light shows blue (step on
+        and stand still), with no step-on planned yet."""
+        if self.person.on_platform(t_s) or any(a == "step-on" for *_, a in self._due):
+            return False
+        red, green, blue = (self._factory.pin(pin).state for pin in self._status_pins)
+        if not (blue > 0.5 and red < 0.5 and green < 0.5):
+            return False
+        return self.person.status()["lost_balance_at_s"] is not None
 
     def _perceive(self, t_s: float, seen: tuple[frozenset, bool]) -> None:
         (directions, centre), (before, centre_before) = seen, self._seen
@@ -147,6 +163,8 @@ class VirtualPatient:
             person.set_condition(t_s, eyes_closed, foam)
         elif action == "both-feet":
             person.both_feet(t_s)
+        elif action == "step-on":  # back on after a fall, with the therapist's help
+            person.step_on(t_s)
         else:  # stand-on-left / stand-on-right
             person.stand_on(t_s, action.removeprefix("stand-on-"))
 

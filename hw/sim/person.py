@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 G_M_S2 = 9.80665  # standard gravity, m/s^2
+PACE_TRIES = 40  # a move is slowed by 10% at most this often (x45 in all)
 STEP_S = 0.005  # integration step, s
 BLOCK_STEPS = 200  # steps integrated (and noise drawn) at a time
 KEPT_BLOCKS = 2  # integrated blocks kept for late queries and commands
@@ -722,12 +723,13 @@ class Person:
         quicker than keeps the COP swing it takes within ``swing_mm`` (acceleration / omega^2,
         the COP lead that accelerates and brakes the COM)."""
         w2 = G_M_S2 / (self.profile.com_height_fraction * self.profile.height_m)
-        while True:
+        for _ in range(PACE_TRIES):  # a reversal mid-move may never get under the bound
             move = lean.then(t_s, end(d_s), d_s)
             swing = max(math.hypot(*move.at(t_s + d_s * q / 16)[2]) for q in range(17)) / w2
             if swing <= swing_mm:
                 return move
             d_s *= 1.1
+        return move
 
     def step_on(self, t_s: float) -> None:
         """Start stepping on at ``t_s`` (no effect while already on); after a loss of balance
