@@ -203,3 +203,13 @@ def test_imu_zero_makes_the_current_tilt_the_reference(client, station):
     assert abs(frame.pitch_deg) < 0.5 and abs(frame.roll_deg) < 0.5
     row = station.loop.last_frame
     assert 0 < row.load_left_pct < 100 and row.cop_ml_live_mm == row.cop_ml_live_mm
+
+
+def test_the_patient_page_offers_every_drill_with_its_own_parameters(client):
+    patient = make_patient(client)
+    page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
+    for name in ("quiet-stance", "mctsib", "limits-of-stability", "weight-bearing"):
+        assert f'data-drill="{name}"' in page
+    assert '<select name="leg">' in page  # a choice parameter is a menu
+    css = client.get("/static/panel.css").get_data(as_text=True)
+    assert "fieldset[hidden] { display: none; }" in css  # the others stay out of sight
