@@ -16,11 +16,20 @@ class PanelServer:
             app, host=host, port=port, threads=threads, ident="balance-station"
         )
         self.host, self.port = host, self._server.effective_port
-        self._thread = threading.Thread(target=self._server.run, name="panel", daemon=True)
+        self._closing = False
+        self._thread = threading.Thread(target=self._serve, name="panel", daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError as exc:  # its select() can see a socket that close() just shut
+            if not self._closing:
+                raise
+            log.debug("panel server loop ended while closing: %s", exc)
 
     def start(self) -> None:
         self._thread.start()
@@ -31,6 +40,7 @@ class PanelServer:
 
         End long-lived responses (live streams) first, or each holds its worker until timeout.
         """
+        self._closing = True
         self._server.task_dispatcher.shutdown(timeout=timeout_s)
         self._server.close()
         self._thread.join(timeout_s)

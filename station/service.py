@@ -128,6 +128,7 @@ class Station:
             on_end=self._store_end,
             watchdog=notifier.watchdog if notifier else None,
         )
+        self._trials_started = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -196,7 +197,7 @@ class Station:
                 stance=self.stance,
                 sensor_rate_hz=self.config.loadcells.rate_sps,
                 subject=patient,
-                seed=int(trial_id[:8], 16),
+                seed=self._drill_seed(trial_id),
             )
         except DrillError as exc:
             raise DrillRequestError(str(exc)) from exc
@@ -221,6 +222,14 @@ class Station:
             raise BusyError("the IMU sends no readings now: check /api/v1/health, then retry")
         log.info("IMU tilt zeroed at pitch %.2f deg, roll %.2f deg", pitch, roll)
         return {"pitch_zero_deg": pitch, "roll_zero_deg": roll}
+
+    def _drill_seed(self, trial_id: str) -> int:
+        """The seed of a drill's randomness: from the trial id on real hardware; in simulation
+        from ``[sim] seed`` and the trial's number, so a simulation repeats exactly."""
+        self._trials_started += 1
+        if self.simulated:
+            return self.config.sim.seed * 1000 + self._trials_started
+        return int(trial_id[:8], 16)
 
     def stop_drill(self, reason: str = "stopped by the therapist") -> None:
         """End the running drill (if any) as aborted, with ``reason``."""
