@@ -102,8 +102,53 @@ def _v3_programs(db: Database) -> None:
     db["trials"].add_column("program_step", int)
 
 
+def _v4_accounts_visits_and_patient_details(db: Database) -> None:
+    """Panel accounts and their audit log, visits (timed minutes for billing), and the patient
+    details a clinic records (birth date, sex, affected side, a short note)."""
+    db["users"].create(
+        {
+            "id": int,
+            "username": str,
+            "password_hash": str,
+            "role": str,
+            "active": int,
+            "created_at": str,
+            "last_login_at": str,
+        },
+        pk="id",
+        not_null={"username", "password_hash", "role", "active", "created_at"},
+    )
+    db["users"].create_index(["username"], unique=True)
+    db["audit_log"].create(
+        {"id": int, "at": str, "username": str, "action": str, "target": str, "detail": str},
+        pk="id",
+        not_null={"at", "action"},
+    )
+    db["audit_log"].create_index(["at"])
+    db["visits"].create(
+        {
+            "id": int,
+            "patient_id": int,
+            "visit_date": str,
+            "therapist": str,
+            "nmr_minutes": float,
+            "note": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("patient_id", "patients", "id")],
+        not_null={"patient_id", "visit_date", "created_at"},
+    )
+    db["visits"].create_index(["patient_id", "visit_date"])
+    for column in ("birth_date", "sex", "affected_side", "note"):
+        db["patients"].add_column(column, str)
+    db["trials"].add_column("visit_id", int)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
     _v3_programs,
+    _v4_accounts_visits_and_patient_details,
 )

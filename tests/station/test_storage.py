@@ -9,6 +9,7 @@ import pytest
 
 from station import samples
 from station.errors import NotFoundError
+from station.migrations import MIGRATIONS
 from station.storage import Storage
 
 
@@ -105,7 +106,8 @@ def test_restart_applies_migrations_once_and_marks_crashed_trials(tmp_path):
     assert trial["reason"] == "station stopped unexpectedly"
     second.close()
     raw = sqlite3.connect(path)
-    assert raw.execute("SELECT version FROM schema_migrations").fetchall() == [(1,), (2,), (3,)]
+    versions = raw.execute("SELECT version FROM schema_migrations").fetchall()
+    assert versions == [(v,) for v in range(1, len(MIGRATIONS) + 1)]
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
     second.close()  # safe twice
