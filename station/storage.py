@@ -117,6 +117,12 @@ class Storage:
             )
         ).result()
 
+    def query(self, sql: str, params: list | tuple = ()) -> list[dict]:
+        """Rows of a read-only ``sql`` on the reader connection (parameters bound, never
+        formatted in), for the stores built on this database (accounts, visits)."""
+        with self._lock:
+            return list(self._read.query(sql, list(params)))
+
     # --- patients ----------------------------------------------------------------------------
     def create_patient(self, fields: dict) -> dict:
         """Insert a patient (fields already validated) and return it with its id."""
