@@ -76,3 +76,25 @@ def validate_params(spec: tuple[Param, ...], given: dict | None) -> dict:
     if unknown:
         raise DrillParamError(unknown[0], f"unknown parameter (known: {', '.join(known)})")
     return {p.name: p.validate(given.get(p.name, p.default)) for p in spec}
+
+
+FEET_APART = Param(
+    "feet_apart_mm",
+    float,
+    180.0,
+    100.0,
+    400.0,
+    "mm",
+    "Distance between the centres of the feet on the foot markings.",
+)
+"""The stance width on the platform's foot markings, whose centre is the COP origin: where the
+COP lies between the feet gives each foot's share of the load."""
+
+
+def foot_share_pct(cop_ml_mm: float, feet_apart_mm: float, side: str) -> float:
+    """Percent of the load on the ``side`` ("left" or "right") foot, from the COP's ML position
+    (mm, positive right) between feet ``feet_apart_mm`` apart and centred on the origin:
+    100 over that foot, 50 midway, clipped to 0..100; NaN without a COP."""
+    right = 50.0 + 100.0 * cop_ml_mm / feet_apart_mm
+    share = right if side == "right" else 100.0 - right
+    return min(100.0, max(0.0, share)) if math.isfinite(share) else math.nan

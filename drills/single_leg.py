@@ -6,7 +6,7 @@ judge and end the trial with the stop button).
 Detection: the patient starts on both feet, on the foot markings, whose centre is the COP
 origin and whose feet are ``feet_apart_mm`` apart (centre to centre). The stance foot's share
 of the load is where the COP lies between the two feet's centres: 100% over the stance foot,
-50% in the middle, ``0.5 + cop_ml / feet_apart`` for the right foot (mirrored for the left).
+50% in the middle (``drills.params.foot_share_pct``).
 The cells' own split (``Frame.load_left_pct``) would not do: a foot 90 mm from the middle of a
 433 mm board puts only 71% of the load on that side's cells. Body weight is the mean total load
 over the countdown, on both feet.
@@ -40,7 +40,7 @@ import numpy as np
 
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Drill, Phase
-from drills.params import Param, choice
+from drills.params import FEET_APART, Param, choice, foot_share_pct
 from sensing.weightbearing import SINGLE_LEG_ON_FRACTION, TOUCH_DOWN_FRACTION, TOUCH_DOWN_MIN_S
 
 LIFT_SHARE = 0.90
@@ -76,15 +76,7 @@ class SingleLegStance(Drill):
         Param("max_s", float, 30.0, 30.0, 45.0, "s", "A trial stops with a full score here."),
         Param("trials", int, 3, 1, 3, "", "Trials at most; the best one counts."),
         Param("rest_s", float, 10.0, 3.0, 120.0, "s", "Rest on both feet between trials."),
-        Param(
-            "feet_apart_mm",
-            float,
-            180.0,
-            100.0,
-            400.0,
-            "mm",
-            "Distance between the centres of the feet on the foot markings.",
-        ),
+        FEET_APART,
         Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before each trial."),
     )
 
@@ -100,8 +92,8 @@ class SingleLegStance(Drill):
         self._down_frames = 0
 
     def step(self, frame):
-        sign = 1.0 if self.values["leg"] == "right" else -1.0
-        self.share = 0.5 + sign * frame.cop_ml_mm / self.values["feet_apart_mm"]
+        leg, feet_apart_mm = self.values["leg"], self.values["feet_apart_mm"]
+        self.share = foot_share_pct(frame.cop_ml_mm, feet_apart_mm, leg) / 100
         return super().step(frame)
 
     def on_waiting(self, frame):

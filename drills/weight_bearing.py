@@ -4,10 +4,13 @@ Rules (docs/clinical.md, "Weight-bearing symmetry / partial weight bearing"): th
 prescribes a limit on the operated leg, e.g. 50% of body weight; the patient stands on the
 platform for ``duration_s`` and is warned whenever the operated side carries more.
 
-The operated side's load is the share of the total load on the patient's half of the platform
-on that side (``Frame.load_left_pct``, which follows the patient's facing and origin; the raw
-corner forces are in the platform's corner order) times the total load, in % of the body weight
-from the patient's record (``weight_kg`` times standard gravity).
+The operated leg's load is that foot's share of the total load times the total load, in % of the
+body weight from the patient's record (``weight_kg`` times standard gravity). The foot's share
+comes from where the COP lies between the feet on the foot markings (``feet_apart_mm`` apart,
+centred on the COP origin; ``drills.params.foot_share_pct``), not from the cells' split
+(``Frame.load_left_pct``): the feet stand well inside the cells, so a foot carrying 25% of the
+weight puts about 40% on its side's cells, and a limit checked against the cells would let the
+patient overload the knee.
 
 Phases: waiting (status blue) for a step-on, settling until the stance is steady, countdown
 (amber, a beep a second), recording (green, rising start tone) for ``duration_s``, completed
@@ -36,7 +39,7 @@ import numpy as np
 
 from drills.cues import AllOff, Light, Status, Tone
 from drills.engine import Drill, Phase
-from drills.params import Param, choice
+from drills.params import FEET_APART, Param, choice, foot_share_pct
 from sensing.quality import assess_trial
 from sensing.weightbearing import load_distribution, time_over_limit
 
@@ -90,6 +93,7 @@ class WeightBearing(Drill):
             "Most load allowed on the operated leg, in % of body weight.",
         ),
         Param("duration_s", float, 60.0, 10.0, 600.0, "s", "How long the exercise runs."),
+        FEET_APART,
         Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording."),
     )
     subject_fields = ("weight_kg",)
@@ -97,7 +101,8 @@ class WeightBearing(Drill):
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
         self.body_weight_n = float(self.subject["weight_kg"]) * STANDARD_GRAVITY_M_S2
-        self.samples: list[tuple] = []  # (t_s, total_n, left_pct, front_pct, fresh, 4 forces)
+        # (t_s, total_n, left foot %, front cells %, fresh, 4 forces)
+        self.samples: list[tuple] = []
         self.operated_bw_pct = math.nan  # live, for the panel
         self.over = False
         self.exceedances = 0
@@ -105,8 +110,13 @@ class WeightBearing(Drill):
         self._last_warning_s = -math.inf
         self._beeps_given = 0
 
+    def left_foot_pct(self, frame) -> float:
+        """Percent of the load on the left foot (NaN without a COP)."""
+        return foot_share_pct(frame.cop_ml_mm, self.values["feet_apart_mm"], "left")
+
     def step(self, frame):
-        share = frame.load_left_pct if self.values["side"] == "left" else 100 - frame.load_left_pct
+        left = self.left_foot_pct(frame)
+        share = left if self.values["side"] == "left" else 100 - left
         self.operated_bw_pct = share * frame.total_n / self.body_weight_n
         return super().step(frame)
 
@@ -147,7 +157,7 @@ class WeightBearing(Drill):
             (
                 frame.t_s,
                 frame.total_n,
-                frame.load_left_pct,
+                self.left_foot_pct(frame),
                 frame.load_front_pct,
                 frame.fresh,
                 *frame.forces_n,

@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="drill parameter (repeatable)",
     )
+    sim.add_argument(
+        "--imu-mount",
+        choices=("wobble-board", "trunk"),
+        help="where the IMU is (default: on the trunk for postural-hold, else a wobble board)",
+    )
     sim.add_argument("--config", type=Path, help="TOML config for platform and loop settings")
     sim.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -199,7 +204,12 @@ def _simulate(args) -> int:
 
     overrides = {
         "station": {"hardware": "sim"},
-        "sim": {"profile": args.profile, "seed": args.seed},
+        "sim": {
+            "profile": args.profile,
+            "seed": args.seed,
+            "imu_mount": args.imu_mount
+            or ("trunk" if args.drill == "postural-hold" else "wobble-board"),
+        },
     }
     # Only an explicit --config is read: a station's own calibration would not fit the emulator.
     config = load_config(args.config, overrides) if args.config else parse_config(overrides)

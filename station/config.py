@@ -70,6 +70,14 @@ def _schema() -> dict[str, dict[str, Option]]:
             "host": Option(str, "127.0.0.1", "address the panel listens on"),
             "port": Option(int, 8080, "TCP port of the panel", 1, 65535),
             "threads": Option(int, 8, "panel worker threads (live views hold one each)", 2, 64),
+            "idle_logout_min": Option(
+                int,
+                15,
+                "minutes without a request after which a panel user is logged out (an "
+                "unattended tablet should not stay open on patient data)",
+                1,
+                240,
+            ),
         },
         "platform": {
             "width_mm": Option(float, 400.0, "left-right cell spacing, mm", 100.0, 2000.0),
@@ -149,6 +157,13 @@ def _schema() -> dict[str, dict[str, Option]]:
             "profile": Option(str, "healthy-young", "simulated patient", choices=tuple(PROFILES)),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
             "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0),
+            "imu_mount": Option(
+                str,
+                "wobble-board",
+                "where the simulated IMU is: on a wobble board the patient stands on, or "
+                "strapped to the patient's trunk (postural-hold)",
+                choices=("wobble-board", "trunk"),
+            ),
             "unplugged": Option(
                 str,
                 "",

@@ -215,6 +215,7 @@ def _sim_parts(config, clock) -> dict:
     from hw.sim.person import PROFILES, Person
     from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
     from hw.sim.smbus import EmulatedSMBus
+    from hw.sim.trunk import TrunkMount
     from hw.sim.wobble import WobbleBoard
 
     sim, platform_cfg, cells = config.sim, config.platform, config.loadcells
@@ -265,9 +266,11 @@ def _sim_parts(config, clock) -> dict:
     }
     emulated["patient"] = VirtualPatient(person, pin_factory, cue_pins(config), seed=sim.seed)
     if config.imu.enabled:
-        board = WobbleBoard(person, start_s=now)
-        emulated["imu"] = EmulatedBNO08x(board.orientation, clock.now, seed=sim.seed)
-        emulated["wobble_board"] = board
+        if sim.imu_mount == "trunk":
+            mount = emulated["trunk"] = TrunkMount(person)
+        else:
+            mount = emulated["wobble_board"] = WobbleBoard(person, start_s=now)
+        emulated["imu"] = EmulatedBNO08x(mount.orientation, clock.now, seed=sim.seed)
         bus.attach(config.imu.address, emulated["imu"])
     if sim.unplugged == "imu":
         emulated["imu"].unplug()

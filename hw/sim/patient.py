@@ -15,6 +15,12 @@ sway settles by itself. The LED protocol, which drill authors follow too:
 - a change of the lit directions is a new cue with a new reaction time, and replaces a reaction
   to the lights not yet carried out; the centre LED going off alone changes nothing.
 
+After "keep the board level" or "stand upright" (CORRECTING_INSTRUCTIONS) the lights mean the
+opposite, as those drills tell the patient: a lit direction shows where the board or the trunk is
+tipping, so the patient shifts the other way by CORRECTION_MM, again after every reaction time
+while the light stays on, and holds the corrected posture once it goes off. Any other
+instruction restores the leaning protocol.
+
 Everything perceived and done is kept in ``log`` with its time.
 """
 
@@ -50,6 +56,8 @@ LEAN_DIRECTIONS = {
 HOLD_REACTION_FRACTION = 0.5  # stopping at an expected target takes half a reaction time
 MIN_REACTION_S = 0.1  # shortest reaction time drawn, s
 LOG_ENTRIES = 1000  # newest entries kept in the log
+CORRECTING_INSTRUCTIONS = ("hold-level", "stand-upright")
+CORRECTION_MM = 4.0  # how far the patient shifts the held posture per correction, mm
 BACK_ON_S = 4.0  # after a fall, helped back onto the platform this long after the light asks
 
 
@@ -72,6 +80,7 @@ class VirtualPatient:
         self.log: deque[dict] = deque(maxlen=LOG_ENTRIES)
         self._last_heard: str | None = None
         self._last_done: tuple[float, str] | None = None
+        self._correcting = False  # the lights show a tilt to correct, not a way to lean
 
     def _reaction_s(self) -> float:
         mean_s, std_s = self.person.profile.reaction_time_s
@@ -89,6 +98,7 @@ class VirtualPatient:
                 f"the virtual patient does not know the instruction {code!r}; "
                 f"known: {', '.join(INSTRUCTION_EXTRA_S)}"
             )
+        self._correcting = code in CORRECTING_INSTRUCTIONS
         due_s = t_s + self._reaction_s() + INSTRUCTION_EXTRA_S[code]
         self._schedule(due_s, "instruction", code)
         self._last_heard = code
@@ -106,6 +116,8 @@ class VirtualPatient:
         seen = (lit - {"centre"}, "centre" in lit)
         if seen != self._seen:
             self._perceive(t_s, seen)
+        elif self._correcting and seen[0] and not any(s == "lights" for *_, s, _ in self._due):
+            self._schedule(t_s + self._reaction_s(), "lights", _correction(seen[0]))
 
     def _fallen_and_asked_back(self, t_s: float) -> bool:
         """Off the platform after a loss of balance while the status light shows blue (step on
@@ -127,7 +139,10 @@ class VirtualPatient:
         # a new cue: any reaction to the lights not yet carried out is dropped
         self._due = [item for item in self._due if item[2] != "lights"]
         heapq.heapify(self._due)
-        if not directions:
+        if self._correcting:
+            action = _correction(directions) if directions else "hold"
+            delay_s = self._reaction_s()
+        elif not directions:
             action, delay_s = "come-back", self._reaction_s()
         elif centre:
             action, delay_s = "hold", HOLD_REACTION_FRACTION * self._reaction_s()
@@ -150,6 +165,16 @@ class VirtualPatient:
             vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("lean:").split("+")]
             ml, ap = sum(v[0] for v in vectors), sum(v[1] for v in vectors)
             person.lean_to(t_s, *(person.reach_mm(ml, ap) if (ml, ap) != (0, 0) else (0, 0)))
+        elif action.startswith("correct:"):
+            vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("correct:").split("+")]
+            ml, ap = sum(v[0] for v in vectors), sum(v[1] for v in vectors)
+            scale = CORRECTION_MM / (ml * ml + ap * ap) ** 0.5
+            status = person.status()
+            person.lean_to(
+                t_s,
+                status["lean_target_ml_mm"] - ml * scale,
+                status["lean_target_ap_mm"] - ap * scale,
+            )
         elif action == "hold":
             person.hold(t_s)
         elif action in ("come-back", "hold-level", "stand-upright"):
@@ -180,6 +205,11 @@ class VirtualPatient:
             "last_done": done,
             "last_done_at_s": done_at_s,
         }
+
+
+def _correction(directions: frozenset) -> str:
+    """The action that shifts away from the lit ``directions``."""
+    return "correct:" + "+".join(sorted(directions))
 
 
 def _lights(seen: tuple[frozenset, bool]) -> str:

@@ -453,6 +453,7 @@ class _Sway:
         self._blocks: list[tuple[int, tuple, list]] = []  # kept: (index, checkpoint, noise)
         self._pending: list[list] = []  # noise of blocks rolled back, to integrate again
         self._cop: list[list[float]] = [[], []]  # ML, AP samples of the kept blocks
+        self._com: list[list[float]] = [[], []]  # ML, AP centre of mass, likewise
         self._state: list = []  # per axis [x, v, p, n, r, j, x delay line, v delay line]
         self._fallen = False
         self.lost_at_s: float | None = None  # the latest loss of balance
@@ -507,7 +508,7 @@ class _Sway:
         (_, (state, fallen, lost), _), dropped = self._blocks[j], self._blocks[j:]
         self._pending = [noise for _, _, noise in dropped] + self._pending
         del self._blocks[j:]
-        for out in self._cop:
+        for out in (*self._cop, *self._com):
             del out[j * BLOCK_STEPS :]
         self._state, self._fallen, self.lost_at_s, self._k = state, fallen, lost, k
 
@@ -528,7 +529,7 @@ class _Sway:
         self._k += 1
         if len(self._blocks) > KEPT_BLOCKS:
             del self._blocks[0]
-            for out in self._cop:
+            for out in (*self._cop, *self._com):
                 del out[:BLOCK_STEPS]
         self._timeline.forget_before(self._start + self._blocks[0][0] * BLOCK_STEPS * STEP_S)
 
@@ -557,8 +558,9 @@ class _Sway:
     def _segment(self, a, b, i0, noise, gains, posture, armed) -> None:
         """Steps a .. b under one posture and regime, both axes; stops them both at a fall."""
         if self._fallen:  # balance lost: the COP stays at the edge until a new stance
-            for out, st in zip(self._cop, self._state, strict=True):
-                out.extend([st[2]] * (b - a))
+            for cop, com, st in zip(self._cop, self._com, self._state, strict=True):
+                cop.extend([st[2]] * (b - a))
+                com.extend([st[0]] * (b - a))
             return
         leans = self._feedforward(a, b, gains, posture.lean)
         saved = [_copy(st) for st in self._state]
@@ -567,17 +569,19 @@ class _Sway:
             for g, st, (en, er), c in zip(gains, self._state, noise, leans, strict=True)
         ]
         runs = [self._run(*arg, armed) for arg in args]
-        falls = [f for _, f in runs if f is not None]
+        falls = [f for *_, f in runs if f is not None]
         if not falls:
-            for out, (samples, _) in zip(self._cop, runs, strict=True):
-                out.extend(samples)
+            for cop, com, (cops, coms, _) in zip(self._cop, self._com, runs, strict=True):
+                cop.extend(cops)
+                com.extend(coms)
             return
         f = min(falls)  # the first axis to fall stops both: run them again up to that step
         for st, copy in zip(self._state, saved, strict=True):
             st[:] = copy
-        for out, (g, st, en, er, c) in zip(self._cop, args, strict=True):
-            out.extend(self._run(g, st, en[: f + 1], er[: f + 1], c[: f + 1], False)[0])
-            out.extend([st[2]] * (b - a - f - 1))
+        for cop, com, (g, st, en, er, c) in zip(self._cop, self._com, args, strict=True):
+            cops, coms, _ = self._run(g, st, en[: f + 1], er[: f + 1], c[: f + 1], False)
+            cop.extend([*cops, *[st[2]] * (b - a - f - 1)])
+            com.extend([*coms, *[st[0]] * (b - a - f - 1)])
         self._fallen, self.lost_at_s = True, self._start + (a + f + 1) * STEP_S
 
     def _feedforward(self, a: int, b: int, gains: tuple, lean: _Move) -> list[list[float]]:
@@ -598,20 +602,21 @@ class _Sway:
                 out[axis].append(cop - k * pos_d[axis] - b_s * vel_d[axis])
         return out
 
-    def _run(self, gains, st, en, er, feed, armed) -> tuple[list[float], int | None]:
+    def _run(self, gains, st, en, er, feed, armed) -> tuple[list[float], list[float], int | None]:
         """One axis over steps: delayed PD command (plus the lean's feed-forward ``feed``),
-        muscle lag, COP within reach, pendulum (semi-implicit). Returns the COP before each
-        step, and the step at which the COM went past the reachable COP by FALL_MARGIN_MM
-        (None: balance kept), where it stops."""
+        muscle lag, COP within reach, pendulum (semi-implicit). Returns the COP and the COM
+        before each step, and the step at which the COM went past the reachable COP by
+        FALL_MARGIN_MM (None: balance kept), where it stops."""
         k, b, an, bn, ar, br, lo, hi = gains
         x, v, p, n, r, j, hx, hv = st
         am, w2dt, d, dt = self._am, self._w2dt, len(hx), STEP_S
         if not armed:  # off the platform (or stepping): no edge to fall over
             lo, hi = -math.inf, math.inf
         out_lo, out_hi = lo - FALL_MARGIN_MM, hi + FALL_MARGIN_MM
-        out, fall = [], None
+        out, com, fall = [], [], None
         for i, (e1, e2, f) in enumerate(zip(en, er, feed, strict=True)):
             out.append(p)
+            com.append(x)
             xd, vd = hx[j], hv[j]
             hx[j], hv[j] = x, v
             j = j + 1 if j + 1 < d else 0
@@ -625,10 +630,18 @@ class _Sway:
                 fall = i
                 break
         st[:6] = x, v, p, n, r, j
-        return out, fall
+        return out, com, fall
 
     def cop_mm(self, t_s: float) -> tuple[float, float]:
         """Sway COP (ML, AP) in mm at ``t_s``; times may go back by at most one block."""
+        return self._at(self._cop, t_s)
+
+    def com_mm(self, t_s: float) -> tuple[float, float]:
+        """Centre of mass (ML, AP) in mm at ``t_s``, in the COP's frame; likewise."""
+        return self._at(self._com, t_s)
+
+    def _at(self, series: list[list[float]], t_s: float) -> tuple[float, float]:
+        """``series`` (ML, AP per step) interpolated at ``t_s``, integrating as needed."""
         pos = (t_s - self._start) / STEP_S - self._first_block() * BLOCK_STEPS
         if pos < 0.0:
             raise ValueError(f"sway queried at {t_s} s, more than 1 s before a later query")
@@ -637,7 +650,7 @@ class _Sway:
             pos = (t_s - self._start) / STEP_S - self._first_block() * BLOCK_STEPS
         i = int(pos)
         f = pos - i
-        ml, ap = self._cop
+        ml, ap = series
         return ml[i] + f * (ml[i + 1] - ml[i]), ap[i] + f * (ap[i + 1] - ap[i])
 
 
@@ -881,6 +894,17 @@ class Person:
                     out = (share * self._weight_n, self._ml0 + ml + d_ml, self._ap0 + ap + d_ap)
             self._last, self._stale = (t_s, out), False
         return self._last[1]
+
+    def trunk_lean_rad(self, t_s: float) -> tuple[float, float]:
+        """The body's lean about the ankles at ``t_s`` (rigid inverted pendulum: a trunk-worn
+        IMU tilts by it), (to the right, forward) in rad from the habitual upright posture;
+        upright while off the platform."""
+        with self._lock:
+            if self._envelope(t_s)[0] <= 0.0:
+                return 0.0, 0.0
+            ml, ap = self._sway.com_mm(t_s)
+        com_height_mm = self.profile.com_height_fraction * self.profile.height_m * 1000.0
+        return math.atan2(ml, com_height_mm), math.atan2(ap, com_height_mm)
 
     def on_platform(self, t_s: float) -> bool:
         """Whether any of the person's weight is on the platform at ``t_s``."""

@@ -75,7 +75,7 @@ class WobbleBoard:
             raise ValueError(f"wobble board queried at {t_s} s, more than 1 s before a later query")
         (ax0, ay0), (ax1, ay1) = self._tilts[i], self._tilts[i + 1]
         f = pos - k
-        return _quaternion(ax0 + f * (ax1 - ax0), ay0 + f * (ay1 - ay0))
+        return tilt_quaternion(ax0 + f * (ax1 - ax0), ay0 + f * (ay1 - ay0))
 
     def _step(self) -> None:
         """Advance the lagged tilt by one step towards the target at the new step's time."""
@@ -91,7 +91,7 @@ class WobbleBoard:
         self._last_k += 1
 
 
-def _quaternion(ax: float, ay: float) -> tuple[float, float, float, float]:
+def tilt_quaternion(ax: float, ay: float) -> tuple[float, float, float, float]:
     """The rotation by the horizontal rotation vector (ax, ay, 0) radians, as (x, y, z, w)."""
     angle = math.hypot(ax, ay)
     if angle == 0.0:

@@ -14,6 +14,7 @@ RATE = 100.0
 WEIGHT_KG = 70.0
 BW_N = WEIGHT_KG * 9.80665
 HALF_W_MM, HALF_D_MM = 216.5, 119.0  # Wii-sized cell rectangle
+FEET_APART_MM = 180.0  # the drill's default
 
 
 def make(weight_kg=WEIGHT_KG, **params):
@@ -23,12 +24,14 @@ def make(weight_kg=WEIGHT_KG, **params):
 
 
 def frame(t, load_n=BW_N, left_pct=50.0, front_pct=50.0):
-    """A frame with the given load split (patient's frame, 433 x 238 mm cell rectangle)."""
+    """A frame with ``left_pct`` of the load on the left foot (feet FEET_APART_MM apart on the
+    markings) and ``front_pct`` on the front cells (433 x 238 mm cell rectangle)."""
     if load_n < 20:
         return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
-    ml = HALF_W_MM * (1 - 2 * left_pct / 100)
+    ml = FEET_APART_MM / 2 * (1 - 2 * left_pct / 100)
     ap = HALF_D_MM * (2 * front_pct / 100 - 1)
-    forces = tuple(patient_corner_forces([load_n], [left_pct], [front_pct])[0])
+    cells_left_pct = 50 - 100 * ml / (2 * HALF_W_MM)
+    forces = tuple(patient_corner_forces([load_n], [cells_left_pct], [front_pct])[0])
     return Frame(
         t,
         forces,
@@ -37,7 +40,7 @@ def frame(t, load_n=BW_N, left_pct=50.0, front_pct=50.0):
         ap,
         cop_ml_live_mm=ml,
         cop_ap_live_mm=ap,
-        load_left_pct=left_pct,
+        load_left_pct=cells_left_pct,
         load_front_pct=front_pct,
     )
 
@@ -227,6 +230,23 @@ def test_describe_lists_every_parameter_with_help():
         "side",
         "limit_pct",
         "duration_s",
+        "feet_apart_mm",
         "countdown_s",
     ]
     assert all(p["help"] for p in schema["params"])
+
+
+def test_the_limit_applies_to_the_foot_not_to_the_cells_under_it():
+    drill = make(duration_s=10, limit_pct=35)
+    cues = []
+    for i in range(2000):
+        cues += drill.step(frame(i / RATE, left_pct=30.0))
+    # 30% on the left foot puts about 42% on the left cells: no warning is due
+    assert frame(0.0, left_pct=30.0).load_left_pct == pytest.approx(41.7, abs=0.1)
+    assert Tone("warning") not in cues and drill.result()["load_left_bw_pct"] == pytest.approx(30)
+    drill = make(duration_s=10, limit_pct=35, feet_apart_mm=300)
+    cues = []
+    for i in range(2000):  # the same COP between feet 300 mm apart is 38% on the left foot
+        cues += drill.step(frame(i / RATE, left_pct=30.0))
+    assert Tone("warning") in cues
+    assert drill.result()["load_left_bw_pct"] == pytest.approx(38.0)

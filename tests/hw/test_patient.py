@@ -161,7 +161,12 @@ def test_stand_upright_brings_a_leaning_patient_back(factory, board):
     assert person.status()["lean_target_ap_mm"] < -30.0
     patient.instruct("stand-upright", 8.0)
     run(patient, person, 8.0, 10.0)
-    assert person.status()["lean_target_ap_mm"] == 0.0
+    done = [e["what"] for e in entries(patient, "did")]
+    assert "stand-upright" in done
+    # back upright; the back light still on now reads "tipping back": corrected forward
+    corrections = done[done.index("stand-upright") + 1 :]
+    assert set(corrections) <= {"correct:back"}
+    assert person.status()["lean_target_ap_mm"] == pytest.approx(4.0 * len(corrections))
 
 
 def test_every_drill_instruction_is_understood_and_others_are_refused(factory):
@@ -193,3 +198,29 @@ def test_status_is_a_plain_dict(factory, board):
     assert status["lights_seen"] == "front" and status["pending"] == 2
     assert status["last_heard"] == "eyes-open" and status["last_done"] is None
     assert all(type(v) in (str, int, float, type(None)) for v in status.values())
+
+
+@pytest.mark.parametrize("instruction", ["stand-upright", "hold-level"])
+def test_after_a_correcting_instruction_a_lit_direction_is_shifted_away_from(
+    factory, board, instruction
+):
+    person, patient = patient_for(factory)
+    run(patient, person, 2.0, 6.0)
+    patient.instruct(instruction, 6.0)
+    run(patient, person, 6.0, 8.0)
+    board.set_light("right", True)  # tipping to the right
+    run(patient, person, 8.0, 10.0)
+    corrections = [e for e in entries(patient, "did") if e["what"] == "correct:right"]
+    # corrected again after each reaction time while the light stays on
+    assert len(corrections) >= 2
+    shifted = person.status()["lean_target_ml_mm"]
+    assert shifted == pytest.approx(-4.0 * len(corrections))
+    board.set_light("right", False)  # back in the band: the corrected posture is held
+    run(patient, person, 10.0, 12.0)
+    assert entries(patient, "did")[-1]["what"] == "hold"
+    assert person.status()["lean_target_ml_mm"] == pytest.approx(shifted, abs=0.5)
+    patient.instruct("both-feet", 12.0)  # another drill: a lit light means lean there again
+    run(patient, person, 12.0, 14.0)
+    board.set_light("front", True)
+    run(patient, person, 14.0, 16.0)
+    assert entries(patient, "did")[-1]["what"] == "lean:front"
