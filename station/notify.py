@@ -8,7 +8,8 @@ class SystemdNotifier:
     """Sends sd_notify messages when run by systemd; does nothing otherwise.
 
     The watchdog is pinged from the control loop itself, at half of ``WATCHDOG_USEC``, so a hung
-    loop stops the pings and systemd restarts the service.
+    loop stops the pings and systemd restarts the service. ``WATCHDOG_PID``, when set, must be
+    this process (as sd_watchdog_enabled(3) checks), else the watchdog stays off.
     """
 
     def __init__(self, environ=None):
@@ -16,7 +17,11 @@ class SystemdNotifier:
         address = environ.get("NOTIFY_SOCKET", "")
         self._address = "\0" + address[1:] if address.startswith("@") else address
         usec = environ.get("WATCHDOG_USEC", "")
-        self.watchdog_interval_s = int(usec) / 2e6 if usec.isdigit() and int(usec) > 0 else None
+        pid = environ.get("WATCHDOG_PID", "")
+        ours = not pid or pid == str(os.getpid())
+        self.watchdog_interval_s = (
+            int(usec) / 2e6 if ours and usec.isdigit() and int(usec) > 0 else None
+        )
         self._last_ping_s = -float("inf")
         self._sock = None
         self.send_errors = 0
@@ -50,10 +55,28 @@ class SystemdNotifier:
             self._last_ping_s = now_s
             self.send("WATCHDOG=1")
 
-    def stopping(self) -> None:
-        self.send("STOPPING=1")
+    def stopping(self, status: str = "stopping") -> None:
+        self.send(f"STOPPING=1\nSTATUS={status}")
 
     def close(self) -> None:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+
+
+def status_line(status: dict) -> str:
+    """The one line ``systemctl status`` shows for a running station, from ``Station.status()``:
+    the sampling rate (measured, rounded to 1 Hz; the target until measured), what runs, and
+    any device that is not ready, e.g. "sampling at 100 Hz, running mctsib (recording); imu
+    recovering". It changes only when one of those does."""
+    loop = status["loop"]
+    rate_hz = round(loop["measured_rate_hz"] or loop["rate_hz"])
+    drill = status.get("drill")
+    doing = "idle" if drill is None else f"running {drill['drill']} ({drill['phase']})"
+    line = f"sampling at {rate_hz} Hz, {doing}"
+    unready = [
+        f"{name} {device['state']}"
+        for name, device in status["devices"].items()
+        if isinstance(device, dict) and device.get("state", "ready") != "ready"
+    ]
+    return line + ("; " + ", ".join(unready) if unready else "")
