@@ -44,6 +44,15 @@ def lean_lights(ml: float, ap: float) -> frozenset[str]:
     return DIRECTION_LIGHTS[list(DIRECTIONS)[sector]]
 
 
+def zone(centre: tuple[float, float], radius_mm: float | None) -> dict | None:
+    """A target, or the middle to come back to, as the live view draws it: the centre (ML, AP)
+    in mm in the frame of the live COP and the radius in mm (None: a point to reach); None
+    while the centre is unknown (no COP)."""
+    if not (math.isfinite(centre[0]) and math.isfinite(centre[1])):
+        return None
+    return {"ml_mm": round(centre[0], 1), "ap_mm": round(centre[1], 1), "radius_mm": radius_mm}
+
+
 class CuedDrill(Drill):
     """A drill with the shared lead-in and the direction LEDs as its cues.
 

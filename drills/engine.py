@@ -45,6 +45,19 @@ class Drill:
     needs: ClassVar[tuple[str, ...]] = ("loadcells",)  # sensors whose loss aborts the drill
     subject_fields: ClassVar[tuple[str, ...]] = ()  # patient fields it needs (height_cm, ...)
 
+    @classmethod
+    def check_params(cls, params: dict | None) -> dict:
+        """The validated parameter values, each alone and then together (``cross_check``), so a
+        program can refuse settings its drill would refuse at start; DrillParamError names the
+        parameter."""
+        values = validate_params(cls.params, params)
+        cls.cross_check(values)
+        return values
+
+    @classmethod
+    def cross_check(cls, values: dict) -> None:
+        """Raise DrillParamError when valid values do not fit together (none by default)."""
+
     def __init__(
         self,
         params: dict | None,
@@ -55,7 +68,7 @@ class Drill:
         subject: dict | None = None,
         seed: int = 0,
     ):
-        self.values = validate_params(self.params, params)
+        self.values = self.check_params(params)
         self.subject = dict(subject or {})
         missing = [f for f in self.subject_fields if not self.subject.get(f)]
         if missing:

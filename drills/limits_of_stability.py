@@ -37,7 +37,7 @@ import random
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, DIRECTION_LIGHTS, STEPPED_OFF, CuedDrill
+from drills.cued import COUNTDOWN, DIRECTION_LIGHTS, STEPPED_OFF, CuedDrill, zone
 from drills.cues import Cue, Status
 from drills.engine import Phase
 from drills.errors import DrillSubjectError
@@ -312,7 +312,19 @@ class LimitsOfStability(CuedDrill):
                 directions_total=len(self.order),
                 directions_failed=sum(r["failed"] is not None for r in self.done),
             )
+            if self.stage == "centring":
+                out["home_zone"] = zone(self.neutral_mm, self.lean_mm((CENTRE_DEG, 0.0))[0])
+            elif self.current is not None:
+                target = self.lean_mm(self.targets[self.current["direction"]])
+                out["target_zone"] = zone(
+                    (self.neutral_mm[0] + target[0], self.neutral_mm[1] + target[1]), None
+                )
         return out
+
+    def lean_mm(self, lean_deg: tuple[float, float]) -> tuple[float, float]:
+        """The COP excursion (ML, AP) in mm of a lean in degrees about the ankles."""
+        height_mm = 10.0 * self.cog_height_cm
+        return tuple(height_mm * math.tan(math.radians(a)) for a in lean_deg)
 
     def result(self):
         """Adds each finished direction (``directions``) and, once complete, the composite

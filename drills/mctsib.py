@@ -243,7 +243,8 @@ class Mctsib(Drill):
         self._held_s = []
         if self.condition == len(CONDITIONS):
             self.enter(Phase.COMPLETED, t_s)
-            return [AllOff(), Tone("success")]
+            # back to the everyday condition: eyes open, off the foam pad
+            return [AllOff(), Tone("success"), Instruct("eyes-open"), Instruct("firm-surface")]
         return [Tone("warning" if failure else "success"), *self._announce(t_s)]
 
     def status(self):

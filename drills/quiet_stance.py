@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from drills.cues import AllOff, Status, Tone
+from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
 from sensing.analysis import analyse_cop
@@ -45,7 +45,10 @@ class QuietStance(Drill):
         elif self.stance.settled:
             self.enter(Phase.COUNTDOWN, frame.t_s)
             self._beeps_given = 0
-            return [Status("amber"), *self.on_countdown(frame)]
+            # the standard condition, said each time: a drill before may have left the patient
+            # on the foam pad or with the eyes closed
+            instructions = [Instruct("eyes-open"), Instruct("firm-surface")]
+            return [Status("amber"), *instructions, *self.on_countdown(frame)]
         return []
 
     def on_countdown(self, frame):

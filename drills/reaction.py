@@ -34,7 +34,7 @@ from collections import deque
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill
+from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill, zone
 from drills.engine import Phase
 from drills.errors import DrillParamError
 from drills.params import Param
@@ -78,13 +78,17 @@ class Reaction(CuedDrill):
         COUNTDOWN,
     )
 
-    def __init__(self, params, **kwargs):
-        super().__init__(params, **kwargs)
-        low, high = self.values["interval_min_s"], self.values["interval_max_s"]
+    @classmethod
+    def cross_check(cls, values):
+        low, high = values["interval_min_s"], values["interval_max_s"]
         if high < low:
             raise DrillParamError(
                 "interval_max_s", f"{high:g} s is below interval_min_s ({low:g} s)"
             )
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
+        low, high = self.values["interval_min_s"], self.values["interval_max_s"]
         rng = random.Random(self.seed)
         self.schedule = [
             (rng.uniform(low, high), rng.choice(list(DIRECTIONS_XY)))
@@ -189,6 +193,14 @@ class Reaction(CuedDrill):
                 trials_total=len(self.schedule),
                 direction=None if self.current is None else self.current["direction"],
             )
+            if self.current is None:
+                out["home_zone"] = zone(self.neutral_mm, CENTRE_MM)
+            else:
+                base, unit = self.current["baseline_mm"], DIRECTIONS_XY[self.current["direction"]]
+                reach = self.values["distance_mm"]
+                out["target_zone"] = zone(
+                    (base[0] + reach * unit[0], base[1] + reach * unit[1]), None
+                )
         return out
 
     def result(self):

@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from drills.cued import zone
 from drills.cues import AllOff, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param, choice
@@ -173,6 +174,10 @@ class RhythmicWeightShift(Drill):
             out["remaining_s"] = round(
                 max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2
             )
+            if self.beat_log:
+                reach = list(self.neutral)
+                reach[self.axis] += dict(self.sides)[out["side"]] * self.values["amplitude_mm"]
+                out["target_zone"] = zone(reach, None)
         return out
 
     def result(self):

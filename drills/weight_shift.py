@@ -28,6 +28,7 @@ import random
 
 import numpy as np
 
+from drills.cued import zone
 from drills.cues import AllOff, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.errors import DrillParamError
@@ -83,14 +84,17 @@ class WeightShift(Drill):
         Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before the first target."),
     )
 
-    def __init__(self, params, **kwargs):
-        super().__init__(params, **kwargs)
-        if self.values["target_radius_mm"] >= self.values["distance_mm"]:
+    @classmethod
+    def cross_check(cls, values):
+        if values["target_radius_mm"] >= values["distance_mm"]:
             raise DrillParamError(
                 "target_radius_mm",
-                f"must be smaller than distance_mm ({self.values['distance_mm']:g} mm), or the "
+                f"must be smaller than distance_mm ({values['distance_mm']:g} mm), or the "
                 "patient starts inside the target",
             )
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
         self.sequence = target_sequence(self.values["targets"], self.values["order"], self.seed)
         self.targets: list[dict] = []  # finished targets
         self.neutral = (math.nan, math.nan)
@@ -227,7 +231,11 @@ class WeightShift(Drill):
         if self.phase is Phase.RECORDING:
             out["target"] = len(self.targets) + 1
             out["stage"] = "return to the middle" if self._returning else "target"
-            if not self._returning:
+            radius = self.values["target_radius_mm"]
+            if self._returning:
+                out["home_zone"] = zone(self.neutral, radius)
+            else:
+                out["target_zone"] = zone(self.target_centre(len(self.targets)), radius)
                 elapsed = self.last_t_s - self._stage_started_s
                 out["direction"] = self.sequence[len(self.targets)]
                 out["target_time_left_s"] = round(max(0.0, self.values["timeout_s"] - elapsed), 2)

@@ -9,8 +9,11 @@ import sys
 import threading
 from pathlib import Path
 
+from station.accounts_cli import add_accounts_parser, run_accounts
+from station.backup_cli import add_backup_parsers, run_backup, run_migrate, run_restore
 from station.calibrate_cli import add_calibrate_parser, run_calibrate
 from station.errors import StationError
+from station.logs import configure_logging
 
 log = logging.getLogger("balance-station")
 
@@ -87,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--json", action="store_true", help="print as JSON")
 
     add_calibrate_parser(sub)
+    add_accounts_parser(sub)
+    add_backup_parsers(sub)
 
     drills = sub.add_parser("drills", help="list the drill catalog")
     drills.add_argument("--json", action="store_true", help="print as JSON")
@@ -95,9 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.log_level)
     handler = {
         "run": _run,
         "simulate": _simulate,
@@ -107,6 +110,10 @@ def main(argv=None) -> int:
         "i2c-scan": _i2c_scan,
         "export": _export,
         "calibrate": run_calibrate,
+        "accounts": run_accounts,
+        "backup": run_backup,
+        "restore": run_restore,
+        "migrate": run_migrate,
     }
     try:
         return handler[args.command](args)
@@ -120,20 +127,25 @@ def main(argv=None) -> int:
 
 def _run(args) -> int:
     from station.config import load_config
-    from station.notify import SystemdNotifier
+    from station.notify import SystemdNotifier, status_line
+    from station.runlock import RunLock
     from station.server import PanelServer
     from station.service import Station
     from webpanel.app import create_app
 
     config = load_config(args.config)
     log.info("config: %s", config.source or "built-in defaults (no config file)")
+    notifier = SystemdNotifier()
+    Path(config.station.data_dir).mkdir(parents=True, exist_ok=True)
+    lock = RunLock(config.station.data_dir, "the station daemon")
+    lock.acquire()  # a restore or a second daemon must not touch the database meanwhile
+    notifier.status("starting: checking the database, opening the devices")
     # The adafruit BNO08x driver prints packet dumps on bus faults; keep them out of journald
     # unless asked for (--log-level DEBUG). The daemon itself never writes to stdout.
     sys.stdout = DriverChatter(logging.getLogger("adafruit_bno08x"))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    notifier = SystemdNotifier()
     station = Station(config, notifier=notifier)
     try:
         panel = config.panel
@@ -145,18 +157,27 @@ def _run(args) -> int:
         raise
     station.start()
     server.start()
-    notifier.ready(f"sampling at {config.station.loop_rate_hz:g} Hz; panel on {server.url}")
-    log.info(
-        "station running (%s hardware, data in %s); panel on %s",
-        config.station.hardware,
-        config.station.data_dir,
-        server.url,
-    )
-    while not stop.wait(5.0):
-        loop = station.loop.status()
-        notifier.status(f"{loop['measured_rate_hz']} Hz, {loop['late_ticks']} late ticks")
+    exit_code = 0
+    if station.wait_until_sampling():
+        notifier.ready(f"{status_line(station.status())}; panel on {server.url}")
+        log.info(
+            "station running (%s hardware, data in %s); panel on %s",
+            config.station.hardware,
+            config.station.data_dir,
+            server.url,
+        )
+    else:
+        log.error("the control loop did not start ticking: stopping")
+        stop.set()
+        exit_code = 1
+    shown = None
+    while not stop.wait(1.0):
+        line = status_line(station.status())
+        if line != shown:  # systemctl status shows the newest; send changes only
+            notifier.status(line)
+            shown = line
     log.info("stopping")
-    notifier.stopping()
+    notifier.stopping("stopping: ending any trial, flushing the database")
     station.end_live_streams()
     server.close()
     station.close()
@@ -165,7 +186,8 @@ def _run(args) -> int:
     log.info(
         "stopped cleanly after %d ticks (%d late); data flushed", loop["ticks"], loop["late_ticks"]
     )
-    return 0
+    lock.release()
+    return exit_code
 
 
 class DriverChatter(io.TextIOBase):

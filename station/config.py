@@ -153,6 +153,11 @@ def _schema() -> dict[str, dict[str, Option]]:
             ),
             "stop_button_pin": Option(int, 25, "BCM pin of the stop button (to ground)", 0, 27),
         },
+        "backup": {
+            "keep": Option(
+                int, 14, "how many nightly database backups to keep (the newest)", 1, 365
+            ),
+        },
         "sim": {
             "profile": Option(str, "healthy-young", "simulated patient", choices=tuple(PROFILES)),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
@@ -206,10 +211,16 @@ class Config:
         return {name: section.as_dict() for name, section in self.sections.items()}
 
 
+SYSTEM_CONFIG = Path("/etc/balance-station/station.toml")
+
+
 def default_config_path() -> Path:
-    """``$XDG_CONFIG_HOME/balance-station/station.toml`` (``~/.config`` when unset)."""
+    """``$XDG_CONFIG_HOME/balance-station/station.toml`` (``~/.config`` when unset) if it
+    exists, else the installed station's ``/etc/balance-station/station.toml`` if that exists
+    (so a technician's commands use the service's config), else the first."""
     base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "balance-station" / "station.toml"
+    user = Path(base) / "balance-station" / "station.toml"
+    return SYSTEM_CONFIG if not user.exists() and SYSTEM_CONFIG.exists() else user
 
 
 def default_data_dir() -> Path:

@@ -57,7 +57,8 @@ class ControlLoop:
         self.sensor_errors = sensor_errors or (lambda name: None)
         self.on_instruct = on_instruct  # (code, t_s): what the patient was told
         self.on_tick = on_tick  # (t_s): simulation only, the virtual patient looks at the cues
-        self.instruction: dict | None = None  # the newest, for the panel
+        # the newest instructions (those given in one tick together), for the panel
+        self.instruction: dict | None = None
         self.cues = cues
         self.frames = frames
         self.feed = feed
@@ -138,7 +139,13 @@ class ControlLoop:
             elif isinstance(cue, Status):
                 self.cues.set_status(cue.colour)
             elif isinstance(cue, Instruct):
-                self.instruction = {"code": cue.code, "text": INSTRUCTIONS[cue.code], "t_s": now}
+                said = INSTRUCTIONS[cue.code]
+                last = self.instruction
+                if last is not None and last["t_s"] == now:  # said together: show them together
+                    self.instruction = {**last, "codes": [*last["codes"], cue.code]}
+                    self.instruction["text"] = f"{last['text']} {said}"
+                else:
+                    self.instruction = {"codes": [cue.code], "text": said, "t_s": now}
                 if self.on_instruct is not None:
                     self.on_instruct(cue.code, now)
             else:

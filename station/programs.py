@@ -9,7 +9,6 @@ above 80". Every change is logged in the program's history with the trial that c
 
 from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError
-from drills.params import validate_params
 from station.errors import StationError
 
 MAX_STEPS = 20
@@ -55,7 +54,7 @@ def _step(index: int, step) -> dict:
         raise ProgramError(where, "each step needs a drill name")
     try:
         cls = drill_class(step["drill"])
-        params = validate_params(cls.params, step.get("params") or {})
+        params = cls.check_params(step.get("params") or {})
     except DrillParamError as exc:
         raise ProgramError(f"{where}.params.{exc.param}", str(exc)) from exc
     except DrillError as exc:

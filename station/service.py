@@ -5,6 +5,7 @@ import json
 import logging
 import math
 import threading
+import time
 import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from drills.catalog import DRILLS, drill_class
-from drills.errors import DrillError
+from drills.errors import DrillError, DrillParamError, UnknownDrillError
 from sensing.analysis import analyse_cop
 from sensing.cop import PlatformGeometry
 from sensing.errors import SensingError
@@ -57,7 +58,12 @@ class AnalysisRequestError(StationError, ValueError):
 
 
 class DrillRequestError(StationError, ValueError):
-    """A start request names an unknown drill or bad parameters; the message says which."""
+    """A start request names an unknown drill or bad parameters; the message says which, and
+    ``field`` the request field when it is one (``drill``, ``params.<name>``)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def geometry_from(config) -> PlatformGeometry:
@@ -98,7 +104,7 @@ class Station:
         except Exception:
             self.storage.close()
             raise
-        self.calibration_source = where
+        self.calibration, self.calibration_source = calibration, where
         log.info("load-cell calibration: %s", where)
         platform = config.platform
         self.stance = StanceSettings(step_on_n=platform.step_on_n, step_off_n=platform.step_off_n)
@@ -129,6 +135,9 @@ class Station:
             watchdog=notifier.watchdog if notifier else None,
         )
         self._trials_started = 0
+        # who keeps drills off the platform (e.g. the calibration wizard) until when (clock s)
+        self._reservation: tuple[str, float] | None = None
+        self._platform_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -139,6 +148,17 @@ class Station:
         self.hardware.start()
         self._thread = threading.Thread(target=self._run_loop, name="control-loop", daemon=True)
         self._thread.start()
+
+    def wait_until_sampling(self, timeout_s: float = 10.0) -> bool:
+        """Wait for the control loop's first tick (systemd's READY means sampling runs); False
+        if it has not ticked within ``timeout_s`` (real time) or its thread has ended."""
+        deadline = time.monotonic() + timeout_s
+        while self.loop.ticks == 0:
+            alive = self._thread is not None and self._thread.is_alive()
+            if not alive or time.monotonic() > deadline:
+                return False
+            self._stop.wait(0.01)
+        return True
 
     def _run_loop(self) -> None:
         try:
@@ -199,16 +219,26 @@ class Station:
                 subject=patient,
                 seed=self._drill_seed(trial_id),
             )
+        except DrillParamError as exc:
+            raise DrillRequestError(str(exc), f"params.{exc.param}") from exc
+        except UnknownDrillError as exc:
+            raise DrillRequestError(str(exc), "drill") from exc
         except DrillError as exc:
             raise DrillRequestError(str(exc)) from exc
-        if self.loop.session is not None:
-            raise BusyError(f"{self.loop.session.drill.name} is running: stop it first")
-        session = TrialSession(trial_id, patient_id, instance, t0_s=self.clock.now())
-        if program is not None:
-            session.program_id, session.program_step = program
-        command = StartTrial(session)
-        self._send(command)
-        return {"trial_id": command.done.result(COMMAND_TIMEOUT_S)}
+        with self._platform_lock:  # a reservation cannot slip in before the drill starts
+            holder = self._reserved_by()
+            if holder is not None:
+                raise BusyError(
+                    f"{holder} is using the platform: a drill can start once it is finished"
+                )
+            if self.loop.session is not None:
+                raise BusyError(f"{self.loop.session.drill.name} is running: stop it first")
+            session = TrialSession(trial_id, patient_id, instance, t0_s=self.clock.now())
+            if program is not None:
+                session.program_id, session.program_step = program
+            command = StartTrial(session)
+            self._send(command)
+            return {"trial_id": command.done.result(COMMAND_TIMEOUT_S)}
 
     def zero_tilt(self) -> dict:
         """Make the IMU's current attitude the zero of pitch and roll (the board held level,
@@ -280,21 +310,74 @@ class Station:
                 change["because"],
             )
 
+    # --- the platform for a technician -------------------------------------------------------
+    def reserve_platform(self, holder: str, lease_s: float) -> None:
+        """Keep drills off the platform for ``lease_s`` seconds while ``holder`` (who, in words:
+        "the calibration wizard (tom)") uses it; the same holder renews its lease by calling
+        again. BusyError while a drill runs or another holder's lease lasts."""
+        with self._platform_lock:
+            if self.loop.session is not None:
+                raise BusyError(
+                    f"{self.loop.session.drill.name} is running: stop it or let it end first"
+                )
+            other = self._reserved_by()
+            if other is not None and other != holder:
+                raise BusyError(f"{other} is using the platform: wait until it is finished")
+            self._reservation = (holder, self.clock.now() + lease_s)
+
+    def release_platform(self, holder: str) -> None:
+        """End ``holder``'s reservation (if it still holds one): drills may start again."""
+        with self._platform_lock:
+            if self._reserved_by() == holder:
+                self._reservation = None
+
+    def _reserved_by(self) -> str | None:
+        if self._reservation is None or self.clock.now() >= self._reservation[1]:
+            return None
+        return self._reservation[0]
+
+    def use_calibration(self, record: dict) -> None:
+        """Read the load cells with the stored calibration ``record`` from the next frame on
+        (the panel's wizard has just saved it); refused while a drill runs, so that no trial
+        mixes two calibrations."""
+        calibration, cop_correction, where = calibration_in_use(self.config, record)
+        with self._platform_lock:
+            if self.loop.session is not None:
+                raise BusyError(f"{self.loop.session.drill.name} is running: stop it first")
+            frames = self.loop.frames
+            frames.calibration = calibration
+            frames.cop_correction = None if cop_correction is None else cop_correction["matrix"]
+            self.calibration, self.calibration_source = calibration, where
+        log.info("load-cell calibration: %s (applied while running)", where)
+
     # --- programs ----------------------------------------------------------------------------
     def create_program(self, patient_id: int, data: dict) -> dict:
         """Validate and save a program for ``patient_id``."""
-        return self.storage.create_program(patient_id, validate_program(data))
+        program = self.storage.create_program(patient_id, validate_program(data))
+        return self._with_next_step(program)
 
     def update_program(self, program_id: int, data: dict) -> dict:
         """Replace a program's name, steps and rules (its history is kept)."""
-        return self.storage.update_program(program_id, validate_program(data))
+        program = self.storage.update_program(program_id, validate_program(data))
+        return self._with_next_step(program)
 
     def get_program(self, program_id: int) -> dict:
-        return self.storage.get_program(program_id)
+        return self._with_next_step(self.storage.get_program(program_id))
 
     def list_programs(self, patient_id: int) -> list[dict]:
         self.storage.get_patient(patient_id)
-        return self.storage.list_programs(patient_id)
+        return [self._with_next_step(p) for p in self.storage.list_programs(patient_id)]
+
+    def _with_next_step(self, program: dict) -> dict:
+        """``program`` with ``next_step``: the step after the last one completed (the first
+        when none has been, and again after the last), which "Start next step" runs."""
+        rows = self.storage.query(
+            "SELECT program_step FROM trials WHERE program_id = ? AND state = 'completed' "
+            "ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            [program["id"]],
+        )
+        last = rows[0]["program_step"] if rows else None
+        return {**program, "next_step": 0 if last is None else (last + 1) % len(program["steps"])}
 
     def start_program_step(self, program_id: int, step: int) -> dict:
         """Start step ``step`` of a program with the step's current parameters."""
@@ -312,6 +395,11 @@ class Station:
 
     def create_patient(self, data: dict) -> dict:
         return self.storage.create_patient(validate_patient(data))
+
+    def update_patient(self, patient_id: int, data: dict) -> dict:
+        """Replace a patient's details with ``data``, validated whole like a new record."""
+        self.storage.get_patient(patient_id)
+        return self.storage.update_patient(patient_id, validate_patient(data))
 
     def get_patient(self, patient_id: int) -> dict:
         return self.storage.get_patient(patient_id)
@@ -403,6 +491,9 @@ class Station:
             **session.drill.status(),
             "trial_id": session.trial_id,
             "patient_id": session.patient_id,
+            "program_id": session.program_id,
+            "program_step": session.program_step,
+            "elapsed_s": round(max(0.0, self.clock.now() - session.t0_s), 1),
         }
 
     def live_state(self) -> dict:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from station import samples
+from station.backup import check_database
 from station.errors import NotFoundError, StorageError
 from station.migrations import MIGRATIONS
 
@@ -65,6 +66,8 @@ class Storage:
 
     def __init__(self, path: Path | str):
         self.path = path
+        if str(path) != ":memory:":
+            check_database(path)  # a damaged file stops here, naming the backup to restore
         self._read = open_database(path)
         self.schema_version = migrate(self._read)
         self._write = self._read if str(path) == ":memory:" else open_database(path)
@@ -130,6 +133,12 @@ class Storage:
         patient_id = self.submit(lambda db: db["patients"].insert(row).last_pk).result()
         return self.get_patient(patient_id)
 
+    def update_patient(self, patient_id: int, fields: dict) -> dict:
+        """Replace a patient's details (fields already validated) and return the record."""
+        self.get_patient(patient_id)
+        self.submit(lambda db: db["patients"].update(patient_id, fields)).result()
+        return self.get_patient(patient_id)
+
     def get_patient(self, patient_id: int) -> dict:
         with self._lock:
             rows = list(self._read.query("SELECT * FROM patients WHERE id = ?", [patient_id]))
@@ -174,6 +183,14 @@ class Storage:
         for row in rows:
             row["result"] = json.loads(row["result"]) if row["result"] else None
         return rows
+
+    def count_trials(self, patient_id: int) -> int:
+        """How many trials ``patient_id`` has (any state)."""
+        with self._lock:
+            row = self._read.execute(
+                "SELECT count(*) FROM trials WHERE patient_id = ?", [patient_id]
+            ).fetchone()
+        return row[0]
 
     def get_trial(self, trial_id: str) -> dict:
         """One trial with its decoded JSON fields (samples excluded)."""

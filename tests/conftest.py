@@ -1,7 +1,13 @@
 """Shared fixtures: the reference data folder and stations on emulated hardware."""
 
+import json
+import os
+import socket
+import subprocess
+import sys
 import time
 import types
+import urllib.request
 from pathlib import Path
 
 import adafruit_bno08x
@@ -40,3 +46,99 @@ def station(sim_config):
     st = Station(sim_config, clock=VirtualClock(), db_path=":memory:")
     yield st
     st.close()
+
+
+# --- panel logins (tests/webpanel/conftest.py builds its app and clients on these) -------------
+PANEL_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of the panel accounts the fixtures create."""
+    return PANEL_PASSWORD
+
+
+@pytest.fixture
+def make_app():
+    """``make_app(station, **flask_config)``: the panel with no account yet, CSRF off (unless
+    ``WTF_CSRF_ENABLED=True``) and argon2-cffi's cheapest hash parameters (a fast suite)."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from webpanel.app import create_app
+
+    def make(station, **config):
+        settings = {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASHER": PasswordHasher.from_parameters(CHEAPEST),
+        }
+        return create_app(station, {**settings, **config})
+
+    return make
+
+
+@pytest.fixture
+def log_in():
+    """``log_in(app, username, password=...)``: a test client logged in through the form."""
+
+    def log_in(app, username, password=PANEL_PASSWORD):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def panel_client(station, make_app, log_in, password):
+    """The panel on ``station``, logged in as a therapist (for tests outside tests/webpanel
+    that check what the panel shows)."""
+    app = make_app(station)
+    app.extensions["accounts"].create("thea", password, "therapist")
+    return log_in(app, "thea")
+
+
+@pytest.fixture
+def start_daemon(tmp_path):
+    """Start the real daemon (``python -m station run``) on simulated hardware with a config
+    of its own (data under ``tmp_path``, a free port, plus ``extra_toml``) and wait until
+    /api/v1/health answers ok; returns (process, base URL). Killed at teardown if running."""
+    started = []
+
+    def start(extra_toml: str = "", timeout_s: float = 30.0):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        config = tmp_path / "station.toml"
+        config.write_text(
+            f'[station]\ndata_dir = "{tmp_path / "data"}"\n[panel]\nport = {port}\n{extra_toml}'
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "station", "run", "--config", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        started.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(f"daemon exited: {proc.stderr.read()}")
+            try:
+                with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as response:
+                    if json.loads(response.read())["status"] == "ok":
+                        return proc, base
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"the daemon did not answer /api/v1/health within {timeout_s} s")
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

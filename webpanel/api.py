@@ -1,18 +1,23 @@
 """JSON API under /api/v1: health, patients, drills, trials, stop, live stream (SSE).
 
-Every error answers ``{"error": {"code", "message"[, "field"]}}`` with a fitting HTTP status.
+Every error answers ``{"error": {"code", "message"[, "field"]}}`` with a fitting HTTP status,
+also an unexpected one (500, logged with its traceback) and a body over the size limit (413).
 """
 
 import json
+import logging
 import math
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from station.conventions import analysis_options
 from station.errors import BusyError, NotFoundError, StationError
+from webpanel.auth import technician_required
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 
 LIVE_BATCH_S = 0.05
 LIVE_MAX_S = 3600.0
@@ -46,6 +51,36 @@ def _station_error(exc: StationError):
         return _api_error(ApiError(409, "busy", str(exc)))
     field = getattr(exc, "field", None)
     return _api_error(ApiError(400, "invalid", str(exc), field))
+
+
+HTTP_CODES = {
+    400: "invalid",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "busy",
+    413: "too_large",
+    429: "too_many_requests",
+}
+
+
+@api.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    """HTTP errors raised inside an API route (a body over the size limit, a bad CSRF token)
+    keep their status; anything else is a bug: logged with its traceback, answered as a 500
+    that says what to check and leaks nothing."""
+    if isinstance(exc, RequestEntityTooLarge):
+        limit_mib = current_app.config["MAX_CONTENT_LENGTH"] / (1 << 20)
+        message = f"the request body is over the station's limit of {limit_mib:g} MiB"
+        return _api_error(ApiError(413, HTTP_CODES[413], message))
+    if isinstance(exc, HTTPException):
+        code = HTTP_CODES.get(exc.code, "http_error")
+        return _api_error(ApiError(exc.code, code, exc.description or exc.name))
+    log.exception("unexpected error in %s %s", request.method, request.path)
+    return _api_error(
+        ApiError(500, "internal", "unexpected error in the station: see its log for details")
+    )
 
 
 def http_error(exc):
@@ -85,31 +120,45 @@ def health():
 
 @api.get("/status")
 def status():
+    """Everything /health shows, plus the running drill and the number of live viewers."""
     return jsonify(station().status())
 
 
 @api.get("/patients")
 def list_patients():
+    """Patients by name; ``?q=`` keeps those whose name or code contains it (any case)."""
     return jsonify(patients=station().list_patients(request.args.get("q", "")))
 
 
 @api.post("/patients")
 def create_patient():
+    """Add a patient; a field out of range answers 400 naming it in ``field``."""
     return jsonify(station().create_patient(json_body())), 201
 
 
 @api.get("/patients/<int:patient_id>")
 def get_patient(patient_id: int):
+    """One patient's record."""
     return jsonify(station().get_patient(patient_id))
+
+
+@api.put("/patients/<int:patient_id>")
+def update_patient(patient_id: int):
+    """Replace a patient's details; the body is the whole record (fields left out are cleared).
+
+    Validated like a new patient: a field out of range answers 400 naming it in ``field``."""
+    return jsonify(station().update_patient(patient_id, json_body()))
 
 
 @api.get("/patients/<int:patient_id>/trials")
 def patient_trials(patient_id: int):
+    """A patient's trials, newest first, with their results (without raw samples)."""
     return jsonify(trials=station().list_trials(patient_id))
 
 
 @api.get("/patients/<int:patient_id>/programs")
 def patient_programs(patient_id: int):
+    """A patient's programs, oldest first, each with the step "Start next step" runs."""
     return jsonify(programs=station().list_programs(patient_id))
 
 
@@ -121,11 +170,13 @@ def create_program(patient_id: int):
 
 @api.get("/programs/<int:program_id>")
 def get_program(program_id: int):
+    """One program with its steps, rules, progression history and next step."""
     return jsonify(station().get_program(program_id))
 
 
 @api.put("/programs/<int:program_id>")
 def update_program(program_id: int):
+    """Replace a program's name, steps and rules; its progression history is kept."""
     return jsonify(station().update_program(program_id, json_body()))
 
 
@@ -137,11 +188,15 @@ def start_program_step(program_id: int, step: int):
 
 @api.get("/drills")
 def drills():
+    """The drill catalog: each drill's parameters with unit, range and a one-line explanation."""
     return jsonify(drills=station().drills())
 
 
 @api.post("/trials")
 def start_trial():
+    """Start a drill for a patient; 409 while another drill runs.
+
+    A bad parameter answers 400 with ``field`` = ``params.<name>``."""
     body = json_body()
     patient_id = body.get("patient_id")
     if not isinstance(patient_id, int) or isinstance(patient_id, bool):
@@ -157,12 +212,14 @@ def start_trial():
 
 @api.post("/stop")
 def stop():
+    """Stop the running drill (if any): stored as aborted with its data kept."""
     station().stop_drill()
     return jsonify(stopped=True)
 
 
 @api.get("/trials/<trial_id>")
 def get_trial(trial_id: str):
+    """A trial's result, parameters, phase events and cue log (without raw samples)."""
     return jsonify(station().get_trial(trial_id))
 
 
@@ -192,6 +249,7 @@ def export_trial(trial_id: str):
 
 @api.get("/trials/<trial_id>/analyses")
 def list_analyses(trial_id: str):
+    """A trial's re-analyses under other conventions, oldest first."""
     return jsonify(analyses=station().list_analyses(trial_id))
 
 
@@ -220,6 +278,7 @@ def _is_number(value) -> bool:
 
 
 @api.post("/imu/zero")
+@technician_required
 def zero_imu():
     """Make the IMU's current attitude the zero of pitch and roll."""
     return jsonify(station().zero_tilt())
@@ -227,6 +286,7 @@ def zero_imu():
 
 @api.post("/sim/person")
 def sim_person():
+    """Simulation only: the simulated patient steps on or off the platform now."""
     on = json_body().get("on_platform")
     if not isinstance(on, bool):
         raise ApiError(400, "invalid", "on_platform must be true or false", "on_platform")
@@ -235,6 +295,7 @@ def sim_person():
 
 
 @api.post("/sim/fault")
+@technician_required
 def sim_fault():
     """Simulation only: inject a fault into an emulated chip (for demos and the fault suite)."""
     body = json_body()

@@ -1,19 +1,192 @@
-"""Flask app factory: ``create_app(station, config=None)``."""
+"""Flask app factory: ``create_app(station, config=None)``, with the panel's security in one
+place: logins (Flask-Login), idle logout, CSRF (Flask-WTF), login rate limits (Flask-Limiter),
+the session key and cookie flags.
+"""
 
-from flask import Flask
+import logging
+import os
+import secrets
+import time
+from pathlib import Path
 
+from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+import webpanel.api_results  # noqa: F401  (adds the result routes to the api)
+from station.accounts import Accounts
+from station.errors import StorageError
+from webpanel import openapi  # noqa: F401  (adds GET /api/v1/openapi.json to the api)
 from webpanel.api import api, http_error
+from webpanel.auth import (
+    LAST_SEEN,
+    auth,
+    end_session,
+    error_response,
+    idle_notice,
+    load_user,
+    wants_json,
+)
 from webpanel.pages import pages
+from webpanel.progress import results
+
+log = logging.getLogger(__name__)
+
+# Reachable without a login: monitoring, the login and first-run pages, scripts and styles.
+PUBLIC_ENDPOINTS = frozenset({"api.health", "auth.login", "auth.setup", "static"})
+RATE_LIMITED_ENDPOINTS = ("auth.login", "auth.setup")
+SECRET_KEY_FILE = "panel-secret.key"
 
 
 def create_app(station, config: dict | None = None) -> Flask:
-    """The panel for ``station`` (anything with the Station service API)."""
+    """The panel for ``station`` (anything with the Station service API).
+
+    ``config`` overrides Flask settings; besides Flask's own: ``IDLE_LOGOUT_S`` (default from
+    ``[panel] idle_logout_min``), ``LOGIN_RATE_LIMIT`` (failed logins or setups per client
+    address, default "5 per minute"), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``).
+    """
     app = Flask(__name__)
-    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=1 << 20)
+    app.config.update(
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1 << 20,
+        SESSION_COOKIE_HTTPONLY=True,
+        # Strict: the panel is never entered from a link on another site, and same-site
+        # redirects (login -> page) carry Strict cookies.
+        SESSION_COOKIE_SAMESITE="Strict",
+        # Off: the clinic tablet reaches the station over plain http on the clinic's network.
+        SESSION_COOKIE_SECURE=False,
+        IDLE_LOGOUT_S=station.config.panel.idle_logout_min * 60,
+        LOGIN_RATE_LIMIT="5 per minute",
+        # A form's token lasts as long as the session, which itself ends after idle_logout_min.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = panel_secret_key(station.storage.path)
     app.extensions["station"] = station
+    app.extensions["accounts"] = Accounts(station.storage, app.config.get("PASSWORD_HASHER"))
+
+    logins = LoginManager(app)
+    logins.session_protection = "strong"
+    logins.user_loader(load_user)
+    app.before_request(require_login)  # before the CSRF check: anonymous requests get 401
+    CSRFProtect(app)
+    limiter = Limiter(
+        get_remote_address, app=app, storage_uri="memory://", strategy="moving-window"
+    )
+
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    app.register_blueprint(auth)
+    app.register_blueprint(results)
+    limit = limiter.limit(
+        lambda: current_app.config["LOGIN_RATE_LIMIT"],
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code != 303,  # only failures count
+    )
+    for endpoint in RATE_LIMITED_ENDPOINTS:
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     app.register_error_handler(404, http_error)
     app.register_error_handler(405, http_error)
+    app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(429, too_many_attempts)
+    app.after_request(security_headers)
     return app
+
+
+def panel_secret_key(db_path) -> str:
+    """The key that signs session cookies: random per run for an in-memory station; else made
+    once with ``secrets`` and kept in ``panel-secret.key`` (mode 0600) beside the database in
+    the data directory, so logins survive a restart. Deleting the file logs everyone out."""
+    if str(db_path) == ":memory:":
+        return secrets.token_hex(32)
+    path = Path(db_path).parent / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 64:
+            raise StorageError(
+                f"{path} is empty or damaged: delete it and restart the station "
+                "(everyone will need to log in again)"
+            ) from None
+        if path.stat().st_mode & 0o077:
+            log.warning("%s can be read by other users: run chmod 600 on it", path)
+        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+    log.info("created the panel's session key in %s", path)
+    return key
+
+
+def require_login():
+    """The login gate for every request: ends idle sessions, lets the public endpoints through,
+    sends pages to setup or login and answers API calls 401; refreshes the idle timer."""
+    idle_s = current_app.config["IDLE_LOGOUT_S"]
+    expired = False
+    if "_user_id" in session:
+        seen = session.get(LAST_SEEN)
+        # monotonic: a wall clock that jumps (a Pi without RTC) cannot end or extend sessions
+        expired = seen is None or not 0 <= time.monotonic() - seen <= idle_s
+        if expired:  # even on a public route (the health poll): the login page will say why
+            end_session("idle")
+            flash(idle_notice())
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_required(expired)
+    session[LAST_SEEN] = time.monotonic()
+    g.idle_logout_s = idle_s
+    return None
+
+
+def login_required(expired: bool):
+    """401 under /api; else to first-run setup, or to the login page and back afterwards."""
+    if wants_json():
+        message = f"{idle_notice()} Log in again." if expired else "Log in first."
+        return error_response(401, "login_required", "Log in", message)
+    if not current_app.extensions["accounts"].has_any():
+        return redirect(url_for("auth.setup"))
+    next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=next_url))
+
+
+def csrf_failed(exc: CSRFError):
+    """A state-changing request without a valid CSRF token: refused, saying what to do."""
+    return error_response(
+        400,
+        "csrf_failed",
+        "This form has expired",
+        "The panel refused the request because it did not carry this page's security token "
+        f"({exc.description}). Go back, reload the page and try again.",
+    )
+
+
+def too_many_attempts(exc):
+    """Too many failed logins (or setups) from one address: the page says to wait."""
+    message = "Too many failed attempts from this device: wait a minute, then try again."
+    if wants_json() or request.endpoint not in RATE_LIMITED_ENDPOINTS:
+        return error_response(429, "rate_limited", "Too many attempts", message)
+    if request.endpoint == "auth.setup":
+        page = render_template("setup.html", form={"username": ""}, errors={"form": message})
+    else:
+        page = render_template(
+            "login.html", next=request.values.get("next", ""), username="", error=message
+        )
+    return page, 429
+
+
+def security_headers(response):
+    """No framing (clickjacking), no MIME sniffing, no referrer to other sites; logged-in
+    responses are never cached (the back button after logout shows no patient data) and tell
+    the page's idle timer that the session was refreshed."""
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if "idle_logout_s" in g:
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["X-Idle-Logout-S"] = str(g.idle_logout_s)
+    return response

@@ -1,30 +1,41 @@
-"""HTML pages: patients (list, search, create), a patient's drill and live view, a trial result."""
+"""HTML pages: patients (list, search, create, edit), a patient's drills, programs and live
+view, the patient display, a trial result."""
+
+from datetime import date, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
-from station.patients import PatientFieldError
-from station.trial import recording_window
+from station.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
 
 pages = Blueprint("pages", __name__)
 
-HEADLINE_METRICS = (
-    "area_ellipse95_cm2",
-    "velocity_mean_cm_s",
-    "path_length_cm",
-    "distance_mean_cm",
-    "rms_ap_cm",
-    "rms_ml_cm",
-    "range_ap_cm",
-    "range_ml_cm",
-    "frequency_mean_hz",
-    "duration_s",
-)
+UNIT_SUFFIXES = {"s", "mm", "cm", "kg", "pct", "deg", "hz", "n"}
 
 
 def station():
     return current_app.extensions["station"]
+
+
+@pages.app_template_filter("param_label")
+def param_label(name: str) -> str:
+    """A parameter or field name in plain words, without its unit: ``target_radius_mm`` ->
+    "Target radius" (the unit is shown beside the value)."""
+    words = name.split("_")
+    if len(words) > 1 and words[-1] in UNIT_SUFFIXES:
+        words = words[:-1]
+    return " ".join(words).capitalize()
+
+
+@pages.context_processor
+def _date_limits() -> dict:
+    """Today and the oldest birth date accepted (an age of 120 years, not yet 121), as the date
+    inputs' max and min."""
+    today = date.today()
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    oldest = today.replace(year=today.year - MAX_AGE_YEARS - 1, day=day) + timedelta(days=1)
+    return {"today": today.isoformat(), "oldest": oldest.isoformat()}
 
 
 @pages.errorhandler(NotFoundError)
@@ -33,41 +44,86 @@ def _not_found(exc):
     return NotFound(str(exc))
 
 
+def _patient_form() -> dict:
+    return {field: request.form.get(field, "") for field in FIELDS}
+
+
+def _beside_field(exc: PatientFieldError) -> dict:
+    """The error to show beside its field (which names the field already)."""
+    return {exc.field: str(exc).removeprefix(f"{exc.field}: ")}
+
+
+def _with_age(patient: dict) -> dict:
+    return {**patient, "age_years": age_years(patient.get("birth_date"))}
+
+
 @pages.get("/")
 def patients():
+    """The patient list, searched by name or code (``?q=``), and the new-patient form."""
     query = request.args.get("q", "")
+    return _patients_page(query, errors={}, form={})
+
+
+def _patients_page(query: str, errors: dict, form: dict) -> str:
+    found = [_with_age(p) for p in station().list_patients(query)]
     return render_template(
-        "patients.html", patients=station().list_patients(query), q=query, errors={}, form={}
+        "patients.html", patients=found, q=query, errors=errors, form=form, choices=CHOICES
     )
 
 
 @pages.post("/patients")
 def create_patient():
-    form = {k: request.form.get(k, "") for k in ("name", "code", "height_cm", "weight_kg")}
+    """Add a patient from the form; a bad field re-shows the form with the error beside it."""
+    form = _patient_form()
     try:
         patient = station().create_patient(form)
     except PatientFieldError as exc:
-        return render_template(
-            "patients.html",
-            patients=station().list_patients(),
-            q="",
-            errors={exc.field: str(exc)},
-            form=form,
-        ), 400
+        return _patients_page("", errors=_beside_field(exc), form=form), 400
     return redirect(url_for("pages.patient", patient_id=patient["id"]), code=303)
 
 
 @pages.get("/patients/<int:patient_id>")
 def patient(patient_id: int):
+    """A patient's details, drills, programs, live view and results."""
+    return _patient_page(patient_id, errors={}, form=None)
+
+
+@pages.post("/patients/<int:patient_id>")
+def update_patient(patient_id: int):
+    """Save the edited details; a bad field re-opens the form with the error beside it."""
+    form = _patient_form()
+    try:
+        station().update_patient(patient_id, form)
+    except PatientFieldError as exc:
+        return _patient_page(patient_id, errors=_beside_field(exc), form=form), 400
+    return redirect(url_for("pages.patient", patient_id=patient_id), code=303)
+
+
+def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
     svc = station()
-    record = svc.get_patient(patient_id)
+    record = _with_age(svc.get_patient(patient_id))
+    drills = svc.drills()
     return render_template(
         "patient.html",
         patient=record,
+        form=form if form is not None else {k: record[k] or "" for k in FIELDS},
+        errors=errors,
+        choices=CHOICES,
         trials=svc.list_trials(patient_id),
-        drills=svc.drills(),
+        drills=drills,
+        catalog={d["name"]: d for d in drills},
+        recorded=[field for field in FIELDS if record[field]],
+        programs=svc.list_programs(patient_id),
+        metric_keys=sorted(svc.metric_docs()),
         simulated=svc.simulated,
     )
+
+
+@pages.get("/display")
+def display():
+    """The patient display: a full-screen view of the running drill for a monitor facing the
+    patient (large dot, target, countdown), following the live stream."""
+    return render_template("display.html")
 
 
 @pages.get("/trials/<trial_id>")
@@ -78,7 +134,4 @@ def trial(trial_id: str):
         "trial.html",
         trial=record,
         patient=svc.get_patient(record["patient_id"]),
-        docs=svc.metric_docs(),
-        headline=HEADLINE_METRICS,
-        window=recording_window(record["events"] or []),
     )

@@ -10,9 +10,10 @@ from station.config import parse_config
 from station.service import Station
 
 
-def run_drill(drill: str, profile: str, params: dict | None = None, seed: int = 1, **sim) -> dict:
-    """The stored result of ``drill`` for a simulated ``profile`` (height and weight from the
-    profile, as a therapist would enter them); ``sim`` adds [sim] options."""
+def run_session(profile: str, drills: list[tuple[str, dict]], seed: int = 1, **sim) -> list:
+    """The stored results of ``drills`` (name, params) run one after the other for one
+    simulated ``profile`` (height and weight from the profile, as a therapist would enter
+    them); ``sim`` adds [sim] options."""
     config = parse_config({"sim": {"profile": profile, "seed": seed, "step_on_at_s": 1.0, **sim}})
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
@@ -20,13 +21,21 @@ def run_drill(drill: str, profile: str, params: dict | None = None, seed: int = 
         patient = station.create_patient(
             {"name": profile, "height_cm": body.height_m * 100, "weight_kg": body.mass_kg}
         )
-        trial_id = station.start_drill(patient["id"], drill, params or {})["trial_id"]
-        station.run_virtual(max_s=900.0)
-        assert station.loop.session is None, f"{drill} did not end in 900 s"
-        station.storage.flush()
-        return station.get_trial(trial_id)["result"]
+        results = []
+        for drill, params in drills:
+            trial_id = station.start_drill(patient["id"], drill, params)["trial_id"]
+            station.run_virtual(max_s=900.0)
+            assert station.loop.session is None, f"{drill} did not end in 900 s"
+            station.storage.flush()
+            results.append(station.get_trial(trial_id)["result"])
+        return results
     finally:
         station.close()
+
+
+def run_drill(drill: str, profile: str, params: dict | None = None, seed: int = 1, **sim) -> dict:
+    """The stored result of ``drill`` alone for a simulated ``profile``."""
+    return run_session(profile, [(drill, params or {})], seed, **sim)[0]
 
 
 def test_limits_of_stability_are_smaller_for_the_high_fall_risk_patient():
@@ -104,3 +113,10 @@ def test_postural_hold_the_frail_trunk_leans_further_and_is_brought_back():
     assert f["max_tilt_deg"] > 1.2 * h["max_tilt_deg"]
     assert f["excursions"] >= 1 and f["time_in_band_pct"] < h["time_in_band_pct"]
     assert f["mean_excursion_s"] < 2.0  # each lean out was cued and corrected within 2 s
+
+
+def test_after_mctsib_the_patient_is_back_on_firm_ground_with_eyes_open():
+    quiet = ("quiet-stance", {"duration_s": 20})
+    fresh, _, after = run_session("healthy-young", [quiet, ("mctsib", {"trial_s": 10}), quiet])
+    velocity = "velocity_mean_cm_s"
+    assert after["metrics"][velocity] == pytest.approx(fresh["metrics"][velocity], rel=0.35)

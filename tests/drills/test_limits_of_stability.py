@@ -306,6 +306,11 @@ def test_status_during_recording():
     assert status["phase"] == "recording" and status["stage"] == "moving"
     assert status["direction"] == "F" and status["directions_total"] == 8
     assert status["lights"] == ["front"]
+    # the target drawn on the live view: the forward target lean as COP excursion from neutral
+    reach_mm = 10 * COG_CM * math.tan(math.radians(los_target_deg("F", 75.0)[1]))
+    assert status["target_zone"]["ml_mm"] == pytest.approx(NEUTRAL_MM[0], abs=0.5)
+    assert status["target_zone"]["ap_mm"] == pytest.approx(NEUTRAL_MM[1] + reach_mm, abs=0.5)
+    assert status["target_zone"]["radius_mm"] is None
 
 
 @pytest.mark.parametrize("subject", [{}, {"height_cm": None}, {"height_cm": 0}])

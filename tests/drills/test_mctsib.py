@@ -148,7 +148,12 @@ def test_all_four_conditions_pass_first_time():
         (2.0, Tone("countdown")),
         (2.5, Tone("countdown")),
     ]
-    assert [c for _, c in log[-2:]] == [AllOff(), Tone("success")]
+    assert [c for _, c in log[-4:]] == [
+        AllOff(),
+        Tone("success"),
+        Instruct("eyes-open"),  # off the foam, eyes open: ready for the next drill
+        Instruct("firm-surface"),
+    ]
     radii = [2.0, 3.0, 4.0, 5.0]
     for condition, radius in zip(result["conditions"], radii, strict=True):
         assert condition["passed"] and condition["attempts"] == 1
@@ -202,7 +207,7 @@ def test_failed_attempts_are_repeated_and_a_condition_fails_after_three():
     assert "aborted" not in phases and phases.count("waiting") >= 2
     cues = [c for _, c in log]
     assert cues.count(Tone("warning")) == 3  # the last failure ends the test
-    assert cues[-2:] == [AllOff(), Tone("success")]
+    assert cues[-4:-2] == [AllOff(), Tone("success")]
 
 
 def test_drifting_out_of_the_base_of_support_fails():

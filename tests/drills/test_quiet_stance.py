@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from drills.catalog import drill_class
-from drills.cues import AllOff, Status, Tone
+from drills.cues import AllOff, Instruct, Status, Tone
 from drills.errors import DrillParamError, UnknownDrillError
 from drills.quiet_stance import QuietStance
 from sensing.frame import Frame
@@ -48,6 +48,8 @@ def test_full_trial_phases_cues_and_metrics():
     assert cues == [
         Status("blue"),
         Status("amber"),
+        Instruct("eyes-open"),
+        Instruct("firm-surface"),
         Tone("countdown"),
         Tone("countdown"),
         Tone("countdown"),

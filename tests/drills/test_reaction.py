@@ -165,6 +165,17 @@ def test_status_during_a_trial():
     assert status["stage"] == "cued" and status["trial"] == 1 and status["trials_total"] == 5
     assert status["direction"] == drill.schedule[0][1]
     assert status["lights"] == [drill.schedule[0][1]]
+    # the live view draws where to lean: distance_mm from where the patient stood at the cue
+    ux, uy = UNIT[drill.schedule[0][1]]
+    target = (NEUTRAL_MM[0] + 60.0 * ux, NEUTRAL_MM[1] + 60.0 * uy)
+    assert status["target_zone"] == {"ml_mm": target[0], "ap_mm": target[1], "radius_mm": None}
+    drill = make()
+    run(drill, Patient(), until_s=1.5)  # waiting for the first cue: stand in the middle
+    assert drill.status()["home_zone"] == {
+        "ml_mm": NEUTRAL_MM[0],
+        "ap_mm": NEUTRAL_MM[1],
+        "radius_mm": CENTRE_MM,
+    }
 
 
 def test_step_off_before_recording_waits_again_and_while_recording_aborts():

@@ -138,6 +138,8 @@ def test_status_while_recording():
     assert status["phase"] == "recording" and status["beat"] == 2 and status["side"] == "right"
     assert status["beats"] == 9 and status["beats_reached"] == 2
     assert status["pace_per_min"] == 60 and 7 < status["remaining_s"] < 8
+    # the live view marks how far to shift: amplitude to the right of neutral
+    assert status["target_zone"] == {"ml_mm": 50.0, "ap_mm": 0.0, "radius_mm": None}
 
 
 def test_step_off_in_countdown_goes_back_to_waiting():

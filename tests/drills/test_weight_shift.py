@@ -145,6 +145,13 @@ def test_status_during_a_target():
     assert status["target"] == 1 and status["direction"] == "left"
     assert status["stage"] == "target" and 0 < status["target_time_left_s"] < 10
     assert 0 < status["held_s"] < 2 and status["hits"] == 0 and status["targets_total"] == 4
+    # the live view draws the lit target: 60 mm left of neutral, 20 mm radius
+    assert status["target_zone"] == {"ml_mm": -60.0, "ap_mm": 0.0, "radius_mm": 20.0}
+    assert "home_zone" not in status
+    run(drill, patient, 2.0)  # hit: now coming back to the middle
+    status = drill.status()
+    assert status["stage"] == "return to the middle" and "target_zone" not in status
+    assert status["home_zone"] == {"ml_mm": 0.0, "ap_mm": 0.0, "radius_mm": 20.0}
 
 
 def test_step_off_in_countdown_goes_back_to_waiting():

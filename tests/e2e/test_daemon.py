@@ -1,14 +1,15 @@
 """End to end: the real daemon in a subprocess, driven over HTTP like the panel does."""
 
+import http.cookiejar
 import itertools
 import json
-import os
+import re
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
+import stat
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -16,18 +17,46 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Panel:
+    """A browser's session with the daemon's panel: it keeps the session cookie and sends the
+    CSRF token of the page it last loaded, as the panel's pages do."""
+
+    def __init__(self, base: str):
+        self.base = base
+        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(jar)
+        self.token = ""
+
+    def open(self, path, data=None, headers=None, timeout=10):
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        return self.opener.open(request, timeout=timeout)
+
+    def load(self, path) -> str:
+        """Load a page and keep its CSRF token (from its meta tag)."""
+        with self.open(path) as response:
+            page = response.read().decode()
+        self.token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+        return page
+
+    def submit(self, path, fields: dict) -> str:
+        """Post a form of the last page loaded; the URL the browser ends on."""
+        data = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
+        with self.open(path, data) as response:
+            return response.url
 
 
-def call(base, path, body=None):
+def first_run_setup(panel, username, password):
+    """Create the first account (a technician) as a browser does on the first start."""
+    assert "create the first account" in panel.load("/setup")
+    form = {"username": username, "password": password, "confirm": password}
+    assert panel.submit("/setup", form) == panel.base + "/"
+    panel.load("/")
+
+
+def call(panel, path, body=None):
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        base + path, data=data, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    headers = {"Content-Type": "application/json", "X-CSRFToken": panel.token}
+    with panel.open(path, data, headers) as response:
         return json.loads(response.read())
 
 
@@ -42,41 +71,16 @@ def wait_for(predicate, timeout_s, what):
 
 
 @pytest.fixture
-def daemon(tmp_path):
-    port = free_port()
-    config = tmp_path / "station.toml"
-    config.write_text(
-        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[panel]\nport = {port}\n'
-        "[sim]\nstep_on_at_s = 0.5\nseed = 7\n"
-    )
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "station", "run", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy():
-        if proc.poll() is not None:
-            raise AssertionError(f"daemon exited: {proc.stderr.read()}")
-        try:
-            return call(base, "/api/v1/health")["status"] == "ok"
-        except OSError:
-            return False
-
-    wait_for(healthy, 30, "the daemon to answer /api/v1/health")
-    yield proc, base, tmp_path / "data" / "station.db"
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+def daemon(start_daemon, tmp_path):
+    proc, base = start_daemon("[sim]\nstep_on_at_s = 0.5\nseed = 7\n")
+    panel = Panel(base)
+    first_run_setup(panel, "tech", "e2e station password")
+    return proc, panel, tmp_path / "data" / "station.db"
 
 
-def read_live_events(base, count):
+def read_live_events(panel, count):
     events = []
-    with urllib.request.urlopen(base + "/api/v1/live", timeout=10) as stream:
+    with panel.open("/api/v1/live") as stream:
         for raw in stream:
             line = raw.decode().strip()
             if line.startswith("data: "):
@@ -87,21 +91,26 @@ def read_live_events(base, count):
 
 
 def test_quiet_stance_end_to_end_then_sigterm(daemon):
-    proc, base, db_path = daemon
-    patient = call(base, "/api/v1/patients", {"name": "E2E Patient"})
+    proc, panel, db_path = daemon
+    with pytest.raises(urllib.error.HTTPError) as refused:  # another browser, not logged in
+        call(Panel(panel.base), "/api/v1/patients")
+    assert refused.value.code == 401
+    secret_key = db_path.parent / "panel-secret.key"
+    assert stat.S_IMODE(secret_key.stat().st_mode) == 0o600
+    patient = call(panel, "/api/v1/patients", {"name": "E2E Patient"})
     trial_id = call(
-        base,
+        panel,
         "/api/v1/trials",
         {"patient_id": patient["id"], "drill": "quiet-stance", "params": {"duration_s": 5}},
     )["trial_id"]
-    events = read_live_events(base, 5)
+    events = read_live_events(panel, 5)
     frames = [f for e in events for f in e["frames"]]
     assert len(frames) > 10
     assert all(f[1] is not None for f in frames)  # the simulated patient is on: COP in mm
     assert events[-1]["drill"]["trial_id"] == trial_id
 
     trial = wait_for(
-        lambda: (t := call(base, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
+        lambda: (t := call(panel, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
         40,
         "the trial to finish",
     )
@@ -111,6 +120,8 @@ def test_quiet_stance_end_to_end_then_sigterm(daemon):
     assert [c["cue"] for c in cues] == [
         "status:blue",
         "status:amber",
+        "say:eyes-open",
+        "say:firm-surface",
         "tone:countdown",
         "tone:countdown",
         "tone:countdown",
@@ -125,10 +136,10 @@ def test_quiet_stance_end_to_end_then_sigterm(daemon):
     assert [b - a for a, b in itertools.pairwise(t[:4])] == [pytest.approx(1.0, abs=one_tick)] * 3
     assert t[4] - t[3] == pytest.approx(5.0, abs=one_tick)
 
-    health = call(base, "/api/v1/health")
+    health = call(panel, "/api/v1/health")
     assert health["loop"]["rate_hz"] == 100.0 and health["loop"]["ticks"] > 500
 
-    with urllib.request.urlopen(base + "/api/v1/live", timeout=10) as stream:
+    with panel.open("/api/v1/live") as stream:
         stream.readline()  # a panel is watching live while the station is stopped
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
@@ -146,20 +157,20 @@ def test_quiet_stance_end_to_end_then_sigterm(daemon):
 
 
 def test_step_off_mid_trial_aborts_and_keeps_data(daemon):
-    proc, base, _ = daemon
-    patient = call(base, "/api/v1/patients", {"name": "Steps Off"})
-    trial_id = call(base, "/api/v1/trials", {"patient_id": patient["id"], "drill": "quiet-stance"})[
-        "trial_id"
-    ]
+    proc, panel, _ = daemon
+    patient = call(panel, "/api/v1/patients", {"name": "Steps Off"})
+    trial_id = call(
+        panel, "/api/v1/trials", {"patient_id": patient["id"], "drill": "quiet-stance"}
+    )["trial_id"]
     wait_for(
-        lambda: (call(base, "/api/v1/status")["drill"] or {}).get("phase") == "recording",
+        lambda: (call(panel, "/api/v1/status")["drill"] or {}).get("phase") == "recording",
         20,
         "recording to start",
     )
     time.sleep(1.0)
-    call(base, "/api/v1/sim/person", {"on_platform": False})
+    call(panel, "/api/v1/sim/person", {"on_platform": False})
     trial = wait_for(
-        lambda: (t := call(base, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
+        lambda: (t := call(panel, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
         10,
         "the trial to end",
     )
@@ -167,27 +178,27 @@ def test_step_off_mid_trial_aborts_and_keeps_data(daemon):
     assert trial["reason"] == "patient stepped off the platform"
     assert trial["has_samples"] and trial["result"]["recorded_s"] >= 0.9
     assert [c["cue"] for c in trial["cues"]][-2:] == ["all-off", "tone:warning"]
-    cue_state = call(base, "/api/v1/health")["devices"]["cues"]
+    cue_state = call(panel, "/api/v1/health")["devices"]["cues"]
     assert not any(cue_state["lights"].values()) and cue_state["status_colour"] == "off"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
 
 
 def test_sensor_unplugged_mid_trial_aborts_it_and_the_daemon_recovers(daemon):
-    proc, base, _ = daemon
-    patient = call(base, "/api/v1/patients", {"name": "Pulled Cable"})
-    trial_id = call(base, "/api/v1/trials", {"patient_id": patient["id"], "drill": "quiet-stance"})[
-        "trial_id"
-    ]
+    proc, panel, _ = daemon
+    patient = call(panel, "/api/v1/patients", {"name": "Pulled Cable"})
+    trial_id = call(
+        panel, "/api/v1/trials", {"patient_id": patient["id"], "drill": "quiet-stance"}
+    )["trial_id"]
     wait_for(
-        lambda: (call(base, "/api/v1/status")["drill"] or {}).get("phase") == "recording",
+        lambda: (call(panel, "/api/v1/status")["drill"] or {}).get("phase") == "recording",
         20,
         "recording to start",
     )
-    call(base, "/api/v1/sim/fault", {"device": "back-right", "fault": "unplug"})
-    call(base, "/api/v1/sim/fault", {"device": "imu", "fault": "bit7-drop"})
+    call(panel, "/api/v1/sim/fault", {"device": "back-right", "fault": "unplug"})
+    call(panel, "/api/v1/sim/fault", {"device": "imu", "fault": "bit7-drop"})
     trial = wait_for(
-        lambda: (t := call(base, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
+        lambda: (t := call(panel, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
         10,
         "the trial to end",
     )
@@ -196,7 +207,7 @@ def test_sensor_unplugged_mid_trial_aborts_it_and_the_daemon_recovers(daemon):
     assert "back-right" in trial["reason"]
     assert trial["has_samples"] and trial["result"]["recorded_s"] > 0
     health = wait_for(
-        lambda: (h := call(base, "/api/v1/health"))["devices"]["imu"]["faults"] and h,
+        lambda: (h := call(panel, "/api/v1/health"))["devices"]["imu"]["faults"] and h,
         5,
         "the IMU fault to be counted",
     )
@@ -204,13 +215,13 @@ def test_sensor_unplugged_mid_trial_aborts_it_and_the_daemon_recovers(daemon):
     assert health["devices"]["loadcells"]["state"] == "recovering"
     assert health["devices"]["imu"]["faults"]["bad-data"] >= 1
     # the chips answer again: both are back within 2 s
-    call(base, "/api/v1/sim/fault", {"device": "back-right", "fault": "plug"})
-    call(base, "/api/v1/sim/fault", {"device": "imu", "fault": "clear"})
+    call(panel, "/api/v1/sim/fault", {"device": "back-right", "fault": "plug"})
+    call(panel, "/api/v1/sim/fault", {"device": "imu", "fault": "clear"})
     answered = time.monotonic()
-    while call(base, "/api/v1/health")["status"] != "ok":
-        assert time.monotonic() - answered < 2.0, call(base, "/api/v1/health")["devices"]
+    while call(panel, "/api/v1/health")["status"] != "ok":
+        assert time.monotonic() - answered < 2.0, call(panel, "/api/v1/health")["devices"]
         time.sleep(0.05)
-    assert call(base, "/api/v1/health")["loop"]["late_ticks"] < 10
+    assert call(panel, "/api/v1/health")["loop"]["late_ticks"] < 10
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
     stderr = proc.stderr.read()

@@ -70,6 +70,8 @@ def test_simulate_quiet_stance_as_in_the_issue(capsys):
     assert [c["cue"] for c in result["cues"]] == [
         "status:blue",
         "status:amber",
+        "say:eyes-open",
+        "say:firm-surface",
         "tone:countdown",
         "tone:countdown",
         "tone:countdown",

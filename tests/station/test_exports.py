@@ -5,7 +5,6 @@ import json
 import pytest
 
 from station.cli import main
-from webpanel.app import create_app
 
 
 @pytest.fixture
@@ -57,8 +56,8 @@ def test_analyze_options_change_the_conventions_and_are_recorded(bds_dir, capsys
     assert "filter_hz: a cutoff between 0 and 50 Hz" in capsys.readouterr().err
 
 
-def test_reanalysis_is_stored_beside_the_untouched_original(station, finished_trial):
-    client = create_app(station, {"TESTING": True}).test_client()
+def test_reanalysis_is_stored_beside_the_untouched_original(station, finished_trial, panel_client):
+    client = panel_client
     url = f"/api/v1/trials/{finished_trial['id']}/analyses"
     response = client.post(url, json={"filter_hz": 5, "ellipse": "confidence"})
     assert response.status_code == 201

@@ -142,9 +142,9 @@ def test_hx711_station_runs_quiet_stance_and_recovers_from_a_stall():
         station.close()
 
 
-def test_a_brief_fault_while_recording_completes_but_is_flagged_not_scored_good(station):
-    from webpanel.app import create_app
-
+def test_a_brief_fault_while_recording_completes_but_is_flagged_not_scored_good(
+    station, panel_client
+):
     trial_id = start_quiet_stance(station)
     chip = station.hardware.emulated["loadcells"][2]
     chip.inject("nack")
@@ -157,5 +157,5 @@ def test_a_brief_fault_while_recording_completes_but_is_flagged_not_scored_good(
     quality = trial["result"]["quality"]
     assert quality["ok"] is False
     assert "sensor_stalled" in [f["code"] for f in quality["flags"]]
-    page = create_app(station).test_client().get(f"/trials/{trial_id}").get_data(as_text=True)
+    page = panel_client.get(f"/trials/{trial_id}").get_data(as_text=True)
     assert "Not scored as good" in page and "sent no new reading" in page

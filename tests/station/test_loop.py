@@ -8,8 +8,10 @@ from sensing.calibration import CornerCalibration
 from sensing.cop import PlatformGeometry
 from sensing.framing import FrameBuilder
 from station.clock import VirtualClock
+from station.config import parse_config
 from station.live import LiveFeed
 from station.loop import ControlLoop
+from station.service import Station
 
 
 class ScriptedStop:
@@ -91,3 +93,21 @@ def test_a_long_stall_resyncs_instead_of_bursting():
     loop.run(stop)
     assert loop.resyncs == 1
     assert loop.late_ticks == 0  # after the resync the schedule restarts from now
+
+
+def test_instructions_said_together_are_shown_together():
+    config = parse_config({"sim": {"step_on_at_s": 0.5}})
+    station = Station(config, clock=VirtualClock(), db_path=":memory:")
+    try:
+        patient = station.create_patient({"name": "A", "height_cm": 170, "weight_kg": 70})
+        station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})
+        said = None
+        for _ in range(200):  # until the countdown: both conditions are said at once
+            station.run_virtual(max_s=0.1, until_trial_ends=False)
+            said = station.live_state()["instruction"]
+            if said:
+                break
+        assert said["codes"] == ["eyes-open", "firm-surface"]
+        assert said["text"].startswith("Keep your eyes open") and "remove the foam" in said["text"]
+    finally:
+        station.close()

@@ -3,7 +3,6 @@
 import pytest
 
 from station.programs import ProgramError, apply_progression, validate_program
-from webpanel.app import create_app
 
 PLAN = {
     "name": "Week 1 balance",
@@ -37,6 +36,13 @@ def test_a_valid_program_is_cleaned_with_defaults_and_rule_limits():
         ({"rules": [{**PLAN["rules"][0], "param": "colour"}]}, "rules[0].param"),
         ({"rules": [{**PLAN["rules"][0], "above": 1}]}, "rules[0]"),
         ({"name": ""}, "name"),
+        # valid alone, refused together, as the drill would refuse them at start
+        ({"steps": [{"drill": "reaction",
+                     "params": {"interval_min_s": 3, "interval_max_s": 2}}]},
+         "steps[0].params.interval_max_s"),
+        ({"steps": [{"drill": "weight-shift",
+                     "params": {"distance_mm": 40, "target_radius_mm": 40}}]},
+         "steps[0].params.target_radius_mm"),
     ],
 )  # fmt: skip
 def test_invalid_programs_name_the_field(change, field):
@@ -66,8 +72,8 @@ def test_progression_raises_a_parameter_within_its_bound_only_when_the_rule_hold
     assert apply_progression(program, 0, good)[0][0]["params"]["duration_s"] == 120.0  # capped
 
 
-def test_program_through_the_api_runs_a_step_and_progresses(station):
-    client = create_app(station, {"TESTING": True}).test_client()
+def test_program_through_the_api_runs_a_step_and_progresses(station, panel_client):
+    client = panel_client
     patient = client.post("/api/v1/patients", json={"name": "Prog Ress"}).get_json()
     created = client.post(f"/api/v1/patients/{patient['id']}/programs", json=PLAN)
     assert created.status_code == 201

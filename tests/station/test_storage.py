@@ -13,13 +13,6 @@ from station.migrations import MIGRATIONS
 from station.storage import Storage
 
 
-@pytest.fixture
-def storage():
-    st = Storage(":memory:")
-    yield st
-    st.close()
-
-
 def test_patients_create_search_and_order(storage):
     storage.create_patient(
         {"name": "Zoe Park", "code": "P-002", "height_cm": 165.0, "weight_kg": None}

@@ -1,121 +1,279 @@
-// Patient page: start/stop a drill and draw the live centre of pressure from /api/v1/live (SSE).
+// Patient page: start a drill (its parameters checked as they are typed, and the station's
+// answer shown beside the field it names), stop it, and the live view: centre of pressure with
+// the last 2 s and the targets, lights as the patient sees them, countdown and timers, the
+// phase in plain words and the left/right load split.
 (function () {
   const root = document.querySelector(".run");
   const patientId = Number(root.dataset.patient);
-  const canvas = document.getElementById("cop");
-  const ctx = canvas.getContext("2d");
-  const HALF_MM = 150;          // the view spans ±15 cm around the platform centre
-  const TRAIL = 150;            // frames kept in the trail (1.5 s at 100 Hz)
-  const trail = [];
-  let lastTrial = null;
-
+  const form = document.getElementById("start-form");
   const drillSelect = document.getElementById("drill");
+  const startButton = document.getElementById("start");
+  const startError = document.getElementById("start-error");
+  const canvas = document.getElementById("cop");
+  const liveCard = document.getElementById("live-card");
+  const $ = (id) => document.getElementById(id);
+  const STYLE = {
+    minSpanMm: 150, background: "#fbfcfd", grid: "#e1e7ee", cross: null, labels: "#5b6b7a",
+    home: "#5b6b7a", target: "#1c7c3c", targetOn: "#0f9d3a", trail: "rgba(11,99,197,.45)",
+    dot: "#0b63c5", dotRing: null, dotPx: 11, trailPx: 2.5, scale: 1,
+  };
+  const TITLES = Object.fromEntries(
+    JSON.parse($("drill-catalog").textContent).map((d) => [d.name, d.title]));
+  let lastTrial = null;
+  let latest = { msg: null, trail: [] };
+
+  // --- parameters -----------------------------------------------------------------------------
+  function fieldset() {
+    return form.querySelector(`fieldset.params[data-drill="${drillSelect.value}"]`);
+  }
+
   function showParams() {
-    document.querySelectorAll("fieldset.params").forEach((fs) => {
+    form.querySelectorAll("fieldset.params").forEach((fs) => {
       fs.hidden = fs.dataset.drill !== drillSelect.value;
       fs.disabled = fs.hidden;
     });
+    clearErrors();
   }
-  drillSelect.addEventListener("change", showParams);
-  showParams();
 
-  function toPx(mm) { return (mm / HALF_MM) * (canvas.width / 2); }
+  function setError(el, message) {
+    const slot = el.closest("label").querySelector("[data-error-for]");
+    slot.textContent = message || "";
+    if (message) el.setAttribute("aria-invalid", "true"); else el.removeAttribute("aria-invalid");
+  }
 
-  function draw() {
-    const w = canvas.width, h = canvas.height;
-    ctx.clearRect(0, 0, w, h);
-    ctx.strokeStyle = "#e1e7ee"; ctx.lineWidth = 1;
-    for (let mm = -HALF_MM; mm <= HALF_MM; mm += 50) {
-      ctx.beginPath(); ctx.moveTo(w / 2 + toPx(mm), 0); ctx.lineTo(w / 2 + toPx(mm), h); ctx.stroke();
-      ctx.beginPath(); ctx.moveTo(0, h / 2 - toPx(mm)); ctx.lineTo(w, h / 2 - toPx(mm)); ctx.stroke();
+  function clearErrors() {
+    form.querySelectorAll("[data-error-for]").forEach((s) => { s.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    startError.textContent = "";
+  }
+
+  // What is wrong with a number input's value, from the drill's schema (min, max, type), or "".
+  function problem(input) {
+    const unit = input.dataset.unit ? " " + input.dataset.unit : "";
+    const range = `${input.min}–${input.max}${unit}`;
+    const text = input.value.trim();
+    if (text === "") return `Enter a value: ${range}`;
+    const value = Number(text);
+    if (!Number.isFinite(value)) return `Enter a number: ${range}`;
+    if (input.dataset.type === "int" && !Number.isInteger(value)) return `Enter a whole number: ${range}`;
+    if (value < Number(input.min) || value > Number(input.max)) {
+      return `${text}${unit} is outside ${range}`;
     }
-    ctx.fillStyle = "#5b6b7a"; ctx.font = "13px system-ui";
-    ctx.fillText("front", w / 2 - 16, 16); ctx.fillText("L", 6, h / 2 - 6); ctx.fillText("R", w - 14, h / 2 - 6);
-    const pts = trail.filter((p) => p[1] !== null);
-    if (pts.length > 1) {
-      ctx.strokeStyle = "rgba(11,99,197,.45)"; ctx.lineWidth = 2; ctx.beginPath();
-      pts.forEach((p, i) => {
-        const x = w / 2 + toPx(p[1]), y = h / 2 - toPx(p[2]);
-        if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-      });
-      ctx.stroke();
-    }
-    const last = trail[trail.length - 1];
-    if (last && last[1] !== null) {
-      ctx.fillStyle = "#0b63c5"; ctx.beginPath();
-      ctx.arc(w / 2 + toPx(last[1]), h / 2 - toPx(last[2]), 12, 0, 2 * Math.PI); ctx.fill();
-    }
+    return "";
   }
 
-  const STATUS_TEXT = {
-    off: "", blue: "step on and stand still", amber: "get ready",
-    green: "recording", red: "stopped",
-  };
+  form.addEventListener("input", (ev) => {
+    if (ev.target.matches("input[type=number]")) setError(ev.target, problem(ev.target));
+  });
 
-  function showState(msg) {
-    const d = msg.drill;
-    document.getElementById("phase").textContent = d ? d.phase
-      : msg.on_platform ? (msg.settled ? "idle · standing still" : "idle · someone on") : "idle · empty";
-    let timer = "–";
-    if (d && d.countdown_s !== undefined) timer = String(d.countdown_s);
-    else if (d && d.remaining_s !== undefined) timer = d.remaining_s.toFixed(1) + " s";
-    document.getElementById("timer").textContent = timer;
-    const last = trail[trail.length - 1];
-    document.getElementById("load").textContent = last ? (last[3] / 9.80665).toFixed(1) + " kg" : "–";
-    document.getElementById("split").textContent = last && last[4] !== null
-      ? last[4].toFixed(0) + "% / " + (100 - last[4]).toFixed(0) + "%" : "–";
-    document.getElementById("tilt").textContent = last && last[5] !== null
-      ? "fwd " + last[5].toFixed(1) + "°, right " + last[6].toFixed(1) + "°" : "no IMU reading";
-    const cues = msg.cues || {};
-    const lights = cues.lights || {};
-    document.querySelectorAll("[data-light]").forEach((el) => {
-      el.classList.toggle("on", !!lights[el.dataset.light]);
-    });
-    const colour = cues.status_colour || "off";
-    const status = document.getElementById("led-status");
-    status.className = "led status " + colour;
-    document.getElementById("status-text").textContent = STATUS_TEXT[colour] || "";
-    const say = document.getElementById("instruction");
-    say.hidden = !msg.instruction;
-    say.textContent = msg.instruction ? "Tell the patient: " + msg.instruction.text : "";
-    document.getElementById("start").disabled = !!d;
-    if (d) lastTrial = d.trial_id;
-    else if (lastTrial) { const id = lastTrial; lastTrial = null; setTimeout(() => location.reload(), 400); }
-  }
-
-  function connect() {
-    const source = new EventSource("/api/v1/live");
-    source.onmessage = (ev) => {
-      const msg = JSON.parse(ev.data);
-      msg.frames.forEach((f) => trail.push(f));
-      trail.splice(0, Math.max(0, trail.length - TRAIL));
-      showState(msg);
-      draw();
-    };
-  }
-
-  document.getElementById("start-form").addEventListener("submit", async (ev) => {
+  form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const error = document.getElementById("start-error");
-    error.textContent = "";
+    clearErrors();
+    const inputs = [...fieldset().querySelectorAll("input, select")];
+    const bad = inputs.filter((i) => i.type === "number" && problem(i));
+    bad.forEach((i) => setError(i, problem(i)));
+    if (bad.length) { bad[0].focus(); return; }
     const params = {};
-    document.querySelector(`fieldset.params[data-drill="${drillSelect.value}"]`)
-      .querySelectorAll("input, select").forEach((i) => { params[i.name] = i.value; });
+    inputs.forEach((i) => { params[i.name] = i.type === "number" ? Number(i.value) : i.value; });
+    startButton.disabled = true;
     const r = await fetch("/api/v1/trials", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ patient_id: patientId, drill: drillSelect.value, params }),
     });
-    if (!r.ok) {
-      const body = await r.json();
-      error.textContent = body.error.message;
-    }
+    if (r.ok) { showLive(); return; }
+    startButton.disabled = false;
+    showServerError(await errorOf(r));
   });
 
-  document.getElementById("stop").addEventListener("click", () => fetch("/api/v1/stop", { method: "POST" }));
-  document.querySelectorAll("[data-person]").forEach((b) => b.addEventListener("click", () =>
-    fetch("/api/v1/sim/person", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ on_platform: b.dataset.person === "true" }) })));
+  async function errorOf(response) {
+    try { return (await response.json()).error; } catch (e) {
+      return { message: `The station answered ${response.status}: try again` };
+    }
+  }
 
-  draw();
-  connect();
+  // Put the station's error beside the field it names (params.<name> or drill).
+  function showServerError(error) {
+    const field = error.field || "";
+    let el = null;
+    if (field.startsWith("params.")) el = fieldset().querySelector(`[name="${field.slice(7)}"]`);
+    else if (field === "drill") el = drillSelect;
+    if (el) {
+      setError(el, error.message.replace(/^([\w.]+: )+/, ""));  // beside it, the field is named
+      el.focus();
+    } else startError.textContent = error.message;
+  }
+
+  function showLive() {
+    const box = liveCard.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) liveCard.scrollIntoView({ behavior: "smooth" });
+  }
+
+  drillSelect.addEventListener("change", showParams);
+  showParams();
+
+  // --- the live view --------------------------------------------------------------------------
+  const PHASES = {
+    waiting: "Waiting for the patient to step on",
+    settling: "Patient on: waiting for them to stand still",
+    countdown: "Get ready",
+    recording: "Recording",
+    announce: "Next condition: tell the patient",
+    lift: "Lift the other foot",
+    rest: "Rest on both feet",
+    completed: "Finished",
+    aborted: "Stopped",
+  };
+  const STAGES = {
+    centring: "Back to the middle",
+    moving: "Lean toward the lit direction",
+    recovering: "Lost balance: waiting to stand still again",
+    target: "Lean to the target and hold",
+    "return to the middle": "Back to the middle",
+    interval: "Waiting for the next light",
+    cued: "Lean toward the light",
+    holding: "On target: hold",
+  };
+  const STATUS_TEXT = {
+    off: "off", blue: "blue: step on, stand still", amber: "amber: get ready",
+    green: "green: recording", red: "red: over the limit",
+  };
+
+  function phaseText(msg) {
+    const d = msg.drill;
+    if (!d) {
+      if (!msg.on_platform) return "No drill running · platform empty";
+      return msg.settled ? "No drill running · patient standing still" : "No drill running · someone on";
+    }
+    const words = PHASES[d.phase] || d.phase;
+    return d.phase === "recording" && STAGES[d.stage] ? `${words}: ${STAGES[d.stage]}` : words;
+  }
+
+  function detailText(d) {
+    if (!d) return "";
+    const parts = [];
+    if (d.patient_id !== patientId) parts.push("Another patient's drill");
+    if (d.program_step !== null && d.program_step !== undefined) parts.push(`Program step ${d.program_step + 1}`);
+    if (d.condition) {
+      parts.push(`Condition ${d.condition} of 4: eyes ${d.eyes}, ${d.surface} surface`);
+      parts.push(`attempt ${d.attempt} of ${d.max_attempts}`);
+    }
+    if (d.leg) parts.push(`Trial ${d.trial} of ${d.trials}: ${d.leg} leg, eyes ${d.eyes}`);
+    if (d.best_stance_time_s) parts.push(`best ${d.best_stance_time_s.toFixed(1)} s`);
+    if (d.directions_total) parts.push(`Direction ${d.direction || "–"}, ${d.directions_done} of ${d.directions_total} done`);
+    if (d.targets_total) parts.push(`Target ${d.target || "–"} of ${d.targets_total}: ${d.hits} hit, ${d.misses} missed`);
+    if (d.held_s) parts.push(`held ${d.held_s.toFixed(1)} s`);
+    if (d.trials_total) parts.push(`Cue ${d.trial} of ${d.trials_total}`);
+    if (d.pace_per_min) parts.push(`Beat ${d.beat} of ${d.beats}, ${d.beats_reached} reached, ${d.pace_per_min} per minute`);
+    if (d.limit_bw_pct !== undefined) {
+      const load = d.operated_load_bw_pct === null ? "–" : d.operated_load_bw_pct.toFixed(0);
+      parts.push(`Operated ${d.side} leg: ${load}% of body weight (limit ${d.limit_bw_pct}%), over the limit ${d.exceedances} times`);
+    }
+    if (d.tilt_deg !== undefined && d.tilt_deg !== null) parts.push(`Tilt ${d.tilt_deg.toFixed(1)}°`);
+    if (d.reason) parts.push(d.reason);
+    return parts.join(" · ");
+  }
+
+  function clock(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  function showClocks(d) {
+    const counting = d && d.countdown_s !== undefined;
+    $("countdown-box").hidden = !counting;
+    $("countdown").textContent = counting ? `${d.countdown_s} s` : "–";
+    const left = d ? (d.remaining_s ?? d.rest_left_s ?? d.target_time_left_s) : undefined;
+    $("remaining").textContent = left !== undefined ? `${left.toFixed(1)} s` : "–";
+    $("elapsed").textContent = d ? clock(d.elapsed_s) : "–";
+  }
+
+  function showLights(cues) {
+    const lights = cues.lights || {};
+    document.querySelectorAll(".led-cross [data-light]").forEach((el) => {
+      el.classList.toggle("on", !!lights[el.dataset.light]);
+    });
+    const colour = cues.status_colour || "off";
+    $("led-status").className = "led status " + colour;
+    $("status-text").textContent = STATUS_TEXT[colour] || colour;
+  }
+
+  function showSplit(frame, d) {
+    const leftPct = frame ? frame[4] : null;
+    const left = $("split-left"), right = $("split-right");
+    left.style.width = leftPct === null ? "50%" : `${leftPct}%`;
+    right.style.width = leftPct === null ? "50%" : `${100 - leftPct}%`;
+    const shown = leftPct === null ? null : Math.round(leftPct);  // the two add up to 100
+    left.firstElementChild.textContent = shown === null ? "L –" : `L ${shown}%`;
+    right.firstElementChild.textContent = shown === null ? "R –" : `R ${100 - shown}%`;
+    const limit = $("split-limit");
+    const bearing = d && d.limit_bw_pct !== undefined;
+    limit.hidden = !bearing;
+    $("split").classList.toggle("over", !!(bearing && d.over_limit));
+    $("split-note").textContent = bearing ? `Line: the ${d.side} leg's limit, ${d.limit_bw_pct}% of body weight` : "";
+    if (bearing) limit.style.left = d.side === "left" ? `${d.limit_bw_pct}%` : `${100 - d.limit_bw_pct}%`;
+  }
+
+  function show(msg, trail) {
+    const d = msg.drill;
+    const frame = trail[trail.length - 1];
+    $("drill-name").textContent = d ? TITLES[d.drill] || d.drill : "";
+    $("phase").textContent = phaseText(msg);
+    $("phase").className = "phase" + (d ? " phase-" + d.phase : "");
+    $("detail").textContent = detailText(d);
+    showClocks(d);
+    showLights(msg.cues || {});
+    showSplit(frame && frame[4] !== null ? frame : null, d);
+    $("load").textContent = frame ? `${(frame[3] / 9.80665).toFixed(1)} kg` : "–";
+    $("tilt").textContent = frame && frame[5] !== null
+      ? `forward ${frame[5].toFixed(1)}°, right ${frame[6].toFixed(1)}°` : "no IMU reading";
+    const say = $("instruction");
+    say.hidden = !msg.instruction;
+    say.textContent = msg.instruction ? "Tell the patient: " + msg.instruction.text : "";
+    startButton.disabled = !!d;  // one drill at a time; STOP stays enabled
+    root.classList.toggle("running", !!d);  // the settings fold away, the live view moves up
+    document.querySelectorAll("[data-start-program]").forEach((b) => { b.disabled = !!d; });
+    if (d) lastTrial = d;
+    else if (lastTrial) trialEnded();
+  }
+
+  // When a trial of this patient ends, reload to list its result, unless a form is being
+  // filled in (then say so instead of losing the input).
+  function trialEnded() {
+    const ended = lastTrial;
+    lastTrial = null;
+    if (ended.patient_id !== patientId) return;
+    const busy = !document.getElementById("program-form").hidden
+      || document.getElementById("edit-patient").open;
+    if (!busy) { setTimeout(() => location.reload(), 400); return; }
+    const link = document.createElement("a");
+    link.href = `/trials/${ended.trial_id}`;
+    link.textContent = "The drill has ended: open its result";
+    $("latest").replaceChildren(link);
+  }
+
+  function render() {
+    if (!latest.msg) return;
+    const d = latest.msg.drill;
+    const lit = !!((latest.msg.cues || {}).lights || {}).centre;
+    BalanceLive.draw(canvas, latest.trail, d, lit, STYLE);
+  }
+
+  BalanceLive.connect((msg, trail) => {
+    latest = { msg, trail };
+    show(msg, trail);
+    render();
+  });
+  window.addEventListener("resize", render);
+
+  $("stop").addEventListener("click", async () => {
+    const r = await fetch("/api/v1/stop", { method: "POST" });
+    if (!r.ok) startError.textContent = "Could not stop from the panel: " + (await errorOf(r)).message
+      + ". Use the stop button on the station.";
+  });
+  document.querySelectorAll("[data-person]").forEach((b) => b.addEventListener("click", () =>
+    fetch("/api/v1/sim/person", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ on_platform: b.dataset.person === "true" }),
+    })));
+  BalanceLive.draw(canvas, [], null, false, STYLE);
 })();

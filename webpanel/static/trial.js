@@ -1,26 +1,145 @@
-// Trial page: draw the recorded centre-of-pressure path (statokinesigram) from the raw samples.
+// Trial page: per scored recording, the stabilogram (COP against time) and the statokinesigram
+// (AP against ML, equal scales, with the 95% ellipse), drawn with the vendored uPlot from
+// /api/v1/trials/<id>/charts (positions in cm, the ellipse outline computed by the station).
 (function () {
-  const canvas = document.getElementById("path");
-  const ctx = canvas.getContext("2d");
-  fetch(`/api/v1/trials/${canvas.dataset.trial}/samples`).then((r) => r.json()).then((data) => {
-    const ml = data.columns.cop_ml_mm, ap = data.columns.cop_ap_mm, t = data.columns.t_s;
-    const start = Number(canvas.dataset.start), end = Number(canvas.dataset.end);  // "inf" -> NaN
-    const pts = ml.map((x, i) => [x, ap[i], t[i]])
-      .filter((p) => p[0] !== null && p[1] !== null && p[2] >= start && !(p[2] > end));
-    if (!pts.length) return;
-    const mean = [0, 1].map((k) => pts.reduce((s, p) => s + p[k], 0) / pts.length);
-    const span = Math.max(10, ...pts.map((p) => Math.max(Math.abs(p[0] - mean[0]), Math.abs(p[1] - mean[1])))) * 1.15;
-    const w = canvas.width, h = canvas.height, scale = (w / 2) / span;
-    ctx.strokeStyle = "#e1e7ee";
-    for (let mm = -Math.floor(span / 10) * 10; mm <= span; mm += 10) {
-      ctx.beginPath(); ctx.moveTo(w / 2 + mm * scale, 0); ctx.lineTo(w / 2 + mm * scale, h); ctx.stroke();
-      ctx.beginPath(); ctx.moveTo(0, h / 2 - mm * scale); ctx.lineTo(w, h / 2 - mm * scale); ctx.stroke();
-    }
-    ctx.strokeStyle = "#0b63c5"; ctx.lineWidth = 1.2; ctx.beginPath();
-    pts.forEach((p, i) => {
-      const x = w / 2 + (p[0] - mean[0]) * scale, y = h / 2 - (p[1] - mean[1]) * scale;
-      if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+  "use strict";
+  const root = document.getElementById("charts");
+  const COLOURS = { ml: "#0b63c5", ap: "#b35c00", path: "#0b63c5", ellipse: "#b3261e" };
+  // uPlot's line builder thins points that share a pixel column, which only suits data sorted
+  // by x: the x-y path is kept under a quarter of the chart's width in pixels per point.
+  const XY_MAX_POINTS = 1000;
+  const charts = [];
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  const cm = (u, v) => (v == null ? "–" : `${v.toFixed(2)} cm`);
+
+  function stabilogram(segment, box) {
+    return new uPlot({
+      width: box.clientWidth || 600,
+      height: 240,
+      scales: { x: { time: false } },
+      series: [
+        { label: "Time", value: (u, v) => (v == null ? "–" : `${v.toFixed(2)} s`) },
+        { label: "Side to side (ML)", stroke: COLOURS.ml, width: 1.5, value: cm },
+        { label: "Front-back (AP)", stroke: COLOURS.ap, width: 1.5, value: cm },
+      ],
+      axes: [{ label: "Time (s)" }, { label: "Position (cm)" }],
+    }, [segment.t_s, segment.ml_cm, segment.ap_cm], box);
+  }
+
+  function thinned(values, step) {
+    return values.filter((_, i) => i % step === 0);
+  }
+
+  function extent(values) {
+    return values.reduce((e, v) => [Math.min(e[0], v), Math.max(e[1], v)], [Infinity, -Infinity]);
+  }
+
+  // Equal scales: the same cm per pixel on both axes whatever the plot area's shape.
+  function equalise(u, centre, half) {
+    const w = u.bbox.width, h = u.bbox.height;
+    const hx = half * Math.max(1, w / h), hy = half * Math.max(1, h / w);
+    u.batch(() => {
+      u.setScale("x", { min: centre[0] - hx, max: centre[0] + hx });
+      u.setScale("y", { min: centre[1] - hy, max: centre[1] + hy });
     });
-    ctx.stroke();
-  });
+  }
+
+  function statokinesigram(segment, box) {
+    const step = Math.ceil(segment.ml_cm.length / XY_MAX_POINTS);
+    const ml = thinned(segment.ml_cm, step), ap = thinned(segment.ap_cm, step);
+    const line = { paths: uPlot.paths.linear(), points: { show: false } };
+    const data = [null, [ml, ap]];
+    const series = [{}, { ...line, label: "COP path", stroke: COLOURS.path, width: 1 }];
+    let xs = ml, ys = ap;
+    if (segment.ellipse) {
+      data.push([segment.ellipse.ml_cm, segment.ellipse.ap_cm]);
+      series.push({ ...line, label: "95% ellipse", stroke: COLOURS.ellipse, width: 2 });
+      xs = xs.concat(segment.ellipse.ml_cm);
+      ys = ys.concat(segment.ellipse.ap_cm);
+    }
+    const ex = extent(xs), ey = extent(ys);
+    const centre = segment.centred ? [0, 0] : [(ex[0] + ex[1]) / 2, (ey[0] + ey[1]) / 2];
+    const half = 1.1 * Math.max(0.5, ...[ex[0], ex[1]].map((v) => Math.abs(v - centre[0])),
+      ...[ey[0], ey[1]].map((v) => Math.abs(v - centre[1])));
+    const size = Math.min(box.clientWidth || 360, 440);
+    const u = new uPlot({
+      mode: 2,
+      width: size,
+      height: size,
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: {
+        x: { time: false, auto: false, range: [centre[0] - half, centre[0] + half] },
+        y: { auto: false, range: [centre[1] - half, centre[1] + half] },
+      },
+      axes: [
+        { label: "Side to side, ML (cm) — right →", size: 56 },
+        { label: "Front-back, AP (cm) — front ↑", size: 56 },
+      ],
+      series,
+    }, data, box);
+    equalise(u, centre, half);
+    return { u, centre, half };
+  }
+
+  function draw(segment) {
+    const section = element("div", "segment");
+    section.append(element("h3", "", segment.title));
+    if (segment.ellipse) {
+      const e = segment.ellipse;
+      section.append(element("p", "muted small",
+        `95% ellipse (${e.convention || "prediction"}): ${e.area_cm2.toFixed(2)} cm², ` +
+        `half-axes ${e.semi_major_cm.toFixed(2)} × ${e.semi_minor_cm.toFixed(2)} cm, ` +
+        `long axis at ${e.angle_deg.toFixed(0)}° from side to side.`));
+    }
+    const grid = element("div", "charts");
+    const left = element("figure", "chart"), right = element("figure", "chart");
+    left.append(element("h3", "", "Stabilogram"));
+    right.append(element("h3", "", "Statokinesigram"));
+    const leftPlot = element("div", "plot"), rightPlot = element("div", "plot");
+    left.append(leftPlot);
+    right.append(rightPlot);
+    grid.append(left, right);
+    section.append(grid);
+    root.append(section);
+    const time = stabilogram(segment, leftPlot);
+    const xy = statokinesigram(segment, rightPlot);
+    charts.push({ time, xy, leftPlot, rightPlot });
+  }
+
+  function resize() {
+    for (const c of charts) {
+      c.time.setSize({ width: c.leftPlot.clientWidth || 600, height: 240 });
+      const size = Math.min(c.rightPlot.clientWidth || 360, 440);
+      c.xy.u.setSize({ width: size, height: size });
+      equalise(c.xy.u, c.xy.centre, c.xy.half);
+    }
+  }
+
+  fetch(`/api/v1/trials/${root.dataset.trial}/charts`)
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`the station answered ${r.status}`))))
+    .then((data) => {
+      root.textContent = "";
+      if (!data.segments.length) {
+        root.append(element("p", "muted", "No centre-of-pressure data was recorded in this trial."));
+        return;
+      }
+      data.segments.forEach(draw);
+      let pending;
+      window.addEventListener("resize", () => {
+        clearTimeout(pending);
+        pending = setTimeout(resize, 150);
+      });
+    })
+    .catch((err) => {
+      root.textContent = "";
+      root.append(element("p", "warn", `The charts could not be loaded (${err.message}): reload the page.`));
+    });
 })();

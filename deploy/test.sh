@@ -1,0 +1,19 @@
+#!/bin/sh
+# The project's one test command (README, .ci/run): installs what the tests need on a fresh
+# Debian machine (Chromium for the panel's browser tests, from Debian's packages; everything
+# else into .venv from PyPI), then runs the whole suite. Extra arguments go to pytest.
+set -eu
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+    else
+        echo "The browser tests need Debian's chromium: run 'apt-get install chromium' as root." >&2
+        exit 1
+    fi
+fi
+python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+exec .venv/bin/python -m pytest "$@"

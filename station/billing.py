@@ -1,0 +1,76 @@
+"""CPT 97112 (neuromuscular reeducation) units of a visit under the CMS 8-minute rule.
+
+The rule (docs/clinical.md): units come from the visit's total timed minutes; 8-22 minutes are
+1 unit, 23-37 are 2, 38-52 are 3, 53-67 are 4, then one more unit per further 15 minutes;
+under 8 minutes nothing is billed. The station runs only this timed code, so the visit's
+neuromuscular reeducation minutes are its total timed minutes. Minutes are whole minutes, as
+the therapist logs them.
+"""
+
+import math
+
+from station.errors import StationError
+
+CPT_CODE = "97112"
+CPT_NAME = "Neuromuscular reeducation"
+UNIT_MIN = 15
+FIRST_UNIT_FROM_MIN = 8
+SETUP_MIN_PER_TRIAL = 2.0
+"""Minutes of set-up and instruction the suggestion adds per trial run (placing the foam pad,
+explaining the drill): an estimate for the therapist to correct, never billed by itself."""
+
+
+class MinutesError(StationError, ValueError):
+    """Timed minutes that are not a whole number of 0 or more."""
+
+
+def units_97112(minutes: int) -> int:
+    """CPT 97112 units for ``minutes`` total timed minutes (whole, 0 or more)."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+        raise MinutesError(f"timed minutes must be a whole number of 0 or more, got {minutes!r}")
+    if minutes < FIRST_UNIT_FROM_MIN:
+        return 0
+    return (minutes - FIRST_UNIT_FROM_MIN) // UNIT_MIN + 1
+
+
+def minutes_for_units(units: int) -> tuple[int, int]:
+    """The first and last whole minute that give ``units`` (1 or more) units."""
+    first = FIRST_UNIT_FROM_MIN + (units - 1) * UNIT_MIN
+    return first, first + UNIT_MIN - 1
+
+
+def billing_summary(minutes: int) -> dict:
+    """What the visit page and report show: code, minutes, units, the minute range that gives
+    those units and how many more minutes would reach the next unit, in plain words."""
+    units = units_97112(minutes)
+    if units == 0:
+        low, high = 0, FIRST_UNIT_FROM_MIN - 1
+        words = f"{minutes} min is under {FIRST_UNIT_FROM_MIN} min: no unit can be billed"
+    else:
+        low, high = minutes_for_units(units)
+        words = (
+            f"{minutes} min gives {units} unit{'s' if units > 1 else ''} "
+            f"({low}-{high} min under the 8-minute rule)"
+        )
+    return {
+        "code": CPT_CODE,
+        "name": CPT_NAME,
+        "minutes": minutes,
+        "units": units,
+        "range_min": [low, high],
+        "next_unit_in_min": high + 1 - minutes,
+        "explanation": words,
+    }
+
+
+def suggested_minutes(trial_durations_s: list[float]) -> dict:
+    """A suggestion of the visit's timed minutes: the trials' time on the station plus
+    ``SETUP_MIN_PER_TRIAL`` per trial, rounded up to whole minutes."""
+    on_station_min = sum(d for d in trial_durations_s if d) / 60.0
+    setup_min = SETUP_MIN_PER_TRIAL * len(trial_durations_s)
+    return {
+        "minutes": math.ceil(on_station_min + setup_min - 1e-9),
+        "on_station_min": round(on_station_min, 1),
+        "setup_min": setup_min,
+        "trials": len(trial_durations_s),
+    }

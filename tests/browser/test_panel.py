@@ -1,0 +1,166 @@
+"""The panel in a real browser (Debian's chromium through Playwright) against the real daemon on
+simulated hardware with a virtual patient: first-run setup, login, a new patient, mCTSIB watched
+live, the results, the history and a billed visit, as a therapist on a 10-inch tablet would use
+them. Tablet-size screenshots are saved as test artifacts (ARTIFACTS_DIR, default
+test-artifacts/screenshots in the repository)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
+LANDSCAPE = {"width": 1280, "height": 800}  # a 10-inch tablet
+PORTRAIT = {"width": 800, "height": 1280}
+PASSWORD = "browser test password"
+ARTIFACTS = Path(
+    os.environ.get("ARTIFACTS_DIR", Path(__file__).parents[2] / "test-artifacts" / "screenshots")
+)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: the test command (deploy/test.sh) installs it")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=LANDSCAPE, has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"script errors on the pages: {errors}"
+
+
+def shoot(page, name: str, viewport: dict = LANDSCAPE) -> None:
+    """Save a full-page screenshot of ``page`` at ``viewport``."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(viewport)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.set_viewport_size(LANDSCAPE)
+
+
+def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, browser, page):
+    _, base = start_daemon("[sim]\nstep_on_at_s = 1.0\nseed = 5\n")
+
+    # first start: the panel asks for the first account, no default password
+    page.goto(base + "/")
+    expect(page).to_have_url(re.compile(r"/setup"))
+    shoot(page, "01-first-run-setup")
+    page.fill("input[name=username]", "lead")
+    page.fill("input[name=password]", "short")
+    page.fill("input[name=confirm]", "short")
+    page.click("button[type=submit]")
+    expect(page.locator("body")).to_contain_text("at least 10 characters")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(base + "/")
+
+    # log out, a wrong password is refused, the right one lets the therapist in
+    page.get_by_role("button", name=re.compile("Log out", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.fill("input[name=username]", "lead")
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    expect(page.locator("#login-error")).to_be_visible()
+    shoot(page, "02-login-refused")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(base + "/")
+
+    # a new patient, with an inline error first
+    page.fill("input[name=name]", "Ada Browser")
+    page.fill("input[name=height_cm]", "17")
+    page.click("text=Add patient")
+    expect(page.get_by_role("alert").first).to_contain_text("between 50 and 250 cm")
+    page.fill("input[name=height_cm]", "168")
+    page.fill("input[name=weight_kg]", "64")
+    page.fill("input[name=birth_date]", "1958-04-02")
+    page.click("text=Add patient")
+    expect(page).to_have_url(re.compile(r"/patients/\d+$"))
+    expect(page.locator("h1")).to_contain_text("Ada Browser")
+    patient_url = page.url
+    shoot(page, "03-patient-landscape")
+    shoot(page, "03-patient-portrait", PORTRAIT)
+
+    # mCTSIB with 10 s trials: an out-of-range value is explained beside the field
+    page.select_option("#drill", "mctsib")
+    trial_s = page.locator("fieldset.params[data-drill=mctsib] input[name=trial_s]")
+    trial_s.fill("5")
+    page.click("#start")
+    expect(page.locator("#trial_s-error, [id$=trial_s-error]").first).to_contain_text("10")
+    trial_s.fill("10")
+    page.click("#start")
+
+    # live: the phase in words, the timer running, the lights and the stop control on screen
+    expect(page.locator("#phase")).not_to_have_text("No drill running", timeout=10_000)
+    expect(page.locator("#stop")).to_be_visible()
+    stop_box = page.locator("#stop").bounding_box()
+    assert stop_box["height"] >= 44 and stop_box["width"] >= 44
+    expect(page.locator("#phase")).to_contain_text(re.compile("record", re.I), timeout=30_000)
+    first = page.locator("#elapsed").inner_text()
+    page.wait_for_timeout(1500)
+    assert page.locator("#elapsed").inner_text() != first, "the live view stopped updating"
+    shoot(page, "04-live-mctsib-landscape")
+    shoot(page, "04-live-mctsib-portrait", PORTRAIT)
+
+    # the patient display follows the same drill
+    display = page.context.new_page()
+    display.goto(base + "/display")
+    expect(display.locator("#display-cop")).to_be_visible()
+    expect(display.locator("#words")).not_to_be_empty(timeout=10_000)
+    shoot(display, "05-patient-display")
+    display.close()
+
+    # four conditions of 10 s with their lead-ins: done within three minutes
+    # the page lists the result once the drill has ended
+    newest = page.locator("#trials tbody tr").first
+    expect(newest).to_contain_text("completed", timeout=180_000)
+    newest.locator("a").click()
+    expect(page).to_have_url(re.compile(r"/trials/\w+"))
+    expect(page.locator("#results")).to_contain_text("Sway")
+    expect(page.locator("#charts canvas").first).to_be_visible(timeout=10_000)
+    assert page.locator("#charts canvas").count() >= 2  # stabilogram and statokinesigram
+    expect(page.locator("#norms")).to_be_visible()
+    shoot(page, "06-trial-results-landscape")
+    shoot(page, "06-trial-results-portrait", PORTRAIT)
+
+    # history across visits
+    page.goto(patient_url)
+    page.click("#progress-link")
+    expect(page.locator("#trends")).to_be_visible()
+    expect(page.locator("#history")).to_contain_text("mCTSIB")
+    shoot(page, "07-progress")
+
+    # a visit: 23 timed minutes of neuromuscular reeducation bill two units of CPT 97112
+    page.goto(patient_url)
+    page.click("#visits-link")
+    page.click("text=Open visit")
+    expect(page).to_have_url(re.compile(r"/visits/\d+$"))
+    page.fill("#nmr_minutes", "23")
+    page.click("text=Save visit")
+    expect(page.locator("#units")).to_contain_text("2 units")
+    shoot(page, "08-visit-billing")
+    page.click("#report-link")
+    expect(page.locator("body")).to_contain_text("97112")
+    page.emulate_media(media="print")
+    shoot(page, "09-visit-report-print")

@@ -1,0 +1,249 @@
+"""What the result pages show, from stored trial records: the scored parts of each drill's
+result, the comparison with published bands, progress against a minimal detectable change, and
+the metrics CSV (formula cells neutralised, safe file names)."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from station.metrics_export import csv_text_cell, metrics_csv, metrics_file_name
+from station.norm_check import compare_with_norms
+from station.progress import patient_progress
+from station.trial_measures import headline, scored_parts
+
+PUBLISHED = {"options": {"ellipse": "prediction", "filter": None, "resample_hz": None}}
+OLDER = {"id": 1, "name": "Olive", "birth_date": "1950-02-03"}
+
+
+def quality(ok: bool) -> dict:
+    flags = [] if ok else [{"severity": "fail", "message": "the load cells stalled for 0.3 s"}]
+    return {"ok": ok, "flags": flags}
+
+
+def quiet(started_at: str, speed: float, area: float = 2.0, ok: bool = True, **extra) -> dict:
+    """A stored quiet-stance trial record."""
+    metrics = {"velocity_mean_cm_s": speed, "area_ellipse95_cm2": area, "duration_s": 60.0}
+    return {
+        "id": f"q{started_at}",
+        "drill": "quiet-stance",
+        "state": "completed",
+        "reason": None,
+        "started_at": started_at,
+        "events": [{"t_s": 0.0, "phase": "waiting"}, {"t_s": 5.0, "phase": "recording"}],
+        "result": {"metrics": metrics, "quality": quality(ok), "conventions": PUBLISHED, **extra},
+    }
+
+
+def mctsib(started_at: str) -> dict:
+    conditions = []
+    for n, (eyes, surface) in enumerate(
+        (("open", "firm"), ("closed", "firm"), ("open", "foam"), ("closed", "foam")), start=1
+    ):
+        passed = n < 4
+        metrics = {"velocity_mean_cm_s": 1.0 * n, "area_ellipse95_cm2": 3.0 * n} if passed else None
+        conditions.append(
+            {
+                "condition": n,
+                "eyes": eyes,
+                "surface": surface,
+                "passed": passed,
+                "attempts": 1 if passed else 3,
+                "time_held_s": 30.0 if passed else 12.5,
+                "velocity_mean_cm_s": metrics and metrics["velocity_mean_cm_s"],
+                "area_ellipse95_cm2": metrics and metrics["area_ellipse95_cm2"],
+                "metrics": metrics,
+                "quality": quality(True) if passed else None,
+            }
+        )
+    attempts = [
+        {"condition": n, "attempt": 1, "start_s": 10.0 + 40 * n, "time_held_s": 30.0}
+        | {"outcome": "passed" if n < 4 else "lost balance"}
+        for n in range(1, 5)
+    ]
+    return {
+        "id": "m1",
+        "drill": "mctsib",
+        "state": "completed",
+        "reason": None,
+        "started_at": started_at,
+        "events": [],
+        "result": {
+            "conditions": conditions,
+            "attempt_log": attempts,
+            "conditions_passed": 3,
+            "total_time_held_s": 102.5,
+            "composite_velocity_cm_s": None,
+            "conventions": PUBLISHED,
+        },
+    }
+
+
+def test_mctsib_parts_are_its_conditions_and_totals():
+    parts = scored_parts(mctsib("2026-03-02T10:00:00+00:00"))
+    assert [p["condition"] for p in parts] == [
+        "1: eyes open, firm surface",
+        "2: eyes closed, firm surface",
+        "3: eyes open, foam pad",
+        "4: eyes closed, foam pad",
+        "all four conditions",
+    ]
+    assert parts[0]["window_s"] == [50.0, 80.0]
+    assert parts[3]["window_s"] is None  # failed: no recording was scored
+    assert parts[3]["measures"] == {"passed": False, "attempts": 3, "time_held_s": 12.5}
+    assert parts[4]["measures"]["total_time_held_s"] == 102.5
+    assert (parts[2]["eyes"], parts[2]["surface"]) == ("open", "foam")
+
+
+def test_single_leg_stance_condition_names_the_leg_and_eyes():
+    trial = {
+        "id": "s1",
+        "drill": "single-leg-stance",
+        "state": "completed",
+        "started_at": "2026-03-02T10:00:00+00:00",
+        "events": [],
+        "result": {
+            "params": {"leg": "right", "eyes": "closed", "max_s": 30.0},
+            "leg": "right",
+            "eyes": "closed",
+            "max_s": 30.0,  # a parameter the result repeats: not a score
+            "best_stance_time_s": 7.5,
+            "trials": [],
+        },
+    }
+    [part] = scored_parts(trial)
+    assert part["condition"] == "right leg, eyes closed"
+    assert part["measures"] == {"best_stance_time_s": 7.5}
+    [line] = headline(trial)
+    assert line["values"] == [
+        {
+            "key": "best_stance_time_s",
+            "label": "Best single-leg time",
+            "unit": "s",
+            "value": 7.5,
+        }
+    ]
+
+
+def test_an_aborted_trial_without_scores_has_no_parts():
+    trial = quiet("2026-03-02T10:00:00+00:00", 1.0)
+    trial["result"] = {"state": "aborted", "metrics": None}
+    assert scored_parts(trial) == []
+
+
+def test_norms_place_each_condition_in_its_band():
+    comparison = compare_with_norms(mctsib("2026-03-02T10:00:00+00:00"), OLDER)
+    assert comparison["group"] == "old" and comparison["reason"] is None
+    positions = {(r["condition"][0], r["metric"]): r["position"] for r in comparison["rows"]}
+    # old adults: firm eyes open speed 0.71-1.77, eyes closed 0.73-1.87, foam eyes open 2.71-4.65
+    assert positions[("1", "velocity_mean_cm_s")] == "within"
+    assert positions[("2", "velocity_mean_cm_s")] == "above"
+    assert positions[("3", "velocity_mean_cm_s")] == "within"
+    assert positions[("3", "area_ellipse95_cm2")] == "below"  # 9 cm² under 11.7
+    assert len(comparison["rows"]) == 6  # the failed fourth condition has no scores
+
+
+@pytest.mark.parametrize(
+    "patient, reason",
+    [
+        ({"birth_date": None}, "Add the patient's birth date"),
+        ({"birth_date": "2015-01-01"}, "for adults; the patient was 11 years old"),
+    ],
+)
+def test_norms_say_why_they_do_not_apply(patient, reason):
+    comparison = compare_with_norms(quiet("2026-03-02T10:00:00+00:00", 1.0), patient)
+    assert comparison["rows"] == [] and reason in comparison["reason"]
+
+
+def test_norms_do_not_apply_to_other_conventions_or_drills():
+    filtered = quiet("2026-03-02T10:00:00+00:00", 1.0)
+    filtered["result"]["conventions"] = {
+        "options": {"ellipse": "prediction", "filter": {"cutoff_hz": 10}, "resample_hz": None}
+    }
+    assert "other conventions" in compare_with_norms(filtered, OLDER)["reason"]
+    single_leg = {
+        "drill": "single-leg-stance",
+        "started_at": "2026-03-02T10:00:00+00:00",
+        "result": {"best_stance_time_s": 7.5},
+    }
+    assert "standing still" in compare_with_norms(single_leg, OLDER)["reason"]
+    sixty = compare_with_norms(quiet("2026-03-02T10:00:00+00:00", 1.0), OLDER)
+    assert sixty["notes"] == []  # a 60 s trial, as published
+
+
+def test_progress_judges_a_change_only_against_a_known_mdc():
+    trials = [
+        quiet("2026-03-02T10:00:00+00:00", 1.40),
+        quiet("2026-03-09T10:00:00+00:00", 0.20, ok=False),  # failed its gate: not counted
+        quiet("2026-03-16T10:00:00+00:00", 1.00),
+    ]
+    [speed, _area] = patient_progress(trials)
+    [line] = speed["lines"]
+    assert [p["good"] for p in line["points"]] == [True, False, True]
+    unknown = line["change"]
+    assert (unknown["first"], unknown["latest"]) == (1.40, 1.00)
+    assert unknown["change"] == pytest.approx(-0.40)
+    assert unknown["direction"] == "better"  # lower sway speed is better
+    assert unknown["exceeds_mdc"] is None and "No minimal detectable change" in unknown["words"]
+
+    [beyond, _] = patient_progress(trials, mdc={"velocity_mean_cm_s": 0.3})
+    assert beyond["lines"][0]["change"]["exceeds_mdc"] is True
+    assert "this is a real change (better)" in beyond["lines"][0]["change"]["words"]
+    [within, _] = patient_progress(trials, mdc={"velocity_mean_cm_s": 0.5})
+    assert within["lines"][0]["change"]["exceeds_mdc"] is False
+    assert "within measurement noise" in within["lines"][0]["change"]["words"]
+
+
+def test_progress_with_one_result_has_no_trend_yet():
+    [speed, _] = patient_progress([quiet("2026-03-02T10:00:00+00:00", 1.0)])
+    assert speed["lines"][0]["change"] == {
+        "words": "One good result so far: the trend starts with the next one."
+    }
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_become_text(text):
+    assert csv_text_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["eyes open, firm surface", "", "1+1", None])
+def test_plain_cells_are_unchanged(text):
+    assert csv_text_cell(text) == (text or "")
+
+
+def test_metrics_csv_has_a_row_per_scored_part():
+    trials = [
+        quiet("2026-03-02T10:00:00+00:00", 1.4, ok=False),
+        mctsib("2026-03-09T10:00:00+00:00"),
+    ]
+    trials[0]["reason"] = "-stopped"
+    name, text = metrics_csv({"id": 7, "code": None, "name": "Olive"}, trials, date(2026, 3, 9))
+    assert name == "metrics_patient-7_2026-03-09.csv"
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["condition"] for r in rows] == [
+        "eyes open, firm surface",
+        "1: eyes open, firm surface",
+        "2: eyes closed, firm surface",
+        "3: eyes open, foam pad",
+        "4: eyes closed, foam pad",
+        "all four conditions",
+    ]
+    assert rows[0]["quality"] == "not scored as good"
+    assert rows[0]["quality_problems"] == "the load cells stalled for 0.3 s"
+    assert rows[0]["reason"] == "'-stopped"
+    assert rows[1]["velocity_mean_cm_s"] == "1" and rows[4]["passed"] == "false"
+    assert rows[4]["velocity_mean_cm_s"] == ""
+
+
+@pytest.mark.parametrize(
+    "code, name",
+    [
+        ("AB-12", "metrics_AB-12_2026-03-09.csv"),
+        ("../../etc/passwd", "metrics_..-..-etc-passwd_2026-03-09.csv"),
+        ('x"; rm -rf', "metrics_x---rm--rf_2026-03-09.csv"),
+        ("Zoë", "metrics_Zo-_2026-03-09.csv"),
+    ],
+)
+def test_file_names_hold_only_safe_characters(code, name):
+    assert metrics_file_name({"id": 3, "code": code}, date(2026, 3, 9)) == name

@@ -1,0 +1,40 @@
+"""Panel fixtures: the app over the emulated in-memory station (``station``, ``make_app``,
+``log_in`` and ``password`` from tests/conftest.py), and test clients logged in as a therapist,
+as a technician, or not at all.
+
+CSRF is off in these fixtures (the tests here are about what the panel does, not about CSRF);
+tests/webpanel/test_auth.py builds its own app with CSRF on.
+"""
+
+import pytest
+
+THERAPIST = "thea"
+TECHNICIAN = "tom"
+
+
+@pytest.fixture
+def app(station, make_app, password):
+    """The panel with a therapist (``thea``) and a technician (``tom``) account."""
+    panel = make_app(station)
+    accounts = panel.extensions["accounts"]
+    accounts.create(TECHNICIAN, password, "technician")
+    accounts.create(THERAPIST, password, "therapist", by=TECHNICIAN)
+    return panel
+
+
+@pytest.fixture
+def anon_client(app):
+    """Nobody logged in."""
+    return app.test_client()
+
+
+@pytest.fixture
+def client(app, log_in):
+    """Logged in as the therapist ``thea``."""
+    return log_in(app, THERAPIST)
+
+
+@pytest.fixture
+def tech_client(app, log_in):
+    """Logged in as the technician ``tom``."""
+    return log_in(app, TECHNICIAN)

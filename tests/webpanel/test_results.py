@@ -1,0 +1,361 @@
+"""Result pages and their API on the emulated station: the trial's charts and published bands,
+a patient's progress, visits with CPT 97112 units, the printable report and the CSV exports."""
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from station.billing import suggested_minutes
+from station.metrics_export import FIXED_COLUMNS
+from station.patients import age_years
+
+SAFE_ATTACHMENT = re.compile(r'^attachment; filename="([A-Za-z0-9._-]+)"$')
+TODAY = date.today().isoformat()
+
+
+def run(station, patient_id: int, drill: str, params: dict) -> str:
+    """Run ``drill`` to its end on the simulated station; returns the trial id."""
+    trial_id = station.start_drill(patient_id, drill, params)["trial_id"]
+    station.run_virtual(max_s=900)
+    station.storage.flush()
+    return trial_id
+
+
+def quiet_stance(station, patient_id: int) -> str:
+    return run(station, patient_id, "quiet-stance", {"duration_s": 10})
+
+
+@pytest.fixture
+def patient(client):
+    """An older adult (the published bands of adults aged 60 and over apply)."""
+    response = client.post(
+        "/api/v1/patients",
+        json={"name": "Olive Older", "code": "OO-1", "birth_date": "1950-02-03"},
+    )
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def polygon_area(x, y) -> float:
+    x, y = np.asarray(x), np.asarray(y)
+    return 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+
+
+def test_trial_page_compares_sway_with_the_published_band(client, station, patient):
+    trial_id = quiet_stance(station, patient["id"])
+    velocity = station.get_trial(trial_id)["result"]["metrics"]["velocity_mean_cm_s"]
+    norms = client.get(f"/api/v1/trials/{trial_id}/norms").get_json()
+    assert norms["reason"] is None
+    assert (norms["group"], norms["age_years"]) == ("old", age_years("1950-02-03"))
+    rows = {r["metric"]: r for r in norms["rows"]}
+    assert set(rows) == {"velocity_mean_cm_s", "area_ellipse95_cm2"}
+    speed = rows["velocity_mean_cm_s"]
+    assert speed["value"] == velocity
+    assert (speed["p10"], speed["median"], speed["p90"]) == (0.71, 1.01, 1.77)
+    expected = "below" if velocity < 0.71 else "above" if velocity > 1.77 else "within"
+    assert speed["position"] == expected
+    assert "lasted 10 s" in norms["notes"][0]
+
+    page = client.get(f"/trials/{trial_id}").get_data(as_text=True)
+    assert "Compared with published values" in page
+    assert f'<span class="pos pos-{expected}">{expected}</span>' in page
+    assert "Santos DA, Duarte M. A public data set of human balance evaluations" in page
+    assert "doi:10.7717/peerj.2648, CC BY 4.0" in page
+    assert "Mean sway speed" in page and "cm/s" in page
+    # charts are drawn by the vendored uPlot, served by the station
+    assert "vendor/uplot/uPlot.iife.min.js" in page and "<canvas" not in page
+    assert client.get("/static/vendor/uplot/uPlot.iife.min.js").status_code == 200
+    assert client.get("/static/vendor/uplot/uPlot.min.css").status_code == 200
+
+
+def test_norms_need_a_birth_date(client, station):
+    unknown_age = client.post("/api/v1/patients", json={"name": "No Date"}).get_json()
+    trial_id = quiet_stance(station, unknown_age["id"])
+    norms = client.get(f"/api/v1/trials/{trial_id}/norms").get_json()
+    assert norms["rows"] == [] and "birth date" in norms["reason"]
+    page = client.get(f"/trials/{trial_id}").get_data(as_text=True)
+    assert "Add the patient&#39;s birth date" in page
+
+
+def test_chart_data_is_the_recording_with_the_stored_ellipse(client, station, patient):
+    trial_id = quiet_stance(station, patient["id"])
+    metrics = station.get_trial(trial_id)["result"]["metrics"]
+    [segment] = client.get(f"/api/v1/trials/{trial_id}/charts").get_json()["segments"]
+    assert segment["title"] == "eyes open, firm surface" and segment["centred"] is True
+    assert len(segment["t_s"]) == len(segment["ml_cm"]) == metrics["n_samples"]
+    assert segment["t_s"][0] == 0.0
+    assert segment["t_s"][-1] == pytest.approx(metrics["duration_s"] - 0.01)
+    ml, ap = np.array(segment["ml_cm"]), np.array(segment["ap_cm"])
+    assert abs(ml.mean()) < 1e-3 and abs(ap.mean()) < 1e-3  # around the mean, as scored
+    # the same samples, in cm, as the stored result was scored on
+    assert np.sqrt(np.mean(ml**2)) == pytest.approx(metrics["rms_ml_cm"], rel=1e-3)
+    assert np.sqrt(np.mean(ap**2)) == pytest.approx(metrics["rms_ap_cm"], rel=1e-3)
+    ellipse = segment["ellipse"]
+    assert ellipse["area_cm2"] == metrics["area_ellipse95_cm2"]
+    assert ellipse["convention"] == "prediction"
+    drawn = polygon_area(ellipse["ml_cm"], ellipse["ap_cm"])
+    assert drawn == pytest.approx(metrics["area_ellipse95_cm2"], rel=5e-3)
+    assert client.get("/api/v1/trials/nope/charts").status_code == 404
+    assert client.get("/api/v1/trials/nope/norms").get_json()["error"]["code"] == "not_found"
+
+
+def test_mctsib_shows_each_condition_its_chart_band_and_trend(client, station, patient):
+    trial_id = run(station, patient["id"], "mctsib", {"trial_s": 10, "rest_s": 3})
+    result = station.get_trial(trial_id)["result"]
+    passed = [c for c in result["conditions"] if c["passed"]]
+    assert len(passed) == 4
+    names = [
+        "1: eyes open, firm surface",
+        "2: eyes closed, firm surface",
+        "3: eyes open, foam pad",
+        "4: eyes closed, foam pad",
+    ]
+    segments = client.get(f"/api/v1/trials/{trial_id}/charts").get_json()["segments"]
+    assert [s["title"] for s in segments] == names
+    for segment, condition in zip(segments, passed, strict=True):
+        assert len(segment["t_s"]) == condition["metrics"]["n_samples"]
+        assert segment["ellipse"]["area_cm2"] == condition["area_ellipse95_cm2"]
+
+    norms = client.get(f"/api/v1/trials/{trial_id}/norms").get_json()
+    foam_closed = {r["metric"]: r for r in norms["rows"] if r["condition"] == names[3]}
+    assert (foam_closed["velocity_mean_cm_s"]["p10"], foam_closed["velocity_mean_cm_s"]["p90"]) == (
+        3.20,
+        5.79,
+    )
+    assert len(norms["rows"]) == 8
+
+    page = client.get(f"/trials/{trial_id}").get_data(as_text=True)
+    assert 'id="parts"' in page and "No scores" not in page
+    for name in names:
+        assert name.capitalize() in page
+
+    charts = client.get(f"/api/v1/patients/{patient['id']}/progress").get_json()["charts"]
+    speed = next(c for c in charts if (c["drill"], c["metric"]) == ("mctsib", "velocity_mean_cm_s"))
+    assert [line["condition"] for line in speed["lines"]] == names
+    assert [line["points"][0]["value"] for line in speed["lines"]] == [
+        c["velocity_mean_cm_s"] for c in passed
+    ]
+
+
+def test_progress_shows_trends_and_the_change_without_a_known_mdc(client, station, patient):
+    first, latest = (quiet_stance(station, patient["id"]) for _ in range(2))
+    speeds = [
+        station.get_trial(t)["result"]["metrics"]["velocity_mean_cm_s"] for t in (first, latest)
+    ]
+    charts = client.get(f"/api/v1/patients/{patient['id']}/progress").get_json()["charts"]
+    speed = next(c for c in charts if c["metric"] == "velocity_mean_cm_s")
+    assert (speed["drill"], speed["unit"], speed["better"]) == ("quiet-stance", "cm/s", "lower")
+    [line] = speed["lines"]
+    assert [p["trial_id"] for p in line["points"]] == [first, latest]
+    assert [p["value"] for p in line["points"]] == speeds
+    change = line["change"]
+    assert change["change"] == pytest.approx(speeds[1] - speeds[0])
+    assert change["mdc"] is None and change["exceeds_mdc"] is None
+    assert "No minimal detectable change is known for this test" in change["words"]
+
+    page = client.get(f"/patients/{patient['id']}/progress").get_data(as_text=True)
+    assert "Quiet stance: Mean sway speed (cm/s)" in page
+    assert "(no MDC known)" in page
+    assert 'id="progress-data"' in page and "progress.js" in page
+    assert f"/trials/{first}" in page and f"/trials/{latest}" in page
+    assert "Trials outside any visit" in page  # no visit was opened
+    assert client.get("/patients/999/progress").status_code == 404
+    assert client.get("/api/v1/patients/999/progress").status_code == 404
+
+
+def test_visit_pages_log_minutes_and_show_the_units(client, station, patient):
+    trial_id = quiet_stance(station, patient["id"])
+    opened = client.post(
+        f"/patients/{patient['id']}/visits",
+        data={"visit_date": TODAY, "therapist": "thea", "nmr_minutes": "", "note": ""},
+    )
+    assert opened.status_code == 303
+    visit_url = opened.headers["Location"]
+    page = client.get(visit_url).get_data(as_text=True)
+    assert f"/trials/{trial_id}" in page and "Quiet stance" in page
+    assert "minutes not logged yet" in page
+    expected = suggested_minutes([station.get_trial(trial_id)["duration_s"]])["minutes"]
+    assert f"Suggested from this visit's trials: <strong>{expected} min</strong>" in page
+
+    saved = client.post(
+        visit_url, data={"visit_date": TODAY, "therapist": "thea", "nmr_minutes": "23", "note": ""}
+    )
+    assert saved.status_code == 303
+    page = client.get(visit_url).get_data(as_text=True)
+    assert re.search(r'id="units">2 units\s*<small>for 23 min</small>', page)
+    assert "23 min gives 2 units (23-37 min under the 8-minute rule)" in page
+
+    refused = client.post(visit_url, data={"visit_date": TODAY, "nmr_minutes": "twenty"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert re.search(r'id="nmr_minutes-error"[^>]*>nmr_minutes: expected whole minutes', page)
+    assert re.search(r'id="nmr_minutes"[^>]*aria-invalid="true"', page)
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    future = client.post(f"/patients/{patient['id']}/visits", data={"visit_date": tomorrow})
+    assert future.status_code == 400
+    assert f"visit_date: {tomorrow} is in the future" in future.get_data(as_text=True)
+    again = client.post(f"/patients/{patient['id']}/visits", data={"visit_date": TODAY})
+    assert again.status_code == 400
+    assert f"already has a visit on {TODAY}" in again.get_data(as_text=True)
+
+    listing = client.get(f"/patients/{patient['id']}/visits").get_data(as_text=True)
+    assert re.search(rf">{TODAY}</a></td>\s*<td>thea</td>\s*<td>23 min</td>\s*<td>2</td>", listing)
+    assert client.get("/visits/999").status_code == 404
+    assert client.get("/patients/999/visits").status_code == 404
+
+
+def test_visits_api_crud_and_billing_units(client, patient):
+    base = f"/api/v1/patients/{patient['id']}/visits"
+    created = client.post(base, json={"visit_date": TODAY, "therapist": "thea"})
+    assert created.status_code == 201
+    visit = created.get_json()
+    assert visit["billing"] is None and visit["patient_id"] == patient["id"]
+    updated = client.put(
+        f"/api/v1/visits/{visit['id']}", json={"visit_date": TODAY, "nmr_minutes": 38}
+    )
+    assert updated.status_code == 200
+    assert updated.get_json()["billing"]["units"] == 3
+    assert [v["id"] for v in client.get(base).get_json()["visits"]] == [visit["id"]]
+    shown = client.get(f"/api/v1/visits/{visit['id']}").get_json()
+    assert shown["trials"] == [] and shown["suggestion"]["minutes"] == 0
+    assert shown["billing"]["explanation"].startswith("38 min gives 3 units")
+
+    bad = client.put(
+        f"/api/v1/visits/{visit['id']}", json={"visit_date": TODAY, "nmr_minutes": "x"}
+    )
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["field"] == "nmr_minutes"
+    unknown = client.post(base, json={"visit_date": TODAY, "units": 2})
+    assert unknown.status_code == 400 and unknown.get_json()["error"]["field"] == "units"
+    assert client.post(base, data="not json").status_code == 400
+    assert client.get("/api/v1/visits/999").get_json()["error"]["code"] == "not_found"
+    assert client.post("/api/v1/patients/999/visits", json={"visit_date": TODAY}).status_code == 404
+
+    for minutes, units in ((7, 0), (8, 1), (22, 1), (23, 2), (53, 4)):
+        body = client.get(f"/api/v1/billing/97112?minutes={minutes}").get_json()
+        assert (body["minutes"], body["units"]) == (minutes, units)
+    for raw in ("abc", "-1", "7.5", ""):
+        refused = client.get(f"/api/v1/billing/97112?minutes={raw}")
+        assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "minutes"
+
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "201" in paths["/patients/{patient_id}/visits"]["post"]["responses"]
+    assert "requestBody" in paths["/visits/{visit_id}"]["put"]
+    assert paths["/billing/97112"]["get"]["summary"].startswith("CPT 97112 units")
+
+
+def test_visit_report_renders_with_units_drills_and_trends(client, station, patient):
+    first = quiet_stance(station, patient["id"])
+    visit = client.post(
+        f"/api/v1/patients/{patient['id']}/visits",
+        json={"visit_date": TODAY, "therapist": "thea", "nmr_minutes": 38, "note": "Foam next"},
+    ).get_json()
+    latest = quiet_stance(station, patient["id"])
+    response = client.get(f"/visits/{visit['id']}/report")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Olive Older (OO-1)" in page and "1950-02-03" in page
+    assert f"<dt>Date of visit</dt><dd>{TODAY}</dd>" in page
+    assert "<dt>Therapist</dt><dd>thea</dd>" in page and "Foam next" in page
+    assert '<span id="report-units">3</span> units of CPT 97112' in page
+    assert '<span id="report-minutes">38</span> min' in page
+    assert page.count("Quiet stance</td>") == 2  # both trials of the day, the later one too
+    assert "Mean sway speed" in page
+    assert "Trends up to this visit" in page and 'id="report-changes"' in page
+    assert "no MDC known" in page
+    assert "Santos DA, Duarte M" in page  # the band comparison names its source
+    assert "print.css" in page
+    assert "@media print" in client.get("/static/print.css").get_data(as_text=True)
+    for trial_id in (first, latest):
+        assert station.get_trial(trial_id)["state"] == "completed"
+
+    unlogged = client.put(
+        f"/api/v1/visits/{visit['id']}", json={"visit_date": TODAY, "therapist": "thea"}
+    )
+    assert unlogged.status_code == 200
+    page = client.get(f"/visits/{visit['id']}/report").get_data(as_text=True)
+    assert "No timed minutes have been logged" in page
+    assert client.get("/visits/999/report").status_code == 404
+
+
+def test_metrics_csv_is_safe_to_open_and_name(app, client, station):
+    patient = client.post(
+        "/api/v1/patients", json={"name": "Eve Evil", "code": "=A1/../x"}
+    ).get_json()
+    trial_id = quiet_stance(station, patient["id"])
+    station.storage.submit(
+        lambda db: db.execute(
+            "UPDATE trials SET reason = ? WHERE id = ?", ['=HYPERLINK("http://x")', trial_id]
+        )
+    ).result()
+    metrics = station.get_trial(trial_id)["result"]["metrics"]
+
+    response = client.get(f"/patients/{patient['id']}/metrics.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    name = SAFE_ATTACHMENT.match(response.headers["Content-Disposition"])[1]
+    assert name == f"metrics_-A1-..-x_{TODAY}.csv"
+    assert "Eve" not in name
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header, [row] = rows[0], rows[1:]
+    assert tuple(header[: len(FIXED_COLUMNS)]) == FIXED_COLUMNS
+    assert {"velocity_mean_cm_s", "area_ellipse95_cm2", "rms_ml_cm"} <= set(header)
+    cell = dict(zip(header, row, strict=True))
+    assert cell["trial_id"] == trial_id and cell["drill"] == "quiet-stance"
+    assert cell["condition"] == "eyes open, firm surface" and cell["state"] == "completed"
+    assert cell["quality"] in ("good", "not scored as good")
+    assert cell["reason"] == '\'=HYPERLINK("http://x")'  # a formula made plain text
+    assert float(cell["velocity_mean_cm_s"]) == pytest.approx(metrics["velocity_mean_cm_s"])
+    assert "Eve Evil" not in response.get_data(as_text=True)
+
+    via_api = client.get(f"/api/v1/patients/{patient['id']}/metrics.csv")
+    assert via_api.get_data() == response.get_data()
+    audit = app.extensions["accounts"].recent_audit()
+    exports = [a for a in audit if a["action"] == "export"]
+    assert len(exports) == 2 and exports[0]["username"] == "thea"
+    assert exports[0]["target"] == f"patient {patient['id']}" and name in exports[0]["detail"]
+
+    raw = client.get(f"/api/v1/trials/{trial_id}/export.csv")
+    assert SAFE_ATTACHMENT.match(raw.headers["Content-Disposition"])
+    assert client.get("/patients/999/metrics.csv").status_code == 404
+    missing = client.get("/api/v1/patients/999/metrics.csv")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/patients/1/progress",
+        "/patients/1/visits",
+        "/visits/1",
+        "/visits/1/report",
+        "/patients/1/metrics.csv",
+    ],
+)
+def test_result_pages_need_a_login(anon_client, path):
+    response = anon_client.get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/v1/patients/1/visits"),
+        ("post", "/api/v1/patients/1/visits"),
+        ("get", "/api/v1/visits/1"),
+        ("put", "/api/v1/visits/1"),
+        ("get", "/api/v1/billing/97112?minutes=8"),
+        ("get", "/api/v1/patients/1/progress"),
+        ("get", "/api/v1/patients/1/metrics.csv"),
+        ("get", "/api/v1/trials/x/charts"),
+        ("get", "/api/v1/trials/x/norms"),
+    ],
+)
+def test_result_api_needs_a_login(anon_client, method, path):
+    response = getattr(anon_client, method)(path)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "login_required"

@@ -1,0 +1,154 @@
+"""JSON API routes of the result pages, on the shared ``api`` blueprint: visits and their
+CPT 97112 units, a patient's progress series and metrics CSV, a trial's chart data and its
+comparison with published bands. The bodies are described for the OpenAPI document in
+``webpanel.api_schemas.BODIES`` (extended here with these endpoints)."""
+
+from flask import jsonify, request
+
+from station.billing import MinutesError, billing_summary
+from station.norm_check import compare_with_norms
+from station.progress import patient_progress, patient_trials
+from station.trial_charts import trial_charts
+from station.trial_measures import drill_title, headline
+from station.visits import MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
+from webpanel.api import ApiError, api, json_body, station
+from webpanel.api_schemas import ANY_OBJECT, BODIES, INTEGER, TEXT, list_of, nullable, obj
+from webpanel.progress import metrics_download, visits
+
+VISIT_FIELDS = {
+    "visit_date": {**TEXT, "format": "date", "description": "the visit's day, not in the future"},
+    "therapist": nullable({**TEXT, "maxLength": THERAPIST_LIMIT}),
+    "nmr_minutes": nullable(
+        {
+            **INTEGER,
+            "minimum": 0,
+            "maximum": MAX_MINUTES,
+            "description": "timed minutes of neuromuscular reeducation billed",
+        }
+    ),
+    "note": nullable({**TEXT, "maxLength": NOTE_LIMIT}),
+}
+BILLING = obj(
+    {
+        "code": TEXT,
+        "name": TEXT,
+        "minutes": INTEGER,
+        "units": INTEGER,
+        "range_min": {"type": "array", "items": INTEGER},
+        "next_unit_in_min": INTEGER,
+        "explanation": TEXT,
+    },
+    ("code", "minutes", "units"),
+)
+VISIT = obj(
+    {
+        "id": INTEGER,
+        "patient_id": INTEGER,
+        **VISIT_FIELDS,
+        "billing": nullable(BILLING),
+        "created_at": TEXT,
+        "updated_at": TEXT,
+    },
+    ("id", "patient_id", "visit_date", "billing"),
+)
+VISIT_INPUT = obj(VISIT_FIELDS, ("visit_date",), additionalProperties=False)
+BODIES.update(
+    {
+        "api.list_visits": {"response": list_of("visits", VISIT)},
+        "api.create_visit": {"request": VISIT_INPUT, "status": 201, "response": VISIT},
+        "api.get_visit": {
+            "response": {
+                **VISIT,
+                "properties": {
+                    **VISIT["properties"],
+                    "trials": {"type": "array", "items": ANY_OBJECT},
+                    "suggestion": ANY_OBJECT,
+                },
+            }
+        },
+        "api.update_visit": {"request": VISIT_INPUT, "response": VISIT},
+        "api.billing_units": {"response": BILLING},
+        "api.progress_series": {"response": list_of("charts", ANY_OBJECT)},
+        "api.metrics_csv_export": {"media": "text/csv", "response": TEXT},
+        "api.trial_chart_data": {"response": list_of("segments", ANY_OBJECT)},
+        "api.trial_norm_comparison": {"response": ANY_OBJECT},
+    }
+)
+
+
+@api.get("/patients/<int:patient_id>/visits")
+def list_visits(patient_id: int):
+    """A patient's visits, newest first, each with its CPT 97112 billing."""
+    return jsonify(visits=visits().for_patient(patient_id))
+
+
+@api.post("/patients/<int:patient_id>/visits")
+def create_visit(patient_id: int):
+    """Open a visit: ``{"visit_date", "therapist"?, "nmr_minutes"?, "note"?}``.
+
+    One visit per patient and day; the day's trials belong to it."""
+    return jsonify(visits().create(patient_id, json_body())), 201
+
+
+@api.get("/visits/<int:visit_id>")
+def get_visit(visit_id: int):
+    """A visit with its trials' headline measures, the suggested minutes and the units."""
+    store = visits()
+    trials = [
+        {
+            "id": t["id"],
+            "drill": t["drill"],
+            "title": drill_title(t["drill"]),
+            "state": t["state"],
+            "started_at": t["started_at"],
+            "duration_s": t["duration_s"],
+            "headline": headline(t),
+        }
+        for t in store.trials(visit_id)
+    ]
+    return jsonify(**store.get(visit_id), trials=trials, suggestion=store.suggestion(visit_id))
+
+
+@api.put("/visits/<int:visit_id>")
+def update_visit(visit_id: int):
+    """Replace a visit's fields, validated whole like a new visit."""
+    return jsonify(visits().update(visit_id, json_body()))
+
+
+@api.get("/billing/97112")
+def billing_units():
+    """CPT 97112 units of ``?minutes=`` total timed minutes under the 8-minute rule."""
+    raw = request.args.get("minutes", "")
+    try:
+        return jsonify(billing_summary(int(raw)))
+    except (ValueError, MinutesError):
+        raise ApiError(
+            400, "invalid", f"minutes must be whole minutes of 0 or more, got {raw!r}", "minutes"
+        ) from None
+
+
+@api.get("/patients/<int:patient_id>/progress")
+def progress_series(patient_id: int):
+    """Trend series per drill and headline measure, each change against its MDC."""
+    return jsonify(charts=patient_progress(patient_trials(station().storage, patient_id)))
+
+
+@api.get("/patients/<int:patient_id>/metrics.csv")
+def metrics_csv_export(patient_id: int):
+    """The patient's metrics as CSV, one row per scored recording, as a download."""
+    return metrics_download(patient_id)
+
+
+@api.get("/trials/<trial_id>/charts")
+def trial_chart_data(trial_id: str):
+    """Stabilogram and statokinesigram data of a trial (cm), with the 95% ellipse outline."""
+    svc = station()
+    return jsonify(trial_charts(svc.get_trial(trial_id), svc.trial_samples(trial_id)))
+
+
+@api.get("/trials/<trial_id>/norms")
+def trial_norm_comparison(trial_id: str):
+    """The trial's sway against the published 10-90% bands of the patient's age group."""
+    svc = station()
+    trial = svc.get_trial(trial_id)
+    return jsonify(compare_with_norms(trial, svc.get_patient(trial["patient_id"])))

@@ -1,0 +1,292 @@
+"""Logins and accounts: first-run setup, login, logout, changing one's password, and the
+technicians' account page; plus the ``technician_required`` decorator and ``audit``.
+
+The login gate itself (every route but the public ones needs a login, idle sessions end) is
+in ``webpanel.app``, in one place for the whole panel.
+"""
+
+import time
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    render_template_string,
+    request,
+    session,
+    url_for,
+)
+from flask_login import UserMixin, current_user, login_user, logout_user
+from werkzeug.exceptions import NotFound
+
+from station.accounts import ROLES, AccountError, LoginError
+
+auth = Blueprint("auth", __name__)
+
+LAST_SEEN = "last_seen_s"  # session key: time.monotonic() of the user's last request
+AUDIT_SHOWN = 50
+
+ERROR_PAGE = """{% extends "base.html" %}
+{% block title %}{{ title }} · Balance station{% endblock %}
+{% block main %}
+<section class="card" role="alert">
+  <h1>{{ title }}</h1>
+  <p>{{ message }}</p>
+  <p><a href="{{ back }}">{{ back_text }}</a></p>
+</section>
+{% endblock %}"""
+
+
+class User(UserMixin):
+    """A logged-in panel user: ``username``, ``role`` and the account's ``stamp``."""
+
+    def __init__(self, account: dict):
+        self.id = account["id"]
+        self.username = account["username"]
+        self.role = account["role"]
+        self.stamp = account["stamp"]
+        self.active = account["active"]
+
+    def get_id(self) -> str:
+        """The session stores id and stamp: a new password ends the account's other sessions."""
+        return f"{self.id}:{self.stamp}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_technician(self) -> bool:
+        return self.role == "technician"
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's user loader: the active account whose id and stamp the session holds."""
+    user_id, _, stamp = session_id.partition(":")
+    account = accounts().get(int(user_id)) if user_id.isdigit() else None
+    if account is None or not account["active"] or account["stamp"] != stamp:
+        return None
+    return User(account)
+
+
+def accounts():
+    return current_app.extensions["accounts"]
+
+
+def audit(action: str, target: str = "", detail: str = "") -> None:
+    """Audit ``action`` on ``target`` by the logged-in user (e.g. an export or a deletion)."""
+    username = current_user.username if current_user.is_authenticated else None
+    accounts().audit(username, action, target, detail)
+
+
+def wants_json() -> bool:
+    """API requests get JSON errors; pages get readable ones."""
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, title: str, message: str):
+    """``{"error": {"code", "message"}}`` under /api, else a page saying what happened."""
+    if wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    back, back_text = url_for("pages.patients"), "Back to the patients"
+    if not current_user.is_authenticated:
+        back, back_text = url_for("auth.login"), "Go to the login page"
+    page = render_template_string(
+        ERROR_PAGE, title=title, message=message, back=back, back_text=back_text
+    )
+    return page, status
+
+
+def technician_required(view):
+    """Only technicians may use ``view``; therapists get 403. Put it below the route
+    decorator. (The login itself is already required by the panel's gate.)"""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not getattr(current_user, "is_technician", False):
+            return error_response(
+                403,
+                "forbidden",
+                "Technicians only",
+                "Only a technician account may do this. Ask a technician for help.",
+            )
+        return view(*args, **kwargs)
+
+    guarded.technician_only = True
+    return guarded
+
+
+def start_session(account: dict) -> None:
+    """Log ``account`` in with a fresh session (nothing carried over from the last user)."""
+    session.clear()
+    login_user(User(account))
+    session[LAST_SEEN] = time.monotonic()
+
+
+def end_session(reason: str = "") -> None:
+    """Log out and forget the session; audited as a logout with ``reason``."""
+    if current_user.is_authenticated:
+        audit("logout", current_user.username, reason)
+    logout_user()
+    session.clear()
+
+
+def idle_notice() -> str:
+    """What the login page says after an idle logout."""
+    minutes = current_app.config["IDLE_LOGOUT_S"] / 60
+    return f"You were logged out after {minutes:g} min without activity."
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: a path on this panel, never another site."""
+    parts = urlsplit(target or "")
+    if not target or parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
+        return url_for("pages.patients")
+    return target
+
+
+# --- first run, login, logout ----------------------------------------------------------------
+@auth.route("/setup", methods=["GET", "POST"])
+def setup():
+    """First start: create the first account (a technician); gone once any account exists."""
+    if accounts().has_any():
+        return redirect(url_for("auth.login"), code=303)
+    form = {"username": request.form.get("username", "")}
+    if request.method == "GET":
+        return render_template("setup.html", form=form, errors={})
+    password = request.form.get("password", "")
+    try:
+        if password != request.form.get("confirm", ""):
+            raise AccountError("confirm", "the two passwords differ")
+        account = accounts().create_first(form["username"], password)
+    except AccountError as exc:
+        return render_template("setup.html", form=form, errors={exc.field: str(exc)}), 400
+    start_session(account)
+    audit("login", account["username"], "first-run setup")
+    flash(f"Welcome, {account['username']}. Add the therapists' accounts under Accounts.")
+    return redirect(url_for("pages.patients"), code=303)
+
+
+@auth.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; on success, back to the page that asked for it."""
+    if not accounts().has_any():
+        return redirect(url_for("auth.setup"), code=303)
+    next_url = request.values.get("next", "")
+    if current_user.is_authenticated:
+        return redirect(safe_next(next_url), code=303)
+    username = request.form.get("username", "")
+    if request.method == "GET":
+        return render_template("login.html", next=next_url, username=username, error=None)
+    try:
+        account = accounts().authenticate(
+            username, request.form.get("password", ""), request.remote_addr or ""
+        )
+    except LoginError as exc:
+        page = render_template("login.html", next=next_url, username=username, error=str(exc))
+        return page, 401
+    start_session(account)
+    return redirect(safe_next(next_url), code=303)
+
+
+@auth.post("/logout")
+def logout():
+    """Log out (the idle timer posts ``reason=idle``) and go to the login page."""
+    idle = request.form.get("reason") == "idle"
+    end_session("idle" if idle else "")
+    flash(idle_notice() if idle else "You are logged out.")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@auth.route("/password", methods=["GET", "POST"])
+def password():
+    """Any user changes their own password (the current one is asked again)."""
+    if request.method == "GET":
+        return render_template("password.html", errors={})
+    try:
+        if request.form.get("password", "") != request.form.get("confirm", ""):
+            raise AccountError("confirm", "the two new passwords differ")
+        account = accounts().change_own_password(
+            current_user.username,
+            request.form.get("current", ""),
+            request.form.get("password", ""),
+        )
+    except AccountError as exc:
+        return render_template("password.html", errors={exc.field: str(exc)}), 400
+    start_session(account)
+    flash("Your password is changed. Other devices logged in as you are logged out.")
+    return redirect(url_for("pages.patients"), code=303)
+
+
+# --- the technicians' account page -----------------------------------------------------------
+def _accounts_page(errors: dict, form: dict, status: int = 200):
+    page = render_template(
+        "accounts.html",
+        accounts=accounts().list_accounts(),
+        audit_log=accounts().recent_audit(AUDIT_SHOWN),
+        roles=ROLES,
+        errors=errors,
+        form=form,
+    )
+    return page, status
+
+
+@auth.route("/accounts", methods=["GET", "POST"])
+@technician_required
+def accounts_page():
+    """List accounts and the recent audit log; POST adds an account."""
+    if request.method == "GET":
+        return _accounts_page({}, {"role": "therapist"})
+    form = {k: request.form.get(k, "") for k in ("username", "role")}
+    try:
+        account = accounts().create(
+            form["username"],
+            request.form.get("password", ""),
+            form["role"],
+            by=current_user.username,
+        )
+    except AccountError as exc:
+        return _accounts_page({exc.field: str(exc)}, form, 400)
+    flash(f"Account {account['username']} ({account['role']}) added.")
+    return redirect(url_for("auth.accounts_page"), code=303)
+
+
+def _account(user_id: int) -> dict:
+    account = accounts().get(user_id)
+    if account is None:
+        raise NotFound(f"no account with id {user_id}")
+    return account
+
+
+@auth.post("/accounts/<int:user_id>/active")
+@technician_required
+def set_active(user_id: int):
+    """Deactivate (``active=0``) or reactivate (``active=1``) an account."""
+    account = _account(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts().set_active(account["username"], active, by=current_user.username)
+    except AccountError as exc:
+        return _accounts_page({f"active-{user_id}": str(exc)}, {"role": "therapist"}, 400)
+    flash(f"Account {account['username']} {'reactivated' if active else 'deactivated'}.")
+    return redirect(url_for("auth.accounts_page"), code=303)
+
+
+@auth.post("/accounts/<int:user_id>/password")
+@technician_required
+def reset_password(user_id: int):
+    """Set a new password for an account (for a user who forgot theirs)."""
+    account = _account(user_id)
+    try:
+        accounts().set_password(
+            account["username"], request.form.get("password", ""), by=current_user.username
+        )
+    except AccountError as exc:
+        return _accounts_page({f"password-{user_id}": str(exc)}, {"role": "therapist"}, 400)
+    flash(f"New password set for {account['username']}: tell them in person.")
+    return redirect(url_for("auth.accounts_page"), code=303)

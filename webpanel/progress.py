@@ -1,0 +1,262 @@
+"""Result pages beyond one trial: a patient's progress, their visits with the timed minutes
+and CPT 97112 units, the printable visit report and the metrics CSV; plus what the trial page
+shows of a result (its scored parts and the comparison with published bands), as template
+helpers, so the trial page's route passes only the trial."""
+
+from datetime import date
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from station.errors import NotFoundError
+from station.metrics_export import metrics_csv
+from station.norm_check import compare_with_norms
+from station.patients import age_years
+from station.progress import patient_progress, patient_trials
+from station.trial_measures import (
+    SWAY_FIRST,
+    TRACKED,
+    drill_title,
+    headline,
+    measure_doc,
+    quality_label,
+    scored_parts,
+)
+from station.visits import FIELDS, VisitFieldError, Visits, local_day
+from webpanel.auth import audit
+
+results = Blueprint("results", __name__)
+
+HISTORY_PAGE_TRIALS = 100
+"""Trials per page of the progress page (history and trends): bench/history_pages.py times it
+with 10,000 stored trials."""
+
+
+def station():
+    return current_app.extensions["station"]
+
+
+def visits() -> Visits:
+    """The visit records of the station's database."""
+    return Visits(station().storage)
+
+
+@results.errorhandler(NotFoundError)
+def _not_found(exc):
+    """An unknown patient or visit id in a page URL is a 404 saying which."""
+    return NotFound(str(exc))
+
+
+@results.app_template_filter("measure")
+def measure(value, key: str) -> str:
+    """A measure as a person reads it: 3 significant digits and the unit; yes/no; a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    unit = measure_doc(key)[1]
+    return f"{value:.3g} {unit}".strip() if isinstance(value, float) else f"{value} {unit}".strip()
+
+
+@results.app_template_global()
+def trial_parts(trial: dict) -> list[dict]:
+    """The trial's scored parts (``station.trial_measures.scored_parts``) for the trial page,
+    with their quality in words, the measure keys shown ``first`` (for a standing-still
+    recording the main sway measures, else all) and the ``more`` shown on request."""
+    out = []
+    for part in scored_parts(trial):
+        keys = list(part["measures"])
+        first = keys
+        if "area_ellipse95_cm2" in part["measures"]:
+            first = [k for k in SWAY_FIRST if k in part["measures"]]
+        more = [k for k in keys if k not in first]
+        out.append(
+            {**part, "quality_words": quality_label(part["quality"]), "first": first, "more": more}
+        )
+    return out
+
+
+@results.app_template_global()
+def trial_norms(trial: dict, patient: dict) -> dict:
+    """The trial against the published bands (``station.norm_check``), for the trial page."""
+    return compare_with_norms(trial, patient)
+
+
+results.add_app_template_global(drill_title, "drill_title")
+
+
+@results.app_template_global()
+def summary_keys(trial: dict, parts: list[dict]) -> list[str]:
+    """The columns of the summary table of a trial with several parts (mCTSIB conditions):
+    whether each was passed, its time held and the drill's headline measures that any has."""
+    keys = ("passed", "attempts", "time_held_s", *TRACKED.get(trial["drill"], ()))
+    return [k for k in keys if any(k in p["measures"] for p in parts)]
+
+
+@results.app_template_global()
+def metric_doc(key: str) -> tuple[str, str, str]:
+    """(label, unit, meaning) of a measure key."""
+    return measure_doc(key)
+
+
+@results.get("/patients/<int:patient_id>/progress")
+def progress(patient_id: int):
+    """History across visits and trend charts, with each change against its MDC.
+
+    A long history comes ``HISTORY_PAGE_TRIALS`` trials a page (``?page=``, 1 the newest), the
+    trends of the same trials, so the page takes the same time with 100 or 10,000 trials."""
+    svc = station()
+    patient = svc.get_patient(patient_id)
+    pages = max(1, -(-svc.storage.count_trials(patient_id) // HISTORY_PAGE_TRIALS))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    # the page's trials, and on later pages the oldest of the page before: its day ends this one
+    newer = int(page > 1)
+    trials = patient_trials(
+        svc.storage,
+        patient_id,
+        limit=HISTORY_PAGE_TRIALS + newer,
+        skip=(page - 1) * HISTORY_PAGE_TRIALS - newer,
+    )
+    until = local_day(trials.pop()["started_at"]) if newer else None
+    since = local_day(trials[0]["started_at"]) if trials and page < pages else None
+    visit_list = visits().for_patient(patient_id)
+    by_visit = {v["id"]: [] for v in visit_list}
+    by_day = {v["visit_date"]: v["id"] for v in visit_list}
+    unvisited = []
+    for trial in reversed(trials):
+        entry = {**trial, "title": drill_title(trial["drill"]), "headline": headline(trial)}
+        visit_id = trial["visit_id"] or by_day.get(local_day(trial["started_at"]))
+        by_visit.get(visit_id, unvisited).append(entry)
+    shown = [
+        v
+        for v in visit_list
+        if by_visit[v["id"]]
+        or ((since is None or v["visit_date"] >= since) and (until is None or v["visit_date"] < until))
+    ]
+    return render_template(
+        "progress.html",
+        patient=patient,
+        age=age_years(patient.get("birth_date")),
+        charts=patient_progress(trials),
+        visits=visit_list,
+        shown_visits=shown,
+        by_visit=by_visit,
+        unvisited=unvisited,
+        page=page,
+        pages=pages,
+    )
+
+
+@results.get("/patients/<int:patient_id>/visits")
+def patient_visits(patient_id: int):
+    """A patient's visits with their minutes and units, and the form for a new visit."""
+    form = {"visit_date": date.today().isoformat(), "therapist": current_user.username}
+    return _visits_page(patient_id, form, errors={})
+
+
+def _visits_page(patient_id: int, form: dict, errors: dict, status: int = 200):
+    page = render_template(
+        "visits.html",
+        patient=station().get_patient(patient_id),
+        visits=visits().for_patient(patient_id),
+        form=form,
+        errors=errors,
+        today=date.today().isoformat(),
+    )
+    return page, status
+
+
+def _visit_form() -> dict:
+    return {field: request.form.get(field, "") for field in FIELDS}
+
+
+@results.post("/patients/<int:patient_id>/visits")
+def create_visit(patient_id: int):
+    """Open a visit from the form; a bad field re-shows the form with the error beside it."""
+    form = _visit_form()
+    try:
+        visit = visits().create(patient_id, form)
+    except VisitFieldError as exc:
+        return _visits_page(patient_id, form, {exc.field: str(exc)}, 400)
+    return redirect(url_for("results.visit", visit_id=visit["id"]), code=303)
+
+
+@results.get("/visits/<int:visit_id>")
+def visit(visit_id: int):
+    """One visit: its details, trials, suggested and billed minutes and the units."""
+    record = visits().get(visit_id)
+    form = {f: "" if record[f] is None else str(record[f]) for f in FIELDS}
+    return _visit_page(record, form, errors={})
+
+
+def _visit_page(record: dict, form: dict, errors: dict, status: int = 200):
+    store = visits()
+    trials = [
+        {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
+        for t in store.trials(record["id"])
+    ]
+    page = render_template(
+        "visit.html",
+        visit=record,
+        patient=station().get_patient(record["patient_id"]),
+        trials=trials,
+        suggestion=store.suggestion(record["id"]),
+        form=form,
+        errors=errors,
+        today=date.today().isoformat(),
+    )
+    return page, status
+
+
+@results.post("/visits/<int:visit_id>")
+def update_visit(visit_id: int):
+    """Save the visit's date, therapist, billed minutes and note."""
+    record = visits().get(visit_id)
+    form = _visit_form()
+    try:
+        visits().update(visit_id, form)
+    except VisitFieldError as exc:
+        return _visit_page(record, form, {exc.field: str(exc)}, 400)
+    return redirect(url_for("results.visit", visit_id=visit_id), code=303)
+
+
+@results.get("/visits/<int:visit_id>/report")
+def visit_report(visit_id: int):
+    """The printable visit report (the browser's print saves it as PDF)."""
+    store = visits()
+    record = store.get(visit_id)
+    patient = station().get_patient(record["patient_id"])
+    trials = [
+        {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
+        for t in store.trials(visit_id)
+    ]
+    history = patient_trials(station().storage, patient["id"])
+    until = [t for t in history if local_day(t["started_at"]) <= record["visit_date"]]
+    return render_template(
+        "report.html",
+        visit=record,
+        patient=patient,
+        age=age_years(patient.get("birth_date"), date.fromisoformat(record["visit_date"])),
+        trials=trials,
+        charts=patient_progress(until),
+        printed=date.today().isoformat(),
+    )
+
+
+@results.get("/patients/<int:patient_id>/metrics.csv")
+def patient_metrics_csv(patient_id: int):
+    """The patient's metrics as CSV, one row per scored recording (see ``metrics_download``)."""
+    return metrics_download(patient_id)
+
+
+def metrics_download(patient_id: int) -> Response:
+    """The metrics CSV of ``patient_id`` as a download with a safe file name, audited."""
+    patient = station().get_patient(patient_id)
+    name, text = metrics_csv(patient, patient_trials(station().storage, patient_id))
+    audit("export", f"patient {patient_id}", f"metrics CSV {name}")
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,73 @@
+// Patient display: whatever drill is running, for a monitor facing the patient. A large dot
+// moves the way the patient leans (their right on the right, forward up), with the target, a
+// big countdown and a few big words; high contrast for poor eyesight. Tap to fill the screen.
+(function () {
+  const canvas = document.getElementById("display-cop");
+  const words = document.getElementById("words");
+  const count = document.getElementById("big-count");
+  const timeLeft = document.getElementById("time-left");
+  const STYLE = {
+    minSpanMm: 150, background: "#000", grid: null, cross: "#333", labels: "#9e9e9e",
+    home: "#ffffff", target: "#00e676", targetOn: "#69ff9c", trail: "rgba(255,212,0,.45)",
+    dot: "#ffd400", dotRing: "#ffffff", dotPx: 34, trailPx: 10, scale: 2,
+  };
+  const RECORDING_WORDS = {
+    "quiet-stance": "Stand still",
+    mctsib: "Stand still",
+    "single-leg-stance": "Stand on one leg",
+    "rhythmic-weight-shift": "Follow the light",
+    "wobble-board": "Keep the board level",
+    "postural-hold": "Stand upright",
+  };
+  const PHASE_WORDS = {
+    waiting: "Step on", settling: "Stand still", countdown: "Get ready",
+    lift: "Lift your foot", rest: "Rest", completed: "Well done!", aborted: "Stopped",
+  };
+  let latest = null;
+
+  function say(msg) {
+    const d = msg.drill;
+    if (!d) return msg.on_platform ? "" : "Please wait";
+    if (d.phase === "announce" && d.eyes && d.surface) {  // mCTSIB: the next condition
+      return (d.eyes === "closed" ? "Close your eyes" : "Eyes open")
+        + (d.surface === "foam" ? " · on the foam" : "");
+    }
+    if (d.phase === "announce" && msg.instruction) return msg.instruction.text;
+    if (d.phase !== "recording") return PHASE_WORDS[d.phase] || "";
+    if (d.limit_bw_pct !== undefined) return d.over_limit ? `Less weight on your ${d.side} leg` : "Good";
+    if (d.stage === "interval") return "Wait for the light";
+    if (d.stage === "recovering") return "Stand still";
+    if (d.target_zone) return d.trials_total ? "Lean that way!" : "Lean to the target";
+    if (d.home_zone) return "Back to the middle";
+    return RECORDING_WORDS[d.drill] || "";
+  }
+
+  function show(msg) {
+    const d = msg.drill;
+    words.textContent = say(msg);
+    const counting = d && d.countdown_s !== undefined;
+    count.hidden = !counting;
+    count.textContent = counting ? String(d.countdown_s) : "";
+    const left = d && (d.phase === "recording" ? d.remaining_s ?? d.target_time_left_s : d.rest_left_s);
+    timeLeft.textContent = left !== undefined && left !== null ? `${Math.ceil(left)} s` : "";
+  }
+
+  function render() {
+    if (!latest) return;
+    const lit = !!((latest.msg.cues || {}).lights || {}).centre;
+    BalanceLive.draw(canvas, latest.trail, latest.msg.drill, lit, STYLE);
+  }
+
+  BalanceLive.connect((msg, trail) => {
+    latest = { msg, trail };
+    show(msg);
+    render();
+  });
+  window.addEventListener("resize", render);
+  canvas.addEventListener("click", () => {
+    if (!document.fullscreenElement && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(() => {});
+    }
+  });
+  BalanceLive.draw(canvas, [], null, false, STYLE);
+})();
