@@ -10,6 +10,8 @@ The technician presses Measure after placing each mass; in simulation ``place_si
 the step's masses on the simulated platform, as the command-line wizard does by itself.
 """
 
+import copy
+import logging
 import math
 import threading
 from datetime import datetime
@@ -17,22 +19,22 @@ from datetime import datetime
 import numpy as np
 
 from sensing.calibration_fit import STANDARD_GRAVITY_M_S2, CountsSummary, check_known_mass
-from sensing.frame import CORNERS
-from station.calibration import (
-    CHECK_TOLERANCE_PCT,
-    MARKS,
-    CalibrationResult,
-    CalibrationSession,
-    calibration_conditions,
-    cop_positions_mm,
-    describe_position,
-)
+from station.calibration import CHECK_TOLERANCE_PCT, CalibrationSession, calibration_conditions
+from station.calibration_steps import calibration_steps, check_steps, fit_summary
 from station.errors import StationError
 from station.service import geometry_from
 
+log = logging.getLogger(__name__)
+
 IDLE_S = 15 * 60.0  # a wizard without a step for this long closes and gives the platform back
 MAX_MASSES = 6
+NOTE_LIMIT = 200  # characters of the note saved with a calibration
 SECONDS_RANGE = (0.5, 60.0)
+AFTER_STEPS = {  # what to do when there is no step to measure
+    "review": "review the fit, then save it or cancel",
+    "done": "the wizard has finished: close it or start a new one",
+}
+INTERNAL = ("session", "result", "holder", "person_was_on")  # kept out of ``state()``
 
 
 class WizardStateError(StationError, RuntimeError):
@@ -83,105 +85,6 @@ def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def calibration_steps(masses_kg, cop_mass_kg, geometry) -> list[dict]:
-    """The calibration's steps: the empty platform, each mass over each corner's cell, then
-    (with ``cop_mass_kg``) that mass at the five COP positions. ``masses`` are where the
-    simulation puts them: (kg, ML mm, AP mm) from the platform centre."""
-    steps = [_step("tare", "Empty platform", "Clear the platform: nothing on it, nobody touching it.")]
-    cells = geometry.cell_positions_mm.tolist()
-    for index, (name, mark) in enumerate(zip(CORNERS, MARKS, strict=True)):
-        for mass in masses_kg:
-            steps.append(
-                _step(
-                    "corner",
-                    f"{mark} {mass:g} kg",
-                    f"Place {mass:g} kg over the {name} cell (the corner marked {mark}).",
-                    [(mass, *cells[index])],
-                    corner=index,
-                    mass_kg=mass,
-                )
-            )
-    if cop_mass_kg is not None:
-        for ml_mm, ap_mm in cop_positions_mm(geometry):
-            steps.append(
-                _step(
-                    "cop",
-                    f"COP {ml_mm:+g} / {ap_mm:+g} mm",
-                    f"Place {cop_mass_kg:g} kg {describe_position(ml_mm, ap_mm)}.",
-                    [(cop_mass_kg, ml_mm, ap_mm)],
-                    mass_kg=cop_mass_kg,
-                    ml_mm=ml_mm,
-                    ap_mm=ap_mm,
-                )
-            )
-    return steps
-
-
-def check_steps(mass_kg: float) -> list[dict]:
-    """The check: the empty platform, then one known mass near the centre."""
-    return [
-        _step("check-empty", "Check: empty platform", "Clear the platform for the check."),
-        _step(
-            "check-mass",
-            f"Check: {mass_kg:g} kg",
-            f"Place {mass_kg:g} kg anywhere on the platform (near the centre is best).",
-            [(mass_kg, 0.0, 0.0)],
-            mass_kg=mass_kg,
-        ),
-    ]
-
-
-def _step(kind, title, instruction, masses=(), **extra) -> dict:
-    return {"kind": kind, "title": title, "instruction": instruction, "masses": list(masses),
-            **extra, "result": None}  # fmt: skip
-
-
-def fit_summary(result: CalibrationResult) -> dict:
-    """The fit as the technician judges it: per corner gain, tare, noise, residuals, linearity
-    and off-cell share; the COP correction's error; the problems that make it doubtful."""
-    corners = []
-    for name, mark, fit, tare, noise, off in zip(
-        CORNERS,
-        MARKS,
-        result.gains,
-        result.tare.tare_counts,
-        result.tare.noise_counts,
-        result.off_cell_pct,
-        strict=True,
-    ):
-        corners.append(
-            {
-                "corner": name,
-                "mark": mark,
-                "gain_n_per_count": fit.gain_n_per_count,
-                "tare_counts": tare,
-                "noise_n": noise * fit.gain_n_per_count,
-                "intercept_n": fit.intercept_n,
-                "residuals": [
-                    {"load_n": load, "residual_n": r}
-                    for load, r in zip(fit.loads_n, fit.residuals_n, strict=True)
-                ],
-                "max_residual_n": fit.max_residual_n,
-                "max_residual_pct": fit.max_residual_pct,
-                "linearity_limit_pct": fit.linearity_limit_pct,
-                "linear": fit.linear,
-                "off_cell_max_pct": max(abs(v) for v in off),
-            }
-        )
-    cop = result.cop
-    return {
-        "corners": corners,
-        "cop": None
-        if cop is None
-        else {
-            "positions": cop.positions,
-            "rmse_before_mm": cop.rmse_before_mm,
-            "rmse_after_mm": cop.rmse_after_mm,
-        },
-        "problems": result.problems(),
-    }
-
-
 class CalibrationWizard:
     """At most one open calibration (or check) on ``station`` at a time, driven step by step.
 
@@ -213,8 +116,8 @@ class CalibrationWizard:
                 "notice": self._notice,
             }
             if run is not None:
-                out.update({k: v for k, v in run.items() if k not in ("session", "holder")})
-            return out
+                out.update({k: v for k, v in run.items() if k not in INTERNAL})
+            return copy.deepcopy(out)  # a snapshot: a measurement may change the wizard next
 
     def _live(self) -> dict | None:
         frame = self.station.loop.last_frame
@@ -245,9 +148,10 @@ class CalibrationWizard:
         low, high = SECONDS_RANGE
         if not _number(seconds) or not low <= seconds <= high:
             raise WizardInputError("seconds", f"choose {low:g} to {high:g} s per measurement")
+        mode = "check" if check_only else "calibrate"
         with self._lock:
             self._close_if_idle()
-            if self._run is not None:
+            if self._run is not None and self._run["phase"] != "done":  # a finished one goes
                 raise WizardStateError(
                     f"{self._run['opened_by']}'s calibration wizard is open: finish or cancel "
                     "it first"
@@ -257,8 +161,8 @@ class CalibrationWizard:
             geometry = geometry_from(self.station.config).platform_frame()
             loadcells = self.station.config.loadcells
             self._run = {
-                "mode": "check" if check_only else "calibrate",
-                "phase": "check" if check_only else "calibrate",
+                "mode": mode,
+                "phase": mode,
                 "opened_by": username,
                 "opened_at": datetime.now().astimezone().isoformat(timespec="seconds"),
                 "settings": {
@@ -272,6 +176,7 @@ class CalibrationWizard:
                 else calibration_steps(masses, max(masses) if cop_positions else None, geometry),
                 "index": 0,
                 "fit": None,
+                "fit_error": None,
                 "saved": None,
                 "check": None,
                 "calibration_in_use": self.station.calibration_source,
@@ -289,6 +194,7 @@ class CalibrationWizard:
                 ),
             }
             self._notice = None
+        log.info("calibration wizard opened by %s (%s)", username, mode)
         return self.state()
 
     def place_simulated(self) -> dict:
@@ -321,9 +227,7 @@ class CalibrationWizard:
             elif step["kind"] == "corner":
                 window = session.measure_corner(step["corner"], step["mass_kg"])
             elif step["kind"] == "cop":
-                window = session.measure_cop_position(
-                    step["mass_kg"], step["ml_mm"], step["ap_mm"]
-                )
+                window = session.measure_cop_position(step["mass_kg"], step["ml_mm"], step["ap_mm"])
             else:
                 window = session.measure()
             with self._lock:
@@ -336,6 +240,8 @@ class CalibrationWizard:
     def save(self, username: str, note: str = "") -> dict:
         """Store the reviewed fit by ``username`` as the active calibration, make the station
         use it now, and go on to the check."""
+        if not isinstance(note, str) or len(note) > NOTE_LIMIT:
+            raise WizardInputError("note", f"write at most {NOTE_LIMIT} characters")
         with self._lock:
             run = self._need_open()
             if self._measuring or run["phase"] != "review" or run["fit"] is None:
@@ -347,7 +253,7 @@ class CalibrationWizard:
                 "masses_kg": settings["masses_kg"],
                 "seconds": settings["seconds"],
             }
-            record = run.pop("result").record(username, conditions, note)
+            record = run["result"].record(username, conditions, note.strip())
             saved = self.station.storage.save_calibration(record)
             self.station.use_calibration(saved)
             run["saved"] = {k: saved[k] for k in ("id", "technician", "created_at", "note")}
@@ -361,9 +267,10 @@ class CalibrationWizard:
         with self._lock:
             if self._measuring:
                 raise WizardStateError("a measurement is under way: close once it has ended")
-            if self._run is not None:
+            if self._run is not None and self._run["phase"] != "done":  # done: released
+                log.info("calibration wizard closed at its %s", self._run["phase"])
                 self._release(self._run)
-                self._run = None
+            self._run = None
             self._notice = None
         return self.state()
 
@@ -379,7 +286,7 @@ class CalibrationWizard:
         if self._measuring:
             raise WizardStateError("a measurement is under way: wait until it has ended")
         if run["phase"] not in ("calibrate", "check"):
-            raise WizardStateError(f"there is no step to {action}: the wizard is at its {run['phase']}")
+            raise WizardStateError(f"there is no step to {action}: {AFTER_STEPS[run['phase']]}")
         return run, run["steps"][run["index"]]
 
     def _record(self, run: dict, step: dict, window: CountsSummary) -> None:
@@ -416,9 +323,7 @@ class CalibrationWizard:
 
     def _check(self, run: dict, measured_n: float, mass_kg: float) -> None:
         empty = next(s for s in run["steps"] if s["kind"] == "check-empty")["result"]
-        check = check_known_mass(
-            measured_n, mass_kg * STANDARD_GRAVITY_M_S2, CHECK_TOLERANCE_PCT
-        )
+        check = check_known_mass(measured_n, mass_kg * STANDARD_GRAVITY_M_S2, CHECK_TOLERANCE_PCT)
         run["check"] = {
             "passed": check.passed,
             "mass_kg": mass_kg,
@@ -432,6 +337,14 @@ class CalibrationWizard:
             "calibration": self.station.calibration_source,
         }
         run["phase"] = "done"
+        log.info(
+            "calibration check %s: %g kg reads %.3f kg (%+.2f%%) with %s",
+            "PASS" if check.passed else "FAIL",
+            mass_kg,
+            measured_n / STANDARD_GRAVITY_M_S2,
+            check.error_pct,
+            self.station.calibration_source,
+        )
         self._release(run)
 
     def _release(self, run: dict) -> None:
@@ -448,10 +361,12 @@ class CalibrationWizard:
         run = self._run
         if run is None or run["phase"] == "done" or self._measuring:
             return
-        if self.station.reserved_by() != run["holder"]:
+        if self.station.platform_holder() != run["holder"]:
             self._release(run)
             self._run = None
+            kept = "the saved calibration stays in use" if run["saved"] else "nothing was saved"
             self._notice = (
                 f"The calibration wizard closed itself after {self.idle_s / 60:g} min without a "
-                "step" + (": the saved calibration stays in use." if run["saved"] else ": nothing was saved.")
+                f"step: {kept}."
             )
+            log.info("calibration wizard closed after %g min without a step", self.idle_s / 60)

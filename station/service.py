@@ -226,7 +226,7 @@ class Station:
         except DrillError as exc:
             raise DrillRequestError(str(exc)) from exc
         with self._platform_lock:  # a reservation cannot slip in before the drill starts
-            holder = self._reserved_by()
+            holder = self.platform_holder()
             if holder is not None:
                 raise BusyError(
                     f"{holder} is using the platform: a drill can start once it is finished"
@@ -320,7 +320,7 @@ class Station:
                 raise BusyError(
                     f"{self.loop.session.drill.name} is running: stop it or let it end first"
                 )
-            other = self._reserved_by()
+            other = self.platform_holder()
             if other is not None and other != holder:
                 raise BusyError(f"{other} is using the platform: wait until it is finished")
             self._reservation = (holder, self.clock.now() + lease_s)
@@ -328,10 +328,11 @@ class Station:
     def release_platform(self, holder: str) -> None:
         """End ``holder``'s reservation (if it still holds one): drills may start again."""
         with self._platform_lock:
-            if self._reserved_by() == holder:
+            if self.platform_holder() == holder:
                 self._reservation = None
 
-    def _reserved_by(self) -> str | None:
+    def platform_holder(self) -> str | None:
+        """Who keeps drills off the platform now (see ``reserve_platform``), or None."""
         if self._reservation is None or self.clock.now() >= self._reservation[1]:
             return None
         return self._reservation[0]

@@ -6,6 +6,7 @@ answers: ``request`` (a schema), ``status`` (the success status, 200 when left o
 modules that enforce them, so the description cannot drift from the checks.
 """
 
+from station import calibration_session as wizard
 from station.conventions import ELLIPSES
 from station.patients import CHOICES, NOTE_LIMIT, NUMBER_RANGES, TEXT_LIMITS
 from station.programs import MAX_NAME, MAX_STEPS
@@ -108,6 +109,20 @@ COMPONENTS = {
         ("id", "patient_id", "name", "steps", "rules", "history", "next_step"),
     ),
     "TrialStarted": obj({"trial_id": TEXT}, ("trial_id",)),
+    "CalibrationWizard": obj(
+        {
+            "open": {"type": "boolean"},
+            "phase": {**TEXT, "enum": ["calibrate", "review", "check", "done"]},
+            "steps": {"type": "array", "items": ANY_OBJECT},
+            "index": {**INTEGER, "description": "the current step"},
+            "fit": nullable(ANY_OBJECT),
+            "check": nullable(
+                {**ANY_OBJECT, "description": "passed, error_n, error_pct, error_kg, ..."}
+            ),
+            "live": nullable(ANY_OBJECT),
+        },
+        ("open",),
+    ),
     "Trial": obj(
         {
             "id": TEXT,
@@ -213,4 +228,69 @@ BODIES = {
             "description": "events whose data is JSON: frames, drill, cues, instruction",
         },
     },
+    # --- technicians (webpanel.technician) ---
+    "api.technician_diagnostics": {
+        "response": obj(
+            {
+                "version": TEXT,
+                "schema_version": obj({"current": INTEGER, "latest": INTEGER}),
+                "loop": ANY_OBJECT,
+                "devices": {**ANY_OBJECT, "description": "device name -> state, rate, faults"},
+                "cpu_temperature_c": nullable(NUMBER),
+                "disk": nullable(ANY_OBJECT),
+                "calibration": {**TEXT, "description": "where the calibration in use is from"},
+                "active_calibration": nullable(ANY_OBJECT),
+            },
+            ("version", "loop", "devices"),
+        )
+    },
+    "api.technician_logs": {
+        "response": obj(
+            {
+                "level": TEXT,
+                "source": nullable({**TEXT, "enum": ["journal", "memory"]}),
+                "lines": {"type": "array", "items": ANY_OBJECT},
+            },
+            ("source", "lines"),
+        )
+    },
+    "api.technician_config": {
+        "response": obj(
+            {"source": nullable(TEXT), "sections": {"type": "array", "items": ANY_OBJECT}},
+            ("sections",),
+        )
+    },
+    "api.calibration_list": {"response": list_of("calibrations", ANY_OBJECT)},
+    "api.calibration_state": {"response": ref("CalibrationWizard")},
+    "api.calibration_start": {
+        "request": obj(
+            {
+                "mode": {**TEXT, "enum": ["calibrate", "check"]},
+                "masses_kg": {
+                    "type": "array",
+                    "items": {**NUMBER, "exclusiveMinimum": 0},
+                    "minItems": 3,
+                    "maxItems": wizard.MAX_MASSES,
+                    "description": "different masses, kg (default 5, 10, 20)",
+                },
+                "cop_positions": {"type": "boolean"},
+                "check_mass_kg": {**NUMBER, "exclusiveMinimum": 0},
+                "seconds": {
+                    **NUMBER,
+                    "minimum": wizard.SECONDS_RANGE[0],
+                    "maximum": wizard.SECONDS_RANGE[1],
+                },
+            },
+            additionalProperties=False,
+        ),
+        "status": 201,
+        "response": ref("CalibrationWizard"),
+    },
+    "api.calibration_place": {"response": ref("CalibrationWizard")},
+    "api.calibration_measure": {"response": ref("CalibrationWizard")},
+    "api.calibration_save": {
+        "request": obj({"note": {**TEXT, "maxLength": wizard.NOTE_LIMIT}}),
+        "response": ref("CalibrationWizard"),
+    },
+    "api.calibration_close": {"response": ref("CalibrationWizard")},
 }

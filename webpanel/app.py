@@ -31,6 +31,7 @@ from webpanel.auth import (
 )
 from webpanel.pages import pages
 from webpanel.progress import results
+from webpanel.technician import technician
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(auth)
     app.register_blueprint(results)
+    app.register_blueprint(technician)
     limit = limiter.limit(
         lambda: current_app.config["LOGIN_RATE_LIMIT"],
         methods=["POST"],

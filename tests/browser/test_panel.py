@@ -43,11 +43,19 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport=LANDSCAPE, has_touch=True)
     page = context.new_page()
-    errors = []
+    errors, missing = [], []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def resource_failed(response):  # every script, style, font and image is the station's own
+        kind = response.request.resource_type
+        if response.status >= 400 and kind in ("script", "stylesheet", "image", "font"):
+            missing.append(f"{response.status} {response.url}")
+
+    page.on("response", resource_failed)
     yield page
     context.close()
     assert not errors, f"script errors on the pages: {errors}"
+    assert not missing, f"resources the pages could not load: {missing}"
 
 
 def shoot(page, name: str, viewport: dict = LANDSCAPE) -> None:
