@@ -11,6 +11,7 @@ and the person model, which a Pi would not run). Usage:
 
 import argparse
 import logging
+import statistics
 import time
 
 from station.clock import VirtualClock
@@ -19,7 +20,7 @@ from station.service import Station
 
 
 def run_once(drill: str, profile: str, seed: int, params: dict) -> tuple[float, float, int, str]:
-    """(simulated s, wall s, ticks, final state) of one simulated trial."""
+    """(simulated s, wall s, CPU s per tick, final state) of one simulated trial."""
     config = parse_config({"sim": {"profile": profile, "seed": seed, "step_on_at_s": 1.0}})
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
@@ -36,6 +37,11 @@ def run_once(drill: str, profile: str, seed: int, params: dict) -> tuple[float, 
         station.close()
 
 
+def median_speed(rows: list[tuple[float, float, float, str]]) -> float:
+    """Median simulated seconds per wall second of ``run_once`` rows."""
+    return statistics.median(simulated / wall for simulated, wall, _, _ in rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drill", default="mctsib")
@@ -44,14 +50,13 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     rows = [run_once(args.drill, args.profile, seed, {}) for seed in range(args.repeat)]
-    speeds = sorted(simulated / wall for simulated, wall, _, _ in rows)
-    cpu_us = sorted(cpu * 1e6 for _, _, cpu, _ in rows)
+    cpu_us = [cpu * 1e6 for _, _, cpu, _ in rows]
     print(f"drill {args.drill}, profile {args.profile}, {args.repeat} runs")
     for simulated, wall, cpu, state in rows:
         print(f"  {state:10s} {simulated:7.1f} s simulated in {wall:6.2f} s wall, "
               f"{cpu * 1e6:6.0f} µs CPU per tick")  # fmt: skip
-    print(f"speed          median {speeds[len(speeds) // 2]:.0f} simulated s per wall s")
-    print(f"CPU per tick   median {cpu_us[len(cpu_us) // 2]:.0f} µs (full emulated stack)")
+    print(f"speed          median {median_speed(rows):.0f} simulated s per wall s")
+    print(f"CPU per tick   median {statistics.median(cpu_us):.0f} µs (full emulated stack)")
 
 
 if __name__ == "__main__":

@@ -156,13 +156,13 @@ class ControlLoop:
     def _end(self, now) -> None:
         session, self.session = self.session, None
         self.on_end(session, now)
-        result = session.drill.result()
+        drill = session.drill  # its phase and reason, not result(): that scores the trial again
         log.info(
             "trial %s %s ended: %s%s",
             session.trial_id,
-            session.drill.name,
-            result["state"],
-            f" ({result['reason']})" if result["reason"] else "",
+            drill.name,
+            drill.phase.value,
+            f" ({drill.reason})" if drill.reason else "",
         )
 
     def _handle_commands(self, now) -> None:

@@ -6,6 +6,7 @@ Reads use their own connection, serialised by a lock; WAL lets them run beside t
 """
 
 import json
+import logging
 import queue
 import sqlite3
 import threading
@@ -25,6 +26,10 @@ CALIBRATION_JSON = ("tare_counts", "gain_n_per_count", "cop_correction", "residu
 ANALYSIS_JSON = ("conventions", "metrics", "quality")
 PROGRAM_JSON = ("steps", "rules", "history")
 TRIAL_LIST_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result"
+# SQLite's codes for a write the disk refused: full, an I/O error (EFBIG, EIO), read-only
+DISK_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+
+log = logging.getLogger(__name__)
 
 
 def now_iso() -> str:
@@ -96,8 +101,23 @@ class Storage:
             try:
                 with self._lock, self._write.conn:
                     future.set_result(job(self._write, *args))
+            except sqlite3.Error as exc:
+                future.set_exception(self._refused(exc))
             except Exception as exc:
                 future.set_exception(exc)
+
+    def _refused(self, exc: sqlite3.Error) -> Exception:
+        """A write the disk refused as a StorageError saying what to check (the transaction
+        was rolled back, the database is unharmed); other SQLite errors as they are."""
+        if not getattr(exc, "sqlite_errorname", "").startswith(DISK_ERRORS):
+            return exc
+        folder = Path(self.path).parent
+        error = StorageError(
+            f"could not write to the database {self.path} ({exc}): check that the disk "
+            f"holding {folder} has free space and is not read-only"
+        )
+        error.__cause__ = exc
+        return error
 
     def flush(self, timeout_s: float = 10.0) -> None:
         """Wait until every write queued so far is done."""
@@ -122,9 +142,15 @@ class Storage:
 
     def query(self, sql: str, params: list | tuple = ()) -> list[dict]:
         """Rows of a read-only ``sql`` on the reader connection (parameters bound, never
-        formatted in), for the stores built on this database (accounts, visits)."""
+        formatted in), for this class and the stores built on this database (accounts, visits).
+
+        None when a parameter is an integer beyond SQLite's 64 bits: no row can hold one (an id
+        typed into a URL), so the caller's "not found" answers it, not an OverflowError."""
         with self._lock:
-            return list(self._read.query(sql, list(params)))
+            try:
+                return list(self._read.query(sql, list(params)))
+            except OverflowError:
+                return []
 
     # --- patients ----------------------------------------------------------------------------
     def create_patient(self, fields: dict) -> dict:
@@ -140,62 +166,67 @@ class Storage:
         return self.get_patient(patient_id)
 
     def get_patient(self, patient_id: int) -> dict:
-        with self._lock:
-            rows = list(self._read.query("SELECT * FROM patients WHERE id = ?", [patient_id]))
+        rows = self.query("SELECT * FROM patients WHERE id = ?", [patient_id])
         if not rows:
             raise NotFoundError(f"no patient with id {patient_id}")
         return rows[0]
 
     def list_patients(self, search: str = "") -> list[dict]:
-        """Patients whose name or code contains ``search`` (all when empty), by name."""
-        like = f"%{search.strip()}%"
-        with self._lock:
-            return list(
-                self._read.query(
-                    "SELECT * FROM patients WHERE name LIKE ? OR coalesce(code, '') LIKE ? "
-                    "ORDER BY name COLLATE NOCASE",
-                    [like, like],
-                )
-            )
+        """Patients whose name or code contains ``search`` (any case; all when empty), by name.
+        ``search`` is matched literally: LIKE's ``%`` and ``_`` in it are plain characters."""
+        literal = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{literal}%"
+        return self.query(
+            "SELECT * FROM patients WHERE name LIKE ? ESCAPE '\\' "
+            "OR coalesce(code, '') LIKE ? ESCAPE '\\' ORDER BY name COLLATE NOCASE",
+            [like, like],
+        )
 
     # --- trials ------------------------------------------------------------------------------
     def begin_trial(self, trial: dict) -> Future:
-        """Insert a trial as 'running' so a crash mid-drill leaves a marked row."""
+        """Insert a trial as 'running' so a crash mid-drill leaves a marked row; a failure is
+        logged (the control loop does not wait for the write)."""
         row = {**trial, "state": "running", "params": json.dumps(trial["params"])}
-        return self.submit(lambda db: db["trials"].insert(row))
+        future = self.submit(lambda db: db["trials"].insert(row))
+        future.add_done_callback(_log_failure(f"trial {trial['id']} could not be recorded"))
+        return future
 
     def finish_trial(self, trial_id: str, fields: dict, rows) -> Future:
-        """Store the result, cue log and raw samples of a finished trial in one transaction."""
-        update = {k: json.dumps(v) if k in JSON_FIELDS else v for k, v in fields.items()}
-        update["samples"] = samples.encode(rows)
-        return self.submit(lambda db: db["trials"].update(trial_id, update))
+        """Store the result, cue log and raw samples of a finished trial in one transaction.
+
+        The samples are compressed and the JSON encoded on the writer thread: the control loop
+        that ends the trial hands them over and goes on ticking (a 60 s trial's blob takes
+        about 20 ms to compress)."""
+
+        def store(db):
+            update = {k: json.dumps(v) if k in JSON_FIELDS else v for k, v in fields.items()}
+            update["samples"] = samples.encode(rows)
+            db["trials"].update(trial_id, update)
+
+        future = self.submit(store)
+        lost = f"trial {trial_id} ended {fields['state']} but its result and samples are lost"
+        future.add_done_callback(_log_failure(lost))
+        return future
 
     def list_trials(self, patient_id: int, limit: int = 100) -> list[dict]:
         """A patient's trials, newest first, without samples."""
-        with self._lock:
-            rows = list(
-                self._read.query(
-                    f"SELECT {TRIAL_LIST_COLUMNS} FROM trials WHERE patient_id = ? "
-                    "ORDER BY started_at DESC, rowid DESC LIMIT ?",
-                    [patient_id, limit],
-                )
-            )
+        rows = self.query(
+            f"SELECT {TRIAL_LIST_COLUMNS} FROM trials WHERE patient_id = ? "
+            "ORDER BY started_at DESC, rowid DESC LIMIT ?",
+            [patient_id, limit],
+        )
         for row in rows:
             row["result"] = json.loads(row["result"]) if row["result"] else None
         return rows
 
     def count_trials(self, patient_id: int) -> int:
         """How many trials ``patient_id`` has (any state)."""
-        with self._lock:
-            row = self._read.execute(
-                "SELECT count(*) FROM trials WHERE patient_id = ?", [patient_id]
-            ).fetchone()
-        return row[0]
+        rows = self.query("SELECT count(*) AS n FROM trials WHERE patient_id = ?", [patient_id])
+        return rows[0]["n"] if rows else 0
 
     def get_trial(self, trial_id: str) -> dict:
         """One trial with its decoded JSON fields (samples excluded)."""
-        with self._lock:
-            rows = list(self._read.query("SELECT * FROM trials WHERE id = ?", [trial_id]))
+        rows = self.query("SELECT * FROM trials WHERE id = ?", [trial_id])
         if not rows:
             raise NotFoundError(f"no trial with id {trial_id}")
         row = rows[0]
@@ -206,8 +237,7 @@ class Storage:
 
     def trial_samples(self, trial_id: str):
         """The raw (N, len(samples.COLUMNS)) frame array of a trial."""
-        with self._lock:
-            rows = list(self._read.query("SELECT samples FROM trials WHERE id = ?", [trial_id]))
+        rows = self.query("SELECT samples FROM trials WHERE id = ?", [trial_id])
         if not rows:
             raise NotFoundError(f"no trial with id {trial_id}")
         if rows[0]["samples"] is None:
@@ -238,8 +268,7 @@ class Storage:
         return self._calibrations("ORDER BY id DESC", [])
 
     def _calibrations(self, where: str, args: list) -> list[dict]:
-        with self._lock:
-            rows = list(self._read.query(f"SELECT * FROM calibrations {where}", args))
+        rows = self.query(f"SELECT * FROM calibrations {where}", args)
         for row in rows:
             for key in CALIBRATION_JSON:
                 row[key] = json.loads(row[key]) if row[key] else None
@@ -261,8 +290,7 @@ class Storage:
         return self._analyses("WHERE trial_id = ? ORDER BY id", [trial_id])
 
     def _analyses(self, where: str, args: list) -> list[dict]:
-        with self._lock:
-            rows = list(self._read.query(f"SELECT * FROM analyses {where}", args))
+        rows = self.query(f"SELECT * FROM analyses {where}", args)
         for row in rows:
             for key in ANALYSIS_JSON:
                 row[key] = json.loads(row[key]) if row[key] else None
@@ -303,9 +331,18 @@ class Storage:
         return self._programs("WHERE patient_id = ? ORDER BY id", [patient_id])
 
     def _programs(self, where: str, args: list) -> list[dict]:
-        with self._lock:
-            rows = list(self._read.query(f"SELECT * FROM programs {where}", args))
+        rows = self.query(f"SELECT * FROM programs {where}", args)
         for row in rows:
             for key in PROGRAM_JSON:
                 row[key] = json.loads(row[key]) if row[key] else []
         return rows
+
+
+def _log_failure(what: str):
+    """A Future callback that logs ``what`` and the error when the write failed."""
+
+    def check(future: Future) -> None:
+        if future.exception() is not None:
+            log.error("%s: %s", what, future.exception())
+
+    return check

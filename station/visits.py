@@ -18,6 +18,8 @@ from station.storage import Storage, now_iso
 
 MAX_MINUTES = 480
 """Longest loggable visit (8 hours of timed minutes): anything longer is a typing error."""
+OLDEST_VISIT = date(2000, 1, 1)
+"""No visit is dated earlier: such a date is a typing error (and 0001-01-01 has no UTC day)."""
 THERAPIST_LIMIT = 100
 NOTE_LIMIT = 500
 FIELDS = ("visit_date", "therapist", "nmr_minutes", "note")
@@ -50,6 +52,10 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
         raise VisitFieldError("visit_date", f"expected a date as YYYY-MM-DD, got {day!r}") from None
     if visit_day > (today or date.today()):
         raise VisitFieldError("visit_date", f"{visit_day.isoformat()} is in the future")
+    if visit_day < OLDEST_VISIT:
+        raise VisitFieldError(
+            "visit_date", f"{visit_day.isoformat()} is before {OLDEST_VISIT.year}: check the year"
+        )
     therapist = " ".join(_text(data, "therapist").split())
     if len(therapist) > THERAPIST_LIMIT:
         raise VisitFieldError("therapist", f"at most {THERAPIST_LIMIT} characters")

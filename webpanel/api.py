@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from station.conventions import analysis_options
-from station.errors import BusyError, NotFoundError, StationError
-from webpanel.auth import technician_required
+from station.errors import BusyError, NotFoundError, StationError, StorageError
+from webpanel.auth import audit, technician_required
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ def _station_error(exc: StationError):
         return _api_error(ApiError(404, "not_found", str(exc)))
     if isinstance(exc, BusyError):
         return _api_error(ApiError(409, "busy", str(exc)))
+    if isinstance(exc, StorageError):  # the disk is full or failing: nothing the caller did
+        return _api_error(ApiError(503, "storage_failed", str(exc)))
     field = getattr(exc, "field", None)
     return _api_error(ApiError(400, "invalid", str(exc), field))
 
@@ -238,8 +240,9 @@ def trial_samples(trial_id: str):
 
 @api.get("/trials/<trial_id>/export.csv")
 def export_trial(trial_id: str):
-    """The trial's raw samples as CSV (the station's export format), as a download."""
+    """The trial's raw samples as CSV (the station's export format), as a download; audited."""
     name, text = station().export_trial(trial_id)
+    audit("export", f"trial {trial_id}", f"samples CSV {name}")
     return Response(
         text,
         mimetype="text/csv",

@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from itsdangerous import BadSignature
 
 import webpanel.api_results  # noqa: F401  (adds the result routes to the api)
 from station.accounts import Accounts
@@ -41,6 +43,25 @@ RATE_LIMITED_ENDPOINTS = ("auth.login", "auth.setup")
 SECRET_KEY_FILE = "panel-secret.key"
 
 
+class MonotonicSessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions whose age is not judged by the wall clock: Flask's own refuses a
+    cookie signed "in the future", so a wall clock stepped back (NTP on a Pi without a real-time
+    clock) would log every user out. How long a session lasts is the idle logout's business,
+    on the monotonic clock (``require_login``)."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        try:
+            return self.session_class(serializer.loads(cookie))
+        except BadSignature:
+            return self.session_class()
+
+
 def create_app(station, config: dict | None = None) -> Flask:
     """The panel for ``station`` (anything with the Station service API).
 
@@ -49,6 +70,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     address, default "5 per minute"), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``).
     """
     app = Flask(__name__)
+    app.session_interface = MonotonicSessionInterface()
     app.config.update(
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1 << 20,

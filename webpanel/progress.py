@@ -132,7 +132,10 @@ def progress(patient_id: int):
         v
         for v in visit_list
         if by_visit[v["id"]]
-        or ((since is None or v["visit_date"] >= since) and (until is None or v["visit_date"] < until))
+        or (
+            (since is None or v["visit_date"] >= since)
+            and (until is None or v["visit_date"] < until)
+        )
     ]
     return render_template(
         "progress.html",

@@ -1,0 +1,147 @@
+"""The fault suite's daemon and panel: the real daemon (``start_daemon`` from tests/conftest.py)
+with the simulated patient on the platform, driven over HTTP by a technician's session, as
+the panel's pages do (tests/e2e/test_daemon.py does the same for the everyday paths)."""
+
+import http.cookiejar
+import json
+import re
+import sqlite3
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+PASSWORD = "fault suite password"
+DAEMON_TOML = "[sim]\nstep_on_at_s = 0.5\nseed = 11\n"
+
+
+class Panel:
+    """A browser's session with the daemon: its cookie and the CSRF token of the last page."""
+
+    def __init__(self, base: str):
+        self.base = base
+        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(jar)
+        self.token = ""
+
+    def open(self, path: str, data: bytes | None = None, headers: dict | None = None):
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        return self.opener.open(request, timeout=10)
+
+    def load(self, path: str) -> str:
+        """Load a page and keep its CSRF token."""
+        with self.open(path) as response:
+            page = response.read().decode()
+        self.token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+        return page
+
+    def submit(self, path: str, fields: dict) -> str:
+        """Post a form with the last page's token; the URL the browser ends on."""
+        data = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
+        with self.open(path, data) as response:
+            return response.url
+
+    def call(self, path: str, body: dict | None = None) -> dict:
+        """A JSON API call: GET, or POST ``body`` with the CSRF header."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", "X-CSRFToken": self.token}
+        with self.open(path, data, headers) as response:
+            return json.loads(response.read())
+
+    def error(self, path: str, body: dict | None = None) -> tuple[int, dict]:
+        """(status, error body) of a call expected to fail."""
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            self.call(path, body)
+        return failed.value.code, json.loads(failed.value.read())["error"]
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    """Poll ``predicate`` every 0.1 s until it returns something true; fail after
+    ``timeout_s`` (a bound on waiting, not a speed requirement)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+class Daemon:
+    """The daemon on simulated hardware, a technician's panel session with it and a patient;
+    ``restart()`` starts it again on the same data (after a crash or a clean stop)."""
+
+    def __init__(self, start_daemon, data_dir):
+        self._start = start_daemon
+        self.db_path = data_dir / "station.db"
+        self.proc, base = start_daemon(DAEMON_TOML)
+        self.panel = self._log_in(base, first_run=True)
+        self.patient_id = self.call("/api/v1/patients", {"name": "Fault Suite"})["id"]
+
+    @staticmethod
+    def _log_in(base: str, first_run: bool) -> Panel:
+        panel = Panel(base)
+        if first_run:  # the first-run page creates the technician's account
+            panel.load("/setup")
+            form = {"username": "tech", "password": PASSWORD, "confirm": PASSWORD}
+            panel.submit("/setup", form)
+        else:
+            panel.load("/login")
+            panel.submit("/login", {"username": "tech", "password": PASSWORD})
+        panel.load("/")
+        return panel
+
+    def restart(self) -> None:
+        self.proc, base = self._start(DAEMON_TOML)
+        self.panel = self._log_in(base, first_run=False)
+
+    def call(self, path: str, body: dict | None = None) -> dict:
+        return self.panel.call(path, body)
+
+    def error(self, path: str, body: dict | None = None) -> tuple[int, dict]:
+        return self.panel.error(path, body)
+
+    def start_trial(self, drill: str, **params) -> str:
+        """Start ``drill`` for the patient (no countdown) and wait until it records."""
+        body = {
+            "patient_id": self.patient_id,
+            "drill": drill,
+            "params": {"countdown_s": 0, **params},
+        }
+        trial_id = self.call("/api/v1/trials", body)["trial_id"]
+        wait_for(
+            lambda: (self.call("/api/v1/status")["drill"] or {}).get("phase") == "recording",
+            20,
+            f"{drill} to record",
+        )
+        return trial_id
+
+    def ended(self, trial_id: str, timeout_s: float = 30) -> dict:
+        """The trial's record once it no longer runs."""
+        return wait_for(
+            lambda: (t := self.call(f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
+            timeout_s,
+            f"trial {trial_id} to end",
+        )
+
+    wait_for = staticmethod(wait_for)
+
+    def integrity(self) -> str:
+        """SQLite's PRAGMA integrity_check of the database file ("ok" when sound)."""
+        db = sqlite3.connect(self.db_path)
+        try:
+            return db.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            db.close()
+
+    def fault(self, device: str, fault: str) -> None:
+        """Inject ``fault`` into the emulated ``device`` (a technician's tool)."""
+        self.call("/api/v1/sim/fault", {"device": device, "fault": fault})
+
+
+@pytest.fixture
+def daemon(start_daemon, tmp_path) -> Daemon:
+    """The daemon, logged in as a technician, with a patient (see ``Daemon``)."""
+    return Daemon(start_daemon, tmp_path / "data")

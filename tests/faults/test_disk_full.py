@@ -1,0 +1,54 @@
+"""The disk fills up mid-trial: the station says so clearly (log and API), corrupts nothing, and
+stores again once there is room.
+
+How the disk is filled, safely and without root or a mount: the daemon's RLIMIT_FSIZE is lowered
+while it runs (``prlimit``) to the current size of its write-ahead log, so no file it writes can
+grow any more, exactly as on a full disk: every write that would extend a file fails
+(EFBIG; Python ignores SIGXFSZ), rewrites inside existing space still work. Raising the limit
+again is the technician freeing space.
+"""
+
+import resource
+import signal
+
+import pytest
+
+pytestmark = pytest.mark.faults
+
+
+def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(daemon):
+    pid = daemon.proc.pid
+    done_id = daemon.start_trial("quiet-stance", duration_s=5)
+    done = daemon.ended(done_id)
+    lost_id = daemon.start_trial("quiet-stance", duration_s=5)
+
+    room, hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    wal = daemon.db_path.with_name(daemon.db_path.name + "-wal")
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (wal.stat().st_size, hard))  # the disk is full
+    try:
+        daemon.wait_for(
+            lambda: daemon.call("/api/v1/status")["drill"] is None, 30, "the trial to end"
+        )
+        status, error = daemon.error("/api/v1/patients", {"name": "No Room"})
+        assert status == 503 and error["code"] == "storage_failed"
+        assert "could not write to the database" in error["message"]
+        assert "has free space" in error["message"]
+        assert daemon.call("/api/v1/health")["loop"]["ticks"] > 0  # still serving, reading
+        assert daemon.call(f"/api/v1/trials/{done_id}") == done
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (room, hard))  # space freed
+
+    assert daemon.call("/api/v1/patients", {"name": "Room Again"})["name"] == "Room Again"
+    again = daemon.ended(daemon.start_trial("quiet-stance", duration_s=5))
+    assert again["state"] == "completed"
+    daemon.proc.send_signal(signal.SIGTERM)
+    assert daemon.proc.wait(timeout=15) == 0
+    log = daemon.proc.stderr.read()
+    assert f"trial {lost_id} ended completed but its result and samples are lost" in log
+    assert "check that the disk holding" in log and "Traceback" not in log
+    assert daemon.integrity() == "ok"
+
+    daemon.restart()
+    assert daemon.call(f"/api/v1/trials/{done_id}") == done
+    assert daemon.call(f"/api/v1/trials/{again['id']}") == again
+    assert daemon.call(f"/api/v1/trials/{lost_id}")["state"] == "interrupted"  # not 'running'
