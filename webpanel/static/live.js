@@ -197,8 +197,18 @@
     $("status-text").textContent = STATUS_TEXT[colour] || colour;
   }
 
+  // The bar: the cells' left/right split; in weight-bearing, each leg's load (the drill reads it
+  // from the COP between the feet, as its limit is checked), so bar and limit line agree.
   function showSplit(frame, d) {
-    const leftPct = frame ? frame[4] : null;
+    const bearing = d && d.limit_bw_pct !== undefined;
+    let leftPct = frame ? frame[4] : null;
+    if (bearing) {
+      const leg = d.operated_load_bw_pct;
+      const onLeft = leg === null ? null : (d.side === "left" ? leg : 100 - leg);
+      leftPct = onLeft === null ? null : Math.min(100, Math.max(0, onLeft));
+    }
+    $("split-label").textContent = bearing
+      ? "Load on each leg, % of body weight" : "Load on the left / right side of the platform";
     const left = $("split-left"), right = $("split-right");
     left.style.width = leftPct === null ? "50%" : `${leftPct}%`;
     right.style.width = leftPct === null ? "50%" : `${100 - leftPct}%`;
@@ -206,7 +216,6 @@
     left.firstElementChild.textContent = shown === null ? "L –" : `L ${shown}%`;
     right.firstElementChild.textContent = shown === null ? "R –" : `R ${100 - shown}%`;
     const limit = $("split-limit");
-    const bearing = d && d.limit_bw_pct !== undefined;
     limit.hidden = !bearing;
     $("split").classList.toggle("over", !!(bearing && d.over_limit));
     $("split-note").textContent = bearing ? `Line: the ${d.side} leg's limit, ${d.limit_bw_pct}% of body weight` : "";
