@@ -65,7 +65,8 @@ class CuedDrill(Drill):
     implement ``on_recording(frame)``.
     """
 
-    instruction: ClassVar[str]  # a key of drills.cues.INSTRUCTIONS, said at the countdown
+    # a key of drills.cues.INSTRUCTIONS, said at the countdown (None: nothing to say)
+    instruction: ClassVar[str | None] = None
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
@@ -91,7 +92,7 @@ class CuedDrill(Drill):
 
     def on_waiting(self, frame):
         if not self.uses_platform:
-            return self._start_countdown(frame)
+            return self.start_countdown(frame)
         if self.stance.on_platform:
             self.enter(Phase.SETTLING, frame.t_s)
         return []
@@ -100,13 +101,19 @@ class CuedDrill(Drill):
         if not self.stance.on_platform:
             self.enter(Phase.WAITING, frame.t_s)
         elif self.stance.settled:
-            return self._start_countdown(frame)
+            return self.start_countdown(frame)
         return []
 
-    def _start_countdown(self, frame):
+    def start_countdown(self, frame) -> list[Cue]:
+        """Enter the countdown: status amber and what the patient is told; extend it to reset
+        what the drill gathers over the countdown."""
         self.enter(Phase.COUNTDOWN, frame.t_s)
         self._beeps_given = 0
-        return [Status("amber"), Instruct(self.instruction), *self.on_countdown(frame)]
+        return [Status("amber"), *self.countdown_instructions(), *self.on_countdown(frame)]
+
+    def countdown_instructions(self) -> list[Cue]:
+        """What the patient is told as the countdown starts: the drill's ``instruction``."""
+        return [Instruct(self.instruction)] if self.instruction else []
 
     def on_countdown(self, frame):
         if self.uses_platform and not self.stance.on_platform:

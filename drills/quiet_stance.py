@@ -1,21 +1,19 @@
 """``quiet-stance``: stand still with eyes open for a set time; scored by sway metrics."""
 
-import math
-
 import numpy as np
 
-from drills.cues import AllOff, Instruct, Status, Tone
-from drills.engine import Drill, Phase
+from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill
+from drills.cues import Instruct, Status, Tone
+from drills.engine import Phase
 from drills.params import Param
 from sensing.analysis import analyse_cop
 from sensing.errors import NotEnoughDataError
 from sensing.quality import assess_trial
 
-STEPPED_OFF = "patient stepped off the platform"
 
-
-class QuietStance(Drill):
-    """Wait for stance, let it settle, beep a countdown, record COP with the status LED lit.
+class QuietStance(CuedDrill):
+    """The shared lead-in (``CuedDrill``: wait for stance, settle, beep a countdown), then
+    record COP with the status LED lit.
 
     Stepping off before recording starts sends the drill back to waiting; stepping off while
     recording aborts it (the recorded frames are kept by the station).
@@ -26,44 +24,20 @@ class QuietStance(Drill):
     summary = "Stand still, feet apart, arms by the side, looking ahead; sway is measured."
     params = (
         Param("duration_s", float, 30.0, 5.0, 120.0, "s", "How long the patient stands still."),
-        Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording."),
+        COUNTDOWN,
     )
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
         self.samples: list[tuple] = []  # (t_s, ml_mm, ap_mm, fresh, four corner forces N)
-        self._beeps_given = 0
 
-    def on_waiting(self, frame):
-        if self.stance.on_platform:
-            self.enter(Phase.SETTLING, frame.t_s)
-        return []
+    def countdown_instructions(self):
+        # the standard condition, said each time: a drill before may have left the patient on
+        # the foam pad or with the eyes closed
+        return [Instruct("eyes-open"), Instruct("firm-surface")]
 
-    def on_settling(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-        elif self.stance.settled:
-            self.enter(Phase.COUNTDOWN, frame.t_s)
-            self._beeps_given = 0
-            # the standard condition, said each time: a drill before may have left the patient
-            # on the foam pad or with the eyes closed
-            instructions = [Instruct("eyes-open"), Instruct("firm-surface")]
-            return [Status("amber"), *instructions, *self.on_countdown(frame)]
-        return []
-
-    def on_countdown(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-            return [AllOff(), Status("blue")]
-        elapsed = self.phase_elapsed_s()
-        if elapsed >= self.values["countdown_s"] - 1e-9:
-            self.enter(Phase.RECORDING, frame.t_s)
-            self.samples.clear()
-            return [Tone("start"), Status("green"), *self.on_recording(frame)]
-        if elapsed >= self._beeps_given - 1e-9:
-            self._beeps_given += 1
-            return [Tone("countdown")]
-        return []
+    def begin(self, frame):
+        self.samples.clear()
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
@@ -78,9 +52,6 @@ class QuietStance(Drill):
 
     def status(self):
         out = super().status()
-        if self.phase is Phase.COUNTDOWN:
-            left_s = self.values["countdown_s"] - self.phase_elapsed_s()
-            out["countdown_s"] = max(0, math.ceil(left_s))
         if self.phase is Phase.RECORDING:
             out["remaining_s"] = round(
                 max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2

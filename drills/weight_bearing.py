@@ -12,14 +12,14 @@ centred on the COP origin; ``drills.params.foot_share_pct``), not from the cells
 weight puts about 40% on its side's cells, and a limit checked against the cells would let the
 patient overload the knee.
 
-Phases: waiting (status blue) for a step-on, settling until the stance is steady, countdown
-(amber, a beep a second), recording (green, rising start tone) for ``duration_s``, completed
-(every cue off, success tone). While recording, the first frame above the limit starts an
-exceedance: status red, the direction LED of the *other* side lit ("lean that way": shift the
-weight off the operated leg) and the warning tone, repeated every ``WARNING_REPEAT_S`` while
-it lasts; it ends when the load falls below the limit minus ``HYSTERESIS_BW_PCT`` (status
-green, LED off). Stepping off before recording goes back to waiting; stepping off while
-recording aborts the drill, keeping the scores of what was recorded.
+Phases (the lead-in is ``CuedDrill``'s): waiting (status blue) for a step-on, settling until the
+stance is steady, countdown (amber, a beep a second), recording (green, rising start tone) for
+``duration_s``, completed (every cue off, success tone). While recording, the first frame above
+the limit starts an exceedance: status red, the direction LED of the *other* side lit ("lean
+that way": shift the weight off the operated leg) and the warning tone, repeated every
+``WARNING_REPEAT_S`` while it lasts; it ends when the load falls below the limit minus
+``HYSTERESIS_BW_PCT`` (status green, LED off). Stepping off before recording goes back to
+waiting; stepping off while recording aborts the drill, keeping the scores of what was recorded.
 
 Scores (result keys; % BW = percent of body weight):
 - ``over_limit_s``, ``over_limit_pct`` (of the recorded time), ``longest_over_limit_s`` and
@@ -37,14 +37,14 @@ import math
 
 import numpy as np
 
-from drills.cues import AllOff, Light, Status, Tone
-from drills.engine import Drill, Phase
+from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill
+from drills.cues import AllOff, Status, Tone
+from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from sensing.quality import assess_trial
 from sensing.weightbearing import load_distribution, time_over_limit
 
 STANDARD_GRAVITY_M_S2 = 9.80665
-STEPPED_OFF = "patient stepped off the platform"
 
 HYSTERESIS_BW_PCT = 2.0
 """An exceedance ends only below the limit minus 2 points of body weight: the load on one side
@@ -72,7 +72,7 @@ def patient_corner_forces(total_n, left_pct, front_pct) -> np.ndarray:
     return total[:, None] * shares
 
 
-class WeightBearing(Drill):
+class WeightBearing(CuedDrill):
     """Live biofeedback on the operated leg's load against a prescribed limit."""
 
     name = "weight-bearing"
@@ -94,7 +94,7 @@ class WeightBearing(Drill):
         ),
         Param("duration_s", float, 60.0, 10.0, 600.0, "s", "How long the exercise runs."),
         FEET_APART,
-        Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording."),
+        COUNTDOWN,
     )
     subject_fields = ("weight_kg",)
 
@@ -108,7 +108,6 @@ class WeightBearing(Drill):
         self.exceedances = 0
         self.over_frames = 0  # recorded frames above the limit, for the live view
         self._last_warning_s = -math.inf
-        self._beeps_given = 0
 
     def left_foot_pct(self, frame) -> float:
         """Percent of the load on the left foot (NaN without a COP)."""
@@ -119,33 +118,6 @@ class WeightBearing(Drill):
         share = left if self.values["side"] == "left" else 100 - left
         self.operated_bw_pct = share * frame.total_n / self.body_weight_n
         return super().step(frame)
-
-    def on_waiting(self, frame):
-        if self.stance.on_platform:
-            self.enter(Phase.SETTLING, frame.t_s)
-        return []
-
-    def on_settling(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-        elif self.stance.settled:
-            self.enter(Phase.COUNTDOWN, frame.t_s)
-            self._beeps_given = 0
-            return [Status("amber"), *self.on_countdown(frame)]
-        return []
-
-    def on_countdown(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-            return [AllOff(), Status("blue")]
-        elapsed = self.phase_elapsed_s()
-        if elapsed >= self.values["countdown_s"] - 1e-9:
-            self.enter(Phase.RECORDING, frame.t_s)
-            return [Tone("start"), Status("green"), *self.on_recording(frame)]
-        if elapsed >= self._beeps_given - 1e-9:
-            self._beeps_given += 1
-            return [Tone("countdown")]
-        return []
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
@@ -175,10 +147,10 @@ class WeightBearing(Drill):
             self.over = True
             self.exceedances += 1
             self._last_warning_s = t_s
-            return [Status("red"), Light(helper, True), Tone("warning")]
+            return [Status("red"), *self.show({helper}), Tone("warning")]
         if self.over and self.operated_bw_pct < limit - HYSTERESIS_BW_PCT:
             self.over = False
-            return [Status("green"), Light(helper, False)]
+            return [Status("green"), *self.show(())]
         if self.over and t_s - self._last_warning_s >= WARNING_REPEAT_S - 1e-9:
             self._last_warning_s = t_s
             return [Tone("warning")]
@@ -196,9 +168,6 @@ class WeightBearing(Drill):
             exceedances=self.exceedances,
             over_limit_s=round(self.over_frames / self.rate_hz, 2),
         )
-        if self.phase is Phase.COUNTDOWN:
-            left_s = self.values["countdown_s"] - self.phase_elapsed_s()
-            out["countdown_s"] = max(0, math.ceil(left_s))
         if self.phase is Phase.RECORDING:
             out["remaining_s"] = round(
                 max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2
