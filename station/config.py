@@ -162,6 +162,20 @@ def _schema() -> dict[str, dict[str, Option]]:
             "profile": Option(str, "healthy-young", "simulated patient", choices=tuple(PROFILES)),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
             "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0),
+            "mains_hz": Option(
+                int,
+                60,
+                "mains frequency humming on the emulated load-cell wires (60 in the Americas)",
+                choices=(50, 60),
+            ),
+            "cell_errors": Option(
+                str,
+                "realistic",
+                "the emulated load cells' creep, zero drift and mains hum: 'realistic', or "
+                "'none' for ideal cells with only the amplifier's own noise (exact checks of "
+                "the calibration arithmetic)",
+                choices=("realistic", "none"),
+            ),
             "imu_mount": Option(
                 str,
                 "wobble-board",

@@ -211,6 +211,7 @@ def _sim_parts(config, clock) -> dict:
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
     from hw.sim.bno08x import EmulatedBNO08x
+    from hw.sim.cells import IDEAL, CellErrors, SimLoadCell, datasheet_noise_counts
     from hw.sim.patient import VirtualPatient
     from hw.sim.person import PROFILES, Person
     from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
@@ -226,12 +227,25 @@ def _sim_parts(config, clock) -> dict:
     platform = SimPlatform(person, width_mm=platform_cfg.width_mm, depth_mm=platform_cfg.depth_mm)
     bus = EmulatedSMBus(f"/dev/i2c-{config.station.i2c_bus}")
     pin_factory = MockFactory(pin_class=MockPWMPin)
+    cell_outputs = [
+        SimLoadCell(
+            lambda t, i=index: platform.corner_force_n(i, t),
+            counts_per_newton=COUNTS_PER_NEWTON[index],
+            rate_sps=cells.rate_sps,
+            mains_hz=sim.mains_hz,
+            seed=sim.seed * 16 + index,
+            errors=CellErrors() if sim.cell_errors == "realistic" else IDEAL,
+            gain=cells.gain,
+        ).output_n
+        for index in range(4)
+    ]
     chips = [
         dict(
-            force_n=lambda t, i=index: platform.corner_force_n(i, t),
+            force_n=cell_outputs[index],
             clock=clock.now,
             offset_counts=OFFSET_COUNTS[index],
             counts_per_newton=COUNTS_PER_NEWTON[index],
+            noise_counts=datasheet_noise_counts(cells.amplifier, cells.rate_sps, cells.gain),
             seed=sim.seed * 16 + index,
         )
         for index in range(4)
@@ -264,14 +278,16 @@ def _sim_parts(config, clock) -> dict:
         "loadcells": loadcell_chips,
         "platform": platform,
     }
-    emulated["patient"] = VirtualPatient(person, pin_factory, cue_pins(config), seed=sim.seed)
     if config.imu.enabled:
         if sim.imu_mount == "trunk":
-            mount = emulated["trunk"] = TrunkMount(person)
+            mount = emulated["trunk"] = TrunkMount(person, person.profile.trunk, seed=sim.seed)
         else:
             mount = emulated["wobble_board"] = WobbleBoard(person, start_s=now)
         emulated["imu"] = EmulatedBNO08x(mount.orientation, clock.now, seed=sim.seed)
         bus.attach(config.imu.address, emulated["imu"])
+    emulated["patient"] = VirtualPatient(
+        person, pin_factory, cue_pins(config), seed=sim.seed, trunk=emulated.get("trunk")
+    )
     if sim.unplugged == "imu":
         emulated["imu"].unplug()
     elif sim.unplugged:

@@ -28,14 +28,19 @@ COUNTS_PER_NEWTON = tuple(
 )  # fmt: skip
 
 
-def factory_calibration(
+FACTORY_GAIN_ERROR = (1.004, 0.997, 0.995, 1.003)
+"""The factory calibration's residual error per corner (its gain over the cell's true one): a
+calibration with known masses leaves a few tenths of a percent (docs/clinical.md, "The
+simulated platform's errors"); uncorrected, the cells alone differ by one or two percent."""
+
+
+def true_calibration(
     dead_load_n: float = DEAD_LOAD_N, pga_gain: int = 128
 ) -> dict[str, tuple[float, ...]]:
-    """Per-corner tare (counts of the empty platform) and gain (N per count), as entered at the
-    factory for this simulated platform at NAU7802 gain ``pga_gain``; the keys match
-    ``sensing.calibration.CornerCalibration``. The emulated chips scale the force term (not the
-    offset) by ``pga_gain / 128``.
-    """
+    """Per-corner tare (counts of the empty platform) and gain (N per count) of the emulated
+    cells as they are, at NAU7802 gain ``pga_gain``: what a perfect calibration would find. The
+    keys match ``sensing.calibration.CornerCalibration``; the emulated chips scale the force
+    term (not the offset) by ``pga_gain / 128``."""
     scale = pga_gain / 128
     return {
         "tare_counts": tuple(
@@ -43,6 +48,20 @@ def factory_calibration(
             for o, c in zip(OFFSET_COUNTS, COUNTS_PER_NEWTON, strict=True)
         ),
         "gain_n_per_count": tuple(1.0 / (c * scale) for c in COUNTS_PER_NEWTON),
+    }
+
+
+def factory_calibration(
+    dead_load_n: float = DEAD_LOAD_N, pga_gain: int = 128
+) -> dict[str, tuple[float, ...]]:
+    """The calibration the simulated platform left the factory with: ``true_calibration`` with
+    the gains off by ``FACTORY_GAIN_ERROR``, as a real one is."""
+    true = true_calibration(dead_load_n, pga_gain)
+    return {
+        "tare_counts": true["tare_counts"],
+        "gain_n_per_count": tuple(
+            g * e for g, e in zip(true["gain_n_per_count"], FACTORY_GAIN_ERROR, strict=True)
+        ),
     }
 
 

@@ -2,11 +2,12 @@
 and the errors that say what to check."""
 
 import argparse
+import re
 
 import numpy as np
 import pytest
 
-from hw.sim.platform import factory_calibration
+from hw.sim.platform import factory_calibration, true_calibration
 from sensing.calibration_fit import STANDARD_GRAVITY_M_S2, CountsSummary, TareFit
 from sensing.cop import PlatformGeometry
 from station.calibrate_cli import add_calibrate_parser, parse_masses, run_calibrate
@@ -29,7 +30,11 @@ G = STANDARD_GRAVITY_M_S2
 @pytest.fixture
 def config_path(tmp_path):
     path = tmp_path / "station.toml"
-    path.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n[imu]\nenabled = false\n')
+    # ideal cells (the amplifier's noise only): the checks below are exact to that noise
+    path.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[imu]\nenabled = false\n'
+        '[sim]\ncell_errors = "none"\n'
+    )
     return path
 
 
@@ -61,7 +66,7 @@ def stored(config_path):
         storage.close()
 
 
-def test_wizard_recovers_the_factory_calibration_and_stores_it(config_path, capsys):
+def test_wizard_recovers_the_cells_true_calibration_and_stores_it(config_path, capsys):
     ask = Technician()
     code = calibrate(
         config_path, "--technician", "Ann", "--cop-positions", "--seconds", "1", ask=ask
@@ -77,22 +82,28 @@ def test_wizard_recovers_the_factory_calibration_and_stores_it(config_path, caps
     assert "saved calibration #1 by Ann as the active one" in out
     [record] = stored(config_path)
     assert record["active"] and record["technician"] == "Ann"
-    # Emulated noise is 40 counts per conversion; 1 s at 320 SPS averages 320 conversions, so
-    # the tare's standard error is 2.2 counts (0.0005 N) and a gain's 4e-6 of itself (the tare's
-    # error shared by all loads, 3.4e-6, and each loaded mean's, 2.2e-6, on ~4430 counts/N at
-    # 49-196 N). Tolerances of about 5 standard errors:
-    factory = factory_calibration(pga_gain=128)
-    np.testing.assert_allclose(record["tare_counts"], factory["tare_counts"], rtol=0, atol=12)
-    np.testing.assert_allclose(record["gain_n_per_count"], factory["gain_n_per_count"], rtol=2e-5)
+    # Emulated noise is the NAU7802's at 320 SPS, 195 counts per conversion; 1 s averages 320
+    # conversions, so the tare's standard error is 10.9 counts (0.0025 N) and a gain's 2e-5 of
+    # itself (the tare's error shared by all loads, 1.7e-5, and each loaded mean's, 1.1e-5, on
+    # ~4430 counts/N at 49-196 N). Tolerances of about 5 standard errors:
+    true = true_calibration(pga_gain=128)
+    np.testing.assert_allclose(record["tare_counts"], true["tare_counts"], rtol=0, atol=55)
+    np.testing.assert_allclose(record["gain_n_per_count"], true["gain_n_per_count"], rtol=1e-4)
+    # ...where the factory's own calibration is off by a few tenths of a percent
+    factory = factory_calibration(pga_gain=128)["gain_n_per_count"]
+    assert (
+        max(abs(f / t - 1) for f, t in zip(factory, true["gain_n_per_count"], strict=True)) > 0.004
+    )
     corners = record["residuals"]["corners"]
     assert set(corners) == {"front-left", "front-right", "back-left", "back-right"}
     for fit in corners.values():
         assert fit["linear"] and fit["max_residual_n"] < 0.005
-        assert max(abs(v) for v in fit["off_cell_pct"]) < 0.01
+        # a cell's off-cell share: 0.0025 N of noise on 49 N is 0.005% a standard error
+        assert max(abs(v) for v in fit["off_cell_pct"]) < 0.03
     assert record["residuals"]["conditions"]["pga_gain"] == 128
     cop = record["cop_correction"]
     assert cop["positions"] == 5 and cop["rmse_before_mm"] < 0.01 and cop["rmse_after_mm"] < 0.01
-    np.testing.assert_allclose(cop["matrix"], [[1, 0, 0], [0, 1, 0]], atol=1e-3)
+    np.testing.assert_allclose(cop["matrix"], [[1, 0, 0], [0, 1, 0]], atol=1e-2)  # mm: noise
 
 
 def test_quick_check_passes_with_the_new_calibration_and_fails_with_a_wrong_one(
@@ -150,7 +161,9 @@ def test_declining_or_quitting_saves_nothing(config_path, capsys):
 
 
 def test_an_unplugged_corner_is_named_and_the_step_can_be_repeated(config_path, capsys):
-    config_path.write_text(config_path.read_text() + '[sim]\nunplugged = "front-left"\n')
+    config_path.write_text(
+        config_path.read_text().replace("[sim]\n", '[sim]\nunplugged = "front-left"\n')
+    )
     ask = Technician(quit_at=1)
     assert calibrate(config_path, "--technician", "Ann", "--seconds", "0.5", ask=ask) == 1
     out = capsys.readouterr().out
@@ -203,7 +216,9 @@ def test_a_corner_that_does_not_respond_is_named_with_what_to_check(means, match
 
 
 def test_a_mass_off_its_cell_is_reported_as_a_problem():
-    config = parse_config({"sim": {"step_on_at_s": 1e6}, "imu": {"enabled": False}})
+    config = parse_config(
+        {"sim": {"step_on_at_s": 1e6, "cell_errors": "none"}, "imu": {"enabled": False}}
+    )
     clock = VirtualClock()
     hardware = build_hardware(config, clock)
     platform = hardware.emulated["platform"]
@@ -224,10 +239,13 @@ def test_a_mass_off_its_cell_is_reported_as_a_problem():
     result = session.fit()
     assert result.cop is None
     [problem] = result.problems()
-    assert problem.startswith("back-right: up to 5.0% of its masses showed on the other corners")
+    share = re.match(
+        r"back-right: up to ([0-9.]+)% of its masses showed on the other corners", problem
+    )
+    assert share and float(share.group(1)) == pytest.approx(5.0, abs=0.3)  # 20 of 400 mm
     assert "centre each mass over the BR cell" in problem
     assert result.gains[3].gain_n_per_count == pytest.approx(
-        factory_calibration()["gain_n_per_count"][3] / 0.95, rel=1e-4
+        true_calibration()["gain_n_per_count"][3] / 0.95, rel=3e-4
     )
 
 
