@@ -13,13 +13,24 @@ sway settles by itself. The LED protocol, which drill authors follow too:
   (a quicker reaction: HOLD_REACTION_FRACTION of one, the stop being expected);
 - no direction LED lit: come back to the habitual posture;
 - a change of the lit directions is a new cue with a new reaction time, and replaces a reaction
-  to the lights not yet carried out; the centre LED going off alone changes nothing.
+  to the lights not yet carried out; the centre LED going off alone changes nothing;
+- a side lit straight after the opposite one (a rhythmic shift from side to side) is a brisk
+  shift there at the full lean speed, planned SEEK_REACH of the way to the limit, not a lean
+  to the limit.
 
 After "keep the board level" or "stand upright" (CORRECTING_INSTRUCTIONS) the lights mean the
 opposite, as those drills tell the patient: a lit direction shows where the board or the trunk is
 tipping, so the patient shifts the other way by CORRECTION_MM, again after every reaction time
-while the light stays on, and holds the corrected posture once it goes off. Any other
-instruction restores the leaning protocol.
+while the light stays on, and holds the corrected posture once it goes off. After "find the
+targets" (``find-targets``) the lights guide the patient to a target: the first lit direction
+after all were off starts a deliberate lean that way, SEEK_REACH of the way to their limit at
+SEEK_PACE of the lean speed (they expect the middle light before long); the centre LED says
+hold; while a direction stays lit after a move has ended, or when the lit side changes on the
+way (the target passed, or drifting off it), the patient nudges: the held posture shifts by
+SEEK_STEP_MM toward the lit side, again each reaction time. Any other instruction restores the
+leaning protocol. After "offload" (``offload``, partial weight bearing) a lit side asks for
+nudges that way, one each reaction time while it stays lit, and the posture is held once it
+goes off.
 
 Everything perceived and done is kept in ``log`` with its time.
 """
@@ -42,6 +53,8 @@ INSTRUCTION_EXTRA_S = {
     "both-feet": 0.0,
     "hold-level": 0.0,
     "stand-upright": 0.0,
+    "find-targets": 0.0,
+    "offload": 0.0,
 }
 """Time to carry out each instruction the patient understands, s, after the reaction time."""
 
@@ -59,15 +72,23 @@ LOG_ENTRIES = 1000  # newest entries kept in the log
 CORRECTING_INSTRUCTIONS = ("hold-level", "stand-upright")
 CORRECTION_MM = 4.0  # how far the patient shifts the held posture per correction, mm
 BACK_ON_S = 4.0  # after a fall, helped back onto the platform this long after the light asks
+SEEKING_INSTRUCTION = "find-targets"
+OFFLOADING_INSTRUCTION = "offload"
+SEEK_PACE = 0.6  # a lean toward a target the lights will stop is slower than one to the limit
+SEEK_REACH = 0.5  # ... and aims halfway to the limit, where targets usually are
+SEEK_STEP_MM = 8.0  # how far a nudge toward a target shifts the held posture, mm
 
 
 class VirtualPatient:
     """Drives ``person`` from the cues: the direction LEDs of ``pins`` read through
     ``pin_factory`` and the instructions passed to ``instruct``; reaction times come from a
-    generator seeded with ``seed`` (the person's seed will do: the streams differ)."""
+    generator seeded with ``seed`` (the person's seed will do: the streams differ). With a
+    ``trunk`` (``hw.sim.trunk.TrunkMount``: the IMU on the trunk), "stand upright" corrections
+    straighten the trunk instead of shifting the body's lean."""
 
-    def __init__(self, person: Person, pin_factory, pins: CuePins, *, seed: int):
+    def __init__(self, person: Person, pin_factory, pins: CuePins, *, seed: int, trunk=None):
         self.person = person
+        self._trunk = trunk
         self._factory = pin_factory
         self._pins = dict(pins.direction_leds)
         self._status_pins = pins.status_rgb
@@ -81,6 +102,9 @@ class VirtualPatient:
         self._last_heard: str | None = None
         self._last_done: tuple[float, str] | None = None
         self._correcting = False  # the lights show a tilt to correct, not a way to lean
+        self._upright = False  # ... of the trunk (stand upright), not of the board
+        self._seeking = False  # the lights guide to a target: nudges after the first lean
+        self._offloading = False  # a lit side asks for nudges that way until it goes off
 
     def _reaction_s(self) -> float:
         mean_s, std_s = self.person.profile.reaction_time_s
@@ -99,6 +123,9 @@ class VirtualPatient:
                 f"known: {', '.join(INSTRUCTION_EXTRA_S)}"
             )
         self._correcting = code in CORRECTING_INSTRUCTIONS
+        self._upright = code == "stand-upright"
+        self._seeking = code == SEEKING_INSTRUCTION
+        self._offloading = code == OFFLOADING_INSTRUCTION
         due_s = t_s + self._reaction_s() + INSTRUCTION_EXTRA_S[code]
         self._schedule(due_s, "instruction", code)
         self._last_heard = code
@@ -116,8 +143,11 @@ class VirtualPatient:
         seen = (lit - {"centre"}, "centre" in lit)
         if seen != self._seen:
             self._perceive(t_s, seen)
-        elif self._correcting and seen[0] and not any(s == "lights" for *_, s, _ in self._due):
-            self._schedule(t_s + self._reaction_s(), "lights", _correction(seen[0]))
+        elif seen[0] and not any(s == "lights" for *_, s, _ in self._due):
+            if self._correcting:
+                self._schedule(t_s + self._reaction_s(), "lights", _correction(seen[0]))
+            elif (self._offloading or (self._seeking and not seen[1])) and self._move_ended(t_s):
+                self._schedule(t_s + self._reaction_s(), "lights", _nudge(seen[0]))
 
     def _fallen_and_asked_back(self, t_s: float) -> bool:
         """Off the platform after a loss of balance while the status light shows blue (step on
@@ -130,26 +160,59 @@ class VirtualPatient:
         return self.person.status()["lost_balance_at_s"] is not None
 
     def _perceive(self, t_s: float, seen: tuple[frozenset, bool]) -> None:
-        (directions, centre), (before, centre_before) = seen, self._seen
-        self._seen = seen
+        seen_before, self._seen = self._seen, seen
         what = _lights(seen)
-        if directions == before and not (centre and not centre_before and directions):
+        reaction = self._seeking_reaction(seen, seen_before)
+        if reaction is None:
+            reaction = self._leaning_reaction(seen, seen_before)
+        if reaction is None:
             self.log.append({"t_s": t_s, "kind": "saw", "what": what, "due_s": None})
             return
         # a new cue: any reaction to the lights not yet carried out is dropped
         self._due = [item for item in self._due if item[2] != "lights"]
         heapq.heapify(self._due)
-        if self._correcting:
-            action = _correction(directions) if directions else "hold"
-            delay_s = self._reaction_s()
-        elif not directions:
-            action, delay_s = "come-back", self._reaction_s()
-        elif centre:
-            action, delay_s = "hold", HOLD_REACTION_FRACTION * self._reaction_s()
-        else:
-            action, delay_s = "lean:" + "+".join(sorted(directions)), self._reaction_s()
+        action, delay_s = reaction
         self._schedule(t_s + delay_s, "lights", action)
         self.log.append({"t_s": t_s, "kind": "saw", "what": what, "due_s": t_s + delay_s})
+
+    def _seeking_reaction(self, seen, seen_before) -> tuple[str, float] | None:
+        """What a patient told to find targets does about a change of the lights: None when
+        not seeking (or nothing changed)."""
+        if not self._seeking or seen == seen_before:
+            return None
+        (directions, centre), (before, centre_before) = seen, seen_before
+        if centre:
+            return "hold", HOLD_REACTION_FRACTION * self._reaction_s()
+        if not directions:
+            return "come-back", self._reaction_s()
+        if before or centre_before:  # on the way: the target passed, or drifted off it
+            return _nudge(directions), self._reaction_s()
+        return "seek:" + "+".join(sorted(directions)), self._reaction_s()
+
+    def _move_ended(self, t_s: float) -> bool:
+        """Whether the held posture has arrived where the latest lean was going."""
+        status = self.person.status()
+        target = (status["lean_target_ml_mm"], status["lean_target_ap_mm"])
+        posture = self.person.posture_mm(t_s)
+        return abs(posture[0] - target[0]) + abs(posture[1] - target[1]) < 0.5
+
+    def _leaning_reaction(self, seen, seen_before) -> tuple[str, float] | None:
+        """What the lights ask under the leaning (or correcting) protocol; None when only the
+        centre LED went off (that changes nothing)."""
+        (directions, centre), (before, centre_before) = seen, seen_before
+        if directions == before and not (centre and not centre_before and directions):
+            return None
+        if self._correcting:
+            return (_correction(directions) if directions else "hold"), self._reaction_s()
+        if self._offloading:
+            return (_nudge(directions) if directions else "hold"), self._reaction_s()
+        if not directions:
+            return "come-back", self._reaction_s()
+        if centre:
+            return "hold", HOLD_REACTION_FRACTION * self._reaction_s()
+        if before and not before & directions:  # straight from one side to the other
+            return "shift:" + "+".join(sorted(directions)), self._reaction_s()
+        return "lean:" + "+".join(sorted(directions)), self._reaction_s()
 
     def _act_until(self, t_s: float) -> None:
         while self._due and self._due[0][0] <= t_s:
@@ -161,10 +224,25 @@ class VirtualPatient:
     def _act(self, t_s: float, action: str) -> None:
         """Carry out ``action`` (an instruction code or a reaction to the lights) at ``t_s``."""
         person = self.person
-        if action.startswith("lean:"):
-            vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("lean:").split("+")]
+        verb, _, lit = action.partition(":")
+        if verb in ("lean", "seek", "nudge", "shift"):
+            vectors = [LEAN_DIRECTIONS[d] for d in lit.split("+")]
             ml, ap = sum(v[0] for v in vectors), sum(v[1] for v in vectors)
-            person.lean_to(t_s, *(person.reach_mm(ml, ap) if (ml, ap) != (0, 0) else (0, 0)))
+            if verb == "nudge":
+                scale = SEEK_STEP_MM / (ml * ml + ap * ap) ** 0.5
+                now_ml, now_ap = person.posture_mm(t_s)
+                person.lean_to(t_s, now_ml + ml * scale, now_ap + ap * scale, SEEK_PACE)
+            elif (ml, ap) == (0, 0):
+                person.lean_to(t_s, 0.0, 0.0)
+            elif verb in ("seek", "shift"):
+                reach = person.reach_mm(ml, ap)
+                pace = SEEK_PACE if verb == "seek" else 1.0
+                person.lean_to(t_s, *(SEEK_REACH * r for r in reach), pace)
+            else:
+                person.lean_to(t_s, *person.reach_mm(ml, ap))
+        elif action.startswith("correct:") and self._trunk is not None and self._upright:
+            vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("correct:").split("+")]
+            self._trunk.correct(t_s, -sum(v[0] for v in vectors), -sum(v[1] for v in vectors))
         elif action.startswith("correct:"):
             vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("correct:").split("+")]
             ml, ap = sum(v[0] for v in vectors), sum(v[1] for v in vectors)
@@ -177,7 +255,13 @@ class VirtualPatient:
             )
         elif action == "hold":
             person.hold(t_s)
-        elif action in ("come-back", "hold-level", "stand-upright"):
+        elif action in (
+            "come-back",
+            "hold-level",
+            "stand-upright",
+            SEEKING_INSTRUCTION,
+            OFFLOADING_INSTRUCTION,
+        ):
             person.lean_to(t_s, 0.0, 0.0)
         elif action in ("eyes-open", "eyes-closed", "firm-surface", "foam-surface"):
             eyes_closed, foam = person.condition(t_s)
@@ -210,6 +294,11 @@ class VirtualPatient:
 def _correction(directions: frozenset) -> str:
     """The action that shifts away from the lit ``directions``."""
     return "correct:" + "+".join(sorted(directions))
+
+
+def _nudge(directions: frozenset) -> str:
+    """The action that shifts toward the lit ``directions`` on the way to a target."""
+    return "nudge:" + "+".join(sorted(directions))
 
 
 def _lights(seen: tuple[frozenset, bool]) -> str:

@@ -1,8 +1,10 @@
 """Physical model of a person stepping onto, standing on and leaving the simulated platform.
 
-Sway: per axis (AP, ML) a body-about-the-ankles inverted pendulum of length
-``com_height_fraction * height_m``, ``x'' = (g / h) * (x - p)`` with x the centre of mass and p the
-centre of pressure (COP = ankle torque / weight), in mm. The nervous system commands
+Sway: per axis (AP, ML) a body-about-the-ankles inverted pendulum, its centre of mass at
+``com_height_fraction * height_m`` = h and its moment of inertia about the ankles
+m (k^2 H^2 + h^2) (``GYRATION_SQ``, the constants of Duarte's ``cogve``, after Brenière 1996):
+``x'' = (g h / (k^2 H^2 + h^2)) * (x - p)`` with x the centre of mass and p the centre of
+pressure (COP = ankle torque / weight), in mm. The nervous system commands
 ``p_cmd = r + k * (x(t - delay) - r) + b * x'(t - delay) + n`` (a delayed PD controller, gains
 normalised by m*g*h) and the muscles follow it with a first-order lag; n is a low-pass torque
 disturbance and r the reference posture: a slow drift (the "rambling" of quiet stance) plus any
@@ -36,6 +38,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from hw.sim.trunk import TrunkPosture
+
 G_M_S2 = 9.80665  # standard gravity, m/s^2
 PACE_TRIES = 40  # a move is slowed by 10% at most this often (x45 in all)
 STEP_S = 0.005  # integration step, s
@@ -61,6 +65,11 @@ velocity, 0.9 * A over the time between 5% and 95% of A (0.62149 of the move), i
 
 SIDES = ("left", "right")
 
+GYRATION_SQ = {"ml": 0.0572, "ap": 0.0533}
+"""The body's squared radius of gyration about its centre of mass over height squared, per
+axis (Duarte, BMClab ``cogve``; Brenière 1996): with the centre of mass's own distance from the
+ankles it gives the moment of inertia the pendulum turns with (docs/clinical.md)."""
+
 
 @dataclass(frozen=True)
 class SwayAxis:
@@ -68,9 +77,9 @@ class SwayAxis:
 
     stiffness: float = 1.25  # active proportional gain, in units of m*g*h (>1 to stand)
     damping_s: float = 0.45  # derivative gain / (m*g*h), s
-    noise_mm: float = 0.82  # std of the torque disturbance, expressed as COP, mm
+    noise_mm: float = 0.98  # std of the torque disturbance, expressed as COP, mm
     noise_tau_s: float = 1.0  # correlation time of the torque disturbance, s
-    drift_mm: float = 4.8  # std of the reference-posture drift, mm
+    drift_mm: float = 2.52  # std of the reference-posture drift, mm
     drift_tau_s: float = 10.0  # correlation time of that drift, s
 
 
@@ -103,6 +112,8 @@ class PersonProfile:
     name: str
     mass_kg: float
     height_m: float
+    age_years: int = 30  # what a therapist enters as the birth date; the norms depend on it
+    sex: str = "female"  # 'female' or 'male', likewise
     ap: SwayAxis = field(default_factory=SwayAxis)  # antero-posterior sway
     ml: SwayAxis = field(default_factory=SwayAxis)  # medio-lateral sway
     eyes_closed: Stance | None = None  # eyes closed, firm surface
@@ -125,6 +136,7 @@ class PersonProfile:
     single_leg_hold_spread: float = 0.45  # std of the log of the hold time
     weaker_leg: str | None = None  # 'left' or 'right': the affected leg
     weaker_leg_hold_factor: float = 1.0  # hold time standing on the weaker leg, relative
+    trunk: TrunkPosture = field(default_factory=TrunkPosture)  # the trunk's posture on the hips
 
     def stance(self, eyes_closed: bool, foam: bool, single_leg: bool = False) -> Stance:
         """The sway axes in a condition."""
@@ -135,6 +147,12 @@ class PersonProfile:
         else:
             chosen = self.eyes_closed if eyes_closed else None
         return chosen or Stance(self.ap, self.ml)
+
+    def pendulum_w2(self, axis: str) -> float:
+        """Squared natural angular frequency (1/s^2) of the body pendulum about the ankles on
+        ``axis`` ('ml' or 'ap'): m g h / I with I = m (k^2 H^2 + h^2)."""
+        h = self.com_height_fraction * self.height_m
+        return G_M_S2 * h / (GYRATION_SQ[axis] * self.height_m**2 + h * h)
 
     @property
     def cog_height_mm(self) -> float:
@@ -171,11 +189,11 @@ def _scaled(stance: Stance, noise: float, drift: float, ml: float) -> Stance:
 
 _OLDER = {"stiffness": 1.2, "damping_s": 0.5}  # the older adult's controller
 _OLDER_SWAY = {
-    "eyes_open": _stance(0.95, 3.6, 0.48, 1.8, noise_tau_s=0.8, **_OLDER),
-    "eyes_closed": _stance(1.07, 2.37, 0.54, 1.19, noise_tau_s=0.8, **_OLDER),
-    "foam": _stance(2.55, 8.4, 1.68, 5.2, noise_tau_s=0.4, **_OLDER),
-    "eyes_closed_foam": _stance(2.96, 8.05, 1.95, 5.0, noise_tau_s=0.4, **_OLDER),
-    "single_leg": _stance(3.0, 5.0, 3.5, 4.0, noise_tau_s=0.8, **_OLDER),
+    "eyes_open": _stance(1.14, 1.76, 0.58, 0.88, noise_tau_s=0.8, **_OLDER),
+    "eyes_closed": _stance(1.13, 0.75, 0.57, 0.38, noise_tau_s=0.56, **_OLDER),
+    "foam": _stance(3.06, 4.7, 2.02, 2.91, noise_tau_s=0.4, **_OLDER),
+    "eyes_closed_foam": _stance(3.37, 4.79, 2.22, 2.98, noise_tau_s=0.32, **_OLDER),
+    "single_leg": _stance(3.6, 3.5, 4.2, 2.8, noise_tau_s=0.8, **_OLDER),
 }
 
 
@@ -190,56 +208,68 @@ def _clinical(name, mass_kg, height_m, *, noise, drift, ml, on_foam, **kw) -> Pe
     return PersonProfile(name, mass_kg, height_m, ap=eyes_open.ap, ml=eyes_open.ml, **sway, **kw)
 
 
-# Sway tuned so that 30 s of quiet stance (COP at 100 Hz, metrics of sensing.metrics) puts the
-# medians over 20 seeds near those of Santos & Duarte 2016 for young and old adults in all four
-# conditions (docs/clinical.md). Older adults: longer delay, more noise and less slow drift
-# (faster, not larger, sway). Foam enlarges and speeds the sway: more disturbance with a shorter
-# correlation time, the ML axis relatively more; eyes closed on firm ground barely changes the
-# area and slightly raises the velocity. The clinical profiles scale the older adult's sway;
-# their reach, reaction, lean speed and single-leg figures are plausible values in the spirit of
-# the clinical literature, not fitted to data.
+# Sway tuned so that 60 s of standing still, measured through the whole emulated station (load
+# cells with their noise, hum and drift, scored under the published processing of
+# drills.standing), puts the medians over 20 seeds within 10% of those of Santos & Duarte 2016
+# for young and old adults in all four conditions (docs/clinical.md, "The virtual patient").
+# Older adults: longer delay, more noise and less slow drift (faster, not larger, sway). Foam
+# enlarges and speeds the sway: more disturbance with a shorter correlation time, the ML axis
+# relatively more; eyes closed on firm ground barely changes the area and slightly raises the
+# velocity. The clinical profiles scale the older adult's sway. Single-leg hold times put the
+# best of three trials near Springer et al. 2007's age norms (44.7 s eyes open at 18-39 years,
+# 21.5 s at 70-79; eyes closed 13-17 s and about 3 s) and the frail patient under Vellas et al.
+# 1997's 5 s; reach, reaction and lean speed are plausible values in the spirit of the clinical
+# literature (docs/clinical.md), ordered from the healthy young adult to the frail one.
 PROFILES: dict[str, PersonProfile] = {
     "healthy-young": PersonProfile(
-        "healthy-young", 65.0, 1.70, ml=SwayAxis(noise_mm=0.41, drift_mm=2.4),
-        eyes_closed=_stance(0.89, 4.15, 0.44, 2.07, noise_tau_s=1.0),
-        foam=_stance(1.89, 7.8, 1.25, 4.8, noise_tau_s=0.6),
-        eyes_closed_foam=_stance(2.4, 5.4, 1.58, 3.35, noise_tau_s=0.45),
-        single_leg=_stance(2.0, 5.0, 2.4, 4.0, noise_tau_s=1.0),
+        "healthy-young", 65.0, 1.70, age_years=25, ml=SwayAxis(noise_mm=0.49, drift_mm=1.26),
+        eyes_closed=_stance(1.04, 2.32, 0.51, 1.16, noise_tau_s=1.0),
+        foam=_stance(2.27, 4.37, 1.5, 2.69, noise_tau_s=0.6),
+        eyes_closed_foam=_stance(2.57, 3.02, 1.69, 1.88, noise_tau_s=0.36),
+        single_leg=_stance(2.4, 3.5, 2.88, 2.8, noise_tau_s=1.0),
         los_fraction=Reach(front=0.95, back=0.9, left=0.95, right=0.95), balance_reserve=1.4,
         reaction_time_s=(0.4, 0.08), lean_speed_deg_s=6.0,
-        single_leg_hold_s=(40.0, 9.0), single_leg_hold_spread=0.45,
+        single_leg_hold_s=(90.0, 10.0), single_leg_hold_spread=0.45,
+        trunk=TrunkPosture(sway_deg=0.3, drift_deg_min=0.3),
     ),
     "older-adult": PersonProfile(
-        "older-adult", 75.0, 1.68, delay_s=0.17,
+        "older-adult", 75.0, 1.68, age_years=72, sex="male", delay_s=0.17,
         ap=_OLDER_SWAY["eyes_open"].ap, ml=_OLDER_SWAY["eyes_open"].ml,
         eyes_closed=_OLDER_SWAY["eyes_closed"], foam=_OLDER_SWAY["foam"],
         eyes_closed_foam=_OLDER_SWAY["eyes_closed_foam"], single_leg=_OLDER_SWAY["single_leg"],
         los_fraction=Reach(front=0.8, back=0.75, left=0.8, right=0.8), balance_reserve=1.4,
         reaction_time_s=(0.6, 0.12), lean_speed_deg_s=4.0,
-        single_leg_hold_s=(15.0, 3.5), single_leg_hold_spread=0.6,
+        single_leg_hold_s=(13.0, 1.9), single_leg_hold_spread=0.6,
+        trunk=TrunkPosture(sway_deg=0.5, drift_deg_min=1.0),
     ),
     # paretic left side: weight kept on the right leg, little reach or stance on the left
     "post-stroke": _clinical(
-        "post-stroke", 72.0, 1.72, noise=1.4, drift=1.3, ml=1.3, on_foam=1.2, delay_s=0.18,
+        "post-stroke", 72.0, 1.72, age_years=63, sex="male",
+        noise=1.4, drift=1.3, ml=1.3, on_foam=1.2, delay_s=0.18,
         load_share_left=0.37, los_fraction=Reach(front=0.65, back=0.55, left=0.45, right=0.8),
         balance_reserve=1.45, reaction_time_s=(0.8, 0.2), lean_speed_deg_s=2.5,
         single_leg_hold_s=(8.0, 2.0), single_leg_hold_spread=0.6,
         weaker_leg="left", weaker_leg_hold_factor=0.3,
+        trunk=TrunkPosture(sway_deg=0.6, drift_deg_min=1.5, drift_ml_ap=(-1.0, 0.5)),
     ),
     # left knee operated a few weeks ago: the left leg offloaded and guarded
     "post-knee-surgery": _clinical(
-        "post-knee-surgery", 82.0, 1.75, noise=1.1, drift=1.1, ml=1.2, on_foam=1.1, delay_s=0.16,
+        "post-knee-surgery", 82.0, 1.75, age_years=58, sex="male",
+        noise=1.1, drift=1.1, ml=1.2, on_foam=1.1, delay_s=0.16,
         load_share_left=0.32, los_fraction=Reach(front=0.8, back=0.75, left=0.6, right=0.9),
         balance_reserve=1.35, reaction_time_s=(0.5, 0.1), lean_speed_deg_s=3.5,
         single_leg_hold_s=(20.0, 5.0), single_leg_hold_spread=0.6,
         weaker_leg="left", weaker_leg_hold_factor=0.25,
+        trunk=TrunkPosture(sway_deg=0.4, drift_deg_min=0.6),
     ),
     # frail, fearful older adult: large sway, half the reach, slow, a few seconds on one leg
     "high-fall-risk": _clinical(
-        "high-fall-risk", 70.0, 1.62, noise=1.5, drift=1.3, ml=1.1, on_foam=1.1, delay_s=0.18,
+        "high-fall-risk", 70.0, 1.62, age_years=81, noise=1.5, drift=1.3, ml=1.1, on_foam=1.3,
+        delay_s=0.18,
         los_fraction=Reach(front=0.5, back=0.45, left=0.5, right=0.5),
         balance_reserve=1.2, reaction_time_s=(1.0, 0.25), lean_speed_deg_s=2.0,
         single_leg_hold_s=(3.0, 1.0), single_leg_hold_spread=0.5,
+        trunk=TrunkPosture(sway_deg=0.8, drift_deg_min=2.5),
     ),
 }  # fmt: skip
 
@@ -446,7 +476,7 @@ class _Sway:
         self._rng = np.random.default_rng(seed)
         self._z0 = [self._rng.standard_normal(2) for _ in range(2)]  # initial n, r of ML, AP
         self._d = max(1, round(profile.delay_s / STEP_S))
-        self._w2dt = G_M_S2 / (profile.com_height_fraction * profile.height_m) * STEP_S
+        self._w2dt = tuple(profile.pendulum_w2(axis) * STEP_S for axis in ("ml", "ap"))
         self._am = 1.0 - math.exp(-STEP_S / profile.muscle_tau_s)
         self._regimes: dict[tuple[bool, bool, bool], tuple] = {}
         self._k = 0  # index of the next block to integrate
@@ -477,10 +507,10 @@ class _Sway:
                 (-p.limit_mm("back") * reserve, p.limit_mm("front") * reserve),
             )
             axes = []
-            for a, (lo, hi) in zip((stance.ml, stance.ap), ranges, strict=True):
+            for a, (lo, hi), w2dt in zip((stance.ml, stance.ap), ranges, self._w2dt, strict=True):
                 an, ar = math.exp(-STEP_S / a.noise_tau_s), math.exp(-STEP_S / a.drift_tau_s)
                 bn, br = a.noise_mm * math.sqrt(1 - an * an), a.drift_mm * math.sqrt(1 - ar * ar)
-                axes.append((a.stiffness, a.damping_s, an, bn, ar, br, lo, hi))
+                axes.append((a.stiffness, a.damping_s, an, bn, ar, br, lo, hi, w2dt))
             self._regimes[key] = (tuple(axes), stance)
         return self._regimes[key]
 
@@ -592,12 +622,13 @@ class _Sway:
         delay_s = self._d * STEP_S
         if lean.settled(self._start + a * STEP_S - delay_s):
             return [[c * (1.0 - g[0])] * (b - a) for c, g in zip(lean.end, gains, strict=True)]
-        w2, lag_s = self._w2dt / STEP_S, STEP_S / self._am
+        lag_s = STEP_S / self._am
         out: list[list[float]] = [[], []]
         for i in range(a, b):
             t = self._start + i * STEP_S
             (pos, vel, acc, jerk), (pos_d, vel_d, *_) = lean.at(t), lean.at(t - delay_s)
-            for axis, (k, b_s, *_) in enumerate(gains):
+            for axis, (k, b_s, *rest) in enumerate(gains):
+                w2 = rest[-1] / STEP_S
                 cop = pos[axis] - acc[axis] / w2 + lag_s * (vel[axis] - jerk[axis] / w2)
                 out[axis].append(cop - k * pos_d[axis] - b_s * vel_d[axis])
         return out
@@ -607,9 +638,9 @@ class _Sway:
         muscle lag, COP within reach, pendulum (semi-implicit). Returns the COP and the COM
         before each step, and the step at which the COM went past the reachable COP by
         FALL_MARGIN_MM (None: balance kept), where it stops."""
-        k, b, an, bn, ar, br, lo, hi = gains
+        k, b, an, bn, ar, br, lo, hi, w2dt = gains
         x, v, p, n, r, j, hx, hv = st
-        am, w2dt, d, dt = self._am, self._w2dt, len(hx), STEP_S
+        am, d, dt = self._am, len(hx), STEP_S
         if not armed:  # off the platform (or stepping): no edge to fall over
             lo, hi = -math.inf, math.inf
         out_lo, out_hi = lo - FALL_MARGIN_MM, hi + FALL_MARGIN_MM
@@ -711,11 +742,12 @@ class Person:
             return replace(new, lean=self._paced(p.lean, t_s, stop, STOP_S, STOP_SWING_MM))
         if kind == "lean":
             (ml, ap), *_ = p.lean.at(t_s)
+            end, pace = args[:2], args[2]
             speed_mm_s = self.profile.cog_height_mm * math.radians(self.profile.lean_speed_deg_s)
-            distance_mm = math.hypot(args[0] - ml, args[1] - ap)
-            d_s = max(LEAN_TIME_PER_SPEED * distance_mm / speed_mm_s, STEP_S)
+            distance_mm = math.hypot(end[0] - ml, end[1] - ap)
+            d_s = max(LEAN_TIME_PER_SPEED * distance_mm / (pace * speed_mm_s), STEP_S)
             swing_mm = LEAN_SWING_FRACTION * distance_mm + LEAN_SWING_MM
-            return replace(new, lean=self._paced(p.lean, t_s, lambda _: args, d_s, swing_mm))
+            return replace(new, lean=self._paced(p.lean, t_s, lambda _: end, d_s, swing_mm))
         if kind == "stand":
             side, hold_s = args
             if p.leg == side and t_s < p.down_s:
@@ -735,7 +767,7 @@ class Person:
         """A move on from ``lean`` at ``t_s`` to ``end(duration)`` taking ``d_s`` or longer: no
         quicker than keeps the COP swing it takes within ``swing_mm`` (acceleration / omega^2,
         the COP lead that accelerates and brakes the COM)."""
-        w2 = G_M_S2 / (self.profile.com_height_fraction * self.profile.height_m)
+        w2 = min(self.profile.pendulum_w2(axis) for axis in ("ml", "ap"))
         for _ in range(PACE_TRIES):  # a reversal mid-move may never get under the bound
             move = lean.then(t_s, end(d_s), d_s)
             swing = max(math.hypot(*move.at(t_s + d_s * q / 16)[2]) for q in range(17)) / w2
@@ -772,13 +804,22 @@ class Person:
             posture = self._timeline.at(t_s)
             return posture.eyes_closed, posture.foam
 
-    def lean_to(self, t_s: float, ml_mm: float, ap_mm: float) -> None:
+    def lean_to(self, t_s: float, ml_mm: float, ap_mm: float, pace: float = 1.0) -> None:
         """From ``t_s`` move the held posture (where the COP is held) toward (``ml_mm``,
-        ``ap_mm``) from the habitual posture, at the profile's lean speed; a target beyond the
-        person's limits of stability stops at them. ``lean_to(t, 0, 0)`` comes back."""
+        ``ap_mm``) from the habitual posture, at ``pace`` times the profile's lean speed; a
+        target beyond the person's limits of stability stops at them. ``lean_to(t, 0, 0)``
+        comes back."""
+        if not 0 < pace <= 1:
+            raise ValueError(f"a lean's pace is a fraction of the lean speed in (0, 1], got {pace}")
         target = self._within_reach(float(ml_mm), float(ap_mm))
         with self._lock:
-            self._command(t_s, "lean", target)
+            self._command(t_s, "lean", (*target, float(pace)))
+
+    def posture_mm(self, t_s: float) -> tuple[float, float]:
+        """The held posture (ML, AP mm from the habitual one) at ``t_s``, where a lean under way
+        has got to."""
+        with self._lock:
+            return self._timeline.at(t_s).lean.at(t_s)[0]
 
     def hold(self, t_s: float) -> None:
         """Stop a lean at ``t_s``: brake to rest (over STOP_S or longer) and hold there."""

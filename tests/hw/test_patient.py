@@ -110,8 +110,11 @@ def test_a_new_cue_before_the_reaction_replaces_it(factory, board):
     board.set_light("back", True)
     run(patient, person, 5.1, 8.0)
     assert [e["what"] for e in entries(patient, "saw")] == ["front", "back"]
-    assert [e["what"] for e in entries(patient, "did")] == ["lean:back"]
-    assert person.status()["lean_target_ap_mm"] < 0.0
+    # straight from one side to the other: a brisk shift halfway to the back limit
+    assert [e["what"] for e in entries(patient, "did")] == ["shift:back"]
+    assert person.status()["lean_target_ap_mm"] == pytest.approx(
+        0.5 * person.reach_mm(0.0, -1.0)[1]
+    )
 
 
 def test_reaction_times_follow_the_profile(factory, board):
