@@ -22,6 +22,14 @@ from sensing.los import (
 
 STEPPED_OFF = "patient stepped off the platform"
 
+LOST_BALANCE = "lost balance: stepped off the platform"
+"""Why a target or trial failed when the patient left the platform while it was under way: a
+patient told to stay on who steps off has lost balance (a step is a loss of balance in every
+standard test: BESS, mCTSIB, the limits of stability)."""
+
+RECOVER_S = 15.0
+"""After a loss of balance, the patient has this long to stand settled on the platform again."""
+
 COUNTDOWN = Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording.")
 
 DIRECTION_LIGHTS = {
@@ -74,6 +82,7 @@ class CuedDrill(Drill):
         self._beeps_given = 0
         window = max(2, round(self.stance.settings.settle_window_s * self.rate_hz))
         self._recent: deque[tuple[float, float, float]] = deque(maxlen=window)
+        self._recovering_since = 0.0
 
     @property
     def uses_platform(self) -> bool:
@@ -133,6 +142,27 @@ class CuedDrill(Drill):
     def begin(self, frame: Frame) -> None:
         """Called on the tick recording starts, before ``on_recording``: override to set up
         what depends on the stance the patient starts from."""
+
+    def start_recovery(self, t_s: float) -> list[Cue]:
+        """A loss of balance: every light off and the status blue (step on and stand still);
+        ``recover`` then waits for the patient to stand settled again."""
+        self._recovering_since = t_s
+        return [*self.show(()), Status("blue")]
+
+    def recover(self, frame: Frame) -> list[Cue] | None:
+        """While recovering: None once the patient has stood settled for a whole settle window
+        after the loss (the drill goes on), else the cues of this tick; the drill stops when
+        that takes longer than RECOVER_S."""
+        elapsed_s = frame.t_s - self._recovering_since
+        if self.stance.settled and elapsed_s >= self.stance.settings.settle_window_s - 1e-9:
+            return None
+        if elapsed_s < RECOVER_S - 1e-9:
+            return []
+        if not self.stance.on_platform:
+            return self.stop(frame.t_s, f"{STEPPED_OFF} and did not return within {RECOVER_S:g} s")
+        return self.stop(
+            frame.t_s, f"patient did not stand still within {RECOVER_S:g} s of losing balance"
+        )
 
     def show(self, lights) -> list[Cue]:
         """Light cues that leave exactly ``lights`` on (offs first, each light at most once)."""

@@ -15,10 +15,15 @@ target's 45 deg sector. The direction ends after
 ``move_s`` from the cue, or once the patient has held the target for ``hold_s`` (PhysioSensing
 holds targets about 8 s); then every LED goes off and the patient comes back to the middle.
 
-Scoring (``sensing.los.los_direction`` on the raw COP lean, from half a second before the cue to
-the end of the direction): reaction time, movement velocity (deg/s), endpoint and maximum
-excursion (% of the target) and directional control (%). The composite is the mean of each
-measure over the directions that have it.
+Scoring (``sensing.los.los_direction``, from a second before the cue to the end of the
+direction) on the lean of the centre of gravity, estimated from the whole recording's raw COP
+(``sensing.cog.cog_from_cop``, the inverted-pendulum low-pass): reaction time, movement
+velocity (deg/s), endpoint and maximum excursion (% of the theoretical limit in the target's
+direction, whatever the target) and directional control (%). The composite is the mean of each
+measure over the directions that have it. A direction whose movement began before the cue or
+within ``sensing.los.ANTICIPATION_S`` of it is an anticipation: it is cued again once, at the
+end of the order (its first attempt is kept in the record, marked, and not scored); a second
+anticipation keeps the direction's excursions but no reaction time.
 
 Safety: stepping off, or a loss of balance (the load below LOW_LOAD_FRACTION of the standing
 weight for LOW_LOAD_S: a foot or hand off the platform; or a lean beyond LOSS_LIMIT_FRACTION of
@@ -37,17 +42,18 @@ import random
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, DIRECTION_LIGHTS, STEPPED_OFF, CuedDrill, zone
+from drills.cued import COUNTDOWN, DIRECTION_LIGHTS, LOST_BALANCE, CuedDrill, zone
 from drills.cues import Cue, Status
 from drills.engine import Phase
 from drills.errors import DrillSubjectError
 from drills.params import Param, choice
+from sensing.cog import cog_from_cop
 from sensing.errors import SensingError
 from sensing.frame import Frame
 from sensing.los import (
-    BASELINE_S,
     DIRECTIONS,
     LOS_LIMITS_DEG,
+    SWAY_WINDOW_S,
     cog_height_cm,
     los_direction,
     los_target_deg,
@@ -83,14 +89,22 @@ LOW_LOAD_S = 0.2
 """... for this long, so a momentary dip from a quick correction does not count."""
 LOSS_LIMIT_FRACTION = 1.5
 """Loss of balance: a lean beyond 150% of the theoretical limit, which only a step produces."""
-RECOVER_S = 15.0
-"""After a step-off or loss of balance, the patient has this long to stand settled again."""
+ANTICIPATION_WINDOW_S = 3.0
+"""The COG behind an anticipation check is filtered from this long before the cue on: several
+times the pendulum filter's time constant, so its start-up does not reach the cue."""
 
 
 class LimitsOfStability(CuedDrill):
     """Eight directions in turn: centre, go cue, lean to the target, hold, come back."""
 
     name = "limits-of-stability"
+    headline = (
+        ("reaction_time_s", "metrics.reaction_time_s"),
+        ("movement_velocity_deg_s", "metrics.movement_velocity_deg_s"),
+        ("endpoint_excursion_pct", "metrics.endpoint_excursion_pct"),
+        ("max_excursion_pct", "metrics.max_excursion_pct"),
+        ("directional_control_pct", "metrics.directional_control_pct"),
+    )
     title = "Limits of stability"
     summary = (
         "Lean the whole body from the ankles toward each lit direction, as far as the target, "
@@ -102,11 +116,12 @@ class LimitsOfStability(CuedDrill):
         Param(
             "target_pct",
             float,
-            75.0,
+            100.0,
             50.0,
             100.0,
             "%",
-            "Target lean as % of the theoretical limit (8° forward and sideways, 4.5° back).",
+            "Target lean as % of the theoretical limit (8° forward and sideways, 4.5° back); "
+            "excursions are scored against the limit itself.",
         ),
         Param("move_s", float, 8.0, 3.0, 15.0, "s", "Time per direction from the go cue."),
         Param("hold_s", float, 2.0, 0.5, 8.0, "s", "Time on the target that ends a direction."),
@@ -123,6 +138,7 @@ class LimitsOfStability(CuedDrill):
         super().__init__(params, **kwargs)
         try:
             self.cog_height_cm = cog_height_cm(float(self.subject["height_cm"]))
+            self.body_height_m = float(self.subject["height_cm"]) / 100.0
         except (TypeError, ValueError):
             raise DrillSubjectError(
                 f"{self.name} needs the patient's height as a positive number of cm, "
@@ -133,6 +149,7 @@ class LimitsOfStability(CuedDrill):
         if order == "random":
             random.Random(self.seed).shuffle(self.order)
         self.targets = {d: los_target_deg(d, self.values["target_pct"]) for d in DIRECTIONS}
+        self.limits = {d: los_target_deg(d, 100.0) for d in DIRECTIONS}
         self.done: list[dict] = []
         self.current: dict | None = None
         self.stage = "centring"
@@ -184,7 +201,7 @@ class LimitsOfStability(CuedDrill):
     def _balance_lost(self, frame: Frame, lean: tuple[float, float]) -> str | None:
         """Why the patient is no longer standing for the drill, or None."""
         if not self.stance.on_platform:
-            return STEPPED_OFF
+            return LOST_BALANCE
         if frame.total_n < LOW_LOAD_FRACTION * self.weight_n:
             if self._low_load_since is None:
                 self._low_load_since = frame.t_s
@@ -205,21 +222,15 @@ class LimitsOfStability(CuedDrill):
             if len(self.done) == len(self.order):
                 return self.finish(t_s)
         self._enter_stage("recovering", t_s)
-        return [*self.show(()), Status("blue")]
+        return self.start_recovery(t_s)
 
     def _recovering(self, frame: Frame) -> list[Cue]:
-        elapsed_s = frame.t_s - self.stage_started_s
-        if self.stance.settled and elapsed_s >= self.stance.settings.settle_window_s - 1e-9:
-            self._take_neutral()  # the whole settle window is after the loss of balance
-            self._enter_stage("centring", frame.t_s)
-            return [Status("green")]
-        if elapsed_s < RECOVER_S - 1e-9:
-            return []
-        if not self.stance.on_platform:
-            return self.stop(frame.t_s, f"{STEPPED_OFF} and did not return within {RECOVER_S:g} s")
-        return self.stop(
-            frame.t_s, f"patient did not stand still within {RECOVER_S:g} s of losing balance"
-        )
+        cues = self.recover(frame)
+        if cues is not None:
+            return cues
+        self._take_neutral()  # the whole settle window is after the loss of balance
+        self._enter_stage("centring", frame.t_s)
+        return [Status("green")]
 
     def _centring(self, t_s: float, lean: tuple[float, float]) -> list[Cue]:
         if math.hypot(*lean) <= CENTRE_DEG:
@@ -263,42 +274,81 @@ class LimitsOfStability(CuedDrill):
         return self.show(DIRECTION_LIGHTS[direction] | ({"centre"} if on_target else set()))
 
     def _end_direction(self, failed: str | None) -> None:
-        self.current.update(end_index=len(self.trace) - 1, failed=failed)
-        self.done.append(self.current)
+        """File the direction under way; an anticipated first attempt is cued again at the end
+        of the order (see the module docstring)."""
+        record = self.current
+        record.update(end_index=len(self.trace) - 1, failed=failed, repeated=False)
+        self.done.append(record)
         self.current = None
+        first_attempt = sum(r["direction"] == record["direction"] for r in self.done) == 1
+        if failed is None and first_attempt and self._anticipated(record):
+            record["repeated"] = True
+            self.order.append(record["direction"])
 
-    def score(self, record: dict) -> dict:
-        """One finished direction: target (deg), cue time (s from the start of recording),
-        whether the centre LED lit, why it failed (None if it did not) and its measures (None
-        for a failed direction or one without a movement; see ``sensing.los``)."""
+    def _anticipated(self, record: dict) -> bool:
+        """Whether the COG started toward the target before the cue or within
+        ANTICIPATION_S of it (scored on the trace so far: the COG filter runs over it)."""
+        start = max(0, record["cue_index"] - round(ANTICIPATION_WINDOW_S * self.rate_hz))
+        cop = np.asarray(self.trace[start : record["end_index"] + 1], dtype=float).T
+        try:
+            cog = cog_from_cop(cop, self.rate_hz, self.body_height_m)
+        except SensingError:
+            return False
+        measures = self._measures(record, cog.T, start)
+        return bool(measures and measures["anticipated"])
+
+    def _cog_trace(self) -> np.ndarray:
+        """The whole recording's COG (ML, AP) in mm, one row per frame (NaN off the platform)."""
+        if not self.trace:
+            return np.empty((0, 2))
+        cop = np.asarray(self.trace, dtype=float).T
+        return cog_from_cop(cop, self.rate_hz, self.body_height_m).T
+
+    def _measures(self, record: dict, cog_mm: np.ndarray, offset: int = 0) -> dict | None:
+        """``sensing.los.los_direction`` of one direction on ``cog_mm`` (rows from frame
+        ``offset`` of the recording), or None when it cannot be scored."""
+        first = max(offset, record["cue_index"] - round(SWAY_WINDOW_S * self.rate_hz))
+        lean_mm = cog_mm[first - offset : record["end_index"] + 1 - offset] - record["neutral_mm"]
+        lean = sway_angle_deg(lean_mm / 10.0, self.cog_height_cm)
+        return los_direction(
+            lean[:, 0],
+            lean[:, 1],
+            self.rate_hz,
+            go_cue_s=(record["cue_index"] - first) / self.rate_hz,
+            target_deg=self.targets[record["direction"]],
+            limit_deg=self.limits[record["direction"]],
+        )
+
+    def score(self, record: dict, cog_mm: np.ndarray) -> dict:
+        """One finished direction: target and limit (deg), cue time (s from the start of
+        recording), whether the centre LED lit, why it failed (None if it did not), whether it
+        was an anticipation cued again (``repeated``) and its measures (None for a failed or
+        repeated direction or one without a movement; see ``sensing.los``)."""
         target = self.targets[record["direction"]]
+        limit = self.limits[record["direction"]]
         out = {
             "direction": record["direction"],
             "target_ml_deg": target[0],
             "target_ap_deg": target[1],
+            "limit_ml_deg": limit[0],
+            "limit_ap_deg": limit[1],
             "cue_s": record["cue_t_s"] - self.recording_started_s,
             "reached_target": record["reached_target"],
             "failed": record["failed"],
+            "repeated": record["repeated"],
             "moved": False,
+            "anticipated": False,
             **dict.fromkeys(MEASURES),
         }
         if record["failed"] is not None:
             return out
-        start = max(0, record["cue_index"] - round(BASELINE_S * self.rate_hz))
-        cop_mm = np.asarray(self.trace[start : record["end_index"] + 1]) - record["neutral_mm"]
-        lean = sway_angle_deg(cop_mm / 10.0, self.cog_height_cm)
         try:
-            measures = los_direction(
-                lean[:, 0],
-                lean[:, 1],
-                self.rate_hz,
-                go_cue_s=(record["cue_index"] - start) / self.rate_hz,
-                target_deg=target,
-            )
+            measures = self._measures(record, cog_mm)
         except SensingError as exc:
             out["failed"] = f"could not be scored: {exc}"
-        else:
-            out["moved"] = measures["moved"]
+            return out
+        out["moved"], out["anticipated"] = measures["moved"], measures["anticipated"]
+        if not record["repeated"]:
             out.update({key: measures[key] for key in MEASURES})
         return out
 
@@ -327,18 +377,21 @@ class LimitsOfStability(CuedDrill):
         return tuple(height_mm * math.tan(math.radians(a)) for a in lean_deg)
 
     def result(self):
-        """Adds each finished direction (``directions``) and, once complete, the composite
-        ``metrics``: the mean of each measure over the directions that have it, the number of
-        failed directions and of directions where the target was reached, the COG height."""
+        """Adds each finished direction (``directions``, anticipations cued again included)
+        and, once complete, the composite ``metrics``: the mean of each measure over the
+        directions that have it, the number of failed directions, of directions where the
+        target was reached and of anticipations, and the COG height."""
         out = super().result()
-        out["directions"] = [self.score(record) for record in self.done]
+        cog = self._cog_trace()
+        out["directions"] = [self.score(record, cog) for record in self.done]
         out["metrics"] = None
         if self.phase is Phase.COMPLETED:
-            scored = out["directions"]
+            scored = [d for d in out["directions"] if not d["repeated"]]
             out["metrics"] = {
                 **{key: _mean([d[key] for d in scored]) for key in MEASURES},
                 "directions_failed": sum(d["failed"] is not None for d in scored),
                 "directions_reached": sum(d["reached_target"] for d in scored),
+                "anticipations": sum(d["anticipated"] for d in out["directions"]),
                 "cog_height_cm": self.cog_height_cm,
             }
         return out

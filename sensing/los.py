@@ -2,21 +2,31 @@
 
 Leans are sway angles about the ankles in degrees, (ML, AP) with ML positive to the patient's
 right and AP positive forward, measured from the patient's neutral upright position (where the
-targets are measured from). From a COP trace: ``sway_angle_deg(cop_cm - neutral_cm,
-cog_height_cm(body_height_cm))``; a COG angle from an IMU can be used as it is.
+targets are measured from). They are leans of the centre of gravity (COG), as NeuroCom and Biodex
+score them: from a COP trace, ``sway_angle_deg(cog_cm - neutral_cm, cog_height_cm(height_cm))``
+with ``cog_cm`` from ``sensing.cog.cog_from_cop``. The raw COP is not the lean: it moves the
+other way first (the anticipatory postural adjustment that starts the body moving) and swings
+past the COG at the end of every lean to brake it.
 
-Per direction (``los_direction``), with p the lean along the line to the target and q across it:
+Per direction (``los_direction``), with p the lean along the line to the target and q across it,
+the target at a share of the theoretical limit in that direction (``limit_deg``):
 
-- reaction time: go cue to movement onset, the moment p last rises through ONSET_FRACTION of
-  the target distance (above its pre-cue level) before going on to MOVING_FRACTION of it; a lean
-  that never reaches MOVING_FRACTION is no movement (all but the maximum excursion are None);
+- reaction time: go cue to movement onset, the moment p last rises through the onset level
+  (above its pre-cue level) before going on to MOVING_FRACTION of the target distance; the
+  onset level is ONSET_FRACTION of the target distance, or ONSET_SWAY_SDS standard deviations
+  of p over the SWAY_WINDOW_S before the cue when the patient sways more than that (so the sway
+  of a frail patient does not start the clock); a lean
+  that never reaches MOVING_FRACTION is no movement (all but the maximum excursion are None). An
+  onset less than ANTICIPATION_S after the cue (or before it) is an anticipation, not a
+  reaction: ``anticipated`` is True and the reaction time None;
 - primary movement (the first attempt): from onset until p first stops increasing (velocity
   <= 0) after reaching MOVING_FRACTION; its largest p is the endpoint;
 - movement velocity: 0.9 * A / (t95 - t05) in deg/s, where A is the endpoint's rise above the
   pre-cue level and t05, t95 the moments p rose through 5% and 95% of A (NeuroCom's "between
   5% and 95% of the distance to the endpoint");
 - endpoint and maximum excursion: the endpoint, and the largest p from the cue to the end of
-  the trace, in % of the target distance;
+  the trace, in % of the theoretical limit in the target's direction (100% is the limit, not
+  the target);
 - directional control: 100 * (toward - extraneous) / toward over the primary movement (from the
   sample before onset), where toward sums the steps along the line toward the target and
   extraneous the steps back along it plus all steps across it; 100% is a straight line to the
@@ -58,13 +68,24 @@ ONSET_FRACTION = 0.05
 """Onset threshold: 5% of the target distance above the pre-cue level (0.4 deg for an 8 deg
 target, about 0.65 cm of COP for a 1.70 m patient): clear of quiet-stance jitter of the COG."""
 
+ONSET_SWAY_SDS = 3.0
+"""... or three standard deviations of the lean about its trend over the second before the cue,
+whichever is larger: a movement is what the patient's own sway does not reach."""
+
+SWAY_WINDOW_S = 1.0
+"""The sway the onset level allows for is measured over this long before the cue."""
+
 MOVING_FRACTION = 0.25
 """A lean counts as the intentional movement once it reaches 25% of the target distance;
 quiet sway never does, so its wobbles before the real movement do not start the clock."""
 
+ANTICIPATION_S = 0.1
+"""An onset sooner than this after the go cue is an anticipation, not a reaction to it: no one
+reacts to a light in under 100 ms (the false-start rule of sprint starts; docs/clinical.md)."""
+
 SMOOTHING_HZ = 5.0
-"""Default zero-lag low-pass (order 2) before analysis: a lean is slower than 2 Hz, and sensor
-noise would otherwise stop the primary movement early (its end is where velocity reaches 0)."""
+"""Zero-lag low-pass (order 2) for leans taken from the raw COP (the rhythmic drill's); a COG
+lean is already smooth and is scored as it is."""
 
 
 class LosSettingsError(SensingError, ValueError):
@@ -105,6 +126,18 @@ def los_target_deg(direction: str, percent: float = 100.0) -> tuple[float, float
     return (percent / 100 * radius * ux, percent / 100 * radius * uy)
 
 
+def onset_level(pre_cue, floor: float) -> float:
+    """The rise that counts as movement onset: ``floor``, or ONSET_SWAY_SDS standard
+    deviations of ``pre_cue`` (the same signal over SWAY_WINDOW_S before the cue, less its
+    straight-line trend: sway, not the end of a return to the middle) if larger."""
+    values = np.asarray(pre_cue, dtype=float)
+    if values.size < 3:
+        return floor
+    x = np.arange(values.size)
+    residual = values - np.polyval(np.polyfit(x, values, 1), x)
+    return max(floor, ONSET_SWAY_SDS * float(np.std(residual)))
+
+
 def _rise_s(x: np.ndarray, level: float, first: int, stop: int, fs_hz: float) -> float:
     """Time (s) at which ``x`` last rose through ``level`` between samples ``first`` and ``stop``
     (where it is at or above it), linearly interpolated; ``first`` if it never was below."""
@@ -142,17 +175,23 @@ def los_direction(
     *,
     go_cue_s: float,
     target_deg: tuple[float, float],
-    smoothing_hz: float | None = SMOOTHING_HZ,
+    limit_deg: tuple[float, float],
+    smoothing_hz: float | None = None,
 ) -> dict:
     """LOS measures of one direction (see the module docstring for each definition).
 
-    ``ml_deg``, ``ap_deg``: lean from neutral, sample i at i / fs s; ``go_cue_s``: the go cue in
-    the same time; ``target_deg``: (ML, AP) target lean, e.g. ``los_target_deg("FR", 75)``;
-    ``smoothing_hz``: the zero-lag low-pass applied first (None for none). Times in the result
-    count from the first sample.
+    ``ml_deg``, ``ap_deg``: COG lean from neutral, sample i at i / fs s; ``go_cue_s``: the go
+    cue in the same time; ``target_deg``: (ML, AP) target lean, e.g. ``los_target_deg("FR",
+    75)``; ``limit_deg``: the theoretical limit in its direction (``los_target_deg("FR")``), the
+    100% of the excursions; ``smoothing_hz``: a zero-lag low-pass applied first (None for
+    none). Times in the result count from the first sample.
     """
     fs_hz = validated_rate(fs_hz)
     along, across, distance_deg = _projected(ml_deg, ap_deg, target_deg, fs_hz, smoothing_hz)
+    limit = np.asarray(limit_deg, dtype=float)
+    limit_distance_deg = float(np.hypot(*limit)) if limit.shape == (2,) else 0.0
+    if not limit_distance_deg > 0:
+        raise LosSettingsError(f"the limit must be a non-zero (ML, AP) lean, got {limit_deg}")
     n = len(along)
     cue = math.ceil(go_cue_s * fs_hz - 1e-9)
     if not 0 <= cue < n:
@@ -161,21 +200,25 @@ def los_direction(
         )
     before = along[max(0, cue - round(BASELINE_S * fs_hz)) : cue]
     rise = along - (before.mean() if before.size else along[cue])
+    level = onset_level(
+        along[max(0, cue - round(SWAY_WINDOW_S * fs_hz)) : cue], ONSET_FRACTION * distance_deg
+    )
     out = {
         "moved": False,
+        "anticipated": False,
         "movement_onset_s": None,
         "endpoint_s": None,
         "reaction_time_s": None,
         "movement_velocity_deg_s": None,
         "endpoint_excursion_pct": None,
-        "max_excursion_pct": float(100 * along[cue:].max() / distance_deg),
+        "max_excursion_pct": float(100 * along[cue:].max() / limit_distance_deg),
         "directional_control_pct": None,
     }
     reached = np.flatnonzero(rise[cue:] >= MOVING_FRACTION * distance_deg)
     if reached.size == 0:
         return out
     moving = cue + int(reached[0])
-    onset_s = max(go_cue_s, _rise_s(rise, ONSET_FRACTION * distance_deg, cue, moving, fs_hz))
+    onset_s = max(go_cue_s, _rise_s(rise, level, cue, moving, fs_hz))
     onset = min(math.ceil(onset_s * fs_hz - 1e-9), moving)
     velocity = np.gradient(along, 1 / fs_hz)
     stopped = np.flatnonzero(velocity[moving:] <= 0)
@@ -191,15 +234,17 @@ def los_direction(
     extraneous = float(
         np.clip(-steps_along, 0, None).sum() + np.abs(np.diff(across[start : end + 1])).sum()
     )
+    anticipated = bool(onset_s - go_cue_s < ANTICIPATION_S - 1e-9)
     out.update(
         {
             "moved": True,
+            "anticipated": anticipated,
             "movement_onset_s": onset_s,
             "endpoint_s": peak / fs_hz,
-            "reaction_time_s": onset_s - go_cue_s,
+            "reaction_time_s": None if anticipated else onset_s - go_cue_s,
             # at least one sample period apart, for a lean that crossed 5-95% within one
             "movement_velocity_deg_s": 0.9 * amplitude / max(t95 - t05, 1 / fs_hz),
-            "endpoint_excursion_pct": float(100 * along[peak] / distance_deg),
+            "endpoint_excursion_pct": float(100 * along[peak] / limit_distance_deg),
             "directional_control_pct": 100 * (toward - extraneous) / toward,
         }
     )

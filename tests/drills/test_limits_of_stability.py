@@ -5,12 +5,13 @@ import math
 
 import pytest
 
-from drills.cued import lean_lights
+from drills.cued import RECOVER_S, lean_lights
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.errors import DrillParamError, DrillSubjectError
-from drills.limits_of_stability import MEASURES, RECOVER_S, LimitsOfStability, on_los_target
+from drills.limits_of_stability import MEASURES, LimitsOfStability, on_los_target
+from sensing.cog import natural_frequency_hz
 from sensing.frame import Frame
-from sensing.los import DIRECTIONS, los_target_deg
+from sensing.los import DIRECTIONS, SWAY_WINDOW_S, los_target_deg, onset_level
 from sensing.stance import StanceSettings
 
 RATE = 100.0
@@ -41,18 +42,37 @@ def lit_direction(lit):
 class Patient:
     """Follows the cue protocol delay_s after each change of the lit direction LEDs: leans in a
     straight line at speed_deg_s to reach[direction] x the target (1.1 unless told), holds
-    there, and leans back to upright when the LEDs go off. ``on(t)`` says when they stand on
-    the platform and ``load(t)`` what it carries."""
+    there, and leans back to upright when the LEDs go off. The lean is that of the centre of
+    gravity; the COP on the frames is the inverted pendulum's, COG - COG'' / w0^2 (the body
+    constants of ``sensing.cog``), which swings past the COG wherever the lean speeds up or
+    slows down. ``on(t)`` says when they stand on the platform and ``load(t)`` what it
+    carries."""
 
-    def __init__(self, target_pct=75.0, delay_s=0.3, speed_deg_s=6.0, reach=None, **script):
+    def __init__(
+        self, target_pct=75.0, delay_s=0.3, speed_deg_s=6.0, reach=None, early=(), **script
+    ):
         self.target_pct, self.delay_s, self.speed = target_pct, delay_s, speed_deg_s
         self.reach = reach or {}
+        self.early = set(early)  # directions they start toward at once, the first time only
         self.on = script.get("on", lambda t: t >= 0.5)
         self.load = script.get("load", lambda t: WEIGHT_N)
         self.lean = (0.0, 0.0)
+        self.previous = (0.0, 0.0)
         self.goal = (0.0, 0.0)
         self.lit: set[str] = set()
         self.pending: tuple[float, str | None] | None = None
+        self.history: list[tuple[float, tuple[float, float]]] = []  # (t, COG lean)
+
+    def onset_rise_deg(self, cue_t: float, target: tuple[float, float]) -> float:
+        """The onset level toward ``target`` for a cue at ``cue_t``, by its definition: 5% of
+        the target distance, or 3 SD of the lean about its trend in the second before."""
+        unit = [a / math.hypot(*target) for a in target]
+        window = [
+            lean[0] * unit[0] + lean[1] * unit[1]
+            for t, lean in self.history
+            if cue_t - SWAY_WINDOW_S - 1e-9 <= t < cue_t - 1e-9
+        ]
+        return onset_level(window, 0.05 * math.hypot(*target))
 
     def see(self, cues, t):
         before = lit_direction(self.lit)
@@ -61,32 +81,56 @@ class Patient:
                 self.lit.clear()
             elif isinstance(cue, Light):
                 (self.lit.add if cue.on else self.lit.discard)(cue.name)
-        if lit_direction(self.lit) != before:
-            self.pending = (t + self.delay_s, lit_direction(self.lit))
+        direction = lit_direction(self.lit)
+        if direction != before:
+            delay_s = 0.0 if direction in self.early else self.delay_s
+            self.early.discard(direction)
+            self.pending = (t + delay_s, direction)
 
-    def frame(self, t):
+    def _goal_at(self, t):
         if self.pending and t >= self.pending[0] - 1e-9:
             direction = self.pending[1]
-            self.pending = None
             if direction is None:
-                self.goal = (0.0, 0.0)
-            else:
-                scale = self.reach.get(direction, 1.1)
-                self.goal = tuple(scale * a for a in los_target_deg(direction, self.target_pct))
-        gap = math.dist(self.lean, self.goal)
+                return (0.0, 0.0)
+            scale = self.reach.get(direction, 1.1)
+            return tuple(scale * a for a in los_target_deg(direction, self.target_pct))
+        return self.goal
+
+    def _step(self, lean, goal):
+        gap = math.dist(lean, goal)
+        if gap == 0:
+            return lean
         step = min(gap, self.speed / RATE)
-        if gap > 0:
-            self.lean = tuple(
-                a + step * (g - a) / gap for a, g in zip(self.lean, self.goal, strict=True)
-            )
+        return tuple(a + step * (g - a) / gap for a, g in zip(lean, goal, strict=True))
+
+    def frame(self, t):
+        self.goal = self._goal_at(t)
+        if self.pending and t >= self.pending[0] - 1e-9:
+            self.pending = None
+        self.previous, self.lean = self.lean, self._step(self.lean, self.goal)
+        self.history.append((t, self.lean))
+        following = self._step(self.lean, self._goal_at(t + 1 / RATE))
         if not self.on(t):
             return Frame(t, (0.0,) * 4, 0.0, math.nan, math.nan)
-        ml, ap = (
+        cop = []
+        for n, axis, before, now, after in zip(
+            NEUTRAL_MM, ("ml", "ap"), self.previous, self.lean, following, strict=True
+        ):
+            cog_mm, prev_mm, next_mm = (
+                10 * COG_CM * math.tan(math.radians(a)) for a in (now, before, after)
+            )
+            w0 = 2 * math.pi * natural_frequency_hz(HEIGHT_CM / 100, axis)
+            accel = (next_mm - 2 * cog_mm + prev_mm) * RATE**2
+            cop.append(n + cog_mm - accel / w0**2)
+        load = self.load(t)
+        ml, ap = cop
+        live_ml, live_ap = (
             n + 10 * COG_CM * math.tan(math.radians(a))
             for n, a in zip(NEUTRAL_MM, self.lean, strict=True)
         )
-        load = self.load(t)
-        return Frame(t, (load / 4,) * 4, load, ml, ap, cop_ml_live_mm=ml, cop_ap_live_mm=ap)
+        return Frame(
+            t, (load / 4,) * 4, load, ml, ap, cop_ml_live_mm=live_ml, cop_ap_live_mm=live_ap
+        )
 
 
 def run(drill, patient, until_s=200.0):
@@ -120,6 +164,7 @@ def test_full_trial_cues_each_direction_and_scores_it():
     drill = make(target_pct=75, move_s=6, hold_s=1)
     patient = Patient(reach={"B": 0.8})  # falls short backwards: never on target there
     log = run(drill, patient)
+    recording_s = drill.recording_started_s
     assert [e["phase"] for e in drill.events] == [
         "waiting",
         "settling",
@@ -153,10 +198,14 @@ def test_full_trial_cues_each_direction_and_scores_it():
         assert (d["target_ml_deg"], d["target_ap_deg"]) == pytest.approx(target)
         assert d["failed"] is None and d["moved"]
         # by hand: the lean rises at 6 deg/s from 0.29 s after the cue (its first step shows
-        # on the tick at 0.3 s), so it passes 5% of the target distance 0.05 * distance / 6 s
-        # later; it stops at 110% of the target (80% for B)
-        reach = 0.8 if name == "B" else 1.1
-        assert d["reaction_time_s"] == pytest.approx(0.29 + 0.05 * distance / 6.0, abs=0.005)
+        # on the tick at 0.3 s), so it passes the onset level (5% of the target distance,
+        # more while the patient still settles from the last return) level / 6 s later; it
+        # stops at 110% of the target (80% for B), the target being 75% of the limit the
+        # excursions are counted against
+        reach = 0.75 * (0.8 if name == "B" else 1.1)
+        level = patient.onset_rise_deg(recording_s + d["cue_s"], target)
+        assert level >= 0.05 * distance
+        assert d["reaction_time_s"] == pytest.approx(0.29 + level / 6.0, abs=0.005)
         assert d["movement_velocity_deg_s"] == pytest.approx(6.0, rel=0.03)
         assert d["endpoint_excursion_pct"] == pytest.approx(100 * reach, abs=1.5)
         assert d["max_excursion_pct"] == pytest.approx(100 * reach, abs=1.5)
@@ -175,6 +224,31 @@ def test_full_trial_cues_each_direction_and_scores_it():
     assert metrics["directions_failed"] == 0 and metrics["directions_reached"] == 7
     assert metrics["cog_height_cm"] == pytest.approx(93.5)
     assert result["directions"][0]["cue_s"] == pytest.approx(1.0, abs=0.02)  # 1 s centring
+
+
+def test_an_anticipated_direction_is_cued_again_and_never_scored_as_a_reaction():
+    drill = make(target_pct=75, move_s=6, hold_s=1)
+    patient = Patient(early={"R"})  # moves the instant R lights: no one reacts that fast
+    log = run(drill, patient)
+    result = drill.result()
+    assert result["state"] == "completed"
+    assert [lit_direction(lit) for _, lit in go_cues(log)] == [*CLOCKWISE, "R"]
+    directions = result["directions"]
+    first, again = directions[2], directions[-1]
+    assert first["direction"] == again["direction"] == "R"
+    assert first["anticipated"] and first["repeated"] and first["moved"]
+    assert all(first[key] is None for key in MEASURES)  # the anticipation scores nothing
+    assert not again["anticipated"] and not again["repeated"]
+    level = patient.onset_rise_deg(drill.recording_started_s + again["cue_s"], (6.0, 0.0))
+    assert again["reaction_time_s"] == pytest.approx(0.29 + level / 6.0, abs=0.005)
+    metrics = result["metrics"]
+    assert metrics["anticipations"] == 1 and metrics["directions_failed"] == 0
+    scored = [d for d in directions if not d["repeated"]]
+    assert len(scored) == 8
+    assert metrics["reaction_time_s"] == pytest.approx(
+        sum(d["reaction_time_s"] for d in scored) / 8, rel=1e-9
+    )
+    assert all(d["reaction_time_s"] >= 0.1 for d in scored)
 
 
 def test_direction_orders():
@@ -215,7 +289,7 @@ def test_step_off_in_a_direction_fails_it_and_the_drill_goes_on():
     assert result["state"] == "completed"
     failed = [d for d in result["directions"] if d["failed"]]
     assert [(d["direction"], d["failed"]) for d in failed] == [
-        ("R", "patient stepped off the platform")
+        ("R", "lost balance: stepped off the platform")
     ]
     assert failed[0]["reaction_time_s"] is None
     assert result["metrics"]["directions_failed"] == 1
@@ -306,8 +380,9 @@ def test_status_during_recording():
     assert status["phase"] == "recording" and status["stage"] == "moving"
     assert status["direction"] == "F" and status["directions_total"] == 8
     assert status["lights"] == ["front"]
-    # the target drawn on the live view: the forward target lean as COP excursion from neutral
-    reach_mm = 10 * COG_CM * math.tan(math.radians(los_target_deg("F", 75.0)[1]))
+    # the target drawn on the live view: the forward target lean (by default the limit itself)
+    # as COP excursion from neutral
+    reach_mm = 10 * COG_CM * math.tan(math.radians(los_target_deg("F", 100.0)[1]))
     assert status["target_zone"]["ml_mm"] == pytest.approx(NEUTRAL_MM[0], abs=0.5)
     assert status["target_zone"]["ap_mm"] == pytest.approx(NEUTRAL_MM[1] + reach_mm, abs=0.5)
     assert status["target_zone"]["radius_mm"] is None

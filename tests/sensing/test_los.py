@@ -15,6 +15,7 @@ from sensing.los import (
 )
 
 FS = 100.0
+LIMIT = (0, 8)  # the forward limit: 8 deg
 
 
 def lean(along_deg, across_deg, direction_deg=90.0):
@@ -62,8 +63,9 @@ def test_a_straight_ramp_gives_every_measure_by_hand(direction):
     scale = distance / 8.0  # the same trial, scaled to this target's distance
     along, across = ramp_trial()
     ml, ap = lean(along * scale, across * scale, math.degrees(math.atan2(target[1], target[0])))
-    r = los_direction(ml, ap, FS, go_cue_s=1.0, target_deg=target, smoothing_hz=None)
+    r = los_direction(ml, ap, FS, go_cue_s=1.0, target_deg=target, limit_deg=target)
     assert r["moved"] is True
+    assert r["anticipated"] is False
     # Onset where the lean passes 5% of 8 deg = 0.4 deg: 1.3 s + 0.4 / 6 s.
     assert r["movement_onset_s"] == pytest.approx(1.3 + 0.4 / 6)
     assert r["reaction_time_s"] == pytest.approx(0.3 + 0.4 / 6)
@@ -75,15 +77,26 @@ def test_a_straight_ramp_gives_every_measure_by_hand(direction):
     assert r["directional_control_pct"] == pytest.approx(90.0)
 
 
+def test_excursions_are_shares_of_the_limit_not_of_the_target():
+    along, across = ramp_trial()  # 6 deg, then 7 deg
+    r = los_direction(
+        *lean(along, across), FS, go_cue_s=1.0, target_deg=(0, 6.0), limit_deg=(0, 8.0)
+    )
+    assert r["endpoint_excursion_pct"] == pytest.approx(75.0)  # 6 of the 8 deg limit
+    assert r["max_excursion_pct"] == pytest.approx(87.5)
+    # the onset threshold is 5% of the target's distance: 0.3 deg
+    assert r["movement_onset_s"] == pytest.approx(1.3 + 0.3 / 6)
+
+
 def test_weaving_across_the_line_lowers_directional_control():
     t = np.arange(400) / FS
     along = np.clip(t - 1.0, 0, 1) * 6.0
     # One 2.5 Hz cycle of 0.3 deg from 1.5 to 1.9 s: 4 x 0.3 deg sideways, extremes on samples.
     weave = 0.3 * np.sin(2 * np.pi * 2.5 * (t - 1.5)) * (t >= 1.5) * (t <= 1.9)
     straight = los_direction(
-        np.zeros(400), along, FS, go_cue_s=0.5, target_deg=(0, 8), smoothing_hz=None
+        np.zeros(400), along, FS, go_cue_s=0.5, target_deg=(0, 8), limit_deg=LIMIT
     )
-    weaving = los_direction(weave, along, FS, go_cue_s=0.5, target_deg=(0, 8), smoothing_hz=None)
+    weaving = los_direction(weave, along, FS, go_cue_s=0.5, target_deg=(0, 8), limit_deg=LIMIT)
     assert straight["directional_control_pct"] == pytest.approx(100.0)
     # Onset at 1.0667 s: counted from the sample before (1.06 s, 0.36 deg) to the 6 deg end.
     toward = 6.0 - 0.36
@@ -93,7 +106,7 @@ def test_weaving_across_the_line_lowers_directional_control():
 def test_a_reversal_ends_the_first_attempt():
     t = np.arange(500) / FS
     along = np.interp(t, [0, 1.0, 2.0, 2.5, 3.0], [0, 0, 4.0, 3.0, 7.0])
-    r = los_direction(np.zeros(500), along, FS, go_cue_s=0.5, target_deg=(0, 8), smoothing_hz=None)
+    r = los_direction(np.zeros(500), along, FS, go_cue_s=0.5, target_deg=(0, 8), limit_deg=LIMIT)
     assert r["endpoint_s"] == pytest.approx(2.0)
     assert r["endpoint_excursion_pct"] == pytest.approx(50.0)
     assert r["max_excursion_pct"] == pytest.approx(87.5)
@@ -103,7 +116,7 @@ def test_a_reversal_ends_the_first_attempt():
 def test_no_real_lean_is_no_movement_but_keeps_the_maximum():
     t = np.arange(300) / FS
     sway = 1.0 * np.sin(2 * np.pi * 0.5 * t)  # 1 deg: under 25% of 8 deg
-    r = los_direction(np.zeros(300), sway, FS, go_cue_s=0.5, target_deg=(0, 8), smoothing_hz=None)
+    r = los_direction(np.zeros(300), sway, FS, go_cue_s=0.5, target_deg=(0, 8), limit_deg=LIMIT)
     assert r["moved"] is False
     assert r["reaction_time_s"] is None
     assert r["directional_control_pct"] is None
@@ -114,14 +127,25 @@ def test_sway_before_the_real_movement_does_not_start_the_clock():
     along, across = ramp_trial()
     t = np.arange(len(along)) / FS
     along = along + 0.5 * np.exp(-(((t - 1.15) / 0.02) ** 2))  # a 0.5 deg wobble at 1.15 s
-    r = los_direction(*lean(along, across), FS, go_cue_s=1.0, target_deg=(0, 8), smoothing_hz=None)
+    r = los_direction(*lean(along, across), FS, go_cue_s=1.0, target_deg=(0, 8), limit_deg=LIMIT)
     assert r["movement_onset_s"] == pytest.approx(1.3 + 0.4 / 6)
 
 
-def test_leaning_before_the_cue_gives_zero_reaction_time():
-    along, across = ramp_trial(start_s=0.9)
-    r = los_direction(*lean(along, across), FS, go_cue_s=1.0, target_deg=(0, 8), smoothing_hz=None)
-    assert r["reaction_time_s"] == pytest.approx(0.0, abs=0.01)
+@pytest.mark.parametrize("start_s", [0.9, 0.98])  # onset at 0.97 and 1.05 s: before the cue, 50 ms
+def test_a_lean_started_before_or_just_after_the_cue_is_an_anticipation(start_s):
+    along, across = ramp_trial(start_s=start_s)
+    r = los_direction(*lean(along, across), FS, go_cue_s=1.0, target_deg=(0, 8), limit_deg=LIMIT)
+    assert r["moved"] is True
+    assert r["anticipated"] is True
+    assert r["reaction_time_s"] is None  # never scored as a reaction
+    assert r["endpoint_excursion_pct"] == pytest.approx(75.0)  # the lean itself still counts
+
+
+def test_a_reaction_just_past_the_anticipation_limit_counts():
+    along, across = ramp_trial(start_s=1.05)  # onset 0.4 / 6 s later: 117 ms after the cue
+    r = los_direction(*lean(along, across), FS, go_cue_s=1.0, target_deg=(0, 8), limit_deg=LIMIT)
+    assert r["anticipated"] is False
+    assert r["reaction_time_s"] == pytest.approx(0.05 + 0.4 / 6)
 
 
 def test_noisy_lean_is_measured_after_the_default_smoothing():
@@ -129,7 +153,7 @@ def test_noisy_lean_is_measured_after_the_default_smoothing():
     along = 3 - 3 * np.cos(np.pi * np.clip(t - 1.3, 0, 1))  # smooth 1 s lean to 6 deg
     rng = np.random.default_rng(3)
     ml, ap = lean(along + rng.normal(0, 0.05, len(t)), rng.normal(0, 0.05, len(t)))
-    r = los_direction(ml, ap, FS, go_cue_s=1.0, target_deg=(0, 8))
+    r = los_direction(ml, ap, FS, go_cue_s=1.0, target_deg=(0, 8), limit_deg=LIMIT, smoothing_hz=5)
     onset = 1.3 + math.acos(1 - 0.4 / 3) / math.pi  # where 3 - 3 cos reaches 0.4 deg
     assert r["movement_onset_s"] == pytest.approx(onset, abs=0.03)
     assert r["endpoint_excursion_pct"] == pytest.approx(75.0, abs=2.0)
@@ -141,17 +165,20 @@ def test_noisy_lean_is_measured_after_the_default_smoothing():
     [
         ({"go_cue_s": 9.0, "target_deg": (0, 8)}, LosSettingsError, "outside the trace"),
         ({"go_cue_s": 1.0, "target_deg": (0, 0)}, LosSettingsError, "non-zero"),
+        ({"go_cue_s": 1.0, "target_deg": (0, 8), "limit_deg": (0, 0)}, LosSettingsError, "limit"),
     ],
 )
 def test_bad_settings_are_refused(kwargs, error, match):
     with pytest.raises(error, match=match):
-        los_direction(np.zeros(100), np.zeros(100), FS, **kwargs)
+        los_direction(np.zeros(100), np.zeros(100), FS, **{"limit_deg": LIMIT, **kwargs})
 
 
 def test_gaps_and_mismatched_traces_are_refused():
     gap = np.zeros(100)
     gap[5] = np.nan
     with pytest.raises(NotEnoughDataError, match="gaps"):
-        los_direction(gap, np.zeros(100), FS, go_cue_s=0.1, target_deg=(0, 8))
+        los_direction(gap, np.zeros(100), FS, go_cue_s=0.1, target_deg=(0, 8), limit_deg=LIMIT)
     with pytest.raises(NotEnoughDataError, match="same length"):
-        los_direction(np.zeros(10), np.zeros(11), FS, go_cue_s=0.0, target_deg=(0, 8))
+        los_direction(
+            np.zeros(10), np.zeros(11), FS, go_cue_s=0.0, target_deg=(0, 8), limit_deg=LIMIT
+        )
