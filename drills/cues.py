@@ -58,6 +58,14 @@ INSTRUCTIONS = {
     "both-feet": "Stand on both feet, arms by the side.",
     "hold-level": "Keep the board level.",
     "stand-upright": "Stand upright and hold that posture.",
+    "offload": (
+        "If a light comes on, shift your weight toward it a little at a time until it goes off, "
+        "then stay there."
+    ),
+    "find-targets": (
+        "Lean toward the lit side until the middle light comes on, then hold; a light on the "
+        "other side means you went past: ease back."
+    ),
 }
 
 

@@ -5,51 +5,68 @@ Rules (docs/clinical.md, training drills: reaction drills): after the shared lea
 interval between ``interval_min_s`` and ``interval_max_s`` from the end of the previous trial
 (and, past it, until the live COP is within CENTRE_MM of the patient's neutral position: the
 mean COP over the settled second before recording; the therapist stops a patient who cannot
-get back), then lights one LED, front, back, left or
-right: the go cue. Intervals and directions come from ``random.Random(seed)``, so a seed
-replays the same trial sequence.
+get back), then lights one LED, front, back, left or right: the go cue. Intervals and
+directions come from ``random.Random(seed)``, so a seed replays the same trial sequence.
 
-Per trial, from the low-passed (live) COP, relative to its mean over the BASELINE_S before the
-cue:
+While the cue is lit the live COP tells the patient how they do: once its displacement along
+the lit direction reaches ``distance_mm`` the centre LED lights for HOLD_S (reached). The trial
+ends HOLD_S after reaching, or at ``timeout_s``: every LED goes off and the patient comes back
+to the middle.
 
-- movement onset: the COP first more than ONSET_MM from that baseline, in any direction;
-  reaction time = onset - cue (s); no onset within ``timeout_s`` is a miss;
-- correct: the displacement at onset points within CORRECT_HALF_ANGLE_DEG of the lit direction;
-- reached: the displacement along the lit direction reaches ``distance_mm`` within
-  ``timeout_s`` of the cue; the centre LED then lights for HOLD_S; movement time = reached -
-  onset (s). Crossing times are interpolated linearly between ticks.
+Each trial is judged once it ends, on the intentional movement: the centre of gravity (COG)
+estimated from the trial's raw COP (``sensing.cog``), not the COP, whose first move is the
+anticipatory postural adjustment the other way (docs/clinical.md). Relative to the COG's mean
+over the BASELINE_S before the cue:
 
-The trial ends HOLD_S after reaching, or at ``timeout_s``: every LED goes off and the patient
-comes back to the middle. Results: each trial, the mean reaction time (trials with an onset),
-accuracy (% of trials with an onset whose first movement was correct), misses (trials without
-an onset) and the mean movement time (reached trials).
+- movement: the COG's displacement reaches MOVING_FRACTION of ``distance_mm`` within
+  ``timeout_s``; otherwise the trial is a miss;
+- onset: along the way the movement went (the displacement when it reached MOVING_FRACTION),
+  the moment the COG last rose through the onset level before that: ONSET_FRACTION of
+  ``distance_mm``, or more for a patient whose COG sways more in the second before the cue
+  (``sensing.los.onset_level``); reaction time = onset - cue. An onset before the cue or within
+  ``sensing.los.ANTICIPATION_S`` of it is an anticipation, never a reaction: neither its time
+  nor its direction is scored;
+- correct: the displacement when it reached MOVING_FRACTION points within
+  CORRECT_HALF_ANGLE_DEG of the lit direction;
+- movement time: reached - onset (s), for reached trials.
 
-Safety: stepping off before recording returns to waiting; while recording it aborts, keeping
-the trials done.
+Results: each trial, and always (also when the drill ends early) ``metrics`` over the trials
+finished: the mean reaction time, accuracy (% correct of the judged movements), misses,
+anticipations, losses of balance, targets reached and the mean movement time.
+
+Safety: stepping off before recording returns to waiting. Stepping off while recording is a
+loss of balance: the trial under way fails, every light goes off and the status turns blue;
+the drill goes on with the same scheduled trial once the patient stands settled again
+(``CuedDrill.recover``) and stops if that takes longer than ``drills.cued.RECOVER_S``.
 """
 
 import math
 import random
-from collections import deque
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill, zone
+from drills.cued import COUNTDOWN, CuedDrill, zone
+from drills.cues import Status
 from drills.engine import Phase
-from drills.errors import DrillParamError
+from drills.errors import DrillParamError, DrillSubjectError
 from drills.params import Param
+from sensing.cog import cog_from_cop
+from sensing.errors import SensingError
+from sensing.los import ANTICIPATION_S, SWAY_WINDOW_S, onset_level
 
 DIRECTIONS_XY = {"front": (0.0, 1.0), "back": (0.0, -1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
 """The four cue directions as (ML, AP) unit vectors."""
-ONSET_MM = 10.0
-"""Movement onset: twice the few millimetres the live COP drifts in a few seconds of quiet
-stance, and a sixth of the default target distance."""
+ONSET_FRACTION = 0.1
+"""Movement onset: the COG 10% of the way to the target (6 mm at the default 60 mm), above the
+few millimetres quiet sway moves it in the half second before a cue."""
+MOVING_FRACTION = 0.5
+"""A movement counts once the COG is halfway to the target: quiet sway never gets there."""
 CORRECT_HALF_ANGLE_DEG = 45.0
-"""A first movement within 45 deg of the lit direction is correct (nearer it than any other)."""
+"""A movement within 45 deg of the lit direction is correct (nearer it than any other)."""
 CENTRE_MM = 20.0
 """Back in the middle: live COP within 20 mm of neutral (quiet sway stays well inside)."""
 BASELINE_S = 0.5
-"""The baseline is the mean live COP over this long before the cue."""
+"""The baseline is the mean COG over this long before the cue."""
 HOLD_S = 0.5
 """The centre LED stays lit this long after the target is reached."""
 
@@ -62,13 +79,58 @@ def _crossing_s(t0_s: float, v0: float, t1_s: float, v1: float, level: float) ->
     return min(t1_s, max(t0_s, t0_s + (level - v0) / (v1 - v0) * (t1_s - t0_s)))
 
 
+def judge_movement(
+    t_s, cop_mm, *, cue_s: float, direction: str, distance_mm: float, body_height_m: float
+) -> dict:
+    """The intentional movement of one trial from its raw COP ``cop_mm`` (N, 2: ML, AP) at
+    times ``t_s``: ``moved``, ``onset_s``, ``reaction_time_s`` (None for an anticipation or no
+    movement), ``anticipated`` and ``correct`` (see the module docstring)."""
+    t = np.asarray(t_s, dtype=float)
+    fs_hz = (len(t) - 1) / (t[-1] - t[0])
+    cog = cog_from_cop(np.asarray(cop_mm, dtype=float).T, fs_hz, body_height_m).T
+    before = (t < cue_s) & (t >= cue_s - BASELINE_S - 1e-9)
+    baseline = np.nanmean(cog[before] if before.any() else cog[:1], axis=0)
+    shift = cog - baseline
+    dist = np.hypot(shift[:, 0], shift[:, 1])
+    out = {"moved": False, "onset_s": None, "reaction_time_s": None, "anticipated": False}
+    out["correct"] = None
+    after = np.flatnonzero((t >= cue_s - 1e-9) & (dist >= MOVING_FRACTION * distance_mm))
+    if after.size == 0:
+        return out
+    moving = int(after[0])
+    heading = shift[moving] / dist[moving]  # where the movement went: its onset is timed along it
+    along = shift @ heading
+    window = (t < cue_s) & (t >= cue_s - SWAY_WINDOW_S - 1e-9)
+    level = onset_level(along[window], ONSET_FRACTION * distance_mm)
+    below = np.flatnonzero(along[: moving + 1] < level)
+    if below.size == 0:
+        onset_s = float(t[0])
+    else:
+        j = int(below[-1])
+        onset_s = _crossing_s(t[j], along[j], t[j + 1], along[j + 1], level)
+    anticipated = onset_s - cue_s < ANTICIPATION_S - 1e-9
+    out.update(moved=True, onset_s=float(onset_s), anticipated=bool(anticipated))
+    if not anticipated:
+        out["reaction_time_s"] = float(onset_s - cue_s)
+        unit = DIRECTIONS_XY[direction]
+        cos_limit = math.cos(math.radians(CORRECT_HALF_ANGLE_DEG))
+        out["correct"] = bool(heading[0] * unit[0] + heading[1] * unit[1] >= cos_limit - 1e-9)
+    return out
+
+
 class Reaction(CuedDrill):
     """Random go cues in four directions; reaction time, accuracy and movement time."""
 
     name = "reaction"
+    headline = (
+        ("reaction_time_s", "metrics.mean_reaction_time_s"),
+        ("accuracy_pct", "metrics.accuracy_pct"),
+        ("movement_time_s", "metrics.mean_movement_time_s"),
+    )
     title = "Reaction"
     summary = "When a direction light comes on, lean that way as fast as you can, then come back."
     instruction = "both-feet"
+    subject_fields = ("height_cm",)
     params = (
         Param("trials", int, 10, 1, 50, "", "Number of go cues."),
         Param("distance_mm", float, 60.0, 30.0, 150.0, "mm", "How far to lean (COP) per cue."),
@@ -88,6 +150,15 @@ class Reaction(CuedDrill):
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
+        try:
+            self.body_height_m = float(self.subject["height_cm"]) / 100.0
+        except (TypeError, ValueError):
+            self.body_height_m = math.nan
+        if not self.body_height_m > 0:
+            raise DrillSubjectError(
+                f"{self.name} needs the patient's height as a positive number of cm, "
+                f"got {self.subject['height_cm']!r}: correct it on the patient's page"
+            )
         low, high = self.values["interval_min_s"], self.values["interval_max_s"]
         rng = random.Random(self.seed)
         self.schedule = [
@@ -100,16 +171,30 @@ class Reaction(CuedDrill):
         self.stage_started_s = 0.0
         self.recording_started_s = 0.0
         self.neutral_mm = (0.0, 0.0)
-        self._before_cue = deque(maxlen=max(1, round(BASELINE_S * self.rate_hz)))
-        self._previous: tuple[float, float, float] = (0.0, 0.0, 0.0)  # t_s, distance, along
+        # raw COP since the interval began: the COG filter needs seconds before the cue
+        self._trace: list[tuple[float, float, float]] = []
+        self._previous: tuple[float, float] = (0.0, 0.0)  # t_s, live COP along the direction
 
     def begin(self, frame):
-        self.recording_started_s = self.stage_started_s = frame.t_s
+        self.recording_started_s = frame.t_s
+        self._start_interval(frame.t_s)
         self.neutral_mm = self.standing_mean()[1:]
 
+    def _start_interval(self, t_s: float) -> None:
+        self.stage, self.stage_started_s = "interval", t_s
+        self._trace = []
+
     def on_recording(self, frame):
+        if self.stage == "recovering":
+            cues = self.recover(frame)
+            if cues is not None:
+                return cues
+            self.neutral_mm = self.standing_mean()[1:]  # the feet may have moved
+            self._start_interval(frame.t_s)
+            return [Status("green")]
         if not self.stance.on_platform:
-            return self.stop(frame.t_s, STEPPED_OFF)
+            return self._lose_balance(frame.t_s)
+        self._trace.append((frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm))
         live = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
         if self.stage == "interval":
             return self._interval(frame.t_s, live)
@@ -120,8 +205,18 @@ class Reaction(CuedDrill):
             return self._end_trial(frame.t_s)
         return []
 
+    def _lose_balance(self, t_s: float) -> list:
+        """Fail the trial under way (if any) and wait for the patient to stand again."""
+        if self.current is not None:
+            self.current["lost_balance"] = True
+            self.trials.append(self._judged(self.current))
+            self.current = None
+            if len(self.trials) == len(self.schedule):
+                return self.finish(t_s)
+        self.stage = "recovering"
+        return self.start_recovery(t_s)
+
     def _interval(self, t_s: float, live: tuple[float, float]) -> list:
-        self._before_cue.append(live)
         interval_s, direction = self.schedule[len(self.trials)]
         centred = math.dist(live, self.neutral_mm) <= CENTRE_MM
         if t_s - self.stage_started_s < interval_s - 1e-9 or not centred:
@@ -129,30 +224,25 @@ class Reaction(CuedDrill):
         self.current = {
             "direction": direction,
             "cue_t_s": t_s,
-            "baseline_mm": tuple(map(float, np.nanmean(np.asarray(self._before_cue), axis=0))),
-            "onset_t_s": None,
-            "correct": None,
+            "baseline_mm": live,
             "reach_t_s": None,
+            "lost_balance": False,
+            "trace": None,
         }
-        self._previous = (t_s, *self._displacement(live))
+        self._previous = (t_s, self._along(live))
         self.stage, self.stage_started_s = "cued", t_s
         return self.show({direction})
 
-    def _displacement(self, live: tuple[float, float]) -> tuple[float, float]:
-        """Distance (mm) of the live COP from the trial's baseline, and its part along the lit
-        direction."""
+    def _along(self, live: tuple[float, float]) -> float:
+        """Live COP displacement (mm) along the lit direction from where it was at the cue."""
         base, unit = self.current["baseline_mm"], DIRECTIONS_XY[self.current["direction"]]
-        dml, dap = live[0] - base[0], live[1] - base[1]
-        return math.hypot(dml, dap), dml * unit[0] + dap * unit[1]
+        return (live[0] - base[0]) * unit[0] + (live[1] - base[1]) * unit[1]
 
     def _cued(self, t_s: float, live: tuple[float, float]) -> list:
         trial = self.current
-        distance, along = self._displacement(live)
-        t0, distance0, along0 = self._previous
-        self._previous = (t_s, distance, along)
-        if trial["onset_t_s"] is None and distance > ONSET_MM:
-            trial["onset_t_s"] = _crossing_s(t0, distance0, t_s, distance, ONSET_MM)
-            trial["correct"] = along >= distance * math.cos(math.radians(CORRECT_HALF_ANGLE_DEG))
+        along = self._along(live)
+        t0, along0 = self._previous
+        self._previous = (t_s, along)
         if along >= self.values["distance_mm"]:
             trial["reach_t_s"] = _crossing_s(t0, along0, t_s, along, self.values["distance_mm"])
             self.stage = "holding"
@@ -162,26 +252,51 @@ class Reaction(CuedDrill):
         return []
 
     def _end_trial(self, t_s: float) -> list:
-        self.trials.append(self.current)
+        self.trials.append(self._judged(self.current))
         self.current = None
-        self._before_cue.clear()
         if len(self.trials) == len(self.schedule):
             return self.finish(t_s)
-        self.stage, self.stage_started_s = "interval", t_s
+        self._start_interval(t_s)
         return self.show(())
+
+    def _judged(self, trial: dict) -> dict:
+        """The trial with its movement judged on the COG of its trace (see the module
+        docstring); a trial failed by a loss of balance is not judged."""
+        out = {**trial, "moved": False, "onset_s": None, "reaction_time_s": None}
+        out.update(anticipated=False, correct=None)
+        trace = np.asarray(self._trace, dtype=float)
+        if trial["lost_balance"] or len(trace) < 2:
+            return out
+        try:
+            out.update(
+                judge_movement(
+                    trace[:, 0],
+                    trace[:, 1:],
+                    cue_s=trial["cue_t_s"],
+                    direction=trial["direction"],
+                    distance_mm=self.values["distance_mm"],
+                    body_height_m=self.body_height_m,
+                )
+            )
+        except SensingError as exc:
+            out["score_error"] = f"could not judge the movement: {exc}"
+        return out
 
     def score(self, number: int, trial: dict) -> dict:
         """One trial: times in s (cue from the start of recording), None where there was no
-        onset or the target was not reached."""
-        onset, reach = trial["onset_t_s"], trial["reach_t_s"]
+        judged movement or the target was not reached."""
+        onset, reach = trial["onset_s"], trial["reach_t_s"]
+        timed = onset is not None and not trial["anticipated"]
         return {
             "trial": number,
             "direction": trial["direction"],
             "cue_s": trial["cue_t_s"] - self.recording_started_s,
-            "reaction_time_s": None if onset is None else onset - trial["cue_t_s"],
+            "reaction_time_s": trial["reaction_time_s"],
+            "anticipated": trial["anticipated"],
             "correct": trial["correct"],
             "reached": reach is not None,
-            "movement_time_s": None if reach is None else reach - onset,
+            "movement_time_s": reach - onset if timed and reach is not None else None,
+            "lost_balance": trial["lost_balance"],
         }
 
     def status(self):
@@ -189,7 +304,7 @@ class Reaction(CuedDrill):
         if self.phase is Phase.RECORDING:
             out.update(
                 stage=self.stage,
-                trial=len(self.trials) + 1,
+                trial=min(len(self.trials) + 1, len(self.schedule)),
                 trials_total=len(self.schedule),
                 direction=None if self.current is None else self.current["direction"],
             )
@@ -204,24 +319,30 @@ class Reaction(CuedDrill):
         return out
 
     def result(self):
-        """Adds every finished trial (``trials``) and, once complete, ``metrics``: mean
-        reaction and movement times (s), accuracy (%), misses and targets reached."""
+        """Adds every finished trial (``trials``) and ``metrics`` over them (also when the
+        drill ended early): mean reaction and movement times (s), accuracy (%), misses,
+        anticipations, losses of balance, targets reached and the trials finished."""
         out = super().result()
         trials = [self.score(n, trial) for n, trial in enumerate(self.trials, start=1)]
         out["trials"] = trials
-        out["metrics"] = None
-        if self.phase is Phase.COMPLETED:
-            moved = [t for t in trials if t["reaction_time_s"] is not None]
-            reached = [t["movement_time_s"] for t in trials if t["reached"]]
-            out["metrics"] = {
-                "mean_reaction_time_s": (
-                    float(np.mean([t["reaction_time_s"] for t in moved])) if moved else None
+        timed = [t["reaction_time_s"] for t in trials if t["reaction_time_s"] is not None]
+        judged = [t["correct"] for t in trials if t["correct"] is not None]
+        reached = [t["movement_time_s"] for t in trials if t["movement_time_s"] is not None]
+        attempted = [t for t in trials if not t["lost_balance"]]
+        out["metrics"] = (
+            {
+                "mean_reaction_time_s": float(np.mean(timed)) if timed else None,
+                "accuracy_pct": 100 * sum(judged) / len(judged) if judged else None,
+                "misses": sum(
+                    t["reaction_time_s"] is None and not t["anticipated"] for t in attempted
                 ),
-                "accuracy_pct": (
-                    100 * sum(t["correct"] for t in moved) / len(moved) if moved else None
-                ),
-                "misses": len(trials) - len(moved),
-                "targets_reached": len(reached),
+                "anticipations": sum(t["anticipated"] for t in trials),
+                "losses_of_balance": sum(t["lost_balance"] for t in trials),
+                "targets_reached": sum(t["reached"] for t in trials),
                 "mean_movement_time_s": float(np.mean(reached)) if reached else None,
+                "trials_done": len(trials),
             }
+            if trials
+            else None
+        )
         return out

@@ -57,14 +57,20 @@ class RhythmicWeightShift(Drill):
     and rhythm are scored."""
 
     name = "rhythmic-weight-shift"
+    headline = (
+        ("rhythm_pct", "rhythm_pct"),
+        ("directional_control_pct", "directional_control_pct"),
+        ("on_axis_velocity_mm_s", "on_axis_velocity_mm_s"),
+    )
     title = "Rhythmic weight shift"
     summary = "Shift toward the lit side on each click, as far as the centre light comes on."
     params = (
         choice(
             "pace",
             tuple(PACE_PER_MIN),
-            "medium",
-            "Shifts per minute: slow 30, medium 45, fast 60.",
+            "slow",
+            "Shifts per minute: slow 30, medium 45, fast 60. Start slow; raise it as the patient "
+            "keeps time.",
         ),
         choice("axis", tuple(AXES), "side-to-side", "Which way the patient shifts."),
         Param("duration_s", float, 60.0, 10.0, 300.0, "s", "How long the exercise runs."),

@@ -87,7 +87,7 @@ def test_mctsib_conditions_pass_for_the_healthy_and_foam_costs_the_frail():
     "drill, params, key, healthier_is",
     [
         ("reaction", {"trials": 6}, "mean_reaction_time_s", "lower"),
-        ("weight-shift", {"targets": 4, "target_radius_mm": 35}, "time_to_reach_mean_s", "lower"),
+        ("weight-shift", {"targets": 4}, "time_to_target_s", "lower"),
         ("rhythmic-weight-shift", {"duration_s": 30}, "rhythm_pct", "higher"),
         ("wobble-board", {"duration_s": 30}, "time_in_band_pct", "higher"),
     ],

@@ -5,13 +5,16 @@ import math
 
 import pytest
 
+from drills.cued import RECOVER_S
 from drills.cues import AllOff, Light, Status, Tone
-from drills.errors import DrillParamError
+from drills.errors import DrillParamError, DrillSubjectError
 from drills.reaction import CENTRE_MM, Reaction
+from sensing.cog import natural_frequency_hz
 from sensing.frame import Frame
 from sensing.stance import StanceSettings
 
 RATE = 100.0
+HEIGHT_M = 1.70
 NEUTRAL_MM = (-8.0, 15.0)
 UNIT = {"front": (0.0, 1.0), "back": (0.0, -1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
 CLOCKWISE_TURN = {"front": "right", "right": "back", "back": "left", "left": "front"}
@@ -19,24 +22,30 @@ CLOCKWISE_TURN = {"front": "right", "right": "back", "back": "left", "left": "fr
 
 def make(seed=4, **params):
     params = {"trials": 5, "countdown_s": 0} | params
-    return Reaction(params, rate_hz=RATE, stance=StanceSettings(), seed=seed)
+    subject = {"height_cm": 100 * HEIGHT_M}
+    return Reaction(params, rate_hz=RATE, stance=StanceSettings(), seed=seed, subject=subject)
 
 
 class Patient:
-    """Reacts delay_s after a direction LED lights by moving the COP at speed_mm_s to 80 mm
-    that way, and back to the middle delay_s after the LEDs go off; ``plans[i]`` changes trial
-    i: "wrong" moves 90 deg clockwise of the lit LED, "ignore" does not move. ``on(t)`` says
-    when they stand on the platform, ``offset(t)`` shifts their COP (mm)."""
+    """Reacts delay_s after a direction LED lights by moving the centre of gravity at
+    speed_mm_s to 80 mm that way, and back to the middle delay_s after the LEDs go off;
+    ``plans[i]`` changes trial i: "wrong" moves 90 deg clockwise of the lit LED, "ignore" does
+    not move. The COP on the frames is the inverted pendulum's, COG - COG'' / w0^2, so it jumps
+    the other way as each movement starts (the anticipatory adjustment) and past the COG as
+    it stops; the live COP is the COG. ``on(t)`` says when they stand on the platform,
+    ``offset(t)`` shifts their COP (mm)."""
 
     def __init__(self, plans=(), delay_s=0.3, speed_mm_s=200.0, **script):
         self.plans, self.delay_s, self.speed = list(plans), delay_s, speed_mm_s
         self.on = script.get("on", lambda t: True)
         self.offset = script.get("offset", lambda t: (0.0, 0.0))
         self.pos = (0.0, 0.0)
+        self.before = (0.0, 0.0)
         self.goal = (0.0, 0.0)
         self.lit: set[str] = set()
         self.cues_seen = 0
         self.pending = None
+        self.w0_sq = [(2 * math.pi * natural_frequency_hz(HEIGHT_M, a)) ** 2 for a in ("ml", "ap")]
 
     def see(self, cues, t):
         was = self.lit - {"centre"}
@@ -57,20 +66,37 @@ class Patient:
             if plan != "ignore":
                 self.pending = (t + self.delay_s, direction)
 
-    def frame(self, t):
+    def _goal_at(self, t):
         if self.pending and t >= self.pending[0] - 1e-9:
-            direction, self.pending = self.pending[1], None
-            self.goal = (0.0, 0.0) if direction is None else tuple(80 * u for u in UNIT[direction])
-        gap = math.dist(self.pos, self.goal)
-        if gap > 0:
-            step = min(gap, self.speed / RATE)
-            self.pos = tuple(
-                p + step * (g - p) / gap for p, g in zip(self.pos, self.goal, strict=True)
-            )
+            direction = self.pending[1]
+            return (0.0, 0.0) if direction is None else tuple(80 * u for u in UNIT[direction])
+        return self.goal
+
+    def _step(self, pos, goal):
+        gap = math.dist(pos, goal)
+        if gap == 0:
+            return pos
+        step = min(gap, self.speed / RATE)
+        return tuple(p + step * (g - p) / gap for p, g in zip(pos, goal, strict=True))
+
+    def frame(self, t):
+        self.goal = self._goal_at(t)
+        if self.pending and t >= self.pending[0] - 1e-9:
+            self.pending = None
+        self.before, self.pos = self.pos, self._step(self.pos, self.goal)
+        after = self._step(self.pos, self._goal_at(t + 1 / RATE))
         if not self.on(t):
             return Frame(t, (0.0,) * 4, 0.0, math.nan, math.nan)
-        ml, ap = (n + p + o for n, p, o in zip(NEUTRAL_MM, self.pos, self.offset(t), strict=True))
-        return Frame(t, (175.0,) * 4, 700.0, ml, ap, cop_ml_live_mm=ml, cop_ap_live_mm=ap)
+        cop = [
+            n + p + o - (a - 2 * p + b) * RATE**2 / w0_sq
+            for n, p, o, a, b, w0_sq in zip(
+                NEUTRAL_MM, self.pos, self.offset(t), after, self.before, self.w0_sq, strict=True
+            )
+        ]
+        live_ml, live_ap = (
+            n + p + o for n, p, o in zip(NEUTRAL_MM, self.pos, self.offset(t), strict=True)
+        )
+        return Frame(t, (175.0,) * 4, 700.0, *cop, cop_ml_live_mm=live_ml, cop_ap_live_mm=live_ap)
 
 
 def run(drill, patient, until_s=60.0):
@@ -108,25 +134,60 @@ def test_trials_follow_the_seeded_schedule_and_score_by_hand():
     for (interval_s, _), cue_t, end_t in zip(drill.schedule, cue_times, ends[:-1], strict=True):
         assert 2.0 <= interval_s <= 5.0
         assert cue_t - end_t == pytest.approx(interval_s, abs=0.011)
-    # by hand: movement lands on the tick 0.3 s after the cue at 200 mm/s (from 0.29 s), so
-    # it passes 10 mm at 0.29 + 0.05 s and 60 mm 0.25 s later
+    # by hand: the centre of gravity moves on the tick 0.3 s after the cue at 200 mm/s (from
+    # 0.29 s), so it passes the 6 mm onset (10% of 60 mm) at 0.29 + 0.03 s and the live COP
+    # reaches 60 mm at 0.29 + 0.3 s
     follow = [trials[0], trials[3], trials[4]]
     for trial in follow:
-        assert trial["reaction_time_s"] == pytest.approx(0.34)
+        assert trial["reaction_time_s"] == pytest.approx(0.32, abs=0.005)
         assert trial["correct"] is True and trial["reached"] is True
-        assert trial["movement_time_s"] == pytest.approx(0.25)
+        assert trial["movement_time_s"] == pytest.approx(0.27, abs=0.005)
+        assert trial["anticipated"] is False and trial["lost_balance"] is False
     wrong, ignored = trials[1], trials[2]
-    assert wrong["reaction_time_s"] == pytest.approx(0.34) and wrong["correct"] is False
+    assert wrong["reaction_time_s"] == pytest.approx(0.32, abs=0.005) and wrong["correct"] is False
     assert not wrong["reached"] and wrong["movement_time_s"] is None
     assert ignored["reaction_time_s"] is None and ignored["correct"] is None
     assert not ignored["reached"]
     assert result["metrics"] == {
-        "mean_reaction_time_s": pytest.approx(0.34),
+        "mean_reaction_time_s": pytest.approx(0.32, abs=0.005),
         "accuracy_pct": pytest.approx(75.0),
         "misses": 1,
+        "anticipations": 0,
+        "losses_of_balance": 0,
         "targets_reached": 3,
-        "mean_movement_time_s": pytest.approx(0.25),
+        "mean_movement_time_s": pytest.approx(0.27, abs=0.005),
+        "trials_done": 5,
     }
+
+
+def test_the_anticipatory_shift_of_the_cop_does_not_make_a_movement_wrong():
+    drill = make(trials=1)
+    patient = Patient()
+    cue_s = 1.0 + drill.schedule[0][0]
+    unit = UNIT[drill.schedule[0][1]]
+    along = []
+    for k in range(round((cue_s + 2.0) * RATE)):
+        t = k / RATE
+        frame = patient.frame(t)
+        patient.see(drill.step(frame), t)
+        if t >= cue_s:
+            along.append(
+                (frame.cop_ml_mm - NEUTRAL_MM[0]) * unit[0]
+                + (frame.cop_ap_mm - NEUTRAL_MM[1]) * unit[1]
+            )
+    assert min(along[:40]) < -5.0  # the raw COP first went more than 5 mm the wrong way...
+    assert drill.trials[0]["correct"] is True  # ...yet the movement is judged on the COG
+
+
+def test_a_movement_sooner_than_100_ms_after_the_cue_is_an_anticipation():
+    drill = make(trials=3)
+    run(drill, Patient(delay_s=0.02))  # moves 20 ms after each cue: no one reacts that fast
+    result = drill.result()
+    assert all(t["anticipated"] for t in result["trials"])
+    assert all(t["reaction_time_s"] is None and t["correct"] is None for t in result["trials"])
+    metrics = result["metrics"]
+    assert metrics["anticipations"] == 3 and metrics["mean_reaction_time_s"] is None
+    assert metrics["misses"] == 0 and metrics["accuracy_pct"] is None
 
 
 def test_centre_led_lights_on_reaching_and_the_trial_ends_after_a_hold_or_timeout():
@@ -136,7 +197,7 @@ def test_centre_led_lights_on_reaching_and_the_trial_ends_after_a_hold_or_timeou
     (cue1, on1), (reach, centre), (end1, off1), (end1b, centre_off) = lights[:4]
     direction = drill.schedule[0][1]
     assert on1 == Light(direction, True) and centre == Light("centre", True)
-    assert reach - cue1 == pytest.approx(0.59, abs=0.011)
+    assert reach - cue1 == pytest.approx(0.59, abs=0.011)  # live COP: the COG, 60 mm from 0.29 s
     assert end1 - reach == pytest.approx(0.5, abs=0.011) and end1 == end1b
     assert {off1, centre_off} == {Light(direction, False), Light("centre", False)}
     cue2, end2 = lights[4][0], lights[5][0]
@@ -189,13 +250,40 @@ def test_step_off_before_recording_waits_again_and_while_recording_aborts():
         "settling",
     ]
     drill = make()
-    stop_s = 1.0 + drill.schedule[0][0] + 2.0
+    stop_s = 1.0 + drill.schedule[0][0] + 2.0  # off in the interval after the first trial
     log = run(drill, Patient(on=lambda t: t < stop_s))
     result = drill.result()
     assert result["state"] == "aborted"
-    assert result["reason"] == "patient stepped off the platform"
+    assert result["reason"] == (
+        f"patient stepped off the platform and did not return within {RECOVER_S:g} s"
+    )
+    assert (round(stop_s, 2), Status("blue")) in log  # step on again and stand still
     assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
-    assert len(result["trials"]) == 1 and result["metrics"] is None
+    # what was done is kept and summarised
+    assert len(result["trials"]) == 1 and result["metrics"]["trials_done"] == 1
+    assert result["metrics"]["mean_reaction_time_s"] == pytest.approx(0.32, abs=0.005)
+
+
+def test_a_loss_of_balance_fails_the_trial_and_the_drill_goes_on_once_they_stand_again():
+    drill = make(trials=3)
+    cue_s = 1.0 + drill.schedule[0][0]
+    off = (cue_s + 0.4, cue_s + 2.4)  # off the platform mid-movement, back 2 s later
+    log = run(drill, Patient(on=lambda t: not off[0] <= t < off[1]))
+    result = drill.result()
+    assert result["state"] == "completed"
+    first = result["trials"][0]
+    assert first["lost_balance"] is True and first["reaction_time_s"] is None
+    assert (round(off[0], 2), Status("blue")) in log
+    assert [c for _, c in log].count(Status("green")) == 2  # recording, then again after
+    assert [t["direction"] for t in result["trials"]] == [d for _, d in drill.schedule]
+    metrics = result["metrics"]
+    assert metrics["losses_of_balance"] == 1 and metrics["trials_done"] == 3
+    assert metrics["misses"] == 0 and metrics["accuracy_pct"] == pytest.approx(100.0)
+
+
+def test_the_patient_height_is_needed_for_the_centre_of_gravity():
+    with pytest.raises(DrillSubjectError, match="height"):
+        Reaction({}, rate_hz=RATE, stance=StanceSettings(), subject={})
 
 
 @pytest.mark.parametrize(
