@@ -44,6 +44,10 @@ class Drill:
     params: ClassVar[tuple[Param, ...]] = ()
     needs: ClassVar[tuple[str, ...]] = ("loadcells",)  # sensors whose loss aborts the drill
     subject_fields: ClassVar[tuple[str, ...]] = ()  # patient fields it needs (height_cm, ...)
+    # what its data-quality gate checks (sensing.quality.CHECKS); empty: it gates its own
+    quality_checks: ClassVar[tuple[str, ...]] = ("timing", "on_platform")
+    # the headline measures: (summary key with its unit, where in the result, dotted) pairs
+    headline: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     @classmethod
     def check_params(cls, params: dict | None) -> dict:
@@ -150,6 +154,18 @@ class Drill:
             "on_platform": self.stance.on_platform,
             "reason": self.reason,
         }
+
+    def headline_measures(self, result: dict) -> dict:
+        """The headline measures of ``result`` as a flat dict (``headline``: summary key and
+        dotted path in the result); a measure the result does not have is left out."""
+        out = {}
+        for key, path in self.headline:
+            value = result
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[key] = value
+        return out
 
     def result(self) -> dict:
         """The drill's outcome; subclasses add their scores."""

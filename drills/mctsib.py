@@ -13,7 +13,9 @@ foam pad, 4 eyes closed on foam; feet together, arms crossed. Each attempt runs:
   a beep a second), recording (green, the rising start tone) for ``trial_s``.
 
 An attempt passes when ``trial_s`` is recorded (success tone) and fails (warning tone) when the
-patient steps off, loses balance, or the therapist marks it (``mark_failed``). Loss of balance:
+patient steps off, loses balance, or the therapist marks it (``mark_failed``: the live view's
+"failed attempt" control, for what a platform cannot see: eyes opened, arms uncrossed, a hand
+on the rail). Loss of balance:
 the live COP farther than ``max_excursion_mm`` from where it was when recording began (beyond
 what sway on foam reaches, about the edge of a feet-together base of support: the COP has left
 it, or the patient stepped), or a jump of more than ``JUMP_MM`` within ``JUMP_WINDOW_S`` (a
@@ -22,14 +24,21 @@ a few centimetres a second at most). A failed attempt is repeated, up to ``MAX_A
 condition; after that the condition scores as failed with its time held. After the fourth
 condition: every cue off, success tone. Stepping off outside recording never aborts the test.
 
-Scores per condition: ``passed``, ``attempts``, ``time_held_s`` (``trial_s`` when passed, the
-longest attempt when failed) and, for a passed condition, the sway metrics of
-``sensing.analysis.analyse_cop`` on the raw COP of the passing attempt (``velocity_mean_cm_s``
-and ``area_ellipse95_cm2`` lifted out, the full set under ``metrics``) with the quality gate
-``sensing.quality.assess_trial``. Composites: ``conditions_passed``, ``total_time_held_s`` (sum
-of the four times held, the classic mCTSIB total: 120 s when all pass at 30 s) and
-``composite_velocity_cm_s``, the mean sway velocity of the four conditions (only when all four
-passed: with one missing, the mean is of a different test). ``attempt_log`` lists every attempt.
+Scores per condition, as the clinical CTSIB-M is scored (Cohen et al. 1993, as the Shirley
+Ryan AbilityLab's Rehabilitation Measures describe it: up to three attempts, their times
+averaged): ``passed``, ``attempts``, ``time_held_s`` (the mean time of its attempts: ``trial_s``
+when the first passed; a failed condition keeps its mean, not its best) and ``fell`` (every
+attempt failed: as Biodex's instrumented test records a fall, it has no sway score); for a
+passed condition, the sway metrics of the passing attempt (``drills.standing``: the published
+processing, ``velocity_mean_cm_s`` and ``area_ellipse95_cm2`` lifted out, the full set under
+``metrics``) with its quality gate. Composites: ``conditions_passed``, ``total_time_held_s``
+(sum of the four times held, the classic total: 120 s when all pass at 30 s),
+``composite_velocity_cm_s`` (the mean sway velocity of the four conditions, only when all four
+passed: with one missing, the mean is of a different test) and the sensory ratios of sway
+velocity, each when both of its conditions passed: ``romberg_ratio`` (eyes closed / eyes open
+on firm ground: how much the patient relies on vision), ``foam_ratio`` (foam / firm, eyes
+open: on somatosensation) and ``vestibular_ratio`` (foam with eyes closed / firm with eyes
+open, APDM's iCTSIB "vestibular" ratio). ``attempt_log`` lists every attempt.
 """
 
 import math
@@ -41,9 +50,7 @@ import numpy as np
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
-from sensing.analysis import analyse_cop
-from sensing.errors import NotEnoughDataError
-from sensing.quality import assess_trial
+from drills.standing import score_standing, standing_row
 
 CONDITIONS = (("open", "firm"), ("closed", "firm"), ("open", "foam"), ("closed", "foam"))
 """Eyes and surface of conditions 1-4."""
@@ -74,6 +81,13 @@ class Mctsib(Drill):
     """Four sensory conditions of quiet stance, each repeated up to three times when failed."""
 
     name = "mctsib"
+    quality_checks = ()  # each condition is gated with its own recording
+    headline = (
+        ("composite_velocity_cm_s", "composite_velocity_cm_s"),
+        ("romberg_ratio", "romberg_ratio"),
+        ("foam_ratio", "foam_ratio"),
+        ("total_time_held_s", "total_time_held_s"),
+    )
     title = "mCTSIB (sensory interaction on balance)"
     summary = (
         "Feet together, arms crossed: stand still with eyes open and closed, on the platform "
@@ -108,7 +122,7 @@ class Mctsib(Drill):
         self.attempt = 1
         self.attempt_log: list[dict] = []
         self.conditions: list[dict] = []  # finished conditions, scored in result()
-        self.samples: list[tuple] = []  # (t_s, ml_mm, ap_mm, fresh, four corner forces N)
+        self.samples: list[tuple] = []  # rows of drills.standing.COLUMNS
         self._held_s: list[float] = []  # this condition's failed attempts
         self._announced = False
         self._beeps_given = 0
@@ -183,9 +197,7 @@ class Mctsib(Drill):
         lost = self._lost_balance(frame.t_s, (frame.cop_ml_live_mm, frame.cop_ap_live_mm))
         if lost:
             return self._end_attempt(frame.t_s, lost)
-        self.samples.append(
-            (frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm, frame.fresh, *frame.forces_n)
-        )
+        self.samples.append(standing_row(frame))
         return []
 
     def _lost_balance(self, t_s: float, cop: tuple[float, float]) -> str | None:
@@ -234,7 +246,9 @@ class Mctsib(Drill):
                 "surface": surface,
                 "passed": failure is None,
                 "attempts": self.attempt,
-                "time_held_s": held_s if failure is None else max(self._held_s),
+                # the failed attempts' times are in _held_s already
+                "time_held_s": float(np.mean(self._held_s if failure else [*self._held_s, held_s])),
+                "fell": failure is not None,
                 "recording": None if failure else np.asarray(self.samples, dtype=float),
             }
         )
@@ -284,37 +298,37 @@ class Mctsib(Drill):
             conditions.append(scored)
         velocities = [c["velocity_mean_cm_s"] for c in conditions]
         complete = len(velocities) == len(CONDITIONS) and None not in velocities
+        speed = dict(enumerate(velocities, start=1))
         out.update(
             conditions=conditions,
             conditions_passed=sum(c["passed"] for c in conditions),
             total_time_held_s=sum(c["time_held_s"] for c in conditions),
             composite_velocity_cm_s=float(np.mean(velocities)) if complete else None,
+            romberg_ratio=_ratio(speed.get(2), speed.get(1)),
+            foam_ratio=_ratio(speed.get(3), speed.get(1)),
+            vestibular_ratio=_ratio(speed.get(4), speed.get(1)),
             attempt_log=self.attempt_log,
         )
         return out
 
-    def _score(self, rec: np.ndarray, out: dict) -> dict:
+    def _score(self, rec, out: dict) -> dict:
         """Sway metrics and quality of one passing attempt; records the conventions in
         ``out`` (the same for every condition)."""
-        scored = {
-            "quality": assess_trial(
-                rec[:, 0],
-                rec[:, 4:8],
-                nominal_rate_hz=self.rate_hz,
-                sensor_rate_hz=self.sensor_rate_hz,
-                fresh=rec[:, 3].astype(bool),
-            )
+        scored = score_standing(rec, self.rate_hz, self.sensor_rate_hz)
+        if "error" in scored:
+            return {"quality": scored["quality"], "score_error": scored["error"]}
+        out["conventions"] = scored["conventions"]
+        metrics = scored["metrics"]
+        return {
+            "quality": scored["quality"],
+            "velocity_mean_cm_s": metrics["velocity_mean_cm_s"],
+            "area_ellipse95_cm2": metrics["area_ellipse95_cm2"],
+            "metrics": metrics,
         }
-        try:
-            analysis = analyse_cop(rec[:, 2] / 10.0, rec[:, 1] / 10.0, self.rate_hz)
-        except NotEnoughDataError as exc:
-            scored["score_error"] = f"could not score the trial: {exc}"
-            return scored
-        metrics = analysis["metrics"]
-        out["conventions"] = analysis["conventions"]
-        scored.update(
-            velocity_mean_cm_s=metrics["velocity_mean_cm_s"],
-            area_ellipse95_cm2=metrics["area_ellipse95_cm2"],
-            metrics=metrics,
-        )
-        return scored
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator`` of two condition scores, None unless both exist."""
+    if numerator is None or not denominator:
+        return None
+    return float(numerator / denominator)

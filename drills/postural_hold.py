@@ -37,12 +37,25 @@ class PosturalHold(CuedDrill):
     """Record the trunk lean for ``duration_s``; cue only while it is out of the band."""
 
     name = "postural-hold"
+    quality_checks = ("imu",)  # the platform is optional
+    headline = (
+        ("time_in_band_pct", "metrics.time_in_band_pct"),
+        ("rms_tilt_deg", "metrics.rms_tilt_deg"),
+    )
     title = "Postural hold"
     summary = "Stand upright and hold the posture; a beep and a light mean you are leaning."
     needs = ("imu",)
     instruction = "stand-upright"
     params = (
-        Param("band_deg", float, 5.0, 1.0, 20.0, "°", "How far the trunk may lean unnoticed."),
+        Param(
+            "band_deg",
+            float,
+            2.0,
+            1.0,
+            20.0,
+            "°",
+            "How far the trunk may lean unnoticed (a steady adult's trunk sways about 1°).",
+        ),
         Param("duration_s", float, 60.0, 10.0, 300.0, "s", "How long the posture is held."),
         choice(
             "axis",

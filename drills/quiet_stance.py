@@ -1,14 +1,10 @@
 """``quiet-stance``: stand still with eyes open for a set time; scored by sway metrics."""
 
-import numpy as np
-
 from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill
 from drills.cues import Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import Param
-from sensing.analysis import analyse_cop
-from sensing.errors import NotEnoughDataError
-from sensing.quality import assess_trial
+from drills.standing import score_standing, standing_row
 
 
 class QuietStance(CuedDrill):
@@ -20,16 +16,29 @@ class QuietStance(CuedDrill):
     """
 
     name = "quiet-stance"
+    quality_checks = ()  # gated by drills.standing with its recording
+    headline = (
+        ("velocity_mean_cm_s", "metrics.velocity_mean_cm_s"),
+        ("area_ellipse95_cm2", "metrics.area_ellipse95_cm2"),
+    )
     title = "Quiet stance"
     summary = "Stand still, feet apart, arms by the side, looking ahead; sway is measured."
     params = (
-        Param("duration_s", float, 30.0, 5.0, 120.0, "s", "How long the patient stands still."),
+        Param(
+            "duration_s",
+            float,
+            60.0,
+            5.0,
+            120.0,
+            "s",
+            "How long the patient stands still (60 s: as long as the published norms' trials).",
+        ),
         COUNTDOWN,
     )
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
-        self.samples: list[tuple] = []  # (t_s, ml_mm, ap_mm, fresh, four corner forces N)
+        self.samples: list[tuple] = []  # rows of drills.standing.COLUMNS
 
     def countdown_instructions(self):
         # the standard condition, said each time: a drill before may have left the patient on
@@ -45,9 +54,7 @@ class QuietStance(CuedDrill):
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [Status("off"), Tone("success")]
-        self.samples.append(
-            (frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm, frame.fresh, *frame.forces_n)
-        )
+        self.samples.append(standing_row(frame))
         return []
 
     def status(self):
@@ -66,19 +73,11 @@ class QuietStance(CuedDrill):
         out["recorded_s"] = len(self.samples) / self.rate_hz
         out["metrics"] = None
         if self.phase is Phase.COMPLETED:
-            rec = np.asarray(self.samples, dtype=float)
-            out["quality"] = assess_trial(
-                rec[:, 0],
-                rec[:, 4:8],
-                nominal_rate_hz=self.rate_hz,
-                sensor_rate_hz=self.sensor_rate_hz,
-                fresh=rec[:, 3].astype(bool),
-            )
-            try:
-                analysis = analyse_cop(rec[:, 2] / 10.0, rec[:, 1] / 10.0, self.rate_hz)
-            except NotEnoughDataError as exc:
-                out["state"], out["reason"] = "aborted", f"could not score the trial: {exc}"
+            scored = score_standing(self.samples, self.rate_hz, self.sensor_rate_hz)
+            out["quality"] = scored["quality"]
+            if "error" in scored:
+                out["state"], out["reason"] = "aborted", scored["error"]
             else:
-                out["metrics"] = analysis["metrics"]
-                out["conventions"] = analysis["conventions"]
+                out["metrics"] = scored["metrics"]
+                out["conventions"] = scored["conventions"]
         return out

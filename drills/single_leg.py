@@ -1,7 +1,9 @@
 """``single-leg-stance``: time on one leg, best of up to three trials (docs/clinical.md,
-"Single-leg stance": eyes open or closed, best of 3, maximum 30-45 s, time ends when the lifted
-foot touches down; the stance foot moving and the hands leaving the hips are the therapist's to
-judge and end the trial with the stop button).
+"Single-leg stance": eyes open or closed, best of 3, up to 45 s as Springer et al. 2007 timed
+it, time ends when the lifted foot touches down; the stance foot moving and the hands leaving
+the hips are the therapist's to judge: the live view's "failed attempt" control ends the trial
+there, ``mark_failed``). Each leg is its own test: the result names the leg and the eyes, and
+its best time is compared with the age norms of the eyes condition (``station.norm_check``).
 
 Detection: the patient starts on both feet, on the foot markings, whose centre is the COP
 origin and whose feet are ``feet_apart_mm`` apart (centre to centre). The stance foot's share
@@ -68,12 +70,21 @@ class SingleLegStance(Drill):
     """Times single-leg stance from the load split, best of up to three trials."""
 
     name = "single-leg-stance"
+    headline = (("best_time_s", "best_stance_time_s"),)
     title = "Single-leg stance"
     summary = "Stand on one leg, hands on hips, as long as possible; best of up to three trials."
     params = (
         choice("leg", ("left", "right"), "left", "The leg the patient stands on."),
         choice("eyes", ("open", "closed"), "open", "Eyes open or closed during the trial."),
-        Param("max_s", float, 30.0, 30.0, 45.0, "s", "A trial stops with a full score here."),
+        Param(
+            "max_s",
+            float,
+            45.0,
+            10.0,
+            60.0,
+            "s",
+            "A trial stops with a full score here (45 s, as the published age norms).",
+        ),
         Param("trials", int, 3, 1, 3, "", "Trials at most; the best one counts."),
         Param("rest_s", float, 10.0, 3.0, 120.0, "s", "Rest on both feet between trials."),
         FEET_APART,
@@ -174,6 +185,14 @@ class SingleLegStance(Drill):
             return [Status("blue")]
         self.enter(Phase.SETTLING, frame.t_s)  # already settled: straight to the countdown
         return self.on_settling(frame) or [Status("blue")]
+
+    def mark_failed(self, t_s: float) -> list:
+        """The therapist saw the trial end in a way the platform cannot (the hands left the
+        hips, the stance foot moved): the trial ends now with its time so far. Returns the cues;
+        no-op outside a trial."""
+        if self.phase is not Phase.RECORDING:
+            return []
+        return self._end_trial(t_s, self._start_s, t_s - self._start_s, "marked failed")
 
     def _back_to_waiting(self, t_s: float) -> list:
         """Stepped off before the trial started: it starts again once they are back on."""

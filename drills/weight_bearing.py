@@ -76,6 +76,11 @@ class WeightBearing(CuedDrill):
     """Live biofeedback on the operated leg's load against a prescribed limit."""
 
     name = "weight-bearing"
+    instruction = "offload"
+    headline = (
+        ("symmetry_index_lr_pct", "symmetry_index_lr_pct"),
+        ("over_limit_pct", "over_limit_pct"),
+    )
     title = "Partial weight bearing"
     summary = (
         "Stand with the prescribed weight on the operated leg; a red light and a beep warn when "

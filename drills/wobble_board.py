@@ -89,6 +89,11 @@ class WobbleBoard(CuedDrill):
     """Record the board's tilt for ``duration_s`` with the spirit-level LEDs."""
 
     name = "wobble-board"
+    quality_checks = ("timing", "on_platform", "imu")
+    headline = (
+        ("time_in_band_pct", "metrics.time_in_band_pct"),
+        ("rms_tilt_deg", "metrics.rms_tilt_deg"),
+    )
     title = "Wobble board"
     summary = "Stand on the wobble board and keep it level; the lit side is the side that is down."
     needs = ("loadcells", "imu")

@@ -225,7 +225,9 @@ LOS_DOCS = {
     "reaction_time_s": (
         "Reaction time",
         "s",
-        "Time from the go signal to the start of the lean toward the target.",
+        "Time from the go signal to the start of the body's lean toward the target (its centre "
+        "of gravity, not the first shift under the feet); a start sooner than 0.1 s is an "
+        "anticipation and is not counted.",
     ),
     "movement_velocity_deg_s": (
         "Movement speed",
@@ -234,14 +236,36 @@ LOS_DOCS = {
     ),
     "endpoint_excursion_pct": (
         "First-lean reach",
-        "% of target",
-        "How far the first lean went, as % of the distance to the target.",
+        "% of limit",
+        "How far the first lean went, as % of the theoretical limit of stability that way "
+        "(8° forward and sideways, 4.5° back).",
     ),
     "max_excursion_pct": (
         "Maximum reach",
-        "% of target",
-        "Farthest lean toward the target at any time in the trial.",
+        "% of limit",
+        "Farthest lean that way at any time in the direction, as % of the theoretical limit.",
     ),
+    "anticipated": (
+        "Anticipated",
+        "",
+        "The lean began before the go signal or within 0.1 s of it: a guess, not a reaction.",
+    ),
+    "repeated": ("Cued again", "", "An anticipated direction, cued again at the end."),
+    "anticipations": ("Anticipations", "", "Leans that began before or just after the signal."),
+    "target_ml_deg": ("Target, side to side", "°", "Where the target was, in degrees of lean."),
+    "target_ap_deg": ("Target, front-back", "°", "Where the target was, in degrees of lean."),
+    "limit_ml_deg": (
+        "Limit, side to side",
+        "°",
+        "The theoretical limit of stability that way: the 100% of the reach.",
+    ),
+    "limit_ap_deg": (
+        "Limit, front-back",
+        "°",
+        "The theoretical limit of stability that way: the 100% of the reach.",
+    ),
+    "cue_s": ("Go signal", "s", "When the light came on, from the start of the recording."),
+    "reached_target": ("Target reached", "", "Whether the centre light came on."),
     "directional_control_pct": (
         "Directional control",
         "%",
@@ -312,8 +336,31 @@ QUALITY_DOCS = {
 }
 
 DRILL_DOCS = {
-    "time_held_s": ("Time held", "s", "How long the patient kept the position."),
+    "time_held_s": (
+        "Time held",
+        "s",
+        "How long the patient kept the position, averaged over the condition's attempts.",
+    ),
     "attempts": ("Attempts", "", "Trials needed for this condition (at most 3)."),
+    "fell": ("Fell", "", "Every attempt at this condition failed: no sway score."),
+    "romberg_ratio": (
+        "Vision ratio (Romberg)",
+        "",
+        "Sway speed with eyes closed over eyes open, on firm ground: how much steadier sight "
+        "makes the patient (1 = not at all).",
+    ),
+    "foam_ratio": (
+        "Foam ratio",
+        "",
+        "Sway speed on foam over firm ground, eyes open: how much the patient relies on "
+        "feeling the ground.",
+    ),
+    "vestibular_ratio": (
+        "Foam, eyes closed ratio",
+        "",
+        "Sway speed on foam with eyes closed over firm ground with eyes open: left with the "
+        "balance organs of the inner ear.",
+    ),
     "passed": ("Passed", "", "Whether the condition was held for the whole trial."),
     "conditions_passed": ("Conditions passed", "of 4", "mCTSIB conditions held to the end."),
     "total_time_held_s": (
@@ -345,6 +392,25 @@ DRILL_DOCS = {
         "Time to reach a target",
         "s",
         "Average time from a target lighting to first reaching it.",
+    ),
+    "time_to_target_s": (
+        "Time to target",
+        "s",
+        "Average time from a target lighting to first reaching it.",
+    ),
+    "time_to_hit_s": ("Time to hit", "s", "From the target lighting to the end of the dwell."),
+    "overshoot_mm": (
+        "Overshoot",
+        "mm",
+        "How far past the target's centre the patient leaned before settling on it.",
+    ),
+    "exits": ("Times off the target", "", "How often the patient left the target once on it."),
+    "in_zone_s": ("Time on target", "s", "Time spent inside the target circle."),
+    "lost_balance": ("Lost balance", "", "The patient stepped off the platform during it."),
+    "losses_of_balance": (
+        "Losses of balance",
+        "",
+        "Times the patient stepped off the platform during the drill (a step to catch oneself).",
     ),
     "on_axis_path_mm": ("Path along the cued direction", "mm", "Movement the cues asked for."),
     "off_axis_path_mm": (
@@ -386,9 +452,13 @@ DRILL_DOCS = {
     "mean_reaction_time_s": (
         "Average reaction time",
         "s",
-        "From a light coming on to the first movement in any direction.",
+        "From a light coming on to the start of the body's movement (its centre of gravity).",
     ),
-    "accuracy_pct": ("Accuracy", "%", "First movements toward the lit direction."),
+    "accuracy_pct": ("Accuracy", "%", "Movements that went toward the lit direction."),
+    "trials_done": ("Trials done", "", "Go signals given before the drill ended."),
+    "correct": ("Right way", "", "Whether the movement went toward the lit direction."),
+    "reached": ("Reached", "", "Whether the lean reached the distance in time."),
+    "movement_time_s": ("Movement time", "s", "From the movement's start to the distance."),
     "targets_reached": ("Targets reached", "", "Trials in which the lean reached the distance."),
     "mean_movement_time_s": (
         "Average movement time",

@@ -1,18 +1,30 @@
-"""Published reference values for quiet-stance sway: normative bands and minimal detectable
-changes, as data.
+"""Published reference values: normative bands, cut-offs and minimal detectable changes, as
+data, each with its source (docs/clinical.md holds the full references and how each figure was
+checked: [V] read in the source, [V-2°] read in a secondary source quoting it).
 
-Normative bands: Santos DA, Duarte M. "A public data set of human balance evaluations." PeerJ
-4:e2648 (2016), doi:10.7717/peerj.2648, CC BY 4.0. Medians and 10-90% ranges over the data
-set's 1930 trials of 60 s standing still, by age group and condition (eyes open or closed, firm
-ground or foam), as quoted in the project's clinical notes (docs/clinical.md, "Reference data").
-The authors computed them on the raw COP (which they had low-pass filtered at 10 Hz), with the
-95% prediction ellipse and velocity = path length / (N / fs): a station result is comparable
-only when scored under those conventions. Age groups are the data set's: young under 60 years,
-old from 60; it holds adults only, so no band applies under 18.
+Sway while standing still: Santos DA, Duarte M. "A public data set of human balance
+evaluations." PeerJ 4:e2648 (2016), doi:10.7717/peerj.2648, CC BY 4.0. Medians and 10-90%
+ranges over the data set's 1930 trials of 60 s standing still, by age group and condition (eyes
+open or closed, firm ground or foam). The authors' COP was low-pass filtered at 10 Hz before the
+published values were computed on it, with the 95% prediction ellipse and velocity = path length
+/ (N / fs): a station result is comparable only when scored under that processing
+(``CONVENTIONS``). Age groups are the data set's: young under 60 years, old from 60; it holds
+adults only, so no band applies under 18. The sensory ratios (eyes closed over open on firm
+ground, the Romberg quotient, and foam over firm with eyes open) are our own computation from
+the same data set's per-trial published values: per subject the median of three trials, then the
+median and 10-90% range over subjects.
 
-Minimal detectable changes: the station's clinical references give none for any test it runs,
-so ``MINIMAL_DETECTABLE_CHANGE`` is empty and progress is reported as "no MDC known". A value
-goes in only with its published source named beside it.
+Single-leg stance: Springer BA et al. J Geriatr Phys Ther 2007;30(1):8-15 (n = 549 healthy
+adults; best of three trials of up to 45 s, arms crossed) as quoted by secondary sources [V-2°]:
+the paper's table itself could not be read. Eyes open: the sexes pooled; eyes closed: by sex
+(the paper found no effect of sex). The 5 s cut-off: Vellas BJ et al. J Am Geriatr Soc
+1997;45:735-8 [V]: older people who could not stand 5 s on one leg had twice the risk of an
+injurious fall.
+
+Minimal detectable changes (MDC95 = 1.96 x sqrt(2) x SEM) from test-retest studies, each with
+its population: a change smaller than this is within measurement error. Some are published as a
+share of the mean (``relative``): the change is then judged against that share of the first
+value.
 """
 
 import math
@@ -29,8 +41,15 @@ ADULT_FROM_AGE_YEARS = 18
 TRIAL_DURATION_S = 60.0
 """Length of the published trials; a longer or shorter recording shifts the ellipse area."""
 
-CONVENTIONS = {"ellipse": "prediction", "filter": None, "resample_hz": None}
-"""The analysis options (``conventions.options`` of a result) the published values used."""
+PUBLISHED_FILTER = {"kind": "butterworth_lowpass_zero_lag", "order": 2, "cutoff_hz": 10.0}
+"""The authors' processing of the data set's COP: a Butterworth low-pass at 10 Hz run forward
+and backward (design order 2, fourth order in effect), as their data description states; the
+published values were then computed on that COP with no further filter."""
+
+CONVENTIONS = {"ellipse": "prediction", "filter": PUBLISHED_FILTER, "resample_hz": None}
+"""The analysis options (``conventions.options`` of a result) that reproduce the published
+processing: a station trial scored under them is comparable with the bands; its raw COP (or the
+data set's already filtered COP analysed with ``filter`` None) is not filtered twice by design."""
 
 
 @dataclass(frozen=True)
@@ -78,9 +97,102 @@ NORMS: dict[tuple[str, str, str], dict[str, Band]] = {
 }
 """(age group, eyes, surface) -> metric key -> band (ellipse area cm², mean velocity cm/s)."""
 
-MINIMAL_DETECTABLE_CHANGE: dict[str, float] = {}
-"""Metric key -> smallest change (in the metric's unit) beyond measurement noise, with its
-source in a comment; empty: the station's clinical references give no MDC for its tests."""
+
+@dataclass(frozen=True)
+class Mdc:
+    """A minimal detectable change: ``value`` in the measure's unit, or, when ``relative``, a
+    share (%) of the first value; ``source`` names the study and its population."""
+
+    value: float
+    relative: bool
+    source: str
+
+    def of(self, first: float) -> float:
+        """The smallest real change from ``first``, in the measure's unit."""
+        return abs(first) * self.value / 100 if self.relative else self.value
+
+
+_SUTTANON = (
+    "Suttanon P et al. Int Psychogeriatr 2011;23:1152-9 (14 people with Alzheimer's disease, "
+    "NeuroCom; as quoted by Trautwein et al. 2019) [V-2°]"
+)
+MINIMAL_DETECTABLE_CHANGE: dict[tuple[str, str], Mdc] = {
+    ("single-leg-stance", "best_stance_time_s"): Mdc(
+        24.1,
+        False,
+        "Goldberg A et al. Gait Posture 2011;33:737-9 (25 adults aged 60-89): SEM 8.7 s [V-2°]",
+    ),
+    ("quiet-stance", "velocity_mean_cm_s"): Mdc(
+        65.0,
+        True,
+        "Riemann BL, Piersol K. Aging Clin Exp Res 2017;29:1045-8 (30 adults over 65, 45 s "
+        "trials): SEM up to 23.6% of the mean [V]",
+    ),
+    ("mctsib", "composite_velocity_cm_s"): Mdc(36.5, True, _SUTTANON),
+    ("limits-of-stability", "reaction_time_s"): Mdc(38.0, True, _SUTTANON),
+    ("limits-of-stability", "movement_velocity_deg_s"): Mdc(38.9, True, _SUTTANON),
+    ("limits-of-stability", "max_excursion_pct"): Mdc(15.9, True, _SUTTANON),
+    ("limits-of-stability", "directional_control_pct"): Mdc(21.8, True, _SUTTANON),
+}
+"""(drill, measure) -> its MDC95; a measure without one is reported as "no MDC known"."""
+
+
+def mdc_for(drill: str, metric: str) -> Mdc | None:
+    """The minimal detectable change of ``metric`` of ``drill``, or None when none is known."""
+    return MINIMAL_DETECTABLE_CHANGE.get((drill, metric))
+
+
+SENSORY_RATIOS: dict[tuple[str, str], Band] = {
+    ("young", "romberg_ratio"): Band(0.94, 1.10, 1.32),
+    ("young", "foam_ratio"): Band(2.09, 2.83, 3.63),
+    ("old", "romberg_ratio"): Band(0.85, 1.03, 1.34),
+    ("old", "foam_ratio"): Band(2.46, 3.27, 4.67),
+}
+"""(age group, ratio) -> band over subjects of the sway-speed ratios: eyes closed / eyes open
+on firm ground (``romberg_ratio``) and foam / firm with eyes open (``foam_ratio``)."""
+
+SINGLE_LEG_SOURCE = (
+    "Springer BA et al. Normative values for the unipedal stance test with eyes open and "
+    "closed. J Geriatr Phys Ther 2007;30(1):8-15 (best of three trials of up to 45 s), as "
+    "quoted by secondary sources; Vellas BJ et al. J Am Geriatr Soc 1997;45:735-8 for the 5 s "
+    "cut-off"
+)
+SINGLE_LEG_AGE_BANDS = ((18, 39), (40, 49), (50, 59), (60, 69), (70, 79), (80, 120))
+SINGLE_LEG_BEST_EYES_OPEN_S = (44.7, 41.9, 41.2, 32.1, 21.5, 9.4)
+"""Mean best-of-three single-leg stance time, eyes open, both sexes, per SINGLE_LEG_AGE_BANDS."""
+SINGLE_LEG_BEST_EYES_CLOSED_S = {
+    "female": (13.1, 13.5, 7.9, 3.6, 3.7, 2.1),
+    "male": (16.9, 12.0, 8.6, 5.1, 2.6, 1.8),
+}
+"""Mean best-of-three single-leg stance time, eyes closed, by sex, per SINGLE_LEG_AGE_BANDS."""
+SINGLE_LEG_FALL_RISK_S = 5.0
+"""Older people who cannot stand 5 s on one leg have twice the risk of an injurious fall."""
+
+
+def single_leg_norm(age_years: float | None, eyes: str, sex: str | None) -> dict | None:
+    """The published mean best-of-three time for the age (18 and over) and eyes (``open`` or
+    ``closed``; closed needs ``sex``): ``{"age_band", "mean_best_s"}``, or None when none
+    applies."""
+    index = next(
+        (
+            i
+            for i, (low, high) in enumerate(SINGLE_LEG_AGE_BANDS)
+            if low <= (age_years or -1) <= high
+        ),
+        None,
+    )
+    if index is None:
+        return None
+    low, high = SINGLE_LEG_AGE_BANDS[index]
+    i = index
+    if eyes == "open":
+        mean = SINGLE_LEG_BEST_EYES_OPEN_S[i]
+    elif eyes == "closed" and sex in SINGLE_LEG_BEST_EYES_CLOSED_S:
+        mean = SINGLE_LEG_BEST_EYES_CLOSED_S[sex][i]
+    else:
+        return None
+    band = f"{low}+" if high >= 120 else f"{low}-{high}"
+    return {"age_band": band, "mean_best_s": mean}
 
 
 def age_group(age_years: float | None) -> str | None:

@@ -5,6 +5,11 @@
 (was the stance settled). Each problem becomes a flag with a plain-language message, the measured
 value and the limit. A "fail" flag makes ``ok`` False: the caller must not score the trial as
 good; a "warn" flag is shown to the therapist but does not by itself reject the trial.
+
+``assess_recording`` is the gate of any drill, built from the checks the drill declares
+(``CHECKS``): the load cells' timing and readings, the patient on the platform throughout (a
+loss of balance is counted by the drill; the gate warns), a settled start for standing still,
+and the IMU reporting throughout for a drill that needs it.
 """
 
 import numpy as np
@@ -270,6 +275,123 @@ def _load_checks(t: np.ndarray, forces: np.ndarray) -> tuple[dict, list[dict]]:
             )
         )
     return measures, flags
+
+
+CHECKS = ("timing", "on_platform", "settled_start", "imu")
+"""What a drill's gate can check: the load cells' timing and readings, the patient on the platform
+throughout, a settled start, and the IMU's tilt throughout."""
+
+MAX_IMU_GAP_S = 0.2
+"""Fail when the IMU sent no tilt for longer than 0.2 s in a row: tilt scores (time in band,
+excursions) would be guessed over the gap."""
+
+MIN_IMU_COVERAGE_PCT = 99.0
+"""Fail when fewer than 99% of the frames carry a tilt."""
+
+
+def _imu_checks(t: np.ndarray, tilt: np.ndarray) -> tuple[dict, list[dict]]:
+    """Coverage of the frames by a tilt reading and the longest run without one."""
+    has = np.all(np.isfinite(np.reshape(tilt, (len(t), -1))), axis=1)
+    coverage = float(100 * has.mean()) if len(t) else 0.0
+    times = t[has]
+    if times.size:
+        edges = np.concatenate(([t[0]], times, [t[-1]]))
+        gap = float(np.diff(edges).max())
+    else:
+        gap = float(t[-1] - t[0]) if len(t) else 0.0
+    measures = {"imu_coverage_pct": coverage, "imu_longest_gap_s": gap}
+    flags = []
+    if coverage < MIN_IMU_COVERAGE_PCT or gap > MAX_IMU_GAP_S:
+        flags.append(
+            _flag(
+                "imu_missing",
+                "fail",
+                f"The IMU gave a tilt for {coverage:.1f}% of the recording (longest gap "
+                f"{gap:.2f} s): check its cable and strap, then repeat.",
+                {"coverage_pct": coverage, "gap_s": gap},
+                {"coverage_pct": MIN_IMU_COVERAGE_PCT, "gap_s": MAX_IMU_GAP_S},
+            )
+        )
+    return measures, flags
+
+
+def assess_recording(
+    t_s,
+    forces_n,
+    *,
+    checks: tuple[str, ...],
+    nominal_rate_hz: float,
+    sensor_rate_hz: float | None = None,
+    fresh=None,
+    tilt_deg=None,
+) -> dict:
+    """The quality gate of a drill's recording (``{"ok", "flags", "measures", "checks"}``)
+    from the checks it declares (a subset of CHECKS): ``timing`` (``assess_trial``'s timing
+    and reading checks of the load cells), ``on_platform`` (warn when the patient left the
+    platform), ``settled_start`` and ``imu`` (``tilt_deg``: (N, 2) pitch and roll, NaN without
+    a reading). Arguments as ``assess_trial``'s."""
+    unknown = set(checks) - set(CHECKS)
+    if unknown:
+        raise ValueError(f"unknown quality checks {sorted(unknown)}: choose from {CHECKS}")
+    t = np.asarray(t_s, dtype=float)
+    n = len(t)
+    if n < MIN_SAMPLES:
+        message = f"Only {n} samples were recorded; at least {MIN_SAMPLES} are needed to score."
+        return {
+            "ok": False,
+            "flags": [_flag("too_short", "fail", message, n, MIN_SAMPLES)],
+            "measures": {"n_samples": n},
+            "checks": list(checks),
+        }
+    platform = {"timing", "on_platform", "settled_start"} & set(checks)
+    out = {"ok": True, "flags": [], "measures": {"n_samples": n}}
+    if platform:
+        full = assess_trial(
+            t,
+            forces_n,
+            nominal_rate_hz=nominal_rate_hz,
+            sensor_rate_hz=sensor_rate_hz,
+            fresh=fresh,
+        )
+        out["measures"].update(full["measures"])
+        wanted = set()
+        if "timing" in checks:
+            wanted |= TIMING_FLAGS | READING_FLAGS
+        if "on_platform" in checks:
+            wanted |= {"corner_underloaded", "load_drift"}
+        if "settled_start" in checks:
+            wanted |= {"not_settled"}
+        out["flags"] += [f for f in full["flags"] if f["code"] in wanted]
+        if "on_platform" in checks and full["measures"].get("off_platform_samples"):
+            off = full["measures"]["off_platform_samples"]
+            out["flags"].append(
+                _flag(
+                    "left_platform",
+                    "warn",
+                    f"The patient was off the platform for {off / nominal_rate_hz:.1f} s of the "
+                    "recording (a loss of balance or a step): the drill scored only what was "
+                    "done on it.",
+                    off,
+                    0,
+                )
+            )
+    if "imu" in checks:
+        measures, flags = _imu_checks(t, np.asarray(tilt_deg, dtype=float))
+        out["measures"].update(measures)
+        out["flags"] += flags
+    out["ok"] = not any(f["severity"] == "fail" for f in out["flags"])
+    out["checks"] = list(checks)
+    return out
+
+
+TIMING_FLAGS = {
+    "time_not_increasing",
+    "rate_low",
+    "samples_dropped",
+    "sensor_stalled",
+    "jitter_high",
+}
+READING_FLAGS = {"non_finite", "full_scale"}
 
 
 def assess_trial(

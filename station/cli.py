@@ -62,7 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("files", nargs="+", type=Path, metavar="FILE")
     analyze.add_argument("--json", action="store_true", help="print a JSON array")
     analyze.add_argument(
-        "--filter-hz", type=float, help="zero-lag Butterworth low-pass cutoff (default: raw COP)"
+        "--filter-hz",
+        type=float,
+        help="zero-lag Butterworth low-pass cutoff (default: the published processing: a "
+        "station export's raw COP through the data set's 10 Hz low-pass; the data set's own "
+        "files, already filtered by their authors, as they are)",
+    )
+    analyze.add_argument(
+        "--no-filter", action="store_true", help="analyse the COP as it is in every file"
     )
     analyze.add_argument("--filter-order", type=int, default=4, help="filter order (default 4)")
     analyze.add_argument("--resample-hz", type=float, help="resample first (e.g. 25, Quijoux)")
@@ -291,15 +298,20 @@ def _simulate(args) -> int:
 def _analyze(args) -> int:
     from sensing.analysis import analyse_cop
     from sensing.errors import SensingError
+    from sensing.norms import PUBLISHED_FILTER
     from station.conventions import analysis_options
     from station.recordings import read_recording
 
+    if args.no_filter and args.filter_hz is not None:
+        raise StationError("--no-filter and --filter-hz contradict each other: give one")
     options = analysis_options(args.filter_hz, args.filter_order, args.resample_hz, args.ellipse)
+    published = args.filter_hz is None and not args.no_filter
     results, failed = [], 0
     for path in args.files:
         try:
             rec = read_recording(path)
-            analysis = analyse_cop(rec.ap_cm, rec.ml_cm, rec.fs_hz, **options)
+            chosen = {**options, "filter": PUBLISHED_FILTER} if published and rec.raw else options
+            analysis = analyse_cop(rec.ap_cm, rec.ml_cm, rec.fs_hz, **chosen)
         except (StationError, SensingError) as exc:
             where = "" if str(exc).startswith(str(path)) else f"{path}: "
             print(f"error: {where}{exc}", file=sys.stderr)

@@ -28,3 +28,12 @@ class ZeroTilt:
     reference (pitch, roll) in degrees."""
 
     done: Future = field(default_factory=Future)
+
+
+@dataclass
+class MarkFailed:
+    """The therapist saw the attempt under way fail in a way the platform cannot see (eyes
+    opened, arms uncrossed, a hand on the rail): the drill fails it. The result is True when
+    an attempt was failed, False when none was under way."""
+
+    done: Future = field(default_factory=Future)

@@ -17,7 +17,7 @@ from collections import deque
 import numpy as np
 
 from drills.cues import INSTRUCTIONS, AllOff, Instruct, Light, Status
-from station.commands import StartTrial, StopTrial, ZeroTilt
+from station.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError
 
 log = logging.getLogger(__name__)
@@ -194,6 +194,21 @@ class ControlLoop:
             elif isinstance(command, StopTrial):
                 self.abort(command.reason, now, tone="stop")
                 command.done.set_result(None)
+            elif isinstance(command, MarkFailed):
+                self._mark_failed(command, now)
+
+    def _mark_failed(self, command: MarkFailed, now: float) -> None:
+        session = self.session
+        mark = getattr(session.drill, "mark_failed", None) if session is not None else None
+        if mark is None:
+            what = "no drill is running" if session is None else f"{session.drill.name} has none"
+            command.done.set_exception(BusyError(f"no attempt to mark as failed: {what}"))
+            return
+        cues = mark(now)
+        self._apply(cues, now)
+        if session.drill.finished:
+            self._end(now)
+        command.done.set_result(bool(cues))
 
     def abort(self, reason: str, now: float, tone: str | None = None) -> None:
         """End the running trial (if any) as aborted with its data kept: every cue off, then

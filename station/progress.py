@@ -10,7 +10,9 @@ from ``sensing.norms``; where none is known the change is reported as such, neve
 import json
 from datetime import datetime
 
-from sensing.norms import MINIMAL_DETECTABLE_CHANGE
+from sensing import norms
+from sensing.norms import MINIMAL_DETECTABLE_CHANGE, Mdc
+from station.patients import age_years
 from station.storage import Storage
 from station.trial_measures import (
     LOWER_IS_BETTER,
@@ -44,12 +46,15 @@ def patient_trials(
     return [{**r, "result": json.loads(r["result"]) if r["result"] else None} for r in rows]
 
 
-def patient_progress(trials: list[dict], mdc: dict | None = None) -> list[dict]:
+def patient_progress(
+    trials: list[dict], mdc: dict | None = None, patient: dict | None = None
+) -> list[dict]:
     """One chart per drill and headline measure the patient has results for: ``drill``,
     ``drill_title``, ``metric``, ``label``, ``unit``, ``better`` (``lower``/``higher``) and
     ``lines`` (per condition: ``condition``, ``points`` [{``t``: Unix s, ``date``,
-    ``trial_id``, ``value``, ``good``}] and ``change``). ``mdc`` (metric -> change in its
-    unit) defaults to ``sensing.norms.MINIMAL_DETECTABLE_CHANGE``."""
+    ``trial_id``, ``value``, ``good``}], ``change`` and, for single-leg stance when
+    ``patient`` has a birth date, ``reference``: the published mean of their age). ``mdc``
+    ((drill, metric) -> ``Mdc``) defaults to ``sensing.norms.MINIMAL_DETECTABLE_CHANGE``."""
     mdc = MINIMAL_DETECTABLE_CHANGE if mdc is None else mdc
     charts: dict[tuple[str, str], dict] = {}
     for trial in trials:
@@ -61,7 +66,12 @@ def patient_progress(trials: list[dict], mdc: dict | None = None) -> list[dict]:
                     continue
                 chart = charts.setdefault((trial["drill"], metric), _chart(trial["drill"], metric))
                 line = chart["lines"].setdefault(
-                    part["condition"], {"condition": part["condition"], "points": []}
+                    part["condition"],
+                    {
+                        "condition": part["condition"],
+                        "points": [],
+                        "reference": _reference(trial, metric, patient),
+                    },
                 )
                 line["points"].append(
                     {
@@ -76,9 +86,27 @@ def patient_progress(trials: list[dict], mdc: dict | None = None) -> list[dict]:
     for chart in charts.values():
         lines = list(chart["lines"].values())
         for line in lines:
-            line["change"] = change(line["points"], chart, mdc.get(chart["metric"]))
+            line["change"] = change(
+                line["points"], chart, mdc.get((chart["drill"], chart["metric"]))
+            )
         out.append({**chart, "lines": lines})
     return out
+
+
+def _reference(trial: dict, metric: str, patient: dict | None) -> dict | None:
+    """The published value a line is read against: for single-leg stance, the mean best time
+    of healthy adults of the patient's age today (Springer et al. 2007); else None."""
+    if trial["drill"] != "single-leg-stance" or metric != "best_stance_time_s" or not patient:
+        return None
+    eyes = (trial.get("result") or {}).get("eyes")
+    norm = norms.single_leg_norm(age_years(patient.get("birth_date")), eyes, patient.get("sex"))
+    if norm is None:
+        return None
+    return {
+        "value": norm["mean_best_s"],
+        "words": f"healthy adults aged {norm['age_band']}, eyes {eyes}: mean best of three "
+        f"{norm['mean_best_s']:g} s (Springer et al. 2007)",
+    }
 
 
 def _chart(drill: str, metric: str) -> dict:
@@ -95,10 +123,11 @@ def _chart(drill: str, metric: str) -> dict:
     }
 
 
-def change(points: list[dict], chart: dict, mdc: float | None) -> dict:
+def change(points: list[dict], chart: dict, mdc: Mdc | None) -> dict:
     """First to latest good result of a line: ``first``, ``latest``, ``change`` (latest -
-    first), ``direction`` (``better``/``worse``/``same``), ``mdc``, ``exceeds_mdc`` (None
-    when no MDC is known) and ``words``; with fewer than two good results only ``words``."""
+    first), ``direction`` (``better``/``worse``/``same``), ``mdc`` (the smallest real change
+    from the first value, in the measure's unit), ``mdc_source``, ``exceeds_mdc`` (None when
+    no MDC is known) and ``words``; with fewer than two good results only ``words``."""
     good = [p for p in points if p["good"]]
     unit = f" {chart['unit']}" if chart["unit"] else ""
     if len(good) < 2:
@@ -116,14 +145,16 @@ def change(points: list[dict], chart: dict, mdc: float | None) -> dict:
         f"{chart['better']} is better) between {good[0]['date']} and {good[-1]['date']}."
     )
     if mdc is None:
-        exceeds = None
+        smallest, exceeds = None, None
         words += (
             " No minimal detectable change is known for this test, so the station cannot say "
             "whether this is more than measurement noise."
         )
     else:
-        exceeds = abs(delta) > mdc
-        words += f" The minimal detectable change is {_fmt(mdc)}{unit}: " + (
+        smallest = mdc.of(first)
+        exceeds = abs(delta) > smallest
+        share = f" ({mdc.value:g}% of the first result)" if mdc.relative else ""
+        words += f" The minimal detectable change is {_fmt(smallest)}{unit}{share}: " + (
             f"this is a real change ({direction})."
             if exceeds
             else "this change is within measurement noise."
@@ -133,7 +164,8 @@ def change(points: list[dict], chart: dict, mdc: float | None) -> dict:
         "latest": latest,
         "change": delta,
         "direction": direction,
-        "mdc": mdc,
+        "mdc": smallest,
+        "mdc_source": None if mdc is None else mdc.source,
         "exceeds_mdc": exceeds,
         "words": words,
     }

@@ -31,12 +31,14 @@ BDS_COLUMNS = (
 
 @dataclass(frozen=True)
 class Recording:
-    """A COP trace in centimetres with its sampling rate in Hz."""
+    """A COP trace in centimetres with its sampling rate in Hz; ``raw`` is True for a
+    station's unfiltered COP, False for the data set's (low-passed at 10 Hz by its authors)."""
 
     path: Path
     ap_cm: np.ndarray
     ml_cm: np.ndarray
     fs_hz: float
+    raw: bool
 
 
 def read_recording(path: Path) -> Recording:
@@ -89,7 +91,7 @@ def read_station_export(path: Path) -> Recording:
         raise RecordingFormatError(f"{path}: only {len(ap)} samples recorded, too short to analyse")
     if not (np.all(np.isfinite(ap)) and np.all(np.isfinite(ml))):
         raise RecordingFormatError(f"{path}: the patient was off the platform during the recording")
-    return Recording(Path(path), ap, ml, fs_hz)
+    return Recording(Path(path), ap, ml, fs_hz, raw=True)
 
 
 def read_bds(path: Path) -> Recording:
@@ -122,4 +124,4 @@ def read_bds(path: Path) -> Recording:
     if np.any(steps <= 0):
         raise RecordingFormatError(f"{path}: the time column does not increase")
     fs_hz = float(round(1.0 / np.median(steps), 6))
-    return Recording(path, data[:, 7], data[:, 8], fs_hz)
+    return Recording(path, data[:, 7], data[:, 8], fs_hz, raw=False)

@@ -23,7 +23,7 @@ from sensing.quality import assess_trial
 from sensing.stance import StanceSettings
 from station.calibration import calibration_in_use
 from station.clock import MonotonicClock
-from station.commands import StartTrial, StopTrial, ZeroTilt
+from station.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError, StationError
 from station.exports import safe_file_name, trial_csv
 from station.hardware import build_hardware, inject_sim_fault
@@ -266,6 +266,14 @@ class Station:
         command = StopTrial(reason)
         self._send(command)
         command.done.result(COMMAND_TIMEOUT_S)
+
+    def mark_attempt_failed(self) -> dict:
+        """Fail the attempt under way of the running drill (an mCTSIB condition, a single-leg
+        trial) for what the therapist saw and the platform cannot; BusyError when no drill with
+        attempts runs. ``marked`` is False between attempts (nothing was under way)."""
+        command = MarkFailed()
+        self._send(command)
+        return {"marked": command.done.result(COMMAND_TIMEOUT_S)}
 
     def _send(self, command) -> None:
         self.loop.commands.put(command)

@@ -9,6 +9,7 @@ from drills.engine import Drill
 from sensing.frame import Frame
 from station.samples import COLUMNS
 from station.storage import now_iso
+from station.trial_quality import recording_quality
 
 
 @dataclass
@@ -63,6 +64,10 @@ class TrialSession:
         """Fields to store at the end and the raw sample rows."""
         result = self.drill.result()
         events = [{**e, "t_s": round(e["t_s"] - self.t0_s, 4)} for e in result.pop("events")]
+        rows = np.array(self.rows, dtype=float).reshape(-1, len(COLUMNS))
+        if "quality" not in result:
+            result["quality"] = recording_quality(self.drill, rows, events, self.drill.rate_hz)
+        result["summary"] = self.drill.headline_measures(result)
         duration = t_end_s - self.t0_s
         fields = {
             "state": result["state"],
@@ -73,7 +78,7 @@ class TrialSession:
             "ended_at": now_iso(),
             "duration_s": round(duration, 3) if math.isfinite(duration) else None,
         }
-        return fields, np.array(self.rows, dtype=float).reshape(-1, len(COLUMNS))
+        return fields, rows
 
 
 def recording_window(events: list[dict]) -> tuple[float, float]:

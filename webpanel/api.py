@@ -219,6 +219,14 @@ def stop():
     return jsonify(stopped=True)
 
 
+@api.post("/drill/failed-attempt")
+def failed_attempt():
+    """Fail the attempt under way of the running drill (an mCTSIB condition, a single-leg
+    trial) for what the therapist saw and the platform cannot see: eyes opened, arms
+    uncrossed, a hand on the rail. 409 when no drill with attempts runs."""
+    return jsonify(station().mark_attempt_failed())
+
+
 @api.get("/trials/<trial_id>")
 def get_trial(trial_id: str):
     """A trial's result, parameters, phase events and cue log (without raw samples)."""

@@ -130,7 +130,9 @@ def billing_units():
 @api.get("/patients/<int:patient_id>/progress")
 def progress_series(patient_id: int):
     """Trend series per drill and headline measure, each change against its MDC."""
-    return jsonify(charts=patient_progress(patient_trials(station().storage, patient_id)))
+    svc = station()
+    trials = patient_trials(svc.storage, patient_id)
+    return jsonify(charts=patient_progress(trials, patient=svc.get_patient(patient_id)))
 
 
 @api.get("/patients/<int:patient_id>/metrics.csv")

@@ -141,7 +141,7 @@ def progress(patient_id: int):
         "progress.html",
         patient=patient,
         age=age_years(patient.get("birth_date")),
-        charts=patient_progress(trials),
+        charts=patient_progress(trials, patient=patient),
         visits=visit_list,
         shown_visits=shown,
         by_visit=by_visit,
@@ -242,7 +242,7 @@ def visit_report(visit_id: int):
         patient=patient,
         age=age_years(patient.get("birth_date"), date.fromisoformat(record["visit_date"])),
         trials=trials,
-        charts=patient_progress(until),
+        charts=patient_progress(until, patient=patient),
         printed=date.today().isoformat(),
     )
 

@@ -97,6 +97,11 @@ def run(drill, patient, for_s, stop_in=None):
     return log
 
 
+FILTERED = 5e-5
+"""Relative tolerance of a sway score: the published 10 Hz low-pass the scores are computed
+under (drills.standing) moves a 0.5 Hz circle's path and ellipse by parts in 10^5 (the ends)."""
+
+
 def circle_velocity_cm_s(radius_mm, n=1000):
     """Path of n samples on a circle at SWAY_HZ (n - 1 chords) over n / RATE seconds."""
     chord_cm = 2 * radius_mm / 10 * math.sin(math.pi * SWAY_HZ / RATE)
@@ -158,8 +163,10 @@ def test_all_four_conditions_pass_first_time():
     for condition, radius in zip(result["conditions"], radii, strict=True):
         assert condition["passed"] and condition["attempts"] == 1
         assert condition["time_held_s"] == pytest.approx(10.0)
-        assert condition["velocity_mean_cm_s"] == pytest.approx(circle_velocity_cm_s(radius))
-        assert condition["area_ellipse95_cm2"] == pytest.approx(circle_ellipse_cm2(radius))
+        velocity = circle_velocity_cm_s(radius)
+        assert condition["velocity_mean_cm_s"] == pytest.approx(velocity, rel=FILTERED)
+        area = circle_ellipse_cm2(radius)
+        assert condition["area_ellipse95_cm2"] == pytest.approx(area, rel=FILTERED)
         assert condition["metrics"]["n_samples"] == 1000
         assert condition["quality"]["ok"]
     assert [(c["eyes"], c["surface"]) for c in result["conditions"]] == [
@@ -171,7 +178,7 @@ def test_all_four_conditions_pass_first_time():
     assert result["conditions_passed"] == 4
     assert result["total_time_held_s"] == pytest.approx(40.0)
     expected = sum(circle_velocity_cm_s(r) for r in radii) / 4
-    assert result["composite_velocity_cm_s"] == pytest.approx(expected)
+    assert result["composite_velocity_cm_s"] == pytest.approx(expected, rel=FILTERED)
     assert result["conventions"]["ellipse"].startswith("95% prediction")
     assert len(result["attempt_log"]) == 4
 
@@ -197,11 +204,19 @@ def test_failed_attempts_are_repeated_and_a_condition_fails_after_three():
     conditions = result["conditions"]
     assert [c["passed"] for c in conditions] == [True, True, True, False]
     assert [c["attempts"] for c in conditions] == [1, 2, 1, 3]
-    assert conditions[3]["time_held_s"] == pytest.approx(5.0)  # the longest of the three
+    # each condition's time is the mean of its attempts (CTSIB-M): a pass after a failure
+    # counts 7 s, a condition failed three times the mean of its three, not its best
+    assert [c["time_held_s"] for c in conditions] == pytest.approx([10.0, 7.0, 10.0, 10 / 3])
+    assert [c["fell"] for c in conditions] == [False, False, False, True]
     assert conditions[3]["velocity_mean_cm_s"] is None and conditions[3]["metrics"] is None
     assert result["conditions_passed"] == 3
-    assert result["total_time_held_s"] == pytest.approx(35.0)
+    assert result["total_time_held_s"] == pytest.approx(27.0 + 10 / 3)
     assert result["composite_velocity_cm_s"] is None
+    # the ratios whose two conditions passed; the vestibular one needs the failed fourth
+    speed = [c["velocity_mean_cm_s"] for c in conditions]
+    assert result["romberg_ratio"] == pytest.approx(speed[1] / speed[0])
+    assert result["foam_ratio"] == pytest.approx(speed[2] / speed[0])
+    assert result["vestibular_ratio"] is None
     # stepping off in the third announcement (to place the foam) only meant waiting
     phases = [e["phase"] for e in drill.events]
     assert "aborted" not in phases and phases.count("waiting") >= 2
@@ -284,7 +299,8 @@ def test_stop_after_a_condition_keeps_its_scores():
     drill.stop(drill.last_t_s, "stopped by the therapist", tone="stop")
     result = drill.result()
     assert len(result["conditions"]) == 1 and result["conditions"][0]["passed"]
-    assert result["conditions"][0]["velocity_mean_cm_s"] == pytest.approx(circle_velocity_cm_s(2))
+    velocity = circle_velocity_cm_s(2)
+    assert result["conditions"][0]["velocity_mean_cm_s"] == pytest.approx(velocity, rel=FILTERED)
 
 
 @pytest.mark.parametrize(

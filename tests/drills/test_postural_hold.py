@@ -29,7 +29,8 @@ SCRIPT = [
 
 
 def make(**params):
-    params = {"duration_s": 12, "countdown_s": 0} | params
+    # a 5 deg band, which the script's leans were drawn around (the drill's default is 2 deg)
+    params = {"duration_s": 12, "countdown_s": 0, "band_deg": 5.0} | params
     return PosturalHold(params, rate_hz=RATE, stance=StanceSettings())
 
 

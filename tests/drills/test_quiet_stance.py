@@ -144,9 +144,9 @@ def test_catalog_lookup():
     assert schema["params"][0] == {
         "name": "duration_s",
         "type": "float",
-        "default": 30.0,
+        "default": 60.0,  # the published norms' trials lasted 60 s
         "minimum": 5.0,
         "maximum": 120.0,
         "unit": "s",
-        "help": "How long the patient stands still.",
+        "help": "How long the patient stands still (60 s: as long as the published norms' trials).",
     }

@@ -61,9 +61,9 @@ def test_simulate_quiet_stance_as_in_the_issue(capsys):
     assert code == 0
     result = json.loads(out)
     assert result["state"] == "completed" and result["reason"] is None
-    assert result["params"] == {"duration_s": 30.0, "countdown_s": 3}
+    assert result["params"] == {"duration_s": 60.0, "countdown_s": 3}
     metrics = result["metrics"]
-    assert metrics["n_samples"] == 3000
+    assert metrics["n_samples"] == 6000  # 60 s at 100 Hz
     # eyes-open, firm: inside the published 10-90% band of young adults
     assert 0.8 <= metrics["area_ellipse95_cm2"] <= 4.4
     assert 0.56 <= metrics["velocity_mean_cm_s"] <= 1.32

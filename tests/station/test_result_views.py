@@ -8,12 +8,14 @@ from datetime import date
 
 import pytest
 
+from sensing import norms
+from sensing.norms import Mdc
 from station.metrics_export import csv_text_cell, metrics_csv, metrics_file_name
 from station.norm_check import compare_with_norms
 from station.progress import patient_progress
 from station.trial_measures import headline, scored_parts
 
-PUBLISHED = {"options": {"ellipse": "prediction", "filter": None, "resample_hz": None}}
+PUBLISHED = {"options": norms.CONVENTIONS}
 OLDER = {"id": 1, "name": "Olive", "birth_date": "1950-02-03"}
 
 
@@ -42,7 +44,11 @@ def mctsib(started_at: str) -> dict:
         (("open", "firm"), ("closed", "firm"), ("open", "foam"), ("closed", "foam")), start=1
     ):
         passed = n < 4
-        metrics = {"velocity_mean_cm_s": 1.0 * n, "area_ellipse95_cm2": 3.0 * n} if passed else None
+        metrics = (
+            {"velocity_mean_cm_s": 1.0 * n, "area_ellipse95_cm2": 3.0 * n, "duration_s": 60.0}
+            if passed
+            else None
+        )
         conditions.append(
             {
                 "condition": n,
@@ -157,19 +163,65 @@ def test_norms_say_why_they_do_not_apply(patient, reason):
 
 
 def test_norms_do_not_apply_to_other_conventions_or_drills():
-    filtered = quiet("2026-03-02T10:00:00+00:00", 1.0)
-    filtered["result"]["conventions"] = {
-        "options": {"ellipse": "prediction", "filter": {"cutoff_hz": 10}, "resample_hz": None}
+    raw = quiet("2026-03-02T10:00:00+00:00", 1.0)
+    raw["result"]["conventions"] = {
+        "options": {"ellipse": "prediction", "filter": None, "resample_hz": None}
     }
-    assert "other conventions" in compare_with_norms(filtered, OLDER)["reason"]
-    single_leg = {
-        "drill": "single-leg-stance",
+    assert "other conventions" in compare_with_norms(raw, OLDER)["reason"]
+    reaction = {
+        "drill": "reaction",
         "started_at": "2026-03-02T10:00:00+00:00",
-        "result": {"best_stance_time_s": 7.5},
+        "result": {"metrics": {"mean_reaction_time_s": 0.7}},
     }
-    assert "standing still" in compare_with_norms(single_leg, OLDER)["reason"]
+    assert "standing still" in compare_with_norms(reaction, OLDER)["reason"]
     sixty = compare_with_norms(quiet("2026-03-02T10:00:00+00:00", 1.0), OLDER)
     assert sixty["notes"] == []  # a 60 s trial, as published
+    assert "10 Hz" in sixty["processing"]
+
+
+@pytest.mark.parametrize(
+    ("eyes", "sex", "best", "mean", "position"),
+    [
+        ("open", "female", 30.0, 21.5, "within"),  # Olive, 76 on the day: 70-79, both sexes
+        ("closed", "female", 2.0, 3.7, "below"),
+        ("closed", "male", 2.0, 2.6, "below"),
+    ],
+)
+def test_single_leg_stance_is_read_against_the_age_norms(eyes, sex, best, mean, position):
+    trial = {
+        "drill": "single-leg-stance",
+        "started_at": "2026-03-02T10:00:00+00:00",
+        "result": {"best_stance_time_s": best, "eyes": eyes, "leg": "left"},
+    }
+    comparison = compare_with_norms(trial, {**OLDER, "sex": sex})
+    [row] = comparison["rows"]
+    assert (row["median"], row["position"]) == (mean, position)
+    assert (
+        f"{100 * best / mean:.0f}% of the mean best time of healthy adults aged 70-79"
+        in (row["words"])
+    )
+    assert "Springer" in comparison["source"]
+    # under 5 s at 60 or more: the Vellas cut-off
+    assert any("5 s" in n for n in comparison["notes"]) == (best < 5)
+
+
+def test_single_leg_eyes_closed_needs_the_sex_and_adults_only():
+    trial = {
+        "drill": "single-leg-stance",
+        "started_at": "2026-03-02T10:00:00+00:00",
+        "result": {"best_stance_time_s": 4.0, "eyes": "closed", "leg": "right"},
+    }
+    assert "set the patient's sex" in compare_with_norms(trial, OLDER)["reason"]
+    child = {"birth_date": "2016-01-01", "sex": "male"}
+    assert "for adults" in compare_with_norms(trial, child)["reason"]
+
+
+def test_a_shorter_trial_is_compared_by_speed_but_not_by_area():
+    short = quiet("2026-03-02T10:00:00+00:00", 1.0)
+    short["result"]["metrics"]["duration_s"] = 30.0
+    comparison = compare_with_norms(short, OLDER)
+    assert [r["metric"] for r in comparison["rows"]] == ["velocity_mean_cm_s"]
+    assert "compared only for 60 s recordings" in comparison["notes"][0]
 
 
 def test_progress_judges_a_change_only_against_a_known_mdc():
@@ -178,19 +230,24 @@ def test_progress_judges_a_change_only_against_a_known_mdc():
         quiet("2026-03-09T10:00:00+00:00", 0.20, ok=False),  # failed its gate: not counted
         quiet("2026-03-16T10:00:00+00:00", 1.00),
     ]
-    [speed, _area] = patient_progress(trials)
+    [speed, area] = patient_progress(trials)
     [line] = speed["lines"]
     assert [p["good"] for p in line["points"]] == [True, False, True]
-    unknown = line["change"]
-    assert (unknown["first"], unknown["latest"]) == (1.40, 1.00)
-    assert unknown["change"] == pytest.approx(-0.40)
-    assert unknown["direction"] == "better"  # lower sway speed is better
+    published = line["change"]
+    assert (published["first"], published["latest"]) == (1.40, 1.00)
+    assert published["change"] == pytest.approx(-0.40)
+    assert published["direction"] == "better"  # lower sway speed is better
+    # sway speed's published MDC is 65% of the first value: 0.91 cm/s here
+    assert published["mdc"] == pytest.approx(0.91) and published["exceeds_mdc"] is False
+    assert "Riemann" in published["mdc_source"] and "within measurement noise" in published["words"]
+    unknown = area["lines"][0]["change"]  # no published MDC for the ellipse area
     assert unknown["exceeds_mdc"] is None and "No minimal detectable change" in unknown["words"]
 
-    [beyond, _] = patient_progress(trials, mdc={"velocity_mean_cm_s": 0.3})
+    key = ("quiet-stance", "velocity_mean_cm_s")
+    [beyond, _] = patient_progress(trials, mdc={key: Mdc(0.3, False, "a study")})
     assert beyond["lines"][0]["change"]["exceeds_mdc"] is True
     assert "this is a real change (better)" in beyond["lines"][0]["change"]["words"]
-    [within, _] = patient_progress(trials, mdc={"velocity_mean_cm_s": 0.5})
+    [within, _] = patient_progress(trials, mdc={key: Mdc(0.5, False, "a study")})
     assert within["lines"][0]["change"]["exceeds_mdc"] is False
     assert "within measurement noise" in within["lines"][0]["change"]["words"]
 
