@@ -153,6 +153,8 @@ class Drill:
             "phase_elapsed_s": round(self.phase_elapsed_s(), 3),
             "on_platform": self.stance.on_platform,
             "reason": self.reason,
+            # the therapist can fail the attempt under way (``mark_failed``) now
+            "attempt_failable": hasattr(self, "mark_failed") and self.phase is Phase.RECORDING,
         }
 
     def headline_measures(self, result: dict) -> dict:

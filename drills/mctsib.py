@@ -47,6 +47,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from drills.cued import LOST_BALANCE
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
@@ -191,7 +192,7 @@ class Mctsib(Drill):
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
-            return self._end_attempt(frame.t_s, "stepped off the platform")
+            return self._end_attempt(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["trial_s"] * self.rate_hz):
             return self._end_attempt(frame.t_s, None)
         lost = self._lost_balance(frame.t_s, (frame.cop_ml_live_mm, frame.cop_ap_live_mm))

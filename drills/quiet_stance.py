@@ -1,6 +1,6 @@
 """``quiet-stance``: stand still with eyes open for a set time; scored by sway metrics."""
 
-from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill
+from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
 from drills.cues import Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import Param
@@ -50,7 +50,7 @@ class QuietStance(CuedDrill):
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
-            return self.stop(frame.t_s, STEPPED_OFF)
+            return self.stop(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [Status("off"), Tone("success")]

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from drills.cued import zone
+from drills.cued import LOST_BALANCE, zone
 from drills.cues import AllOff, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param, choice
@@ -39,8 +39,6 @@ from sensing.errors import NotEnoughDataError, SensingError
 from sensing.filters import zero_lag_lowpass
 from sensing.los import SMOOTHING_HZ
 from sensing.quality import assess_trial
-
-STEPPED_OFF = "patient stepped off the platform"
 
 PACE_PER_MIN = {"slow": 30, "medium": 45, "fast": 60}
 """Shifts (beats) per minute of each pace; each beat asks for one shift to the other side."""
@@ -131,7 +129,7 @@ class RhythmicWeightShift(Drill):
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
-            return self.stop(frame.t_s, STEPPED_OFF)
+            return self.stop(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [AllOff(), Tone("success")]

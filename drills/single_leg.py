@@ -40,6 +40,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from drills.cued import LOST_BALANCE
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
@@ -167,7 +168,7 @@ class SingleLegStance(Drill):
             self._down_frames += 1
         if not on:
             return self._end_trial(
-                frame.t_s, self._start_s, self._down_since - self._start_s, "stepped off"
+                frame.t_s, self._start_s, self._down_since - self._start_s, LOST_BALANCE
             )
         if self._down_frames >= math.ceil(TOUCH_DOWN_MIN_S * self.rate_hz - 1e-9):
             time_s = self._down_since - self._start_s

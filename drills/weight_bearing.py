@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill
+from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
@@ -126,7 +126,7 @@ class WeightBearing(CuedDrill):
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
-            return self.stop(frame.t_s, STEPPED_OFF)
+            return self.stop(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [AllOff(), Tone("success")]

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, STEPPED_OFF, CuedDrill, lean_lights
+from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill, lean_lights
 from drills.engine import Phase
 from drills.params import Param
 
@@ -113,7 +113,7 @@ class WobbleBoard(CuedDrill):
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
-            return self.stop(frame.t_s, STEPPED_OFF)
+            return self.stop(frame.t_s, LOST_BALANCE)
         if self.ticks >= round(self.values["duration_s"] * self.rate_hz):
             return self.finish(frame.t_s)
         self.ticks += 1

@@ -195,9 +195,9 @@ def test_failed_attempts_are_repeated_and_a_condition_fails_after_three():
         (2, 1, "lost balance: the COP jumped 80 mm within 0.5 s"),
         (2, 2, "passed"),
         (3, 1, "passed"),
-        (4, 1, "stepped off the platform"),
-        (4, 2, "stepped off the platform"),
-        (4, 3, "stepped off the platform"),
+        (4, 1, "lost balance: stepped off the platform"),
+        (4, 2, "lost balance: stepped off the platform"),
+        (4, 3, "lost balance: stepped off the platform"),
     ]
     held = [a["time_held_s"] for a in result["attempt_log"]]
     assert held == pytest.approx([10.0, 4.0, 10.0, 10.0, 2.0, 3.0, 5.0])

@@ -90,14 +90,14 @@ def test_step_off_while_recording_aborts_with_reason_and_warning():
     log = run(drill, 30.0, on=lambda t: 1.0 <= t < 8.0)
     result = drill.result()
     assert result["state"] == "aborted"
-    assert result["reason"] == "patient stepped off the platform"
+    assert result["reason"] == "lost balance: stepped off the platform"
     assert result["metrics"] is None
     assert result["recorded_s"] > 2.0
     assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
     assert drill.events[-1] == {
         "t_s": pytest.approx(8.0, abs=0.02),
         "phase": "aborted",
-        "reason": "patient stepped off the platform",
+        "reason": "lost balance: stepped off the platform",
     }
 
 

@@ -157,7 +157,10 @@ def test_step_off_while_recording_aborts_and_keeps_scores():
     log = run(drill, patient, 30.0)
     assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
     result = drill.result()
-    assert result["state"] == "aborted" and result["reason"] == "patient stepped off the platform"
+    assert (
+        result["state"] == "aborted"
+        and result["reason"] == "lost balance: stepped off the platform"
+    )
     assert result["beats"] == 3 and result["recorded_s"] == pytest.approx(4.0)
     assert result["on_axis_velocity_mm_s"] > 0
 

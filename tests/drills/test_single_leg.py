@@ -217,7 +217,9 @@ def test_step_off_while_timing_ends_the_trial_at_the_step_off():
     log = run(drill, patient, 5.0, stop_in="rest")
     assert [c for _, c in log][-3:] == [Tone("warning"), Status("amber"), Instruct("both-feet")]
     trial = drill.result()["trials"][0]
-    assert trial["outcome"] == "stepped off" and trial["stance_time_s"] == pytest.approx(4.0)
+    assert trial["outcome"] == "lost balance: stepped off the platform" and trial[
+        "stance_time_s"
+    ] == pytest.approx(4.0)
     assert not drill.finished  # the second trial follows once the patient is back
 
 

@@ -180,7 +180,7 @@ def test_step_off_while_recording_aborts_and_keeps_scores():
     assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
     result = drill.result()
     assert result["state"] == "aborted"
-    assert result["reason"] == "patient stepped off the platform"
+    assert result["reason"] == "lost balance: stepped off the platform"
     assert result["recorded_s"] == pytest.approx(3.0)
     assert result["exceedances"] == 1 and result["over_limit_s"] == pytest.approx(0.5)
 

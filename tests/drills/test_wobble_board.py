@@ -177,7 +177,7 @@ def test_step_off_before_recording_waits_again_and_while_recording_aborts():
     log = run_script(drill, on=lambda t: t < 4.0)
     result = drill.result()
     assert result["state"] == "aborted"
-    assert result["reason"] == "patient stepped off the platform"
+    assert result["reason"] == "lost balance: stepped off the platform"
     assert [c for _, c in log][-2:] == [AllOff(), Tone("warning")]
     assert result["metrics"] is None and result["recorded_s"] == pytest.approx(3.01)
 

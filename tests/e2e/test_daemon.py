@@ -175,7 +175,7 @@ def test_step_off_mid_trial_aborts_and_keeps_data(daemon):
         "the trial to end",
     )
     assert trial["state"] == "aborted"
-    assert trial["reason"] == "patient stepped off the platform"
+    assert trial["reason"] == "lost balance: stepped off the platform"
     assert trial["has_samples"] and trial["result"]["recorded_s"] >= 0.9
     assert [c["cue"] for c in trial["cues"]][-2:] == ["all-off", "tone:warning"]
     cue_state = call(panel, "/api/v1/health")["devices"]["cues"]

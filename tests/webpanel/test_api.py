@@ -87,6 +87,28 @@ def test_stop_ends_the_drill_as_aborted(client, station):
     assert not any(cues["lights"].values()) and cues["status_colour"] == "off"
 
 
+def test_the_therapist_fails_an_mctsib_attempt_the_platform_cannot_judge(client, station):
+    patient = make_patient(client)
+    assert client.post("/api/v1/drill/failed-attempt").status_code == 409  # nothing running
+    trial_id = client.post(
+        "/api/v1/trials",
+        json={"patient_id": patient["id"], "drill": "mctsib", "params": {"trial_s": 10}},
+    ).get_json()["trial_id"]
+    station.run_virtual(max_s=6)  # announce, settle, countdown: not yet recording
+    live = client.get("/api/v1/status").get_json()["drill"]
+    assert live["phase"] != "recording" and live["attempt_failable"] is False
+    assert client.post("/api/v1/drill/failed-attempt").get_json() == {"marked": False}
+    station.run_virtual(max_s=6)  # into the first attempt's recording
+    assert client.get("/api/v1/status").get_json()["drill"]["attempt_failable"] is True
+    assert client.post("/api/v1/drill/failed-attempt").get_json() == {"marked": True}
+    live = client.get("/api/v1/status").get_json()["drill"]
+    assert (live["condition"], live["attempt"]) == (1, 2)  # the attempt is repeated
+    client.post("/api/v1/stop")
+    station.storage.flush()
+    log = client.get(f"/api/v1/trials/{trial_id}").get_json()["result"]["attempt_log"]
+    assert log[0]["outcome"] == "marked failed by the therapist"
+
+
 @pytest.mark.parametrize(
     "body, status, field, text",
     [

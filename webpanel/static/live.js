@@ -238,6 +238,7 @@
     const say = $("instruction");
     say.hidden = !msg.instruction;
     say.textContent = msg.instruction ? "Tell the patient: " + msg.instruction.text : "";
+    $("fail-attempt-box").hidden = !(d && d.attempt_failable);
     startButton.disabled = !!d;  // one drill at a time; STOP stays enabled
     root.classList.toggle("running", !!d);  // the settings fold away, the live view moves up
     document.querySelectorAll("[data-start-program]").forEach((b) => { b.disabled = !!d; });
@@ -278,6 +279,10 @@
     const r = await fetch("/api/v1/stop", { method: "POST" });
     if (!r.ok) startError.textContent = "Could not stop from the panel: " + (await errorOf(r)).message
       + ". Use the stop button on the station.";
+  });
+  $("fail-attempt").addEventListener("click", async () => {
+    const r = await fetch("/api/v1/drill/failed-attempt", { method: "POST" });
+    if (!r.ok) startError.textContent = "Could not mark the attempt: " + (await errorOf(r)).message;
   });
   document.querySelectorAll("[data-person]").forEach((b) => b.addEventListener("click", () =>
     fetch("/api/v1/sim/person", {
