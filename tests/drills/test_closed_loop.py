@@ -1,6 +1,8 @@
-"""Every drill end to end on the full emulated station with the virtual patient: results
-differ between profiles the way a clinician expects, and each drill completes for a healthy
-patient. The patient sees only the LEDs and hears only the instructions, as a real one."""
+"""Drills end to end on the full emulated station with the virtual patient, for what the
+clinical validation (``tests/clinical``: every drill on every profile, healthy better than
+frail) does not check: offloading a knee on the warning, foam costing the frail patient, a trunk
+brought back by the cues, the patient back on firm ground after mCTSIB. The patient sees only
+the LEDs and hears only the instructions, as a real one."""
 
 import pytest
 
@@ -38,25 +40,6 @@ def run_drill(drill: str, profile: str, params: dict | None = None, seed: int = 
     return run_session(profile, [(drill, params or {})], seed, **sim)[0]
 
 
-def test_limits_of_stability_are_smaller_for_the_high_fall_risk_patient():
-    healthy = run_drill("limits-of-stability", "healthy-young", {"move_s": 6})
-    frail = run_drill("limits-of-stability", "high-fall-risk", {"move_s": 6})
-    assert healthy["state"] == "completed" and healthy["metrics"]["directions_reached"] >= 6
-    h, f = healthy["metrics"], frail.get("metrics") or {}
-    assert f["max_excursion_pct"] < 0.7 * h["max_excursion_pct"]
-    assert f["reaction_time_s"] > h["reaction_time_s"]
-    assert f["directions_reached"] < h["directions_reached"]
-
-
-def test_single_leg_stance_is_shorter_for_the_high_fall_risk_patient():
-    healthy = run_drill("single-leg-stance", "healthy-young", {"trials": 1})
-    frail = run_drill("single-leg-stance", "high-fall-risk", {"trials": 1})
-    assert healthy["best_stance_time_s"] >= 20
-    assert frail["best_stance_time_s"] < healthy["best_stance_time_s"] / 2
-    eyes_closed = run_drill("single-leg-stance", "healthy-young", {"trials": 1, "eyes": "closed"})
-    assert eyes_closed["best_stance_time_s"] < healthy["best_stance_time_s"]
-
-
 def test_the_post_surgery_patient_offloads_the_knee_and_is_warned_below_their_habit():
     free = {"side": "left", "limit_pct": 100, "duration_s": 20}  # no warning can fire
     habit = run_drill("weight-bearing", "post-knee-surgery", free)
@@ -81,27 +64,6 @@ def test_mctsib_conditions_pass_for_the_healthy_and_foam_costs_the_frail():
     assert frail["conditions_passed"] < 4 or (
         frail["composite_velocity_cm_s"] > healthy["composite_velocity_cm_s"]
     )
-
-
-@pytest.mark.parametrize(
-    "drill, params, key, healthier_is",
-    [
-        ("reaction", {"trials": 6}, "mean_reaction_time_s", "lower"),
-        ("weight-shift", {"targets": 4}, "time_to_target_s", "lower"),
-        ("rhythmic-weight-shift", {"duration_s": 30}, "rhythm_pct", "higher"),
-        ("wobble-board", {"duration_s": 30}, "time_in_band_pct", "higher"),
-    ],
-)
-def test_cued_drills_score_the_healthy_patient_better(drill, params, key, healthier_is):
-    healthy = run_drill(drill, "healthy-young", params)
-    frail = run_drill(drill, "high-fall-risk", params)
-    assert healthy["state"] == "completed", healthy.get("reason")
-    h = healthy.get("metrics", healthy)[key] if key in healthy.get("metrics", {}) else healthy[key]
-    f_source = frail.get("metrics") or frail
-    f = f_source.get(key)
-    if f is None:  # the frail patient could not finish: that is worse by definition
-        return
-    assert (h < f) if healthier_is == "lower" else (h > f)
 
 
 def test_postural_hold_the_frail_trunk_leans_further_and_is_brought_back():

@@ -1,0 +1,35 @@
+"""Clinical validation: every drill at its default settings on every profile of the virtual
+patient at seeds 1-3, through the whole emulated station, against what the literature says
+(``station.validation.CHECKS``, each naming its source). ``python bench/clinical_table.py``
+prints the same table for a therapist."""
+
+import pytest
+
+from station.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, validation_table
+
+pytestmark = pytest.mark.clinical
+
+
+@pytest.fixture(scope="module")
+def table():
+    return validation_table(SEEDS)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=[c.text for c in CHECKS])
+def test_the_literature_holds_on_the_virtual_patient(table, check):
+    passed, measured = check.test(table)
+    assert passed, f"{check.text} ({check.source}): {measured}"
+
+
+def test_every_drill_ran_for_every_profile_and_seed_and_has_a_summary(table):
+    for profile in PROFILE_ORDER:
+        for seed in SEEDS:
+            run = table["runs"][profile][seed]
+            for drill, _, _ in DRILLS:
+                assert drill in run, (profile, seed, drill)
+                assert run[drill]["state"] in ("completed", "aborted")
+    healthy = {seed: table["runs"]["healthy-young"][seed] for seed in SEEDS}
+    for seed, run in healthy.items():
+        for drill, _, _ in DRILLS:
+            assert run[drill]["state"] == "completed", (seed, drill, run[drill]["reason"])
+            assert run[drill]["summary"], (seed, drill)
