@@ -1,6 +1,6 @@
 """``limits-of-stability``: lean toward eight lit targets in turn; scored per direction.
 
-Rules (docs/clinical.md, Limits of Stability): eight targets, F, FR, R, BR, B, BL, L, FL, at
+Rules (docs/clinical.md, "Limits of stability"): eight targets, F, FR, R, BR, B, BL, L, FL, at
 ``target_pct`` of the theoretical limit of sway about the ankles (8 deg forward and to each side,
 4.5 deg back; diagonals on the ellipse through them, ``sensing.los.los_target_deg``). The lean is
 the sway angle of the COP from the patient's neutral position with the centre of gravity at 0.55

@@ -1,5 +1,5 @@
 """``mctsib``: the modified Clinical Test of Sensory Interaction on Balance (docs/clinical.md,
-"Standard tests a static platform can automate": four conditions, eyes open/closed x firm/foam,
+"mCTSIB": four conditions, eyes open/closed x firm/foam,
 30 s each; a failed trial is repeated, up to 3 trials).
 
 Conditions, in order: 1 eyes open on the firm platform, 2 eyes closed firm, 3 eyes open on the

@@ -1,6 +1,6 @@
 """``postural-hold``: hold the trunk upright within a band, nudged back when it leans out.
 
-Rules (docs/clinical.md, postural retraining with targeted cues): the IMU is worn on the trunk
+Rules (docs/clinical.md, "Training drills"): the IMU is worn on the trunk
 and zeroed by the station with the patient upright, so the Frame's pitch (forward lean positive)
 and roll (lean to the right positive) are the trunk's lean from that posture. The platform is
 optional: without load cells there is no step-on to wait for, so the drill counts down as soon

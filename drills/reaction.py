@@ -1,6 +1,6 @@
 """``reaction``: lean toward a direction LED that lights at a random moment, as fast as possible.
 
-Rules (docs/clinical.md, training drills: reaction drills): after the shared lead-in
+Rules (docs/clinical.md, "Training drills"): after the shared lead-in
 (``CuedDrill``: step on, settle, countdown) the drill runs ``trials`` trials. Each waits a random
 interval between ``interval_min_s`` and ``interval_max_s`` from the end of the previous trial
 (and, past it, until the live COP is within CENTRE_MM of the patient's neutral position: the
@@ -15,7 +15,8 @@ to the middle.
 
 Each trial is judged once it ends, on the intentional movement: the centre of gravity (COG)
 estimated from the trial's raw COP (``sensing.cog``), not the COP, whose first move is the
-anticipatory postural adjustment the other way (docs/clinical.md). Relative to the COG's mean
+anticipatory postural adjustment the other way (docs/clinical.md, "Reaction time and
+anticipation"). Relative to the COG's mean
 over the BASELINE_S before the cue:
 
 - movement: the COG's displacement reaches MOVING_FRACTION of ``distance_mm`` within

@@ -1,5 +1,5 @@
 """``rhythmic-weight-shift``: shift side to side or front to back in time with a metronome
-(docs/clinical.md, "Rhythmic weight shift": slow, medium and fast paces, scored by on-axis
+(docs/clinical.md, "Training drills": slow, medium and fast paces, scored by on-axis
 velocity and directional control).
 
 Rules: ``PACE_PER_MIN`` shifts per minute (slow 30, medium 45, fast 60: a beat every 2, 1.33

@@ -1,6 +1,6 @@
 """``weight-bearing``: partial weight bearing biofeedback after knee or hip surgery.
 
-Rules (docs/clinical.md, "Weight-bearing symmetry / partial weight bearing"): the surgeon
+Rules (docs/clinical.md, "Training drills": partial weight bearing): the surgeon
 prescribes a limit on the operated leg, e.g. 50% of body weight; the patient stands on the
 platform for ``duration_s`` and is warned whenever the operated side carries more.
 

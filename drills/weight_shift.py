@@ -1,6 +1,5 @@
 """``weight-shift``: lean to targets and hold each for a dwell time (docs/clinical.md, "Training
-drills peers offer": weight-shift to targets with dwell time and hit count, as Biodex and
-WIIBBLE offer).
+drills": weight shift to targets with dwell time and hit count, as Biodex and WIIBBLE offer).
 
 Rules: after the shared lead-in (``CuedDrill``: step on, settle, countdown, where the patient is
 told how the lights guide them: ``find-targets``), the patient's neutral COP is the mean COP over

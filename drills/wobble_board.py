@@ -1,6 +1,6 @@
 """``wobble-board``: keep a wobble board level, with the direction LEDs as a spirit level.
 
-Rules (docs/clinical.md, training drills: wobble-board tilt control): the patient stands on a
+Rules (docs/clinical.md, "Training drills"): the patient stands on a
 wobble board on the platform; the board carries the IMU, zeroed level by the station beforehand,
 so the Frame's pitch (front edge down positive) and roll (right edge down positive) are the
 board's tilt. After the shared lead-in (``CuedDrill``: step on, settle, "keep the board level",

@@ -81,7 +81,8 @@ quiet sway never does, so its wobbles before the real movement do not start the 
 
 ANTICIPATION_S = 0.1
 """An onset sooner than this after the go cue is an anticipation, not a reaction to it: no one
-reacts to a light in under 100 ms (the false-start rule of sprint starts; docs/clinical.md)."""
+reacts to a light in under 100 ms (the false-start rule of sprint starts; docs/clinical.md,
+"Reaction time and anticipation")."""
 
 SMOOTHING_HZ = 5.0
 """Zero-lag low-pass (order 2) for leans taken from the raw COP (the rhythmic drill's); a COG
