@@ -19,10 +19,14 @@ from datetime import datetime
 import numpy as np
 
 from sensing.calibration_fit import STANDARD_GRAVITY_M_S2, CountsSummary, check_known_mass
-from station.calibration import CHECK_TOLERANCE_PCT, CalibrationSession, calibration_conditions
+from station.calibration import (
+    CHECK_TOLERANCE_PCT,
+    CalibrationSession,
+    calibration_conditions,
+    geometry_from,
+)
 from station.calibration_steps import calibration_steps, check_steps, fit_summary
 from station.errors import StationError
-from station.service import geometry_from
 
 log = logging.getLogger(__name__)
 

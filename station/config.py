@@ -18,6 +18,16 @@ AMPLIFIER_RATES = {"nau7802": (10, 20, 40, 80, 320), "hx711": (10, 80)}
 AMPLIFIER_GAINS = {"nau7802": (1, 2, 4, 8, 16, 32, 64, 128), "hx711": (32, 64, 128)}
 BUZZERS = ("tonal", "active")
 UNPLUGGABLE = ("", "imu", "front-left", "front-right", "back-left", "back-right")
+# the simulated patients of hw.sim.person.PROFILES, named here so that reading a config never
+# imports hw (the panel process has no business with it); tests/station/test_config.py checks
+# that the two lists agree
+SIM_PROFILES = (
+    "healthy-young",
+    "older-adult",
+    "post-stroke",
+    "post-knee-surgery",
+    "high-fall-risk",
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,6 @@ class Option:
 
 
 def _schema() -> dict[str, dict[str, Option]]:
-    from hw.sim.person import PROFILES
-
     return {
         "station": {
             "hardware": Option(str, "sim", "'sim' (emulated chips) or 'pi'", choices=("sim", "pi")),
@@ -159,7 +167,7 @@ def _schema() -> dict[str, dict[str, Option]]:
             ),
         },
         "sim": {
-            "profile": Option(str, "healthy-young", "simulated patient", choices=tuple(PROFILES)),
+            "profile": Option(str, "healthy-young", "simulated patient", choices=SIM_PROFILES),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
             "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0),
             "imu_mount": Option(

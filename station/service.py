@@ -15,13 +15,12 @@ import numpy as np
 from drills.catalog import DRILLS, drill_class
 from drills.errors import DrillError, DrillParamError, UnknownDrillError
 from sensing.analysis import analyse_cop
-from sensing.cop import PlatformGeometry
 from sensing.errors import SensingError
 from sensing.framing import FrameBuilder
 from sensing.metric_docs import METRIC_DOCS
 from sensing.quality import assess_trial
 from sensing.stance import StanceSettings
-from station.calibration import calibration_in_use
+from station.calibration import calibration_in_use, geometry_from
 from station.clock import MonotonicClock
 from station.commands import StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError, StationError
@@ -64,20 +63,6 @@ class DrillRequestError(StationError, ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-def geometry_from(config) -> PlatformGeometry:
-    """The platform geometry of the ``[platform]`` section."""
-    p = config.platform
-    return PlatformGeometry(
-        p.width_mm,
-        p.depth_mm,
-        cells_ml_mm=p.cells_ml_mm,
-        cells_ap_mm=p.cells_ap_mm,
-        origin_ml_mm=p.origin_ml_mm,
-        origin_ap_mm=p.origin_ap_mm,
-        facing=p.facing,
-    )
 
 
 class Station:

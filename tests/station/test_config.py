@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from station.config import load_config, parse_config
+from station.config import SIM_PROFILES, load_config, parse_config
 from station.errors import ConfigError
 
 
@@ -72,6 +72,15 @@ def test_default_location_is_read(tmp_path, monkeypatch):
 def test_bad_values_name_section_and_option(raw, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(raw)
+
+
+def test_every_simulated_profile_can_be_chosen():
+    """The config names the simulated patients itself (reading a config imports nothing of
+    hw, so the panel process never does); a profile added to hw.sim.person must be added
+    there too."""
+    from hw.sim.person import PROFILES
+
+    assert set(SIM_PROFILES) == set(PROFILES)
 
 
 def test_file_errors_name_the_file(tmp_path):
