@@ -73,6 +73,14 @@ def _schema() -> dict[str, dict[str, Option]]:
             "data_dir": Option(str, "", "where the database lives; empty = under your home"),
             "loop_rate_hz": Option(float, 100.0, "control-loop rate in Hz", 10.0, 500.0),
             "i2c_bus": Option(int, 1, "I2C bus number of the IMU and NAU7802s (/dev/i2c-N)", 0, 20),
+            "loop_priority": Option(
+                int,
+                10,
+                "SCHED_FIFO priority of the core's control-loop thread (0: normal scheduling); "
+                "balance-station.service allows it, a station run by hand tries and logs",
+                0,
+                49,
+            ),
         },
         "panel": {
             "host": Option(str, "127.0.0.1", "address the panel listens on"),

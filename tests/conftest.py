@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import types
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -101,13 +102,11 @@ def panel_client(station, make_app, log_in, password):
 
 
 @pytest.fixture
-def start_daemon(tmp_path):
-    """Start the real daemon (``python -m station run``) on simulated hardware with a config
-    of its own (data under ``tmp_path``, a free port, plus ``extra_toml``) and wait until
-    /api/v1/health answers ok; returns (process, base URL). Killed at teardown if running."""
-    started = []
+def daemon_config(tmp_path):
+    """``daemon_config(extra_toml="")``: a config for a daemon on simulated hardware (data under
+    ``tmp_path``, a free port, plus ``extra_toml``); returns (config path, base URL)."""
 
-    def start(extra_toml: str = "", timeout_s: float = 30.0):
+    def write(extra_toml: str = ""):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -115,30 +114,77 @@ def start_daemon(tmp_path):
         config.write_text(
             f'[station]\ndata_dir = "{tmp_path / "data"}"\n[panel]\nport = {port}\n{extra_toml}'
         )
+        return config, f"http://127.0.0.1:{port}"
+
+    return write
+
+
+@pytest.fixture
+def spawn():
+    """``spawn(*args)``: ``python -m station *args`` in a subprocess (text pipes for stdout and
+    stderr); killed at teardown if still running."""
+    started = []
+
+    def start(*args):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "station", "run", "--config", str(config)],
+            [sys.executable, "-m", "station", *map(str, args)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         started.append(proc)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"daemon exited: {proc.stderr.read()}")
-            try:
-                with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as response:
-                    if json.loads(response.read())["status"] == "ok":
-                        return proc, base
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"the daemon did not answer /api/v1/health within {timeout_s} s")
+        return proc
 
     yield start
     for proc in started:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def health(base: str, timeout_s: float = 2.0) -> dict:
+    """GET /api/v1/health (no login needed); its body also when it answers an error."""
+    try:
+        with urllib.request.urlopen(base + "/api/v1/health", timeout=timeout_s) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read())
+
+
+def wait_until_healthy(base: str, procs, timeout_s: float = 30.0) -> dict:
+    """Poll /api/v1/health until it answers ok; fail if any of ``procs`` exits first."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise AssertionError(f"{proc.args} exited: {proc.stderr.read()}")
+        try:
+            answer = health(base)
+            if answer["status"] == "ok":
+                return answer
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} did not answer /api/v1/health ok within {timeout_s} s")
+
+
+@pytest.fixture
+def until_healthy():
+    """``until_healthy(base, procs, timeout_s=30)``: wait until /api/v1/health answers ok."""
+    return wait_until_healthy
+
+
+@pytest.fixture
+def start_daemon(daemon_config, spawn):
+    """Start the real daemon (``python -m station run``: the core, which starts the panel) on
+    simulated hardware with a config of its own (``daemon_config``) and wait until
+    /api/v1/health answers ok; returns (process, base URL). Killed at teardown if running."""
+
+    def start(extra_toml: str = "", timeout_s: float = 30.0):
+        config, base = daemon_config(extra_toml)
+        proc = spawn("run", "--config", config)
+        wait_until_healthy(base, [proc], timeout_s)
+        return proc, base
+
+    return start

@@ -1,7 +1,8 @@
 """The dependency rule of DESIGN.md, read from the imports of every module.
 
 hw and sensing import none of ours; drills only sensing; webpanel only station; station anything
-but webpanel, except its CLI, the composition root that serves the panel.
+but webpanel, except the composition roots that serve the panel: the panel process's main and
+the old one-process daemon's.
 """
 
 import ast
@@ -16,7 +17,10 @@ ALLOWED = {
     "webpanel": {"station"},
     "station": {"hw", "sensing", "drills"},
 }
-COMPOSITION_ROOT = {"station/cli.py": {"webpanel"}}
+COMPOSITION_ROOT = {
+    "station/runtime/panel_main.py": {"webpanel"},
+    "station/runtime/single_process.py": {"webpanel"},
+}
 
 
 def imported_packages(path: Path):

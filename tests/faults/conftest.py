@@ -1,6 +1,7 @@
-"""The fault suite's daemon and panel: the real daemon (``start_daemon`` from tests/conftest.py)
-with the simulated patient on the platform, driven over HTTP by a technician's session, as
-the panel's pages do (tests/e2e/test_daemon.py does the same for the everyday paths)."""
+"""The fault suite's daemon and panel: the real daemon (``start_daemon`` from tests/conftest.py:
+the core, and the panel process it starts) with the simulated patient on the platform, driven
+over HTTP by a technician's session, as the panel's pages do (tests/e2e/test_daemon.py does the
+same for the everyday paths)."""
 
 import http.cookiejar
 import json
@@ -136,6 +137,12 @@ class Daemon:
         finally:
             db.close()
 
+    def pids(self) -> dict[str, int]:
+        """The daemon's processes: ``{"core": pid, "panel": pid}`` (``run`` is the core, the
+        panel its child), as /api/v1/health reports them."""
+        health = self.call("/api/v1/health")
+        return {"core": health["core"]["pid"], "panel": health["panel"]["pid"]}
+
     def fault(self, device: str, fault: str) -> None:
         """Inject ``fault`` into the emulated ``device`` (a technician's tool)."""
         self.call("/api/v1/sim/fault", {"device": device, "fault": fault})
@@ -145,3 +152,29 @@ class Daemon:
 def daemon(start_daemon, tmp_path) -> Daemon:
     """The daemon, logged in as a technician, with a patient (see ``Daemon``)."""
     return Daemon(start_daemon, tmp_path / "data")
+
+
+class SplitDaemon(Daemon):
+    """The core and the panel started apart, as systemd runs them (``balance-station core``
+    and ``balance-station panel``): ``proc`` is the core, ``panel_proc`` the panel;
+    ``restart()`` starts the core again (the panel goes on)."""
+
+    def __init__(self, daemon_config, spawn, until_healthy, data_dir):
+        self._spawn, self._until_healthy = spawn, until_healthy
+        self.config, base = daemon_config(DAEMON_TOML)
+        self.proc = spawn("core", "--config", self.config)
+        self.panel_proc = spawn("panel", "--config", self.config)
+        until_healthy(base, [self.proc, self.panel_proc])
+        self.db_path = data_dir / "station.db"
+        self.panel = self._log_in(base, first_run=True)
+        self.patient_id = self.call("/api/v1/patients", {"name": "Split Daemon"})["id"]
+
+    def restart(self) -> None:
+        self.proc = self._spawn("core", "--config", self.config)
+        self._until_healthy(self.panel.base, [self.proc, self.panel_proc])
+
+
+@pytest.fixture
+def split_daemon(daemon_config, spawn, until_healthy, tmp_path) -> SplitDaemon:
+    """The core and the panel as two processes started apart (see ``SplitDaemon``)."""
+    return SplitDaemon(daemon_config, spawn, until_healthy, tmp_path / "data")

@@ -67,6 +67,7 @@ def test_default_location_is_read(tmp_path, monkeypatch):
             r"\[loadcells\] give both tare_counts and gain_n_per_count, or neither",
         ),
         ({"sim": {"profile": "astronaut"}}, r"\[sim\] profile = 'astronaut' is not one of"),
+        ({"station": {"loop_priority": 99}}, r"\[station\] loop_priority = 99 is above"),
     ],
 )
 def test_bad_values_name_section_and_option(raw, message):
