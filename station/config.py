@@ -85,7 +85,33 @@ def _schema() -> dict[str, dict[str, Option]]:
         "panel": {
             "host": Option(str, "127.0.0.1", "address the panel listens on"),
             "port": Option(int, 8080, "TCP port of the panel", 1, 65535),
-            "threads": Option(int, 8, "panel worker threads (live views hold one each)", 2, 64),
+            "threads": Option(
+                int,
+                8,
+                "panel worker threads for every request but live views (which have threads of "
+                "their own, live_streams) and STOP (which has one thread of its own)",
+                2,
+                64,
+            ),
+            "live_streams": Option(
+                int,
+                64,
+                "live views (panel live views and patient displays) open at once, in all; "
+                "each holds a thread while open, more are refused (503)",
+                1,
+                256,
+            ),
+            "live_streams_per_account": Option(
+                int, 8, "live views one account may have open at once", 1, 256
+            ),
+            "password_checks": Option(
+                int,
+                1,
+                "passwords hashed or checked at once (Argon2: about 0.1 s of a core and 64 MiB "
+                "each); others wait their turn up to 5 s",
+                1,
+                8,
+            ),
             "idle_logout_min": Option(
                 int,
                 15,
@@ -303,6 +329,8 @@ def _check_rules(s: dict[str, dict]) -> None:
     station["data_dir"] = (
         Path(station["data_dir"]).expanduser() if station["data_dir"] else (default_data_dir())
     )
+    if s["panel"]["live_streams_per_account"] > s["panel"]["live_streams"]:
+        raise ConfigError("[panel] live_streams_per_account must not exceed live_streams")
     if platform["step_off_n"] >= platform["step_on_n"]:
         raise ConfigError("[platform] step_off_n must be below step_on_n (hysteresis)")
     if (platform["cells_ml_mm"] is None) != (platform["cells_ap_mm"] is None):

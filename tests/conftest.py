@@ -1,13 +1,16 @@
 """Shared fixtures: the reference data folder and stations on emulated hardware."""
 
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import types
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -101,18 +104,67 @@ def panel_client(station, make_app, log_in, password):
     return log_in(app, "thea")
 
 
+class PanelSession:
+    """A browser's session with a daemon's panel: its cookie and the CSRF token of the last
+    page it loaded, as the panel's pages send it."""
+
+    def __init__(self, base: str):
+        self.base = base
+        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(jar)
+        self.token = ""
+
+    def open(self, path: str, data: bytes | None = None, headers: dict | None = None):
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        return self.opener.open(request, timeout=10)
+
+    def load(self, path: str) -> str:
+        """Load a page and keep its CSRF token."""
+        with self.open(path) as response:
+            page = response.read().decode()
+        self.token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+        return page
+
+    def submit(self, path: str, fields: dict) -> str:
+        """Post a form with the last page's token; the URL the browser ends on."""
+        data = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
+        with self.open(path, data) as response:
+            return response.url
+
+    def call(self, path: str, body: dict | None = None) -> dict:
+        """A JSON API call: GET, or POST ``body`` with the CSRF header."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", "X-CSRFToken": self.token}
+        with self.open(path, data, headers) as response:
+            return json.loads(response.read())
+
+    def error(self, path: str, body: dict | None = None) -> tuple[int, dict]:
+        """(status, error body) of a call expected to fail."""
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            self.call(path, body)
+        return failed.value.code, json.loads(failed.value.read())["error"]
+
+
+@pytest.fixture
+def panel_session():
+    """``panel_session(base)``: a new browser session (``PanelSession``) with a daemon's panel."""
+    return PanelSession
+
+
 @pytest.fixture
 def daemon_config(tmp_path):
-    """``daemon_config(extra_toml="")``: a config for a daemon on simulated hardware (data under
-    ``tmp_path``, a free port, plus ``extra_toml``); returns (config path, base URL)."""
+    """``daemon_config(extra_toml="", panel_toml="")``: a config for a daemon on simulated
+    hardware (data under ``tmp_path``, a free port; ``panel_toml`` adds lines to ``[panel]``,
+    ``extra_toml`` other sections); returns (config path, base URL)."""
 
-    def write(extra_toml: str = ""):
+    def write(extra_toml: str = "", panel_toml: str = ""):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         config = tmp_path / "station.toml"
         config.write_text(
-            f'[station]\ndata_dir = "{tmp_path / "data"}"\n[panel]\nport = {port}\n{extra_toml}'
+            f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
+            f"[panel]\nport = {port}\n{panel_toml}\n{extra_toml}"
         )
         return config, f"http://127.0.0.1:{port}"
 
@@ -181,8 +233,8 @@ def start_daemon(daemon_config, spawn):
     simulated hardware with a config of its own (``daemon_config``) and wait until
     /api/v1/health answers ok; returns (process, base URL). Killed at teardown if running."""
 
-    def start(extra_toml: str = "", timeout_s: float = 30.0):
-        config, base = daemon_config(extra_toml)
+    def start(extra_toml: str = "", timeout_s: float = 30.0, panel_toml: str = ""):
+        config, base = daemon_config(extra_toml, panel_toml)
         proc = spawn("run", "--config", config)
         wait_until_healthy(base, [proc], timeout_s)
         return proc, base

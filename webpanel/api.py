@@ -11,6 +11,7 @@ import math
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from station.conventions import analysis_options
@@ -28,6 +29,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
 
 LIVE_MAX_S = 3600.0
+STOP_PATH = "/api/v1/stop"  # served by a thread of its own (station.server.PanelServer)
 
 
 def station():
@@ -239,7 +241,8 @@ def start_trial():
 def stop():
     """Stop the running drill (if any): stored as aborted with its data kept.
 
-    In the core it has a lane of its own: a connection and a thread no other request uses."""
+    It has a lane of its own all the way: a panel thread no other request or live view can
+    take, and its own connection and thread in the core."""
     station().stop_drill()
     return jsonify(stopped=True)
 
@@ -338,8 +341,10 @@ def sim_fault():
 def live():
     """Server-sent events: every ~50 ms the frames since the last event and the drill state.
 
-    While the core does not answer, an event a second carries ``core`` (its state) and no
-    frames."""
+    Each account may keep ``[panel] live_streams_per_account`` open, the panel
+    ``live_streams`` in all; beyond, 503 ``too_many_streams``. While the core does not answer,
+    an event a second carries ``core`` (its state) and no frames."""
+    slot = current_app.extensions["live_streams"].take(current_user.id)
     stream = station().live_stream()
 
     def events():
@@ -352,6 +357,7 @@ def live():
                     return
         finally:
             stream.close()
+            slot.release()
 
     response = Response(
         events(),
@@ -359,4 +365,5 @@ def live():
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
     response.call_on_close(stream.close)  # also when the response never started
+    response.call_on_close(slot.release)
     return response

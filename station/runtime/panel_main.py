@@ -24,11 +24,18 @@ from station.runtime.priority import normal_priority
 from station.runtime.protocol import socket_path
 from station.server import PanelServer
 from station.storage import Storage
+from webpanel.api import STOP_PATH
 from webpanel.app import create_app
 
 log = logging.getLogger("balance-station.panel")
 
 DATABASE_WAIT_S = 60.0  # a first start: the core creates the database
+
+
+def panel_threads(config) -> int:
+    """Waitress's worker threads: ``[panel] threads`` for requests plus one per allowed live
+    view, so that the live views the panel admits never take the threads commands need."""
+    return config.panel.threads + config.panel.live_streams
 
 
 def run_panel(config, exit_with: int | None = None) -> int:
@@ -50,7 +57,8 @@ def run_panel(config, exit_with: int | None = None) -> int:
             create_app(station),
             host=config.panel.host,
             port=config.panel.port,
-            threads=config.panel.threads,
+            threads=panel_threads(config),
+            stop_path=STOP_PATH,
         )
     except Exception:
         station.close()
@@ -58,7 +66,13 @@ def run_panel(config, exit_with: int | None = None) -> int:
     station.start()
     server.start()
     notifier.ready(f"panel on {server.url}")
-    log.info("panel on %s (%s, %d threads)", server.url, priority, config.panel.threads)
+    log.info(
+        "panel on %s (%s; %d threads for requests, %d for live views, 1 for STOP)",
+        server.url,
+        priority,
+        config.panel.threads,
+        config.panel.live_streams,
+    )
     shown = None
     while not stop.wait(1.0):
         if exit_with is not None and os.getppid() != exit_with:

@@ -10,8 +10,10 @@ from pathlib import Path
 from station.notify import SystemdNotifier, status_line
 from station.runlock import PANEL_LOCK_NAME, RunLock
 from station.runtime.core_main import quiet_drivers, stop_on_signals
+from station.runtime.panel_main import panel_threads
 from station.server import PanelServer
 from station.service import Station
+from webpanel.api import STOP_PATH
 from webpanel.app import create_app
 
 log = logging.getLogger("balance-station")
@@ -35,7 +37,8 @@ def run_single_process(config) -> int:
             create_app(station),
             host=config.panel.host,
             port=config.panel.port,
-            threads=config.panel.threads,
+            threads=panel_threads(config),
+            stop_path=STOP_PATH,
         )
     except Exception:
         station.close()

@@ -67,6 +67,10 @@ def test_default_location_is_read(tmp_path, monkeypatch):
             r"\[loadcells\] give both tare_counts and gain_n_per_count, or neither",
         ),
         ({"sim": {"profile": "astronaut"}}, r"\[sim\] profile = 'astronaut' is not one of"),
+        (
+            {"panel": {"live_streams": 4, "live_streams_per_account": 6}},
+            r"\[panel\] live_streams_per_account must not exceed live_streams",
+        ),
         ({"station": {"loop_priority": 99}}, r"\[station\] loop_priority = 99 is above"),
     ],
 )
