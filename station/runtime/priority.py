@@ -42,9 +42,13 @@ def realtime_thread(priority: int) -> str:
 
 def normal_priority() -> str:
     """Give back a raised priority inherited from the process that started this one (the
-    panel, spawned by ``balance-station run``, must not compete with the core); in words."""
-    if os.sched_getscheduler(0) != os.SCHED_OTHER:
-        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-    if os.getpriority(os.PRIO_PROCESS, 0) < 0:
-        os.setpriority(os.PRIO_PROCESS, 0, 0)  # a higher nice value needs no privilege
+    panel, spawned by ``balance-station run``, must not compete with the core); in words. A
+    system call the sandbox refuses leaves the priority as it is (said so)."""
+    try:
+        if os.sched_getscheduler(0) != os.SCHED_OTHER:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        if os.getpriority(os.PRIO_PROCESS, 0) < 0:
+            os.setpriority(os.PRIO_PROCESS, 0, 0)  # a higher nice value needs no privilege
+    except PermissionError:
+        return f"nice {os.getpriority(os.PRIO_PROCESS, 0)} (could not give back a raised one)"
     return f"nice {os.getpriority(os.PRIO_PROCESS, 0)}"
