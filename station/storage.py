@@ -7,7 +7,10 @@ serialised by a lock; WAL lets them run beside the writer.
 In the two-process daemon the core and the panel each open a ``Storage`` on the same file: the
 core owns it (checks, migrates, marks interrupted trials), the panel only writes its records
 (patients, accounts, visits...) in short transactions. Every connection waits up to
-``BUSY_TIMEOUT_S`` for the other process's write lock instead of failing.
+``BUSY_TIMEOUT_S`` for the other process's write lock instead of failing. Reads of a file
+database run on up to ``READERS`` connections of their own, side by side and never behind a
+write (WAL): a login check does not wait for a 10,000-patient list or for a write that waits
+for the other process.
 """
 
 import json
@@ -16,6 +19,7 @@ import queue
 import sqlite3
 import threading
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +38,7 @@ TRIAL_LIST_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration
 # SQLite's codes for a write the disk refused: full, an I/O error (EFBIG, EIO), read-only
 DISK_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
 BUSY_TIMEOUT_S = 10.0  # a write waits this long for another connection's (or process's) lock
+READERS = 4  # read connections of a file database, used side by side
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +91,12 @@ class Storage:
             check_database(path)  # a damaged file stops here, naming the backup to restore
         self._read = open_database(path)
         self.schema_version = migrate(self._read) if owner else self._current_schema()
-        self._write = self._read if str(path) == ":memory:" else open_database(path)
-        self._lock = threading.Lock()
+        self._memory = str(path) == ":memory:"
+        self._write = self._read if self._memory else open_database(path)
+        self._lock = threading.Lock()  # the writer's (and, in memory, the one connection's)
+        self._readers = [self._read]  # idle read connections of a file database
+        self._reader_slots = threading.BoundedSemaphore(READERS)
+        self._readers_lock = threading.Lock()
         self._jobs: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()
@@ -176,11 +185,30 @@ class Storage:
 
         None when a parameter is an integer beyond SQLite's 64 bits: no row can hold one (an id
         typed into a URL), so the caller's "not found" answers it, not an OverflowError."""
-        with self._lock:
+        with self._reader() as db:
             try:
-                return list(self._read.query(sql, list(params)))
+                return list(db.query(sql, list(params)))
             except OverflowError:
                 return []
+
+    @contextmanager
+    def _reader(self):
+        """A read connection: in memory the one connection, under the lock; of a file, an idle
+        one of up to ``READERS`` (opened when first needed), while no other thread uses it."""
+        if self._memory:
+            with self._lock:
+                yield self._read
+            return
+        with self._reader_slots:
+            with self._readers_lock:
+                db = self._readers.pop() if self._readers else None
+            if db is None:
+                db = open_database(self.path)
+            try:
+                yield db
+            finally:
+                with self._readers_lock:
+                    self._readers.append(db)
 
     # --- patients ----------------------------------------------------------------------------
     def create_patient(self, fields: dict) -> dict:
