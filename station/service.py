@@ -33,7 +33,7 @@ from station.live import LiveFeed
 from station.loop import ControlLoop
 from station.programs import apply_progression
 from station.runtime.live_messages import live_messages
-from station.runtime.priority import realtime_thread
+from station.runtime.priority import realtime_children, realtime_thread
 from station.runtime.records import StationRecords
 from station.runtime.timed_cues import TimedCues
 from station.runtime.version import software_version
@@ -90,7 +90,7 @@ class Station(StationRecords):
         self.version = software_version()
         self.started_at = now_iso()
         self.cues = TimedCues(self.hardware.cues, self.clock)  # notes when a stop took effect
-        self.loop_scheduling = "not started"
+        self.loop_scheduling = self.readers_scheduling = "not started"
         self.loop = ControlLoop(
             clock=self.clock,
             rate_hz=config.station.loop_rate_hz,
@@ -126,8 +126,11 @@ class Station(StationRecords):
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self, loop_priority: int = 0) -> None:
         """Start sampling and the control loop on its own thread (real time), on SCHED_FIFO at
-        ``loop_priority`` when the system allows it (0: as the caller's threads)."""
-        self.hardware.start()
+        ``loop_priority`` when the system allows it (0: as the caller's threads), the sensor
+        readers one below: they time-stamp conversions and hold the GIL the loop waits for,
+        so no ordinary process may preempt them in between."""
+        with realtime_children(max(0, loop_priority - 1)) as self.readers_scheduling:
+            self.hardware.start()
         self._thread = threading.Thread(
             target=self._run_loop, args=(loop_priority,), name="control-loop", daemon=True
         )
@@ -396,6 +399,7 @@ class Station(StationRecords):
                 "started_at": self.started_at,
                 "nice": os.getpriority(os.PRIO_PROCESS, os.getpid()),
                 "loop_scheduling": self.loop_scheduling,
+                "readers_scheduling": self.readers_scheduling,
             },
         }
 

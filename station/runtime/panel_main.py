@@ -11,6 +11,7 @@ unreachable, and the panel reconnects by itself.
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -30,6 +31,9 @@ from webpanel.app import create_app
 log = logging.getLogger("balance-station.panel")
 
 DATABASE_WAIT_S = 60.0  # a first start: the core creates the database
+# How long a thread may keep the GIL while another waits (Python's default: 5 ms): dozens of
+# live streams, hashing and page rendering share it with STOP's thread, which should not wait.
+GIL_SWITCH_S = 0.001
 
 
 def panel_threads(config) -> int:
@@ -43,6 +47,7 @@ def run_panel(config, exit_with: int | None = None) -> int:
     started this panel) has ended."""
     notifier = SystemdNotifier()
     priority = normal_priority()
+    sys.setswitchinterval(GIL_SWITCH_S)
     data_dir = Path(config.station.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = RunLock(data_dir, "the station's panel", PANEL_LOCK_NAME)

@@ -7,6 +7,7 @@ calling thread and the threads it creates from then on.
 """
 
 import os
+from contextlib import contextmanager
 
 CORE_NICE = -10  # systemd's Nice= of balance-station.service, asked for when run by hand
 
@@ -29,7 +30,7 @@ def realtime_thread(priority: int) -> str:
     what it runs at. Allowed for root, with CAP_SYS_NICE, or up to RLIMIT_RTPRIO (the core's
     unit sets LimitRTPRIO)."""
     if priority == 0:
-        return "normal scheduling ([station] loop_priority = 0)"
+        return "normal scheduling"
     try:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
     except PermissionError:
@@ -38,6 +39,19 @@ def realtime_thread(priority: int) -> str:
             "CAP_SYS_NICE or RLIMIT_RTPRIO; balance-station.service grants it)"
         )
     return f"SCHED_FIFO {priority}"
+
+
+@contextmanager
+def realtime_children(priority: int):
+    """Threads started inside the block run on SCHED_FIFO at ``priority`` (a new thread takes
+    its starter's policy); the calling thread is back to normal scheduling after it. Yields
+    what the threads got, in words (0: as the caller's)."""
+    granted = realtime_thread(priority)
+    try:
+        yield granted
+    finally:
+        if os.sched_getscheduler(0) != os.SCHED_OTHER:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
 
 
 def normal_priority() -> str:
