@@ -28,6 +28,7 @@ log = logging.getLogger("balance-station")
 # How long a thread may keep the GIL while another waits for it (Python's default: 5 ms). The
 # control loop's thread waits for the GIL when it wakes; 1 ms bounds what that adds to a tick.
 GIL_SWITCH_S = 0.001
+PANEL_READY_S = 60.0  # run: how long READY waits for the panel's own
 
 
 def stop_on_signals() -> threading.Event:
@@ -84,16 +85,21 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
     station.start(loop_priority=config.station.loop_priority)
     exit_code = 0
     if station.wait_until_sampling():
-        notifier.ready(status_line(station.status()))
+        where = ""
+        if panel is not None:  # run: ready means the panel answers too, as it did in one process
+            panel.start()
+            if not panel.wait_until_ready(PANEL_READY_S):
+                log.error("the panel did not start within %g s: still trying", PANEL_READY_S)
+            where = f"; panel on http://{config.panel.host}:{config.panel.port}"
+        notifier.ready(status_line(station.status()) + where)
         log.info(
-            "core running (%s hardware, data in %s): %s, control loop on %s",
+            "station running (%s hardware, data in %s): %s, control loop on %s%s",
             config.station.hardware,
             config.station.data_dir,
             nice,
             station.loop_scheduling,
+            where,
         )
-        if panel is not None:
-            panel.start()
     else:
         log.error("the control loop did not start ticking: stopping")
         stop.set()

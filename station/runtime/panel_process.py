@@ -2,12 +2,14 @@
 unexpectedly (a crash never touches the core or a running trial), stopped with the core.
 
 Under systemd the panel is a unit of its own (balance-station-panel.service) and systemd does
-this job instead.
+this job instead. Here the panel says it is ready as it says it to systemd, ``READY=1`` on a
+notify socket: one of this supervisor's own, never the core's.
 """
 
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -43,17 +45,35 @@ class PanelProcess:
         self.restarts = 0
         self._proc: subprocess.Popen | None = None
         self._stopping = threading.Event()
+        self._ready = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._supervise, name="panel-supervisor")
-        self._thread.daemon = True
-
-    @property
-    def pid(self) -> int | None:
-        proc = self._proc
-        return None if proc is None or proc.poll() is not None else proc.pid
+        self._notify_name = f"balance-station-panel-{os.getpid()}-{id(self):x}"
+        self._notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        self._notify.bind("\0" + self._notify_name)  # the abstract namespace: no file
+        self._notify.settimeout(0.5)
+        self._threads = [
+            threading.Thread(target=self._supervise, name="panel-supervisor", daemon=True),
+            threading.Thread(target=self._listen, name="panel-notify", daemon=True),
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
+
+    def wait_until_ready(self, timeout_s: float) -> bool:
+        """True once the panel has said READY=1 (it listens), False after ``timeout_s``."""
+        return self._ready.wait(timeout_s)
+
+    def _listen(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                message = self._notify.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:  # closed by stop()
+                return
+            if b"READY=1" in message.split(b"\n"):
+                self._ready.set()
 
     def _spawn(self) -> subprocess.Popen | None:
         with self._lock:
@@ -61,10 +81,19 @@ class PanelProcess:
                 return None
             # a session of its own: a Ctrl-C on the terminal reaches the core, which stops the
             # panel itself (the panel never sees a signal meant for both and races the core)
+            self._ready.clear()
             self._proc = subprocess.Popen(
-                self.command, stdin=subprocess.DEVNULL, start_new_session=True
+                self.command, stdin=subprocess.DEVNULL, start_new_session=True, env=self._env()
             )
             return self._proc
+
+    def _env(self) -> dict:
+        """This process's environment with the supervisor's notify socket instead of
+        systemd's, and without its watchdog: those are the core's (a panel's READY or STATUS
+        there would speak for the whole unit)."""
+        env = {k: v for k, v in os.environ.items() if k not in ("WATCHDOG_USEC", "WATCHDOG_PID")}
+        env["NOTIFY_SOCKET"] = "@" + self._notify_name
+        return env
 
     def _supervise(self) -> None:
         delay = FIRST_RESTART_S
@@ -102,8 +131,10 @@ class PanelProcess:
                 log.warning("the panel did not stop within %g s: killed", STOP_TIMEOUT_S)
                 proc.kill()
                 proc.wait()
-        if self._thread.is_alive():
-            self._thread.join(STOP_TIMEOUT_S)
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(STOP_TIMEOUT_S)
+        self._notify.close()
 
 
 def _how(code: int) -> str:
