@@ -64,7 +64,7 @@ class PanelServer:
             port=port,
             threads=threads,
             ident="balance-station",
-            _dispatcher=self._dispatcher,
+            _dispatcher=self._dispatcher,  # waitress's own way in for a dispatcher (3.0)
         )
         self._dispatcher.set_thread_count(threads)
         self.host, self.port = host, self._server.effective_port

@@ -99,11 +99,6 @@ class CoreServer:
             self._listener.close()
         self.path.unlink(missing_ok=True)
 
-    def connections(self) -> dict[str, int]:
-        """Open connections per lane."""
-        with self._lock:
-            return {lane: len(open_) for lane, open_ in self._open.items()}
-
     def _spawn(self, target, name: str, *args) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]

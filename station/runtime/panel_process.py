@@ -42,7 +42,6 @@ class PanelProcess:
             "--exit-with",
             str(os.getpid()),
         ]
-        self.restarts = 0
         self._proc: subprocess.Popen | None = None
         self._stopping = threading.Event()
         self._ready = threading.Event()
@@ -105,7 +104,6 @@ class PanelProcess:
                 return
             if time.monotonic() - started >= STEADY_S:
                 delay = FIRST_RESTART_S
-            self.restarts += 1
             log.error(
                 "the panel process (pid %d) ended unexpectedly (%s): restarting it in %g s; "
                 "the core and any running trial go on",

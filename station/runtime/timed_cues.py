@@ -26,6 +26,3 @@ class TimedCues:
 
     def update(self, now_s: float) -> None:
         self.board.update(now_s)
-
-    def status(self) -> dict:
-        return self.board.status()
