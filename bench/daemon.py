@@ -1,10 +1,13 @@
-"""The real daemon (``python -m station run``) in a subprocess on simulated hardware, and panel
-sessions with it over HTTP, for the benchmarks that measure the station as a clinic runs it.
+"""The real daemon (``python -m station run``: the core and the panel process it starts; or
+``run --single-process``, the old one-process daemon) in a subprocess on simulated hardware,
+and panel sessions with it over HTTP, for the benchmarks that measure the station as a clinic
+runs it.
 
 ``Daemon`` writes a config of its own (data in a temporary directory, a free port on
-127.0.0.1), starts the daemon, waits for /api/v1/health and reads the process's CPU time and
-peak memory from /proc. ``PanelSession`` is one browser's session: its cookie, the CSRF token
-of the last page it loaded, JSON calls and the live stream.
+127.0.0.1, optionally a database filled with patients first), starts the daemon, waits for
+/api/v1/health and reads each process's CPU time and peak memory from /proc. ``PanelSession``
+is one browser's session: its cookie, the CSRF token of the last page it loaded, JSON calls
+and the live stream.
 """
 
 import http.cookiejar
@@ -26,11 +29,24 @@ TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 class Daemon:
-    """The station daemon with ``loop_rate_hz``, from ``start()`` (or ``with``) to ``stop()``."""
+    """The station daemon with ``loop_rate_hz``, from ``start()`` (or ``with``) to ``stop()``:
+    ``single_process`` runs the old one-process daemon; ``patients`` fills the database with
+    that many patients before it starts; ``panel_toml`` adds options to ``[panel]``."""
 
-    def __init__(self, loop_rate_hz: float = 100.0, start_timeout_s: float = 60.0):
+    def __init__(
+        self,
+        loop_rate_hz: float = 100.0,
+        start_timeout_s: float = 60.0,
+        *,
+        single_process: bool = False,
+        patients: int = 0,
+        panel_toml: str = "",
+    ):
         self.loop_rate_hz = loop_rate_hz
         self.start_timeout_s = start_timeout_s
+        self.single_process = single_process
+        self.patients = patients
+        self.panel_toml = panel_toml
         self.proc: subprocess.Popen | None = None
         self.base = ""
         self._tmp = tempfile.TemporaryDirectory(prefix="bench-daemon-")
@@ -52,11 +68,14 @@ class Daemon:
         config = tmp / "station.toml"
         config.write_text(
             f'[station]\ndata_dir = "{tmp / "data"}"\nloop_rate_hz = {self.loop_rate_hz}\n'
-            f"[panel]\nport = {port}\n[sim]\nstep_on_at_s = 0.5\n"
+            f"[panel]\nport = {port}\n{self.panel_toml}\n[sim]\nstep_on_at_s = 0.5\n"
         )
+        if self.patients:
+            fill_patients(tmp / "data" / "station.db", self.patients)
+        command = [sys.executable, "-m", "station", "run", "--config", str(config)]
         with self.log_path.open("w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "station", "run", "--config", str(config)],
+                command + ["--single-process"] * self.single_process,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
@@ -79,18 +98,32 @@ class Daemon:
         with urllib.request.urlopen(self.base + "/api/v1/health", timeout=5) as response:
             return json.loads(response.read())
 
-    def cpu_s(self) -> float:
-        """User plus system CPU seconds of the daemon process so far (all its threads)."""
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+    def pids(self) -> dict[str, int]:
+        """``{"core": pid, "panel": pid}`` as /api/v1/health reports them (the same pid twice
+        for the one-process daemon)."""
+        health = self.health()
+        if "panel" not in health:
+            return {"core": self.proc.pid, "panel": self.proc.pid}
+        return {"core": health["core"]["pid"], "panel": health["panel"]["pid"]}
+
+    def cpu_s(self, pid: int | None = None) -> float:
+        """User plus system CPU seconds so far (all threads) of process ``pid``, or of the
+        whole daemon (core and panel) when None."""
+        if pid is None:
+            return sum(self.cpu_s(p) for p in set(self.pids().values()))
+        stat = Path(f"/proc/{pid}/stat").read_text()
         fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S  # utime, stime
 
-    def peak_memory_mib(self) -> float:
-        """The daemon's peak resident memory (VmHWM) in MiB."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+    def peak_memory_mib(self, pid: int | None = None) -> float:
+        """Peak resident memory (VmHWM) in MiB of process ``pid``, or of the whole daemon (the
+        sum of its processes' peaks) when None."""
+        if pid is None:
+            return sum(self.peak_memory_mib(p) for p in set(self.pids().values()))
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmHWM in /proc/<pid>/status")
+        raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
 
     def stop(self) -> None:
         """SIGTERM, as systemd stops it; killed if it has not stopped within 15 s."""
@@ -102,6 +135,29 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait()
         self._tmp.cleanup()
+
+
+def fill_patients(db_path: Path, count: int) -> None:
+    """A new station database with ``count`` patients (names and codes to search), written
+    directly, as years of a clinic's records would be, before the daemon starts."""
+    from station.storage import migrate, now_iso, open_database
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db = open_database(db_path)
+    try:
+        migrate(db)
+        rows = [
+            (f"{SURNAMES[i % len(SURNAMES)]} {i:05d}", f"P{i:05d}", now_iso()) for i in range(count)
+        ]
+        with db.conn:
+            db.conn.executemany(
+                "INSERT INTO patients (name, code, created_at) VALUES (?, ?, ?)", rows
+            )
+    finally:
+        db.close()
+
+
+SURNAMES = ("Smith", "Garcia", "Nguyen", "Okafor", "Larsen", "Rossi", "Kowalski", "Haddad")
 
 
 class PanelSession:

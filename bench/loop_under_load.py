@@ -11,9 +11,9 @@ clinic would. Over ``--seconds`` of real time it measures:
   worst window's (so an upper bound of the whole run's p99), max the largest;
 - late ticks (started more than half a period late) and ticks, from the loop's counters;
 - CPU as a share of one core: the daemon's utime + stime from /proc/<pid>/stat over wall time,
-  all its threads (loop, readers, panel, storage) and, in simulation, the emulated chips and
-  the simulated person, which a Pi would not run;
-- peak memory: VmHWM from /proc/<pid>/status;
+  both its processes (the core: loop, readers, storage; the panel) and all their threads, and,
+  in simulation, the emulated chips and the simulated person, which a Pi would not run;
+- peak memory: VmHWM from /proc/<pid>/status, the core's and the panel's added;
 - live latency: each frame in a live message carries its tick's time on the station's
   ``time.monotonic()``; CLOCK_MONOTONIC is one clock for every process on a machine, so the
   client's ``time.monotonic()`` when the message's line arrives, minus that time, is the delay

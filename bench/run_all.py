@@ -11,6 +11,10 @@ target, whether it is met.
   (``bench/simulate_speed.py``);
 - a patient's page and progress page with 10,000 stored trials (``bench/history_pages.py``).
 
+The daemon's CPU and memory are its two processes' (core and panel) together. The core apart
+from the panel under everything at once, beside the old one-process daemon, is
+``bench/isolation.py``'s table.
+
 The machine is shared: the load average before and after is printed with the table, since
 other processes on the same cores lengthen the loop's worst ticks. ``--quick`` is a smoke run
 (10 s per loop run, fewer repetitions). Usage: ``python bench/run_all.py [--quick]``.

@@ -21,8 +21,9 @@
 # the system user balance-station in the i2c and gpio groups; /opt/balance-station/venvs/<time>
 # with /opt/balance-station/venv pointing at it; /usr/local/bin/balance-station; the config
 # /etc/balance-station/station.toml (from deploy/station.example.toml; on a Pi with
-# hardware = "pi"); the data directory /var/lib/balance-station; the service and the nightly
-# backup timer, enabled. A new station on a Pi is not started: its pins, platform and
+# hardware = "pi"); the data directory /var/lib/balance-station; the station's two services
+# (balance-station: the core; balance-station-panel: the panel) and the nightly backup timer,
+# enabled. A new station on a Pi is not started: its pins, platform and
 # calibration come first (README); a simulated one, or one already configured, is.
 set -euo pipefail
 # shellcheck source=deploy/layout.sh
@@ -157,27 +158,27 @@ fi
 # 6. Units: installed, enabled, started
 changed=$(install_units)
 [ -z "$changed" ] || say "units installed: ${changed//$'\n'/ }"
-if [ -n "$ROOT" ]; then
-    systemctl --root="$ROOT" --quiet enable balance-station.service balance-station-backup.timer
-else
-    [ -z "$changed" ] || systemctl daemon-reload
-    systemctl --quiet enable balance-station.service balance-station-backup.timer
-fi
+if [ -z "$ROOT" ] && [ -n "$changed" ]; then systemctl daemon-reload; fi
+enable_units
 if [ "$START" = 0 ]; then
     say "enabled; not started (--no-start)"
 elif ! can_run_service; then
-    skipped "systemctl start balance-station.service balance-station-backup.timer"
+    skipped "systemctl start ${SERVICES[*]} balance-station-backup.timer"
 elif on_pi && [ "$new_config" = 1 ]; then
     service_ctl start balance-station-backup.timer
     say "enabled; not started yet: set the pins and platform in $CONFIG, run"
     say "'sudo balance-station selftest' and calibrate (README), then"
-    say "'sudo systemctl start balance-station'"
+    say "'sudo systemctl start balance-station balance-station-panel'"
 else
     service_ctl start balance-station-backup.timer
-    if [ -n "$changed" ]; then service_ctl restart "$SERVICE"; else service_ctl start "$SERVICE"; fi
+    if [ -n "$changed" ]; then
+        service_ctl restart "${SERVICES[@]}"
+    else
+        service_ctl start "${SERVICES[@]}"
+    fi
     if status=$(wait_healthy "$(venv_version "$VENV")" 90); then
         say "running: panel health $status"
     else
-        die "the station did not come up: journalctl -u balance-station -n 50"
+        die "the station did not come up: journalctl -u balance-station -u balance-station-panel -n 50"
     fi
 fi

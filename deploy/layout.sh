@@ -11,8 +11,9 @@
 #               stand-in that runs the daemon from the tree without systemd)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SERVICE=balance-station.service
-UNITS=(balance-station.service balance-station-backup.service balance-station-backup.timer)
+# The station's two processes: the core (devices, control loop, storage) and the panel.
+SERVICES=(balance-station.service balance-station-panel.service)
+UNITS=("${SERVICES[@]}" balance-station-backup.service balance-station-backup.timer)
 SERVICE_USER=balance-station
 
 set_layout() {
@@ -102,6 +103,20 @@ point_link() {
     mv -T "$1.tmp" "$1"
 }
 
+# The station's services whose unit files are installed (a version before the core and the
+# panel were split had only balance-station.service), one a line.
+installed_services() {
+    local unit
+    for unit in "${SERVICES[@]}"; do
+        if [ -e "$UNIT_DIR/$unit" ]; then printf '%s\n' "$unit"; fi
+    done
+}
+
+# Enable (at boot) the station's services and the backup timer.
+enable_units() {
+    systemctl ${ROOT:+--root="$ROOT"} --quiet enable "${SERVICES[@]}" balance-station-backup.timer
+}
+
 # Copy the unit files from the repository into $UNIT_DIR; prints the names that changed.
 install_units() {
     local unit
@@ -114,24 +129,28 @@ install_units() {
     done
 }
 
-# wait_healthy VERSION TIMEOUT_S: the service is active and its panel answers /api/v1/health
-# with VERSION within TIMEOUT_S. Prints the health status ("ok" or "degraded") on success.
+# wait_healthy VERSION TIMEOUT_S: the installed services are active and the panel answers
+# /api/v1/health as VERSION, with the core behind it, within TIMEOUT_S. Prints the health
+# status ("ok" or "degraded") on success.
 wait_healthy() {
-    local version=$1 timeout_s=$2
-    "$VENV/bin/python" -I - "$CONFIG" "$version" "$timeout_s" "${SYSTEMCTL:-systemctl}" <<'EOF'
+    local version=$1 timeout_s=$2 units
+    units=$(installed_services | paste -sd, -)
+    "$VENV/bin/python" -I - "$CONFIG" "$version" "$timeout_s" "${SYSTEMCTL:-systemctl}" "$units" <<'EOF'
 import json, subprocess, sys, time, urllib.request
 from station.config import load_config
 
 config, version, timeout_s, systemctl = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+units = sys.argv[5].split(",")
 panel = load_config(config).panel
 host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(panel.host, panel.host)
 url = f"http://{host}:{panel.port}/api/v1/health"
 deadline = time.monotonic() + timeout_s
 seen = "no answer"
 while time.monotonic() < deadline:
-    if subprocess.run([systemctl, "is-active", "--quiet", "balance-station.service"]).returncode:
-        sys.exit(f"the service is not active ({seen})")
-    try:
+    for unit in units:
+        if subprocess.run([systemctl, "is-active", "--quiet", unit]).returncode:
+            sys.exit(f"{unit} is not active ({seen})")
+    try:  # 503 while the panel cannot reach the core: an HTTPError, an OSError
         with urllib.request.urlopen(url, timeout=5) as response:
             health = json.loads(response.read())
     except (OSError, ValueError) as exc:

@@ -35,7 +35,7 @@ if [ ${#installed[@]} -gt 0 ]; then
 fi
 service_ctl daemon-reload
 rm -rf "$PREFIX" "$WRAPPER"
-say "removed the service, the backup timer and $PREFIX"
+say "removed the services (core and panel), the backup timer and $PREFIX"
 
 if [ "$PURGE" = 1 ]; then
     rm -rf "$DATA_DIR" "$CONFIG_DIR" "$SYSUSERS" "$MODULES"

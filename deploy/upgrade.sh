@@ -11,7 +11,7 @@
 #
 # Steps:
 #   1. install the new version into a venv of its own (the station keeps running meanwhile)
-#   2. stop the station and back its database up (balance-station backup)
+#   2. stop the station (its core and its panel) and back its database up
 #   3. point /opt/balance-station/venv at the new venv (venv.prev at the old one) and install
 #      this tree's unit files
 #   4. apply the new version's migrations (balance-station migrate)
@@ -59,12 +59,13 @@ trap - EXIT
 say "upgrading from $old_version to $new_version"
 
 # 2. Stop, back up
-service_ctl stop "$SERVICE"
+mapfile -t old_services < <(installed_services)
+service_ctl stop "${old_services[@]}"
 backup=""
 if [ -e "$DATA_DIR/station.db" ]; then
     if ! backup=$(as_service_user "${cli[@]}" backup --config "$CONFIG"); then
         rm -rf "$new"
-        service_ctl start "$SERVICE"
+        service_ctl start "${old_services[@]}"
         die "the backup failed, so nothing was changed: version $old_version runs again"
     fi
     say "database backed up to $backup"
@@ -78,11 +79,16 @@ done
 rollback() {
     say "upgrade to $new_version failed: $1"
     say "rolling back to $old_version"
-    service_ctl stop "$SERVICE" || true
+    service_ctl stop "${SERVICES[@]}" || true
     point_link "$VENV" "$old_name"
     if [ -n "$prev_name" ]; then point_link "$VENV_PREV" "$prev_name"; else rm -f "$VENV_PREV"; fi
-    for unit in "${UNITS[@]}"; do
-        if [ -e "$saved_units/$unit" ]; then cp -p "$saved_units/$unit" "$UNIT_DIR/"; fi
+    for unit in "${UNITS[@]}"; do  # the old units back; units the old version had not, gone
+        if [ -e "$saved_units/$unit" ]; then
+            cp -p "$saved_units/$unit" "$UNIT_DIR/"
+        elif [ -e "$UNIT_DIR/$unit" ]; then
+            systemctl ${ROOT:+--root="$ROOT"} --quiet disable "$unit" || true
+            rm "$UNIT_DIR/$unit"
+        fi
     done
     service_ctl daemon-reload
     if [ -n "$backup" ]; then
@@ -90,12 +96,12 @@ rollback() {
             die "restoring $backup failed: restore it by hand (README, Backups)"
     fi
     rm -rf "$new"
-    service_ctl start "$SERVICE" || true
+    service_ctl start "${old_services[@]}" || true
     if can_run_service; then
         if status=$(wait_healthy "$old_version" "$TIMEOUT"); then
             say "version $old_version runs again (health $status)"
         else
-            say "version $old_version did not come back either: journalctl -u balance-station"
+            say "version $old_version did not come back either: journalctl -u balance-station -u balance-station-panel"
         fi
     fi
     exit 1
@@ -107,6 +113,7 @@ point_link "$VENV" "$new_name"
 changed=$(install_units)
 [ -z "$changed" ] || say "units updated: ${changed//$'\n'/ }"
 service_ctl daemon-reload
+enable_units  # a version that split the station into core and panel brings the panel's unit
 cmp -s "$REPO/README.md" "$PREFIX/README.md" || install -m 0644 "$REPO/README.md" "$PREFIX/README.md"
 
 # 4. Migrations (the new version's command)
@@ -115,8 +122,8 @@ as_service_user "$VENV/bin/balance-station" migrate --config "$CONFIG" ||
 
 # 5. Start and check
 if can_run_service; then
-    service_ctl start "$SERVICE" ||
-        rollback "the service did not start (journalctl -u balance-station -n 50)"
+    service_ctl start "${SERVICES[@]}" ||
+        rollback "the service did not start (journalctl -u balance-station -u balance-station-panel -n 50)"
     status=$(wait_healthy "$new_version" "$TIMEOUT") ||
         rollback "it did not answer /api/v1/health as version $new_version"
     say "version $new_version running (health $status)"

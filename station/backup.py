@@ -19,7 +19,7 @@ from pathlib import Path
 
 from station.errors import StorageError
 from station.migrations import MIGRATIONS
-from station.runlock import RunLock
+from station.runlock import station_stopped
 
 DB_NAME = "station.db"
 BACKUP_DIR = "backups"
@@ -207,7 +207,7 @@ def restore_database(backup: Path | str, db_path: Path | str) -> Path | None:
             f"the backup {backup} was made by a newer version of the station (schema "
             f"{schema_version(backup)}, this one knows {len(MIGRATIONS)}): upgrade first"
         )
-    with RunLock(db_path.parent, "a database restore"):
+    with station_stopped(db_path.parent, "a database restore"):
         incoming = db_path.with_name(db_path.name + ".restoring")
         incoming.unlink(missing_ok=True)  # left by a restore that was killed
         source = _connect(backup, "ro")

@@ -1,7 +1,8 @@
 """``balance-station backup``, ``restore FILE`` and ``migrate``: the database's care commands.
 
 ``backup`` runs beside the daemon (the nightly timer calls it); ``restore`` and ``migrate``
-need the daemon stopped and take its run lock, so neither can change the database under it.
+need the station stopped and take the run locks of its core and its panel, so neither can
+change the database under them.
 """
 
 import logging
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from station.backup import backup_database, check_database, list_backups, restore_database
 from station.errors import StorageError
-from station.runlock import RunLock
+from station.runlock import station_stopped
 
 log = logging.getLogger("balance-station")
 
@@ -61,7 +62,7 @@ def run_restore(args) -> int:
     print(f"restored {args.file} as {db_path}")
     if kept is not None:
         print(f"the database it replaced is kept as {kept}")
-    print("start the station again: sudo systemctl start balance-station")
+    print("start the station again: sudo systemctl start balance-station balance-station-panel")
     return 0
 
 
@@ -71,7 +72,7 @@ def run_migrate(args) -> int:
 
     db_path, _ = _db_path(args)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with RunLock(db_path.parent, "a database migration"):
+    with station_stopped(db_path.parent, "a database migration"):
         check_database(db_path)
         db = open_database(db_path)
         try:

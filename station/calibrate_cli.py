@@ -28,8 +28,8 @@ from station.calibration import (
     calibration_in_use,
     cop_positions_mm,
     describe_position,
+    geometry_from,
 )
-from station.service import geometry_from
 
 
 def _ask(ask, prompt: str) -> str:

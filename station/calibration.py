@@ -302,3 +302,17 @@ def calibration_in_use(config, record: dict | None) -> tuple[CornerCalibration, 
         )
     where = "the config" if config.loadcells.tare_counts is not None else "factory values"
     return calibration, None, where
+
+
+def geometry_from(config) -> PlatformGeometry:
+    """The platform geometry of the ``[platform]`` section."""
+    p = config.platform
+    return PlatformGeometry(
+        p.width_mm,
+        p.depth_mm,
+        cells_ml_mm=p.cells_ml_mm,
+        cells_ap_mm=p.cells_ap_mm,
+        origin_ml_mm=p.origin_ml_mm,
+        origin_ap_mm=p.origin_ap_mm,
+        facing=p.facing,
+    )

@@ -19,10 +19,14 @@ from datetime import datetime
 import numpy as np
 
 from sensing.calibration_fit import STANDARD_GRAVITY_M_S2, CountsSummary, check_known_mass
-from station.calibration import CHECK_TOLERANCE_PCT, CalibrationSession, calibration_conditions
+from station.calibration import (
+    CHECK_TOLERANCE_PCT,
+    CalibrationSession,
+    calibration_conditions,
+    geometry_from,
+)
 from station.calibration_steps import calibration_steps, check_steps, fit_summary
-from station.errors import StationError
-from station.service import geometry_from
+from station.errors import ConflictError, StationError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ AFTER_STEPS = {  # what to do when there is no step to measure
 INTERNAL = ("session", "result", "holder", "person_was_on")  # kept out of ``state()``
 
 
-class WizardStateError(StationError, RuntimeError):
+class WizardStateError(ConflictError):
     """A wizard action that does not fit its state (none open, one already open, no fit to
     save); the message says what to do instead."""
 

@@ -1,12 +1,14 @@
-"""``balance-station``: run the daemon, simulate a drill, analyse recordings, check hardware."""
+"""``balance-station``: run the daemon (its core and panel processes), simulate a drill,
+analyse recordings, check hardware.
+
+The daemon's commands import their process's modules only when chosen, so that ``panel``
+loads nothing of ``hw`` (tests/test_architecture.py).
+"""
 
 import argparse
-import io
 import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from station.accounts_cli import add_accounts_parser, run_accounts
@@ -34,8 +36,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the station daemon and its panel")
+    run = sub.add_parser(
+        "run", help="run the station: its core, which starts and supervises its panel"
+    )
     run.add_argument("--config", type=Path, help="TOML config (default: see README)")
+    run.add_argument(
+        "--single-process",
+        action="store_true",
+        help="the old one-process daemon, for side-by-side benchmarks (bench/)",
+    )
+    core = sub.add_parser(
+        "core", help="the core alone: devices, control loop, storage (balance-station.service)"
+    )
+    core.add_argument("--config", type=Path, help="TOML config (default: see README)")
+    panel = sub.add_parser(
+        "panel", help="the panel alone, talking to the core (balance-station-panel.service)"
+    )
+    panel.add_argument("--config", type=Path, help="TOML config (default: see README)")
+    panel.add_argument(
+        "--exit-with", type=int, metavar="PID", help="stop when process PID ends (used by run)"
+    )
 
     sim = sub.add_parser("simulate", help="run a drill on emulated hardware with a virtual clock")
     sim.add_argument("drill", help="drill name, e.g. quiet-stance")
@@ -110,6 +130,8 @@ def main(argv=None) -> int:
     configure_logging(args.log_level)
     handler = {
         "run": _run,
+        "core": _core,
+        "panel": _panel,
         "simulate": _simulate,
         "analyze": _analyze,
         "drills": _drills,
@@ -133,87 +155,35 @@ def main(argv=None) -> int:
 
 
 def _run(args) -> int:
+    """The core, which starts and supervises the panel; or, asked for, the old one process."""
     from station.config import load_config
-    from station.notify import SystemdNotifier, status_line
-    from station.runlock import RunLock
-    from station.server import PanelServer
-    from station.service import Station
-    from webpanel.app import create_app
 
     config = load_config(args.config)
     log.info("config: %s", config.source or "built-in defaults (no config file)")
-    notifier = SystemdNotifier()
-    Path(config.station.data_dir).mkdir(parents=True, exist_ok=True)
-    lock = RunLock(config.station.data_dir, "the station daemon")
-    lock.acquire()  # a restore or a second daemon must not touch the database meanwhile
-    notifier.status("starting: checking the database, opening the devices")
-    # The adafruit BNO08x driver prints packet dumps on bus faults; keep them out of journald
-    # unless asked for (--log-level DEBUG). The daemon itself never writes to stdout.
-    sys.stdout = DriverChatter(logging.getLogger("adafruit_bno08x"))
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    station = Station(config, notifier=notifier)
-    try:
-        panel = config.panel
-        server = PanelServer(
-            create_app(station), host=panel.host, port=panel.port, threads=panel.threads
-        )
-    except Exception:
-        station.close()
-        raise
-    station.start()
-    server.start()
-    exit_code = 0
-    if station.wait_until_sampling():
-        notifier.ready(f"{status_line(station.status())}; panel on {server.url}")
-        log.info(
-            "station running (%s hardware, data in %s); panel on %s",
-            config.station.hardware,
-            config.station.data_dir,
-            server.url,
-        )
-    else:
-        log.error("the control loop did not start ticking: stopping")
-        stop.set()
-        exit_code = 1
-    shown = None
-    while not stop.wait(1.0):
-        line = status_line(station.status())
-        if line != shown:  # systemctl status shows the newest; send changes only
-            notifier.status(line)
-            shown = line
-    log.info("stopping")
-    notifier.stopping("stopping: ending any trial, flushing the database")
-    station.end_live_streams()
-    server.close()
-    station.close()
-    notifier.close()
-    loop = station.loop.status()
-    log.info(
-        "stopped cleanly after %d ticks (%d late); data flushed", loop["ticks"], loop["late_ticks"]
-    )
-    lock.release()
-    return exit_code
+    if args.single_process:
+        from station.runtime.single_process import run_single_process
+
+        return run_single_process(config)
+    from station.runtime.core_main import run_core
+    from station.runtime.panel_process import PanelProcess
+
+    return run_core(config, PanelProcess(args.config, args.log_level))
 
 
-class DriverChatter(io.TextIOBase):
-    """A stdout replacement that turns printed lines into DEBUG log records."""
+def _core(args) -> int:
+    from station.config import load_config
+    from station.runtime.core_main import run_core
 
-    def __init__(self, logger: logging.Logger):
-        self._logger = logger
-        self._partial = ""
+    config = load_config(args.config)
+    log.info("config: %s", config.source or "built-in defaults (no config file)")
+    return run_core(config)
 
-    def writable(self) -> bool:
-        return True
 
-    def write(self, text: str) -> int:
-        lines = (self._partial + text).split("\n")
-        self._partial = lines.pop()
-        for line in lines:
-            if line.strip():
-                self._logger.debug("%s", line)
-        return len(text)
+def _panel(args) -> int:
+    from station.config import load_config
+    from station.runtime.panel_main import run_panel
+
+    return run_panel(load_config(args.config), args.exit_with)
 
 
 def _parse_params(pairs: list[str]) -> dict:

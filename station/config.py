@@ -18,6 +18,16 @@ AMPLIFIER_RATES = {"nau7802": (10, 20, 40, 80, 320), "hx711": (10, 80)}
 AMPLIFIER_GAINS = {"nau7802": (1, 2, 4, 8, 16, 32, 64, 128), "hx711": (32, 64, 128)}
 BUZZERS = ("tonal", "active")
 UNPLUGGABLE = ("", "imu", "front-left", "front-right", "back-left", "back-right")
+# the simulated patients of hw.sim.person.PROFILES, named here so that reading a config never
+# imports hw (the panel process has no business with it); tests/station/test_config.py checks
+# that the two lists agree
+SIM_PROFILES = (
+    "healthy-young",
+    "older-adult",
+    "post-stroke",
+    "post-knee-surgery",
+    "high-fall-risk",
+)
 
 
 @dataclass(frozen=True)
@@ -57,19 +67,51 @@ class Option:
 
 
 def _schema() -> dict[str, dict[str, Option]]:
-    from hw.sim.person import PROFILES
-
     return {
         "station": {
             "hardware": Option(str, "sim", "'sim' (emulated chips) or 'pi'", choices=("sim", "pi")),
             "data_dir": Option(str, "", "where the database lives; empty = under your home"),
             "loop_rate_hz": Option(float, 100.0, "control-loop rate in Hz", 10.0, 500.0),
             "i2c_bus": Option(int, 1, "I2C bus number of the IMU and NAU7802s (/dev/i2c-N)", 0, 20),
+            "loop_priority": Option(
+                int,
+                10,
+                "SCHED_FIFO priority of the core's control-loop thread (0: normal scheduling); "
+                "balance-station.service allows it, a station run by hand tries and logs",
+                0,
+                49,
+            ),
         },
         "panel": {
             "host": Option(str, "127.0.0.1", "address the panel listens on"),
             "port": Option(int, 8080, "TCP port of the panel", 1, 65535),
-            "threads": Option(int, 8, "panel worker threads (live views hold one each)", 2, 64),
+            "threads": Option(
+                int,
+                8,
+                "panel worker threads for every request but live views (which have threads of "
+                "their own, live_streams) and STOP (which has one thread of its own)",
+                2,
+                64,
+            ),
+            "live_streams": Option(
+                int,
+                64,
+                "live views (panel live views and patient displays) open at once, in all; "
+                "each holds a thread while open, more are refused (503)",
+                1,
+                256,
+            ),
+            "live_streams_per_account": Option(
+                int, 8, "live views one account may have open at once", 1, 256
+            ),
+            "password_checks": Option(
+                int,
+                1,
+                "passwords hashed or checked at once (Argon2: about 0.1 s of a core and 64 MiB "
+                "each); others wait their turn up to 5 s",
+                1,
+                8,
+            ),
             "idle_logout_min": Option(
                 int,
                 15,
@@ -159,7 +201,7 @@ def _schema() -> dict[str, dict[str, Option]]:
             ),
         },
         "sim": {
-            "profile": Option(str, "healthy-young", "simulated patient", choices=tuple(PROFILES)),
+            "profile": Option(str, "healthy-young", "simulated patient", choices=SIM_PROFILES),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
             "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0),
             "mains_hz": Option(
@@ -301,6 +343,8 @@ def _check_rules(s: dict[str, dict]) -> None:
     station["data_dir"] = (
         Path(station["data_dir"]).expanduser() if station["data_dir"] else (default_data_dir())
     )
+    if s["panel"]["live_streams_per_account"] > s["panel"]["live_streams"]:
+        raise ConfigError("[panel] live_streams_per_account must not exceed live_streams")
     if platform["step_off_n"] >= platform["step_on_n"]:
         raise ConfigError("[platform] step_off_n must be below step_on_n (hysteresis)")
     if (platform["cells_ml_mm"] is None) != (platform["cells_ap_mm"] is None):

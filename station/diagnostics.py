@@ -1,10 +1,11 @@
 """What a technician checks on a running station, as plain dicts: software version, loop
 timing, devices, disk space, CPU temperature, database and backups, and the recent log lines.
 
-The log lines come from the journal (``journalctl -u balance-station -o json``) when the
-station runs under systemd and may read it (the unit adds the systemd-journal group), so they
-span restarts and show why the last run ended; otherwise (a station started by hand, or no
-journal access) from the lines this process logged, kept in memory by ``station.logs``.
+The log lines come from the journal (``journalctl -u balance-station -u balance-station-panel
+-o json``: the core's and the panel's) when the station runs under systemd and may read it (the
+panel's unit adds the systemd-journal group), so they span restarts and show why the last run
+ended; otherwise (a station started by hand, or no journal access) from the lines this process
+logged, kept in memory by ``station.logs``.
 """
 
 import json
@@ -19,7 +20,7 @@ from station.backup import backup_time, list_backups
 from station.logs import recent_lines_handler
 
 THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
-UNIT = "balance-station.service"
+UNITS = ("balance-station.service", "balance-station-panel.service")  # the core, the panel
 JOURNAL_TIMEOUT_S = 5.0
 LEVELS = {priority: name for name, priority in (
     ("CRITICAL", 2), ("ERROR", 3), ("WARNING", 4), ("NOTICE", 5), ("INFO", 6), ("DEBUG", 7),
@@ -115,10 +116,11 @@ def _journal_entry(entry: dict) -> dict:
     }
 
 
-def journal_lines(n: int, unit: str = UNIT, run=subprocess.run) -> list[dict] | None:
-    """The newest ``n`` journal entries of ``unit``, oldest first; None if journalctl is
+def journal_lines(n: int, units=UNITS, run=subprocess.run) -> list[dict] | None:
+    """The newest ``n`` journal entries of ``units`` together, oldest first; None if journalctl is
     missing, fails, or shows none (no entries, or no permission to read them)."""
-    command = ["journalctl", "--unit", unit, "--lines", str(n), "--output", "json", "--no-pager"]
+    selected = [arg for unit in units for arg in ("--unit", unit)]
+    command = ["journalctl", *selected, "--lines", str(n), "--output", "json", "--no-pager"]
     try:
         done = run(command, capture_output=True, text=True, timeout=JOURNAL_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired):

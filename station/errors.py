@@ -23,3 +23,17 @@ class RecordingFormatError(StationError, ValueError):
 
 class StorageError(StationError, RuntimeError):
     """The database could not be opened or written: check the data directory and free space."""
+
+
+class ConflictError(StationError, RuntimeError):
+    """An action that does not fit the state it was asked in (a wizard step with no wizard
+    open); the message says what to do instead."""
+
+
+class CoreUnavailableError(StationError, ConnectionError):
+    """The panel cannot reach the station's core (stopped, restarting or not answering); the
+    message says since when and what to check."""
+
+
+class CoreFailedError(StationError, RuntimeError):
+    """The core met an unexpected error serving a request; the core's log has the details."""

@@ -1,17 +1,21 @@
-"""The data directory's run lock: the daemon holds it while it runs, so a restore (or a second
-daemon) never swaps the database out from under it.
+"""The data directory's run locks: the core holds ``station.lock`` and the panel
+``panel.lock`` while they run (both have the database open), so a restore or a migration (which
+take both) never swaps the database out from under either, and no second core or panel starts
+on the same data.
 
-An ``flock`` on ``<data_dir>/station.lock``: the kernel releases it when the holder exits, even
-after a crash or a watchdog kill, so a stale lock file never blocks anything.
+Each is an ``flock`` on its file: the kernel releases it when the holder exits, even after a
+crash or a watchdog kill, so a stale lock file never blocks anything.
 """
 
 import fcntl
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from station.errors import StationError
 
-LOCK_NAME = "station.lock"
+LOCK_NAME = "station.lock"  # the core's (or the one-process daemon's)
+PANEL_LOCK_NAME = "panel.lock"
 
 
 class StationRunningError(StationError, RuntimeError):
@@ -19,10 +23,10 @@ class StationRunningError(StationError, RuntimeError):
 
 
 class RunLock:
-    """An exclusive, non-blocking lock on ``<data_dir>/station.lock`` holding the owner's pid."""
+    """An exclusive, non-blocking lock on ``<data_dir>/<name>`` holding the owner's pid."""
 
-    def __init__(self, data_dir: Path | str, purpose: str):
-        self.path = Path(data_dir) / LOCK_NAME
+    def __init__(self, data_dir: Path | str, purpose: str, name: str = LOCK_NAME):
+        self.path = Path(data_dir) / name
         self.purpose = purpose  # what the holder does, e.g. "the station daemon"
         self._fd: int | None = None
 
@@ -36,7 +40,7 @@ class RunLock:
             os.close(fd)
             raise StationRunningError(
                 f"{self.path.parent} is in use by {holder}: stop the station first "
-                "(sudo systemctl stop balance-station), then try again"
+                "(sudo systemctl stop balance-station balance-station-panel), then try again"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} ({self.purpose})\n".encode(), 0)
@@ -55,3 +59,11 @@ class RunLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+@contextmanager
+def station_stopped(data_dir: Path | str, purpose: str):
+    """Hold both run locks, the core's and the panel's, for work that must not run beside
+    either (a restore, a migration); StationRunningError names whichever is running."""
+    with RunLock(data_dir, purpose), RunLock(data_dir, purpose, PANEL_LOCK_NAME):
+        yield

@@ -1,60 +1,52 @@
-"""The station service: wiring of hardware, control loop, storage and live feed, and the public
-API the panel and the CLI use (plain dicts in and out; errors are StationError subclasses)."""
+"""The station service of the core: wiring of hardware, control loop, storage and live feed,
+and its public API (plain dicts in and out; errors are StationError subclasses).
+
+``Station`` is the core's runtime; the records half of its API (patients, programs, trials,
+re-analyses, exports) is ``StationRecords``, which the panel's ``PanelStation`` shares. In
+the two-process daemon the core serves a Station over its socket
+(``station.runtime.core_server``); ``simulate``, the tests and ``run --single-process`` use
+it directly.
+"""
 
 import json
 import logging
 import math
+import os
 import threading
 import time
 import uuid
-from importlib.metadata import PackageNotFoundError, version
+from functools import cached_property
 from pathlib import Path
 
-import numpy as np
-
-from drills.catalog import DRILLS, drill_class
+from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError, UnknownDrillError
-from sensing.analysis import analyse_cop
-from sensing.cop import PlatformGeometry
-from sensing.errors import SensingError
 from sensing.framing import FrameBuilder
-from sensing.metric_docs import METRIC_DOCS
-from sensing.quality import assess_trial
 from sensing.stance import StanceSettings
-from station.calibration import calibration_in_use
+from station.calibration import calibration_in_use, geometry_from
+from station.calibration_session import CalibrationWizard
 from station.clock import MonotonicClock
 from station.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
+from station.diagnostics import recent_log_lines
 from station.errors import BusyError, StationError
-from station.exports import safe_file_name, trial_csv
 from station.hardware import build_hardware, inject_sim_fault
 from station.live import LiveFeed
 from station.loop import ControlLoop
-from station.patients import validate_patient
-from station.programs import ProgramError, apply_progression, validate_program
-from station.samples import COLUMNS
-from station.storage import Storage
-from station.trial import TrialSession, recording_window
+from station.programs import apply_progression
+from station.runtime.live_messages import live_messages
+from station.runtime.priority import realtime_children, realtime_thread
+from station.runtime.records import StationRecords
+from station.runtime.timed_cues import TimedCues
+from station.runtime.version import software_version
+from station.storage import Storage, now_iso
+from station.trial import TrialSession
 
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 2.0
-REANALYSABLE = ("quiet-stance",)  # drills whose trial is one recording of quiet stance
-
-
-def software_version() -> str:
-    """The installed package version (recorded with every trial)."""
-    try:
-        return version("balance-station")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 class SimFaultError(StationError, ValueError):
     """A simulated-fault request names an unknown device or fault; the message lists them."""
-
-
-class AnalysisRequestError(StationError, ValueError):
-    """A trial cannot be analysed as asked; the message says why."""
 
 
 class DrillRequestError(StationError, ValueError):
@@ -66,21 +58,7 @@ class DrillRequestError(StationError, ValueError):
         self.field = field
 
 
-def geometry_from(config) -> PlatformGeometry:
-    """The platform geometry of the ``[platform]`` section."""
-    p = config.platform
-    return PlatformGeometry(
-        p.width_mm,
-        p.depth_mm,
-        cells_ml_mm=p.cells_ml_mm,
-        cells_ap_mm=p.cells_ap_mm,
-        origin_ml_mm=p.origin_ml_mm,
-        origin_ap_mm=p.origin_ap_mm,
-        facing=p.facing,
-    )
-
-
-class Station:
+class Station(StationRecords):
     """One balance station. ``start()`` runs it in real time; a virtual clock runs it on demand.
 
     ``db_path`` defaults to ``station.db`` in the configured data directory; ``":memory:"`` keeps
@@ -110,6 +88,9 @@ class Station:
         self.stance = StanceSettings(step_on_n=platform.step_on_n, step_off_n=platform.step_off_n)
         self.feed = LiveFeed()
         self.version = software_version()
+        self.started_at = now_iso()
+        self.cues = TimedCues(self.hardware.cues, self.clock)  # notes when a stop took effect
+        self.loop_scheduling = self.readers_scheduling = "not started"
         self.loop = ControlLoop(
             clock=self.clock,
             rate_hz=config.station.loop_rate_hz,
@@ -119,7 +100,7 @@ class Station:
             sensor_errors=self._sensor_error,
             on_instruct=self.hardware.instruct,
             on_tick=self.hardware.simulation_step,
-            cues=self.hardware.cues,
+            cues=self.cues,
             frames=FrameBuilder(
                 calibration,
                 geometry_from(config),
@@ -143,10 +124,16 @@ class Station:
         self._closed = False
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> None:
-        """Start sampling and the control loop on its own thread (real time)."""
-        self.hardware.start()
-        self._thread = threading.Thread(target=self._run_loop, name="control-loop", daemon=True)
+    def start(self, loop_priority: int = 0) -> None:
+        """Start sampling and the control loop on its own thread (real time), on SCHED_FIFO at
+        ``loop_priority`` when the system allows it (0: as the caller's threads), the sensor
+        readers one below: they time-stamp conversions and hold the GIL the loop waits for,
+        so no ordinary process may preempt them in between."""
+        with realtime_children(max(0, loop_priority - 1)) as self.readers_scheduling:
+            self.hardware.start()
+        self._thread = threading.Thread(
+            target=self._run_loop, args=(loop_priority,), name="control-loop", daemon=True
+        )
         self._thread.start()
 
     def wait_until_sampling(self, timeout_s: float = 10.0) -> bool:
@@ -160,7 +147,8 @@ class Station:
             self._stop.wait(0.01)
         return True
 
-    def _run_loop(self) -> None:
+    def _run_loop(self, priority: int) -> None:
+        self.loop_scheduling = realtime_thread(priority)
         try:
             self.loop.run(self._stop)
         except Exception:
@@ -188,10 +176,6 @@ class Station:
         return None if sensor is None else sensor.last_error
 
     # --- drills ------------------------------------------------------------------------------
-    def drills(self) -> list[dict]:
-        """The drill catalog with parameter schemas."""
-        return [cls.describe() for cls in DRILLS.values()]
-
     def start_drill(
         self,
         patient_id: int,
@@ -359,129 +343,6 @@ class Station:
             self.calibration, self.calibration_source = calibration, where
         log.info("load-cell calibration: %s (applied while running)", where)
 
-    # --- programs ----------------------------------------------------------------------------
-    def create_program(self, patient_id: int, data: dict) -> dict:
-        """Validate and save a program for ``patient_id``."""
-        program = self.storage.create_program(patient_id, validate_program(data))
-        return self._with_next_step(program)
-
-    def update_program(self, program_id: int, data: dict) -> dict:
-        """Replace a program's name, steps and rules (its history is kept)."""
-        program = self.storage.update_program(program_id, validate_program(data))
-        return self._with_next_step(program)
-
-    def get_program(self, program_id: int) -> dict:
-        return self._with_next_step(self.storage.get_program(program_id))
-
-    def list_programs(self, patient_id: int) -> list[dict]:
-        self.storage.get_patient(patient_id)
-        return [self._with_next_step(p) for p in self.storage.list_programs(patient_id)]
-
-    def _with_next_step(self, program: dict) -> dict:
-        """``program`` with ``next_step``: the step after the last one completed (the first
-        when none has been, and again after the last), which "Start next step" runs."""
-        rows = self.storage.query(
-            "SELECT program_step FROM trials WHERE program_id = ? AND state = 'completed' "
-            "ORDER BY started_at DESC, rowid DESC LIMIT 1",
-            [program["id"]],
-        )
-        last = rows[0]["program_step"] if rows else None
-        return {**program, "next_step": 0 if last is None else (last + 1) % len(program["steps"])}
-
-    def start_program_step(self, program_id: int, step: int) -> dict:
-        """Start step ``step`` of a program with the step's current parameters."""
-        program = self.storage.get_program(program_id)
-        if not 0 <= step < len(program["steps"]):
-            raise ProgramError("step", f"the program has steps 0 to {len(program['steps']) - 1}")
-        entry = program["steps"][step]
-        return self.start_drill(
-            program["patient_id"], entry["drill"], entry["params"], program=(program_id, step)
-        )
-
-    # --- records -----------------------------------------------------------------------------
-    def list_patients(self, search: str = "") -> list[dict]:
-        return self.storage.list_patients(search)
-
-    def create_patient(self, data: dict) -> dict:
-        return self.storage.create_patient(validate_patient(data))
-
-    def update_patient(self, patient_id: int, data: dict) -> dict:
-        """Replace a patient's details with ``data``, validated whole like a new record."""
-        self.storage.get_patient(patient_id)
-        return self.storage.update_patient(patient_id, validate_patient(data))
-
-    def get_patient(self, patient_id: int) -> dict:
-        return self.storage.get_patient(patient_id)
-
-    def list_trials(self, patient_id: int) -> list[dict]:
-        self.storage.get_patient(patient_id)
-        return self.storage.list_trials(patient_id)
-
-    def get_trial(self, trial_id: str) -> dict:
-        return self.storage.get_trial(trial_id)
-
-    def trial_samples(self, trial_id: str):
-        return self.storage.trial_samples(trial_id)
-
-    def reanalyse(self, trial_id: str, options: dict) -> dict:
-        """Analyse a stored trial's recording again under ``options`` (from
-        ``station.conventions.analysis_options``) and store the result beside the original,
-        which is never replaced; returns the stored analysis."""
-        trial = self.storage.get_trial(trial_id)
-        if trial["drill"] not in REANALYSABLE:
-            raise AnalysisRequestError(
-                f"{trial['drill']} trials score each part separately; re-analysis is for "
-                f"{', '.join(REANALYSABLE)} trials (one recording each)"
-            )
-        if trial["state"] != "completed":
-            raise AnalysisRequestError(
-                f"trial {trial_id} is {trial['state']}: only completed recordings are scored"
-            )
-        rows = self.storage.trial_samples(trial_id)
-        start, end = recording_window(trial["events"] or [])
-        t = rows[:, COLUMNS.index("t_s")]
-        rec = rows[(t >= start) & (t < end)]
-        col = COLUMNS.index
-        fresh = rec[:, col("fresh")]
-        try:
-            analysis = analyse_cop(
-                rec[:, col("cop_ap_mm")] / 10.0,
-                rec[:, col("cop_ml_mm")] / 10.0,
-                trial["rate_hz"],
-                **options,
-            )
-            quality = assess_trial(
-                rec[:, col("t_s")],
-                rec[:, col("force_front_left_n") : col("force_back_right_n") + 1],
-                nominal_rate_hz=trial["rate_hz"],
-                sensor_rate_hz=self.config.loadcells.rate_sps,
-                fresh=None if np.isnan(fresh).any() else fresh.astype(bool),
-            )
-        except SensingError as exc:
-            raise AnalysisRequestError(f"cannot analyse trial {trial_id}: {exc}") from exc
-        return self.storage.add_analysis(trial_id, {**analysis, "quality": quality})
-
-    def list_analyses(self, trial_id: str) -> list[dict]:
-        """A trial's re-analyses, oldest first."""
-        self.storage.get_trial(trial_id)
-        return self.storage.list_analyses(trial_id)
-
-    def export_trial(self, trial_id: str) -> tuple[str, str]:
-        """(file name, CSV text) of a trial's raw samples in the station's export format."""
-        return self.export_from(self.storage, trial_id)
-
-    @staticmethod
-    def export_from(storage: Storage, trial_id: str) -> tuple[str, str]:
-        """The export of ``trial_id`` from ``storage`` (also used without a running station)."""
-        trial = storage.get_trial(trial_id)
-        rows = storage.trial_samples(trial_id)
-        window = recording_window(trial["events"] or [])
-        return safe_file_name(trial), trial_csv(trial, rows, window)
-
-    def metric_docs(self) -> dict:
-        """Every metric key -> (plain-language name, unit, one-line meaning), for the panel."""
-        return METRIC_DOCS
-
     # --- live and status ---------------------------------------------------------------------
     def subscribe(self):
         """A live-feed subscription of Frames (close it when done)."""
@@ -490,6 +351,15 @@ class Station:
     def end_live_streams(self) -> None:
         """Wake and end every live subscription (panel streams end their responses)."""
         self.feed.close()
+
+    def live_stream(self):
+        """The live view's messages (JSON texts, ``station.runtime.live_messages``) made from a
+        subscription of this station's own feed, until the feed closes; close it when done."""
+        subscription = self.feed.subscribe()
+        try:
+            yield from live_messages(subscription, self.live_state)
+        finally:
+            subscription.close()
 
     def drill_status(self) -> dict | None:
         """The running drill's state, or None."""
@@ -521,7 +391,8 @@ class Station:
         }
 
     def status(self) -> dict:
-        """Plain-dict snapshot: loop timing, devices, running drill."""
+        """Plain-dict snapshot: loop timing, devices, running drill, when the cues last went
+        off, and this process (pid, start, priorities)."""
         return {
             "version": self.version,
             "hardware": self.config.station.hardware,
@@ -530,7 +401,24 @@ class Station:
             "devices": self.hardware.status(),
             "drill": self.drill_status(),
             "live_clients": self.feed.subscribers,
+            "cues_off_at_s": self.cues.off_at_s,  # when a stop last took effect (clock s)
+            "core": {
+                "pid": os.getpid(),
+                "started_at": self.started_at,
+                "nice": os.getpriority(os.PRIO_PROCESS, os.getpid()),
+                "loop_scheduling": self.loop_scheduling,
+                "readers_scheduling": self.readers_scheduling,
+            },
         }
+
+    def log_lines(self, n: int) -> dict:
+        """The newest ``n`` log lines (``station.diagnostics.recent_log_lines``)."""
+        return recent_log_lines(n)
+
+    @cached_property
+    def calibration_wizard(self) -> CalibrationWizard:
+        """The technician's calibration wizard on this station (one at a time)."""
+        return CalibrationWizard(self)
 
     @property
     def simulated(self) -> bool:

@@ -1,8 +1,16 @@
 """SQLite storage through sqlite-utils: WAL, migrations at start-up, a single writer thread.
 
 Writes (trials from the control loop, patients from the panel) are queued to one writer thread
-that owns its connection, so nothing slow runs in the loop and there is never a second writer.
-Reads use their own connection, serialised by a lock; WAL lets them run beside the writer.
+that owns its connection, so nothing slow runs in the loop. Reads use their own connection,
+serialised by a lock; WAL lets them run beside the writer.
+
+In the two-process daemon the core and the panel each open a ``Storage`` on the same file: the
+core owns it (checks, migrates, marks interrupted trials), the panel only writes its records
+(patients, accounts, visits...) in short transactions. Every connection waits up to
+``BUSY_TIMEOUT_S`` for the other process's write lock instead of failing. Reads of a file
+database run on up to ``READERS`` connections of their own, side by side and never behind a
+write (WAL): a login check does not wait for a 10,000-patient list or for a write that waits
+for the other process.
 """
 
 import json
@@ -11,6 +19,7 @@ import queue
 import sqlite3
 import threading
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +37,8 @@ PROGRAM_JSON = ("steps", "rules", "history")
 TRIAL_LIST_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result"
 # SQLite's codes for a write the disk refused: full, an I/O error (EFBIG, EIO), read-only
 DISK_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+BUSY_TIMEOUT_S = 10.0  # a write waits this long for another connection's (or process's) lock
+READERS = 4  # read connections of a file database, used side by side
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +51,7 @@ def now_iso() -> str:
 def open_database(path: Path | str) -> Database:
     """A sqlite-utils Database with WAL and ``synchronous=NORMAL`` (SD-card safe)."""
     try:
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         db = Database(conn)
         if str(path) != ":memory:":
             db.enable_wal()
@@ -67,20 +78,48 @@ def migrate(db: Database) -> int:
 
 
 class Storage:
-    """The station's database: a writer thread for changes and a lock-guarded reader."""
+    """The station's database: a writer thread for changes and a lock-guarded reader.
 
-    def __init__(self, path: Path | str):
+    The ``owner`` (the core, or a process that does everything) checks the file, applies the
+    migrations and marks trials left running as interrupted; another process on the same file
+    (the panel, ``owner=False``) only makes sure the schema is this version's.
+    """
+
+    def __init__(self, path: Path | str, *, owner: bool = True):
         self.path = path
-        if str(path) != ":memory:":
+        if owner and str(path) != ":memory:":
             check_database(path)  # a damaged file stops here, naming the backup to restore
         self._read = open_database(path)
-        self.schema_version = migrate(self._read)
-        self._write = self._read if str(path) == ":memory:" else open_database(path)
-        self._lock = threading.Lock()
+        self.schema_version = migrate(self._read) if owner else self._current_schema()
+        self._memory = str(path) == ":memory:"
+        self._write = self._read if self._memory else open_database(path)
+        self._lock = threading.Lock()  # the writer's (and, in memory, the one connection's)
+        self._readers = [self._read]  # idle read connections of a file database
+        self._reader_slots = threading.BoundedSemaphore(READERS)
+        self._readers_lock = threading.Lock()
         self._jobs: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()
-        self.mark_interrupted()
+        if owner:
+            self.mark_interrupted()
+
+    def _current_schema(self) -> int:
+        """The file's schema version, which must be this version's (the owner migrates)."""
+        table = self._read.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        done = (
+            self._read.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+            if table
+            else 0
+        )
+        if done != len(MIGRATIONS):
+            self._read.close()
+            raise StorageError(
+                f"{self.path} is at schema version {done}, this version's is {len(MIGRATIONS)}: "
+                "start the station's core first (it migrates the database), then the panel"
+            )
+        return done
 
     # --- writing -----------------------------------------------------------------------------
     def submit(self, job, *args) -> Future:
@@ -146,11 +185,30 @@ class Storage:
 
         None when a parameter is an integer beyond SQLite's 64 bits: no row can hold one (an id
         typed into a URL), so the caller's "not found" answers it, not an OverflowError."""
-        with self._lock:
+        with self._reader() as db:
             try:
-                return list(self._read.query(sql, list(params)))
+                return list(db.query(sql, list(params)))
             except OverflowError:
                 return []
+
+    @contextmanager
+    def _reader(self):
+        """A read connection: in memory the one connection, under the lock; of a file, an idle
+        one of up to ``READERS`` (opened when first needed), while no other thread uses it."""
+        if self._memory:
+            with self._lock:
+                yield self._read
+            return
+        with self._reader_slots:
+            with self._readers_lock:
+                db = self._readers.pop() if self._readers else None
+            if db is None:
+                db = open_database(self.path)
+            try:
+                yield db
+            finally:
+                with self._readers_lock:
+                    self._readers.append(db)
 
     # --- patients ----------------------------------------------------------------------------
     def create_patient(self, fields: dict) -> dict:

@@ -1,12 +1,16 @@
 """Shared fixtures: the reference data folder and stations on emulated hardware."""
 
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import types
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -100,45 +104,139 @@ def panel_client(station, make_app, log_in, password):
     return log_in(app, "thea")
 
 
-@pytest.fixture
-def start_daemon(tmp_path):
-    """Start the real daemon (``python -m station run``) on simulated hardware with a config
-    of its own (data under ``tmp_path``, a free port, plus ``extra_toml``) and wait until
-    /api/v1/health answers ok; returns (process, base URL). Killed at teardown if running."""
-    started = []
+class PanelSession:
+    """A browser's session with a daemon's panel: its cookie and the CSRF token of the last
+    page it loaded, as the panel's pages send it."""
 
-    def start(extra_toml: str = "", timeout_s: float = 30.0):
+    def __init__(self, base: str):
+        self.base = base
+        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(jar)
+        self.token = ""
+
+    def open(self, path: str, data: bytes | None = None, headers: dict | None = None):
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        return self.opener.open(request, timeout=10)
+
+    def load(self, path: str) -> str:
+        """Load a page and keep its CSRF token."""
+        with self.open(path) as response:
+            page = response.read().decode()
+        self.token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+        return page
+
+    def submit(self, path: str, fields: dict) -> str:
+        """Post a form with the last page's token; the URL the browser ends on."""
+        data = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
+        with self.open(path, data) as response:
+            return response.url
+
+    def call(self, path: str, body: dict | None = None) -> dict:
+        """A JSON API call: GET, or POST ``body`` with the CSRF header."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", "X-CSRFToken": self.token}
+        with self.open(path, data, headers) as response:
+            return json.loads(response.read())
+
+    def error(self, path: str, body: dict | None = None) -> tuple[int, dict]:
+        """(status, error body) of a call expected to fail."""
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            self.call(path, body)
+        return failed.value.code, json.loads(failed.value.read())["error"]
+
+
+@pytest.fixture
+def panel_session():
+    """``panel_session(base)``: a new browser session (``PanelSession``) with a daemon's panel."""
+    return PanelSession
+
+
+@pytest.fixture
+def daemon_config(tmp_path):
+    """``daemon_config(extra_toml="", panel_toml="")``: a config for a daemon on simulated
+    hardware (data under ``tmp_path``, a free port; ``panel_toml`` adds lines to ``[panel]``,
+    ``extra_toml`` other sections); returns (config path, base URL)."""
+
+    def write(extra_toml: str = "", panel_toml: str = ""):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         config = tmp_path / "station.toml"
         config.write_text(
-            f'[station]\ndata_dir = "{tmp_path / "data"}"\n[panel]\nport = {port}\n{extra_toml}'
+            f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
+            f"[panel]\nport = {port}\n{panel_toml}\n{extra_toml}"
         )
+        return config, f"http://127.0.0.1:{port}"
+
+    return write
+
+
+@pytest.fixture
+def spawn():
+    """``spawn(*args)``: ``python -m station *args`` in a subprocess (text pipes for stdout and
+    stderr); killed at teardown if still running."""
+    started = []
+
+    def start(*args):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "station", "run", "--config", str(config)],
+            [sys.executable, "-m", "station", *map(str, args)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         started.append(proc)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"daemon exited: {proc.stderr.read()}")
-            try:
-                with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as response:
-                    if json.loads(response.read())["status"] == "ok":
-                        return proc, base
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"the daemon did not answer /api/v1/health within {timeout_s} s")
+        return proc
 
     yield start
     for proc in started:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def health(base: str, timeout_s: float = 2.0) -> dict:
+    """GET /api/v1/health (no login needed); its body also when it answers an error."""
+    try:
+        with urllib.request.urlopen(base + "/api/v1/health", timeout=timeout_s) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read())
+
+
+def wait_until_healthy(base: str, procs, timeout_s: float = 30.0) -> dict:
+    """Poll /api/v1/health until it answers ok; fail if any of ``procs`` exits first."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise AssertionError(f"{proc.args} exited: {proc.stderr.read()}")
+        try:
+            answer = health(base)
+            if answer["status"] == "ok":
+                return answer
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} did not answer /api/v1/health ok within {timeout_s} s")
+
+
+@pytest.fixture
+def until_healthy():
+    """``until_healthy(base, procs, timeout_s=30)``: wait until /api/v1/health answers ok."""
+    return wait_until_healthy
+
+
+@pytest.fixture
+def start_daemon(daemon_config, spawn):
+    """Start the real daemon (``python -m station run``: the core, which starts the panel) on
+    simulated hardware with a config of its own (``daemon_config``) and wait until
+    /api/v1/health answers ok; returns (process, base URL). Killed at teardown if running."""
+
+    def start(extra_toml: str = "", timeout_s: float = 30.0, panel_toml: str = ""):
+        config, base = daemon_config(extra_toml, panel_toml)
+        proc = spawn("run", "--config", config)
+        wait_until_healthy(base, [proc], timeout_s)
+        return proc, base
+
+    return start

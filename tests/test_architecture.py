@@ -1,7 +1,8 @@
 """The dependency rule of DESIGN.md, read from the imports of every module.
 
 hw and sensing import none of ours; drills only sensing; webpanel only station; station anything
-but webpanel, except its CLI, the composition root that serves the panel.
+but webpanel, except the composition roots that serve the panel: the panel process's main and
+the old one-process daemon's.
 """
 
 import ast
@@ -16,7 +17,10 @@ ALLOWED = {
     "webpanel": {"station"},
     "station": {"hw", "sensing", "drills"},
 }
-COMPOSITION_ROOT = {"station/cli.py": {"webpanel"}}
+COMPOSITION_ROOT = {
+    "station/runtime/panel_main.py": {"webpanel"},
+    "station/runtime/single_process.py": {"webpanel"},
+}
 
 
 def imported_packages(path: Path):
@@ -53,3 +57,104 @@ def test_rule_catches_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from station.config import load_config\nimport numpy\n")
     assert list(imported_packages(bad)) == [(1, "station"), (2, "numpy")]
+
+
+# --- the panel process imports nothing of hw ---------------------------------------------------
+# The panel process's own code: every import in it is followed, also those inside functions.
+PANEL_CODE = (
+    "station.runtime.panel_main",
+    "station.runtime.panel_station",
+    "station.runtime.core_client",
+    "station.runtime.protocol",
+)
+ENTRY = ("station.__main__",)  # what `balance-station panel` loads before it picks the panel
+
+
+def module_files(root: Path) -> dict[str, Path]:
+    """Our modules by dotted name (a package by its own name), for the packages in OURS."""
+    files = {}
+    for package in OURS:
+        for path in (root / package).rglob("*.py"):
+            name = ".".join(path.relative_to(root).with_suffix("").parts)
+            files[name.removesuffix(".__init__")] = path
+    return files
+
+
+def imported_modules(path: Path, files: dict, top_level_only: bool) -> set[str]:
+    """Our modules that ``path`` imports (with their parent packages, which Python imports
+    first): anywhere in it, or only in statements run at import time."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside = set()
+    if top_level_only:
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        for node in ast.walk(tree):
+            if isinstance(node, functions):
+                inside.update(id(n) for n in ast.walk(node) if n is not node)
+    names = set()
+    for node in ast.walk(tree):
+        if id(node) in inside:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        found.update(
+            ".".join(parts[:k]) for k in range(1, len(parts) + 1) if ".".join(parts[:k]) in files
+        )
+    return found
+
+
+def first_path_to(target: str, starts, files: dict, everywhere=lambda name: False):
+    """The chain of imports from one of ``starts`` to a module of package ``target`` (None if
+    there is none): the imports run at import time, and for the modules ``everywhere``
+    names, also those inside functions."""
+    parent = dict.fromkeys(starts)
+    todo = list(starts)
+    while todo:
+        name = todo.pop()
+        if name.split(".")[0] == target:
+            chain = [name]
+            while parent[chain[-1]] is not None:
+                chain.append(parent[chain[-1]])
+            return chain[::-1]
+        for child in sorted(imported_modules(files[name], files, not everywhere(name))):
+            if child not in parent:
+                parent[child] = name
+                todo.append(child)
+    return None
+
+
+def panel_code(name: str) -> bool:
+    return name.split(".")[0] == "webpanel" or name in PANEL_CODE
+
+
+def test_the_panel_process_imports_nothing_of_hw():
+    """The panel process has no business with devices. Neither what ``balance-station`` loads
+    before it picks the panel command, nor the panel's own code (every webpanel module and
+    the panel's runtime, every import in them followed, also inside functions, and what
+    those modules import when imported) reaches hw. tests/e2e/test_panel_imports.py checks
+    the running panel after it has served every page."""
+    files = module_files(ROOT)
+    panel = sorted(name for name in files if panel_code(name))
+    assert first_path_to("hw", panel, files, everywhere=panel_code) is None
+    assert first_path_to("hw", list(ENTRY), files) is None
+    assert first_path_to("hw", ["station.runtime.core_main"], files)  # the core's does
+
+
+def test_the_panel_rule_catches_an_import_of_hw(tmp_path):
+    for package in OURS:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "webpanel" / "page.py").write_text(
+        "def view():\n    from station.helper import shown\n    return shown\n"
+    )
+    (tmp_path / "station" / "helper.py").write_text("from hw.sim import person\nshown = 1\n")
+    (tmp_path / "hw" / "sim.py").write_text("person = 1\n")
+    files = module_files(tmp_path)
+    chain = first_path_to("hw", ["webpanel.page"], files, everywhere=panel_code)
+    assert chain == ["webpanel.page", "station.helper", "hw.sim"]
+    assert first_path_to("hw", ["webpanel.page"], files) is None  # only inside a function

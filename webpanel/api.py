@@ -2,25 +2,34 @@
 
 Every error answers ``{"error": {"code", "message"[, "field"]}}`` with a fitting HTTP status,
 also an unexpected one (500, logged with its traceback) and a body over the size limit (413).
+In the panel process ``station()`` is a ``PanelStation``: what runs on the core is asked over
+its socket, and a core that does not answer is a 503 ``core_unreachable``.
 """
 
-import json
 import logging
 import math
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from station.conventions import analysis_options
-from station.errors import BusyError, NotFoundError, StationError, StorageError
+from station.errors import (
+    BusyError,
+    CoreFailedError,
+    CoreUnavailableError,
+    NotFoundError,
+    StationError,
+    StorageError,
+)
 from webpanel.auth import audit, technician_required
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
 
-LIVE_BATCH_S = 0.05
 LIVE_MAX_S = 3600.0
+STOP_PATH = "/api/v1/stop"  # served by a thread of its own (station.server.PanelServer)
 
 
 def station():
@@ -51,6 +60,10 @@ def _station_error(exc: StationError):
         return _api_error(ApiError(409, "busy", str(exc)))
     if isinstance(exc, StorageError):  # the disk is full or failing: nothing the caller did
         return _api_error(ApiError(503, "storage_failed", str(exc)))
+    if isinstance(exc, CoreUnavailableError):  # stopped, restarting or hung: not the caller
+        return _api_error(ApiError(503, "core_unreachable", str(exc)))
+    if isinstance(exc, CoreFailedError):  # a bug in the core: its log has the traceback
+        return _api_error(ApiError(500, "internal", str(exc)))
     field = getattr(exc, "field", None)
     return _api_error(ApiError(400, "invalid", str(exc), field))
 
@@ -105,11 +118,22 @@ def json_body() -> dict:
 
 @api.get("/health")
 def health():
-    """Loop rate, late ticks and device states; no login needed (for monitoring)."""
-    status = station().status()
+    """Loop rate, late ticks and device states; no login needed (for monitoring).
+
+    ``core`` is the core process (pid, start, priorities; in the two-process daemon also
+    ``state``, ``since``, ``restarted_at``), ``panel`` the panel process. While the core does
+    not answer: 503 with ``status`` "unreachable", ``core`` saying since when, and
+    ``message``."""
+    svc = station()
+    try:
+        status = svc.status()
+    except CoreUnavailableError as exc:
+        body = {"status": "unreachable", "version": svc.version, "message": str(exc)}
+        return jsonify({**body, "core": svc.core_state()}), 503
     devices = status["devices"]
     simulation = ("simulated_person", "virtual_patient")  # not devices
     ok = all(d.get("state") == "ready" for k, d in devices.items() if k not in simulation)
+    processes = {k: status[k] for k in ("core", "panel") if k in status}
     return jsonify(
         status="ok" if ok else "degraded",
         version=status["version"],
@@ -117,6 +141,7 @@ def health():
         calibration=status["calibration"],
         loop=status["loop"],
         devices=devices,
+        **processes,
     )
 
 
@@ -214,7 +239,10 @@ def start_trial():
 
 @api.post("/stop")
 def stop():
-    """Stop the running drill (if any): stored as aborted with its data kept."""
+    """Stop the running drill (if any): stored as aborted with its data kept.
+
+    It has a lane of its own all the way: a panel thread no other request or live view can
+    take, and its own connection and thread in the core."""
     station().stop_drill()
     return jsonify(stopped=True)
 
@@ -319,43 +347,31 @@ def sim_fault():
 
 @api.get("/live")
 def live():
-    """Server-sent events: every ~50 ms the frames since the last event and the drill state."""
-    svc = station()
-    sub = svc.subscribe()
+    """Server-sent events: every ~50 ms the frames since the last event and the drill state.
+
+    Each account may keep ``[panel] live_streams_per_account`` open, the panel
+    ``live_streams`` in all; beyond, 503 ``too_many_streams``. While the core does not answer,
+    an event a second carries ``core`` (its state) and no frames."""
+    slot = current_app.extensions["live_streams"].take(current_user.id)
+    stream = station().live_stream()
 
     def events():
         deadline = time.monotonic() + LIVE_MAX_S
         try:
             yield "retry: 1000\n\n"
-            while not sub.closed and time.monotonic() < deadline:
-                frames = sub.wait(LIVE_BATCH_S)
-                time.sleep(LIVE_BATCH_S)  # batch: ~20 events/s whatever the loop rate
-                frames += sub.wait(0)
-                payload = {"frames": [_frame_row(f) for f in frames], **svc.live_state()}
-                yield f"data: {json.dumps(payload)}\n\n"
+            for message in stream:
+                yield f"data: {message}\n\n"
+                if time.monotonic() > deadline:
+                    return
         finally:
-            sub.close()
+            stream.close()
+            slot.release()
 
-    return Response(
-        stream_with_context(events()),
+    response = Response(
+        events(),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
-
-
-def _frame_row(frame) -> list:
-    """[t_s, live COP ML mm, live COP AP mm, total N, load left %, pitch deg, roll deg]; the
-    live view shows the low-passed COP (null when nobody stands on the platform)."""
-    return [
-        round(frame.t_s, 3),
-        _rounded(frame.cop_ml_live_mm, 2),
-        _rounded(frame.cop_ap_live_mm, 2),
-        round(frame.total_n, 1),
-        _rounded(frame.load_left_pct, 1),
-        _rounded(frame.pitch_deg, 2),
-        _rounded(frame.roll_deg, 2),
-    ]
-
-
-def _rounded(value: float, digits: int):
-    return None if math.isnan(value) else round(value, digits)
+    response.call_on_close(stream.close)  # also when the response never started
+    response.call_on_close(slot.release)
+    return response

@@ -9,6 +9,7 @@ import secrets
 import time
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
@@ -30,6 +31,12 @@ from webpanel.auth import (
     idle_notice,
     load_user,
     wants_json,
+)
+from webpanel.limits import (
+    PASSWORD_CHECK_WAIT_S,
+    BoundedHasher,
+    LiveStreams,
+    PasswordChecksBusy,
 )
 from webpanel.pages import pages
 from webpanel.progress import results
@@ -67,7 +74,10 @@ def create_app(station, config: dict | None = None) -> Flask:
 
     ``config`` overrides Flask settings; besides Flask's own: ``IDLE_LOGOUT_S`` (default from
     ``[panel] idle_logout_min``), ``LOGIN_RATE_LIMIT`` (failed logins or setups per client
-    address, default "5 per minute"), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``).
+    address, default "5 per minute"), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``),
+    ``LIVE_STREAMS``, ``LIVE_STREAMS_PER_ACCOUNT`` and ``PASSWORD_CHECKS`` (defaults from the
+    ``[panel]`` options of the same names), ``PASSWORD_CHECK_WAIT_S`` (how long a login waits
+    for a password-check slot, default 5 s): ``webpanel.limits``.
     """
     app = Flask(__name__)
     app.session_interface = MonotonicSessionInterface()
@@ -81,6 +91,10 @@ def create_app(station, config: dict | None = None) -> Flask:
         # Off: the clinic tablet reaches the station over plain http on the clinic's network.
         SESSION_COOKIE_SECURE=False,
         IDLE_LOGOUT_S=station.config.panel.idle_logout_min * 60,
+        LIVE_STREAMS=station.config.panel.live_streams,
+        LIVE_STREAMS_PER_ACCOUNT=station.config.panel.live_streams_per_account,
+        PASSWORD_CHECKS=station.config.panel.password_checks,
+        PASSWORD_CHECK_WAIT_S=PASSWORD_CHECK_WAIT_S,
         LOGIN_RATE_LIMIT="5 per minute",
         # A form's token lasts as long as the session, which itself ends after idle_logout_min.
         WTF_CSRF_TIME_LIMIT=None,
@@ -89,7 +103,15 @@ def create_app(station, config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = panel_secret_key(station.storage.path)
     app.extensions["station"] = station
-    app.extensions["accounts"] = Accounts(station.storage, app.config.get("PASSWORD_HASHER"))
+    hasher = BoundedHasher(
+        app.config.get("PASSWORD_HASHER") or PasswordHasher(),
+        app.config["PASSWORD_CHECKS"],
+        app.config["PASSWORD_CHECK_WAIT_S"],
+    )
+    app.extensions["accounts"] = Accounts(station.storage, hasher)
+    app.extensions["live_streams"] = LiveStreams(
+        app.config["LIVE_STREAMS"], app.config["LIVE_STREAMS_PER_ACCOUNT"]
+    )
 
     logins = LoginManager(app)
     logins.session_protection = "strong"
@@ -116,6 +138,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     app.register_error_handler(405, http_error)
     app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(429, too_many_attempts)
+    app.register_error_handler(PasswordChecksBusy, password_checks_busy)
     app.after_request(security_headers)
     return app
 
@@ -201,6 +224,11 @@ def too_many_attempts(exc):
             "login.html", next=request.values.get("next", ""), username="", error=message
         )
     return page, 429
+
+
+def password_checks_busy(exc: PasswordChecksBusy):
+    """Every password-check slot is taken (a login flood): 503, try again in a moment."""
+    return error_response(503, exc.code, "The station is busy", exc.message)
 
 
 def security_headers(response):

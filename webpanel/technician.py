@@ -1,20 +1,20 @@
 """The technician's pages (diagnostics, the calibration wizard, recent log lines, the effective
 configuration) and their JSON API under /api/v1/technician; technicians only.
 
-The wizard's state lives in one ``CalibrationWizard`` per panel (``app.extensions``); its steps
-are the command-line wizard's, run on the running station.
+The wizard is the station's (``station.calibration_wizard``: the core's, which reads the load
+cells' samples, driven over its socket from the panel process); its steps are the command-line
+wizard's, run on the running station.
 """
 
 import re
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
-from station.calibration_session import CalibrationWizard, WizardStateError
 from station.config import ConfigError, parse_config
 from station.diagnostics import diagnostics as station_diagnostics
-from station.diagnostics import recent_log_lines
+from station.errors import ConflictError
 from station.logs import RECENT_LINES
 from station.migrations import MIGRATIONS
 from webpanel.api import ApiError, api, json_body, station
@@ -26,14 +26,9 @@ LOG_LEVELS = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3}  # and worse: sys
 SENSITIVE = re.compile(r"password|secret|token", re.IGNORECASE)  # never shown, even here
 
 
-@technician.record_once
-def _add_wizard(state) -> None:
-    app = state.app
-    app.extensions["calibration_wizard"] = CalibrationWizard(app.extensions["station"])
-
-
-def wizard() -> CalibrationWizard:
-    return current_app.extensions["calibration_wizard"]
+def wizard():
+    """The station's calibration wizard."""
+    return station().calibration_wizard
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -79,7 +74,7 @@ def config():
 # --- what the pages show ---------------------------------------------------------------------
 def log_lines(level: str, n: int = 200) -> dict:
     """The newest ``n`` log lines at ``level`` or worse, oldest first, and where they are from."""
-    recent = recent_log_lines(RECENT_LINES)
+    recent = station().log_lines(RECENT_LINES)
     worst = LOG_LEVELS[level]
     lines = [line for line in recent["lines"] if line["priority"] <= worst]
     return {"source": recent["source"], "lines": lines[-n:]}
@@ -155,8 +150,8 @@ def calibration_summary(record: dict | None) -> dict | None:
 
 
 # --- API -------------------------------------------------------------------------------------
-@api.errorhandler(WizardStateError)
-def _wizard_state(exc: WizardStateError):
+@api.errorhandler(ConflictError)
+def _wizard_state(exc: ConflictError):
     return jsonify(error={"code": "conflict", "message": str(exc)}), 409
 
 

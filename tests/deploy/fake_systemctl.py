@@ -3,7 +3,8 @@ the way systemd runs a Type=notify service, without systemd.
 
     python fake_systemctl.py --root DIR --state DIR COMMAND [--quiet] [UNIT ...]
 
-``start`` runs ExecStart (its absolute paths taken inside the root) with the unit's
+``start`` runs the ExecStart of the station's services (balance-station.service, the core, and
+balance-station-panel.service; its absolute paths taken inside the root) with the unit's
 Environment= and a notify socket, and succeeds when READY=1 arrives, failing when the process
 exits first (as ``systemctl start`` does for Type=notify). ``is-active`` checks the process,
 ``stop`` sends SIGTERM and waits. Restart= is not emulated: a crashed daemon stays down.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 20.0
+SERVICES = ("balance-station.service", "balance-station-panel.service")
 
 
 def unit_settings(root: Path, unit: str) -> dict[str, list[str]]:
@@ -50,7 +52,7 @@ def running_pid(state: Path, unit: str) -> int | None:
 
 
 def start(root: Path, state: Path, unit: str) -> int:
-    if not unit.startswith("balance-station.service") or running_pid(state, unit):
+    if unit not in SERVICES or running_pid(state, unit):
         return 0  # the backup timer has nothing to run now
     settings = unit_settings(root, unit)
     argv = [
@@ -61,7 +63,7 @@ def start(root: Path, state: Path, unit: str) -> int:
     env = dict(os.environ)
     for assignments in settings.get("Environment", []):
         env.update(pair.split("=", 1) for pair in shlex.split(assignments))
-    notify = state / "notify.sock"
+    notify = state / f"{unit}.notify"
     notify.unlink(missing_ok=True)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(notify))

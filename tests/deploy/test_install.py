@@ -51,11 +51,13 @@ def test_install_builds_the_tree_and_a_second_run_changes_nothing(root, versions
     assert load_config(deploy, root) == [str(data_dir), "sim", "14"]
 
     units = root / "etc/systemd/system"
-    for unit in ("balance-station.service", "balance-station-backup.service"):
+    services = ("balance-station.service", "balance-station-panel.service")
+    for unit in (*services, "balance-station-backup.service"):
         assert (units / unit).read_text() == (deploy.dir.parent / "systemd" / unit).read_text()
-    assert os.readlink(units / "multi-user.target.wants/balance-station.service") == (
-        "/etc/systemd/system/balance-station.service"
-    )
+    for unit in services:  # the core and the panel both start at boot
+        assert os.readlink(units / "multi-user.target.wants" / unit) == (
+            f"/etc/systemd/system/{unit}"
+        )
     assert (units / "timers.target.wants/balance-station-backup.timer").is_symlink()
 
     assert (root / "boot/firmware/config.txt").read_text() == boot + BOOT_LINES

@@ -7,6 +7,7 @@ from pathlib import Path
 REPO = Path(__file__).parents[2]
 UNITS = (
     "balance-station.service",
+    "balance-station-panel.service",
     "balance-station-backup.service",
     "balance-station-backup.timer",
 )
@@ -58,26 +59,62 @@ def exposure(unit: Path) -> float:
     return float(re.search(r"Overall exposure level for \S+: ([\d.]+)", result.stdout)[1])
 
 
-def test_hardening_keeps_i2c_and_gpio_and_the_exposure_low(tmp_path):
+def settings(unit: str) -> list[str]:
+    return (REPO / "systemd" / unit).read_text().splitlines()
+
+
+def test_the_core_keeps_i2c_and_gpio_its_priority_and_no_network(tmp_path):
     folder = units_with_an_existing_program(tmp_path)
-    daemon = (REPO / "systemd" / "balance-station.service").read_text()
+    core = settings("balance-station.service")
     for line in (
+        f"ExecStart={EXEC} core --config /etc/balance-station/station.toml",
         "DevicePolicy=closed",
         "DeviceAllow=char-i2c rw",
         "DeviceAllow=char-gpiochip rw",
-        "SupplementaryGroups=i2c gpio systemd-journal",
+        "SupplementaryGroups=i2c gpio",
+        "Nice=-10",
+        "LimitRTPRIO=49",  # SCHED_FIFO for the control loop without any capability
+        "SystemCallFilter=sched_setscheduler",
+        "PrivateNetwork=yes",
+        "RestrictAddressFamilies=AF_UNIX",
+        "CapabilityBoundingSet=",
         "ProtectSystem=strict",
         "StateDirectory=balance-station",
-        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "RuntimeDirectory=balance-station",
+        "RuntimeDirectoryPreserve=yes",  # the panel's unit shares it: the socket lives there
         "SystemCallFilter=@system-service",
         "Type=notify",
         "WatchdogSec=10",
         "Restart=on-failure",
+        "Wants=balance-station-panel.service",
     ):
-        assert line in daemon.splitlines(), line
-    assert not re.search(
-        r"^PrivateDevices", daemon, re.M
-    )  # it would hide /dev/i2c-* and /dev/gpiochip*
-    # the figures the README quotes (systemd 252): 1.5 and 0.2 on its scale of 0 (safe) to 10
-    assert exposure(folder / "balance-station.service") <= 1.5
+        assert line in core, line
+    assert not any(line.startswith(("PrivateDevices", "RestrictRealtime")) for line in core)
+    # the figures the README quotes (systemd 252): on its scale of 0 (safe) to 10
+    assert exposure(folder / "balance-station.service") <= 0.8
     assert exposure(folder / "balance-station-backup.service") <= 0.2
+
+
+def test_the_panel_has_no_device_no_device_group_and_no_priority(tmp_path):
+    folder = units_with_an_existing_program(tmp_path)
+    panel = settings("balance-station-panel.service")
+    for line in (
+        f"ExecStart={EXEC} panel --config /etc/balance-station/station.toml",
+        "PrivateDevices=yes",
+        "DevicePolicy=closed",
+        "SupplementaryGroups=systemd-journal",
+        "CapabilityBoundingSet=",
+        "RestrictRealtime=yes",
+        "SystemCallFilter=~@privileged @resources",
+        "RuntimeDirectory=balance-station",
+        "RuntimeDirectoryPreserve=yes",
+        "StateDirectory=balance-station",
+        "After=network.target balance-station.service",
+        "MemoryMax=512M",
+        "Type=notify",
+        "Restart=always",
+    ):
+        assert line in panel, line
+    assert not any(line.startswith(("DeviceAllow", "Nice", "LimitRTPRIO")) for line in panel)
+    assert not any("i2c" in line or "gpio" in line for line in panel if "Groups" in line)
+    assert exposure(folder / "balance-station-panel.service") <= 1.3

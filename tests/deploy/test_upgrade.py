@@ -1,5 +1,5 @@
-"""upgrade.sh into a temporary root, with the daemon really started from the tree by a
-stand-in for systemd: data and config survive, and a version that fails to start is rolled
+"""upgrade.sh into a temporary root, with the core and the panel really started from the tree by
+a stand-in for systemd: data and config survive, and a version that fails to start is rolled
 back to the previous one with the database as it was before the upgrade."""
 
 import json
@@ -43,7 +43,7 @@ def systemctl(tmp_path, root):
     )
     wrapper.chmod(0o755)
     yield wrapper, state
-    os.system(f"{wrapper} stop balance-station.service")
+    os.system(f"{wrapper} stop balance-station.service balance-station-panel.service")
 
 
 def test_upgrade_keeps_data_and_config_and_rolls_back_a_version_that_fails_to_start(
@@ -60,8 +60,9 @@ def test_upgrade_keeps_data_and_config_and_rolls_back_a_version_that_fails_to_st
     prefix = root / "opt/balance-station"
     database = root / "var/lib/balance-station/station.db"
     log = state / "balance-station.service.log"
+    panel_log = state / "balance-station-panel.service.log"
 
-    deploy.run([wrapper, "start", "balance-station.service"])
+    deploy.run([wrapper, "start", "balance-station.service", "balance-station-panel.service"])
     assert health(port)["version"] == base
     conn = sqlite3.connect(database)  # a patient recorded by the running station
     conn.execute("INSERT INTO patients (name, created_at) VALUES ('Before Upgrade', 'x')")
@@ -73,15 +74,16 @@ def test_upgrade_keeps_data_and_config_and_rolls_back_a_version_that_fails_to_st
     nxt, source = versions["next"]
     upgrade = [deploy.dir / "upgrade.sh", "--root", root, "--deps-from", deps]
     out = deploy.run([*upgrade, "--source", source, "--health-timeout", "60"], env=env).stdout
-    assert f"upgraded from {base} to {nxt}" in out, log.read_text()
+    assert f"upgraded from {base} to {nxt}" in out, log.read_text() + panel_log.read_text()
     assert health(port)["version"] == nxt
     assert os.readlink(prefix / "venv.prev") == old_venv
     good_venv = os.readlink(prefix / "venv")
     assert good_venv != old_venv
     calls = (state / "calls.log").read_text().splitlines()
-    upgrade_calls = calls[calls.index("start balance-station.service") + 1 :]
-    stopped = upgrade_calls.index("stop balance-station.service")
-    assert upgrade_calls.index("start balance-station.service") > stopped  # backup in between
+    both = "balance-station.service balance-station-panel.service"
+    upgrade_calls = calls[calls.index(f"start {both}") + 1 :]
+    stopped = upgrade_calls.index(f"stop {both}")
+    assert upgrade_calls.index(f"start {both}") > stopped  # backup in between
     (backup,) = (root / "var/lib/balance-station/backups").glob("station-*.db")
     assert rows(backup, "SELECT name FROM patients") == [("Before Upgrade",)]
     assert rows(database, "SELECT name FROM patients") == [("Before Upgrade",)]
@@ -102,7 +104,7 @@ def test_upgrade_keeps_data_and_config_and_rolls_back_a_version_that_fails_to_st
     assert sorted(p.name for p in (prefix / "venvs").iterdir()) == sorted(
         [good_venv.removeprefix("venvs/"), old_venv.removeprefix("venvs/")]
     )
-    assert "this build is broken on purpose" in log.read_text()
+    assert "this build is broken on purpose" in panel_log.read_text()  # its panel
     # the database is back as it was before the upgrade; the migrated one is kept aside
     assert rows(database, "SELECT max(version) FROM schema_migrations") == schema
     assert not rows(database, "SELECT name FROM sqlite_master WHERE name = 'upgrade_probe'")

@@ -1,60 +1,15 @@
-"""The fault suite's daemon and panel: the real daemon (``start_daemon`` from tests/conftest.py)
-with the simulated patient on the platform, driven over HTTP by a technician's session, as
-the panel's pages do (tests/e2e/test_daemon.py does the same for the everyday paths)."""
+"""The fault suite's daemon and panel: the real daemon (``start_daemon`` from tests/conftest.py:
+the core, and the panel process it starts) with the simulated patient on the platform, driven
+over HTTP by a technician's session (``panel_session``, tests/conftest.py), as the panel's pages
+do (tests/e2e/test_daemon.py does the same for the everyday paths)."""
 
-import http.cookiejar
-import json
-import re
 import sqlite3
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
 PASSWORD = "fault suite password"
 DAEMON_TOML = "[sim]\nstep_on_at_s = 0.5\nseed = 11\n"
-
-
-class Panel:
-    """A browser's session with the daemon: its cookie and the CSRF token of the last page."""
-
-    def __init__(self, base: str):
-        self.base = base
-        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        self.opener = urllib.request.build_opener(jar)
-        self.token = ""
-
-    def open(self, path: str, data: bytes | None = None, headers: dict | None = None):
-        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
-        return self.opener.open(request, timeout=10)
-
-    def load(self, path: str) -> str:
-        """Load a page and keep its CSRF token."""
-        with self.open(path) as response:
-            page = response.read().decode()
-        self.token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
-        return page
-
-    def submit(self, path: str, fields: dict) -> str:
-        """Post a form with the last page's token; the URL the browser ends on."""
-        data = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
-        with self.open(path, data) as response:
-            return response.url
-
-    def call(self, path: str, body: dict | None = None) -> dict:
-        """A JSON API call: GET, or POST ``body`` with the CSRF header."""
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json", "X-CSRFToken": self.token}
-        with self.open(path, data, headers) as response:
-            return json.loads(response.read())
-
-    def error(self, path: str, body: dict | None = None) -> tuple[int, dict]:
-        """(status, error body) of a call expected to fail."""
-        with pytest.raises(urllib.error.HTTPError) as failed:
-            self.call(path, body)
-        return failed.value.code, json.loads(failed.value.read())["error"]
 
 
 def wait_for(predicate, timeout_s: float, what: str):
@@ -73,16 +28,16 @@ class Daemon:
     """The daemon on simulated hardware, a technician's panel session with it and a patient;
     ``restart()`` starts it again on the same data (after a crash or a clean stop)."""
 
-    def __init__(self, start_daemon, data_dir):
+    def __init__(self, start_daemon, data_dir, panel_session):
         self._start = start_daemon
+        self._session = panel_session
         self.db_path = data_dir / "station.db"
         self.proc, base = start_daemon(DAEMON_TOML)
         self.panel = self._log_in(base, first_run=True)
         self.patient_id = self.call("/api/v1/patients", {"name": "Fault Suite"})["id"]
 
-    @staticmethod
-    def _log_in(base: str, first_run: bool) -> Panel:
-        panel = Panel(base)
+    def _log_in(self, base: str, first_run: bool):
+        panel = self._session(base)
         if first_run:  # the first-run page creates the technician's account
             panel.load("/setup")
             form = {"username": "tech", "password": PASSWORD, "confirm": PASSWORD}
@@ -136,12 +91,45 @@ class Daemon:
         finally:
             db.close()
 
+    def pids(self) -> dict[str, int]:
+        """The daemon's processes: ``{"core": pid, "panel": pid}`` (``run`` is the core, the
+        panel its child), as /api/v1/health reports them."""
+        health = self.call("/api/v1/health")
+        return {"core": health["core"]["pid"], "panel": health["panel"]["pid"]}
+
     def fault(self, device: str, fault: str) -> None:
         """Inject ``fault`` into the emulated ``device`` (a technician's tool)."""
         self.call("/api/v1/sim/fault", {"device": device, "fault": fault})
 
 
 @pytest.fixture
-def daemon(start_daemon, tmp_path) -> Daemon:
+def daemon(start_daemon, tmp_path, panel_session) -> Daemon:
     """The daemon, logged in as a technician, with a patient (see ``Daemon``)."""
-    return Daemon(start_daemon, tmp_path / "data")
+    return Daemon(start_daemon, tmp_path / "data", panel_session)
+
+
+class SplitDaemon(Daemon):
+    """The core and the panel started apart, as systemd runs them (``balance-station core``
+    and ``balance-station panel``): ``proc`` is the core, ``panel_proc`` the panel;
+    ``restart()`` starts the core again (the panel goes on)."""
+
+    def __init__(self, daemon_config, spawn, until_healthy, data_dir, panel_session):
+        self._spawn, self._until_healthy = spawn, until_healthy
+        self._session = panel_session
+        self.config, base = daemon_config(DAEMON_TOML)
+        self.proc = spawn("core", "--config", self.config)
+        self.panel_proc = spawn("panel", "--config", self.config)
+        until_healthy(base, [self.proc, self.panel_proc])
+        self.db_path = data_dir / "station.db"
+        self.panel = self._log_in(base, first_run=True)
+        self.patient_id = self.call("/api/v1/patients", {"name": "Split Daemon"})["id"]
+
+    def restart(self) -> None:
+        self.proc = self._spawn("core", "--config", self.config)
+        self._until_healthy(self.panel.base, [self.proc, self.panel_proc])
+
+
+@pytest.fixture
+def split_daemon(daemon_config, spawn, until_healthy, tmp_path, panel_session) -> SplitDaemon:
+    """The core and the panel as two processes started apart (see ``SplitDaemon``)."""
+    return SplitDaemon(daemon_config, spawn, until_healthy, tmp_path / "data", panel_session)

@@ -1,11 +1,12 @@
 """The disk fills up mid-trial: the station says so clearly (log and API), corrupts nothing, and
 stores again once there is room.
 
-How the disk is filled, safely and without root or a mount: the daemon's RLIMIT_FSIZE is lowered
-while it runs (``prlimit``) to the current size of its write-ahead log, so no file it writes can
-grow any more, exactly as on a full disk: every write that would extend a file fails
-(EFBIG; Python ignores SIGXFSZ), rewrites inside existing space still work. Raising the limit
-again is the technician freeing space.
+How the disk is filled, safely and without root or a mount: the RLIMIT_FSIZE of both of the
+daemon's processes (the core, which writes trials, and the panel, which writes patients) is
+lowered while they run (``prlimit``) to the current size of the write-ahead log, so no file
+they write can grow any more, exactly as on a full disk: every write that would extend a file
+fails (EFBIG; Python ignores SIGXFSZ), rewrites inside existing space still work. Raising the
+limit again is the technician freeing space.
 """
 
 import resource
@@ -17,14 +18,15 @@ pytestmark = pytest.mark.faults
 
 
 def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(daemon):
-    pid = daemon.proc.pid
+    pids = daemon.pids().values()
     done_id = daemon.start_trial("quiet-stance", duration_s=5)
     done = daemon.ended(done_id)
     lost_id = daemon.start_trial("quiet-stance", duration_s=5)
 
-    room, hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    room, hard = resource.prlimit(daemon.proc.pid, resource.RLIMIT_FSIZE)
     wal = daemon.db_path.with_name(daemon.db_path.name + "-wal")
-    resource.prlimit(pid, resource.RLIMIT_FSIZE, (wal.stat().st_size, hard))  # the disk is full
+    for pid in pids:  # the disk is full, for both processes
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (wal.stat().st_size, hard))
     try:
         daemon.wait_for(
             lambda: daemon.call("/api/v1/status")["drill"] is None, 30, "the trial to end"
@@ -36,7 +38,8 @@ def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(daemon):
         assert daemon.call("/api/v1/health")["loop"]["ticks"] > 0  # still serving, reading
         assert daemon.call(f"/api/v1/trials/{done_id}") == done
     finally:
-        resource.prlimit(pid, resource.RLIMIT_FSIZE, (room, hard))  # space freed
+        for pid in pids:  # space freed
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (room, hard))
 
     assert daemon.call("/api/v1/patients", {"name": "Room Again"})["name"] == "Room Again"
     again = daemon.ended(daemon.start_trial("quiet-stance", duration_s=5))

@@ -18,7 +18,7 @@ from station.backup import (
 )
 from station.cli import main
 from station.errors import StorageError
-from station.runlock import RunLock, StationRunningError
+from station.runlock import PANEL_LOCK_NAME, RunLock, StationRunningError
 from station.storage import Storage
 
 T0 = datetime(2025, 3, 1, 2, 30, 0, tzinfo=UTC)
@@ -156,6 +156,20 @@ def test_restore_refuses_while_the_daemon_runs(db_path):
     with (
         RunLock(db_path.parent, "the station daemon"),
         pytest.raises(StationRunningError, match=r"the station daemon.*systemctl stop"),
+    ):
+        restore_database(backup, db_path)
+    assert patient_names(db_path) == ["current", "newer"]
+
+
+def test_restore_refuses_while_the_panel_runs(db_path):
+    """The panel has the database open too: a restore under it would leave it writing to the
+    replaced file."""
+    make_database(db_path, ["current"])
+    backup = backup_database(db_path, keep=5, now=T0)
+    make_database(db_path, ["newer"])
+    with (
+        RunLock(db_path.parent, "the station's panel", PANEL_LOCK_NAME),
+        pytest.raises(StationRunningError, match=r"the station's panel.*balance-station-panel"),
     ):
         restore_database(backup, db_path)
     assert patient_names(db_path) == ["current", "newer"]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from station.config import load_config, parse_config
+from station.config import SIM_PROFILES, load_config, parse_config
 from station.errors import ConfigError
 
 
@@ -67,11 +67,25 @@ def test_default_location_is_read(tmp_path, monkeypatch):
             r"\[loadcells\] give both tare_counts and gain_n_per_count, or neither",
         ),
         ({"sim": {"profile": "astronaut"}}, r"\[sim\] profile = 'astronaut' is not one of"),
+        (
+            {"panel": {"live_streams": 4, "live_streams_per_account": 6}},
+            r"\[panel\] live_streams_per_account must not exceed live_streams",
+        ),
+        ({"station": {"loop_priority": 99}}, r"\[station\] loop_priority = 99 is above"),
     ],
 )
 def test_bad_values_name_section_and_option(raw, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(raw)
+
+
+def test_every_simulated_profile_can_be_chosen():
+    """The config names the simulated patients itself (reading a config imports nothing of
+    hw, so the panel process never does); a profile added to hw.sim.person must be added
+    there too."""
+    from hw.sim.person import PROFILES
+
+    assert set(SIM_PROFILES) == set(PROFILES)
 
 
 def test_file_errors_name_the_file(tmp_path):

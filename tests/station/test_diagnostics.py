@@ -80,9 +80,9 @@ def test_journal_lines_are_read_as_json():
     ]  # fmt: skip
     run, calls = fake_journalctl("".join(json.dumps(e) + "\n" for e in entries))
     lines = journal_lines(50, run=run)
-    assert calls == [
-        ["journalctl", "--unit", "balance-station.service", "--lines", "50", "--output", "json",
-         "--no-pager"]
+    assert calls == [  # the core's and the panel's lines, together
+        ["journalctl", "--unit", "balance-station.service", "--unit",
+         "balance-station-panel.service", "--lines", "50", "--output", "json", "--no-pager"]
     ]  # fmt: skip
     assert lines[0] == {
         "t": "2025-01-02T03:04:05+00:00",

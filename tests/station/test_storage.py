@@ -2,6 +2,7 @@
 
 import io
 import sqlite3
+import threading
 import zlib
 
 import numpy as np
@@ -148,3 +149,32 @@ def test_reanalyses_are_stored_beside_the_trial(storage):
     assert [a["conventions"] for a in storage.list_analyses("t9")] == [{"ellipse": "chi2"}]
     with pytest.raises(NotFoundError):
         storage.add_analysis("nope", {"conventions": {}, "metrics": {}})
+
+
+def test_reads_of_a_file_database_never_wait_for_a_write(tmp_path):
+    """A login check in the panel must not queue behind a slow write (one that waits for the
+    core's lock) or behind another long read."""
+    store = Storage(tmp_path / "station.db")
+    try:
+        store.create_patient({"name": "Already There"})
+        writing, release = threading.Event(), threading.Event()
+
+        def slow(db):
+            db.conn.execute("BEGIN IMMEDIATE")  # the write lock, as a write waiting on it holds
+            db.conn.execute("INSERT INTO patients (name, created_at) VALUES ('Slow Write', 'x')")
+            writing.set()
+            release.wait(10)  # the transaction stays open
+
+        pending = store.submit(slow)
+        assert writing.wait(5)
+        reader = threading.Thread(target=lambda: names.append(store.list_patients()))
+        names = []
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive()  # answered while the write is still open
+        assert [p["name"] for p in names[0]] == ["Already There"]  # what was committed
+        release.set()
+        pending.result(5)
+        assert len(store.list_patients()) == 2
+    finally:
+        store.close()

@@ -1,12 +1,25 @@
-// Station health badge in the header, refreshed every 5 s.
+// Station health badge in the header, refreshed every 5 s: a restart of the station's core in
+// the last hour is named, and while the core does not answer, since when.
 (function () {
+  const RECENT_MS = 3600 * 1000;
   const badge = document.getElementById("health");
+  const clock = (iso) => new Date(iso).toLocaleTimeString();
   async function refresh() {
     try {
       const r = await fetch("/api/v1/health");
       const h = await r.json();
+      if (h.status === "unreachable") {  // the panel answers, the station's core does not
+        badge.className = "health degraded";
+        badge.textContent = `Core unreachable since ${clock(h.core.since)}`;
+        return;
+      }
       badge.className = "health " + h.status;
-      badge.textContent = `${h.status === "ok" ? "Station OK" : "Check station"} · ${h.loop.measured_rate_hz} Hz`;
+      let text = `${h.status === "ok" ? "Station OK" : "Check station"} · ${h.loop.measured_rate_hz} Hz`;
+      const restarted = h.core && h.core.restarted_at;
+      if (restarted && Date.now() - Date.parse(restarted) < RECENT_MS) {
+        text += ` · core restarted at ${clock(restarted)}`;
+      }
+      badge.textContent = text;
     } catch (e) {
       badge.className = "health degraded";
       badge.textContent = "Station unreachable";

@@ -222,9 +222,23 @@
     if (bearing) limit.style.left = d.side === "left" ? `${d.limit_bw_pct}%` : `${100 - d.limit_bw_pct}%`;
   }
 
+  // While the station's core is not answering, the panel's messages say so (msg.core) and
+  // carry no frames: say since when, and that the stop button on the station still works.
+  function showCore(core) {
+    const banner = $("core-down");
+    banner.hidden = !core;
+    if (core) {
+      const since = new Date(core.since).toLocaleTimeString();
+      banner.textContent = `The station's core is not answering since ${since}: drills cannot `
+        + "start or be seen here until it is back (it restarts by itself). The stop button on "
+        + "the station always works.";
+    }
+  }
+
   function show(msg, trail) {
     const d = msg.drill;
     const frame = trail[trail.length - 1];
+    showCore(msg.core);
     $("drill-name").textContent = d ? TITLES[d.drill] || d.drill : "";
     $("phase").textContent = phaseText(msg);
     $("phase").className = "phase" + (d ? " phase-" + d.phase : "");
