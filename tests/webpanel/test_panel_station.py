@@ -56,7 +56,9 @@ def test_the_panel_process_serves_what_one_process_did(therapist, core, panel):
         "/api/v1/trials", json={"patient_id": patient["id"], "drill": "quiet-stance"}
     ).get_json()  # the core reads the patient the panel has just written
     assert therapist.get("/api/v1/status").get_json()["drill"]["trial_id"] == started["trial_id"]
-    busy = therapist.post("/api/v1/trials", json={"patient_id": patient["id"], "drill": "reaction"})
+    busy = therapist.post(
+        "/api/v1/trials", json={"patient_id": patient["id"], "drill": "weight-shift"}
+    )
     assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "busy"
     assert therapist.post("/api/v1/stop").get_json() == {"stopped": True}
     station.storage.flush()
