@@ -87,6 +87,21 @@ class ConversionClock:
         self.t_s = self._line(k)
         return lost
 
+    def catch_up(self, read_s: float) -> int:
+        """The chip's value was read at ``read_s``, after the look that saw the newest
+        conversion: if the line puts newer ones before the read (with the tenth of a period of
+        doubt), the value is the newest of them and the ones between were lost. Returns how
+        many were lost."""
+        if self._k is None or self._w == 0.0:
+            return 0
+        lost = max(0, math.floor((read_s - self._line(self._k + 1)) / self.period_s - 0.1) + 1)
+        if lost:
+            self._k += lost
+            self.seq += lost
+            self.lost += lost
+            self.t_s = self._line(self._k)
+        return lost
+
     def _fit(self, x: float, y: float) -> None:
         """Add (index, time) to the exponentially weighted fit and refresh the period."""
         decay = 1.0 - 1.0 / MEMORY

@@ -178,6 +178,7 @@ def _loadcells(config, clock, parts, bus_name):
             gain=cells.gain,
             clock=clock.now,
             pulse_clock=parts.get("pulse_clock", time.perf_counter),
+            sleep=clock.sleep,
         )
     from hw.loadcells import NAU7802Array
 
