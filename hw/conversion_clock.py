@@ -22,7 +22,7 @@ are simply counted.
 
 import math
 
-MEMORY = 256
+MEMORY = 1024
 PRIOR_WEIGHT = 1000.0
 MAX_PERIOD_ERROR = 0.1  # the fitted period stays within 10% of the nominal one
 
