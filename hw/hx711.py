@@ -218,6 +218,12 @@ class HX711Array:
         self.close()
 
     # --- sampling -----------------------------------------------------------------------------
+    def recovery_budget_s(self) -> float:
+        """Seconds from the last conversion to the first after one restart: the silence that
+        makes it a fault (``stall_after_s``), the settling after the power cycle, the first
+        conversion and two periods of slack."""
+        return self.stall_after_s + SETTLING_S[self.rate_sps] + 3 / self.rate_sps
+
     def poll(self) -> LoadCellSample | None:
         """Read the four chips when all have a conversion ready; a sample once every corner
         has a valid value, else None. Never waits. Raises DeviceTimeoutError when no read

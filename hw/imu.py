@@ -173,6 +173,13 @@ class BNO08xIMU:
         self._report_times.clear()
         self._state = "ready"
 
+    def recovery_budget_s(self) -> float:
+        """Seconds from the last report to the first after one light restart: the silence
+        that makes it a fault (``stale_after_s``), enabling the reports again, the first
+        report and two intervals of slack. The driver's full re-initialisation (1 s of resets)
+        is left out on purpose: no tilt drill should ride through that gap."""
+        return self.stale_after_s + 3 / self.rate_hz
+
     def poll(self) -> ImuSample | None:
         """The newest report since the last poll, or None when none came. Raises
         DeviceTimeoutError when no report came for ``stale_after_s``, BadDataError when a read

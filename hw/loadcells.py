@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hw.conversion_clock import ConversionClock
 from hw.errors import DeviceTimeoutError
-from hw.nau7802 import CALIBRATION_TIMEOUT_S, NAU7802
+from hw.nau7802 import CALIBRATION_S, CALIBRATION_TIMEOUT_S, NAU7802
 from hw.tca9548a import TCA9548A
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,12 @@ class NAU7802Array:
                     f"{CALIBRATION_TIMEOUT_S} s: check those amplifiers' power supply"
                 )
             self._sleep(0.01)
+
+    def recovery_budget_s(self) -> float:
+        """Seconds from a corner's last conversion to the first after one restart: the
+        silence that makes it a fault (``STALE_PERIODS``), a full re-initialisation (the
+        0.344 s calibration), the first conversion and two periods of slack."""
+        return (STALE_PERIODS + 3) / self.rate_sps + CALIBRATION_S
 
     def poll(self) -> LoadCellSample | None:
         """Read the corners with a new conversion; a sample when at least one was new and

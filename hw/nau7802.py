@@ -74,7 +74,8 @@ CONFIGURED_PU_CTRL = PU_CTRL_PUD | PU_CTRL_PUA | PU_CTRL_AVDDS | PU_CTRL_CS
 ALL_ONES = 0xFFFFFF  # ADCO of a chip not driving SDA
 
 POWER_UP_TIMEOUT_S = 0.1  # PUR rises ~0.2 ms after PUD and PUA
-CALIBRATION_TIMEOUT_S = 1.0  # internal offset calibration takes ~344 ms
+CALIBRATION_S = 0.344  # the internal offset calibration, per the datasheet
+CALIBRATION_TIMEOUT_S = 1.0
 
 
 class NAU7802:
