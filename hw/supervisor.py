@@ -109,7 +109,7 @@ class SupervisedDevice:
         """How long the device may go without a sample before what depends on it gives up:
         its recovery budget plus the first back-off, rounded up to ``STALE_STEP_S``."""
         budget = self.device.recovery_budget_s() + FIRST_RETRY_S
-        return math.ceil(budget / STALE_STEP_S - 1e-9) * STALE_STEP_S
+        return round(math.ceil(budget / STALE_STEP_S - 1e-9) * STALE_STEP_S, 3)
 
     def start(self) -> bool:
         """Bring the device up now; on failure log why and retry from ``poll()``. True if up."""

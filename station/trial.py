@@ -37,6 +37,8 @@ class TrialSession:
                 frame.pitch_deg,
                 frame.roll_deg,
                 float(frame.fresh),
+                frame.conversions,
+                frame.lost_conversions,
             )
         )
 

@@ -92,7 +92,11 @@ def test_wizard_recovers_the_factory_calibration_and_stores_it(config_path, caps
     assert record["residuals"]["conditions"]["pga_gain"] == 128
     cop = record["cop_correction"]
     assert cop["positions"] == 5 and cop["rmse_before_mm"] < 0.01 and cop["rmse_after_mm"] < 0.01
-    np.testing.assert_allclose(cop["matrix"], [[1, 0, 0], [0, 1, 0]], atol=1e-3)
+    matrix = np.asarray(cop["matrix"])
+    np.testing.assert_allclose(matrix[:, :2], np.eye(2), atol=1e-3)
+    # The translation's standard error is about 0.8 µm (the spread over simulation seeds): the
+    # 5 standard errors of the tolerances above
+    np.testing.assert_allclose(matrix[:, 2], [0, 0], atol=4e-3)
 
 
 def test_quick_check_passes_with_the_new_calibration_and_fails_with_a_wrong_one(
