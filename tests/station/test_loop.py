@@ -134,9 +134,9 @@ def test_a_late_tick_builds_every_frame_it_missed_on_the_sensors_clock(station):
     drill_step = session.drill.step
     session.drill.step = lambda frame: steps.append(frame.t_s) or drill_step(frame)
     clock, readers = station.clock, list(station.loop.sensors.values())
-    late_by_s = 0.037  # the loop thread was held up; the readers went on converting
-    pump_inline(readers, clock.now() + late_by_s, clock)
-    clock.advance_to(clock.now() + late_by_s)
+    late_s = clock.now() + 0.037  # the loop thread was held up; the readers went on reading
+    pump_inline(readers, late_s, clock)
+    clock.advance_to(late_s)
     station.loop.tick()
     assert len(steps) >= 3  # the drill stepped once per missed grid point, in order
     assert steps == [steps[0] + k / 100 for k in range(len(steps))]
@@ -171,3 +171,26 @@ def test_every_conversion_of_every_chip_reaches_the_frames(station):
     assert sum(f.lost_conversions for f in got) == 0
     assert after["lost_conversions"] == dict.fromkeys(before, 0)
     assert after["clock_rate_sps"]["front-left"] == pytest.approx(321.6, abs=0.1)
+
+
+def test_conversions_the_readers_lost_reach_the_trials_quality_gate(station):
+    patient = station.create_patient({"name": "Busy"})
+    trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})["trial_id"]
+    station.run_virtual(max_s=6.0, until_trial_ends=False)
+    assert station.drill_status()["phase"] == "recording"
+    lost_before = sum(station.status()["devices"]["loadcells"]["lost_conversions"].values())
+    for _ in range(10):  # the process is held up for 30 ms now and then: readers too
+        station.clock.advance_to(station.clock.now() + 0.03)
+        station.run_virtual(max_s=0.2, until_trial_ends=False)
+    lost = sum(station.status()["devices"]["loadcells"]["lost_conversions"].values())
+    assert lost - lost_before == pytest.approx(10 * 4 * 0.03 * 320, rel=0.1)
+    station.run_virtual(max_s=30)
+    station.storage.flush()
+    trial = station.get_trial(trial_id)
+    quality = trial["result"]["quality"]
+    assert quality["measures"]["dropped_samples"] == lost - lost_before
+    assert quality["ok"] is False
+    flag = next(f for f in quality["flags"] if f["code"] == "samples_dropped")
+    assert "conversions" in flag["message"] and flag["value"] > 1.0
+    rows = station.trial_samples(trial_id)
+    assert rows[:, COLUMNS.index("lost_conversions")].sum() == lost - lost_before
