@@ -8,7 +8,8 @@ cues, records the frame and publishes it; then it ends a drill whose sensor went
 longer than that sensor's stale limit, advances the buzzer and pings the watchdog. Deadlines
 advance by exactly one period (never ``sleep(period)``), so timing errors do not accumulate; a
 tick that starts more than half a period after its deadline is counted late. Nothing slow runs
-here: storage is handed to the writer thread.
+here: storage is handed to the writer thread, and a finished trial to the scoring worker
+(``station.scoring``), which scores it and calls ``on_end``.
 """
 
 import logging
@@ -25,6 +26,7 @@ from hw.reader import pump_inline
 from sensing.grid import FrameGrid
 from station.commands import StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError
+from station.scoring import ScoringWorker
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ class ControlLoop:
         self.frames = frames
         self.feed = feed
         self.on_begin = on_begin
-        self.on_end = on_end
+        self.scoring = ScoringWorker(on_end, inline=clock.virtual)  # calls on_end(session, t)
         self.watchdog = watchdog
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
         self.session = None
@@ -186,8 +188,8 @@ class ControlLoop:
 
     def _end(self, now) -> None:
         session, self.session = self.session, None
-        self.on_end(session, now)
-        drill = session.drill  # its phase and reason, not result(): that scores the trial again
+        self.scoring.submit(session, now)  # scored and stored off the loop
+        drill = session.drill  # its phase and reason, not result(): the worker scores it
         log.info(
             "trial %s %s ended: %s%s",
             session.trial_id,
@@ -293,9 +295,14 @@ class ControlLoop:
                 k += math.ceil(overrun_s / self.period_s - 1e-9)
             self.clock.advance_to(t0 + k * self.period_s)
 
+    def close(self) -> None:
+        """Let the scoring worker store the trials that ended, then stop it (after ``run``
+        has returned); safe to call twice."""
+        self.scoring.close()
+
     def status(self) -> dict:
         """Plain-dict loop state: target and measured rate, late ticks, lateness statistics,
-        grid points skipped after a stall, and each sensor's stale limit."""
+        grid points skipped after a stall, each sensor's stale limit and the scoring worker."""
         times = self._tick_times
         span_s = times[-1] - times[0] if len(times) > 1 else 0.0
         out = {
@@ -306,6 +313,7 @@ class ControlLoop:
             "resyncs": self.resyncs,
             "skipped_frames": self.grid.skipped,
             "stale_limits_s": {name: self.stale_limit_s(name) for name in self.sensors},
+            "scoring": self.scoring.status(),
         }
         if self._lateness:
             lateness_ms = np.asarray(self._lateness) * 1e3

@@ -179,6 +179,7 @@ class Station:
             if self._thread.is_alive():
                 log.error("control loop did not stop within 5 s")
         self.loop.abort("station shut down", self.clock.now())
+        self.loop.close()  # the scoring worker stores the trials that ended
         self.end_live_streams()
         self.storage.close()
         self.hardware.close()
