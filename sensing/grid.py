@@ -23,7 +23,11 @@ Each corner is resampled to the grid time on its own (``Resampler``):
 A point waits for every corner to have a conversion past its time plus the filter's reach. A
 corner (or the whole array) that sends nothing is not waited for beyond ``late_after_s``: the
 point is built with what there is (the silent corner holding its newest value) and marked not
-fresh, so the loop still steps a drill, which then aborts on its stale limit.
+fresh, so the loop still steps a drill, which then aborts on its stale limit. A point whose
+conversions arrive after a silence (the corner came back) is not fresh either: less than half
+of its filter window was there, or its two conversions are more than ``GAP_PERIODS`` periods
+apart; the conversions either side, interpolated, stand in. A lost conversion or two is no
+gap.
 """
 
 import math
@@ -34,12 +38,14 @@ CUTOFF_FRACTION = 0.4
 HALF_WIDTH_PERIODS = 2.0
 MIN_WAIT_S = 0.1  # a point waits at least this long for a late corner (a busy reader thread)
 MAX_CATCH_UP_S = 1.0  # points further behind than this are skipped (a suspended process)
+GAP_PERIODS = 2.5  # conversions further apart than this are a gap, not a lost conversion or two
 
 
 class Resampler:
     """One corner's conversions (time s, value), resampled to grid times (see the module)."""
 
     def __init__(self, rate_hz: float, grid_rate_hz: float):
+        self.max_gap_s = GAP_PERIODS / rate_hz
         self.decimates = rate_hz > grid_rate_hz
         self.cutoff_hz = CUTOFF_FRACTION * grid_rate_hz
         self.half_width_s = HALF_WIDTH_PERIODS / grid_rate_hz
@@ -62,16 +68,18 @@ class Resampler:
         """True once every conversion the value at ``t_s`` depends on has arrived."""
         return self.newest_t >= t_s + self.reach_s
 
-    def value_at(self, t_s: float) -> float | None:
-        """The corner's value at ``t_s`` (None before any conversion). Outside the
-        conversions it holds the nearest one."""
+    def value_at(self, t_s: float) -> tuple[float | None, bool]:
+        """The corner's value at ``t_s`` (None before any conversion) and whether it came from
+        conversions around ``t_s``: False when it is held (after the newest conversion, or
+        before the oldest) or bridges a gap (the corner was silent there: the conversions
+        either side, interpolated, stand in)."""
         if not self._t:
-            return None
+            return None, False
         self._forget_before(t_s - self.half_width_s)
         if self.decimates:
             value = self._filtered(t_s)
             if value is not None:
-                return value
+                return value, True
         return self._interpolated(t_s)
 
     def _filtered(self, t_s: float) -> float | None:
@@ -88,18 +96,19 @@ class Resampler:
             weight = sinc * (0.5 + 0.5 * math.cos(math.pi * tau / w))
             total += weight * v
             weights += weight
-        return total / weights if weights > 0.5 else None  # too little of the window: hold
+        return total / weights if weights > 0.5 else None  # too little of the window: a gap
 
-    def _interpolated(self, t_s: float) -> float:
+    def _interpolated(self, t_s: float) -> tuple[float, bool]:
         times, values = self._t, self._v
         if t_s >= times[-1]:
-            return values[-1]
+            return values[-1], False
         if t_s <= times[0]:
-            return values[0]
+            return values[0], False
         later = next(i for i, t in enumerate(times) if t >= t_s)
         t0, t1 = times[later - 1], times[later]
         v0, v1 = values[later - 1], values[later]
-        return v0 + (v1 - v0) * (t_s - t0) / (t1 - t0)
+        value = v0 + (v1 - v0) * (t_s - t0) / (t1 - t0)
+        return value, t1 - t0 <= self.max_gap_s and not self.decimates
 
     def _forget_before(self, t_s: float) -> None:
         times, values = self._t, self._v
@@ -187,16 +196,17 @@ class FrameGrid:
             t = self._next_k / self.rate_hz
             if t > now:
                 break
-            fresh = all(corner.covers(t) for corner in self._corners)
-            if not fresh and now - t <= self.late_after_s:
+            covered = all(corner.covers(t) for corner in self._corners)
+            if not covered and now - t <= self.late_after_s:
                 break
-            points.append(self._point(t, fresh))
+            points.append(self._point(t, covered))
             self._next_k += 1
         return points
 
-    def _point(self, t: float, fresh: bool) -> GridPoint:
-        values = [corner.value_at(t) for corner in self._corners]
-        counts = None if None in values else tuple(values)
+    def _point(self, t: float, covered: bool) -> GridPoint:
+        values, fresh = zip(*(corner.value_at(t) for corner in self._corners), strict=True)
+        counts = None if None in values else values
+        fresh = covered and all(fresh)
         conversions = lost = 0
         for i, pending in enumerate(self._pending):
             while pending and pending[0][0] <= t:

@@ -38,7 +38,9 @@ def resampled(rate_hz, signal, grid_hz=100.0, seconds=2.0, error=0.0):
     for t, v in zip(times, values, strict=True):
         corner.push(t, v)
     grid = np.arange(math.ceil(10.1 * grid_hz), math.floor((times[-1] - 0.05) * grid_hz)) / grid_hz
-    return grid, np.array([corner.value_at(t) for t in grid])
+    values, fresh = zip(*(corner.value_at(t) for t in grid), strict=True)
+    assert all(fresh)
+    return grid, np.array(values)
 
 
 def sine(hz):
@@ -65,7 +67,7 @@ def test_slower_chips_are_interpolated_between_conversions():
     np.testing.assert_allclose(values, 3.0 * grid + 1.0, rtol=1e-12)
     corner = Resampler(80, 100)
     assert (corner.decimates, corner.reach_s) == (False, 0.0)
-    assert corner.value_at(1.0) is None  # nothing yet
+    assert corner.value_at(1.0) == (None, False)  # nothing yet
 
 
 def test_a_missing_conversion_does_not_bias_the_filtered_value():
@@ -74,7 +76,19 @@ def test_a_missing_conversion_does_not_bias_the_filtered_value():
     for i, (t, v) in enumerate(zip(times, values, strict=True)):
         if i != 160:  # one conversion lost
             corner.push(t, v)
-    assert corner.value_at(times[160]) == pytest.approx(500.0)
+    assert corner.value_at(times[160]) == (pytest.approx(500.0), True)
+
+
+@pytest.mark.parametrize("rate_hz", [320, 80])
+def test_a_value_bridging_a_silence_is_not_fresh(rate_hz):
+    corner = Resampler(rate_hz, 100)
+    times, values = conversions(rate_hz, 1.0, lambda t: 500.0)
+    for t, v in zip(times, values, strict=True):
+        if not 10.4 < t < 10.7:  # the chip was silent for 0.3 s, then came back
+            corner.push(t, v)
+    assert corner.value_at(10.3)[1] is True
+    assert corner.value_at(10.55) == (pytest.approx(500.0), False)  # bridged, not measured
+    assert corner.value_at(10.8)[1] is True
 
 
 def feed(grid, rates=(320.0,) * 4, seconds=1.0, start_s=10.0, value=100.0, lost_at=None):
