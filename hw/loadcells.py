@@ -10,7 +10,10 @@ is counted as lost. A corner with no conversion for ``STALE_PERIODS`` periods is
 DeviceTimeoutError naming it: a chip that stops converting never freezes its corner unnoticed.
 
 ``poll()`` keeps the conversions it read until it returns them: when a transfer fails midway and
-the caller polls again (a retry), the corners read before the failure are not lost.
+the caller polls again (a retry), the corners read before the failure are not lost, and a
+conversion whose read failed is read again (the chip holds it until the next one). A conversion
+that reads 0xFFFFFF again is refused (``rejected_codes``): a true -1 count or a chip that let go
+of SDA, which its PU_CTRL shows at the next look.
 """
 
 import logging
@@ -20,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hw.conversion_clock import ConversionClock
-from hw.errors import DeviceTimeoutError
+from hw.errors import BadDataError, DeviceTimeoutError
 from hw.nau7802 import CALIBRATION_S, CALIBRATION_TIMEOUT_S, NAU7802
 from hw.tca9548a import TCA9548A
 
@@ -101,6 +104,7 @@ class NAU7802Array:
     def _reset_counters(self) -> None:
         self._latest: list[int | None] = [None] * 4
         self._counts = [0] * 4  # conversions read per corner
+        self._rejected = [0] * 4  # conversions refused: 0xFFFFFF twice
         self._first_t: list[float | None] = [None] * 4
         self._last_t: list[float | None] = [None] * 4
         self.polls = 0
@@ -116,6 +120,8 @@ class NAU7802Array:
         self._converted_t = [now] * 4  # last conversion read (or the restart)
         self._fresh = [False] * 4  # read since the last sample returned
         self._lost = [0] * 4
+        self._waiting: list[float | None] = [None] * 4  # CR seen then, its read not done yet
+        self._all_ones = [False] * 4  # the waiting conversion read as 0xFFFFFF once
 
     def begin(self) -> None:
         """Check the mux answers, then reset and configure every chip and calibrate all four at
@@ -199,17 +205,31 @@ class NAU7802Array:
         clock = self.clocks[i]
         looked = self._clock()
         cell = self.cells[i]
-        if not cell.data_ready():
-            self._looked[i] = looked
-            quiet_s = looked - self._converted_t[i]
-            if quiet_s > STALE_PERIODS * clock.period_s:
-                raise DeviceTimeoutError(
-                    f"{cell.name} load cell amplifier (NAU7802 at {cell.where}) converted nothing "
-                    f"for {quiet_s:.3f} s: check its supply and connectors"
-                )
+        if self._waiting[i] is None:  # else a conversion whose read failed is read again
+            if not cell.data_ready():
+                self._looked[i] = looked
+                quiet_s = looked - self._converted_t[i]
+                if quiet_s > STALE_PERIODS * clock.period_s:
+                    raise DeviceTimeoutError(
+                        f"{cell.name} load cell amplifier (NAU7802 at {cell.where}) converted "
+                        f"nothing for {quiet_s:.3f} s: check its supply and connectors"
+                    )
+                return
+            self._waiting[i] = looked
+        seen = self._waiting[i]
+        try:
+            self._latest[i] = cell.read_counts()
+        except BadDataError:  # 0xFFFFFF
+            if not self._all_ones[i]:
+                self._all_ones[i] = True
+                raise  # the caller's retry reads it again
+            self._rejected[i] += 1  # again: refused, a true -1 count included
+            self._lost[i] += clock.observe(self._looked[i], seen)
+            self._looked[i] = self._converted_t[i] = looked
+            self._waiting[i], self._all_ones[i] = None, False
             return
-        self._latest[i] = cell.read_counts()
-        self._lost[i] += clock.observe(self._looked[i], looked)
+        self._waiting[i], self._all_ones[i] = None, False
+        self._lost[i] += clock.observe(self._looked[i], seen)
         self._looked[i] = self._converted_t[i] = looked
         self._fresh[i] = True
         self._counts[i] += 1
@@ -229,8 +249,9 @@ class NAU7802Array:
     def status(self) -> dict:
         """Plain-dict state ('not-started', 'starting', 'ready', 'failed' after a failed
         ``begin()``, or 'closed'), per-corner conversions read since ``begin()``, the measured
-        rate, each chip's rate as its conversion clock measures it, and the conversions lost
-        per corner since the array was made."""
+        rate, each chip's rate as its conversion clock measures it, the conversions lost
+        per corner since the array was made, and those refused (0xFFFFFF twice) since
+        ``begin()``."""
         rate = self.measured_rate_sps()
         names, clocks = self.names, self.clocks
         return {
@@ -244,6 +265,7 @@ class NAU7802Array:
             "measured_rate_sps": None if rate is None else round(rate, 1),
             "clock_rate_sps": dict(zip(names, (round(c.rate_hz, 2) for c in clocks), strict=True)),
             "lost_conversions": dict(zip(names, (c.lost for c in clocks), strict=True)),
+            "rejected_codes": dict(zip(names, self._rejected, strict=True)),
             "polls": self.polls,
         }
 

@@ -6,8 +6,8 @@ under a virtual clock. Register names follow the Nuvoton datasheet.
 
 Bytes the chip cannot produce are refused, not decoded: PU_CTRL or CTRL2 reading 0xFF (nobody
 drives SDA: the chip lost power or its data line) is ``BadDataError``, at start-up as well as
-while converting, and so is a conversion that reads 0xFFFFFF twice (the first one is read again:
-a one-off all-ones read costs nothing; a true -1 count is refused at that price). While
+while converting, and so is a conversion read as 0xFFFFFF, never decoded as -1 (the register
+holds it until the next conversion, so ``NAU7802Array`` reads it again). While
 converting, PU_CTRL must keep the configuration written at start-up: without PUD, PUA, CS or
 PUR the chip reset itself without any bus error (a brown-out) and ``DeviceResetError`` says so;
 without only AVDDS, bit 7 was read as 0 (the Pi's clock-stretching bug) and it is bad data.
@@ -227,25 +227,21 @@ class NAU7802:
 
     def read_counts(self) -> int:
         """The newest conversion as signed 24-bit counts (-8388608..8388607); reading clears CR.
-        An all-ones read is read again; twice all ones is BadDataError."""
+        A read of 0xFFFFFF is BadDataError, not -1: ADCO holds the conversion until the next
+        one, so the caller can read it again."""
         self._check_open()
-        raw = self._read_conversion()
-        if raw == ALL_ONES:
-            raw = self._read_conversion()  # ADCO holds the conversion until the next one
-        if raw == ALL_ONES:
-            raise BadDataError(
-                f"{self.name} load cell amplifier (NAU7802 at {self.where}) read 0xFFFFFF "
-                "twice: nobody drove the data line; check its cable and connectors"
-            )
-        return raw - (1 << 24) if raw & 0x800000 else raw
-
-    def _read_conversion(self) -> int:
         self._select()
         try:
             b2, b1, b0 = self._bus.read_i2c_block_data(self.address, ADCO_B2, 3)
         except OSError as exc:
             raise self._bus_error(exc, "reading a conversion") from exc
-        return (b2 << 16) | (b1 << 8) | b0
+        raw = (b2 << 16) | (b1 << 8) | b0
+        if raw == ALL_ONES:
+            raise BadDataError(
+                f"{self.name} load cell amplifier (NAU7802 at {self.where}) read 0xFFFFFF: "
+                "nobody drove the data line; check its cable and connectors"
+            )
+        return raw - (1 << 24) if raw & 0x800000 else raw
 
     def status(self) -> dict:
         """Plain-dict state of this chip."""

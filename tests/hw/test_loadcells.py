@@ -207,6 +207,7 @@ def test_status_is_a_plain_dict(rig, clock):
         "measured_rate_sps": None,
         "clock_rate_sps": dict.fromkeys(CORNERS, 320.0),
         "lost_conversions": dict.fromkeys(CORNERS, 0),
+        "rejected_codes": dict.fromkeys(CORNERS, 0),
         "polls": 1,
     }
 
@@ -328,6 +329,52 @@ def test_a_dropped_bit_7_in_pu_ctrl_is_bad_data(chips, clock):
         made[0].inject("bit7-drop")
         with pytest.raises(BadDataError, match="bit 7"):
             poll_for(array, clock, 0.01)
+
+
+class AllOnesData:
+    """An I2CTarget in front of a chip: its next ``times`` 3-byte reads (conversions) come back
+    all ones, as when the chip lets go of SDA just then."""
+
+    def __init__(self, chip):
+        self.chip, self.times = chip, 0
+
+    def write(self, data: bytes) -> None:
+        self.chip.write(data)
+
+    def read(self, n: int) -> bytes:
+        data = self.chip.read(n)
+        if n == 3 and self.times:
+            self.times -= 1
+            return b"\xff" * n
+        return data
+
+
+@pytest.mark.parametrize("times", [1, 2])
+def test_an_all_ones_conversion_is_read_again_at_the_retry_and_refused_if_it_repeats(clock, times):
+    bus, mux = EmulatedSMBus(), EmulatedTCA9548A()
+    bus.attach(0x70, mux)
+    flaky = None
+    for i, channel in enumerate(CHANNELS):
+        chip = EmulatedNAU7802(
+            lambda t, i=i: FORCES_N[i], clock.now, offset_counts=OFFSETS[i], counts_per_newton=CPN
+        )
+        if i == 1:
+            chip = flaky = AllOnesData(chip)
+        mux.attach(channel, 0x2A, chip)
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        flaky.times = times
+        with pytest.raises(BadDataError, match=r"front-right .* read 0xFFFFFF"):
+            poll_for(array, clock, 0.01)
+        retry = array.poll()  # the retry reads the held conversion again
+        status = array.status()
+    if times == 1:  # a one-off glitch: it cost nothing
+        assert retry.fresh[1] and abs(retry.counts[1] - expected_counts(1)) < 200
+        assert status["rejected_codes"]["front-right"] == 0
+    else:  # all ones again: refused (a true -1 count is refused too), never decoded as -1
+        assert retry is None or not retry.fresh[1]
+        assert status["rejected_codes"]["front-right"] == 1
+    assert status["lost_conversions"] == dict.fromkeys(CORNERS, 0)
 
 
 def test_a_failed_poll_keeps_what_it_read_for_the_retry(chips, clock):
