@@ -294,16 +294,25 @@ def _sim_parts(config, clock) -> dict:
     return parts
 
 
-SIM_FAULTS = {
-    "nau7802": ("nack", "all-ff", "unplug", "plug", "clear"),
-    "hx711": ("stall", "unplug", "plug"),
-    "imu": ("nack", "all-ff", "bit7-drop", "unplug", "plug", "clear"),
-}
+I2C_FAULTS = (
+    "nack",  # every transfer unacknowledged (errno 121) until "clear"
+    "all-ff",  # every read all 0xFF (the chip lets go of SDA) until "clear"
+    "bit7-drop",  # bit 7 of every read's first byte lost (the Pi's clock stretching bug)
+    "nack-once",  # one glitch each: the next transfer, the next read, the next read's byte
+    "all-ff-once",
+    "bit7-drop-once",
+    "brownout",  # a silent power-on reset: registers back to their defaults, no bus error
+    "unplug",
+    "plug",
+    "clear",
+)
+SIM_FAULTS = {"nau7802": I2C_FAULTS, "hx711": ("stall", "unplug", "plug"), "imu": I2C_FAULTS}
 
 
 def inject_sim_fault(hardware: Hardware, amplifier: str, device: str, fault: str) -> None:
-    """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault``; raises
-    ValueError naming what is known when the device or fault does not exist."""
+    """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault`` (one of
+    ``SIM_FAULTS`` for its chip); raises ValueError naming what is known when the device or
+    fault does not exist."""
     emulated = hardware.emulated
     if device == "imu":
         if "imu" not in emulated:
@@ -324,6 +333,10 @@ def inject_sim_fault(hardware: Hardware, amplifier: str, device: str, fault: str
         chip.plug()
     elif fault == "stall":
         chip.inject_stall(at_bit=4)
+    elif fault == "brownout":
+        chip.brownout()
+    elif fault.endswith("-once"):
+        chip.inject_once(fault.removesuffix("-once"))
     else:
         chip.inject(None if fault == "clear" else fault)
 

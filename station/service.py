@@ -531,8 +531,10 @@ class Station:
         return self.hardware.person is not None
 
     def inject_simulated_fault(self, device: str, fault: str) -> None:
-        """Simulation only: ``fault`` ('nack', 'all-ff', 'bit7-drop', 'stall', 'unplug',
-        'plug' or 'clear') on the emulated ``device`` ('imu' or a load-cell corner)."""
+        """Simulation only: ``fault`` on the emulated ``device`` ('imu' or a load-cell
+        corner): for the IMU and NAU7802s 'nack', 'all-ff', 'bit7-drop' until 'clear', one-off
+        'nack-once', 'all-ff-once', 'bit7-drop-once', a silent 'brownout', 'unplug', 'plug';
+        for HX711s 'stall', 'unplug', 'plug' (``station.hardware.SIM_FAULTS``)."""
         if not self.simulated:
             raise StationError("faults can only be injected into simulated hardware")
         try:
