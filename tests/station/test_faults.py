@@ -4,6 +4,11 @@ The real drivers run against the emulated chips; faults are injected into the ch
 tested is what a Pi would see: the driver's own exceptions, caught and counted by the station.
 """
 
+import threading
+import time
+from types import SimpleNamespace
+
+import adafruit_bno08x
 import pytest
 
 from station.clock import VirtualClock
@@ -259,3 +264,48 @@ def test_the_fault_api_names_what_each_chip_knows(station):
         hx711.close()
     with pytest.raises(SimFaultError, match="known: nack, all-ff, bit7-drop, nack-once"):
         station.inject_simulated_fault("imu", "gremlins")
+
+
+def test_the_imus_reinitialisation_never_takes_the_load_cells_or_the_loops_time(monkeypatch):
+    """In real time, with the BNO08x driver's reset sleep held open: the IMU re-initialises on
+    its own reader thread while the load cells go on converting and the loop on ticking."""
+    station = Station(parse_config({"sim": {"seed": 3}}), db_path=":memory:")  # real time
+    in_reset, release = threading.Event(), threading.Event()
+
+    def reset_sleep(seconds):
+        in_reset.set()
+        assert release.wait(20.0)
+
+    # from here the driver's soft reset sleeps until released (begin() above did not)
+    monkeypatch.setattr(
+        adafruit_bno08x, "time", SimpleNamespace(sleep=reset_sleep, monotonic=time.monotonic)
+    )
+    station.start()
+    try:
+        readers = station.hardware.readers
+        wait_until(lambda: readers["imu"].samples > 10, "the IMU to report")
+        station.inject_simulated_fault("imu", "bit7-drop")  # every packet garbled: re-initialise
+        wait_until(in_reset.is_set, "the IMU's re-initialisation to reach the driver's reset")
+        samples, ticks = readers["loadcells"].samples, station.loop.ticks
+        wait_until(
+            lambda: (
+                readers["loadcells"].samples > samples + 200 and station.loop.ticks > ticks + 50
+            ),
+            "the load cells and the loop to go on",
+        )
+        assert not release.is_set() and station.status()["devices"]["imu"]["state"] != "ready"
+        assert station.status()["devices"]["loadcells"]["state"] == "ready"
+        station.inject_simulated_fault("imu", "clear")
+        release.set()
+        wait_until(lambda: station.status()["devices"]["imu"]["state"] == "ready", "the IMU")
+    finally:
+        release.set()
+        station.close()
+
+
+def wait_until(predicate, what: str, timeout_s: float = 20.0) -> None:
+    """Wait for ``predicate()`` (a bound on waiting, not a speed requirement)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
