@@ -154,12 +154,17 @@ class BNO08xIMU:
         if driver is None:
             raise DeviceClosedError(f"IMU at {self.where} has no driver yet: call begin()")
         self._state = "failed"
+        glitches = self._i2c.all_ff_reads
         for _ in range(STARTUP_PACKETS):  # what a chip sends after a reset is no report
             try:
                 driver.take_reports()
                 break
             except (KeyError, RuntimeError):  # the advertisement (KeyError 0), reset complete
                 continue
+        if self._i2c.all_ff_reads != glitches:  # else the driver would wait 2 s for an answer
+            raise BadDataError(
+                f"IMU at {self.where} still reads as all 0xFF: check its cable and connectors"
+            )
         self._enable(driver)
 
     def _enable(self, driver: ReportCountingBNO08X) -> None:

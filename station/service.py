@@ -249,7 +249,8 @@ class Station:
         command = ZeroTilt()
         self._send(command)
         pitch, roll = command.done.result(COMMAND_TIMEOUT_S)
-        if math.isnan(self.loop.last_frame.pitch_deg):
+        frame = self.loop.last_frame  # None until the first frame is built
+        if frame is None or math.isnan(frame.pitch_deg):
             raise BusyError("the IMU sends no readings now: check /api/v1/health, then retry")
         log.info("IMU tilt zeroed at pitch %.2f deg, roll %.2f deg", pitch, roll)
         return {"pitch_zero_deg": pitch, "roll_zero_deg": roll}

@@ -349,3 +349,13 @@ def test_recover_enables_the_reports_again_without_a_reset(bus, clock, chip, mon
     samples = [s for s in run(imu, clock, 0.1) if s is not None]
     assert len(samples) == 10
     assert samples[0].t_s - recovered_at == pytest.approx(0.01, abs=0.002)
+
+
+def test_recover_on_a_chip_reading_all_ff_fails_at_once(bus, clock, chip, fast_driver):
+    imu = make_imu(bus, clock)
+    imu.begin()
+    run(imu, clock, 0.1)
+    chip.inject("all-ff")
+    # the driver would otherwise wait 2 s (its own clock) for the answer to enabling a report
+    with pytest.raises(BadDataError, match="still reads as all 0xFF"):
+        imu.recover()

@@ -173,7 +173,8 @@ def test_simulated_faults_are_validated_and_show_in_health(tech_client, station)
     bad = client.post("/api/v1/sim/fault", json={"device": "imu", "fault": "stall"})
     assert bad.status_code == 400
     assert bad.get_json()["error"]["message"] == (
-        "the emulated IMU has no fault 'stall'; known: nack, all-ff, bit7-drop, unplug, plug, clear"
+        "the emulated IMU has no fault 'stall'; known: nack, all-ff, bit7-drop, nack-once, "
+        "all-ff-once, bit7-drop-once, brownout, unplug, plug, clear"
     )
     unknown = client.post("/api/v1/sim/fault", json={"device": "seat", "fault": "nack"})
     assert "unknown device 'seat'" in unknown.get_json()["error"]["message"]
