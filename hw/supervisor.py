@@ -85,7 +85,8 @@ class SupervisedDevice:
     a few periods).
 
     States: 'starting' (not yet up), 'ready', 'recovering' (down, restarting with back-off
-    from ``FIRST_RETRY_S`` doubling to ``MAX_RETRY_S``) and 'closed'.
+    from ``FIRST_RETRY_S`` doubling to ``MAX_RETRY_S``) and 'closed'. ``status()`` says
+    'recovering' until data flows again after a fault, even once the device restarted.
     """
 
     def __init__(self, device, name: str, clock: Callable[[], float] = time.monotonic):
@@ -231,10 +232,11 @@ class SupervisedDevice:
 
     def status(self) -> dict:
         """The device's own status plus supervision: state, fault counts by kind, glitches
-        retried, re-initialisations, recoveries, the last error and the stale limit."""
+        retried, re-initialisations, recoveries and the last error."""
+        outage = self._down_since is not None and self.state != "closed"
         return {
             **self.device.status(),
-            "state": self.state,
+            "state": "recovering" if outage else self.state,
             "faults": {kind: n for kind, n in self.faults.items() if n},
             "faults_total": sum(self.faults.values()),
             "retries": self.retries,

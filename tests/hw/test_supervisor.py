@@ -228,10 +228,11 @@ def test_recovery_counts_when_data_flows_not_when_begin_returns():
         sup.poll()
         clock.sleep(0.01)
     assert sup.status()["recoveries"] == 0  # one outage, not a string of recoveries
+    assert sup.status()["state"] == "recovering"  # until data flows
     device.broken = None
     while sup.poll() is None:
         clock.sleep(0.01)
-    assert sup.status()["recoveries"] == 1
+    assert sup.status()["recoveries"] == 1 and sup.status()["state"] == "ready"
 
 
 def test_the_stale_limit_is_the_recovery_budget_and_the_first_back_off_rounded_up():
