@@ -15,7 +15,6 @@ here: storage is handed to the writer thread, and a finished trial to the scorin
 import logging
 import math
 import queue
-import sys
 import threading
 from collections import deque
 
@@ -32,10 +31,6 @@ log = logging.getLogger(__name__)
 
 SENSOR_NAMES = {"loadcells": "load cells", "imu": "the IMU"}
 RESYNC_AFTER_S = 1.0
-SWITCH_INTERVAL_S = 0.0005
-"""While the loop runs in real time, the interpreter hands the GIL between threads every 0.5 ms
-instead of 5: a reader thread (NAU7802s polled at 640 Hz) or the scoring worker holding it
-then delays a tick by at most that, far inside the 5 ms that makes a tick late."""
 
 
 class ControlLoop:
@@ -241,16 +236,7 @@ class ControlLoop:
 
     # --- scheduling --------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        """Tick in real time until ``stop`` is set; deadlines on the monotonic clock. The
-        process's GIL switch interval is ``SWITCH_INTERVAL_S`` meanwhile."""
-        switch_interval_s = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
-        try:
-            self._run(stop)
-        finally:
-            sys.setswitchinterval(switch_interval_s)
-
-    def _run(self, stop: threading.Event) -> None:
+        """Tick in real time until ``stop`` is set; deadlines on the monotonic clock."""
         deadline = self.clock.now()
         while not stop.is_set():
             lateness = self.clock.now() - deadline

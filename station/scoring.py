@@ -13,8 +13,9 @@ lateness around each trial's end: 4.4, 0.2 and 0.5 ms with this worker (no late 
 1.1 and 2.7 ms scoring inside the tick as before (one late tick). A 100 Hz ticker thread beside
 40 scorings of a 30 s trial (9.4 ms each), worst lateness per scoring, median / p90: 2.0-2.2 /
 3.1-4.7 ms on a thread, 3.0-3.5 / 3.7-4.2 ms with the GIL switch interval at 0.5 ms instead of
-5 (no better: the time goes in numpy and scipy calls that hold the GIL whole), 0.2 / 0.3 ms in
-a persistent child process fed through a pipe. The process would buy those 2-3 ms once per
+the default 5 (no better: the time goes in numpy and scipy calls that hold the GIL whole, so
+the station leaves the interval alone), 0.2 / 0.3 ms in a persistent child process fed
+through a pipe. The process would buy those 2-3 ms once per
 trial, below the 5 ms that makes a tick late and far from moving the p99, at the price of a
 second interpreter with numpy and scipy (107 MB peak RSS here for importing the drills alone,
 seconds to start on a Pi) and of pickling each session's drill, every frame included, in this
