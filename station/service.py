@@ -33,7 +33,7 @@ from station.live import LiveFeed
 from station.loop import ControlLoop
 from station.programs import apply_progression
 from station.runtime.live_messages import live_messages
-from station.runtime.priority import realtime_children, realtime_thread
+from station.runtime.priority import realtime_children, realtime_thread, scheduling_of
 from station.runtime.records import StationRecords
 from station.runtime.timed_cues import TimedCues
 from station.runtime.version import software_version
@@ -408,6 +408,7 @@ class Station(StationRecords):
                 "pid": os.getpid(),
                 "started_at": self.started_at,
                 "nice": os.getpriority(os.PRIO_PROCESS, os.getpid()),
+                "threads_scheduling": scheduling_of(os.getpid()),
                 "loop_scheduling": self.loop_scheduling,
                 "readers_scheduling": self.readers_scheduling,
             },
