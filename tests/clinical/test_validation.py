@@ -1,18 +1,19 @@
 """Clinical validation: every drill at its default settings on every profile of the virtual
 patient at seeds 1-3, through the whole emulated station, against what the literature says
 (``station.validation.CHECKS``, each naming its source). ``python bench/clinical_table.py``
-prints the same table for a therapist."""
+prints the same table for a therapist. The table is computed in the background from the start
+of the session (tests/conftest.py), and these tests run last."""
 
 import pytest
 
-from station.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, validation_table
+from station.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS
 
 pytestmark = pytest.mark.clinical
 
 
 @pytest.fixture(scope="module")
-def table():
-    return validation_table(SEEDS)
+def table(clinical_runs):
+    return clinical_runs.table()
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.text for c in CHECKS])

@@ -15,6 +15,8 @@ from station.clock import VirtualClock
 from station.config import parse_config
 from station.service import SimFaultError, Station
 
+pytestmark = pytest.mark.slow
+
 ALL_PINS_OFF = ("front", "back", "left", "right", "centre")
 
 
