@@ -1,10 +1,11 @@
 """The panel's server: STOP has a thread of its own, so it answers while every worker thread is
-taken and other requests queue behind them."""
+taken and other requests queue behind them, and the workers run at a lower priority."""
 
+import os
 import threading
 import urllib.request
 
-from station.server import PanelServer
+from station.server import WORKER_NICE, PanelServer
 
 
 def test_stop_answers_while_every_worker_is_taken():
@@ -45,3 +46,23 @@ def test_stop_answers_while_every_worker_is_taken():
             if thread.ident is not None:
                 thread.join()
         server.close()
+
+
+def test_workers_yield_the_cpu_to_the_request_reader_and_the_stop_lane():
+    seen = {}
+
+    def app(environ, start_response):
+        seen[environ["PATH_INFO"]] = os.getpriority(os.PRIO_PROCESS, 0)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    server = PanelServer(app, host="127.0.0.1", port=0, threads=2, stop_path="/api/v1/stop")
+    server.start()
+    try:
+        urllib.request.urlopen(f"{server.url}/page").read()
+        stop = urllib.request.Request(f"{server.url}/api/v1/stop", data=b"", method="POST")
+        urllib.request.urlopen(stop).read()
+    finally:
+        server.close()
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == {"/page": min(19, base + WORKER_NICE), "/api/v1/stop": base}
