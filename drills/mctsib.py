@@ -51,7 +51,7 @@ from drills.cued import LOST_BALANCE
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
-from drills.standing import score_standing, standing_row
+from drills.standing import StandingSamples, score_standing
 
 CONDITIONS = (("open", "firm"), ("closed", "firm"), ("open", "foam"), ("closed", "foam"))
 """Eyes and surface of conditions 1-4."""
@@ -123,7 +123,7 @@ class Mctsib(Drill):
         self.attempt = 1
         self.attempt_log: list[dict] = []
         self.conditions: list[dict] = []  # finished conditions, scored in result()
-        self.samples: list[tuple] = []  # rows of drills.standing.COLUMNS
+        self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)  # this attempt's
         self._held_s: list[float] = []  # this condition's failed attempts
         self._announced = False
         self._beeps_given = 0
@@ -181,7 +181,7 @@ class Mctsib(Drill):
         elapsed = self.phase_elapsed_s()
         if elapsed >= self.values["countdown_s"] - 1e-9:
             self.enter(Phase.RECORDING, frame.t_s)
-            self.samples = []
+            self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
             self._start_cop = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
             self._recent.clear()
             return [Tone("start"), Status("green"), *self.on_recording(frame)]
@@ -198,7 +198,7 @@ class Mctsib(Drill):
         lost = self._lost_balance(frame.t_s, (frame.cop_ml_live_mm, frame.cop_ap_live_mm))
         if lost:
             return self._end_attempt(frame.t_s, lost)
-        self.samples.append(standing_row(frame))
+        self.samples.append(frame)
         return []
 
     def _lost_balance(self, t_s: float, cop: tuple[float, float]) -> str | None:
@@ -224,7 +224,7 @@ class Mctsib(Drill):
 
     def _end_attempt(self, t_s: float, failure: str | None) -> list:
         """Log the attempt; repeat it, move to the next condition, or end the test."""
-        held_s = len(self.samples) / self.rate_hz
+        held_s = self.samples.recorded_s
         self.attempt_log.append(
             {
                 "condition": self.condition + 1,
@@ -250,7 +250,7 @@ class Mctsib(Drill):
                 # the failed attempts' times are in _held_s already
                 "time_held_s": float(np.mean(self._held_s if failure else [*self._held_s, held_s])),
                 "fell": failure is not None,
-                "recording": None if failure else np.asarray(self.samples, dtype=float),
+                "recording": None if failure else self.samples,
             }
         )
         self.condition += 1
@@ -280,7 +280,7 @@ class Mctsib(Drill):
         elif self.phase is Phase.COUNTDOWN:
             out["countdown_s"] = max(0, math.ceil(self.values["countdown_s"] - elapsed))
         elif self.phase is Phase.RECORDING:
-            held_s = len(self.samples) / self.rate_hz
+            held_s = self.samples.recorded_s
             out["time_held_s"] = round(held_s, 2)
             out["remaining_s"] = round(max(0.0, self.values["trial_s"] - held_s), 2)
         return out
@@ -312,10 +312,10 @@ class Mctsib(Drill):
         )
         return out
 
-    def _score(self, rec, out: dict) -> dict:
+    def _score(self, samples: StandingSamples, out: dict) -> dict:
         """Sway metrics and quality of one passing attempt; records the conventions in
         ``out`` (the same for every condition)."""
-        scored = score_standing(rec, self.rate_hz, self.sensor_rate_hz)
+        scored = score_standing(samples)
         if "error" in scored:
             return {"quality": scored["quality"], "score_error": scored["error"]}
         out["conventions"] = scored["conventions"]

@@ -35,10 +35,10 @@ from drills.cued import LOST_BALANCE, zone
 from drills.cues import AllOff, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param, choice
+from drills.standing import StandingSamples
 from sensing.errors import NotEnoughDataError, SensingError
 from sensing.filters import zero_lag_lowpass
 from sensing.los import SMOOTHING_HZ
-from sensing.quality import assess_trial
 
 PACE_PER_MIN = {"slow": 30, "medium": 45, "fast": 60}
 """Shifts (beats) per minute of each pace; each beat asks for one shift to the other side."""
@@ -89,7 +89,7 @@ class RhythmicWeightShift(Drill):
         self.period_s = 60.0 / PACE_PER_MIN[self.values["pace"]]
         self.axis, self.sides = AXES[self.values["axis"]]
         self.beat_count = int(self.values["duration_s"] / self.period_s + 1e-9) - 1
-        self.samples: list[tuple] = []  # (t_s, ml_mm, ap_mm, fresh, four corner forces N)
+        self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
         self.beat_log: list[dict] = []
         self.neutral = (math.nan, math.nan)
         self._countdown_cop: list[tuple[float, float]] = []
@@ -133,9 +133,7 @@ class RhythmicWeightShift(Drill):
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [AllOff(), Tone("success")]
-        self.samples.append(
-            (frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm, frame.fresh, *frame.forces_n)
-        )
+        self.samples.append(frame)
         cues = []
         due = self.phase_started_s + (len(self.beat_log) + 1) * self.period_s
         if len(self.beat_log) < self.beat_count and frame.t_s >= due - 1e-9:
@@ -176,7 +174,7 @@ class RhythmicWeightShift(Drill):
             out["countdown_s"] = max(0, math.ceil(left_s))
         if self.phase is Phase.RECORDING:
             out["remaining_s"] = round(
-                max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2
+                max(0.0, self.values["duration_s"] - self.samples.recorded_s), 2
             )
             if self.beat_log:
                 reach = list(self.neutral)
@@ -193,7 +191,7 @@ class RhythmicWeightShift(Drill):
         out.update(
             pace_per_min=PACE_PER_MIN[self.values["pace"]],
             axis=self.values["axis"],
-            recorded_s=len(self.samples) / self.rate_hz,
+            recorded_s=self.samples.recorded_s,
             beats=len(self.beat_log),
             beats_reached=len(reached),
             rhythm_pct=100 * len(reached) / len(self.beat_log) if self.beat_log else None,
@@ -202,16 +200,10 @@ class RhythmicWeightShift(Drill):
         )
         if not self.samples:
             return out
-        rec = np.asarray(self.samples, dtype=float)
-        out["quality"] = assess_trial(
-            rec[:, 0],
-            rec[:, 4:8],
-            nominal_rate_hz=self.rate_hz,
-            sensor_rate_hz=self.sensor_rate_hz,
-            fresh=rec[:, 3].astype(bool),
-        )
+        out["quality"] = self.samples.quality()
+        cop_mm = np.stack([self.samples.column("cop_ml_mm"), self.samples.column("cop_ap_mm")])
         try:
-            out.update(self._path_scores(rec[:, 1:3].T))
+            out.update(self._path_scores(cop_mm))
         except SensingError as exc:
             out["path_scores_error"] = f"could not score the movement: {exc}"
         return out
