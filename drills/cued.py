@@ -1,7 +1,8 @@
 """What the cue-driven drills share: the lead-in (step on, settle, countdown, start) and the
 direction LEDs that point the patient where to lean.
 
-Limits of stability, wobble board, postural hold and reaction build on ``CuedDrill``; a lean
+Every drill of the catalog builds on ``CuedDrill``, some with a phase of their own around the
+lead-in (mCTSIB's announcement before it, single-leg stance's lift after the countdown); a lean
 direction maps to the LEDs the patient sees (one for front, back, left, right; two adjacent for
 a diagonal).
 """
