@@ -1,0 +1,89 @@
+"""What the drill tests share to drive a drill as the control loop does, with no station: frames
+at RATE, a scripted patient who sees the drill's cues as a real one would, and ``run``."""
+
+import math
+
+from drills.cues import AllOff, Light, Status
+from sensing.frame import Frame
+from sensing.stance import StanceSettings
+
+RATE = 100.0
+"""The control loop's rate in the tests, Hz."""
+
+ON_AT_S = 1.0
+"""When a scripted patient steps on the platform unless the test says otherwise, s."""
+
+
+def make_drill(cls, params=None, **kwargs):
+    """A drill of class ``cls`` with ``params``, ticked at RATE with the default stance
+    settings; ``kwargs``: the drill's other arguments (seed, subject)."""
+    return cls(params, rate_hz=RATE, stance=StanceSettings(), **kwargs)
+
+
+def frame(t, load_n=700.0, ml=0.0, ap=0.0, **fields) -> Frame:
+    """A frame at ``t`` s: ``load_n`` N shared evenly by the four corners with the COP, raw and
+    live, at (``ml``, ``ap``) mm; under 20 N the platform is empty (no load, no COP).
+    ``fields``: any other Frame field (tilt, ...)."""
+    if load_n < 20:
+        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan, **fields)
+    live = {"cop_ml_live_mm": ml, "cop_ap_live_mm": ap}
+    return Frame(t, (load_n / 4,) * 4, load_n, ml, ap, **live | fields)
+
+
+class ScriptedPatient:
+    """A patient who does what a test scripts. On the platform (``on(t)``) from ON_AT_S until
+    ``off_at_s`` (a test may move it), or as the test's own ``on(t)`` says. ``see(cues, t)``
+    keeps what the drill shows: the lights on (``lit``, direction LEDs and centre) and the
+    status colour (``status``); a subclass extends it to react. ``frame(t)`` counts the ticks
+    (``tick``) and is an empty platform while they are off it, else ``stand(t)``."""
+
+    def __init__(self, on=None, off_at_s=math.inf):
+        self.off_at_s = off_at_s
+        self._on = on
+        self.lit: set[str] = set()
+        self.status = "off"
+        self.tick = 0
+
+    def on(self, t: float) -> bool:
+        """Whether the patient stands on the platform at ``t`` s."""
+        return self._on(t) if self._on else ON_AT_S <= t < self.off_at_s
+
+    @property
+    def green(self) -> bool:
+        """The status is green: recording, the lights are to follow."""
+        return self.status == "green"
+
+    def see(self, cues, t: float) -> None:
+        """Take in the cues given at ``t`` s; extend it to react to them."""
+        for cue in cues:
+            if isinstance(cue, Light):
+                (self.lit.add if cue.on else self.lit.discard)(cue.name)
+            elif isinstance(cue, Status):
+                self.status = cue.colour
+            elif isinstance(cue, AllOff):
+                self.lit.clear()
+                self.status = "off"
+
+    def frame(self, t: float) -> Frame:
+        self.tick += 1
+        return self.stand(t) if self.on(t) else frame(t, 0.0)
+
+    def stand(self, t: float) -> Frame:
+        """The frame at ``t`` s while on the platform: where the subclass's script puts them."""
+        raise NotImplementedError
+
+
+def run(drill, patient, for_s: float, stop_in: str | None = None) -> list[tuple]:
+    """Step ``drill`` at RATE on ``patient``'s frames for up to ``for_s`` s from the tick after
+    its last one (from 0 s at first), showing the patient each tick's cues; stops early when
+    the drill finishes or, with ``stop_in``, enters that phase. Returns [(t, cue)]."""
+    log = []
+    start_s = 0.0 if drill.last_t_s is None else drill.last_t_s + 1 / RATE
+    for k in range(round(for_s * RATE)):
+        t = round(start_s + k / RATE, 6)
+        cues = drill.step(patient.frame(t))
+        patient.see(cues, t)
+        log += [(t, c) for c in cues]
+        if drill.finished or drill.phase.value == stop_in:
+            break
+    return log
