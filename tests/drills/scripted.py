@@ -73,6 +73,47 @@ class ScriptedPatient:
         raise NotImplementedError
 
 
+class ReachingPatient(ScriptedPatient):
+    """A scripted patient whose centre of gravity moves in a straight line at ``speed`` a second
+    (in the units of ``goal_of``: mm, or a lean in deg) toward where a cue sends them:
+    ``pending`` (from when, direction) sets off for ``goal_of(direction)`` then (None: back to
+    the middle, (0, 0)). ``move(t)`` is one tick of it."""
+
+    def __init__(self, speed, on=None):
+        super().__init__(on=on)
+        self.speed = speed
+        self.pos = (0.0, 0.0)
+        self.goal = (0.0, 0.0)
+        self.pending: tuple[float, str | None] | None = None
+
+    def goal_of(self, direction: str) -> tuple[float, float]:
+        """Where a cue toward ``direction`` sends the patient (the subclass's script)."""
+        raise NotImplementedError
+
+    def move(self, t: float) -> tuple[tuple, tuple, tuple]:
+        """Move to where the patient is at ``t`` s: (the position a tick before, now, a tick
+        later), whose second difference is the acceleration an inverted pendulum turns into
+        COP."""
+        self.goal = self._goal_at(t)
+        if self.pending and t >= self.pending[0] - 1e-9:
+            self.pending = None
+        before, self.pos = self.pos, self._step(self.pos, self.goal)
+        return before, self.pos, self._step(self.pos, self._goal_at(t + 1 / RATE))
+
+    def _goal_at(self, t):
+        if self.pending and t >= self.pending[0] - 1e-9:
+            direction = self.pending[1]
+            return (0.0, 0.0) if direction is None else self.goal_of(direction)
+        return self.goal
+
+    def _step(self, pos, goal):
+        gap = math.dist(pos, goal)
+        if gap == 0:
+            return pos
+        step = min(gap, self.speed / RATE)
+        return tuple(p + step * (g - p) / gap for p, g in zip(pos, goal, strict=True))
+
+
 def run(drill, patient, for_s: float, stop_in: str | None = None) -> list[tuple]:
     """Step ``drill`` at RATE on ``patient``'s frames for up to ``for_s`` s from the tick after
     its last one (from 0 s at first), showing the patient each tick's cues; stops early when
