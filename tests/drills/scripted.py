@@ -114,6 +114,40 @@ class ReachingPatient(ScriptedPatient):
         return tuple(p + step * (g - p) / gap for p, g in zip(pos, goal, strict=True))
 
 
+class TiltingPatient(ScriptedPatient):
+    """A scripted patient who tilts (the board under them, or their trunk with the IMU on it)
+    as ``script`` says: (ticks, pitch deg, roll deg) segments from tick ``start_k`` on, level
+    before it and at ``end`` after it. ``tilted(t, pitch, roll)`` is the frame of a tilt (the
+    subclass's: on the platform or off it); ``run_tilt`` logs in ticks from ``start_k``."""
+
+    def __init__(self, script, start_k, end=(0.0, 0.0), on=None):
+        super().__init__(on=on)
+        self.script, self.start_k, self.end = script, start_k, end
+
+    def tilt_at(self, tick: int) -> tuple[float, float]:
+        """(pitch, roll) in deg ``tick`` ticks after the script's start."""
+        if tick < 0:
+            return 0.0, 0.0
+        for ticks, pitch, roll in self.script:
+            if tick < ticks:
+                return pitch, roll
+            tick -= ticks
+        return self.end
+
+    def frame(self, t):
+        return self.tilted(t, *self.tilt_at(round(t * RATE) - self.start_k))
+
+    def tilted(self, t: float, pitch: float, roll: float) -> Frame:
+        """The frame at ``t`` s of a tilt of ``pitch`` and ``roll`` deg (the subclass's)."""
+        raise NotImplementedError
+
+
+def run_tilt(drill, patient: TiltingPatient, for_s: float) -> list[tuple]:
+    """``run`` with a tilting patient, the log's times as ticks since its script started:
+    [(tick - start_k, cue)]."""
+    return [(round(t * RATE) - patient.start_k, c) for t, c in run(drill, patient, for_s)]
+
+
 def run(drill, patient, for_s: float, stop_in: str | None = None) -> list[tuple]:
     """Step ``drill`` at RATE on ``patient``'s frames for up to ``for_s`` s from the tick after
     its last one (from 0 s at first), showing the patient each tick's cues; stops early when

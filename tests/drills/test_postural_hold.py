@@ -9,7 +9,7 @@ from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.errors import DrillParamError
 from drills.postural_hold import NUDGE_TONE, PosturalHold
 from tests.drills import scripted
-from tests.drills.scripted import RATE, ScriptedPatient, make_drill, run
+from tests.drills.scripted import RATE, TiltingPatient, make_drill, run_tilt
 
 NAN = math.nan
 # (ticks, pitch deg, roll deg) from the start of recording: upright, leaning forward 6 deg for
@@ -38,31 +38,19 @@ def frame(t, pitch=0.0, roll=0.0):
     return scripted.frame(t, 0.0, pitch_deg=pitch, roll_deg=roll)
 
 
-def tilt_at(tick):
-    if tick < 0:
-        return 0.0, 0.0
-    for ticks, pitch, roll in SCRIPT:
-        if tick < ticks:
-            return pitch, roll
-        tick -= ticks
-    return 0.0, 0.0
-
-
-class Patient(ScriptedPatient):
+class Patient(TiltingPatient):
     """Off the platform, the IMU on the trunk, leaning as SCRIPT says from tick ``start_k``."""
 
     def __init__(self, start_k):
-        super().__init__(on=lambda t: False)
-        self.start_k = start_k
+        super().__init__(SCRIPT, start_k, on=lambda t: False)
 
-    def frame(self, t):
-        return frame(t, *tilt_at(round(t * RATE) - self.start_k))
+    def tilted(self, t, pitch, roll):
+        return frame(t, pitch, roll)
 
 
 def run_script(drill, until_s=20.0, start_k=0):
     """Feed the script from tick ``start_k``; returns [(tick - start_k, cue)]."""
-    log = run(drill, Patient(start_k), until_s)
-    return [(round(t * RATE) - start_k, c) for t, c in log]
+    return run_tilt(drill, Patient(start_k), until_s)
 
 
 def test_counts_down_at_once_without_load_and_cues_only_out_of_band():

@@ -9,7 +9,7 @@ from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.errors import DrillParamError
 from drills.wobble_board import TiltBand, WobbleBoard
 from tests.drills import scripted
-from tests.drills.scripted import RATE, ScriptedPatient, make_drill, run
+from tests.drills.scripted import RATE, TiltingPatient, make_drill, run_tilt
 
 NAN = math.nan
 # (ticks, pitch deg, roll deg) from the start of recording: level, front edge down, left edge
@@ -46,33 +46,21 @@ def frame(t, pitch=0.0, roll=0.0, on=True):
     )
 
 
-def tilt_at(tick):
-    """The scripted (pitch, roll) at a recording tick; level before recording."""
-    if tick < 0:
-        return 0.0, 0.0
-    for ticks, pitch, roll in SCRIPT:
-        if tick < ticks:
-            return pitch, roll
-        tick -= ticks
-    return 1.0, 0.0
-
-
-class Patient(ScriptedPatient):
-    """On the board when ``on(t)``, tilting it as SCRIPT says from tick ``start_k``."""
+class Patient(TiltingPatient):
+    """On the board when ``on(t)``, tilting it as SCRIPT says from tick ``start_k``; level
+    before, and as at its end after it."""
 
     def __init__(self, on, start_k):
-        super().__init__(on=on)
-        self.start_k = start_k
+        super().__init__(SCRIPT, start_k, end=SCRIPT[-1][1:], on=on)
 
-    def frame(self, t):
-        return frame(t, *tilt_at(round(t * RATE) - self.start_k), self.on(t))
+    def tilted(self, t, pitch, roll):
+        return frame(t, pitch, roll, self.on(t))
 
 
 def run_script(drill, on=lambda t: True, until_s=15.0, start_k=99):
     """Feed frames at RATE with the script starting at tick ``start_k`` (where recording
     starts when standing from t = 0 with no countdown); returns [(tick - start_k, cue)]."""
-    log = run(drill, Patient(on, start_k), until_s)
-    return [(round(t * RATE) - start_k, c) for t, c in log]
+    return run_tilt(drill, Patient(on, start_k), until_s)
 
 
 def test_spirit_level_lights_the_side_that_is_down():
