@@ -1,7 +1,8 @@
 """What the cue-driven drills share: the lead-in (step on, settle, countdown, start) and the
 direction LEDs that point the patient where to lean.
 
-Limits of stability, wobble board, postural hold and reaction build on ``CuedDrill``; a lean
+Every drill of the catalog builds on ``CuedDrill``, some with a phase of their own around the
+lead-in (mCTSIB's announcement before it, single-leg stance's lift after the countdown); a lean
 direction maps to the LEDs the patient sees (one for front, back, left, right; two adjacent for
 a diagonal).
 """
@@ -69,8 +70,9 @@ class CuedDrill(Drill):
     starts with the start tone and status green. A drill that does not need the load cells
     (``"loadcells"`` not in ``needs``) cannot see a step-on: it counts down at once, as the
     therapist starts it with the patient in position. Stepping off before recording goes back
-    to waiting. Subclasses declare ``countdown_s`` (``COUNTDOWN``) among their params and
-    implement ``on_recording(frame)``.
+    to waiting (``back_to_waiting``). Subclasses declare ``countdown_s`` (``COUNTDOWN``, or their
+    own range and words) among their params and implement ``on_recording(frame)``; ``lit`` is
+    the direction LEDs on now, kept by ``show`` or by a drill that lights them itself.
     """
 
     # a key of drills.cues.INSTRUCTIONS, said at the countdown (None: nothing to say)
@@ -126,18 +128,28 @@ class CuedDrill(Drill):
 
     def on_countdown(self, frame):
         if self.uses_platform and not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-            self.lit = frozenset()
-            return [AllOff(), Status("blue")]
+            return self.back_to_waiting(frame.t_s)
         elapsed = self.phase_elapsed_s()
         if elapsed >= self.values["countdown_s"] - 1e-9:
-            self.enter(Phase.RECORDING, frame.t_s)
-            self.begin(frame)
-            return [Tone("start"), Status("green"), *self.on_recording(frame)]
+            return self.end_countdown(frame)
         if elapsed >= self._beeps_given - 1e-9:
             self._beeps_given += 1
             return [Tone("countdown")]
         return []
+
+    def back_to_waiting(self, t_s: float) -> list[Cue]:
+        """The patient stepped off before recording: every cue off, status blue, and the
+        lead-in starts again once they are back on."""
+        self.enter(Phase.WAITING, t_s)
+        self.lit = frozenset()
+        return [AllOff(), Status("blue")]
+
+    def end_countdown(self, frame: Frame) -> list[Cue]:
+        """The countdown is over: recording starts (``begin``, the start tone, status green,
+        then ``on_recording``). Override for a phase of the drill's own before recording."""
+        self.enter(Phase.RECORDING, frame.t_s)
+        self.begin(frame)
+        return [Tone("start"), Status("green"), *self.on_recording(frame)]
 
     def begin(self, frame: Frame) -> None:
         """Called on the tick recording starts, before ``on_recording``: override to set up

@@ -9,8 +9,9 @@ foam pad, 4 eyes closed on foam; feet together, arms crossed. Each attempt runs:
   condition number on the direction LEDs (condition n lights the first n of front, right, back,
   left; under an amber status lit LEDs inform, they do not ask for a lean) and n short beeps
   half a second apart from 1 s in. The patient may step off here to place or remove the foam;
-- waiting (blue) until on the platform, settling until the stance is steady, countdown (amber,
-  a beep a second), recording (green, the rising start tone) for ``trial_s``.
+- ``CuedDrill``'s lead-in: waiting (blue) until on the platform, settling until the stance is
+  steady, countdown (amber, a beep a second), recording (green, the rising start tone) for
+  ``trial_s``.
 
 An attempt passes when ``trial_s`` is recorded (success tone) and fails (warning tone) when the
 patient steps off, loses balance, or the therapist marks it (``mark_failed``: the live view's
@@ -47,11 +48,11 @@ from enum import StrEnum
 
 import numpy as np
 
-from drills.cued import LOST_BALANCE
+from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Light, Status, Tone
-from drills.engine import Drill, Phase
+from drills.engine import Phase
 from drills.params import Param
-from drills.standing import score_standing, standing_row
+from drills.standing import StandingSamples, score_standing
 
 CONDITIONS = (("open", "firm"), ("closed", "firm"), ("open", "foam"), ("closed", "foam"))
 """Eyes and surface of conditions 1-4."""
@@ -78,8 +79,9 @@ class McPhase(StrEnum):
     ANNOUNCE = "announce"
 
 
-class Mctsib(Drill):
-    """Four sensory conditions of quiet stance, each repeated up to three times when failed."""
+class Mctsib(CuedDrill):
+    """Four sensory conditions of quiet stance, each repeated up to three times when failed;
+    each attempt announced, then ``CuedDrill``'s lead-in."""
 
     name = "mctsib"
     quality_checks = ()  # each condition is gated with its own recording
@@ -123,26 +125,24 @@ class Mctsib(Drill):
         self.attempt = 1
         self.attempt_log: list[dict] = []
         self.conditions: list[dict] = []  # finished conditions, scored in result()
-        self.samples: list[tuple] = []  # rows of drills.standing.COLUMNS
+        self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)  # this attempt's
         self._held_s: list[float] = []  # this condition's failed attempts
         self._announced = False
-        self._beeps_given = 0
+        self._announce_beeps = 0
         self._start_cop = (math.nan, math.nan)
-        self._recent: deque[tuple[float, float, float]] = deque()  # (t_s, ml, ap) live
+        self._jump_window: deque[tuple[float, float, float]] = deque()  # (t_s, ml, ap) live
 
     def on_waiting(self, frame):
-        if not self.stance.on_platform:
-            return []
-        if not self._announced:
+        if self.stance.on_platform and not self._announced:
             return self._announce(frame.t_s)
-        self.enter(Phase.SETTLING, frame.t_s)
-        return []
+        return super().on_waiting(frame)
 
     def _announce(self, t_s: float) -> list:
         self.enter(McPhase.ANNOUNCE, t_s)
         self._announced = True
-        self._beeps_given = 0
+        self._announce_beeps = 0
         eyes, surface = CONDITIONS[self.condition]
+        self.lit = frozenset(CONDITION_LIGHTS[: self.condition + 1])
         return [
             Status("amber"),
             Instruct(f"eyes-{eyes}"),
@@ -154,41 +154,23 @@ class Mctsib(Drill):
         elapsed = self.phase_elapsed_s()
         if elapsed >= self.values["rest_s"] - 1e-9:
             lights_off = [Light(name, False) for name in CONDITION_LIGHTS[: self.condition + 1]]
+            self.lit = frozenset()
             if not self.stance.on_platform:
                 self.enter(Phase.WAITING, frame.t_s)
                 return [*lights_off, Status("blue")]
             self.enter(Phase.SETTLING, frame.t_s)  # already settled: straight to the countdown
             return [*lights_off, *(self.on_settling(frame) or [Status("blue")])]
-        due = ANNOUNCE_FIRST_BEEP_S + ANNOUNCE_BEEP_GAP_S * self._beeps_given
-        if self._beeps_given <= self.condition and elapsed >= due - 1e-9:
-            self._beeps_given += 1
+        due = ANNOUNCE_FIRST_BEEP_S + ANNOUNCE_BEEP_GAP_S * self._announce_beeps
+        if self._announce_beeps <= self.condition and elapsed >= due - 1e-9:
+            self._announce_beeps += 1
             return [Tone("countdown")]
         return []
 
-    def on_settling(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-        elif self.stance.settled:
-            self.enter(Phase.COUNTDOWN, frame.t_s)
-            self._beeps_given = 0
-            return [Status("amber"), *self.on_countdown(frame)]
-        return []
-
-    def on_countdown(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-            return [AllOff(), Status("blue")]
-        elapsed = self.phase_elapsed_s()
-        if elapsed >= self.values["countdown_s"] - 1e-9:
-            self.enter(Phase.RECORDING, frame.t_s)
-            self.samples = []
-            self._start_cop = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
-            self._recent.clear()
-            return [Tone("start"), Status("green"), *self.on_recording(frame)]
-        if elapsed >= self._beeps_given - 1e-9:
-            self._beeps_given += 1
-            return [Tone("countdown")]
-        return []
+    def begin(self, frame):
+        # a new recording: a passed condition keeps the one it passed with
+        self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
+        self._start_cop = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
+        self._jump_window.clear()
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
@@ -198,7 +180,7 @@ class Mctsib(Drill):
         lost = self._lost_balance(frame.t_s, (frame.cop_ml_live_mm, frame.cop_ap_live_mm))
         if lost:
             return self._end_attempt(frame.t_s, lost)
-        self.samples.append(standing_row(frame))
+        self.samples.append(frame)
         return []
 
     def _lost_balance(self, t_s: float, cop: tuple[float, float]) -> str | None:
@@ -207,10 +189,10 @@ class Mctsib(Drill):
         excursion = math.dist(cop, self._start_cop)
         if excursion > limit:
             return f"lost balance: the COP moved {excursion:.0f} mm from the start (> {limit:g})"
-        self._recent.append((t_s, *cop))
-        while t_s - self._recent[0][0] > JUMP_WINDOW_S + 1e-9:
-            self._recent.popleft()
-        jump = max(math.dist(cop, past[1:]) for past in self._recent)
+        self._jump_window.append((t_s, *cop))
+        while t_s - self._jump_window[0][0] > JUMP_WINDOW_S + 1e-9:
+            self._jump_window.popleft()
+        jump = max(math.dist(cop, past[1:]) for past in self._jump_window)
         if jump > JUMP_MM:
             return f"lost balance: the COP jumped {jump:.0f} mm within {JUMP_WINDOW_S:g} s"
         return None
@@ -224,7 +206,7 @@ class Mctsib(Drill):
 
     def _end_attempt(self, t_s: float, failure: str | None) -> list:
         """Log the attempt; repeat it, move to the next condition, or end the test."""
-        held_s = len(self.samples) / self.rate_hz
+        held_s = self.samples.recorded_s
         self.attempt_log.append(
             {
                 "condition": self.condition + 1,
@@ -250,7 +232,7 @@ class Mctsib(Drill):
                 # the failed attempts' times are in _held_s already
                 "time_held_s": float(np.mean(self._held_s if failure else [*self._held_s, held_s])),
                 "fell": failure is not None,
-                "recording": None if failure else np.asarray(self.samples, dtype=float),
+                "recording": None if failure else self.samples,
             }
         )
         self.condition += 1
@@ -277,10 +259,8 @@ class Mctsib(Drill):
         elapsed = self.phase_elapsed_s()
         if self.phase is McPhase.ANNOUNCE:
             out["rest_left_s"] = round(max(0.0, self.values["rest_s"] - elapsed), 2)
-        elif self.phase is Phase.COUNTDOWN:
-            out["countdown_s"] = max(0, math.ceil(self.values["countdown_s"] - elapsed))
         elif self.phase is Phase.RECORDING:
-            held_s = len(self.samples) / self.rate_hz
+            held_s = self.samples.recorded_s
             out["time_held_s"] = round(held_s, 2)
             out["remaining_s"] = round(max(0.0, self.values["trial_s"] - held_s), 2)
         return out
@@ -312,10 +292,10 @@ class Mctsib(Drill):
         )
         return out
 
-    def _score(self, rec, out: dict) -> dict:
+    def _score(self, samples: StandingSamples, out: dict) -> dict:
         """Sway metrics and quality of one passing attempt; records the conventions in
         ``out`` (the same for every condition)."""
-        scored = score_standing(rec, self.rate_hz, self.sensor_rate_hz)
+        scored = score_standing(samples)
         if "error" in scored:
             return {"quality": scored["quality"], "score_error": scored["error"]}
         out["conventions"] = scored["conventions"]

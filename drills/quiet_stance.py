@@ -4,7 +4,7 @@ from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
 from drills.cues import Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import Param
-from drills.standing import score_standing, standing_row
+from drills.standing import StandingSamples, score_standing
 
 
 class QuietStance(CuedDrill):
@@ -38,7 +38,7 @@ class QuietStance(CuedDrill):
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
-        self.samples: list[tuple] = []  # rows of drills.standing.COLUMNS
+        self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
 
     def countdown_instructions(self):
         # the standard condition, said each time: a drill before may have left the patient on
@@ -54,14 +54,14 @@ class QuietStance(CuedDrill):
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [Status("off"), Tone("success")]
-        self.samples.append(standing_row(frame))
+        self.samples.append(frame)
         return []
 
     def status(self):
         out = super().status()
         if self.phase is Phase.RECORDING:
             out["remaining_s"] = round(
-                max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2
+                max(0.0, self.values["duration_s"] - self.samples.recorded_s), 2
             )
         return out
 
@@ -70,10 +70,10 @@ class QuietStance(CuedDrill):
         metric set with its conventions; a trial failing the gate keeps its metrics but is
         flagged (``quality.ok`` False, with the reasons), never silently scored as good."""
         out = super().result()
-        out["recorded_s"] = len(self.samples) / self.rate_hz
+        out["recorded_s"] = self.samples.recorded_s
         out["metrics"] = None
         if self.phase is Phase.COMPLETED:
-            scored = score_standing(self.samples, self.rate_hz, self.sensor_rate_hz)
+            scored = score_standing(self.samples)
             out["quality"] = scored["quality"]
             if "error" in scored:
                 out["state"], out["reason"] = "aborted", scored["error"]

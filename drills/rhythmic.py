@@ -31,14 +31,14 @@ import math
 
 import numpy as np
 
-from drills.cued import LOST_BALANCE, zone
-from drills.cues import AllOff, Light, Status, Tone
-from drills.engine import Drill, Phase
+from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill, zone
+from drills.cues import AllOff, Light, Tone
+from drills.engine import Phase
 from drills.params import Param, choice
+from drills.standing import StandingSamples
 from sensing.errors import NotEnoughDataError, SensingError
 from sensing.filters import zero_lag_lowpass
 from sensing.los import SMOOTHING_HZ
-from sensing.quality import assess_trial
 
 PACE_PER_MIN = {"slow": 30, "medium": 45, "fast": 60}
 """Shifts (beats) per minute of each pace; each beat asks for one shift to the other side."""
@@ -50,9 +50,9 @@ AXES = {
 """Per axis: the COP component it moves (0 ML, 1 AP) and its two sides with their signs."""
 
 
-class RhythmicWeightShift(Drill):
-    """Metronome-paced alternating weight shifts with LED targets; velocity, directional control
-    and rhythm are scored."""
+class RhythmicWeightShift(CuedDrill):
+    """The shared lead-in (``CuedDrill``), then metronome-paced alternating weight shifts with
+    LED targets; velocity, directional control and rhythm are scored."""
 
     name = "rhythmic-weight-shift"
     headline = (
@@ -81,7 +81,7 @@ class RhythmicWeightShift(Drill):
             "mm",
             "How far from neutral each shift should reach.",
         ),
-        Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording."),
+        COUNTDOWN,
     )
 
     def __init__(self, params, **kwargs):
@@ -89,53 +89,34 @@ class RhythmicWeightShift(Drill):
         self.period_s = 60.0 / PACE_PER_MIN[self.values["pace"]]
         self.axis, self.sides = AXES[self.values["axis"]]
         self.beat_count = int(self.values["duration_s"] / self.period_s + 1e-9) - 1
-        self.samples: list[tuple] = []  # (t_s, ml_mm, ap_mm, fresh, four corner forces N)
+        self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
         self.beat_log: list[dict] = []
         self.neutral = (math.nan, math.nan)
-        self._countdown_cop: list[tuple[float, float]] = []
-        self._beeps_given = 0
+        self._countdown_cop: list[tuple[float, float]] = []  # live COP: the neutral
 
-    def on_waiting(self, frame):
-        if self.stance.on_platform:
-            self.enter(Phase.SETTLING, frame.t_s)
-        return []
-
-    def on_settling(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-        elif self.stance.settled:
-            self.enter(Phase.COUNTDOWN, frame.t_s)
-            self._beeps_given = 0
-            self._countdown_cop.clear()
-            return [Status("amber"), *self.on_countdown(frame)]
-        return []
+    def start_countdown(self, frame):
+        self._countdown_cop.clear()
+        return super().start_countdown(frame)
 
     def on_countdown(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-            return [AllOff(), Status("blue")]
-        elapsed = self.phase_elapsed_s()
-        if elapsed >= self.values["countdown_s"] - 1e-9:
-            cop = self._countdown_cop or [(frame.cop_ml_live_mm, frame.cop_ap_live_mm)]
-            self.neutral = tuple(float(v) for v in np.mean(cop, axis=0))
-            self.enter(Phase.RECORDING, frame.t_s)
-            self.samples.clear()
-            return [Tone("start"), Status("green"), *self.on_recording(frame)]
-        self._countdown_cop.append((frame.cop_ml_live_mm, frame.cop_ap_live_mm))
-        if elapsed >= self._beeps_given - 1e-9:
-            self._beeps_given += 1
-            return [Tone("countdown")]
-        return []
+        cues = super().on_countdown(frame)
+        if self.phase is Phase.COUNTDOWN:  # neither stepped off nor recording from this tick
+            self._countdown_cop.append((frame.cop_ml_live_mm, frame.cop_ap_live_mm))
+        return cues
+
+    def begin(self, frame):
+        cop = self._countdown_cop or [(frame.cop_ml_live_mm, frame.cop_ap_live_mm)]
+        self.neutral = tuple(float(v) for v in np.mean(cop, axis=0))
+        self.samples.clear()
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
             return self.stop(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
+            self.lit = frozenset()
             return [AllOff(), Tone("success")]
-        self.samples.append(
-            (frame.t_s, frame.cop_ml_mm, frame.cop_ap_mm, frame.fresh, *frame.forces_n)
-        )
+        self.samples.append(frame)
         cues = []
         due = self.phase_started_s + (len(self.beat_log) + 1) * self.period_s
         if len(self.beat_log) < self.beat_count and frame.t_s >= due - 1e-9:
@@ -147,6 +128,7 @@ class RhythmicWeightShift(Drill):
             if sign * (live[self.axis] - self.neutral[self.axis]) >= self.values["amplitude_mm"]:
                 beat["reached"] = True
                 beat["lag_s"] = frame.t_s - beat["t_s"]
+                self.lit |= {"centre"}
                 cues.append(Light("centre", True))
         return cues
 
@@ -158,6 +140,7 @@ class RhythmicWeightShift(Drill):
             cues.append(Light(self.beat_log[-1]["side"], False))
         self.beat_log.append({"beat": len(self.beat_log) + 1, "side": side, "t_s": t_s})
         self.beat_log[-1].update(reached=False, lag_s=None)
+        self.lit = frozenset({side})
         return [*cues, Light(side, True)]
 
     def status(self):
@@ -171,12 +154,9 @@ class RhythmicWeightShift(Drill):
         )
         if self.beat_log:
             out["side"] = self.beat_log[-1]["side"]
-        if self.phase is Phase.COUNTDOWN:
-            left_s = self.values["countdown_s"] - self.phase_elapsed_s()
-            out["countdown_s"] = max(0, math.ceil(left_s))
         if self.phase is Phase.RECORDING:
             out["remaining_s"] = round(
-                max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2
+                max(0.0, self.values["duration_s"] - self.samples.recorded_s), 2
             )
             if self.beat_log:
                 reach = list(self.neutral)
@@ -193,7 +173,7 @@ class RhythmicWeightShift(Drill):
         out.update(
             pace_per_min=PACE_PER_MIN[self.values["pace"]],
             axis=self.values["axis"],
-            recorded_s=len(self.samples) / self.rate_hz,
+            recorded_s=self.samples.recorded_s,
             beats=len(self.beat_log),
             beats_reached=len(reached),
             rhythm_pct=100 * len(reached) / len(self.beat_log) if self.beat_log else None,
@@ -202,16 +182,10 @@ class RhythmicWeightShift(Drill):
         )
         if not self.samples:
             return out
-        rec = np.asarray(self.samples, dtype=float)
-        out["quality"] = assess_trial(
-            rec[:, 0],
-            rec[:, 4:8],
-            nominal_rate_hz=self.rate_hz,
-            sensor_rate_hz=self.sensor_rate_hz,
-            fresh=rec[:, 3].astype(bool),
-        )
+        out["quality"] = self.samples.quality()
+        cop_mm = np.stack([self.samples.column("cop_ml_mm"), self.samples.column("cop_ap_mm")])
         try:
-            out.update(self._path_scores(rec[:, 1:3].T))
+            out.update(self._path_scores(cop_mm))
         except SensingError as exc:
             out["path_scores_error"] = f"could not score the movement: {exc}"
         return out

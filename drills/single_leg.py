@@ -21,15 +21,15 @@ over the countdown, on both feet.
   ``TOUCH_DOWN_FRACTION`` of body weight (it touched the floor), or when the patient steps off,
   or at ``max_s``.
 
-Phases per trial: waiting (blue) for both feet on the platform, settling, countdown (amber,
-the eyes instruction, a beep a second), lift (the stand-on-<leg> instruction; up to
-``LIFT_TIMEOUT_S`` for single-leg stance to start, else the trial scores 0 s), recording (green,
-rising start tone when single-leg stance starts), then rest (amber, the both-feet instruction,
-the warning tone for a touch-down, a step-off or no lift) for ``rest_s``. A trial that reaches
-``max_s`` ends the test, since the best cannot improve; so does the last trial: every cue off,
-the both-feet instruction and the success tone. Stepping off in the countdown or the lift phase
-goes back to waiting and the trial starts again; stepping off while recording ends the trial
-(time to the step-off); during rest it does nothing.
+Phases per trial: ``CuedDrill``'s lead-in (waiting, blue, for both feet on the platform;
+settling; countdown: amber, the eyes instruction, a beep a second), lift (the stand-on-<leg>
+instruction; up to ``LIFT_TIMEOUT_S`` for single-leg stance to start, else the trial scores
+0 s), recording (green, rising start tone when single-leg stance starts), then rest (amber, the
+both-feet instruction, the warning tone for a touch-down, a step-off or no lift) for ``rest_s``.
+A trial that reaches ``max_s`` ends the test, since the best cannot improve; so does the last
+trial: every cue off, the both-feet instruction and the success tone. Stepping off in the
+countdown or the lift phase goes back to waiting and the trial starts again; stepping off while
+recording ends the trial (time to the step-off); during rest it does nothing.
 
 Result: per trial ``stance_time_s``, ``touched_down``, ``outcome``, ``start_s`` (since the drill
 started), ``body_weight_n``; ``best_stance_time_s``, ``max_reached``, the leg and the eyes.
@@ -40,9 +40,9 @@ from enum import StrEnum
 
 import numpy as np
 
-from drills.cued import LOST_BALANCE
+from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Status, Tone
-from drills.engine import Drill, Phase
+from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from sensing.weightbearing import SINGLE_LEG_ON_FRACTION, TOUCH_DOWN_FRACTION, TOUCH_DOWN_MIN_S
 
@@ -67,8 +67,9 @@ class SingleLegPhase(StrEnum):
     REST = "rest"
 
 
-class SingleLegStance(Drill):
-    """Times single-leg stance from the load split, best of up to three trials."""
+class SingleLegStance(CuedDrill):
+    """The shared lead-in (``CuedDrill``) before each trial, then the lift; times single-leg
+    stance from the load split, best of up to three trials."""
 
     name = "single-leg-stance"
     headline = (("best_time_s", "best_stance_time_s"),)
@@ -97,8 +98,7 @@ class SingleLegStance(Drill):
         self.trials: list[dict] = []
         self.share = math.nan  # the stance foot's share of the load, live
         self.body_weight_n = math.nan
-        self._loads: list[float] = []
-        self._beeps_given = 0
+        self._loads: list[float] = []  # over the countdown: the body weight
         self._start_s = 0.0
         self._down_since: float | None = None
         self._down_frames = 0
@@ -108,39 +108,27 @@ class SingleLegStance(Drill):
         self.share = foot_share_pct(frame.cop_ml_mm, feet_apart_mm, leg) / 100
         return super().step(frame)
 
-    def on_waiting(self, frame):
-        if self.stance.on_platform:
-            self.enter(Phase.SETTLING, frame.t_s)
-        return []
+    def countdown_instructions(self):
+        return [Instruct(f"eyes-{self.values['eyes']}")]
 
-    def on_settling(self, frame):
-        if not self.stance.on_platform:
-            self.enter(Phase.WAITING, frame.t_s)
-        elif self.stance.settled:
-            self.enter(Phase.COUNTDOWN, frame.t_s)
-            self._beeps_given = 0
-            self._loads.clear()
-            eyes = Instruct(f"eyes-{self.values['eyes']}")
-            return [Status("amber"), eyes, *self.on_countdown(frame)]
-        return []
+    def start_countdown(self, frame):
+        self._loads.clear()
+        return super().start_countdown(frame)
 
     def on_countdown(self, frame):
-        if not self.stance.on_platform:
-            return self._back_to_waiting(frame.t_s)
-        self._loads.append(frame.total_n)
-        elapsed = self.phase_elapsed_s()
-        if elapsed >= self.values["countdown_s"] - 1e-9:
-            self.body_weight_n = float(np.mean(self._loads))
-            self.enter(SingleLegPhase.LIFT, frame.t_s)
-            return [Instruct(f"stand-on-{self.values['leg']}")]
-        if elapsed >= self._beeps_given - 1e-9:
-            self._beeps_given += 1
-            return [Tone("countdown")]
-        return []
+        if self.stance.on_platform:
+            self._loads.append(frame.total_n)
+        return super().on_countdown(frame)
+
+    def end_countdown(self, frame):
+        """Not recording yet: the patient is told to stand on the leg (the lift phase)."""
+        self.body_weight_n = float(np.mean(self._loads))
+        self.enter(SingleLegPhase.LIFT, frame.t_s)
+        return [Instruct(f"stand-on-{self.values['leg']}")]
 
     def on_lift(self, frame):
         if not self.stance.on_platform:
-            return self._back_to_waiting(frame.t_s)
+            return self.back_to_waiting(frame.t_s)
         if (
             self.share >= LIFT_SHARE
             and frame.total_n >= SINGLE_LEG_ON_FRACTION * self.body_weight_n
@@ -195,8 +183,9 @@ class SingleLegStance(Drill):
             return []
         return self._end_trial(t_s, self._start_s, t_s - self._start_s, "marked failed")
 
-    def _back_to_waiting(self, t_s: float) -> list:
-        """Stepped off before the trial started: it starts again once they are back on."""
+    def back_to_waiting(self, t_s: float) -> list:
+        """Stepped off before the trial started (in the countdown or the lift): told to stand
+        on both feet, and the trial starts again once they are back on."""
         self.enter(Phase.WAITING, t_s)
         return [AllOff(), Instruct("both-feet"), Status("blue")]
 
@@ -235,9 +224,7 @@ class SingleLegStance(Drill):
             stance_share_pct=None if math.isnan(self.share) else round(100 * self.share, 1),
         )
         elapsed = self.phase_elapsed_s()
-        if self.phase is Phase.COUNTDOWN:
-            out["countdown_s"] = max(0, math.ceil(self.values["countdown_s"] - elapsed))
-        elif self.phase is Phase.RECORDING:
+        if self.phase is Phase.RECORDING:
             out["stance_time_s"] = round(elapsed, 2)
             out["remaining_s"] = round(max(0.0, self.values["max_s"] - elapsed), 2)
         elif self.phase is SingleLegPhase.REST:

@@ -41,7 +41,7 @@ from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
-from sensing.quality import assess_trial
+from drills.standing import StandingSamples
 from sensing.weightbearing import load_distribution, time_over_limit
 
 STANDARD_GRAVITY_M_S2 = 9.80665
@@ -106,8 +106,9 @@ class WeightBearing(CuedDrill):
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
         self.body_weight_n = float(self.subject["weight_kg"]) * STANDARD_GRAVITY_M_S2
-        # (t_s, total_n, left foot %, front cells %, fresh, 4 forces)
-        self.samples: list[tuple] = []
+        self.samples = StandingSamples(
+            self.rate_hz, self.sensor_rate_hz, extra=("total_n", "left_foot_pct", "load_front_pct")
+        )
         self.operated_bw_pct = math.nan  # live, for the panel
         self.over = False
         self.exceedances = 0
@@ -130,16 +131,7 @@ class WeightBearing(CuedDrill):
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
             return [AllOff(), Tone("success")]
-        self.samples.append(
-            (
-                frame.t_s,
-                frame.total_n,
-                self.left_foot_pct(frame),
-                frame.load_front_pct,
-                frame.fresh,
-                *frame.forces_n,
-            )
-        )
+        self.samples.append(frame, frame.total_n, self.left_foot_pct(frame), frame.load_front_pct)
         return self._feedback(frame.t_s)
 
     def _feedback(self, t_s: float) -> list:
@@ -175,7 +167,7 @@ class WeightBearing(CuedDrill):
         )
         if self.phase is Phase.RECORDING:
             out["remaining_s"] = round(
-                max(0.0, self.values["duration_s"] - len(self.samples) / self.rate_hz), 2
+                max(0.0, self.values["duration_s"] - self.samples.recorded_s), 2
             )
         return out
 
@@ -187,13 +179,14 @@ class WeightBearing(CuedDrill):
             side=self.values["side"],
             limit_bw_pct=self.values["limit_pct"],
             body_weight_n=round(self.body_weight_n, 1),
-            recorded_s=len(self.samples) / self.rate_hz,
+            recorded_s=self.samples.recorded_s,
             exceedances=self.exceedances,
         )
         if not self.samples:
             return out
-        rec = np.asarray(self.samples, dtype=float)
-        total, left_pct, front_pct = rec[:, 1], rec[:, 2], rec[:, 3]
+        total, left_pct, front_pct = (
+            self.samples.column(name) for name in ("total_n", "left_foot_pct", "load_front_pct")
+        )
         share = left_pct if self.values["side"] == "left" else 100 - left_pct
         over = time_over_limit(
             total * share / 100, self.rate_hz, self.body_weight_n, self.values["limit_pct"]
@@ -208,11 +201,5 @@ class WeightBearing(CuedDrill):
         if split.any():
             corners = patient_corner_forces(total[split], left_pct[split], front_pct[split])
             out.update(load_distribution(corners, self.body_weight_n))
-        out["quality"] = assess_trial(
-            rec[:, 0],
-            rec[:, 5:9],
-            nominal_rate_hz=self.rate_hz,
-            sensor_rate_hz=self.sensor_rate_hz,
-            fresh=rec[:, 4].astype(bool),
-        )
+        out["quality"] = self.samples.quality()
         return out

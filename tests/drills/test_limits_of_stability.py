@@ -10,11 +10,9 @@ from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.errors import DrillParamError, DrillSubjectError
 from drills.limits_of_stability import MEASURES, LimitsOfStability, on_los_target
 from sensing.cog import natural_frequency_hz
-from sensing.frame import Frame
 from sensing.los import DIRECTIONS, SWAY_WINDOW_S, los_target_deg, onset_level
-from sensing.stance import StanceSettings
+from tests.drills.scripted import RATE, ReachingPatient, frame, make_drill, run
 
-RATE = 100.0
 HEIGHT_CM = 170.0
 COG_CM = 0.55 * HEIGHT_CM
 NEUTRAL_MM = (5.0, -12.0)  # where the patient's feet put the COP when upright
@@ -24,13 +22,8 @@ CLOCKWISE = ["F", "FR", "R", "BR", "B", "BL", "L", "FL"]
 
 def make(seed=0, **params):
     params.setdefault("countdown_s", 1)
-    return LimitsOfStability(
-        params,
-        rate_hz=RATE,
-        stance=StanceSettings(),
-        subject={"height_cm": HEIGHT_CM, "weight_kg": 71},
-        seed=seed,
-    )
+    subject = {"height_cm": HEIGHT_CM, "weight_kg": 71}
+    return make_drill(LimitsOfStability, params, subject=subject, seed=seed)
 
 
 def lit_direction(lit):
@@ -39,7 +32,7 @@ def lit_direction(lit):
     return next((name for name, s in DIRECTIONS.items() if s == signs), None)
 
 
-class Patient:
+class Patient(ReachingPatient):
     """Follows the cue protocol delay_s after each change of the lit direction LEDs: leans in a
     straight line at speed_deg_s to reach[direction] x the target (1.1 unless told), holds
     there, and leans back to upright when the LEDs go off. The lean is that of the centre of
@@ -51,16 +44,11 @@ class Patient:
     def __init__(
         self, target_pct=75.0, delay_s=0.3, speed_deg_s=6.0, reach=None, early=(), **script
     ):
-        self.target_pct, self.delay_s, self.speed = target_pct, delay_s, speed_deg_s
+        super().__init__(speed_deg_s, on=script.get("on", lambda t: t >= 0.5))
+        self.target_pct, self.delay_s = target_pct, delay_s
         self.reach = reach or {}
         self.early = set(early)  # directions they start toward at once, the first time only
-        self.on = script.get("on", lambda t: t >= 0.5)
         self.load = script.get("load", lambda t: WEIGHT_N)
-        self.lean = (0.0, 0.0)
-        self.previous = (0.0, 0.0)
-        self.goal = (0.0, 0.0)
-        self.lit: set[str] = set()
-        self.pending: tuple[float, str | None] | None = None
         self.history: list[tuple[float, tuple[float, float]]] = []  # (t, COG lean)
 
     def onset_rise_deg(self, cue_t: float, target: tuple[float, float]) -> float:
@@ -76,45 +64,25 @@ class Patient:
 
     def see(self, cues, t):
         before = lit_direction(self.lit)
-        for cue in cues:
-            if isinstance(cue, AllOff):
-                self.lit.clear()
-            elif isinstance(cue, Light):
-                (self.lit.add if cue.on else self.lit.discard)(cue.name)
+        super().see(cues, t)
         direction = lit_direction(self.lit)
         if direction != before:
             delay_s = 0.0 if direction in self.early else self.delay_s
             self.early.discard(direction)
             self.pending = (t + delay_s, direction)
 
-    def _goal_at(self, t):
-        if self.pending and t >= self.pending[0] - 1e-9:
-            direction = self.pending[1]
-            if direction is None:
-                return (0.0, 0.0)
-            scale = self.reach.get(direction, 1.1)
-            return tuple(scale * a for a in los_target_deg(direction, self.target_pct))
-        return self.goal
-
-    def _step(self, lean, goal):
-        gap = math.dist(lean, goal)
-        if gap == 0:
-            return lean
-        step = min(gap, self.speed / RATE)
-        return tuple(a + step * (g - a) / gap for a, g in zip(lean, goal, strict=True))
+    def goal_of(self, direction):
+        scale = self.reach.get(direction, 1.1)
+        return tuple(scale * a for a in los_target_deg(direction, self.target_pct))
 
     def frame(self, t):
-        self.goal = self._goal_at(t)
-        if self.pending and t >= self.pending[0] - 1e-9:
-            self.pending = None
-        self.previous, self.lean = self.lean, self._step(self.lean, self.goal)
-        self.history.append((t, self.lean))
-        following = self._step(self.lean, self._goal_at(t + 1 / RATE))
+        previous, lean, following = self.move(t)
+        self.history.append((t, lean))
         if not self.on(t):
-            return Frame(t, (0.0,) * 4, 0.0, math.nan, math.nan)
+            return frame(t, 0.0)
         cop = []
         for n, axis, before, now, after in zip(
-            NEUTRAL_MM, ("ml", "ap"), self.previous, self.lean, following, strict=True
+            NEUTRAL_MM, ("ml", "ap"), previous, lean, following, strict=True
         ):
             cog_mm, prev_mm, next_mm = (
                 10 * COG_CM * math.tan(math.radians(a)) for a in (now, before, after)
@@ -126,24 +94,9 @@ class Patient:
         ml, ap = cop
         live_ml, live_ap = (
             n + 10 * COG_CM * math.tan(math.radians(a))
-            for n, a in zip(NEUTRAL_MM, self.lean, strict=True)
+            for n, a in zip(NEUTRAL_MM, lean, strict=True)
         )
-        return Frame(
-            t, (load / 4,) * 4, load, ml, ap, cop_ml_live_mm=live_ml, cop_ap_live_mm=live_ap
-        )
-
-
-def run(drill, patient, until_s=200.0):
-    """Step the drill at RATE with the patient's frames; returns [(t, cue)]."""
-    log = []
-    for k in range(round(until_s * RATE)):
-        t = k / RATE
-        cues = drill.step(patient.frame(t))
-        patient.see(cues, t)
-        log += [(round(t, 2), c) for c in cues]
-        if drill.finished:
-            break
-    return log
+        return frame(t, load, ml, ap, cop_ml_live_mm=live_ml, cop_ap_live_mm=live_ap)
 
 
 def go_cues(log):
@@ -163,7 +116,7 @@ def go_cues(log):
 def test_full_trial_cues_each_direction_and_scores_it():
     drill = make(target_pct=75, move_s=6, hold_s=1)
     patient = Patient(reach={"B": 0.8})  # falls short backwards: never on target there
-    log = run(drill, patient)
+    log = run(drill, patient, 200.0)
     recording_s = drill.recording_started_s
     assert [e["phase"] for e in drill.events] == [
         "waiting",
@@ -229,7 +182,7 @@ def test_full_trial_cues_each_direction_and_scores_it():
 def test_an_anticipated_direction_is_cued_again_and_never_scored_as_a_reaction():
     drill = make(target_pct=75, move_s=6, hold_s=1)
     patient = Patient(early={"R"})  # moves the instant R lights: no one reacts that fast
-    log = run(drill, patient)
+    log = run(drill, patient, 200.0)
     result = drill.result()
     assert result["state"] == "completed"
     assert [lit_direction(lit) for _, lit in go_cues(log)] == [*CLOCKWISE, "R"]
@@ -284,7 +237,7 @@ def test_step_off_in_a_direction_fails_it_and_the_drill_goes_on():
         off = state.get("off", math.inf)
         return t >= 0.5 and not off <= t < off + 2.0
 
-    log = run(drill, Patient(on=on))
+    log = run(drill, Patient(on=on), 200.0)
     result = drill.result()
     assert result["state"] == "completed"
     failed = [d for d in result["directions"] if d["failed"]]
@@ -312,7 +265,7 @@ def test_loss_of_balance_by_load_or_a_step_fails_the_direction():
         return 0.6 * WEIGHT_N if low is not None and low <= t < low + 0.5 else WEIGHT_N
 
     patient = Patient(load=load, reach={"L": 1.6 / 0.75})  # steps out beyond 150% to the left
-    run(drill, patient)
+    run(drill, patient, 200.0)
     result = drill.result()
     failed = {d["direction"]: d["failed"] for d in result["directions"] if d["failed"]}
     assert failed == {
@@ -325,7 +278,7 @@ def test_loss_of_balance_by_load_or_a_step_fails_the_direction():
 def test_a_dip_shorter_than_the_low_load_time_is_not_a_loss():
     drill = make(move_s=4, hold_s=1)
     patient = Patient(load=lambda t: 0.6 * WEIGHT_N if 7.0 <= t < 7.1 else WEIGHT_N)
-    log = run(drill, patient)
+    log = run(drill, patient, 200.0)
     assert drill.result()["metrics"]["directions_failed"] == 0
     assert [c for _, c in log].count(Status("blue")) == 1  # no recovery was needed
 
@@ -333,7 +286,7 @@ def test_a_dip_shorter_than_the_low_load_time_is_not_a_loss():
 def test_staying_off_aborts_after_the_recovery_time():
     drill = make(move_s=6, hold_s=1)
     patient = Patient(on=lambda t: 0.5 <= t < 6.0)
-    log = run(drill, patient)
+    log = run(drill, patient, 200.0)
     result = drill.result()
     assert result["state"] == "aborted"
     assert result["reason"] == (
@@ -348,12 +301,12 @@ def test_staying_off_aborts_after_the_recovery_time():
 def test_stepping_off_before_recording_goes_back_to_waiting():
     drill = make(countdown_s=3)
     # on at 0.5 s, settled at 1.5 s; off in the countdown at 2.5 s; on again at 3 s
-    log = run(drill, Patient(on=lambda t: 0.5 <= t < 2.5 or t >= 3.0), until_s=8.0)
+    log = run(drill, Patient(on=lambda t: 0.5 <= t < 2.5 or t >= 3.0), 8.0)
     phases = [e["phase"] for e in drill.events]
     assert phases[:6] == ["waiting", "settling", "countdown", "waiting", "settling", "countdown"]
     assert (2.5, AllOff()) in log and (2.5, Status("blue")) in log
     drill = make()
-    run(drill, Patient(on=lambda t: 0.5 <= t < 1.0 or t >= 2.0), until_s=2.5)
+    run(drill, Patient(on=lambda t: 0.5 <= t < 1.0 or t >= 2.0), 2.5)
     assert [e["phase"] for e in drill.events][:4] == ["waiting", "settling", "waiting", "settling"]
 
 
@@ -363,7 +316,7 @@ def test_stepping_off_before_recording_goes_back_to_waiting():
 def test_stop_from_each_phase_turns_everything_off_first(until_s, phase):
     drill = make()
     patient = Patient()
-    run(drill, patient, until_s=until_s)
+    run(drill, patient, until_s)
     assert drill.phase.value == phase
     if phase == "recording":
         assert drill.lit  # a go cue is lit
@@ -375,7 +328,7 @@ def test_stop_from_each_phase_turns_everything_off_first(until_s, phase):
 
 def test_status_during_recording():
     drill = make()
-    run(drill, Patient(), until_s=4.0)
+    run(drill, Patient(), 4.0)
     status = drill.status()
     assert status["phase"] == "recording" and status["stage"] == "moving"
     assert status["direction"] == "F" and status["directions_total"] == 8
@@ -391,13 +344,13 @@ def test_status_during_recording():
 @pytest.mark.parametrize("subject", [{}, {"height_cm": None}, {"height_cm": 0}])
 def test_missing_height_is_refused_by_the_engine(subject):
     with pytest.raises(DrillSubjectError, match="needs the patient's height"):
-        LimitsOfStability({}, rate_hz=RATE, stance=StanceSettings(), subject=subject)
+        make_drill(LimitsOfStability, {}, subject=subject)
 
 
 @pytest.mark.parametrize("height", [-170, "tall"])
 def test_impossible_height_is_refused(height):
     with pytest.raises(DrillSubjectError, match="positive number of cm"):
-        LimitsOfStability({}, rate_hz=RATE, stance=StanceSettings(), subject={"height_cm": height})
+        make_drill(LimitsOfStability, {}, subject={"height_cm": height})
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,8 @@ from scipy import stats
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.errors import DrillParamError
 from drills.mctsib import Mctsib
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills.scripted import RATE, ScriptedPatient, frame, make_drill, run
 
-RATE = 100.0
 SWAY_HZ = 0.5
 # sway radius (mm) the patient shows in each (eyes, surface) condition
 RADIUS_MM = {
@@ -23,16 +21,10 @@ RADIUS_MM = {
 
 
 def make(**params):
-    return Mctsib({"trial_s": 10, "rest_s": 3, **params}, rate_hz=RATE, stance=StanceSettings())
+    return make_drill(Mctsib, {"trial_s": 10, "rest_s": 3, **params})
 
 
-def frame(t, load_n=700.0, ml=0.0, ap=0.0):
-    if load_n < 20:
-        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
-    return Frame(t, (load_n / 4,) * 4, load_n, ml, ap, cop_ml_live_mm=ml, cop_ap_live_mm=ap)
-
-
-class Patient:
+class Patient(ScriptedPatient):
     """On the platform from 1 s; its COP circles the middle at SWAY_HZ with the radius of the
     condition it was told. ``scripts[k]`` says what happens in the k-th recording: None (it
     stands), ("off", s): steps off s seconds in, back on 1 s later; ("jump", s): its COP jumps
@@ -41,16 +33,17 @@ class Patient:
     (to place the foam) for 2.5 s."""
 
     def __init__(self, scripts=(), off_in_announce=None):
+        super().__init__()
         self.scripts = list(scripts)
         self.off_in_announce = off_in_announce
         self.told = {"eyes": "eyes-open", "surface": "firm-surface"}
         self.recordings = 0
         self.rec_tick = None
-        self.tick = 0
         self.off_ticks: tuple[int, int] | None = None
         self.conditions_told = 0
 
-    def see(self, cues):
+    def see(self, cues, t):
+        super().see(cues, t)
         for cue in cues:
             if isinstance(cue, Instruct):
                 self.told["eyes" if cue.code.startswith("eyes") else "surface"] = cue.code
@@ -62,8 +55,7 @@ class Patient:
                 self.recordings += 1
                 self.rec_tick = self.tick
 
-    def frame(self, t):
-        self.tick += 1
+    def stand(self, t):
         script = None
         if self.rec_tick is not None and self.recordings <= len(self.scripts):
             script = self.scripts[self.recordings - 1]
@@ -71,8 +63,6 @@ class Patient:
         if script and script[0] == "off" and since >= script[1] - 1e-9 and since < script[1] + 1:
             return frame(t, 0.0)
         if self.off_ticks and self.off_ticks[0] <= self.tick < self.off_ticks[1]:
-            return frame(t, 0.0)
-        if t < 1.0:
             return frame(t, 0.0)
         radius = RADIUS_MM[(self.told["eyes"], self.told["surface"])]
         phase = 2 * math.pi * SWAY_HZ * t
@@ -82,19 +72,6 @@ class Patient:
         if script and script[0] == "drift" and since >= script[1] - 1e-9:
             ml += 100 * (since - script[1])
         return frame(t, ml=ml, ap=ap)
-
-
-def run(drill, patient, for_s, stop_in=None):
-    log = []
-    start_s = 0.0 if drill.last_t_s is None else drill.last_t_s + 1 / RATE
-    for k in range(round(for_s * RATE)):
-        t = round(start_s + k / RATE, 6)
-        cues = drill.step(patient.frame(t))
-        patient.see(cues)
-        log += [(t, c) for c in cues]
-        if drill.finished or drill.phase.value == stop_in:
-            break
-    return log
 
 
 FILTERED = 5e-5

@@ -8,10 +8,9 @@ import pytest
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.errors import DrillParamError
 from drills.postural_hold import NUDGE_TONE, PosturalHold
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills import scripted
+from tests.drills.scripted import RATE, TiltingPatient, make_drill, run_tilt
 
-RATE = 100.0
 NAN = math.nan
 # (ticks, pitch deg, roll deg) from the start of recording: upright, leaning forward 6 deg for
 # 5 s, 4.6 deg (still out of the 5 deg band: back in only at 4.5), upright, leaning left, no
@@ -31,32 +30,27 @@ SCRIPT = [
 def make(**params):
     # a 5 deg band, which the script's leans were drawn around (the drill's default is 2 deg)
     params = {"duration_s": 12, "countdown_s": 0, "band_deg": 5.0} | params
-    return PosturalHold(params, rate_hz=RATE, stance=StanceSettings())
+    return make_drill(PosturalHold, params)
 
 
 def frame(t, pitch=0.0, roll=0.0):
     """An IMU-only frame: no load, no COP."""
-    return Frame(t, (0.0,) * 4, 0.0, NAN, NAN, pitch_deg=pitch, roll_deg=roll)
+    return scripted.frame(t, 0.0, pitch_deg=pitch, roll_deg=roll)
 
 
-def tilt_at(tick):
-    if tick < 0:
-        return 0.0, 0.0
-    for ticks, pitch, roll in SCRIPT:
-        if tick < ticks:
-            return pitch, roll
-        tick -= ticks
-    return 0.0, 0.0
+class Patient(TiltingPatient):
+    """Off the platform, the IMU on the trunk, leaning as SCRIPT says from tick ``start_k``."""
+
+    def __init__(self, start_k):
+        super().__init__(SCRIPT, start_k, on=lambda t: False)
+
+    def tilted(self, t, pitch, roll):
+        return frame(t, pitch, roll)
 
 
 def run_script(drill, until_s=20.0, start_k=0):
     """Feed the script from tick ``start_k``; returns [(tick - start_k, cue)]."""
-    log = []
-    for k in range(round(until_s * RATE)):
-        log += [(k - start_k, c) for c in drill.step(frame(k / RATE, *tilt_at(k - start_k)))]
-        if drill.finished:
-            break
-    return log
+    return run_tilt(drill, Patient(start_k), until_s)
 
 
 def test_counts_down_at_once_without_load_and_cues_only_out_of_band():

@@ -1,7 +1,5 @@
 """quiet-stance as a pure state machine fed synthetic frames."""
 
-import math
-
 import numpy as np
 import pytest
 
@@ -9,39 +7,33 @@ from drills.catalog import drill_class
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.errors import DrillParamError, UnknownDrillError
 from drills.quiet_stance import QuietStance
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
-
-RATE = 100.0
+from tests.drills.scripted import ScriptedPatient, frame, make_drill, run
 
 
 def make(**params):
-    return QuietStance(params, rate_hz=RATE, stance=StanceSettings())
+    return make_drill(QuietStance, params)
 
 
-def frame(t, load_n=700.0, ml=0.0, ap=0.0):
-    if load_n < 20:
-        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
-    return Frame(t, (load_n / 4,) * 4, load_n, ml, ap)
+class Patient(ScriptedPatient):
+    """Stands 5 mm in front of the middle, swaying at random by 0.5 mm (SD, each axis, a fresh
+    draw each tick from a generator seeded with 1)."""
 
+    def __init__(self, on=None):
+        super().__init__(on=on)
+        self.rng = np.random.default_rng(1)
+        self.sway = (0.0, 0.0)
 
-def run(drill, until_s, on=lambda t: t >= 1.0, start_s=0.0):
-    """Feed frames at RATE; returns [(t, cue)] and stops at the end of the drill."""
-    log = []
-    rng = np.random.default_rng(1)
-    for k in range(round((until_s - start_s) * RATE)):
-        t = start_s + k / RATE
-        sway = rng.normal(0, 0.5, 2)
-        cues = drill.step(frame(t, 700.0 if on(t) else 0.0, sway[0], 5 + sway[1]))
-        log += [(round(t, 2), c) for c in cues]
-        if drill.finished:
-            break
-    return log
+    def frame(self, t):
+        self.sway = self.rng.normal(0, 0.5, 2)  # drawn on the platform or off it
+        return super().frame(t)
+
+    def stand(self, t):
+        return frame(t, ml=self.sway[0], ap=5 + self.sway[1])
 
 
 def test_full_trial_phases_cues_and_metrics():
     drill = make(duration_s=10)
-    log = run(drill, 30.0)
+    log = run(drill, Patient(), 30.0)
     phases = [e["phase"] for e in drill.events]
     assert phases == ["waiting", "settling", "countdown", "recording", "completed"]
     cues = [c for _, c in log]
@@ -78,7 +70,7 @@ def test_full_trial_phases_cues_and_metrics():
 def test_step_off_during_countdown_returns_to_waiting():
     drill = make(duration_s=5)
     # on from 1 s, off at 2.5 s (during countdown), back on at 4 s
-    log = run(drill, 30.0, on=lambda t: 1.0 <= t < 2.5 or t >= 4.0)
+    log = run(drill, Patient(on=lambda t: 1.0 <= t < 2.5 or t >= 4.0), 30.0)
     phases = [e["phase"] for e in drill.events]
     assert phases[:5] == ["waiting", "settling", "countdown", "waiting", "settling"]
     assert phases[-1] == "completed"
@@ -87,7 +79,7 @@ def test_step_off_during_countdown_returns_to_waiting():
 
 def test_step_off_while_recording_aborts_with_reason_and_warning():
     drill = make(duration_s=10)
-    log = run(drill, 30.0, on=lambda t: 1.0 <= t < 8.0)
+    log = run(drill, Patient(on=lambda t: 1.0 <= t < 8.0), 30.0)
     result = drill.result()
     assert result["state"] == "aborted"
     assert result["reason"] == "lost balance: stepped off the platform"
@@ -103,7 +95,7 @@ def test_step_off_while_recording_aborts_with_reason_and_warning():
 
 def test_stop_from_any_phase_ends_safely_once():
     drill = make()
-    run(drill, 0.5)  # still waiting
+    run(drill, Patient(), 0.5)  # still waiting
     assert drill.stop(0.5, "stopped by the therapist", tone="stop") == [AllOff(), Tone("stop")]
     assert drill.finished and drill.result()["state"] == "aborted"
     assert drill.stop(0.6, "again") == []
@@ -112,10 +104,10 @@ def test_stop_from_any_phase_ends_safely_once():
 
 def test_status_shows_countdown_and_remaining_time():
     drill = make(duration_s=10)
-    run(drill, 3.0)
+    run(drill, Patient(), 3.0)
     status = drill.status()
     assert status["phase"] == "countdown" and status["countdown_s"] in (1, 2, 3)
-    run(drill, 6.0, start_s=3.0)
+    run(drill, Patient(), 3.0)  # to 6 s
     status = drill.status()
     assert status["phase"] == "recording" and 0 < status["remaining_s"] <= 10
 

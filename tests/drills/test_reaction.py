@@ -10,10 +10,8 @@ from drills.cues import AllOff, Light, Status, Tone
 from drills.errors import DrillParamError, DrillSubjectError
 from drills.reaction import CENTRE_MM, Reaction
 from sensing.cog import natural_frequency_hz
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills.scripted import RATE, ReachingPatient, frame, make_drill, run
 
-RATE = 100.0
 HEIGHT_M = 1.70
 NEUTRAL_MM = (-8.0, 15.0)
 UNIT = {"front": (0.0, 1.0), "back": (0.0, -1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
@@ -23,10 +21,10 @@ CLOCKWISE_TURN = {"front": "right", "right": "back", "back": "left", "left": "fr
 def make(seed=4, **params):
     params = {"trials": 5, "countdown_s": 0} | params
     subject = {"height_cm": 100 * HEIGHT_M}
-    return Reaction(params, rate_hz=RATE, stance=StanceSettings(), seed=seed, subject=subject)
+    return make_drill(Reaction, params, seed=seed, subject=subject)
 
 
-class Patient:
+class Patient(ReachingPatient):
     """Reacts delay_s after a direction LED lights by moving the centre of gravity at
     speed_mm_s to 80 mm that way, and back to the middle delay_s after the LEDs go off;
     ``plans[i]`` changes trial i: "wrong" moves 90 deg clockwise of the lit LED, "ignore" does
@@ -36,24 +34,15 @@ class Patient:
     ``offset(t)`` shifts their COP (mm)."""
 
     def __init__(self, plans=(), delay_s=0.3, speed_mm_s=200.0, **script):
-        self.plans, self.delay_s, self.speed = list(plans), delay_s, speed_mm_s
-        self.on = script.get("on", lambda t: True)
+        super().__init__(speed_mm_s, on=script.get("on", lambda t: True))
+        self.plans, self.delay_s = list(plans), delay_s
         self.offset = script.get("offset", lambda t: (0.0, 0.0))
-        self.pos = (0.0, 0.0)
-        self.before = (0.0, 0.0)
-        self.goal = (0.0, 0.0)
-        self.lit: set[str] = set()
         self.cues_seen = 0
-        self.pending = None
         self.w0_sq = [(2 * math.pi * natural_frequency_hz(HEIGHT_M, a)) ** 2 for a in ("ml", "ap")]
 
     def see(self, cues, t):
         was = self.lit - {"centre"}
-        for cue in cues:
-            if isinstance(cue, AllOff):
-                self.lit.clear()
-            elif isinstance(cue, Light):
-                (self.lit.add if cue.on else self.lit.discard)(cue.name)
+        super().see(cues, t)
         now = self.lit - {"centre"}
         if now != was:
             direction = next(iter(now), None)
@@ -66,54 +55,28 @@ class Patient:
             if plan != "ignore":
                 self.pending = (t + self.delay_s, direction)
 
-    def _goal_at(self, t):
-        if self.pending and t >= self.pending[0] - 1e-9:
-            direction = self.pending[1]
-            return (0.0, 0.0) if direction is None else tuple(80 * u for u in UNIT[direction])
-        return self.goal
-
-    def _step(self, pos, goal):
-        gap = math.dist(pos, goal)
-        if gap == 0:
-            return pos
-        step = min(gap, self.speed / RATE)
-        return tuple(p + step * (g - p) / gap for p, g in zip(pos, goal, strict=True))
+    def goal_of(self, direction):
+        return tuple(80 * u for u in UNIT[direction])
 
     def frame(self, t):
-        self.goal = self._goal_at(t)
-        if self.pending and t >= self.pending[0] - 1e-9:
-            self.pending = None
-        self.before, self.pos = self.pos, self._step(self.pos, self.goal)
-        after = self._step(self.pos, self._goal_at(t + 1 / RATE))
+        before, pos, after = self.move(t)
         if not self.on(t):
-            return Frame(t, (0.0,) * 4, 0.0, math.nan, math.nan)
+            return frame(t, 0.0)
         cop = [
             n + p + o - (a - 2 * p + b) * RATE**2 / w0_sq
             for n, p, o, a, b, w0_sq in zip(
-                NEUTRAL_MM, self.pos, self.offset(t), after, self.before, self.w0_sq, strict=True
+                NEUTRAL_MM, pos, self.offset(t), after, before, self.w0_sq, strict=True
             )
         ]
         live_ml, live_ap = (
-            n + p + o for n, p, o in zip(NEUTRAL_MM, self.pos, self.offset(t), strict=True)
+            n + p + o for n, p, o in zip(NEUTRAL_MM, pos, self.offset(t), strict=True)
         )
-        return Frame(t, (175.0,) * 4, 700.0, *cop, cop_ml_live_mm=live_ml, cop_ap_live_mm=live_ap)
-
-
-def run(drill, patient, until_s=60.0):
-    log = []
-    for k in range(round(until_s * RATE)):
-        t = k / RATE
-        cues = drill.step(patient.frame(t))
-        patient.see(cues, t)
-        log += [(round(t, 2), c) for c in cues]
-        if drill.finished:
-            break
-    return log
+        return frame(t, 700.0, *cop, cop_ml_live_mm=live_ml, cop_ap_live_mm=live_ap)
 
 
 def test_trials_follow_the_seeded_schedule_and_score_by_hand():
     drill = make()
-    log = run(drill, Patient(plans=["follow", "wrong", "ignore"]))
+    log = run(drill, Patient(plans=["follow", "wrong", "ignore"]), 60.0)
     assert [e["phase"] for e in drill.events] == [
         "waiting",
         "settling",
@@ -181,7 +144,7 @@ def test_the_anticipatory_shift_of_the_cop_does_not_make_a_movement_wrong():
 
 def test_a_movement_sooner_than_100_ms_after_the_cue_is_an_anticipation():
     drill = make(trials=3)
-    run(drill, Patient(delay_s=0.02))  # moves 20 ms after each cue: no one reacts that fast
+    run(drill, Patient(delay_s=0.02), 60.0)  # moves 20 ms after each cue: no one reacts that fast
     result = drill.result()
     assert all(t["anticipated"] for t in result["trials"])
     assert all(t["reaction_time_s"] is None and t["correct"] is None for t in result["trials"])
@@ -192,7 +155,7 @@ def test_a_movement_sooner_than_100_ms_after_the_cue_is_an_anticipation():
 
 def test_centre_led_lights_on_reaching_and_the_trial_ends_after_a_hold_or_timeout():
     drill = make(trials=2)
-    log = run(drill, Patient(plans=["follow", "ignore"]))
+    log = run(drill, Patient(plans=["follow", "ignore"]), 60.0)
     lights = [(t, c) for t, c in log if isinstance(c, Light)]
     (cue1, on1), (reach, centre), (end1, off1), (end1b, centre_off) = lights[:4]
     direction = drill.schedule[0][1]
@@ -208,7 +171,7 @@ def test_the_cue_waits_for_the_patient_to_be_back_in_the_middle():
     drill = make(trials=1)
     offset = (CENTRE_MM + 5, 0.0)
     # neutral is taken at 0.99 s, when recording starts; the patient then stands off it
-    log = run(drill, Patient(offset=lambda t: offset if 1.5 <= t < 9.0 else (0.0, 0.0)))
+    log = run(drill, Patient(offset=lambda t: offset if 1.5 <= t < 9.0 else (0.0, 0.0)), 60.0)
     cue_t = next(t for t, c in log if isinstance(c, Light) and c.on)
     assert cue_t == 9.0 and drill.result()["state"] == "completed"
 
@@ -221,7 +184,7 @@ def test_same_seed_same_schedule():
 
 def test_status_during_a_trial():
     drill = make()
-    run(drill, Patient(), until_s=1.0 + drill.schedule[0][0] + 0.1)
+    run(drill, Patient(), 1.0 + drill.schedule[0][0] + 0.1)
     status = drill.status()
     assert status["stage"] == "cued" and status["trial"] == 1 and status["trials_total"] == 5
     assert status["direction"] == drill.schedule[0][1]
@@ -231,7 +194,7 @@ def test_status_during_a_trial():
     target = (NEUTRAL_MM[0] + 60.0 * ux, NEUTRAL_MM[1] + 60.0 * uy)
     assert status["target_zone"] == {"ml_mm": target[0], "ap_mm": target[1], "radius_mm": None}
     drill = make()
-    run(drill, Patient(), until_s=1.5)  # waiting for the first cue: stand in the middle
+    run(drill, Patient(), 1.5)  # waiting for the first cue: stand in the middle
     assert drill.status()["home_zone"] == {
         "ml_mm": NEUTRAL_MM[0],
         "ap_mm": NEUTRAL_MM[1],
@@ -241,7 +204,7 @@ def test_status_during_a_trial():
 
 def test_step_off_before_recording_waits_again_and_while_recording_aborts():
     drill = make(countdown_s=2)
-    run(drill, Patient(on=lambda t: not 1.5 <= t < 2.0), until_s=2.5)
+    run(drill, Patient(on=lambda t: not 1.5 <= t < 2.0), 2.5)
     assert [e["phase"] for e in drill.events][:5] == [
         "waiting",
         "settling",
@@ -251,7 +214,7 @@ def test_step_off_before_recording_waits_again_and_while_recording_aborts():
     ]
     drill = make()
     stop_s = 1.0 + drill.schedule[0][0] + 2.0  # off in the interval after the first trial
-    log = run(drill, Patient(on=lambda t: t < stop_s))
+    log = run(drill, Patient(on=lambda t: t < stop_s), 60.0)
     result = drill.result()
     assert result["state"] == "aborted"
     assert result["reason"] == (
@@ -268,7 +231,7 @@ def test_a_loss_of_balance_fails_the_trial_and_the_drill_goes_on_once_they_stand
     drill = make(trials=3)
     cue_s = 1.0 + drill.schedule[0][0]
     off = (cue_s + 0.4, cue_s + 2.4)  # off the platform mid-movement, back 2 s later
-    log = run(drill, Patient(on=lambda t: not off[0] <= t < off[1]))
+    log = run(drill, Patient(on=lambda t: not off[0] <= t < off[1]), 60.0)
     result = drill.result()
     assert result["state"] == "completed"
     first = result["trials"][0]
@@ -283,7 +246,7 @@ def test_a_loss_of_balance_fails_the_trial_and_the_drill_goes_on_once_they_stand
 
 def test_the_patient_height_is_needed_for_the_centre_of_gravity():
     with pytest.raises(DrillSubjectError, match="height"):
-        Reaction({}, rate_hz=RATE, stance=StanceSettings(), subject={})
+        make_drill(Reaction, {}, subject={})
 
 
 @pytest.mark.parametrize(
@@ -292,7 +255,7 @@ def test_the_patient_height_is_needed_for_the_centre_of_gravity():
 def test_stop_from_each_phase_turns_everything_off_first(until_s, phase):
     drill = make(countdown_s=3)
     patient = Patient()
-    run(drill, patient, until_s=until_s)
+    run(drill, patient, until_s)
     assert drill.phase.value == phase
     assert drill.stop(until_s, "stop button pressed", tone="stop") == [AllOff(), Tone("stop")]
     result = drill.result()

@@ -8,49 +8,29 @@ import pytest
 from drills.cues import AllOff, Light, Status, Tone
 from drills.errors import DrillParamError
 from drills.rhythmic import RhythmicWeightShift
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills.scripted import ScriptedPatient, frame, make_drill, run
 
-RATE = 100.0
 STEP_MM = 2.4  # the patient moves 240 mm/s
 LEANS = {"left": (-1, 0), "right": (1, 0), "front": (0, 1), "back": (0, -1)}
 
 
 def make(**params):
-    return RhythmicWeightShift(params, rate_hz=RATE, stance=StanceSettings())
+    return make_drill(RhythmicWeightShift, params)
 
 
-def frame(t, load_n=700.0, ml=0.0, ap=0.0):
-    if load_n < 20:
-        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
-    return Frame(t, (load_n / 4,) * 4, load_n, ml, ap, cop_ml_live_mm=ml, cop_ap_live_mm=ap)
-
-
-class Patient:
+class Patient(ScriptedPatient):
     """On the platform from 1 s at (0, 0); while the status is green it moves toward the lit
     direction LED, ``reach_mm`` along that axis, at STEP_MM a tick from the tick after the cue.
     Its COP drifts across the axis by ``cross`` times its along-axis position (front when it
     goes right or back)."""
 
     def __init__(self, reach_mm=60.0, cross=0.0, off_at_s=math.inf):
-        self.reach_mm, self.cross, self.off_at_s = reach_mm, cross, off_at_s
-        self.lit: set[str] = set()
-        self.green = False
+        super().__init__(off_at_s=off_at_s)
+        self.reach_mm, self.cross = reach_mm, cross
         self.axis = 0  # 0 ML, 1 AP: the axis of the last lit LED
         self.along = 0.0  # position along that axis, + toward right / back
 
-    def see(self, cues):
-        for cue in cues:
-            if isinstance(cue, Light):
-                (self.lit.add if cue.on else self.lit.discard)(cue.name)
-            elif isinstance(cue, Status):
-                self.green = cue.colour == "green"
-            elif isinstance(cue, AllOff):
-                self.lit.clear()
-
-    def frame(self, t):
-        if not 1.0 <= t < self.off_at_s:
-            return frame(t, 0.0)
+    def stand(self, t):
         side = next((d for d in sorted(self.lit) if d in LEANS), None) if self.green else None
         if side is not None:
             ux, uy = LEANS[side]
@@ -60,19 +40,6 @@ class Patient:
         if self.axis == 0:
             return frame(t, ml=self.along, ap=self.cross * self.along)
         return frame(t, ml=self.cross * self.along, ap=-self.along)
-
-
-def run(drill, patient, for_s, stop_in=None):
-    log = []
-    start_s = 0.0 if drill.last_t_s is None else drill.last_t_s + 1 / RATE
-    for k in range(round(for_s * RATE)):
-        t = round(start_s + k / RATE, 6)
-        cues = drill.step(patient.frame(t))
-        patient.see(cues)
-        log += [(t, c) for c in cues]
-        if drill.finished or drill.phase.value == stop_in:
-            break
-    return log
 
 
 def test_fast_side_to_side_cues_and_scores():

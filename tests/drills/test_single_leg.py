@@ -8,40 +8,33 @@ import pytest
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.errors import DrillParamError
 from drills.single_leg import SingleLegStance
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills.scripted import ScriptedPatient, frame, make_drill, run
 
-RATE = 100.0
 LOAD_N = 700.0
 STEP_MM = 5.0  # the patient's COP moves 5 mm a tick (500 mm/s)
 
 
 def make(**params):
-    return SingleLegStance({"rest_s": 3, **params}, rate_hz=RATE, stance=StanceSettings())
+    return make_drill(SingleLegStance, {"rest_s": 3, **params})
 
 
-def frame(t, load_n=LOAD_N, ml=0.0):
-    if load_n < 20:
-        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
-    return Frame(t, (load_n / 4,) * 4, load_n, ml, 0.0, cop_ml_live_mm=ml, cop_ap_live_mm=0.0)
-
-
-class Patient:
+class Patient(ScriptedPatient):
     """Both feet 90 mm either side of the middle from 1 s. Told to stand on a leg, it moves its
     COP onto that foot 0.5 s later; ``holds[i]`` ticks after trial i's start tone it puts the
     other foot down: on the platform (COP back to the middle) or, with ``floor``, on the floor
     (the platform then carries 500 N). ``holds[i]`` None: it never lifts the foot."""
 
     def __init__(self, holds, floor=False, off_at_s=math.inf):
-        self.holds, self.floor, self.off_at_s = list(holds), floor, off_at_s
+        super().__init__(off_at_s=off_at_s)
+        self.holds, self.floor = list(holds), floor
         self.trial = -1
         self.told_at = self.started_at = None  # tick counts
-        self.tick = 0
         self.ml = 0.0
         self.goal = 0.0
         self.load = LOAD_N
 
-    def see(self, cues):
+    def see(self, cues, t):
+        super().see(cues, t)
         for cue in cues:
             if cue in (Instruct("stand-on-left"), Instruct("stand-on-right")):
                 self.trial += 1
@@ -52,10 +45,7 @@ class Patient:
             elif cue == Instruct("both-feet"):
                 self.told_at, self.goal, self.load = None, 0.0, LOAD_N
 
-    def frame(self, t):
-        self.tick += 1
-        if not 1.0 <= t < self.off_at_s:
-            return frame(t, 0.0)
+    def stand(self, t):
         hold = self.holds[self.trial] if self.told_at is not None else None
         if hold is not None and self.tick - self.told_at > 50:
             self.goal = self.foot
@@ -66,19 +56,6 @@ class Patient:
                 self.goal = 0.0
         self.ml += max(-STEP_MM, min(STEP_MM, self.goal - self.ml))
         return frame(t, self.load, self.ml)
-
-
-def run(drill, patient, for_s, stop_in=None):
-    log = []
-    start_s = 0.0 if drill.last_t_s is None else drill.last_t_s + 1 / RATE
-    for k in range(round(for_s * RATE)):
-        t = round(start_s + k / RATE, 6)
-        cues = drill.step(patient.frame(t))
-        patient.see(cues)
-        log += [(t, c) for c in cues]
-        if drill.finished or drill.phase.value == stop_in:
-            break
-    return log
 
 
 def test_three_trials_best_counts():

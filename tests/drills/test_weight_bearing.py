@@ -8,9 +8,8 @@ from drills.cues import AllOff, Light, Status, Tone
 from drills.errors import DrillParamError, DrillSubjectError
 from drills.weight_bearing import WeightBearing, patient_corner_forces
 from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills.scripted import RATE, ScriptedPatient, make_drill, run
 
-RATE = 100.0
 WEIGHT_KG = 70.0
 BW_N = WEIGHT_KG * 9.80665
 HALF_W_MM, HALF_D_MM = 216.5, 119.0  # Wii-sized cell rectangle
@@ -18,9 +17,7 @@ FEET_APART_MM = 180.0  # the drill's default
 
 
 def make(weight_kg=WEIGHT_KG, **params):
-    return WeightBearing(
-        params, rate_hz=RATE, stance=StanceSettings(), subject={"weight_kg": weight_kg}
-    )
+    return make_drill(WeightBearing, params, subject={"weight_kg": weight_kg})
 
 
 def frame(t, load_n=BW_N, left_pct=50.0, front_pct=50.0):
@@ -45,26 +42,25 @@ def frame(t, load_n=BW_N, left_pct=50.0, front_pct=50.0):
     )
 
 
-class Patient:
+class Patient(ScriptedPatient):
     """Steps on at 1 s with 45% on the left (operated) leg. Once recording starts it overloads
     the leg (60%) from 2 s until 0.5 s after the right LED lights (then 40%: it shifts toward the
     lit side), hovers at the limit (50.5% / 49% every 0.1 s) from 5 to 6.5 s, then 45%."""
 
     def __init__(self, off_at_s=math.inf):
-        self.off_at_s = off_at_s
+        super().__init__(off_at_s=off_at_s)
         self.recording_from = None
         self.right_lit_at = None
 
-    def see(self, t, cues):
+    def see(self, cues, t):
+        super().see(cues, t)
         for cue in cues:
             if cue == Tone("start"):
                 self.recording_from = t
             if cue == Light("right", True) and self.right_lit_at is None:
                 self.right_lit_at = t
 
-    def frame(self, t):
-        if not 1.0 <= t < self.off_at_s:
-            return frame(t, 0.0)
+    def stand(self, t):
         if self.recording_from is None:
             return frame(t, left_pct=45.0)
         i = round((t - self.recording_from) * RATE)  # sample index in the recording
@@ -74,21 +70,6 @@ class Patient:
         if 500 <= i < 650:
             return frame(t, left_pct=50.5 if (i - 500) // 10 % 2 == 0 else 49.0)
         return frame(t, left_pct=45.0)
-
-
-def run(drill, patient, for_s, stop_in=None):
-    """Feed the patient's frames at RATE; returns [(t, cue)]. With ``stop_in`` the run ends
-    as soon as the drill enters that phase."""
-    log = []
-    start_s = 0.0 if drill.last_t_s is None else drill.last_t_s + 1 / RATE
-    for k in range(round(for_s * RATE)):
-        t = round(start_s + k / RATE, 6)
-        cues = drill.step(patient.frame(t))
-        patient.see(t, cues)
-        log += [(t, c) for c in cues]
-        if drill.finished or drill.phase.value == stop_in:
-            break
-    return log
 
 
 def test_full_session_cues_and_scores():

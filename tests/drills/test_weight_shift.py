@@ -8,24 +8,16 @@ from drills.cued import RECOVER_S
 from drills.cues import AllOff, Light, Status, Tone
 from drills.errors import DrillParamError
 from drills.weight_shift import DIRECTIONS, WeightShift, target_sequence
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills.scripted import RATE, ScriptedPatient, frame, make_drill, run
 
-RATE = 100.0
 SPEED_MM_S = 120.0  # 1.2 mm per tick
 
 
 def make(seed=0, **params):
-    return WeightShift(params, rate_hz=RATE, stance=StanceSettings(), seed=seed)
+    return make_drill(WeightShift, params, seed=seed)
 
 
-def frame(t, load_n=700.0, ml=0.0, ap=0.0):
-    if load_n < 20:
-        return Frame(t, (0.0,) * 4, load_n, math.nan, math.nan)
-    return Frame(t, (load_n / 4,) * 4, load_n, ml, ap, cop_ml_live_mm=ml, cop_ap_live_mm=ap)
-
-
-class Patient:
+class Patient(ScriptedPatient):
     """On the platform from 1 s at (0, 0). While the status is green it moves, at ``speed``
     (SPEED_MM_S unless told),
     toward a lit direction LED (up to ``reach_mm`` that way, less toward the back when
@@ -37,33 +29,22 @@ class Patient:
     def __init__(
         self, reach_mm=60.0, short_back_mm=None, off_at_s=math.inf, late_stop_s=0.0, speed=None
     ):
+        super().__init__(off_at_s=off_at_s)
         self.reach_mm = reach_mm
         self.speed_mm_s = speed or SPEED_MM_S
         self.short_back_mm = short_back_mm
-        self.off_at_s = off_at_s
         self.late_stop_s = late_stop_s
-        self.lit: set[str] = set()
-        self.green = False
         self.pos = (0.0, 0.0)
         self.goal = (0.0, 0.0)
         self.centre_seen_s: float | None = None
 
     def see(self, cues, t):
-        for cue in cues:
-            if isinstance(cue, Light):
-                (self.lit.add if cue.on else self.lit.discard)(cue.name)
-                if cue.name == "centre" and cue.on:
-                    self.late_stop_s = 0.0 if self.centre_seen_s is not None else self.late_stop_s
-                    self.centre_seen_s = t
-            elif isinstance(cue, Status):
-                self.green = cue.colour == "green"
-            elif isinstance(cue, AllOff):
-                self.lit.clear()
-                self.green = False
+        super().see(cues, t)
+        if Light("centre", True) in cues:
+            self.late_stop_s = 0.0 if self.centre_seen_s is not None else self.late_stop_s
+            self.centre_seen_s = t
 
-    def frame(self, t):
-        if not 1.0 <= t < self.off_at_s:
-            return frame(t, 0.0)
+    def stand(self, t):
         leans = [d for d in self.lit if d in DIRECTIONS] if self.green else []
         if "centre" in self.lit and self.green:
             if t - self.centre_seen_s >= self.late_stop_s - 1e-9:
@@ -87,19 +68,6 @@ class Patient:
                 p + step * (g - p) / gap for p, g in zip(self.pos, self.goal, strict=True)
             )
         return frame(t, ml=self.pos[0], ap=self.pos[1])
-
-
-def run(drill, patient, for_s, stop_in=None):
-    log = []
-    start_s = 0.0 if drill.last_t_s is None else drill.last_t_s + 1 / RATE
-    for k in range(round(for_s * RATE)):
-        t = round(start_s + k / RATE, 6)
-        cues = drill.step(patient.frame(t))
-        patient.see(cues, t)
-        log += [(t, c) for c in cues]
-        if drill.finished or drill.phase.value == stop_in:
-            break
-    return log
 
 
 def test_four_targets_three_hits_one_miss():

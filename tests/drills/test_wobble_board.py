@@ -8,10 +8,9 @@ import pytest
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.errors import DrillParamError
 from drills.wobble_board import TiltBand, WobbleBoard
-from sensing.frame import Frame
-from sensing.stance import StanceSettings
+from tests.drills import scripted
+from tests.drills.scripted import RATE, TiltingPatient, make_drill, run_tilt
 
-RATE = 100.0
 NAN = math.nan
 # (ticks, pitch deg, roll deg) from the start of recording: level, front edge down, left edge
 # down, front-right down, back down by 2.9 deg (still out: back in only at 2.7), back down by
@@ -30,19 +29,16 @@ SCRIPT = [
 
 def make(**params):
     params = {"duration_s": 10, "countdown_s": 0} | params
-    return WobbleBoard(params, rate_hz=RATE, stance=StanceSettings())
+    return make_drill(WobbleBoard, params)
 
 
 def frame(t, pitch=0.0, roll=0.0, on=True):
     """A frame with 700 N on the platform (none when not ``on``); the board tilts at 2 deg/s
     (NaN rates with a NaN tilt: no IMU report)."""
     imu = not math.isnan(pitch)
-    return Frame(
+    return scripted.frame(
         t,
-        (175.0 * on,) * 4,
-        700.0 * on,
-        0.0 if on else NAN,
-        0.0 if on else NAN,
+        700.0 if on else 0.0,
         pitch_deg=pitch,
         roll_deg=roll,
         pitch_rate_deg_s=2.0 if imu else NAN,
@@ -50,27 +46,21 @@ def frame(t, pitch=0.0, roll=0.0, on=True):
     )
 
 
-def tilt_at(tick):
-    """The scripted (pitch, roll) at a recording tick; level before recording."""
-    if tick < 0:
-        return 0.0, 0.0
-    for ticks, pitch, roll in SCRIPT:
-        if tick < ticks:
-            return pitch, roll
-        tick -= ticks
-    return 1.0, 0.0
+class Patient(TiltingPatient):
+    """On the board when ``on(t)``, tilting it as SCRIPT says from tick ``start_k``; level
+    before, and as at its end after it."""
+
+    def __init__(self, on, start_k):
+        super().__init__(SCRIPT, start_k, end=SCRIPT[-1][1:], on=on)
+
+    def tilted(self, t, pitch, roll):
+        return frame(t, pitch, roll, self.on(t))
 
 
 def run_script(drill, on=lambda t: True, until_s=15.0, start_k=99):
     """Feed frames at RATE with the script starting at tick ``start_k`` (where recording
     starts when standing from t = 0 with no countdown); returns [(tick - start_k, cue)]."""
-    log = []
-    for k in range(round(until_s * RATE)):
-        pitch, roll = tilt_at(k - start_k)
-        log += [(k - start_k, c) for c in drill.step(frame(k / RATE, pitch, roll, on(k / RATE)))]
-        if drill.finished:
-            break
-    return log
+    return run_tilt(drill, Patient(on, start_k), until_s)
 
 
 def test_spirit_level_lights_the_side_that_is_down():
