@@ -20,10 +20,12 @@ mismatch of a calibration is the platform's (``hw.sim.platform.factory_calibrati
 
 import math
 from dataclasses import dataclass
+from math import sin
 
 from hw.sim.noise import gauss
 
 MAINS_HZ = (50, 60)
+_TWO_PI = 2 * math.pi
 
 CREEP_FRACTION = 0.001
 """Creep: 0.1% of a load change, about what a generic 50 kg cell lists per 30 min."""
@@ -120,13 +122,18 @@ class SimLoadCell:
         window_s = 1.0 / rate_sps
         x = math.pi * mains_hz * window_s
         # a boxcar over one sample period passes sin(x)/x of the hum, delayed by half of it
-        self._mains_gain = math.sin(x) / x
+        mains_gain = math.sin(x) / x
         self._mains_delay_s = window_s / 2
         newtons_per_nv = 1.0 / (count_nv(gain) * counts_per_newton * gain / 128)
-        self._mains_n = errors.mains_pickup_nv * newtons_per_nv
+        mains_n = errors.mains_pickup_nv * newtons_per_nv
+        self._mains_amp_n = mains_n * mains_gain  # the averaged hum's amplitude, N
+        self._mains_rad_s = 2 * math.pi * mains_hz
         phases = [gauss(seed, k + 0.5) for k in range(1 + len(ZERO_DRIFT_PERIODS_S))]
         self._mains_phase = math.pi * phases[0]
-        self._drift_phases = [math.pi * p for p in phases[1:]]
+        # (period s, phase rad) of each sinusoid of the drift
+        self._drift = tuple(
+            zip(ZERO_DRIFT_PERIODS_S, [math.pi * p for p in phases[1:]], strict=True)
+        )
         # equal shares of the drift's variance: each sinusoid has rms amplitude / sqrt(2)
         self._drift_amp_n = errors.zero_drift_n * math.sqrt(2.0 / len(ZERO_DRIFT_PERIODS_S))
         self._creep_t: float | None = None
@@ -158,12 +165,10 @@ class SimLoadCell:
     def zero_drift_n(self, t_s: float) -> float:
         """The bridge's zero offset at ``t_s``, N."""
         return self._drift_amp_n * sum(
-            math.sin(2 * math.pi * t_s / period + phase)
-            for period, phase in zip(ZERO_DRIFT_PERIODS_S, self._drift_phases, strict=True)
+            [sin(_TWO_PI * t_s / period + phase) for period, phase in self._drift]
         )
 
     def mains_n(self, t_s: float) -> float:
         """Mains hum at ``t_s`` as the amplifier averages it over one conversion, N."""
         t = t_s - self._mains_delay_s
-        phase = 2 * math.pi * self.mains_hz * t + self._mains_phase
-        return self._mains_n * self._mains_gain * math.sin(phase)
+        return self._mains_amp_n * sin(self._mains_rad_s * t + self._mains_phase)

@@ -60,7 +60,8 @@ _REGISTERS = 0x20
 _DEFAULTS = bytearray(_REGISTERS)
 _DEFAULTS[0x07] = _DEFAULTS[0x0E] = 0x80  # GCAL1 and GCAL2 reset to 0x00800000 (gain 1.0)
 _DEFAULTS[DEVICE_REV] = REVISION_ID
-_READ_ONLY = frozenset({ADCO_B2, ADCO_B1, ADCO_B0, DEVICE_REV})
+_ADCO = frozenset({ADCO_B2, ADCO_B1, ADCO_B0})
+_READ_ONLY = _ADCO | {DEVICE_REV}
 _POWER = PU_CTRL_PUD | PU_CTRL_PUA
 FAULTS = (None, "nack", "all-ff", "bit7-drop")
 
@@ -91,6 +92,12 @@ class EmulatedNAU7802:
         self.noise_counts = noise_counts
         self.seed = seed
         self.rate_error = rate_error
+        # conversions per second for each CTRL2 value, on this chip's oscillator: looked up on
+        # every register read, so worked out once
+        self._rates = tuple(
+            RATES_SPS.get((ctrl2 & CTRL2_CRS_MASK) >> CTRL2_CRS_SHIFT, 320) * (1 + rate_error)
+            for ctrl2 in range(0x100)
+        )
         self.calibration_fails = False  # fault injection: calibrations end with CAL_ERR set
         self.fault: str | None = None
         self.fault_once: str | None = None
@@ -156,7 +163,8 @@ class EmulatedNAU7802:
         if self._fault_of(reading=False) == "all-ff" or not data:
             return
         now = self._clock()
-        self._settle(now)
+        if self._cal_end is not None:  # calibrating (checked here: this runs per message)
+            self._settle(now)
         self._ptr = data[0] % _REGISTERS
         for value in data[1:]:
             self._store(self._ptr, value, now)
@@ -168,35 +176,36 @@ class EmulatedNAU7802:
         if fault == "all-ff":
             return b"\xff" * n
         now = self._clock()
-        self._settle(now)
+        if self._cal_end is not None:  # calibrating (checked here: this runs per message)
+            self._settle(now)
+        newest = self._newest_t(now)  # nothing a read does moves it: found once per message
         out = bytearray(n)
         for i in range(n):
-            out[i] = self._load(self._ptr, now)
+            out[i] = self._load(self._ptr, now, newest)
             self._ptr = (self._ptr + 1) % _REGISTERS
         if fault == "bit7-drop" and n:
             out[0] &= 0x7F
         return bytes(out)
 
     # --- registers --------------------------------------------------------------------------
-    def _load(self, reg: int, now: float) -> int:
+    def _load(self, reg: int, now: float, newest: float | None) -> int:
+        """Register ``reg`` as read at ``now``; ``newest`` is ``_newest_t(now)``."""
         if reg == PU_CTRL:
             value = self._regs[PU_CTRL]
             if self._powered_t is not None and now >= self._powered_t + PUR_DELAY_S:
                 value |= PU_CTRL_PUR
-            newest = self._newest_t(now)
             if newest is not None and newest > self._consumed_t:
                 value |= PU_CTRL_CR
             return value
-        if reg == ADCO_B2:
-            self._latch(now)
-            if self._adco_t is not None:
-                self._consumed_t = self._adco_t
-            return self._adco >> 16
-        if reg == ADCO_B1:
-            self._latch(now)
-            return self._adco >> 8 & 0xFF
-        if reg == ADCO_B0:
-            self._latch(now)
+        if reg in _ADCO:
+            if newest is not None and newest != self._adco_t:
+                self._convert(newest)
+            if reg == ADCO_B2:
+                if self._adco_t is not None:
+                    self._consumed_t = self._adco_t
+                return self._adco >> 16
+            if reg == ADCO_B1:
+                return self._adco >> 8 & 0xFF
             return self._adco & 0xFF
         return self._regs[reg]
 
@@ -246,8 +255,8 @@ class EmulatedNAU7802:
 
     # --- conversions ------------------------------------------------------------------------
     def _settle(self, now: float) -> None:
-        """Finish a calibration whose time is up."""
-        if self._cal_end is not None and now >= self._cal_end:
+        """Finish the running calibration if its time is up."""
+        if now >= self._cal_end:
             ctrl2 = self._regs[CTRL2] & ~CTRL2_CALS
             self._regs[CTRL2] = ctrl2 | CTRL2_CAL_ERR if self._cal_error else ctrl2
             self._run_from = max(self._run_from, self._cal_end)
@@ -260,23 +269,24 @@ class EmulatedNAU7802:
 
     def _newest_t(self, now: float) -> float | None:
         """Conversion time of the newest completed conversion (None before the first)."""
-        if (
-            self._powered_t is None
-            or self._cal_end is not None
-            or not self._regs[PU_CTRL] & PU_CTRL_CS
-        ):
+        powered_t = self._powered_t
+        if powered_t is None or self._cal_end is not None or not self._regs[PU_CTRL] & PU_CTRL_CS:
             return self._adco_t
-        start = max(self._powered_t + PUR_DELAY_S, self._run_from)
-        rate = RATES_SPS.get((self._regs[CTRL2] & CTRL2_CRS_MASK) >> CTRL2_CRS_SHIFT, 320)
-        rate *= 1 + self.rate_error
+        start = powered_t + PUR_DELAY_S
+        if self._run_from > start:
+            start = self._run_from
+        rate = self._rates[self._regs[CTRL2]]
         done = math.floor((now - start) * rate + 1e-9)
         return start + done / rate if done >= 1 else self._adco_t
 
     def _latch(self, now: float) -> None:
         """Put the newest completed conversion into ADCO, converting it if it is new."""
         t = self._newest_t(now)
-        if t is None or t == self._adco_t:
-            return
+        if t is not None and t != self._adco_t:
+            self._convert(t)
+
+    def _convert(self, t: float) -> None:
+        """Convert the force at conversion time ``t`` into ADCO."""
         gain = 1 << (self._regs[CTRL1] & CTRL1_GAINS_MASK)
         counts = (
             self.offset_counts

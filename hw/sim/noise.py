@@ -1,6 +1,9 @@
 """Repeatable noise for the emulated chips: a deviate that depends only on a seed and a time."""
 
 import math
+from math import cos, log, sqrt
+
+_TWO_PI = 2.0 * math.pi
 
 
 def gauss(seed: int, t_s: float) -> float:
@@ -13,4 +16,4 @@ def gauss(seed: int, t_s: float) -> float:
     z ^= z >> 31
     u1 = ((z >> 32) + 1) / 4294967296.0  # (0, 1]
     u2 = (z & 0xFFFFFFFF) / 4294967296.0
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    return sqrt(-2.0 * log(u1)) * cos(_TWO_PI * u2)

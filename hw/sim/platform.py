@@ -125,9 +125,11 @@ class SimPlatform:
         to 1 and sum(share_i * r_i) is the COP.
         """
         sx, sy = _SIGNS[index]
-        total = self.dead_load_n
-        for force, ml, ap in (self._person_load(t_s), *self._masses):
-            total += force * (0.5 + sx * ml / self.width_mm) * (0.5 + sy * ap / self.depth_mm)
+        w, d = self.width_mm, self.depth_mm
+        force, ml, ap = self._person_load(t_s)
+        total = self.dead_load_n + force * (0.5 + sx * ml / w) * (0.5 + sy * ap / d)
+        for force, ml, ap in self._masses:  # the test masses, if any
+            total += force * (0.5 + sx * ml / w) * (0.5 + sy * ap / d)
         return total
 
     def status(self) -> dict:

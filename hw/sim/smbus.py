@@ -28,8 +28,8 @@ class I2CTarget(Protocol):
 class EmulatedSMBus:
     """Drop-in for ``smbus2.SMBus`` over emulated chips; ``attach`` puts a chip on the bus.
 
-    A target that also has ``downstream(address) -> list`` (an I²C switch such as
-    ``EmulatedTCA9548A``) makes the chips on its enabled channels reachable too.
+    A target that also has ``downstream(address)``, a sequence of the chips at that address on
+    its enabled channels (an I²C switch such as ``EmulatedTCA9548A``), makes them reachable too.
     """
 
     def __init__(self, bus_name: str = "/dev/i2c-1"):
@@ -125,21 +125,34 @@ class EmulatedSMBus:
 
     # --- messages -------------------------------------------------------------------------------
     def _candidates(self, address: int) -> list:
+        """Every chip that would acknowledge ``address``: attached here or behind a switch."""
         found = [self._targets[address]] if address in self._targets else []
         for switch in self._switches:
             found.extend(switch.downstream(address))
         return found
 
     def _route(self, address: int) -> I2CTarget:
+        """The one chip acknowledging ``address``, counting the message; the smbus2 OSError
+        when none or several do. It runs for every message, so it builds no list: a direct
+        look-up, then each switch's chips."""
         if not self._open:
             raise OSError(errno.EBADF, "Bad file descriptor")
-        found = self._candidates(address)
-        if len(found) == 1:
-            self.messages += 1
-            return found[0]
-        if not found:
+        target = self._targets.get(address)
+        for switch in self._switches:
+            below = switch.downstream(address)
+            if below:
+                if target is not None or len(below) > 1:
+                    raise self._conflict(address)
+                target = below[0]
+        if target is None:
             raise OSError(errno.EREMOTEIO, "Remote I/O error")
-        raise OSError(errno.EIO, f"Input/output error ({len(found)} chips at {address:#04x})")
+        self.messages += 1
+        return target
+
+    def _conflict(self, address: int) -> OSError:
+        """The error of several chips acknowledging ``address`` at once."""
+        found = len(self._candidates(address))
+        return OSError(errno.EIO, f"Input/output error ({found} chips at {address:#04x})")
 
     def _write(self, address: int, data: bytes) -> None:
         self._route(address).write(data)

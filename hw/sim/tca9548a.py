@@ -3,6 +3,8 @@
 Attach it to an ``EmulatedSMBus`` at 0x70 and chips to its channels; the bus reaches a chip
 only while the mux has its channel enabled. As on the chip, a write of several bytes keeps the
 last one, a read returns the control byte, and power-on (or ``reset()``) disables all channels.
+The driver switches channels before nearly every transfer, so the chips each control value
+connects are worked out once, until a chip is attached or detached.
 """
 
 from hw.sim.smbus import I2CTarget
@@ -16,7 +18,8 @@ class EmulatedTCA9548A:
     def __init__(self):
         self._chips: list[dict[int, I2CTarget]] = [{} for _ in range(CHANNELS)]
         self.control = 0
-        self._visible: dict[int, list[I2CTarget]] = {}
+        self._visible: dict[int, tuple[I2CTarget, ...]] = {}  # chips connected, by address
+        self._views: dict[int, dict[int, tuple[I2CTarget, ...]]] = {}  # _visible by control
 
     def attach(self, channel: int, address: int, target: I2CTarget) -> None:
         """Connect ``target`` at ``address`` on downstream ``channel`` (0-7)."""
@@ -25,11 +28,13 @@ class EmulatedTCA9548A:
         if address in self._chips[channel]:
             raise ValueError(f"mux channel {channel} already has a chip at {address:#04x}")
         self._chips[channel][address] = target
+        self._views.clear()
         self._route()
 
     def detach(self, channel: int, address: int) -> I2CTarget:
         """Disconnect and return the chip at ``address`` on ``channel`` (a pulled cable)."""
         target = self._chips[channel].pop(address)
+        self._views.clear()
         self._route()
         return target
 
@@ -38,9 +43,9 @@ class EmulatedTCA9548A:
         self.control = 0
         self._route()
 
-    def downstream(self, address: int) -> list[I2CTarget]:
+    def downstream(self, address: int) -> tuple[I2CTarget, ...]:
         """The chips at ``address`` on the enabled channels (two or more is a bus conflict)."""
-        return self._visible.get(address, [])
+        return self._visible.get(address, ())
 
     def write(self, data: bytes) -> None:
         """A write message: the last byte received becomes the control register."""
@@ -53,9 +58,13 @@ class EmulatedTCA9548A:
         return bytes([self.control]) * n
 
     def _route(self) -> None:
-        visible: dict[int, list[I2CTarget]] = {}
-        for channel, chips in enumerate(self._chips):
-            if self.control >> channel & 1:
-                for address, target in chips.items():
-                    visible.setdefault(address, []).append(target)
+        """Connect the chips of the channels the control byte enables."""
+        visible = self._views.get(self.control)
+        if visible is None:
+            visible = {}
+            for channel, chips in enumerate(self._chips):
+                if self.control >> channel & 1:
+                    for address, target in chips.items():
+                        visible[address] = (*visible.get(address, ()), target)
+            self._views[self.control] = visible
         self._visible = visible
