@@ -30,14 +30,14 @@ Queries interpolate, so results depend on the seed and the commands only, never 
 often the load was queried.
 """
 
-import bisect
 import itertools
 import math
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
+from hw.sim.motion import Move, Posture, Timeline
 from hw.sim.profiles import G_M_S2, PersonProfile
 
 PACE_TRIES = 40  # a move is slowed by 10% at most this often (x45 in all)
@@ -53,7 +53,6 @@ SETTLE_S = 4.0  # the stepping transient is cut to 0 this long after the weight 
 FOAM_RESERVE = 0.8  # on foam the ankles reach this share of the COP range they reach on firm ground
 FALL_MARGIN_MM = 10.0  # COM this far beyond the reachable COP: balance is lost
 WEIGHT_SHIFT_S = 0.6  # moving the COP under the stance foot before lifting the other, s
-TOUCH_DOWN_S = 0.3  # the COP returning toward the middle as the lifted foot lands, s
 LEAN_SWING_FRACTION = 0.25  # most COP lead a deliberate lean takes, over its distance
 LEAN_SWING_MM = 2.0  # ... plus this, so that a short move is not dragged out
 STOP_S = 0.3  # quickest braking of a lean to a hold, s
@@ -72,186 +71,9 @@ def _smooth(u: float) -> float:
     return u * u * (3.0 - 2.0 * u)
 
 
-def _mix(*terms: tuple[tuple[float, float], float]) -> tuple[float, float]:
-    """The sum of weight * (ML, AP) over ((ML, AP), weight) terms."""
-    return sum(v[0] * w for v, w in terms), sum(v[1] * w for v, w in terms)
-
-
-_ZERO = (0.0, 0.0)
-
-
 def _settle(tau_s: float) -> float:
     """Damped 0.8 Hz oscillation (0 at tau_s = 0): balance recovery after a weight transfer."""
     return math.exp(-tau_s / 0.4) * math.sin(2 * math.pi * 0.8 * tau_s)
-
-
-@dataclass(frozen=True)
-class _Move:
-    """A point (ML, AP mm) moving from ``start`` at ``t0_s``, with velocity ``v0`` (mm/s) and
-    acceleration ``a0`` (mm/s^2), to rest at ``end`` after ``d_s``: a quintic Hermite curve, a
-    minimum-jerk move when starting from rest, so a change of plan keeps the motion smooth."""
-
-    t0_s: float
-    start: tuple[float, float]
-    v0: tuple[float, float]
-    a0: tuple[float, float]
-    end: tuple[float, float]
-    d_s: float
-
-    def at(self, t_s: float) -> tuple[tuple[float, float], ...]:
-        """Position, velocity, acceleration and jerk at ``t_s``, each an (ML, AP) pair; before
-        ``t0_s`` the start extrapolated at constant acceleration."""
-        d = self.d_s
-        u = (t_s - self.t0_s) / d if d > 0 else 1.0
-        if u >= 1.0:
-            return self.end, _ZERO, _ZERO, _ZERO
-        if u < 0.0:
-            tau = u * d
-            return (
-                _mix((self.start, 1.0), (self.v0, tau), (self.a0, tau * tau / 2)),
-                _mix((self.v0, 1.0), (self.a0, tau)),
-                self.a0,
-                _ZERO,
-            )
-        u2, u3, u4, u5 = u * u, u**3, u**4, u**5
-        # quintic bases of the distance (h5), the start velocity (h1) and start acceleration
-        # (h2), each with its first three derivatives in u
-        h5 = (
-            10 * u3 - 15 * u4 + 6 * u5,
-            30 * u2 - 60 * u3 + 30 * u4,
-            60 * u - 180 * u2 + 120 * u3,
-            60 - 360 * u + 360 * u2,
-        )
-        h1 = (
-            u - 6 * u3 + 8 * u4 - 3 * u5,
-            1 - 18 * u2 + 32 * u3 - 15 * u4,
-            -36 * u + 96 * u2 - 60 * u3,
-            -36 + 192 * u - 180 * u2,
-        )
-        h2 = (
-            u2 / 2 - 1.5 * u3 + 1.5 * u4 - u5 / 2,
-            u - 4.5 * u2 + 6 * u3 - 2.5 * u4,
-            1 - 9 * u + 18 * u2 - 10 * u3,
-            -9 + 36 * u - 30 * u2,
-        )
-        span = _mix((self.end, 1.0), (self.start, -1.0))
-        out = [
-            _mix((self.start, 1.0), (span, h5[0]), (self.v0, d * h1[0]), (self.a0, d * d * h2[0]))
-        ]
-        for order in (1, 2, 3):
-            per_s = d**-order  # d/dt = (1 / d) d/du
-            out.append(
-                _mix(
-                    (span, h5[order] * per_s),
-                    (self.v0, d * h1[order] * per_s),
-                    (self.a0, d * d * h2[order] * per_s),
-                )
-            )
-        return tuple(out)
-
-    def settled(self, t_s: float) -> bool:
-        """Whether the move has ended by ``t_s``."""
-        return t_s >= self.t0_s + self.d_s
-
-    def then(self, t_s: float, end: tuple[float, float], d_s: float) -> "_Move":
-        """A move from where this one is at ``t_s`` (with its velocity and acceleration) to
-        rest at ``end`` after ``d_s``."""
-        pos, vel, acc, _ = self.at(t_s)
-        return _Move(t_s, pos, vel, acc, end, d_s)
-
-
-_REST = _Move(-math.inf, _ZERO, _ZERO, _ZERO, _ZERO, 0.0)
-
-
-@dataclass(frozen=True)
-class _Posture:
-    """What the person does from ``t_s`` until the next command: condition, the lean of the
-    held posture (from the habitual one), the single-leg COP shift and stance times, and the
-    stepping times that arm the loss-of-balance check."""
-
-    t_s: float
-    on_s: float | None
-    off_s: float | None = None
-    eyes_closed: bool = False
-    foam: bool = False
-    lean: _Move = _REST
-    shift: _Move = _REST  # COP toward the stance foot (ML), applied to the output
-    leg: str | None = None  # stance leg of the latest single-leg stance
-    lift_s: float = math.inf  # the other foot leaves the ground
-    down_s: float = math.inf  # ... and touches down again
-    fresh: bool = False  # a new stance after stepping on
-
-    def single_leg(self, t_s: float) -> bool:
-        """Whether the person stands on one leg at ``t_s``."""
-        return self.lift_s <= t_s < self.down_s
-
-    def armed(self, t_s: float, step_on_s: float) -> bool:
-        """Whether a loss of balance counts at ``t_s``: on the platform after the weight ramp."""
-        on, off = self.on_s, self.off_s
-        return on is not None and on + step_on_s <= t_s and (off is None or t_s < off)
-
-    def shift_at(self, t_s: float) -> _Move:
-        """The single-leg COP offset (ML) in force at ``t_s``: toward the stance foot, then
-        back toward the middle once the lifted foot touches down."""
-        if t_s < self.down_s:
-            return self.shift
-        return self.shift.then(self.down_s, _ZERO, TOUCH_DOWN_S)
-
-    def breaks(self, step_on_s: float) -> tuple[float, ...]:
-        """Times after ``t_s`` at which the sway regime changes without a new command."""
-        times = (self.lift_s, self.down_s, math.inf if self.on_s is None else self.on_s + step_on_s)
-        return tuple(t for t in times if self.t_s < t < math.inf)
-
-
-class _Timeline:
-    """The person's commands in time order, each with the posture it leads to. A command may
-    arrive for a time before later ones (a reaction due in the last control tick): the later
-    postures are then rebuilt on top of it."""
-
-    def __init__(self, base: _Posture, apply):
-        self._apply = apply  # (posture, t_s, kind, args) -> posture
-        self._base = base  # in force before the first kept command
-        self._times: list[float] = []
-        self._entries: list[tuple[str, tuple, _Posture]] = []
-
-    def add(self, t_s: float, kind: str, args: tuple) -> None:
-        """Insert a command at ``t_s`` (after any others at the same time)."""
-        i = bisect.bisect_right(self._times, t_s)
-        later = [
-            (t, kind_, args_)
-            for t, (kind_, args_, _) in zip(self._times[i:], self._entries[i:], strict=True)
-        ]
-        del self._times[i:], self._entries[i:]
-        for t, kind_, args_ in [(t_s, kind, args), *later]:
-            posture = self._apply(self.at(t), t, kind_, args_)
-            self._times.append(t)
-            self._entries.append((kind_, args_, posture))
-
-    def at(self, t_s: float) -> _Posture:
-        """The posture in force at ``t_s``."""
-        i = bisect.bisect_right(self._times, t_s)
-        return self._entries[i - 1][2] if i else self._base
-
-    def newest(self) -> _Posture:
-        """The posture after the latest command."""
-        return self._entries[-1][2] if self._entries else self._base
-
-    def changes(self, t0_s: float, t1_s: float, step_on_s: float) -> list[float]:
-        """Times in (t0_s, t1_s) at which the posture or the sway regime changes."""
-        i = bisect.bisect_right(self._times, t0_s)
-        j = bisect.bisect_left(self._times, t1_s)
-        postures = [self.at(t0_s), *(e[2] for e in self._entries[i:j])]
-        times = [*self._times[i:j]]
-        for posture in postures:
-            times.extend(t for t in posture.breaks(step_on_s) if t0_s < t < t1_s)
-        return sorted(times)
-
-    def forget_before(self, t_s: float) -> None:
-        """Fold the commands up to ``t_s`` into the base: nothing goes back that far."""
-        i = bisect.bisect_right(self._times, t_s)
-        if i:
-            self._base = self._entries[i - 1][2]
-            del self._times[:i], self._entries[:i]
 
 
 def _copy(state: list) -> list:
@@ -263,7 +85,7 @@ class _Sway:
     """Both sway axes, integrated on a fixed step from ``start_s`` under the postures of
     ``timeline``; COP in mm from the habitual posture, interpolated."""
 
-    def __init__(self, profile: PersonProfile, seed: int, start_s: float, timeline: _Timeline):
+    def __init__(self, profile: PersonProfile, seed: int, start_s: float, timeline: Timeline):
         self._profile, self._timeline, self._start = profile, timeline, start_s
         self._rng = np.random.default_rng(seed)
         self._z0 = [self._rng.standard_normal(2) for _ in range(2)]  # initial n, r of ML, AP
@@ -410,7 +232,7 @@ class _Sway:
             com.extend([*coms, *[st[0]] * (b - a - f - 1)])
         self._fallen, self.lost_at_s = True, self._start + (a + f + 1) * STEP_S
 
-    def _feedforward(self, a: int, b: int, gains: tuple, lean: _Move) -> list[list[float]]:
+    def _feedforward(self, a: int, b: int, gains: tuple, lean: Move) -> list[list[float]]:
         """Per axis and step a .. b, what a lean c(t) adds to the COP command: the COP that
         moves the COM along it, p = c - c'' / omega^2, led by the muscles' lag, and the feedback
         on the lean as it was one delay ago (-k * c - b * c'), so that the delayed feedback acts
@@ -507,7 +329,7 @@ class Person:
         self._ml0, self._ap0 = stance_ml_mm + profile.neutral_ml_mm, stance_ap_mm
         self._weight_n = profile.mass_kg * G_M_S2
         self._half_feet = profile.lead_side * profile.foot_spacing_mm / 2
-        self._timeline = _Timeline(_Posture(-math.inf, on_s=step_on_at_s), self._apply)
+        self._timeline = Timeline(Posture(-math.inf, on_s=step_on_at_s), self._apply)
         self._sway = _Sway(profile, seed, start_s, self._timeline)
         # single-leg hold times: a stream of their own, so the sway stays that of the seed
         self._draws = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
@@ -524,7 +346,7 @@ class Person:
         self._timeline.add(t_s, kind, args)
         self._stale = True
 
-    def _apply(self, p: _Posture, t_s: float, kind: str, args: tuple) -> _Posture:
+    def _apply(self, p: Posture, t_s: float, kind: str, args: tuple) -> Posture:
         """The posture after command ``kind`` at ``t_s`` on top of ``p``."""
         new = replace(p, t_s=t_s, fresh=False)
         if kind == "condition":
@@ -556,10 +378,10 @@ class Person:
         if kind == "both":
             return new if t_s >= p.down_s else replace(new, down_s=t_s)
         if kind == "on":
-            return _Posture(t_s, on_s=t_s, eyes_closed=p.eyes_closed, foam=p.foam, fresh=True)
+            return Posture(t_s, on_s=t_s, eyes_closed=p.eyes_closed, foam=p.foam, fresh=True)
         return replace(new, off_s=t_s)  # "off"
 
-    def _paced(self, lean: _Move, t_s: float, end, d_s: float, swing_mm: float) -> _Move:
+    def _paced(self, lean: Move, t_s: float, end, d_s: float, swing_mm: float) -> Move:
         """A move on from ``lean`` at ``t_s`` to ``end(duration)`` taking ``d_s`` or longer: no
         quicker than keeps the COP swing it takes within ``swing_mm`` (acceleration / omega^2,
         the COP lead that accelerates and brakes the COM)."""
