@@ -1,36 +1,21 @@
-"""Physical model of a person stepping onto, standing on and leaving the simulated platform.
-
-Sway: per axis (AP, ML) a body-about-the-ankles inverted pendulum, its centre of mass at
-``com_height_fraction * height_m`` = h and its moment of inertia about the ankles
-m (k^2 H^2 + h^2) (``GYRATION_SQ``, the constants of Duarte's ``cogve``, after Brenière 1996):
-``x'' = (g h / (k^2 H^2 + h^2)) * (x - p)`` with x the centre of mass and p the centre of
-pressure (COP = ankle torque / weight), in mm. The nervous system commands
-``p_cmd = r + k * (x(t - delay) - r) + b * x'(t - delay) + n`` (a delayed PD controller, gains
-normalised by m*g*h) and the muscles follow it with a first-order lag; n is a low-pass torque
-disturbance and r the reference posture: a slow drift (the "rambling" of quiet stance) plus any
-deliberate lean. The ML axis, standing in for the hip load/unload mechanism, has the same form
-with a quieter disturbance. Each condition (eyes closed, foam pad, one leg) has its own
-`SwayAxis` values; switching keeps every state, so the COP path stays continuous.
+"""A simulated person stepping onto, standing on and leaving the platform: the vertical force
+and centre of pressure (COP) they put on it, and the lean of their body.
 
 What the person does comes as time-stamped commands: ``set_condition``, ``lean_to`` / ``hold``
-(move the reference at the profile's lean speed, within their limits of stability),
+(move the held posture at the profile's lean speed, within their limits of stability),
 ``stand_on`` / ``both_feet`` (single-leg stance, ended by a touch-down after a hold time drawn
-for the profile), ``step_on`` / ``step_off``. The ankles can place the COP only so far
-(``balance_reserve`` times the person's limits of stability, less on foam): the COP saturates
-there, and once the COM passes it by FALL_MARGIN_MM the person has lost balance, the sway
-freezes and they step off the platform. A lean is planned as a minimum-jerk path of the held
-posture; the controller adds the COP that moves the COM along it (the anticipatory COP shift
-the other way first, the braking overshoot at the end), so the COP path of a lean looks like a
-real one. Single-leg stance ends with the touch-down after the drawn hold time, not with a fall.
+for the profile), ``step_on`` / ``step_off``. Each command leads to a posture on the person's
+timeline (`hw.sim.motion`): a lean is planned as a minimum-jerk path of the held posture, paced
+so that the COP lead it takes stays plausible, and the weight shifts under the stance foot
+before the other is lifted. Under it the body sways (`hw.sim.sway`); once the sway finds a
+loss of balance the person steps off the platform. Single-leg stance ends with the touch-down
+after the drawn hold time, not with a fall. Stepping on and off ramps the weight over the
+profile's times, with the COP under the lead foot first and a settling transient after.
 
-The state advances on a fixed 5 ms step from ``start_s`` with noise drawn in 1 s blocks from the
-seeded generator, and a checkpoint is kept at the start of each block: a command for a time the
-integration has already passed re-integrates from the block before it with the same noise.
-Queries interpolate, so results depend on the seed and the commands only, never on when or how
-often the load was queried.
+Queries interpolate the sway, so results depend on the seed and the commands only, never on
+when or how often the load was queried.
 """
 
-import itertools
 import math
 import threading
 from dataclasses import replace
@@ -39,19 +24,11 @@ import numpy as np
 
 from hw.sim.motion import Move, Posture, Timeline
 from hw.sim.profiles import G_M_S2, PersonProfile
+from hw.sim.sway import STEP_S, Sway
 
 PACE_TRIES = 40  # a move is slowed by 10% at most this often (x45 in all)
-STEP_S = 0.005  # integration step, s
-# Steps integrated at a time: 0.1 s, a fraction of a millisecond of CPU, so that a chip's read
-# that needs the next block never stalls its reader long enough to miss a conversion (a 1 s
-# block took about 5 ms). The noise is still drawn 1 s at a time, so a seed's sway is the same.
-BLOCK_STEPS = 20
-NOISE_BLOCKS = 10  # blocks whose noise is drawn at once
-KEPT_BLOCKS = 20  # integrated blocks kept for late queries and commands (2 s)
 SETTLE_S = 4.0  # the stepping transient is cut to 0 this long after the weight ramp, s
 
-FOAM_RESERVE = 0.8  # on foam the ankles reach this share of the COP range they reach on firm ground
-FALL_MARGIN_MM = 10.0  # COM this far beyond the reachable COP: balance is lost
 WEIGHT_SHIFT_S = 0.6  # moving the COP under the stance foot before lifting the other, s
 LEAN_SWING_FRACTION = 0.25  # most COP lead a deliberate lean takes, over its distance
 LEAN_SWING_MM = 2.0  # ... plus this, so that a short move is not dragged out
@@ -74,233 +51,6 @@ def _smooth(u: float) -> float:
 def _settle(tau_s: float) -> float:
     """Damped 0.8 Hz oscillation (0 at tau_s = 0): balance recovery after a weight transfer."""
     return math.exp(-tau_s / 0.4) * math.sin(2 * math.pi * 0.8 * tau_s)
-
-
-def _copy(state: list) -> list:
-    """A copy of one axis's state, delay lines included."""
-    return [*state[:6], state[6][:], state[7][:]]
-
-
-class _Sway:
-    """Both sway axes, integrated on a fixed step from ``start_s`` under the postures of
-    ``timeline``; COP in mm from the habitual posture, interpolated."""
-
-    def __init__(self, profile: PersonProfile, seed: int, start_s: float, timeline: Timeline):
-        self._profile, self._timeline, self._start = profile, timeline, start_s
-        self._rng = np.random.default_rng(seed)
-        self._z0 = [self._rng.standard_normal(2) for _ in range(2)]  # initial n, r of ML, AP
-        self._d = max(1, round(profile.delay_s / STEP_S))
-        self._w2dt = tuple(profile.pendulum_w2(axis) * STEP_S for axis in ("ml", "ap"))
-        self._am = 1.0 - math.exp(-STEP_S / profile.muscle_tau_s)
-        self._regimes: dict[tuple[bool, bool, bool], tuple] = {}
-        self._k = 0  # index of the next block to integrate
-        self._blocks: list[tuple[int, tuple, list]] = []  # kept: (index, checkpoint, noise)
-        self._pending: list[list] = []  # noise of the next blocks (drawn or rolled back)
-        self._cop: list[list[float]] = [[], []]  # ML, AP samples of the kept blocks
-        self._com: list[list[float]] = [[], []]  # ML, AP centre of mass, likewise
-        self._state: list = []  # per axis [x, v, p, n, r, j, x delay line, v delay line]
-        self._fallen = False
-        self.lost_at_s: float | None = None  # the latest loss of balance
-
-    def _step_index(self, t_s: float) -> int:
-        """First step whose update happens at or after ``t_s``."""
-        return math.ceil((t_s - self._start) / STEP_S - 1e-9)
-
-    def _regime(self, eyes_closed: bool, foam: bool, single_leg: bool) -> tuple:
-        """Per axis (ML, AP): controller gains and the reachable COP range (sway frame)."""
-        key = (eyes_closed, foam, single_leg)
-        if key not in self._regimes:
-            p = self._profile
-            stance = p.stance(*key)
-            reserve = p.balance_reserve * (FOAM_RESERVE if foam else 1.0)
-            ranges = (
-                (
-                    -p.limit_mm("left") * reserve - p.neutral_ml_mm,
-                    p.limit_mm("right") * reserve - p.neutral_ml_mm,
-                ),
-                (-p.limit_mm("back") * reserve, p.limit_mm("front") * reserve),
-            )
-            axes = []
-            for a, (lo, hi), w2dt in zip((stance.ml, stance.ap), ranges, self._w2dt, strict=True):
-                an, ar = math.exp(-STEP_S / a.noise_tau_s), math.exp(-STEP_S / a.drift_tau_s)
-                bn, br = a.noise_mm * math.sqrt(1 - an * an), a.drift_mm * math.sqrt(1 - ar * ar)
-                axes.append((a.stiffness, a.damping_s, an, bn, ar, br, lo, hi, w2dt))
-            self._regimes[key] = (tuple(axes), stance)
-        return self._regimes[key]
-
-    def _initial_state(self) -> list:
-        posture = self._timeline.at(self._start)
-        _, stance = self._regime(posture.eyes_closed, posture.foam, False)
-        lean = posture.lean.at(self._start)[0]
-        state = []
-        for z, a, c in zip(self._z0, (stance.ml, stance.ap), lean, strict=True):
-            n0, r0 = float(z[0]) * a.noise_mm, float(z[1]) * a.drift_mm
-            x = r0 + c
-            state.append([x, 0.0, x, n0, r0, 0, [x] * self._d, [0.0] * self._d])
-        return state
-
-    def rollback(self, t_s: float) -> None:
-        """Forget the integration from the block holding the first step at or after ``t_s``
-        (a command for that time arrived), keeping its noise to integrate again."""
-        first = self._first_block()
-        if first > 0 and t_s < self._start + first * BLOCK_STEPS * STEP_S:
-            raise ValueError(f"a command for t = {t_s} s is more than 1 s before a later query")
-        k = max(0, self._step_index(t_s)) // BLOCK_STEPS
-        if k >= self._k:
-            return
-        j = k - first
-        (_, (state, fallen, lost), _), dropped = self._blocks[j], self._blocks[j:]
-        self._pending = [noise for _, _, noise in dropped] + self._pending
-        del self._blocks[j:]
-        for out in (*self._cop, *self._com):
-            del out[j * BLOCK_STEPS :]
-        self._state, self._fallen, self.lost_at_s, self._k = state, fallen, lost, k
-
-    def _first_block(self) -> int:
-        """Index of the oldest block kept (the next one when none is)."""
-        return self._blocks[0][0] if self._blocks else self._k
-
-    def _advance(self) -> None:
-        """Integrate one more block, keeping the previous ones for late queries and commands."""
-        if not self._pending:
-            drawn = self._rng.standard_normal((2, 2, NOISE_BLOCKS * BLOCK_STEPS)).tolist()
-            self._pending = [
-                [[row[b * BLOCK_STEPS : (b + 1) * BLOCK_STEPS] for row in axis] for axis in drawn]
-                for b in range(NOISE_BLOCKS)
-            ]
-        noise = self._pending.pop(0)
-        if self._k == 0:
-            self._state, self._fallen, self.lost_at_s = self._initial_state(), False, None
-        checkpoint = ([_copy(st) for st in self._state], self._fallen, self.lost_at_s)
-        self._blocks.append((self._k, checkpoint, noise))
-        self._integrate(self._k * BLOCK_STEPS, noise)
-        self._k += 1
-        if len(self._blocks) > KEPT_BLOCKS:
-            del self._blocks[0]
-            for out in (*self._cop, *self._com):
-                del out[:BLOCK_STEPS]
-        self._timeline.forget_before(self._start + self._blocks[0][0] * BLOCK_STEPS * STEP_S)
-
-    def _integrate(self, i0: int, noise: list) -> None:
-        """Steps i0 .. i0 + BLOCK_STEPS, split where the posture or the regime changes."""
-        t0, step_on_s = self._start + i0 * STEP_S, self._profile.step_on_s
-        t1 = t0 + BLOCK_STEPS * STEP_S
-        cuts = [self._step_index(t) for t in self._timeline.changes(t0, t1, step_on_s)]
-        bounds = sorted({i0, i0 + BLOCK_STEPS, *(c for c in cuts if i0 < c < i0 + BLOCK_STEPS)})
-        for a, b in itertools.pairwise(bounds):
-            ta = self._start + a * STEP_S
-            posture = self._timeline.at(ta)
-            if self._fallen and posture.fresh and self._step_index(posture.t_s) == a:
-                self._restart(posture.lean.at(ta)[0])
-            gains, _ = self._regime(posture.eyes_closed, posture.foam, posture.single_leg(ta))
-            self._segment(a, b, i0, noise, gains, posture, posture.armed(ta, step_on_s))
-
-    def _restart(self, lean: tuple) -> None:
-        """A new stance after a fall: the body upright over the held posture, at rest."""
-        for st, c in zip(self._state, lean, strict=True):
-            x = st[4] + c
-            st[:3], st[5] = [x, 0.0, x], 0
-            st[6], st[7] = [x] * self._d, [0.0] * self._d
-        self._fallen = False
-
-    def _segment(self, a, b, i0, noise, gains, posture, armed) -> None:
-        """Steps a .. b under one posture and regime, both axes; stops them both at a fall."""
-        if self._fallen:  # balance lost: the COP stays at the edge until a new stance
-            for cop, com, st in zip(self._cop, self._com, self._state, strict=True):
-                cop.extend([st[2]] * (b - a))
-                com.extend([st[0]] * (b - a))
-            return
-        leans = self._feedforward(a, b, gains, posture.lean)
-        saved = [_copy(st) for st in self._state]
-        args = [
-            (g, st, en[a - i0 : b - i0], er[a - i0 : b - i0], c)
-            for g, st, (en, er), c in zip(gains, self._state, noise, leans, strict=True)
-        ]
-        runs = [self._run(*arg, armed) for arg in args]
-        falls = [f for *_, f in runs if f is not None]
-        if not falls:
-            for cop, com, (cops, coms, _) in zip(self._cop, self._com, runs, strict=True):
-                cop.extend(cops)
-                com.extend(coms)
-            return
-        f = min(falls)  # the first axis to fall stops both: run them again up to that step
-        for st, copy in zip(self._state, saved, strict=True):
-            st[:] = copy
-        for cop, com, (g, st, en, er, c) in zip(self._cop, self._com, args, strict=True):
-            cops, coms, _ = self._run(g, st, en[: f + 1], er[: f + 1], c[: f + 1], armed)
-            cop.extend([*cops, *[st[2]] * (b - a - f - 1)])
-            com.extend([*coms, *[st[0]] * (b - a - f - 1)])
-        self._fallen, self.lost_at_s = True, self._start + (a + f + 1) * STEP_S
-
-    def _feedforward(self, a: int, b: int, gains: tuple, lean: Move) -> list[list[float]]:
-        """Per axis and step a .. b, what a lean c(t) adds to the COP command: the COP that
-        moves the COM along it, p = c - c'' / omega^2, led by the muscles' lag, and the feedback
-        on the lean as it was one delay ago (-k * c - b * c'), so that the delayed feedback acts
-        on the deviation from the lean only."""
-        delay_s = self._d * STEP_S
-        if lean.settled(self._start + a * STEP_S - delay_s):
-            return [[c * (1.0 - g[0])] * (b - a) for c, g in zip(lean.end, gains, strict=True)]
-        lag_s = STEP_S / self._am
-        out: list[list[float]] = [[], []]
-        for i in range(a, b):
-            t = self._start + i * STEP_S
-            (pos, vel, acc, jerk), (pos_d, vel_d, *_) = lean.at(t), lean.at(t - delay_s)
-            for axis, (k, b_s, *rest) in enumerate(gains):
-                w2 = rest[-1] / STEP_S
-                cop = pos[axis] - acc[axis] / w2 + lag_s * (vel[axis] - jerk[axis] / w2)
-                out[axis].append(cop - k * pos_d[axis] - b_s * vel_d[axis])
-        return out
-
-    def _run(self, gains, st, en, er, feed, armed) -> tuple[list[float], list[float], int | None]:
-        """One axis over steps: delayed PD command (plus the lean's feed-forward ``feed``),
-        muscle lag, COP within reach, pendulum (semi-implicit). Returns the COP and the COM
-        before each step, and the step at which the COM went past the reachable COP by
-        FALL_MARGIN_MM (None: balance kept), where it stops."""
-        k, b, an, bn, ar, br, lo, hi, w2dt = gains
-        x, v, p, n, r, j, hx, hv = st
-        am, d, dt = self._am, len(hx), STEP_S
-        if not armed:  # off the platform (or stepping): no edge to fall over
-            lo, hi = -math.inf, math.inf
-        out_lo, out_hi = lo - FALL_MARGIN_MM, hi + FALL_MARGIN_MM
-        out, com, fall = [], [], None
-        for i, (e1, e2, f) in enumerate(zip(en, er, feed, strict=True)):
-            out.append(p)
-            com.append(x)
-            xd, vd = hx[j], hv[j]
-            hx[j], hv[j] = x, v
-            j = j + 1 if j + 1 < d else 0
-            n = an * n + bn * e1
-            r = ar * r + br * e2
-            p += am * (r + k * (xd - r) + b * vd + n + f - p)
-            p = lo if p < lo else hi if p > hi else p
-            v += w2dt * (x - p)
-            x += dt * v
-            if not out_lo < x < out_hi:
-                fall = i
-                break
-        st[:6] = x, v, p, n, r, j
-        return out, com, fall
-
-    def cop_mm(self, t_s: float) -> tuple[float, float]:
-        """Sway COP (ML, AP) in mm at ``t_s``; times may go back by at most one block."""
-        return self._at(self._cop, t_s)
-
-    def com_mm(self, t_s: float) -> tuple[float, float]:
-        """Centre of mass (ML, AP) in mm at ``t_s``, in the COP's frame; likewise."""
-        return self._at(self._com, t_s)
-
-    def _at(self, series: list[list[float]], t_s: float) -> tuple[float, float]:
-        """``series`` (ML, AP per step) interpolated at ``t_s``, integrating as needed."""
-        pos = (t_s - self._start) / STEP_S - self._first_block() * BLOCK_STEPS
-        if pos < 0.0:
-            raise ValueError(f"sway queried at {t_s} s, more than 1 s before a later query")
-        while pos >= len(self._cop[0]) - 1:
-            self._advance()
-            pos = (t_s - self._start) / STEP_S - self._first_block() * BLOCK_STEPS
-        i = int(pos)
-        f = pos - i
-        ml, ap = series
-        return ml[i] + f * (ml[i + 1] - ml[i]), ap[i] + f * (ap[i + 1] - ap[i])
 
 
 class Person:
@@ -330,7 +80,7 @@ class Person:
         self._weight_n = profile.mass_kg * G_M_S2
         self._half_feet = profile.lead_side * profile.foot_spacing_mm / 2
         self._timeline = Timeline(Posture(-math.inf, on_s=step_on_at_s), self._apply)
-        self._sway = _Sway(profile, seed, start_s, self._timeline)
+        self._sway = Sway(profile, seed, start_s, self._timeline)
         # single-leg hold times: a stream of their own, so the sway stays that of the seed
         self._draws = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
         self._on_at, self._off_at, self._level0, self._off_level0 = step_on_at_s, None, 0.0, 0.0
