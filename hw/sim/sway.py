@@ -30,11 +30,13 @@ how often it was queried.
 
 import itertools
 import math
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from hw.sim.motion import Move, Timeline
-from hw.sim.profiles import PersonProfile
+from hw.sim.profiles import PersonProfile, Stance
 
 STEP_S = 0.005  # integration step, s
 # Steps integrated at a time: 0.1 s, a fraction of a millisecond of CPU, so that a chip's read
@@ -47,9 +49,75 @@ FOAM_RESERVE = 0.8  # on foam the ankles reach this share of the COP range they 
 FALL_MARGIN_MM = 10.0  # COM this far beyond the reachable COP: balance is lost
 
 
-def _copy(state: list) -> list:
-    """A copy of one axis's state, delay lines included."""
-    return [*state[:6], state[6][:], state[7][:]]
+class _AxisGains(NamedTuple):
+    """One axis's controller in one regime, per integration step: the PD gains, how the
+    disturbance and the drift carry over a step and what each draw adds, the reachable COP
+    range and the pendulum. A tuple, so that the integration loop unpacks it at once."""
+
+    stiffness: float  # proportional gain k, in units of m*g*h
+    damping_s: float  # derivative gain b / (m*g*h), s
+    noise_decay: float  # share of the torque disturbance kept from one step to the next
+    noise_step_mm: float  # the disturbance one standard normal draw adds, mm of COP
+    drift_decay: float  # likewise for the reference-posture drift
+    drift_step_mm: float
+    lo_mm: float  # reachable COP range in the sway frame, mm
+    hi_mm: float
+    w2dt: float  # the pendulum's squared angular frequency times STEP_S, 1/s
+
+
+class _Regime(NamedTuple):
+    """Everything that changes with the condition: per axis gains and the sway values."""
+
+    gains: tuple[_AxisGains, _AxisGains]  # ML, AP
+    stance: Stance
+
+
+@dataclass(slots=True)
+class _AxisState:
+    """One axis's integration state, in the sway frame: the centre of mass, its velocity, the
+    COP, the disturbance and the drift, and what the controller reads one delay late: the COM
+    and its velocity in a ring buffer whose next slot is ``head``."""
+
+    com_mm: float
+    com_mm_s: float
+    cop_mm: float
+    noise_mm: float  # torque disturbance n, as COP
+    drift_mm: float  # reference-posture drift r
+    head: int
+    past_com_mm: list[float]
+    past_com_mm_s: list[float]
+
+    @classmethod
+    def upright(
+        cls, com_mm: float, noise_mm: float, drift_mm: float, delay_steps: int
+    ) -> "_AxisState":
+        """At rest, the COP under the COM at ``com_mm``, as far back as the delay reaches."""
+        past_com_mm, past_com_mm_s = [com_mm] * delay_steps, [0.0] * delay_steps
+        return cls(com_mm, 0.0, com_mm, noise_mm, drift_mm, 0, past_com_mm, past_com_mm_s)
+
+    def copy(self) -> "_AxisState":
+        """A copy, delay lines included (the integration writes into them)."""
+        return _AxisState(
+            self.com_mm,
+            self.com_mm_s,
+            self.cop_mm,
+            self.noise_mm,
+            self.drift_mm,
+            self.head,
+            self.past_com_mm[:],
+            self.past_com_mm_s[:],
+        )
+
+
+class _Block(NamedTuple):
+    """An integrated block: its index, the state it started from and its noise, to integrate
+    it again when a command arrives for a time in it."""
+
+    index: int
+    start: list[_AxisState]  # ML, AP
+    fallen: bool
+    lost_at_s: float | None
+    noise: list  # per axis (ML, AP), the disturbance's and the drift's draws, one a step
 
 
 class Sway:
@@ -63,13 +131,13 @@ class Sway:
         self._d = max(1, round(profile.delay_s / STEP_S))
         self._w2dt = tuple(profile.pendulum_w2(axis) * STEP_S for axis in ("ml", "ap"))
         self._am = 1.0 - math.exp(-STEP_S / profile.muscle_tau_s)
-        self._regimes: dict[tuple[bool, bool, bool], tuple] = {}
+        self._regimes: dict[tuple[bool, bool, bool], _Regime] = {}
         self._k = 0  # index of the next block to integrate
-        self._blocks: list[tuple[int, tuple, list]] = []  # kept: (index, checkpoint, noise)
+        self._blocks: list[_Block] = []  # kept for late queries and commands
         self._pending: list[list] = []  # noise of the next blocks (drawn or rolled back)
         self._cop: list[list[float]] = [[], []]  # ML, AP samples of the kept blocks
         self._com: list[list[float]] = [[], []]  # ML, AP centre of mass, likewise
-        self._state: list = []  # per axis [x, v, p, n, r, j, x delay line, v delay line]
+        self._state: list[_AxisState] = []  # ML, AP
         self._fallen = False
         self.lost_at_s: float | None = None  # the latest loss of balance
 
@@ -77,8 +145,9 @@ class Sway:
         """First step whose update happens at or after ``t_s``."""
         return math.ceil((t_s - self._start) / STEP_S - 1e-9)
 
-    def _regime(self, eyes_closed: bool, foam: bool, single_leg: bool) -> tuple:
-        """Per axis (ML, AP): controller gains and the reachable COP range (sway frame)."""
+    def _regime(self, eyes_closed: bool, foam: bool, single_leg: bool) -> _Regime:
+        """The regime of a condition: per axis (ML, AP) the controller gains and the reachable
+        COP range (sway frame), and the condition's sway values."""
         key = (eyes_closed, foam, single_leg)
         if key not in self._regimes:
             p = self._profile
@@ -95,19 +164,18 @@ class Sway:
             for a, (lo, hi), w2dt in zip((stance.ml, stance.ap), ranges, self._w2dt, strict=True):
                 an, ar = math.exp(-STEP_S / a.noise_tau_s), math.exp(-STEP_S / a.drift_tau_s)
                 bn, br = a.noise_mm * math.sqrt(1 - an * an), a.drift_mm * math.sqrt(1 - ar * ar)
-                axes.append((a.stiffness, a.damping_s, an, bn, ar, br, lo, hi, w2dt))
-            self._regimes[key] = (tuple(axes), stance)
+                axes.append(_AxisGains(a.stiffness, a.damping_s, an, bn, ar, br, lo, hi, w2dt))
+            self._regimes[key] = _Regime(tuple(axes), stance)
         return self._regimes[key]
 
-    def _initial_state(self) -> list:
+    def _initial_state(self) -> list[_AxisState]:
         posture = self._timeline.at(self._start)
-        _, stance = self._regime(posture.eyes_closed, posture.foam, False)
+        stance = self._regime(posture.eyes_closed, posture.foam, False).stance
         lean = posture.lean.at(self._start)[0]
         state = []
         for z, a, c in zip(self._z0, (stance.ml, stance.ap), lean, strict=True):
             n0, r0 = float(z[0]) * a.noise_mm, float(z[1]) * a.drift_mm
-            x = r0 + c
-            state.append([x, 0.0, x, n0, r0, 0, [x] * self._d, [0.0] * self._d])
+            state.append(_AxisState.upright(r0 + c, n0, r0, self._d))
         return state
 
     def rollback(self, t_s: float) -> None:
@@ -120,16 +188,17 @@ class Sway:
         if k >= self._k:
             return
         j = k - first
-        (_, (state, fallen, lost), _), dropped = self._blocks[j], self._blocks[j:]
-        self._pending = [noise for _, _, noise in dropped] + self._pending
+        block, dropped = self._blocks[j], self._blocks[j:]
+        self._pending = [kept.noise for kept in dropped] + self._pending
         del self._blocks[j:]
         for out in (*self._cop, *self._com):
             del out[j * BLOCK_STEPS :]
-        self._state, self._fallen, self.lost_at_s, self._k = state, fallen, lost, k
+        self._state, self._fallen, self.lost_at_s = block.start, block.fallen, block.lost_at_s
+        self._k = k
 
     def _first_block(self) -> int:
         """Index of the oldest block kept (the next one when none is)."""
-        return self._blocks[0][0] if self._blocks else self._k
+        return self._blocks[0].index if self._blocks else self._k
 
     def _advance(self) -> None:
         """Integrate one more block, keeping the previous ones for late queries and commands."""
@@ -142,15 +211,15 @@ class Sway:
         noise = self._pending.pop(0)
         if self._k == 0:
             self._state, self._fallen, self.lost_at_s = self._initial_state(), False, None
-        checkpoint = ([_copy(st) for st in self._state], self._fallen, self.lost_at_s)
-        self._blocks.append((self._k, checkpoint, noise))
+        start = [st.copy() for st in self._state]
+        self._blocks.append(_Block(self._k, start, self._fallen, self.lost_at_s, noise))
         self._integrate(self._k * BLOCK_STEPS, noise)
         self._k += 1
         if len(self._blocks) > KEPT_BLOCKS:
             del self._blocks[0]
             for out in (*self._cop, *self._com):
                 del out[:BLOCK_STEPS]
-        self._timeline.forget_before(self._start + self._blocks[0][0] * BLOCK_STEPS * STEP_S)
+        self._timeline.forget_before(self._start + self._blocks[0].index * BLOCK_STEPS * STEP_S)
 
     def _integrate(self, i0: int, noise: list) -> None:
         """Steps i0 .. i0 + BLOCK_STEPS, split where the posture or the regime changes."""
@@ -163,31 +232,34 @@ class Sway:
             posture = self._timeline.at(ta)
             if self._fallen and posture.fresh and self._step_index(posture.t_s) == a:
                 self._restart(posture.lean.at(ta)[0])
-            gains, _ = self._regime(posture.eyes_closed, posture.foam, posture.single_leg(ta))
+            gains = self._regime(posture.eyes_closed, posture.foam, posture.single_leg(ta)).gains
             self._segment(a, b, i0, noise, gains, posture, posture.armed(ta, step_on_s))
 
     def _restart(self, lean: tuple) -> None:
         """A new stance after a fall: the body upright over the held posture, at rest."""
-        for st, c in zip(self._state, lean, strict=True):
-            x = st[4] + c
-            st[:3], st[5] = [x, 0.0, x], 0
-            st[6], st[7] = [x] * self._d, [0.0] * self._d
+        self._state = [
+            _AxisState.upright(st.drift_mm + c, st.noise_mm, st.drift_mm, self._d)
+            for st, c in zip(self._state, lean, strict=True)
+        ]
         self._fallen = False
 
     def _segment(self, a, b, i0, noise, gains, posture, armed) -> None:
         """Steps a .. b under one posture and regime, both axes; stops them both at a fall."""
         if self._fallen:  # balance lost: the COP stays at the edge until a new stance
             for cop, com, st in zip(self._cop, self._com, self._state, strict=True):
-                cop.extend([st[2]] * (b - a))
-                com.extend([st[0]] * (b - a))
+                cop.extend([st.cop_mm] * (b - a))
+                com.extend([st.com_mm] * (b - a))
             return
         leans = self._feedforward(a, b, gains, posture.lean)
-        saved = [_copy(st) for st in self._state]
+        saved = [st.copy() for st in self._state]
         args = [
-            (g, st, en[a - i0 : b - i0], er[a - i0 : b - i0], c)
-            for g, st, (en, er), c in zip(gains, self._state, noise, leans, strict=True)
+            (g, en[a - i0 : b - i0], er[a - i0 : b - i0], c)
+            for g, (en, er), c in zip(gains, noise, leans, strict=True)
         ]
-        runs = [self._run(*arg, armed) for arg in args]
+        runs = [
+            self._run(g, st, en, er, c, armed)
+            for st, (g, en, er, c) in zip(self._state, args, strict=True)
+        ]
         falls = [f for *_, f in runs if f is not None]
         if not falls:
             for cop, com, (cops, coms, _) in zip(self._cop, self._com, runs, strict=True):
@@ -195,40 +267,48 @@ class Sway:
                 com.extend(coms)
             return
         f = min(falls)  # the first axis to fall stops both: run them again up to that step
-        for st, copy in zip(self._state, saved, strict=True):
-            st[:] = copy
-        for cop, com, (g, st, en, er, c) in zip(self._cop, self._com, args, strict=True):
+        self._state = saved
+        for cop, com, st, (g, en, er, c) in zip(self._cop, self._com, saved, args, strict=True):
             cops, coms, _ = self._run(g, st, en[: f + 1], er[: f + 1], c[: f + 1], armed)
-            cop.extend([*cops, *[st[2]] * (b - a - f - 1)])
-            com.extend([*coms, *[st[0]] * (b - a - f - 1)])
+            cop.extend([*cops, *[st.cop_mm] * (b - a - f - 1)])
+            com.extend([*coms, *[st.com_mm] * (b - a - f - 1)])
         self._fallen, self.lost_at_s = True, self._start + (a + f + 1) * STEP_S
 
-    def _feedforward(self, a: int, b: int, gains: tuple, lean: Move) -> list[list[float]]:
+    def _feedforward(
+        self, a: int, b: int, gains: tuple[_AxisGains, _AxisGains], lean: Move
+    ) -> list[list[float]]:
         """Per axis and step a .. b, what a lean c(t) adds to the COP command: the COP that
         moves the COM along it, p = c - c'' / omega^2, led by the muscles' lag, and the feedback
         on the lean as it was one delay ago (-k * c - b * c'), so that the delayed feedback acts
         on the deviation from the lean only."""
         delay_s = self._d * STEP_S
         if lean.settled(self._start + a * STEP_S - delay_s):
-            return [[c * (1.0 - g[0])] * (b - a) for c, g in zip(lean.end, gains, strict=True)]
+            return [
+                [c * (1.0 - g.stiffness)] * (b - a) for c, g in zip(lean.end, gains, strict=True)
+            ]
         lag_s = STEP_S / self._am
         out: list[list[float]] = [[], []]
         for i in range(a, b):
             t = self._start + i * STEP_S
             (pos, vel, acc, jerk), (pos_d, vel_d, *_) = lean.at(t), lean.at(t - delay_s)
-            for axis, (k, b_s, *rest) in enumerate(gains):
-                w2 = rest[-1] / STEP_S
+            for axis, g in enumerate(gains):
+                w2 = g.w2dt / STEP_S
                 cop = pos[axis] - acc[axis] / w2 + lag_s * (vel[axis] - jerk[axis] / w2)
-                out[axis].append(cop - k * pos_d[axis] - b_s * vel_d[axis])
+                out[axis].append(cop - g.stiffness * pos_d[axis] - g.damping_s * vel_d[axis])
         return out
 
-    def _run(self, gains, st, en, er, feed, armed) -> tuple[list[float], list[float], int | None]:
-        """One axis over steps: delayed PD command (plus the lean's feed-forward ``feed``),
+    def _run(
+        self, gains: _AxisGains, st: _AxisState, en, er, feed, armed: bool
+    ) -> tuple[list[float], list[float], int | None]:
+        """One axis over steps from ``st`` (advanced in place): delayed PD command (plus the
+        lean's feed-forward ``feed``; ``en``, ``er`` the disturbance's and the drift's draws),
         muscle lag, COP within reach, pendulum (semi-implicit). Returns the COP and the COM
         before each step, and the step at which the COM went past the reachable COP by
-        FALL_MARGIN_MM (None: balance kept), where it stops."""
+        FALL_MARGIN_MM (None: balance kept), where it stops. The hot loop of the simulation:
+        everything it reads is in locals."""
         k, b, an, bn, ar, br, lo, hi, w2dt = gains
-        x, v, p, n, r, j, hx, hv = st
+        x, v, p, n, r, j = st.com_mm, st.com_mm_s, st.cop_mm, st.noise_mm, st.drift_mm, st.head
+        hx, hv = st.past_com_mm, st.past_com_mm_s
         am, d, dt = self._am, len(hx), STEP_S
         if not armed:  # off the platform (or stepping): no edge to fall over
             lo, hi = -math.inf, math.inf
@@ -249,7 +329,7 @@ class Sway:
             if not out_lo < x < out_hi:
                 fall = i
                 break
-        st[:6] = x, v, p, n, r, j
+        st.com_mm, st.com_mm_s, st.cop_mm, st.noise_mm, st.drift_mm, st.head = x, v, p, n, r, j
         return out, com, fall
 
     def cop_mm(self, t_s: float) -> tuple[float, float]:
