@@ -1,13 +1,13 @@
 """How the simulated person's held posture and stance unfold in time: smooth moves of a point
-(ML, AP mm), the posture each command leads to, and the timeline of commands.
+(ML, AP mm), the posture in force between commands, and the timeline of commands.
 
 A lean or a weight shift is a `Move`: a quintic Hermite curve, a minimum-jerk move when it
 starts from rest, that carries on from wherever the previous move had got to (with its velocity
 and acceleration) when the plan changes, so the motion never jumps. A `Posture` is what the
 person does from one command to the next (eye and surface condition, the lean, the single-leg
 COP shift and stance times, stepping times); a `Timeline` keeps the commands in time order with
-the posture each leads to, and rebuilds the later ones when a command arrives for an earlier
-time.
+the posture each leads to (what a command does is the person's: ``hw.sim.person``), and
+rebuilds the later ones when a command arrives for an earlier time.
 """
 
 import bisect
