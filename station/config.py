@@ -18,7 +18,7 @@ AMPLIFIER_RATES = {"nau7802": (10, 20, 40, 80, 320), "hx711": (10, 80)}
 AMPLIFIER_GAINS = {"nau7802": (1, 2, 4, 8, 16, 32, 64, 128), "hx711": (32, 64, 128)}
 BUZZERS = ("tonal", "active")
 UNPLUGGABLE = ("", "imu", "front-left", "front-right", "back-left", "back-right")
-# the simulated patients of hw.sim.person.PROFILES, named here so that reading a config never
+# the simulated patients of hw.sim.profiles.PROFILES, named here so that reading a config never
 # imports hw (the panel process has no business with it); tests/station/test_config.py checks
 # that the two lists agree
 SIM_PROFILES = (

@@ -217,8 +217,9 @@ def _sim_parts(config, clock) -> dict:
     from hw.sim.bno08x import EmulatedBNO08x
     from hw.sim.cells import IDEAL, CellErrors, SimLoadCell, datasheet_noise_counts
     from hw.sim.patient import VirtualPatient
-    from hw.sim.person import PROFILES, Person
+    from hw.sim.person import Person
     from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
+    from hw.sim.profiles import PROFILES
     from hw.sim.smbus import EmulatedSMBus
     from hw.sim.trunk import TrunkMount
     from hw.sim.wobble import WobbleBoard

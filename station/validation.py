@@ -57,7 +57,7 @@ def run_profile(profile: str, seed: int) -> dict:
     date are the profile's, as a therapist would enter them."""
     from datetime import date
 
-    from hw.sim.person import PROFILES
+    from hw.sim.profiles import PROFILES
     from station.clock import VirtualClock
     from station.config import parse_config
     from station.service import Station

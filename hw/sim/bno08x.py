@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hw.sim.person import G_M_S2
+from hw.sim.profiles import G_M_S2
 
 HEADER_LEN = 4
 CONTINUATION = 0x8000  # bit 15 of the header's length: this read continues a packet

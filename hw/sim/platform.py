@@ -9,7 +9,8 @@ Besides the person, the plate carries the test masses a calibration places on it
 (``place_mass``), spread over the corners by the same lever rule, until ``remove_masses``.
 """
 
-from hw.sim.person import G_M_S2, Person
+from hw.sim.person import Person
+from hw.sim.profiles import G_M_S2
 
 CORNERS = ("front-left", "front-right", "back-left", "back-right")
 _SIGNS = ((-1, 1), (1, 1), (-1, -1), (1, -1))  # (ML, AP) side of each corner

@@ -6,7 +6,7 @@ the LEDs and hears only the instructions, as a real one."""
 
 import pytest
 
-from hw.sim.person import PROFILES
+from hw.sim.profiles import PROFILES
 from station.clock import VirtualClock
 from station.config import parse_config
 from station.service import Station

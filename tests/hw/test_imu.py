@@ -12,7 +12,8 @@ from hw.errors import BadDataError, DeviceClosedError, DeviceNotFoundError, Devi
 from hw.i2cbus import SMBusI2C
 from hw.imu import BNO08xIMU, ImuSample
 from hw.sim.bno08x import EmulatedBNO08x
-from hw.sim.person import PROFILES, Person
+from hw.sim.person import Person
+from hw.sim.profiles import PROFILES
 from hw.sim.wobble import WobbleBoard
 from sensing.tilt import tilt_deg
 from station.clock import VirtualClock

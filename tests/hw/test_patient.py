@@ -7,7 +7,8 @@ import pytest
 from drills.cues import INSTRUCTIONS
 from hw.cues import CueBoard, CuePins
 from hw.sim.patient import INSTRUCTION_EXTRA_S, VirtualPatient
-from hw.sim.person import PROFILES, Person
+from hw.sim.person import Person
+from hw.sim.profiles import PROFILES
 
 PINS = CuePins(
     direction_leds={"front": 5, "back": 6, "left": 13, "right": 19, "centre": 26},

@@ -7,14 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from hw.sim.person import (
-    G_M_S2,
-    LOS_LIMITS_DEG,
-    PROFILES,
-    Person,
-    PersonProfile,
-    Stance,
-)
+from hw.sim.person import Person
 from hw.sim.platform import (
     COUNTS_PER_NEWTON,
     NOMINAL_COUNTS_PER_NEWTON,
@@ -23,6 +16,7 @@ from hw.sim.platform import (
     factory_calibration,
     true_calibration,
 )
+from hw.sim.profiles import G_M_S2, LOS_LIMITS_DEG, PROFILES, PersonProfile, Stance
 from sensing import norms
 from sensing.analysis import analyse_cop
 from sensing.metrics import sway_metrics

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from hw.sim.person import G_M_S2, PROFILES, Person
+from hw.sim.person import Person
 from hw.sim.platform import SimPlatform
+from hw.sim.profiles import G_M_S2, PROFILES
 
 EMPTY = Person(PROFILES["healthy-young"], seed=0, step_on_at_s=1e6)
 

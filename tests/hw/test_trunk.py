@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from hw.sim.person import PROFILES, Person
+from hw.sim.person import Person
+from hw.sim.profiles import PROFILES
 from hw.sim.trunk import TrunkMount, TrunkPosture
 from sensing.tilt import tilt_deg
 

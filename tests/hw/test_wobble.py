@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from hw.sim.person import PROFILES, Person
+from hw.sim.person import Person
+from hw.sim.profiles import PROFILES
 from hw.sim.wobble import WobbleBoard
 from sensing.tilt import tilt_deg
 

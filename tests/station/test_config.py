@@ -81,9 +81,9 @@ def test_bad_values_name_section_and_option(raw, message):
 
 def test_every_simulated_profile_can_be_chosen():
     """The config names the simulated patients itself (reading a config imports nothing of
-    hw, so the panel process never does); a profile added to hw.sim.person must be added
+    hw, so the panel process never does); a profile added to hw.sim.profiles must be added
     there too."""
-    from hw.sim.person import PROFILES
+    from hw.sim.profiles import PROFILES
 
     assert set(SIM_PROFILES) == set(PROFILES)
 
