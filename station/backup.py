@@ -137,22 +137,29 @@ def backup_database(db_path: Path | str, keep: int, now: datetime | None = None)
     if not db_path.is_file():
         raise StorageError(f"there is no database at {db_path}: check [station] data_dir")
     folder = backups_dir(db_path.parent)
-    folder.mkdir(mode=0o750, exist_ok=True)
-    for stale in folder.glob("station-*.db.partial"):  # left by a backup that was killed
-        stale.unlink()
-    when = now or datetime.now(UTC)
-    while (target := folder / f"station-{when:{STAMP}}.db").exists():
-        when += timedelta(seconds=1)  # two backups in one second: the later gets the next
-    partial = target.with_name(target.name + ".partial")
-    source = _connect(db_path)
     try:
-        _copy_database(source, partial)
+        folder.mkdir(mode=0o750, exist_ok=True)
+        for stale in folder.glob("station-*.db.partial"):  # left by a backup that was killed
+            stale.unlink()
+        when = now or datetime.now(UTC)
+        while (target := folder / f"station-{when:{STAMP}}.db").exists():
+            when += timedelta(seconds=1)  # two backups in one second: the later gets the next
+        partial = target.with_name(target.name + ".partial")
+        source = _connect(db_path)
+        try:
+            _copy_database(source, partial)
+        finally:
+            source.close()
+        os.replace(partial, target)
+        _fsync(folder)
     except CorruptDatabaseError as exc:
         raise CorruptDatabaseError(f"backup of {db_path} failed: {exc}") from None
-    finally:
-        source.close()
-    os.replace(partial, target)
-    _fsync(folder)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(
+            f"cannot write the backup into {folder} ({getattr(exc, 'strerror', None) or exc}): "
+            "check that it is a folder the station's user may write and that the disk has "
+            "free space"
+        ) from None
     prune_backups(db_path.parent, keep)
     return target
 

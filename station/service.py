@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from functools import cached_property
-from pathlib import Path
 
 from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError, UnknownDrillError
@@ -26,6 +25,7 @@ from station.calibration import calibration_in_use, geometry_from
 from station.calibration_session import CalibrationWizard
 from station.clock import MonotonicClock
 from station.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
+from station.config import prepare_data_dir
 from station.diagnostics import recent_log_lines
 from station.errors import BusyError, StationError
 from station.hardware import build_hardware, inject_sim_fault
@@ -70,9 +70,7 @@ class Station(StationRecords):
         self.clock = clock or MonotonicClock()
         self.notifier = notifier
         if db_path is None:
-            data_dir = Path(config.station.data_dir)
-            data_dir.mkdir(parents=True, exist_ok=True)
-            db_path = data_dir / "station.db"
+            db_path = prepare_data_dir(config) / "station.db"
         self.storage = Storage(db_path)
         try:
             calibration, cop_correction, where = calibration_in_use(
