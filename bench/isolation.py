@@ -229,7 +229,12 @@ def _login_attempt(host: str, port: int, source, username: str):
 def measure(mode: str, seconds: float) -> Run:
     """Start the daemon of ``mode`` and run trials and STOPs under the full load."""
     run = Run(mode)
-    with Daemon(single_process=mode == "one process", patients=PATIENTS) as daemon:
+    # the load's 50 live clients and their accounts come from one address, where a clinic has
+    # a device each: the per-address connection cap is raised to let them all in
+    per_address = f"connections_per_address = {LIVE_CLIENTS + 32}\n"
+    with Daemon(
+        single_process=mode == "one process", patients=PATIENTS, panel_toml=per_address
+    ) as daemon:
         tablet = _accounts(daemon)
         patient_id = tablet.call("/api/v1/patients", {"name": "Bench Patient"})["id"]
         done, ready, results = (

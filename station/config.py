@@ -117,6 +117,14 @@ def _schema() -> dict[str, dict[str, Option]]:
                 1,
                 256,
             ),
+            "connections_per_address": Option(
+                int,
+                16,
+                "connections one device (one address) may hold open to the panel; a browser "
+                "opens at most 6, so one device cannot take the connections everyone needs",
+                2,
+                256,
+            ),
             "live_streams_per_account": Option(
                 int, 8, "live views one account may have open at once", 1, 256
             ),

@@ -1,5 +1,6 @@
 """Shared fixtures: the reference data folder and stations on emulated hardware."""
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -104,14 +105,33 @@ def panel_client(station, make_app, log_in, password):
     return log_in(app, "thea")
 
 
+class FromAddress(urllib.request.HTTPHandler):
+    """urllib's HTTP handler connecting from ``source`` (a loopback address such as
+    127.0.0.7: another device, as the panel sees it)."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def http_open(self, req):
+        def connection(host, **kwargs):
+            return http.client.HTTPConnection(host, source_address=(self.source, 0), **kwargs)
+
+        return self.do_open(connection, req)
+
+
 class PanelSession:
     """A browser's session with a daemon's panel: its cookie and the CSRF token of the last
-    page it loaded, as the panel's pages send it."""
+    page it loaded, as the panel's pages send it; from ``source`` when given (a device of its
+    own: the panel's limits per address count it apart)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, source: str | None = None):
         self.base = base
-        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        self.opener = urllib.request.build_opener(jar)
+        self.cookies = http.cookiejar.CookieJar()
+        handlers = [urllib.request.HTTPCookieProcessor(self.cookies)]
+        if source is not None:
+            handlers.append(FromAddress(source))
+        self.opener = urllib.request.build_opener(*handlers)
         self.token = ""
 
     def open(self, path: str, data: bytes | None = None, headers: dict | None = None):

@@ -86,8 +86,8 @@ def _unexpected(exc: Exception):
     keep their status; anything else is a bug: logged with its traceback, answered as a 500
     that says what to check and leaks nothing."""
     if isinstance(exc, RequestEntityTooLarge):
-        limit_mib = current_app.config["MAX_CONTENT_LENGTH"] / (1 << 20)
-        message = f"the request body is over the station's limit of {limit_mib:g} MiB"
+        limit_kib = current_app.config["MAX_CONTENT_LENGTH"] / 1024
+        message = f"the request body is over the station's limit of {limit_kib:g} KiB"
         return _api_error(ApiError(413, HTTP_CODES[413], message))
     if isinstance(exc, HTTPException):
         code = HTTP_CODES.get(exc.code, "http_error")

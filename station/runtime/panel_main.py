@@ -64,6 +64,7 @@ def run_panel(config, exit_with: int | None = None) -> int:
             port=config.panel.port,
             threads=panel_threads(config),
             stop_path=STOP_PATH,
+            per_address=config.panel.connections_per_address,
         )
     except Exception:
         station.close()

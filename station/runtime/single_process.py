@@ -38,6 +38,7 @@ def run_single_process(config) -> int:
             port=config.panel.port,
             threads=panel_threads(config),
             stop_path=STOP_PATH,
+            per_address=config.panel.connections_per_address,
         )
     except Exception:
         station.close()

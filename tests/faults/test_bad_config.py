@@ -1,8 +1,8 @@
 """A config the station cannot run on, given to the real commands: every one stops with exit
 code 2 (systemd's RestartPreventExitStatus: a config error is not restarted) and a message
 naming the section and option, never a traceback or a bare errno. Issue 15, finding 8: NaN
-passed every range check, an unusable data directory ended with exit code 1, and a backup into
-a folder it cannot write ended in a traceback."""
+passed every range check, an unusable data directory or a port in use ended with exit code 1,
+and a backup into a folder it cannot write ended in a traceback."""
 
 import socket
 
@@ -76,6 +76,19 @@ def test_a_data_directory_the_station_cannot_use_is_refused_naming_it(spawn, tmp
         for command in ("core", "panel", "run"):
             err = refused(spawn(command, "--config", config))
             assert f"[station] data_dir = '{data_dir}' {reason}" in err, (command, err)
+
+
+def test_a_port_in_use_stops_the_station_naming_the_port(spawn, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, tmp_path / "data", port=port)
+        err = refused(spawn("run", "--config", config))  # the panel refuses, the core stops too
+        assert f"[panel] port = {port}: another program (or another station) already" in err
+        assert "the panel process" in err and "refused to start" in err
+        err = refused(spawn("panel", "--config", config))
+        assert f"[panel] port = {port}: another program" in err
 
 
 def test_a_backup_into_a_folder_it_cannot_write_says_which(spawn, tmp_path):

@@ -91,6 +91,7 @@ def test_default_location_is_read(tmp_path, monkeypatch):
         ({"panel": {"host": "256.1.1.1"}}, r"\[panel\] host = '256.1.1.1' is not an IP address"),
         ({"panel": {"host": ""}}, r"\[panel\] host = '' is not an IP address or a host name"),
         ({"panel": {"host": "tablet station"}}, r"\[panel\] host = 'tablet station' is not"),
+        ({"panel": {"connections_per_address": 1}}, r"connections_per_address = 1 is below"),
     ],
 )
 def test_bad_values_name_section_and_option(raw, message):

@@ -241,7 +241,7 @@ def test_errors_answer_the_error_shape_also_when_too_large_or_unexpected(
     assert big.get_json() == {
         "error": {
             "code": "too_large",
-            "message": "the request body is over the station's limit of 1 MiB",
+            "message": "the request body is over the station's limit of 64 KiB",
         }
     }
 
