@@ -108,7 +108,14 @@ def http_error(exc):
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    """The request's JSON object; 400 saying what is wrong with it (not JSON, nested too
+    deeply: ``webpanel.limits.NestingLimitedJSON``, not an object)."""
+    body = None
+    if request.is_json:
+        try:
+            body = current_app.json.loads(request.get_data(cache=True))
+        except ValueError as exc:
+            raise ApiError(400, "invalid", f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ApiError(
             400, "invalid", "expected a JSON object body (Content-Type: application/json)"

@@ -37,6 +37,7 @@ from webpanel.limits import (
     PASSWORD_CHECK_WAIT_S,
     BoundedHasher,
     LiveStreams,
+    NestingLimitedJSON,
     PasswordChecksBusy,
 )
 from webpanel.pages import pages
@@ -81,6 +82,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     for a password-check slot, default 5 s): ``webpanel.limits``.
     """
     app = Flask(__name__)
+    app.json = NestingLimitedJSON(app)
     app.session_interface = MonotonicSessionInterface()
     app.config.update(
         JSON_SORT_KEYS=False,

@@ -1,18 +1,53 @@
 """The panel's own resource limits: live streams per account and in all (each holds one of
-waitress's threads while open), and password hashes computed at once (each Argon2 hash takes
-about 0.1 s of a core and 64 MiB), so that neither a room full of tablets nor a login flood
-can take the threads commands need, the panel's memory or the machine's cores.
+waitress's threads while open), password hashes computed at once (each Argon2 hash takes
+about 0.1 s of a core and 64 MiB), and how deeply a JSON body may nest, so that neither a room
+full of tablets, a login flood nor a crafted body can take the threads commands need, the
+panel's memory, the machine's cores or a request thread's stack.
 
 One ``LiveStreams`` and one ``BoundedHasher`` per app (``create_app`` puts them in
 ``app.extensions``): the limits hold across every request of the panel process.
 """
 
+import itertools
+import re
 import threading
 from collections import Counter
+
+from flask.json.provider import DefaultJSONProvider
 
 from webpanel.api import ApiError
 
 PASSWORD_CHECK_WAIT_S = 5.0
+MAX_JSON_DEPTH = 32
+"""How deeply a request's JSON may nest (the panel's deepest body, a program, nests 4 levels):
+a 64 KiB body of brackets nests 32,000 levels, past Python's recursion limit, which made every
+JSON route answer 500."""
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+BRACKETS = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+class JSONNestingError(ValueError):
+    """A JSON text nests deeper than ``MAX_JSON_DEPTH``."""
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text`` nests arrays and objects (brackets inside strings do not count)."""
+    steps = (BRACKETS.get(c, 0) for c in JSON_STRING.sub("", text) if c in BRACKETS)
+    return max(itertools.accumulate(steps, initial=0))
+
+
+class NestingLimitedJSON(DefaultJSONProvider):
+    """Flask's JSON provider refusing, before parsing, a text nested deeper than
+    ``MAX_JSON_DEPTH`` (JSONNestingError, a ValueError like any JSON that does not parse)."""
+
+    def loads(self, s, **kwargs):
+        text = s.decode("utf-8", "replace") if isinstance(s, bytes | bytearray) else s
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise JSONNestingError(
+                f"the JSON nests deeper than {MAX_JSON_DEPTH} levels: no request of the panel "
+                "needs more"
+            )
+        return super().loads(s, **kwargs)
 
 
 class LiveStreams:
