@@ -169,12 +169,20 @@ class Accounts:
         self.audit(by, "account-changed", account["username"], change)
         return self.get(account["id"])
 
-    def change_own_password(self, username: str, current, password) -> dict:
-        """A user's own change of password; ``current`` must be their password now."""
+    def change_own_password(self, username: str, current, password, client: str = "") -> dict:
+        """A user's own change of password; ``current`` must be their password now (a wrong
+        one is audited with ``client``, the address it came from, as a failed login is)."""
         row = self._row(normalise_username(username))
         if row is None:
             raise NotFoundError(f"no account called {normalise_username(username)!r}")
         if not self._verify(row["password_hash"], current if isinstance(current, str) else ""):
+            where = f"from {client}" if client else ""
+            self.audit(
+                row["username"],
+                "password-change-failed",
+                row["username"],
+                _join("wrong current password", where),
+            )
             raise AccountError("current", "this is not your current password")
         return self.set_password(row["username"], password, by=row["username"])
 

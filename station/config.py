@@ -136,6 +136,18 @@ def _schema() -> dict[str, dict[str, Option]]:
                 1,
                 8,
             ),
+            "password_attempts": Option(
+                int,
+                30,
+                "password forms (login, setup, password changes, new accounts) sent a minute "
+                "from every device together, successes too: each costs a hash, and a flood "
+                "from many addresses gets no more; past it 429",
+                1,
+                600,
+            ),
+            "password_attempts_per_address": Option(
+                int, 5, "... and from one device (one address) a minute", 1, 600
+            ),
             "idle_logout_min": Option(
                 int,
                 15,
@@ -391,6 +403,10 @@ def _check_rules(s: dict[str, dict]) -> None:
     _check_host(s["panel"]["host"])
     if s["panel"]["live_streams_per_account"] > s["panel"]["live_streams"]:
         raise ConfigError("[panel] live_streams_per_account must not exceed live_streams")
+    if s["panel"]["password_attempts_per_address"] > s["panel"]["password_attempts"]:
+        raise ConfigError(
+            "[panel] password_attempts_per_address must not exceed password_attempts"
+        )
     if platform["step_off_n"] >= platform["step_on_n"]:
         raise ConfigError("[platform] step_off_n must be below step_on_n (hysteresis)")
     if (platform["cells_ml_mm"] is None) != (platform["cells_ap_mm"] is None):

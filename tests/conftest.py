@@ -66,7 +66,9 @@ def password() -> str:
 @pytest.fixture
 def make_app():
     """``make_app(station, **flask_config)``: the panel with no account yet, CSRF off (unless
-    ``WTF_CSRF_ENABLED=True``) and argon2-cffi's cheapest hash parameters (a fast suite)."""
+    ``WTF_CSRF_ENABLED=True``), argon2-cffi's cheapest hash parameters (a fast suite) and
+    password attempts a minute as many as a test logs in (the tests of those limits set
+    ``PASSWORD_ATTEMPTS`` and ``PASSWORD_ATTEMPTS_PER_ADDRESS``)."""
     from argon2 import PasswordHasher
     from argon2.profiles import CHEAPEST
 
@@ -77,6 +79,8 @@ def make_app():
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASHER": PasswordHasher.from_parameters(CHEAPEST),
+            "PASSWORD_ATTEMPTS": 10_000,
+            "PASSWORD_ATTEMPTS_PER_ADDRESS": 10_000,
         }
         return create_app(station, {**settings, **config})
 

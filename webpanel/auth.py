@@ -121,6 +121,20 @@ def technician_required(view):
     return guarded
 
 
+def password_form(view):
+    """``view`` takes a password and checks or hashes it: each POST counts against the
+    panel's password attempts (``webpanel.limits.PasswordAttempts``: per address and in all,
+    successes too) before the view runs, so a refused attempt costs no hash (429)."""
+
+    @wraps(view)
+    def counted(*args, **kwargs):
+        if request.method == "POST":
+            current_app.extensions["password_attempts"].take(request.remote_addr or "")
+        return view(*args, **kwargs)
+
+    return counted
+
+
 def start_session(account: dict) -> None:
     """Log ``account`` in with a fresh session (nothing carried over from the last user)."""
     session.clear()
@@ -152,6 +166,7 @@ def safe_next(target: str | None) -> str:
 
 # --- first run, login, logout ----------------------------------------------------------------
 @auth.route("/setup", methods=["GET", "POST"])
+@password_form
 def setup():
     """First start: create the first account (a technician); gone once any account exists."""
     if accounts().has_any():
@@ -173,6 +188,7 @@ def setup():
 
 
 @auth.route("/login", methods=["GET", "POST"])
+@password_form
 def login():
     """The login form; on success, back to the page that asked for it."""
     if not accounts().has_any():
@@ -204,6 +220,7 @@ def logout():
 
 
 @auth.route("/password", methods=["GET", "POST"])
+@password_form
 def password():
     """Any user changes their own password (the current one is asked again)."""
     if request.method == "GET":
@@ -215,6 +232,7 @@ def password():
             current_user.username,
             request.form.get("current", ""),
             request.form.get("password", ""),
+            client=request.remote_addr or "",
         )
     except AccountError as exc:
         return render_template("password.html", errors={exc.field: str(exc)}), 400
@@ -238,6 +256,7 @@ def _accounts_page(errors: dict, form: dict, status: int = 200):
 
 @auth.route("/accounts", methods=["GET", "POST"])
 @technician_required
+@password_form
 def accounts_page():
     """List accounts and the recent audit log; POST adds an account."""
     if request.method == "GET":
@@ -279,6 +298,7 @@ def set_active(user_id: int):
 
 @auth.post("/accounts/<int:user_id>/password")
 @technician_required
+@password_form
 def reset_password(user_id: int):
     """Set a new password for an account (for a user who forgot theirs)."""
     account = _account(user_id)
