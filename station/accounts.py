@@ -1,13 +1,12 @@
 """Panel accounts (therapists and technicians) and the audit log, in the ``users`` and
-``audit_log`` tables.
+``audit_log`` tables, and their open sessions (``station.sessions``).
 
 Passwords are hashed with Argon2id (argon2-cffi's ``PasswordHasher``) and re-hashed at login when
-the hasher's parameters have changed. Every login, failed login, logout and account change is
-written to the audit log; other modules add their own entries (exports, deletions) with
-``audit``.
+the hasher's parameters have changed. Deactivating an account or giving it a new password ends
+its sessions. Every login, failed login, logout and account change is written to the audit
+log; other modules add their own entries (exports, deletions) with ``audit``.
 """
 
-import hashlib
 import re
 import sqlite3
 from functools import cached_property
@@ -16,13 +15,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from station.errors import NotFoundError, StationError
+from station.sessions import Sessions
 from station.storage import now_iso
 
 ROLES = ("therapist", "technician")
 USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 1024
-PUBLIC_COLUMNS = "id, username, role, active, created_at, last_login_at, password_hash"
+PUBLIC_COLUMNS = "id, username, role, active, created_at, last_login_at"
 
 
 class AccountError(StationError, ValueError):
@@ -80,6 +80,7 @@ class Accounts:
     def __init__(self, storage, hasher: PasswordHasher | None = None):
         self.storage = storage
         self.hasher = hasher or PasswordHasher()
+        self.sessions = Sessions(storage)
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -155,16 +156,19 @@ class Accounts:
                     "active", "this is the last active technician: nobody could manage accounts"
                 )
         self._update(account["id"], {"active": int(bool(active))})
+        if not active:
+            self.sessions.close_all(account["id"])
         change = "reactivated" if active else "deactivated"
         self.audit(by, "account-changed", account["username"], change)
         return self.get(account["id"])
 
     def set_password(self, username: str, password, by: str) -> dict:
-        """Set a new password (by its owner, or reset by a technician); other sessions of the
-        account end, since its ``stamp`` changes."""
+        """Set a new password (by its owner, or reset by a technician); every session of the
+        account ends (its owner's own device logs in again with the new one)."""
         account = self._existing(username)
         new_hash = self.hasher.hash(check_password(password, account["username"]))
         self._update(account["id"], {"password_hash": new_hash})
+        self.sessions.close_all(account["id"])
         change = "password changed" if by == account["username"] else "password reset"
         self.audit(by, "account-changed", account["username"], change)
         return self.get(account["id"])
@@ -253,11 +257,9 @@ class Accounts:
 
 
 def _public(row: dict) -> dict:
-    """An account as the panel sees it: no hash, but a ``stamp`` derived from it that changes
-    whenever the password does (a session carrying an old stamp is over)."""
+    """An account as the panel sees it: never its password hash."""
     account = {k: v for k, v in row.items() if k != "password_hash"}
     account["active"] = bool(account["active"])
-    account["stamp"] = hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16]
     return account
 
 

@@ -49,7 +49,7 @@ def run_accounts(args, stdin=None, ask_password=getpass.getpass) -> int:
     finally:
         storage.close()
     if args.json:
-        print(json.dumps([{k: v for k, v in r.items() if k != "stamp"} for r in rows], indent=2))
+        print(json.dumps(rows, indent=2))
         return 0
     if not rows:
         print("no accounts yet: add one with 'balance-station accounts add NAME --role technician'")

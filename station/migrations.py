@@ -146,9 +146,22 @@ def _v4_accounts_visits_and_patient_details(db: Database) -> None:
     db["trials"].add_column("visit_id", int)
 
 
+def _v5_sessions(db: Database) -> None:
+    """Panel sessions kept on the server, so that a logout, a deactivation or a new password
+    ends them (``station.sessions``); the id is the SHA-256 of the cookie's token."""
+    db["sessions"].create(
+        {"id": str, "user_id": int, "created_at": str, "address": str},
+        pk="id",
+        foreign_keys=[("user_id", "users", "id")],
+        not_null={"user_id", "created_at"},
+    )
+    db["sessions"].create_index(["user_id"])
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
     _v3_programs,
     _v4_accounts_visits_and_patient_details,
+    _v5_sessions,
 )

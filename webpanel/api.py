@@ -29,6 +29,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
 
 LIVE_MAX_S = 3600.0
+LIVE_SESSION_CHECK_S = 1.0  # how often a live view asks whether its session is still open
 STOP_PATH = "/api/v1/stop"  # served by a thread of its own (station.server.PanelServer)
 
 
@@ -358,18 +359,26 @@ def live():
 
     Each account may keep ``[panel] live_streams_per_account`` open, the panel
     ``live_streams`` in all; beyond, 503 ``too_many_streams``. While the core does not answer,
-    an event a second carries ``core`` (its state) and no frames."""
+    an event a second carries ``core`` (its state) and no frames. The stream ends within a
+    second of its session's end (a logout, the account deactivated, a new password)."""
     slot = current_app.extensions["live_streams"].take(current_user.id)
+    sessions, token = current_app.extensions["accounts"].sessions, current_user.token
     stream = station().live_stream()
 
     def events():
         deadline = time.monotonic() + LIVE_MAX_S
+        checked = time.monotonic()
         try:
             yield "retry: 1000\n\n"
             for message in stream:
                 yield f"data: {message}\n\n"
-                if time.monotonic() > deadline:
+                now = time.monotonic()
+                if now > deadline:
                     return
+                if now - checked >= LIVE_SESSION_CHECK_S:
+                    if not sessions.is_open(token):
+                        return
+                    checked = now
         finally:
             stream.close()
             slot.release()

@@ -43,18 +43,20 @@ ERROR_PAGE = """{% extends "base.html" %}
 
 
 class User(UserMixin):
-    """A logged-in panel user: ``username``, ``role`` and the account's ``stamp``."""
+    """A logged-in panel user: ``username``, ``role`` and the ``token`` of their session on
+    the server (``station.sessions``)."""
 
-    def __init__(self, account: dict):
+    def __init__(self, account: dict, token: str):
         self.id = account["id"]
         self.username = account["username"]
         self.role = account["role"]
-        self.stamp = account["stamp"]
         self.active = account["active"]
+        self.token = token
 
     def get_id(self) -> str:
-        """The session stores id and stamp: a new password ends the account's other sessions."""
-        return f"{self.id}:{self.stamp}"
+        """The cookie holds the session's token: the session is open while the server says so
+        (a logout, a deactivation or a new password closes it)."""
+        return self.token
 
     @property
     def is_active(self) -> bool:
@@ -65,13 +67,10 @@ class User(UserMixin):
         return self.role == "technician"
 
 
-def load_user(session_id: str) -> User | None:
-    """Flask-Login's user loader: the active account whose id and stamp the session holds."""
-    user_id, _, stamp = session_id.partition(":")
-    account = accounts().get(int(user_id)) if user_id.isdigit() else None
-    if account is None or not account["active"] or account["stamp"] != stamp:
-        return None
-    return User(account)
+def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: the active account of the open session ``token``."""
+    account = accounts().sessions.account(token)
+    return None if account is None else User(account, token)
 
 
 def accounts():
@@ -136,16 +135,20 @@ def password_form(view):
 
 
 def start_session(account: dict) -> None:
-    """Log ``account`` in with a fresh session (nothing carried over from the last user)."""
+    """Log ``account`` in with a fresh session, opened on the server (nothing carried over
+    from the last user)."""
     session.clear()
-    login_user(User(account))
+    token = accounts().sessions.open(account["id"], request.remote_addr or "")
+    login_user(User(account, token))
     session[LAST_SEEN] = time.monotonic()
 
 
 def end_session(reason: str = "") -> None:
-    """Log out and forget the session; audited as a logout with ``reason``."""
+    """Log out: the session is closed on the server (its cookie opens nothing any more) and
+    forgotten; audited as a logout with ``reason``."""
     if current_user.is_authenticated:
         audit("logout", current_user.username, reason)
+        accounts().sessions.close(current_user.token)
     logout_user()
     session.clear()
 

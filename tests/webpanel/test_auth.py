@@ -100,6 +100,16 @@ def test_login_returns_to_the_page_asked_for_and_logout_ends_the_session(
     assert audit_actions(app)[:2] == [("logout", THERAPIST), ("login", THERAPIST)]
 
 
+def test_a_cookie_saved_before_logout_opens_nothing_afterwards(app, client):
+    saved = client.get_cookie("session").value
+    assert client.post("/logout").status_code == 303
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/api/v1/patients").status_code == 401
+    assert replay.post("/api/v1/patients", json={"name": "After logout"}).status_code == 401
+    assert app.extensions["station"].list_patients() == []
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
 def test_login_never_sends_you_to_another_site(app, anon_client, target, password):
     response = anon_client.post(
