@@ -158,10 +158,19 @@ def _v5_sessions(db: Database) -> None:
     db["sessions"].create_index(["user_id"])
 
 
+def _v6_audit_address(db: Database) -> None:
+    """Where each audited action came from (the device's address), and the audit log looked
+    up by record and by user on the technicians' audit page."""
+    db["audit_log"].add_column("address", str)
+    db["audit_log"].create_index(["target"])
+    db["audit_log"].create_index(["username"])
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
     _v3_programs,
     _v4_accounts_visits_and_patient_details,
     _v5_sessions,
+    _v6_audit_address,
 )

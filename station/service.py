@@ -243,11 +243,14 @@ class Station(StationRecords):
             return self.config.sim.seed * 1000 + self._trials_started
         return int(trial_id[:8], 16)
 
-    def stop_drill(self, reason: str = "stopped by the therapist") -> None:
-        """End the running drill (if any) as aborted, with ``reason``."""
+    def stop_drill(self, reason: str = "stopped by the therapist") -> str | None:
+        """End the running drill (if any) as aborted, with ``reason``; the id of the trial
+        that was running (None if none was), for the audit trail."""
+        session = self.loop.session
         command = StopTrial(reason)
         self._send(command)
         command.done.result(COMMAND_TIMEOUT_S)
+        return None if session is None else session.trial_id
 
     def mark_attempt_failed(self) -> dict:
         """Fail the attempt under way of the running drill (an mCTSIB condition, a single-leg

@@ -155,11 +155,13 @@ class PanelSession:
         with self.open(path, data) as response:
             return response.url
 
-    def call(self, path: str, body: dict | None = None) -> dict:
-        """A JSON API call: GET, or POST ``body`` with the CSRF header."""
+    def call(self, path: str, body: dict | None = None, method: str | None = None) -> dict:
+        """A JSON API call: GET, or POST ``body`` (or ``method``, e.g. PUT) with the CSRF
+        header."""
         data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json", "X-CSRFToken": self.token}
-        with self.open(path, data, headers) as response:
+        request = urllib.request.Request(self.base + path, data, headers, method=method)
+        with self.opener.open(request, timeout=10) as response:
             return json.loads(response.read())
 
     def error(self, path: str, body: dict | None = None) -> tuple[int, dict]:

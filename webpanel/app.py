@@ -20,7 +20,10 @@ import webpanel.api_results  # noqa: F401  (adds the result routes to the api)
 from station.accounts import Accounts
 from station.errors import StorageError
 from station.server import MAX_BODY_BYTES
-from webpanel import openapi  # noqa: F401  (adds GET /api/v1/openapi.json to the api)
+from webpanel import (
+    audit_pages,  # noqa: F401  (adds the audit trail to the technician pages)
+    openapi,  # noqa: F401  (adds GET /api/v1/openapi.json to the api)
+)
 from webpanel.api import api, http_error
 from webpanel.auth import (
     LAST_SEEN,

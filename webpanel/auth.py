@@ -1,5 +1,6 @@
 """Logins and accounts: first-run setup, login, logout, changing one's password, and the
-technicians' account page; plus the ``technician_required`` decorator and ``audit``.
+technicians' account page; plus the ``technician_required`` and ``password_form``
+decorators.
 
 The login gate itself (every route but the public ones needs a login, idle sessions end) is
 in ``webpanel.app``, in one place for the whole panel.
@@ -25,6 +26,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
 from station.accounts import ROLES, AccountError, LoginError
+from webpanel.audit_trail import address, audit
 
 auth = Blueprint("auth", __name__)
 
@@ -77,12 +79,6 @@ def accounts():
     return current_app.extensions["accounts"]
 
 
-def audit(action: str, target: str = "", detail: str = "") -> None:
-    """Audit ``action`` on ``target`` by the logged-in user (e.g. an export or a deletion)."""
-    username = current_user.username if current_user.is_authenticated else None
-    accounts().audit(username, action, target, detail)
-
-
 def wants_json() -> bool:
     """API requests get JSON errors; pages get readable ones."""
     return request.path.startswith("/api/")
@@ -128,7 +124,7 @@ def password_form(view):
     @wraps(view)
     def counted(*args, **kwargs):
         if request.method == "POST":
-            current_app.extensions["password_attempts"].take(request.remote_addr or "")
+            current_app.extensions["password_attempts"].take(address())
         return view(*args, **kwargs)
 
     return counted
@@ -138,7 +134,7 @@ def start_session(account: dict) -> None:
     """Log ``account`` in with a fresh session, opened on the server (nothing carried over
     from the last user)."""
     session.clear()
-    token = accounts().sessions.open(account["id"], request.remote_addr or "")
+    token = accounts().sessions.open(account["id"], address())
     login_user(User(account, token))
     session[LAST_SEEN] = time.monotonic()
 
@@ -181,7 +177,7 @@ def setup():
     try:
         if password != request.form.get("confirm", ""):
             raise AccountError("confirm", "the two passwords differ")
-        account = accounts().create_first(form["username"], password)
+        account = accounts().create_first(form["username"], password, address())
     except AccountError as exc:
         return render_template("setup.html", form=form, errors={exc.field: str(exc)}), 400
     start_session(account)
@@ -203,9 +199,7 @@ def login():
     if request.method == "GET":
         return render_template("login.html", next=next_url, username=username, error=None)
     try:
-        account = accounts().authenticate(
-            username, request.form.get("password", ""), request.remote_addr or ""
-        )
+        account = accounts().authenticate(username, request.form.get("password", ""), address())
     except LoginError as exc:
         page = render_template("login.html", next=next_url, username=username, error=str(exc))
         return page, 401
@@ -235,7 +229,7 @@ def password():
             current_user.username,
             request.form.get("current", ""),
             request.form.get("password", ""),
-            client=request.remote_addr or "",
+            address(),
         )
     except AccountError as exc:
         return render_template("password.html", errors={exc.field: str(exc)}), 400
@@ -271,6 +265,7 @@ def accounts_page():
             request.form.get("password", ""),
             form["role"],
             by=current_user.username,
+            address=address(),
         )
     except AccountError as exc:
         return _accounts_page({exc.field: str(exc)}, form, 400)
@@ -292,7 +287,9 @@ def set_active(user_id: int):
     account = _account(user_id)
     active = request.form.get("active") == "1"
     try:
-        accounts().set_active(account["username"], active, by=current_user.username)
+        accounts().set_active(
+            account["username"], active, by=current_user.username, address=address()
+        )
     except AccountError as exc:
         return _accounts_page({f"active-{user_id}": str(exc)}, {"role": "therapist"}, 400)
     flash(f"Account {account['username']} {'reactivated' if active else 'deactivated'}.")
@@ -307,7 +304,10 @@ def reset_password(user_id: int):
     account = _account(user_id)
     try:
         accounts().set_password(
-            account["username"], request.form.get("password", ""), by=current_user.username
+            account["username"],
+            request.form.get("password", ""),
+            by=current_user.username,
+            address=address(),
         )
     except AccountError as exc:
         return _accounts_page({f"password-{user_id}": str(exc)}, {"role": "therapist"}, 400)

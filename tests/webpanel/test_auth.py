@@ -17,8 +17,14 @@ from webpanel.auth import LAST_SEEN
 THERAPIST, TECHNICIAN = "thea", "tom"  # the accounts of the app fixture
 
 
+ACCOUNT_ACTIONS = ("login", "logout", "login-failed", "account-created", "account-changed")
+
+
 def audit_actions(app, limit=20):
-    return [(e["action"], e["target"]) for e in app.extensions["accounts"].recent_audit(limit)]
+    """(action, target) of the newest ``limit`` audit entries about logins and accounts (the
+    panel also records every record it shows)."""
+    entries = app.extensions["accounts"].recent_audit(200)
+    return [(e["action"], e["target"]) for e in entries if e["action"] in ACCOUNT_ACTIONS][:limit]
 
 
 def page_token(response) -> str:
@@ -128,9 +134,14 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(app, anon_client, p
         assert 'value="' in page  # the username is kept in the form
     assert anon_client.get("/").status_code == 302  # still not logged in
     log = app.extensions["accounts"].recent_audit(2)
-    assert [(e["action"], e["target"], e["detail"]) for e in log] == [
-        ("login-failed", "nobody", "unknown username, from 127.0.0.1"),
-        ("login-failed", THERAPIST, "wrong password, from 127.0.0.1"),
+    assert [(e["action"], e["target"], e["detail"], e["address"]) for e in log] == [
+        (
+            "login-failed",
+            None,  # not the name typed: it may be a password typed in the wrong field
+            "unknown username (not recorded: it may be a password typed there)",
+            "127.0.0.1",
+        ),
+        ("login-failed", THERAPIST, "wrong password", "127.0.0.1"),
     ]
 
 
@@ -240,7 +251,7 @@ def test_changing_ones_password_is_limited_and_a_wrong_one_audited(limited_app, 
     assert [(e["action"], e["target"]) for e in failed] == [
         ("password-change-failed", THERAPIST)
     ] * 4
-    assert all("from 10.0.0.9" in e["detail"] for e in failed)
+    assert all(e["address"] == "10.0.0.9" for e in failed)
 
 
 # --- idle logout -------------------------------------------------------------------------------
