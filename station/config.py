@@ -404,9 +404,7 @@ def _check_rules(s: dict[str, dict]) -> None:
     if s["panel"]["live_streams_per_account"] > s["panel"]["live_streams"]:
         raise ConfigError("[panel] live_streams_per_account must not exceed live_streams")
     if s["panel"]["password_attempts_per_address"] > s["panel"]["password_attempts"]:
-        raise ConfigError(
-            "[panel] password_attempts_per_address must not exceed password_attempts"
-        )
+        raise ConfigError("[panel] password_attempts_per_address must not exceed password_attempts")
     if platform["step_off_n"] >= platform["step_on_n"]:
         raise ConfigError("[platform] step_off_n must be below step_on_n (hysteresis)")
     if (platform["cells_ml_mm"] is None) != (platform["cells_ap_mm"] is None):

@@ -1,6 +1,7 @@
 """Numbered schema migrations, applied in order at start-up; never edit a released one."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
@@ -166,6 +167,37 @@ def _v6_audit_address(db: Database) -> None:
     db["audit_log"].create_index(["username"])
 
 
+def _v7_patient_list_and_codes(db: Database) -> None:
+    """The patient list read a page at a time in name order, and searched, from one index
+    (the name as it is sorted, case-insensitive, then id, and the code: a search reads the
+    index alone, never the records it does not show), and one patient per clinic code, in any
+    case. Codes already taken twice keep their oldest holder; each later one gets
+    ``-dup-<id>`` and the change is written to the audit log, so nobody is left with a
+    look-alike unnoticed."""
+    db.execute("CREATE INDEX patients_list ON patients (name COLLATE NOCASE, id, code)")
+    duplicates = db.execute(
+        "SELECT p.id, p.code FROM patients p WHERE p.code IS NOT NULL AND EXISTS ("
+        "SELECT 1 FROM patients o WHERE o.code = p.code COLLATE NOCASE AND o.id < p.id)"
+    ).fetchall()
+    for patient_id, code in duplicates:
+        unique = f"{code}-dup-{patient_id}"
+        db.execute("UPDATE patients SET code = ? WHERE id = ?", [unique, patient_id])
+        db["audit_log"].insert(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "username": None,
+                "action": "patient-changed",
+                "target": f"patient {patient_id}",
+                "detail": f"changed code {code} -> {unique}: another patient had it "
+                "(codes are unique from schema 7)",
+            }
+        )
+    db.execute(
+        "CREATE UNIQUE INDEX patients_code_unique ON patients (code COLLATE NOCASE) "
+        "WHERE code IS NOT NULL"
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
@@ -173,4 +205,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v4_accounts_visits_and_patient_details,
     _v5_sessions,
     _v6_audit_address,
+    _v7_patient_list_and_codes,
 )

@@ -37,9 +37,7 @@ class Sessions:
             "created_at": now_iso(),
             "address": address or None,
         }
-        stale = (datetime.now(UTC) - timedelta(days=SESSION_MAX_DAYS)).isoformat(
-            timespec="seconds"
-        )
+        stale = (datetime.now(UTC) - timedelta(days=SESSION_MAX_DAYS)).isoformat(timespec="seconds")
 
         def insert(db):
             db.execute("DELETE FROM sessions WHERE created_at < ?", [stale])

@@ -26,6 +26,7 @@ from station.errors import (
     StorageError,
 )
 from station.patients import FIELDS as PATIENT_FIELDS
+from station.storage import PATIENT_PAGE
 from webpanel.audit_trail import audit, changes, viewed
 from webpanel.auth import technician_required
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 PATIENT_VALUES_LOGGED = ("code", "birth_date", "sex", "affected_side", "height_cm", "weight_kg")
 """Patient fields whose old and new values an edit's audit line gives (not name and note)."""
 PROGRAM_FIELDS = ("name", "steps", "rules")
+MAX_PATIENT_PAGE = 200
 LIVE_MAX_S = 3600.0
 LIVE_SESSION_CHECK_S = 1.0  # how often a live view asks whether its session is still open
 STOP_PATH = "/api/v1/stop"  # served by a thread of its own (station.server.PanelServer)
@@ -168,11 +170,26 @@ def status():
 
 @api.get("/patients")
 def list_patients():
-    """Patients by name; ``?q=`` keeps those whose name or code contains it (any case)."""
+    """A page of patients by name: ``?q=`` keeps those whose name or code contains it (any
+    case); ``?limit=`` how many (1-200, default 50); ``?after=`` the ``next`` of the page
+    before (``next`` is null on the last page). The panel searches as you type with it."""
     query = request.args.get("q", "")
-    patients = station().list_patients(query)
-    audit_listed(query, patients)
-    return jsonify(patients=patients)
+    page = station().list_patients(
+        query, _whole_arg("limit", PATIENT_PAGE, 1, MAX_PATIENT_PAGE), _whole_arg("after")
+    )
+    audit_listed(query, page["patients"])
+    return jsonify(page)
+
+
+def _whole_arg(name: str, default=None, low: int = 0, high: int = 2**63 - 1):
+    """The query argument ``name`` as a whole number from ``low`` to ``high``; 400 naming it
+    otherwise."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(400, "invalid", f"{name} must be a whole number from {low} to {high}", name)
+    return int(raw)
 
 
 def audit_listed(query: str, patients: list[dict]) -> None:

@@ -62,16 +62,25 @@ def _with_age(patient: dict) -> dict:
 
 @pages.get("/")
 def patients():
-    """The patient list, searched by name or code (``?q=``), and the new-patient form."""
+    """The patient list, a page at a time (``?after=``), searched by name or code (``?q=``),
+    and the new-patient form."""
     query = request.args.get("q", "")
-    return _patients_page(query, errors={}, form={})
+    after = request.args.get("after", type=int)
+    return _patients_page(query, errors={}, form={}, after=after)
 
 
-def _patients_page(query: str, errors: dict, form: dict) -> str:
-    found = [_with_age(p) for p in station().list_patients(query)]
+def _patients_page(query: str, errors: dict, form: dict, after: int | None = None) -> str:
+    page = station().list_patients(query, after=after)
+    found = [_with_age(p) for p in page["patients"]]
     audit_listed(query, found)
     return render_template(
-        "patients.html", patients=found, q=query, errors=errors, form=form, choices=CHOICES
+        "patients.html",
+        patients=found,
+        next_after=page["next"],
+        q=query,
+        errors=errors,
+        form=form,
+        choices=CHOICES,
     )
 
 

@@ -245,7 +245,7 @@ def test_errors_answer_the_error_shape_also_when_too_large_or_unexpected(
         }
     }
 
-    def broken(search=""):
+    def broken(*args):
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(station, "list_patients", broken)
