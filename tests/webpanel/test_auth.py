@@ -320,7 +320,7 @@ def test_the_idle_time_comes_from_the_config_and_drives_the_page_timer(password,
         app.extensions["accounts"].create(THERAPIST, password, "therapist")
         response = log_in(app, THERAPIST).get("/")
         page = response.get_data(as_text=True)
-        assert "const idleMs = 120 * 1000;" in page
+        assert 'data-idle-logout-s="120"' in page and "/static/idle.js" in page
         assert response.headers["X-Idle-Logout-S"] == "120"
     finally:
         station.close()
