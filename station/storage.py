@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from station import samples
-from station.backup import check_database
+from station.db_check import check_database
 from station.errors import NotFoundError, StorageError
 from station.migrations import MIGRATIONS
 from station.patients import PatientFieldError
@@ -41,6 +41,11 @@ DISK_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPE
 BUSY_TIMEOUT_S = 10.0  # a write waits this long for another connection's (or process's) lock
 READERS = 4  # read connections of a file database, used side by side
 PATIENT_PAGE = 50  # patients a list shows at a time
+STOPPED_UNEXPECTEDLY = "station stopped unexpectedly"  # a trial running when the core died
+LOST_IN_LOG = (  # ... when the database's write-ahead log was found damaged (station.db_check)
+    "station stopped unexpectedly, and a damaged database log lost what was stored after it "
+    "(see the technician's log)"
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +94,10 @@ class Storage:
 
     def __init__(self, path: Path | str, *, owner: bool = True):
         self.path = path
+        damage = None
         if owner and str(path) != ":memory:":
-            check_database(path)  # a damaged file stops here, naming the backup to restore
+            # a damaged, empty, foreign or shrunken file stops here, naming the backup to restore
+            damage = check_database(path)
         self._read = open_database(path)
         self.schema_version = migrate(self._read) if owner else self._current_schema()
         self._memory = str(path) == ":memory:"
@@ -103,7 +110,7 @@ class Storage:
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()
         if owner:
-            self.mark_interrupted()
+            self.mark_interrupted(LOST_IN_LOG if damage else STOPPED_UNEXPECTEDLY)
 
     def _current_schema(self) -> int:
         """The file's schema version, which must be this version's (the owner migrates)."""
@@ -172,12 +179,13 @@ class Storage:
             if self._thread.is_alive():
                 raise StorageError(f"storage writer did not finish within {timeout_s} s")
 
-    def mark_interrupted(self) -> None:
-        """Trials left 'running' by a crash are marked 'interrupted' (their data is kept)."""
+    def mark_interrupted(self, reason: str) -> None:
+        """Trials left 'running' by a crash are marked 'interrupted' with ``reason`` (their
+        data is kept)."""
         self.submit(
             lambda db: db.execute(
-                "UPDATE trials SET state = 'interrupted', reason = 'station stopped unexpectedly' "
-                "WHERE state = 'running'"
+                "UPDATE trials SET state = 'interrupted', reason = ? WHERE state = 'running'",
+                [reason],
             )
         ).result()
 
