@@ -6,7 +6,7 @@ processing (``sensing.norms.CONVENTIONS``: the 10 Hz zero-lag low-pass of Santos
 import numpy as np
 
 from sensing.analysis import analyse_cop
-from sensing.errors import NotEnoughDataError
+from sensing.errors import ImplausibleDataError, NotEnoughDataError
 from sensing.norms import CONVENTIONS
 from sensing.quality import assess_trial
 
@@ -53,6 +53,6 @@ def score_standing(rows, rate_hz: float, sensor_rate_hz: float) -> dict:
             resample_hz=CONVENTIONS["resample_hz"],
             ellipse=CONVENTIONS["ellipse"],
         )
-    except NotEnoughDataError as exc:
+    except (NotEnoughDataError, ImplausibleDataError) as exc:
         return {**out, "error": f"could not score the trial: {exc}"}
     return {**out, "metrics": analysis["metrics"], "conventions": analysis["conventions"]}
