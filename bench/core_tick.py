@@ -45,20 +45,30 @@ BNO08X_PER_TICK = 100 / 100
 
 
 class Replay:
-    """A reader that hands out recorded samples in turn, stamped with the clock's time (the
-    loop takes a sample older than 0.5 s for a sensor gone quiet)."""
+    """A reader that hands out, tick by tick, the samples a simulated station's loop drained,
+    their times moved on by as much as the clock has since they were recorded."""
 
-    def __init__(self, samples: list, clock):
-        self.samples, self.clock, self.k = samples, clock, 0
+    def __init__(self, batches: list, clock):
+        self.batches, self.clock, self.k = batches, clock, 0
 
-    def latest(self):
-        sample = self.samples[self.k % len(self.samples)]
+    def drain(self) -> list:
+        recorded_at, batch = self.batches[self.k % len(self.batches)]
         self.k += 1
-        return None if sample is None else dataclasses.replace(sample, t_s=self.clock.now())
+        shift = self.clock.now() - recorded_at
+        return [_shifted(sample, shift) for sample in batch]
+
+
+def _shifted(sample, shift_s: float):
+    """``sample`` with its time (and its corners' conversion times) ``shift_s`` later."""
+    moved = {"t_s": sample.t_s + shift_s}
+    if hasattr(sample, "times_s"):
+        moved["times_s"] = tuple(t + shift_s for t in sample.times_s)
+    return dataclasses.replace(sample, **moved)
 
 
 def recorded(station: Station, ticks: int) -> tuple[list, list]:
-    """The samples the loop took in ``ticks`` ticks of the simulated station, person on."""
+    """What the loop drained from each reader in ``ticks`` ticks of the simulated station,
+    person on: (tick time, samples) per tick."""
     loadcells, imu = [], []
     readers = station.loop.loadcells, station.loop.imu
 
@@ -66,10 +76,13 @@ def recorded(station: Station, ticks: int) -> tuple[list, list]:
         def __init__(self, reader, into):
             self.reader, self.into = reader, into
 
-        def latest(self):
-            sample = self.reader.latest()
-            self.into.append(sample)
-            return sample
+        def __getattr__(self, name):
+            return getattr(self.reader, name)
+
+        def drain(self):
+            batch = self.reader.drain()
+            self.into.append((station.clock.now(), batch))
+            return batch
 
     station.loop.loadcells, station.loop.imu = (
         Recorder(readers[0], loadcells),

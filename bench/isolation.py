@@ -17,8 +17,9 @@ For each daemon (``run``, then ``run --single-process``), on simulated hardware,
 It prints: the core's loop lateness p50/p99/max (the loop's own 10 s statistics from
 /api/v1/health, polled every 2 s: median p50, worst window's p99, largest max) and late ticks;
 the recorded sample spacing error p99 (|t[i+1] - t[i] - 1/rate| over the stored recordings
-of the trials); conversions lost (the devices' ``lost`` counts in /api/v1/health, "n/a" where
-the station does not report them); STOP latency from the request to cues off (the client's
+of the trials); conversions lost (the load cells' ``lost_conversions``, the IMU's
+``lost_reports`` and the readers' ``queue_overflows`` in /api/v1/health, "n/a" where the
+station does not report them); STOP latency from the request to cues off (the client's
 ``time.monotonic()`` before POST /api/v1/stop, to the ``cues_off_at_s`` the core reports in
 /api/v1/status: its ``time.monotonic()`` when the control loop turned every cue off; one
 clock for all processes on a machine); the core's and the panel's CPU (utime + stime from
@@ -338,8 +339,15 @@ def _until(predicate, timeout_s: float) -> None:
 
 
 def _lost(devices: dict) -> int | None:
-    """The conversions the sensors lost, if the station counts them (``lost`` per device)."""
-    counts = [d["lost"] for d in devices.values() if isinstance(d, dict) and "lost" in d]
+    """The conversions the sensors lost since the station started, if it counts them: the
+    load cells' ``lost_conversions`` per corner, the IMU's ``lost_reports`` and samples a
+    reader's queue dropped (``queue_overflows``)."""
+    counts = []
+    for device in devices.values():
+        if not isinstance(device, dict):
+            continue
+        counts.extend((device.get("lost_conversions") or {}).values())
+        counts.extend(device[k] for k in ("lost_reports", "queue_overflows") if k in device)
     return sum(counts) if counts else None
 
 

@@ -15,7 +15,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from hw.hx711 import HX711Array
 from hw.i2cbus import SMBusI2C
 from hw.imu import BNO08xIMU
-from hw.loadcells import NAU7802Array
+from hw.loadcells import LoadCellSample, NAU7802Array
 from hw.sim.bno08x import EmulatedBNO08x
 from hw.sim.hx711 import EmulatedHX711, TickingClock, attach_hx711s
 from hw.sim.nau7802 import EmulatedNAU7802
@@ -53,9 +53,8 @@ def measure(poll, advance, samples: int, timer: EmulatorTimer) -> tuple[float, f
     while got < samples:
         advance()
         sample = poll()
-        got += sample is not None and (
-            any(sample.fresh) if isinstance(sample.fresh, tuple) else sample.fresh
-        )
+        # an IMU poll returns a sample only for a new report; a load-cell sample says per corner
+        got += sample is not None and (not isinstance(sample, LoadCellSample) or any(sample.fresh))
     total = time.process_time() - start
     return total / samples * 1e6, timer.seconds / samples * 1e6
 
@@ -98,10 +97,14 @@ def hx711(samples: int) -> tuple[float, float]:
     for pin in (27, 22, 23, 24):
         timer.wrap(factory.pin(pin), "_get_state")
     array = HX711Array(
-        factory, clock_pin=17, data_pins=(27, 22, 23, 24), clock=clock.now, pulse_clock=pulse
+        factory,
+        clock_pin=17,
+        data_pins=(27, 22, 23, 24),
+        clock=clock.now,
+        pulse_clock=pulse,
+        sleep=clock.sleep,  # begin() waits out the settling on the virtual clock
     )
     with array:
-        clock.sleep(0.05)
         result = measure(array.poll, lambda: clock.sleep(1 / 80), samples, timer)
     factory.close()
     return result

@@ -26,6 +26,11 @@ class CalibrationError(HardwareError, RuntimeError):
     """A chip reported that its internal calibration failed: check supply and inputs."""
 
 
+class DeviceResetError(HardwareError, RuntimeError):
+    """A chip reset itself (a brown-out or power glitch) and lost its configuration, without a
+    bus error: it must be initialised again; check its supply and connectors."""
+
+
 class DeviceClosedError(HardwareError, RuntimeError):
     """The device was used after ``close()``: call ``begin()`` again to re-open it."""
 

@@ -22,11 +22,14 @@ class SMBusI2C:
 
     The adapter does not own ``bus``: whoever opened it closes it. OSErrors from the bus pass
     through unchanged (errno 121, EREMOTEIO, is a NACK), so callers can classify them.
+    ``all_ff_reads`` counts reads that came back as nothing but 0xFF (no device drove SDA),
+    which Adafruit drivers may take for "nothing to read": the caller can tell.
     """
 
     def __init__(self, bus):
         self._bus = bus
         self._lock = threading.Lock()
+        self.all_ff_reads = 0
 
     def try_lock(self) -> bool:
         """Take the bus for one driver transaction without blocking; True if taken."""
@@ -46,7 +49,10 @@ class SMBusI2C:
         end = len(buffer) if end is None else end
         msg = i2c_msg.read(address, end - start)
         self._bus.i2c_rdwr(msg)
-        buffer[start:end] = bytes(msg)
+        data = bytes(msg)
+        if data and data.count(0xFF) == len(data):
+            self.all_ff_reads += 1
+        buffer[start:end] = data
 
     def scan(self) -> list[int]:
         """Addresses 0x08-0x77 that acknowledge a zero-length write, like busio's scan."""

@@ -3,6 +3,14 @@
 Our own small driver (the PyPI cedargrove_nau7802 leaves CS unwritten and sleeps for long): the
 power-up and calibration waits poll the chip on an injected clock, so they take microseconds
 under a virtual clock. Register names follow the Nuvoton datasheet.
+
+Bytes the chip cannot produce are refused, not decoded: PU_CTRL or CTRL2 reading 0xFF (nobody
+drives SDA: the chip lost power or its data line) is ``BadDataError``, at start-up as well as
+while converting, and so is a conversion read as 0xFFFFFF, never decoded as -1 (the register
+holds it until the next conversion, so ``NAU7802Array`` reads it again). While
+converting, PU_CTRL must keep the configuration written at start-up: without PUD, PUA, CS or
+PUR the chip reset itself without any bus error (a brown-out) and ``DeviceResetError`` says so;
+without only AVDDS, bit 7 was read as 0 (the Pi's clock-stretching bug) and it is bad data.
 """
 
 import errno
@@ -16,6 +24,7 @@ from hw.errors import (
     CalibrationError,
     DeviceClosedError,
     DeviceNotFoundError,
+    DeviceResetError,
     DeviceTimeoutError,
 )
 
@@ -60,8 +69,13 @@ REVISION_ID = 0x0F  # low nibble of DEVICE_REV
 GAIN_CODES = {1 << code: code for code in range(8)}  # 1, 2, 4, ..., 128
 RATE_CODES = {10: 0b000, 20: 0b001, 40: 0b010, 80: 0b011, 320: 0b111}  # samples per second
 
+RUNNING = PU_CTRL_PUD | PU_CTRL_PUA | PU_CTRL_CS | PU_CTRL_PUR  # set while converting
+CONFIGURED_PU_CTRL = PU_CTRL_PUD | PU_CTRL_PUA | PU_CTRL_AVDDS | PU_CTRL_CS
+ALL_ONES = 0xFFFFFF  # ADCO of a chip not driving SDA
+
 POWER_UP_TIMEOUT_S = 0.1  # PUR rises ~0.2 ms after PUD and PUA
-CALIBRATION_TIMEOUT_S = 1.0  # internal offset calibration takes ~344 ms
+CALIBRATION_S = 0.344  # the internal offset calibration, per the datasheet
+CALIBRATION_TIMEOUT_S = 1.0
 
 
 class NAU7802:
@@ -137,19 +151,37 @@ class NAU7802:
             ) from exc
         self._write(PU_CTRL, 0)
         self._write(PU_CTRL, PU_CTRL_PUD | PU_CTRL_PUA)
-        self._wait(lambda: self._read(PU_CTRL) & PU_CTRL_PUR, POWER_UP_TIMEOUT_S, "power-up")
+        self._wait(lambda: self._read_status(PU_CTRL) & PU_CTRL_PUR, POWER_UP_TIMEOUT_S, "power-up")
         self.revision = self._read(DEVICE_REV) & 0x0F
         if self.revision != REVISION_ID:
             raise DeviceNotFoundError(
                 f"The chip at {self.where} reports revision {self.revision:#x}, not a NAU7802's "
                 f"{REVISION_ID:#x}: check what is wired as the {self.name} load cell amplifier"
             )
-        self._write(CTRL1, (VLDO_3V3 << CTRL1_VLDO_SHIFT) | GAIN_CODES[self.gain])
+        self._write(CTRL1, self._ctrl1())
         self._write(PU_CTRL, PU_CTRL_PUD | PU_CTRL_PUA | PU_CTRL_AVDDS)
-        self._write(CTRL2, RATE_CODES[self.rate_sps] << CTRL2_CRS_SHIFT)
+        self._write(CTRL2, self._ctrl2())
         self._write(ADC, ADC_CHOPPER_OFF)
         self._write(PGA_PWR, self._read(PGA_PWR) | PGA_PWR_PGA_CAP_EN)
-        self._write(PU_CTRL, PU_CTRL_PUD | PU_CTRL_PUA | PU_CTRL_AVDDS | PU_CTRL_CS)
+        self._write(PU_CTRL, CONFIGURED_PU_CTRL)
+
+    def _ctrl1(self) -> int:
+        return (VLDO_3V3 << CTRL1_VLDO_SHIFT) | GAIN_CODES[self.gain]
+
+    def _ctrl2(self) -> int:
+        return RATE_CODES[self.rate_sps] << CTRL2_CRS_SHIFT
+
+    def check_configured(self) -> None:
+        """Raise DeviceResetError unless PU_CTRL, CTRL1 and CTRL2 still hold what ``begin()``
+        wrote (a NACK or a garbled byte leaves them so; a brown-out does not)."""
+        self._check_open()
+        found = (self._read_status(PU_CTRL) & ~(PU_CTRL_PUR | PU_CTRL_CR), self._read(CTRL1))
+        found += (self._read_status(CTRL2),)
+        wanted = (CONFIGURED_PU_CTRL, self._ctrl1(), self._ctrl2())
+        if found != wanted:
+            raise self._reset_error(
+                "PU_CTRL, CTRL1, CTRL2 read " + ", ".join(f"{v:#04x}" for v in found)
+            )
 
     def calibrate(self) -> None:
         """Run the internal offset calibration (CALMOD 00) and wait for CALS to self-clear."""
@@ -166,7 +198,7 @@ class NAU7802:
     def calibration_done(self) -> bool:
         """True once the calibration has ended (the chip is then ready); CalibrationError if the
         chip reports that it failed."""
-        ctrl2 = self._read(CTRL2)
+        ctrl2 = self._read_status(CTRL2)
         if ctrl2 & CTRL2_CALS:
             return False
         if ctrl2 & CTRL2_CAL_ERR:
@@ -179,18 +211,24 @@ class NAU7802:
         return True
 
     def data_ready(self) -> bool:
-        """True when a conversion not yet read is waiting (PU_CTRL CR bit)."""
+        """True when a conversion not yet read is waiting (PU_CTRL CR bit). Raises
+        DeviceResetError when the chip has reset itself, BadDataError for impossible bytes."""
         self._check_open()
-        value = self._read(PU_CTRL)
-        if value == 0xFF:  # RR and PUR together cannot happen: nobody drives SDA
+        value = self._read_status(PU_CTRL)
+        if value & RUNNING != RUNNING:
+            raise self._reset_error(f"PU_CTRL reads {value:#04x}")
+        if not value & PU_CTRL_AVDDS:
             raise BadDataError(
-                f"{self.name} load cell amplifier (NAU7802 at {self.where}) reads as all 0xFF: "
-                "it lost power or its data line; check its cable and connectors"
+                f"{self.name} load cell amplifier (NAU7802 at {self.where}): PU_CTRL read "
+                f"{value:#04x}, bit 7 lost on the bus (I²C clock stretching); check that the "
+                "bus runs at 400 kHz (dtparam=i2c_arm_baudrate=400000)"
             )
         return bool(value & PU_CTRL_CR)
 
     def read_counts(self) -> int:
-        """The newest conversion as signed 24-bit counts (-8388608..8388607); reading clears CR."""
+        """The newest conversion as signed 24-bit counts (-8388608..8388607); reading clears CR.
+        A read of 0xFFFFFF is BadDataError, not -1: ADCO holds the conversion until the next
+        one, so the caller can read it again."""
         self._check_open()
         self._select()
         try:
@@ -198,6 +236,11 @@ class NAU7802:
         except OSError as exc:
             raise self._bus_error(exc, "reading a conversion") from exc
         raw = (b2 << 16) | (b1 << 8) | b0
+        if raw == ALL_ONES:
+            raise BadDataError(
+                f"{self.name} load cell amplifier (NAU7802 at {self.where}) read 0xFFFFFF: "
+                "nobody drove the data line; check its cable and connectors"
+            )
         return raw - (1 << 24) if raw & 0x800000 else raw
 
     def status(self) -> dict:
@@ -251,6 +294,24 @@ class NAU7802:
             return self._bus.read_byte_data(self.address, register)
         except OSError as exc:
             raise self._bus_error(exc, f"reading register {register:#04x}") from exc
+
+    def _read_status(self, register: int) -> int:
+        """PU_CTRL or CTRL2, which can never read 0xFF (RR with PUR; CALS with CAL_ERR and a
+        gain calibration mode we never set): 0xFF means nobody drives SDA."""
+        value = self._read(register)
+        if value == 0xFF:
+            raise BadDataError(
+                f"{self.name} load cell amplifier (NAU7802 at {self.where}) reads as all 0xFF "
+                "(not answering): it lost power or its data line; check its cable and connectors"
+            )
+        return value
+
+    def _reset_error(self, found: str) -> DeviceResetError:
+        self._state = "failed"
+        return DeviceResetError(
+            f"{self.name} load cell amplifier (NAU7802 at {self.where}) reset itself ({found}): "
+            "its supply dipped or a connector is loose; it is initialised again"
+        )
 
     def _write(self, register: int, value: int) -> None:
         self._select()

@@ -1,6 +1,7 @@
-"""Builds a Frame from one tick's raw readings: calibration, total force, COP in the patient's
-frame, the load split, step-on/off and settled stance, a causally low-passed COP for live display
-and cues, and the IMU's tilt relative to a zeroed reference with its angular velocity."""
+"""Builds a Frame from one grid point's raw readings (``sensing.grid``): calibration, total
+force, COP in the patient's frame, the load split, step-on/off and settled stance, a causally
+low-passed COP for live display and cues, and the IMU's tilt relative to a zeroed reference
+with its angular velocity."""
 
 import math
 
@@ -55,9 +56,20 @@ class FrameBuilder:
             self.tilt_zero_deg = self._raw_tilt
         return self.tilt_zero_deg
 
-    def build(self, t_s: float, counts, fresh: bool, imu=None) -> Frame:
+    def build(
+        self,
+        t_s: float,
+        counts,
+        fresh: bool,
+        imu=None,
+        *,
+        conversions: int = 0,
+        lost_conversions: int = 0,
+        source_seq: tuple[int, ...] = (),
+    ) -> Frame:
         """The Frame at ``t_s`` for ``counts`` (None before any sample: zero load, no COP) and
-        ``imu``, the newest IMU reading (None when there is none or it is stale)."""
+        ``imu``, the newest IMU reading (None when there is none or it is stale); the other
+        arguments say which conversions it summarises (see ``Frame``)."""
         pitch, roll, pitch_rate, roll_rate = self._tilt(imu)
         if counts is None:
             forces, total, ml, ap = EMPTY_FORCES, 0.0, math.nan, math.nan
@@ -86,6 +98,10 @@ class FrameBuilder:
             roll_rate_deg_s=roll_rate,
             on_platform=self._stance.on_platform,
             settled=self._stance.settled,
+            conversions=conversions,
+            lost_conversions=lost_conversions,
+            source_seq=source_seq,
+            imu_age_s=math.nan if imu is None else t_s - imu.t_s,
         )
 
     def _tilt(self, imu) -> tuple[float, float, float, float]:

@@ -288,10 +288,16 @@ QUALITY_DOCS = {
     "jitter_p99_ms": (
         "Timing wobble",
         "ms",
-        "How far the time between readings strays from the ideal (99th percentile).",
+        "How far the recorded time between readings strays from the ideal (99th percentile); "
+        "the station records on the sensors' own clock, so only a fault shows here.",
     ),
-    "dropped_samples": ("Missing readings", "", "Readings missing from the timeline."),
-    "dropped_pct": ("Missing readings", "%", "Share of the readings missing from the timeline."),
+    "dropped_samples": (
+        "Missing readings",
+        "",
+        "Load-cell conversions the station lost during the recording (readings missing from "
+        "the timeline, for a recording that does not count them).",
+    ),
+    "dropped_pct": ("Missing readings", "%", "Share of the readings that went missing."),
     "full_scale_samples": (
         "Overloaded readings",
         "",

@@ -2,9 +2,14 @@
 
 ``assess_trial`` measures timing (effective rate, jitter, dropped samples), the load cells
 (saturated codes, a corner carrying almost nothing, slow drift of the total load) and the start
-(was the stance settled). Each problem becomes a flag with a plain-language message, the measured
-value and the limit. A "fail" flag makes ``ok`` False: the caller must not score the trial as
-good; a "warn" flag is shown to the therapist but does not by itself reject the trial.
+(was the stance settled). The station's recordings are on the sensors' own clock (frames at
+exactly k / rate, ``sensing.grid``), so their ``jitter_p99_ms`` is the spacing error of the
+recorded time axis against that clock and their timeline has no gaps;
+``with_lost_conversions`` then makes ``dropped_samples`` the conversions the readers lost
+during the recording, counted by the station. Each problem becomes a flag with a
+plain-language message, the measured value and the limit. A "fail" flag makes ``ok`` False:
+the caller must not score the trial as good; a "warn" flag is shown to the therapist but does
+not by itself reject the trial.
 
 ``assess_recording`` is the gate of any drill, built from the checks the drill declares
 (``CHECKS``): the load cells' timing and readings, the patient on the platform throughout (a
@@ -24,8 +29,9 @@ MIN_RATE_FRACTION = 0.9
 rate, and a reader that falls this far behind is stalling or misconfigured."""
 
 MAX_DROPPED_PCT = 1.0
-"""Fail when more than 1% of the samples are missing from the timeline (gaps in time): each gap
-shortens the path length and bends the spectrum."""
+"""Fail when more than 1% of the samples are missing: gaps in the timeline, or conversions the
+station lost (``with_lost_conversions``); each shortens the path length and bends the
+spectrum."""
 
 MAX_STALL_S = 0.1
 """Fail when the load cells sent no new reading for more than 0.1 s in a row: the frames in
@@ -392,6 +398,30 @@ TIMING_FLAGS = {
     "jitter_high",
 }
 READING_FLAGS = {"non_finite", "full_scale"}
+
+
+def with_lost_conversions(quality: dict, lost: int, conversions: int) -> dict:
+    """``quality`` (from ``assess_trial``) judged on the load-cell conversions the station lost
+    during the recording: ``dropped_samples`` becomes ``lost`` and ``dropped_pct`` its share of
+    the conversions due (``conversions`` read plus ``lost``), replacing the timeline's count (a
+    recording on the sensors' clock has no gaps); over ``MAX_DROPPED_PCT`` it fails."""
+    due = conversions + lost
+    pct = 100 * lost / due if due else 0.0
+    measures = {**quality["measures"], "dropped_samples": lost, "dropped_pct": pct}
+    flags = [flag for flag in quality["flags"] if flag["code"] != "samples_dropped"]
+    if pct > MAX_DROPPED_PCT:
+        flags.append(
+            _flag(
+                "samples_dropped",
+                "fail",
+                f"{lost} load-cell conversions ({pct:.1f}%) were lost during the recording: the "
+                "station read them too late. Check its CPU load on the health page and repeat.",
+                pct,
+                MAX_DROPPED_PCT,
+            )
+        )
+    ok = not any(flag["severity"] == "fail" for flag in flags)
+    return {**quality, "ok": ok, "flags": flags, "measures": measures}
 
 
 def assess_trial(

@@ -19,8 +19,12 @@ from hw.supervisor import SupervisedDevice
 
 log = logging.getLogger(__name__)
 
-HX711_POLLS_PER_CONVERSION = 2  # DOUT stays low for one period: look twice as often
-IMU_POLLS_PER_REPORT = 2  # the driver keeps the oldest of batched reports: keep batches at one
+POLLS_PER_CONVERSION = 2  # each chip is looked at twice per period: none is overwritten unread,
+# and the look before the one that finds a conversion bounds its time to half a period
+# The emulated chips' oscillators are off like real ones, so the station's timing follows them:
+NAU7802_RATE_ERRORS = (0.005, -0.003, 0.002, -0.004)  # four chips, four oscillators
+HX711_RATE_ERROR = 0.004  # read in parallel: modelled as one oscillator error for the four
+BNO08X_RATE_ERROR = -0.002
 
 
 class Hardware:
@@ -154,15 +158,14 @@ def build_hardware(config, clock) -> Hardware:
 
 
 def _reader(config, clock, name, sensor):
+    """The sensor's reader: its own thread in real time, polled between ticks under a
+    virtual clock; every conversion goes into its queue."""
+    rate_hz = config.imu.rate_hz if name == "imu" else config.loadcells.rate_sps
+    period_s = 1.0 / (rate_hz * POLLS_PER_CONVERSION)
+    figures = {"rate_hz": rate_hz, "stale_limit_s": sensor.stale_limit_s()}
     if clock.virtual:
-        return InlineReader(sensor.poll, name)
-    if name == "imu":
-        period_s = 1.0 / (config.imu.rate_hz * IMU_POLLS_PER_REPORT)
-    elif config.loadcells.amplifier == "hx711":
-        period_s = 1.0 / (config.loadcells.rate_sps * HX711_POLLS_PER_CONVERSION)
-    else:
-        period_s = 1.0 / config.loadcells.rate_sps
-    return ThreadedReader(sensor.poll, name, period_s=period_s)
+        return InlineReader(sensor.poll, name, period_s, start_s=clock.now(), **figures)
+    return ThreadedReader(sensor.poll, name, period_s, **figures)
 
 
 def _loadcells(config, clock, parts, bus_name):
@@ -178,6 +181,7 @@ def _loadcells(config, clock, parts, bus_name):
             gain=cells.gain,
             clock=clock.now,
             pulse_clock=parts.get("pulse_clock", time.perf_counter),
+            sleep=clock.sleep,
         )
     from hw.loadcells import NAU7802Array
 
@@ -259,7 +263,12 @@ def _sim_parts(config, clock) -> dict:
         pulse_clock = TickingClock() if clock.virtual else time.perf_counter
         parts["pulse_clock"] = pulse_clock
         loadcell_chips = [
-            EmulatedHX711(rate_sps=cells.rate_sps, pulse_clock=pulse_clock, **chip)
+            EmulatedHX711(
+                rate_sps=cells.rate_sps,
+                pulse_clock=pulse_clock,
+                rate_error=HX711_RATE_ERROR,
+                **chip,
+            )
             for chip in chips
         ]
         attach_hx711s(pin_factory, cells.hx711_clock_pin, cells.hx711_data_pins, loadcell_chips)
@@ -269,7 +278,10 @@ def _sim_parts(config, clock) -> dict:
 
         mux = EmulatedTCA9548A()
         bus.attach(cells.mux_address, mux)
-        loadcell_chips = [EmulatedNAU7802(**chip) for chip in chips]
+        loadcell_chips = [
+            EmulatedNAU7802(rate_error=error, **chip)
+            for chip, error in zip(chips, NAU7802_RATE_ERRORS, strict=True)
+        ]
         for channel, chip in zip(cells.channels, loadcell_chips, strict=True):
             mux.attach(channel, 0x2A, chip)
     emulated = {
@@ -283,7 +295,9 @@ def _sim_parts(config, clock) -> dict:
             mount = emulated["trunk"] = TrunkMount(person, person.profile.trunk, seed=sim.seed)
         else:
             mount = emulated["wobble_board"] = WobbleBoard(person, start_s=now)
-        emulated["imu"] = EmulatedBNO08x(mount.orientation, clock.now, seed=sim.seed)
+        emulated["imu"] = EmulatedBNO08x(
+            mount.orientation, clock.now, seed=sim.seed, rate_error=BNO08X_RATE_ERROR
+        )
         bus.attach(config.imu.address, emulated["imu"])
     emulated["patient"] = VirtualPatient(
         person, pin_factory, cue_pins(config), seed=sim.seed, trunk=emulated.get("trunk")
@@ -296,16 +310,25 @@ def _sim_parts(config, clock) -> dict:
     return parts
 
 
-SIM_FAULTS = {
-    "nau7802": ("nack", "all-ff", "unplug", "plug", "clear"),
-    "hx711": ("stall", "unplug", "plug"),
-    "imu": ("nack", "all-ff", "bit7-drop", "unplug", "plug", "clear"),
-}
+I2C_FAULTS = (
+    "nack",  # every transfer unacknowledged (errno 121) until "clear"
+    "all-ff",  # every read all 0xFF (the chip lets go of SDA) until "clear"
+    "bit7-drop",  # bit 7 of every read's first byte lost (the Pi's clock stretching bug)
+    "nack-once",  # one glitch each: the next transfer, the next read, the next read's byte
+    "all-ff-once",
+    "bit7-drop-once",
+    "brownout",  # a silent power-on reset: registers back to their defaults, no bus error
+    "unplug",
+    "plug",
+    "clear",
+)
+SIM_FAULTS = {"nau7802": I2C_FAULTS, "hx711": ("stall", "unplug", "plug"), "imu": I2C_FAULTS}
 
 
 def inject_sim_fault(hardware: Hardware, amplifier: str, device: str, fault: str) -> None:
-    """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault``; raises
-    ValueError naming what is known when the device or fault does not exist."""
+    """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault`` (one of
+    ``SIM_FAULTS`` for its chip); raises ValueError naming what is known when the device or
+    fault does not exist."""
     emulated = hardware.emulated
     if device == "imu":
         if "imu" not in emulated:
@@ -326,6 +349,10 @@ def inject_sim_fault(hardware: Hardware, amplifier: str, device: str, fault: str
         chip.plug()
     elif fault == "stall":
         chip.inject_stall(at_bit=4)
+    elif fault == "brownout":
+        chip.brownout()
+    elif fault.endswith("-once"):
+        chip.inject_once(fault.removesuffix("-once"))
     else:
         chip.inject(None if fault == "clear" else fault)
 

@@ -1,11 +1,15 @@
 """The control loop: fixed-rate, deadline-scheduled ticks that drive sensing, drills and cues.
 
-Each tick checks the stop button, takes the newest load-cell (and IMU) sample, builds a Frame,
-steps the active drill, applies its cues, records the frame, publishes it to the live feed and
-pings the watchdog. Deadlines advance
-by exactly one period (never ``sleep(period)``), so timing errors do not accumulate; a tick that
-starts more than half a period after its deadline is counted late. Nothing slow runs here:
-storage is handed to the writer thread.
+Each tick checks the stop button, drains the readers' queues (every conversion, timed on its
+chip's clock), builds the Frames of the grid points those conversions complete
+(``sensing.grid``: one per period at exactly ``k / rate``, so a late tick builds two and the
+loop's jitter never reaches a frame's time), and for each steps the active drill, applies its
+cues, records the frame and publishes it; then it ends a drill whose sensor went quiet for
+longer than that sensor's stale limit, advances the buzzer and pings the watchdog. Deadlines
+advance by exactly one period (never ``sleep(period)``), so timing errors do not accumulate; a
+tick that starts more than half a period after its deadline is counted late. Nothing slow runs
+here: storage is handed to the writer thread, and a finished trial to the scoring worker
+(``station.scoring``), which scores it and calls ``on_end``.
 """
 
 import logging
@@ -17,18 +21,24 @@ from collections import deque
 import numpy as np
 
 from drills.cues import INSTRUCTIONS, AllOff, Instruct, Light, Status
+from hw.reader import pump_inline
+from sensing.grid import FrameGrid
 from station.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
 from station.errors import BusyError
+from station.scoring import ScoringWorker
 
 log = logging.getLogger(__name__)
 
-STALE_SAMPLE_S = 0.5
 SENSOR_NAMES = {"loadcells": "load cells", "imu": "the IMU"}
 RESYNC_AFTER_S = 1.0
 
 
 class ControlLoop:
-    """Ticks at ``rate_hz`` on ``clock``; runs at most one trial at a time."""
+    """Ticks at ``rate_hz`` on ``clock``; runs at most one trial at a time.
+
+    ``loadcells`` and ``imu`` are readers (``hw.reader``): ``drain()`` gives their samples,
+    ``rate_hz`` is the sensor's conversion rate and ``stale_limit_s`` how long a drill that
+    needs the sensor waits for a sample before it ends as aborted."""
 
     def __init__(
         self,
@@ -63,7 +73,7 @@ class ControlLoop:
         self.frames = frames
         self.feed = feed
         self.on_begin = on_begin
-        self.on_end = on_end
+        self.scoring = ScoringWorker(on_end, inline=clock.virtual)  # calls on_end(session, t)
         self.watchdog = watchdog
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
         self.session = None
@@ -73,8 +83,13 @@ class ControlLoop:
         self.resyncs = 0
         self._tick_times = deque(maxlen=max(2, int(rate_hz * 5)))
         self._lateness = deque(maxlen=max(2, int(rate_hz * 10)))
-        self._last_sample_t = None
-        self._first_tick_t: float | None = None  # sensors get STALE_SAMPLE_S from here to start
+        self._first_tick_t: float | None = None  # sensors get their stale limit from here
+        self.sensors = {"loadcells": loadcells} | ({"imu": imu} if imu is not None else {})
+        self.grid = FrameGrid(
+            rate_hz,
+            loadcells.rate_hz,
+            imu_max_age_s=0.0 if imu is None else imu.stale_limit_s,
+        )
 
     # --- one tick ----------------------------------------------------------------------------
     def tick(self) -> None:
@@ -87,50 +102,63 @@ class ControlLoop:
         self._handle_commands(now)
         if self.stop_button is not None and self.stop_button.take_press():
             self.abort("stop button pressed", now, tone="stop")
-        sample = self.loadcells.latest()
-        fresh = sample is not None and sample.t_s != self._last_sample_t
-        if sample is not None:
-            self._last_sample_t = sample.t_s
-        reading = None if self.imu is None else self.imu.latest()
-        imu_t = None if reading is None else reading.t_s
-        if reading is not None and now - reading.t_s > STALE_SAMPLE_S:
-            reading = None
-        frame = self.frames.build(now, None if sample is None else sample.counts, fresh, reading)
-        self.last_frame = frame
+        self.grid.add_loadcells(self.loadcells.drain())
+        if self.imu is not None:
+            self.grid.add_imu(self.imu.drain())
+        for point in self.grid.due(now):
+            self._frame(point, now)
         if self.session is not None:
-            self._step_drill(frame, {"loadcells": None if sample is None else sample.t_s,
-                                     "imu": imu_t}, now)  # fmt: skip
+            self._end_if_stale(now)
         if self.on_tick is not None:
             self.on_tick(now)
         self.cues.update(now)
-        self.feed.publish(frame)
         if self.watchdog is not None:
             self.watchdog(now)
 
-    def _step_drill(self, frame, newest_t: dict, now) -> None:
-        """Step the drill, or end it when a sensor it needs sent nothing for STALE_SAMPLE_S
+    def _frame(self, point, now: float) -> None:
+        """Build the Frame of one grid point, step the drill with it, record and publish it."""
+        frame = self.frames.build(
+            point.t_s,
+            point.counts,
+            point.fresh,
+            point.imu,
+            conversions=point.conversions,
+            lost_conversions=point.lost,
+            source_seq=point.seq,
+        )
+        self.last_frame = frame
+        session = self.session
+        if session is not None:
+            session.add_frame(frame)
+            self._apply(session.drill.step(frame), now, frame.t_s)
+            if session.drill.finished:
+                self._end(now)
+        self.feed.publish(frame)
+
+    def _end_if_stale(self, now: float) -> None:
+        """End the drill when a sensor it needs sent nothing for longer than its stale limit
         (counted from the first tick before any sample)."""
         session = self.session
-        session.add_frame(frame)
-        stale = [
-            name
-            for name in session.drill.needs
-            if now - (newest_t.get(name) or self._first_tick_t) > STALE_SAMPLE_S
-        ]
-        if stale:
-            what = SENSOR_NAMES[stale[0]]
-            cues = session.drill.stop(now, self._fault_reason(stale[0], what))
-        else:
-            cues = session.drill.step(frame)
-        self._apply(cues, now)
-        if session.drill.finished:
-            self._end(now)
+        for name in session.drill.needs:
+            newest = self.grid.newest_t(name)
+            if now - (self._first_tick_t if newest is None else newest) > self.stale_limit_s(name):
+                what = SENSOR_NAMES[name]
+                self._apply(session.drill.stop(now, self._fault_reason(name, what)), now)
+                self._end(now)
+                return
+
+    def stale_limit_s(self, sensor: str) -> float:
+        """How long ``sensor`` may send nothing before a drill that needs it ends."""
+        return self.sensors[sensor].stale_limit_s
 
     def _fault_reason(self, sensor: str, what: str) -> str:
         error = self.sensor_errors(sensor)
         return f"{what} stopped sending samples (sensor fault{': ' + error if error else ''})"
 
-    def _apply(self, cues, now) -> None:
+    def _apply(self, cues, now: float, t_s: float | None = None) -> None:
+        """Put ``cues`` on the lights and buzzer now; log them (and group instructions) at
+        ``t_s``, the time of the frame that caused them (``now`` for commands)."""
+        t_s = now if t_s is None else t_s
         for cue in cues:
             if isinstance(cue, AllOff):
                 self.cues.all_off()
@@ -141,22 +169,22 @@ class ControlLoop:
             elif isinstance(cue, Instruct):
                 said = INSTRUCTIONS[cue.code]
                 last = self.instruction
-                if last is not None and last["t_s"] == now:  # said together: show them together
+                if last is not None and last["t_s"] == t_s:  # said together: show them together
                     self.instruction = {**last, "codes": [*last["codes"], cue.code]}
                     self.instruction["text"] = f"{last['text']} {said}"
                 else:
-                    self.instruction = {"codes": [cue.code], "text": said, "t_s": now}
+                    self.instruction = {"codes": [cue.code], "text": said, "t_s": t_s}
                 if self.on_instruct is not None:
                     self.on_instruct(cue.code, now)
             else:
                 self.cues.play(cue.pattern, now)
         if cues and self.session is not None:
-            self.session.add_cues(now, [cue.label() for cue in cues])
+            self.session.add_cues(t_s, [cue.label() for cue in cues])
 
     def _end(self, now) -> None:
         session, self.session = self.session, None
-        self.on_end(session, now)
-        drill = session.drill  # its phase and reason, not result(): that scores the trial again
+        self.scoring.submit(session, now)  # scored and stored off the loop
+        drill = session.drill  # its phase and reason, not result(): the worker scores it
         log.info(
             "trial %s %s ended: %s%s",
             session.trial_id,
@@ -182,7 +210,7 @@ class ControlLoop:
                         BusyError("the stop button is held down: release it, then start again")
                     )
                     continue
-                command.session.t0_s = now
+                command.session.t0_s = self.grid.next_t_s(now)  # its first frame's time
                 self.session = command.session
                 self.on_begin(command.session)
                 log.info(
@@ -239,27 +267,43 @@ class ControlLoop:
             stop.wait(max(0.0, deadline - self.clock.now()))
 
     def run_virtual(self, until, max_s: float) -> None:
-        """Tick on a virtual clock as fast as possible until ``until()`` or ``max_s`` elapse.
+        """Tick on a virtual clock as fast as possible until ``until()`` or ``max_s`` elapse
+        (then the clock stands at the next tick's time, so a following call goes on without a
+        second tick at the same time); between ticks the readers poll at their own times
+        (``hw.reader.pump_inline``).
 
-        A tick that itself moved virtual time past its successors' slots (a sensor
-        re-initialised inline waits on the virtual clock) is counted late and the missed slots
-        are skipped, as a real loop would, so no two ticks share a time."""
+        A tick or poll that itself moved virtual time past later slots (a sensor
+        re-initialised inline waits on the virtual clock) makes the next tick late (counted)
+        and the missed slots are skipped, as a real loop would, so no two ticks share a time;
+        the frames of the skipped slots are built by that late tick."""
+        readers = [reader for reader in self.sensors.values() if hasattr(reader, "poll_once")]
         t0 = self.clock.now()
         slots = round(max_s * self.rate_hz)
+        pump_inline(readers, t0, self.clock)
         k = 0
         while k < slots:
             self.tick()
             if until():
                 return
             k += 1
-            overrun_s = self.clock.now() - (t0 + k * self.period_s)
-            if overrun_s > 1e-9:
-                self.late_ticks += 1
+            while True:  # the readers poll up to the next slot
+                slot_s = t0 + k * self.period_s
+                pump_inline(readers, slot_s, self.clock)
+                overrun_s = self.clock.now() - slot_s
+                if overrun_s <= 1e-9:
+                    break
+                self.late_ticks += 1  # a poll ran past the slot: the tick comes late
                 k += math.ceil(overrun_s / self.period_s - 1e-9)
             self.clock.advance_to(t0 + k * self.period_s)
 
+    def close(self) -> None:
+        """Let the scoring worker store the trials that ended, then stop it (after ``run``
+        has returned); safe to call twice."""
+        self.scoring.close()
+
     def status(self) -> dict:
-        """Plain-dict loop state: target and measured rate, late ticks, lateness statistics."""
+        """Plain-dict loop state: target and measured rate, late ticks, lateness statistics,
+        grid points skipped after a stall, each sensor's stale limit and the scoring worker."""
         times = self._tick_times
         span_s = times[-1] - times[0] if len(times) > 1 else 0.0
         out = {
@@ -268,6 +312,9 @@ class ControlLoop:
             "ticks": self.ticks,
             "late_ticks": self.late_ticks,
             "resyncs": self.resyncs,
+            "skipped_frames": self.grid.skipped,
+            "stale_limits_s": {name: self.stale_limit_s(name) for name in self.sensors},
+            "scoring": self.scoring.status(),
         }
         if self._lateness:
             lateness_ms = np.asarray(self._lateness) * 1e3

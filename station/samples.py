@@ -19,6 +19,8 @@ COLUMNS = (
     "pitch_deg",
     "roll_deg",
     "fresh",
+    "conversions",
+    "lost_conversions",
 )
 FIRST_VERSION_COLUMNS = 8  # trials stored before the tilt and fresh columns existed
 
@@ -33,7 +35,9 @@ def encode(rows: np.ndarray) -> bytes:
 
 def decode(blob: bytes) -> np.ndarray:
     """The (N, len(COLUMNS)) array stored by ``encode``; older trials get NaN in the columns
-    added since (tilt, and ``fresh``: 1 where a new load-cell reading arrived, else 0)."""
+    added since (tilt; ``fresh``: 1 where every corner's value came from new conversions, else
+    0; ``conversions`` and ``lost_conversions``: the load-cell conversions done since the
+    previous frame, over all corners, and how many of them the readers lost)."""
     rows = np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
     if rows.shape[1] < len(COLUMNS):
         missing = np.full((rows.shape[0], len(COLUMNS) - rows.shape[1]), np.nan)

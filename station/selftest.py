@@ -35,7 +35,7 @@ def run_selftest(config, clock, calibration: CornerCalibration, duration_s: floa
 
 def _measure(hardware, clock, duration_s):
     """Poll every sensor as fast as useful for ``duration_s``; the time and counts of each
-    corner's conversions and the times of the fresh IMU reports."""
+    corner's conversions and the times of the IMU's reports."""
     loadcells = hardware.sensors["loadcells"]
     imu = hardware.sensors.get("imu")
     corners: list[list[tuple[float, int]]] = [[], [], [], []]  # (t_s, counts) per conversion
@@ -48,8 +48,8 @@ def _measure(hardware, clock, duration_s):
                 if sample.fresh[i]:
                     corners[i].append((sample.t_s, sample.counts[i]))
         if imu is not None:
-            reading = imu.poll()
-            if reading is not None and reading.fresh:
+            reading = imu.poll()  # None unless a report came
+            if reading is not None:
                 imu_times.append(reading.t_s)
         clock.sleep(POLL_S)
     return corners, imu_times

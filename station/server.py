@@ -5,7 +5,9 @@ its thread as long as it is open. The pool is sized for both: ``threads`` for re
 one per allowed live view (``[panel] live_streams``, which the panel enforces), so open live
 views never take the threads commands need. STOP does not even queue for the pool: a request
 for ``stop_path`` is served by a thread of its own (``StopFirstDispatcher``), so it never
-waits behind other requests, whatever they are.
+waits behind other requests, whatever they are. The pool's threads run ``WORKER_NICE`` above
+the process (Linux keeps nice values per thread): password hashing, page rendering and live
+streams yield the CPU to the thread that reads requests off the sockets and to STOP's.
 
 What a client may hold of the server before it is even logged in is bounded here
 (``LIMITS``; the README's *Security* section gives the figures and why): a request's headers
@@ -20,6 +22,7 @@ its own, not the other two: ``PanelListener`` and ``PanelChannel`` add them.
 import errno
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -52,6 +55,7 @@ TOO_MANY_CONNECTIONS = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
     b"Connection: close\r\nContent-Length: %d\r\n\r\n%s"
 )
+WORKER_NICE = 5  # added to the pool's threads' nice value (raising it needs no privilege)
 
 
 class StopFirstDispatcher(ThreadedTaskDispatcher):
@@ -65,6 +69,11 @@ class StopFirstDispatcher(ThreadedTaskDispatcher):
             target=self._serve_lane, name="panel-stop", daemon=True
         )
         self._lane_thread.start()
+
+    def handler_thread(self, thread_no) -> None:
+        """A pool thread: at a lower priority than the request reader and the STOP lane."""
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
+        super().handler_thread(thread_no)
 
     def add_task(self, task) -> None:
         """``task`` is a channel whose first queued request is the one to serve (waitress

@@ -33,7 +33,7 @@ from station.live import LiveFeed
 from station.loop import ControlLoop
 from station.programs import apply_progression
 from station.runtime.live_messages import live_messages
-from station.runtime.priority import realtime_children, realtime_thread
+from station.runtime.priority import realtime_children, realtime_thread, scheduling_of
 from station.runtime.records import StationRecords
 from station.runtime.timed_cues import TimedCues
 from station.runtime.version import software_version
@@ -165,6 +165,7 @@ class Station(StationRecords):
             if self._thread.is_alive():
                 log.error("control loop did not stop within 5 s")
         self.loop.abort("station shut down", self.clock.now())
+        self.loop.close()  # the scoring worker stores the trials that ended
         self.end_live_streams()
         self.storage.close()
         self.hardware.close()
@@ -230,7 +231,8 @@ class Station(StationRecords):
         command = ZeroTilt()
         self._send(command)
         pitch, roll = command.done.result(COMMAND_TIMEOUT_S)
-        if math.isnan(self.loop.last_frame.pitch_deg):
+        frame = self.loop.last_frame  # None until the first frame is built
+        if frame is None or math.isnan(frame.pitch_deg):
             raise BusyError("the IMU sends no readings now: check /api/v1/health, then retry")
         log.info("IMU tilt zeroed at pitch %.2f deg, roll %.2f deg", pitch, roll)
         return {"pitch_zero_deg": pitch, "roll_zero_deg": roll}
@@ -407,6 +409,7 @@ class Station(StationRecords):
                 "pid": os.getpid(),
                 "started_at": self.started_at,
                 "nice": os.getpriority(os.PRIO_PROCESS, os.getpid()),
+                "threads_scheduling": scheduling_of(os.getpid()),
                 "loop_scheduling": self.loop_scheduling,
                 "readers_scheduling": self.readers_scheduling,
             },
@@ -427,8 +430,10 @@ class Station(StationRecords):
         return self.hardware.person is not None
 
     def inject_simulated_fault(self, device: str, fault: str) -> None:
-        """Simulation only: ``fault`` ('nack', 'all-ff', 'bit7-drop', 'stall', 'unplug',
-        'plug' or 'clear') on the emulated ``device`` ('imu' or a load-cell corner)."""
+        """Simulation only: ``fault`` on the emulated ``device`` ('imu' or a load-cell
+        corner): for the IMU and NAU7802s 'nack', 'all-ff', 'bit7-drop' until 'clear', one-off
+        'nack-once', 'all-ff-once', 'bit7-drop-once', a silent 'brownout', 'unplug', 'plug';
+        for HX711s 'stall', 'unplug', 'plug' (``station.hardware.SIM_FAULTS``)."""
         if not self.simulated:
             raise StationError("faults can only be injected into simulated hardware")
         try:

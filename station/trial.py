@@ -7,6 +7,7 @@ import numpy as np
 
 from drills.engine import Drill
 from sensing.frame import Frame
+from sensing.quality import with_lost_conversions
 from station.samples import COLUMNS
 from station.storage import now_iso
 from station.trial_quality import recording_quality
@@ -38,6 +39,8 @@ class TrialSession:
                 frame.pitch_deg,
                 frame.roll_deg,
                 float(frame.fresh),
+                frame.conversions,
+                frame.lost_conversions,
             )
         )
 
@@ -61,12 +64,15 @@ class TrialSession:
         }
 
     def outcome(self, t_end_s: float) -> tuple[dict, np.ndarray]:
-        """Fields to store at the end and the raw sample rows."""
+        """Fields to store at the end and the raw sample rows. Scores the trial (the drill's
+        ``result()``, with each quality gate judged on the conversions lost in its recording):
+        slow, so never called from a control-loop tick."""
         result = self.drill.result()
         events = [{**e, "t_s": round(e["t_s"] - self.t0_s, 4)} for e in result.pop("events")]
         rows = np.array(self.rows, dtype=float).reshape(-1, len(COLUMNS))
         if "quality" not in result:
             result["quality"] = recording_quality(self.drill, rows, events, self.drill.rate_hz)
+        self._judge_lost_conversions(result, events, rows)
         result["summary"] = self.drill.headline_measures(result)
         duration = t_end_s - self.t0_s
         fields = {
@@ -79,6 +85,25 @@ class TrialSession:
             "duration_s": round(duration, 3) if math.isfinite(duration) else None,
         }
         return fields, rows
+
+    def _judge_lost_conversions(self, result: dict, events: list[dict], rows: np.ndarray) -> None:
+        """Put the conversions lost in each scored part's recording window into its quality
+        gate (``dropped_samples``), in place: the parts' quality dicts are the result's own."""
+        from station.trial_measures import scored_parts  # it imports recording_window from here
+
+        t = rows[:, COLUMNS.index("t_s")]
+        made = rows[:, COLUMNS.index("conversions")]
+        lost = rows[:, COLUMNS.index("lost_conversions")]
+        trial = {"drill": self.drill.name, "result": result, "events": events}
+        for part in scored_parts(trial):
+            quality, window = part["quality"], part["window_s"]
+            if quality is None or window is None or "measures" not in quality:
+                continue
+            inside = (t >= window[0]) & (t < window[1])
+            judged = with_lost_conversions(
+                quality, int(lost[inside].sum()), int(made[inside].sum())
+            )
+            quality.update(judged)
 
 
 def recording_window(events: list[dict]) -> tuple[float, float]:

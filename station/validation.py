@@ -3,17 +3,20 @@ profile and several seeds, through the whole emulated station; the table of head
 and the checks of what the literature says healthy and impaired people do (docs/clinical.md,
 "Validation on the virtual patient").
 
-``validation_table(seeds)`` runs them (two worker processes: the machine's cores) and returns
-per drill, measure and profile the values over the seeds; ``CHECKS`` judge the table, each
-naming its source; ``format_table`` prints both for a therapist (``bench/clinical_table.py``).
+``validation_table(seeds)`` runs them (``ValidationRuns``: two worker processes, the machine's
+cores, started at once, so that a test session computes the table while it runs other tests)
+and returns per drill, measure and profile the values over the seeds; ``CHECKS`` judge the
+table, each naming its source; ``format_table`` prints both for a therapist
+(``bench/clinical_table.py``).
 """
 
 import json
 import logging
 import math
+import multiprocessing
+import os
 import statistics
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 PROFILE_ORDER = (
@@ -96,15 +99,39 @@ def run_profile(profile: str, seed: int) -> dict:
     return out
 
 
+class ValidationRuns:
+    """``run_profile`` for every profile and seed, started at once in ``workers`` processes of
+    their own (spawned: the caller may have threads; at ``nice`` 19 when ``background``, so a
+    test session or a therapist's work goes first); ``table()`` waits for them."""
+
+    def __init__(self, seeds=SEEDS, profiles=PROFILE_ORDER, workers: int = 2, background=False):
+        self.seeds, self.profiles = tuple(seeds), tuple(profiles)
+        self._pool = multiprocessing.get_context("spawn").Pool(
+            workers,
+            initializer=os.nice if background else None,
+            initargs=(19,) if background else (),
+        )
+        self._runs = {
+            (p, s): self._pool.apply_async(run_profile, (p, s)) for p in profiles for s in seeds
+        }
+
+    def table(self) -> dict:
+        """``{"seeds", "profiles", "runs": {profile: {seed: run_profile(...)}}}``."""
+        try:
+            runs = {p: {s: self._runs[p, s].get() for s in self.seeds} for p in self.profiles}
+        finally:
+            self.close()
+        return {"seeds": list(self.seeds), "profiles": list(self.profiles), "runs": runs}
+
+    def close(self) -> None:
+        """End the workers at once, runs in progress included; safe to call twice."""
+        self._pool.terminate()
+        self._pool.join()
+
+
 def validation_table(seeds=SEEDS, profiles=PROFILE_ORDER, workers: int = 2) -> dict:
-    """``{"seeds", "profiles", "runs": {profile: {seed: run_profile(...)}}}``."""
-    jobs = [(p, s) for p in profiles for s in seeds]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(run_profile, *zip(*jobs, strict=True)))
-    runs: dict = {p: {} for p in profiles}
-    for (profile, seed), result in zip(jobs, results, strict=True):
-        runs[profile][seed] = result
-    return {"seeds": list(seeds), "profiles": list(profiles), "runs": runs}
+    """The table of ``ValidationRuns``, waited for."""
+    return ValidationRuns(seeds, profiles, workers).table()
 
 
 def values(table: dict, drill: str, key: str, profile: str) -> list[float]:

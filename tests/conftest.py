@@ -21,8 +21,45 @@ import pytest
 from station.clock import VirtualClock
 from station.config import parse_config
 from station.service import Station
+from station.validation import SEEDS, ValidationRuns
 
 DATA = Path(__file__).parent / "data"
+CLINICAL_RUNS = pytest.StashKey[ValidationRuns]()
+
+
+SLOW_SUITES = ("e2e", "browser", "faults", "security", "clinical")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_itemcollected(item):
+    """The suites that start daemons, a browser or minutes of simulation are slow too: the
+    fast loop is ``-m "not slow"``."""
+    if any(item.get_closest_marker(name) for name in SLOW_SUITES):
+        item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k deselected what they do
+def pytest_collection_modifyitems(config, items):
+    """The clinical validation (minutes of CPU) runs last, and its table is computed from now
+    on in two background processes at the lowest priority while the other tests run."""
+    clinical = [item for item in items if item.get_closest_marker("clinical")]
+    if not clinical:
+        return
+    items[:] = [item for item in items if not item.get_closest_marker("clinical")] + clinical
+    config.stash[CLINICAL_RUNS] = ValidationRuns(SEEDS, background=True)
+
+
+def pytest_unconfigure(config):
+    """A session that ends early (-x, Ctrl-C) stops the validation's workers."""
+    runs = config.stash.get(CLINICAL_RUNS, None)
+    if runs is not None:
+        runs.close()
+
+
+@pytest.fixture(scope="session")
+def clinical_runs(pytestconfig) -> ValidationRuns:
+    """The validation runs started at collection (``pytest_collection_modifyitems``)."""
+    return pytestconfig.stash[CLINICAL_RUNS]
 
 
 @pytest.fixture(autouse=True)

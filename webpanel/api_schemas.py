@@ -223,8 +223,10 @@ BODIES = {
                 "device": {**TEXT, "description": "imu or a load-cell corner (front-left, ...)"},
                 "fault": {
                     **TEXT,
-                    "description": "nack, all-ff, unplug, plug, clear; bit7-drop (IMU), "
-                    "stall (HX711)",
+                    "description": "I2C chips (NAU7802 corners, the IMU): nack, all-ff, "
+                    "bit7-drop until clear, or one glitch: nack-once, all-ff-once, "
+                    "bit7-drop-once; brownout (a silent reset), unplug, plug, clear. "
+                    "HX711 corners: stall, unplug, plug",
                 },
             },
             ("device", "fault"),

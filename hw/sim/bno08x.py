@@ -14,7 +14,10 @@ game rotation vector (quaternion, Q14) and accelerometer (m/s², Q8) then report
 ``start + k * interval`` on the injected ``clock``. Reports due while the host does not read are
 batched into one packet behind a ``FB`` base timestamp, with per-report delays, as the chip does;
 of a long backlog only the newest ``MAX_BATCH`` per sensor are kept (a stand-in for the chip's
-finite buffer, whose real depth is not modelled). Faults: see ``inject``, ``unplug``, ``plug``.
+finite buffer, whose real depth is not modelled). The chip's own clock sets the report times:
+``rate_error`` 0.002 makes every interval 0.2% shorter. Faults: see ``inject``, ``inject_once``,
+``unplug``, ``plug`` and ``brownout``. With ``accel_noise_m_s2=0`` and a still orientation every
+report repeats the last one's values: a noise-free chip, alive all the same.
 
 Not modelled: reset and boot delays, other sensors, Get Feature requests, commands (``F2``,
 calibration, DCD), FRS records, timestamp rebase ``FA``, batch intervals, change sensitivity,
@@ -130,15 +133,13 @@ class _Packet:
 
 @dataclass
 class _Feature:
-    """An enabled sensor: reports fall due at ``start_s + k * interval_s`` for k >= next_k."""
+    """An enabled sensor: reports fall due at ``start_s + k * interval_s`` for k >= next_k;
+    ``interval_s`` is on the chip's own clock (``interval_us`` stretched by its error)."""
 
     interval_us: int
     start_s: float
+    interval_s: float
     next_k: int = 1
-
-    @property
-    def interval_s(self) -> float:
-        return self.interval_us * 1e-6
 
 
 class EmulatedBNO08x:
@@ -146,7 +147,9 @@ class EmulatedBNO08x:
     unit quaternion at time t in seconds, and ``acceleration(t) -> (x, y, z)`` in m/s² in the
     sensor frame (default: gravity seen by a sensor at rest, R(q)^T (0, 0, g)). Seeded gaussian
     noise of ``accel_noise_m_s2`` is added to the acceleration; it depends only on ``seed`` and
-    the report time, so runs are repeatable. Thread-safe: faults may be injected from any thread.
+    the report time, so runs are repeatable. ``rate_error`` is the fractional error of the chip's
+    clock (reports at 1 + error times the rate asked for). Thread-safe: faults may be injected
+    from any thread.
     """
 
     def __init__(
@@ -157,14 +160,19 @@ class EmulatedBNO08x:
         acceleration: Callable[[float], tuple[float, float, float]] | None = None,
         seed: int = 0,
         accel_noise_m_s2: float = 0.02,
+        rate_error: float = 0.0,
     ):
+        if not -0.1 < rate_error < 0.1:
+            raise ValueError(f"rate_error is a fraction (0.002 = 0.2%), got {rate_error!r}")
         self._orientation = orientation
         self._acceleration = acceleration or self._gravity_m_s2
         self._clock = clock
         self.seed = seed
         self.accel_noise_m_s2 = accel_noise_m_s2
+        self.rate_error = rate_error
         self._lock = threading.Lock()
         self._fault: str | None = None
+        self._fault_once: str | None = None
         self._plugged = True
         self.reports_sent = 0  # reports whose packet the host has read to the end
         self.reports_dropped = 0  # reports lost from a backlog longer than MAX_BATCH
@@ -180,6 +188,20 @@ class EmulatedBNO08x:
             raise ValueError(f"unknown BNO08x fault {fault!r}: expected one of {FAULTS} or None")
         with self._lock:
             self._fault = fault
+
+    def inject_once(self, fault: str) -> None:
+        """One bus glitch: 'nack' on the next transfer, 'all-ff' or 'bit7-drop' on the next
+        read (a header-only read keeps its bit 7: the drop hits the first payload byte)."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown BNO08x fault {fault!r}: expected one of {FAULTS}")
+        with self._lock:
+            self._fault_once = fault
+
+    def brownout(self) -> None:
+        """A silent power-on reset (the supply dipped): features off, the startup packets
+        queued, no NACK; the host must enable the reports again."""
+        with self._lock:
+            self._reset(RESET_POWER_ON)
 
     def unplug(self) -> None:
         """Pull the cable: every transfer is NACKed until ``plug()``."""
@@ -198,6 +220,7 @@ class EmulatedBNO08x:
             return {
                 "plugged": self._plugged,
                 "fault": self._fault,
+                "fault_once": self._fault_once,
                 "features_us": {SENSOR_NAMES[s]: f.interval_us for s, f in self._features.items()},
                 "reports_sent": self.reports_sent,
                 "reports_dropped": self.reports_dropped,
@@ -209,8 +232,7 @@ class EmulatedBNO08x:
     def write(self, data: bytes) -> None:
         """A write message: one SHTP packet from the host (shorter than a header is a probe)."""
         with self._lock:
-            self._acknowledge()
-            if self._fault == "all-ff" or len(data) < HEADER_LEN:
+            if self._acknowledge(reading=False) == "all-ff" or len(data) < HEADER_LEN:
                 return
             length = (data[0] | data[1] << 8) & ~CONTINUATION
             channel, payload = data[2], bytes(data[HEADER_LEN:length])
@@ -224,19 +246,25 @@ class EmulatedBNO08x:
     def read(self, n: int) -> bytes:
         """A read message: a header, then the next bytes of the oldest pending packet."""
         with self._lock:
-            self._acknowledge()
-            if self._fault == "all-ff":
+            fault = self._acknowledge(reading=True, payload=n > HEADER_LEN)
+            if fault == "all-ff":
                 return b"\xff" * n
             self._batch_reports(self._clock())
             out = self._transfer(n)
-            if self._fault == "bit7-drop" and n > HEADER_LEN:
+            if fault == "bit7-drop" and n > HEADER_LEN:
                 out[HEADER_LEN] &= 0x7F
             return bytes(out)
 
     # --- SHTP ---------------------------------------------------------------------------------
-    def _acknowledge(self) -> None:
-        if not self._plugged or self._fault == "nack":
+    def _acknowledge(self, reading: bool, payload: bool = False) -> str | None:
+        """The fault of this transfer, using up a one-off one where it applies; raises the
+        NACK."""
+        fault, once = self._fault, self._fault_once
+        if once == "nack" or (reading and once == "all-ff") or (payload and once == "bit7-drop"):
+            fault, self._fault_once = once, None
+        if not self._plugged or fault == "nack":
             raise OSError(errno.EREMOTEIO, "Remote I/O error")
+        return fault
 
     def _reset(self, cause: int) -> None:
         """Power-on or soft reset: features off, queue cleared, startup packets queued."""
@@ -297,7 +325,8 @@ class EmulatedBNO08x:
         elif interval_us:
             interval_us = max(interval_us, MIN_INTERVAL_US[sensor])
         if interval_us:
-            self._features[sensor] = _Feature(interval_us, now)
+            interval_s = interval_us * 1e-6 / (1 + self.rate_error)
+            self._features[sensor] = _Feature(interval_us, now, interval_s)
         else:
             self._features.pop(sensor, None)
         report[0] = REPORT_GET_FEATURE_RESPONSE

@@ -9,7 +9,9 @@ rising edge shifts out the next bit, MSB first, of the newest conversion; the 25
 high after the 25th pulse until the next conversion; PD_SCK high for more than 60 µs (timed on
 ``pulse_clock``, real time by default because bit-banging runs in real time even under a
 virtual sim clock) powers the chip down, DOUT high, and the next falling edge resets it to A/128.
-Faults: ``inject_stall`` (a preempted pulse mid-read) and ``unplug`` / ``plug``.
+The chip's own oscillator sets the rate: ``rate_error`` -0.004 makes an 80 SPS chip convert at
+79.68 SPS (its settling time stretches with it). Faults: ``inject_stall`` (a preempted pulse
+mid-read) and ``unplug`` / ``plug``.
 
 Not modelled: DOUT edges (reads are lazy, so ``when_changed`` never fires), pulses while
 converting (ignored), a read left unfinished when the next conversion completes, supply and
@@ -52,7 +54,8 @@ class TickingClock:
 class EmulatedHX711:
     """One HX711 converting ``force_n(t)`` (newtons on this corner at time t in seconds):
     counts = offset + counts_per_newton * force * gain / 128 + gaussian noise, clipped to
-    24 bits (channel B has gain 32). Noise depends only on ``seed`` and the conversion time."""
+    24 bits (channel B has gain 32). Noise depends only on ``seed`` and the conversion time;
+    ``rate_error`` is the oscillator's fractional error."""
 
     def __init__(
         self,
@@ -65,9 +68,12 @@ class EmulatedHX711:
         seed: int = 0,
         rate_sps: int = 80,
         pulse_clock: Callable[[], float] = time.perf_counter,
+        rate_error: float = 0.0,
     ):
         if rate_sps not in SETTLING_S:
             raise ValueError(f"HX711 rate_sps must be 10 or 80, got {rate_sps!r}")
+        if not -0.1 < rate_error < 0.1:
+            raise ValueError(f"rate_error is a fraction (0.004 = 0.4%), got {rate_error!r}")
         self._force_n = force_n
         self._clock = clock
         self._pulse_clock = pulse_clock
@@ -76,7 +82,9 @@ class EmulatedHX711:
         self.noise_counts = noise_counts
         self.seed = seed
         self.rate_sps = rate_sps
-        self._settling_s = SETTLING_S[rate_sps]
+        self.rate_error = rate_error
+        self._rate = rate_sps * (1 + rate_error)  # conversions per second on the chip's clock
+        self._settling_s = SETTLING_S[rate_sps] / (1 + rate_error)
         self.plugged = True
         self.conversions_read = 0  # reads that reached the 25th pulse
         self.power_downs = 0
@@ -177,7 +185,7 @@ class EmulatedHX711:
     # --- conversions --------------------------------------------------------------------------
     def _newest(self, now: float) -> int:
         """Index of the newest completed conversion since the last restart (-1: none yet)."""
-        done = (now - self._start_s - self._settling_s) * self.rate_sps
+        done = (now - self._start_s - self._settling_s) * self._rate
         return max(-1, math.floor(done + 1e-9))
 
     def _ready(self, now: float) -> bool:
@@ -196,7 +204,7 @@ class EmulatedHX711:
         conversion is ready, so the work (the force model) is not done inside a clock pulse,
         where it would count as pulse length."""
         gain = self._input[1]
-        t = self._start_s + self._settling_s + k / self.rate_sps
+        t = self._start_s + self._settling_s + k / self._rate
         if self._converted[:2] != (t, gain):
             counts = (
                 self.offset_counts

@@ -5,11 +5,23 @@ write's first byte sets the register pointer, further bytes are stored with auto
 reads auto-increment too. Time comes only from the injected ``clock``: conversions complete at
 ``start + k / rate`` from the moment PUD, PUA and CS are all set (restarting after a calibration
 or a gain or rate change), and a read of ADCO returns the newest completed one, computed lazily
-from the force at its conversion time. Not modelled: OCAL/GCAL, CHS, the LDO voltage, settling.
+from the force at its conversion time. The chip's own oscillator sets the rate: ``rate_error``
+0.005 makes a 320 SPS chip convert at 321.6 SPS (and calibrate 0.5% faster), as real chips are
+off by a fraction of a percent. Not modelled: OCAL/GCAL, CHS, the LDO voltage, settling.
 
-Faults, injected on demand: ``inject("nack")`` (no acknowledge, errno 121), ``inject("all-ff")``
-(reads return 0xFF as when the chip stops driving SDA, writes are lost), ``unplug()`` (NACK) and
-``plug()`` (power returns: every register back to its power-on value).
+Faults, injected on demand, each as real chips and buses fail:
+
+- ``inject(kind)`` until ``inject(None)``: ``"nack"`` (no acknowledge, errno 121), ``"all-ff"``
+  (reads return 0xFF as when the chip stops driving SDA, writes are lost) or ``"bit7-drop"`` (bit
+  7 of each read's first byte reads as 0, the Pi's clock-stretching bug);
+- ``inject_once(kind)``: the same kind on the next transfer only (for a NACK) or the next read
+  (all-0xFF, dropped bit 7), a one-off glitch;
+- ``unplug()`` (NACK) and ``plug()`` (power returns: every register back to its power-on value);
+- ``brownout()``: a silent power-on reset, as when the supply dips: every register back to its
+  power-on value, conversions stop, and the bus never NACKs.
+
+A chip with ``noise_counts=0`` converts without noise (a still input then reads the same code
+every time).
 """
 
 import errno
@@ -50,13 +62,14 @@ _DEFAULTS[0x07] = _DEFAULTS[0x0E] = 0x80  # GCAL1 and GCAL2 reset to 0x00800000 
 _DEFAULTS[DEVICE_REV] = REVISION_ID
 _READ_ONLY = frozenset({ADCO_B2, ADCO_B1, ADCO_B0, DEVICE_REV})
 _POWER = PU_CTRL_PUD | PU_CTRL_PUA
-FAULTS = (None, "nack", "all-ff")
+FAULTS = (None, "nack", "all-ff", "bit7-drop")
 
 
 class EmulatedNAU7802:
     """An I2CTarget converting ``force_n(t)`` (newtons on this corner at time t in seconds):
     counts = offset + counts_per_newton * force * gain / 128 + gaussian noise, clipped to
-    24 bits. Noise depends only on ``seed`` and the conversion time, so runs are repeatable."""
+    24 bits. Noise depends only on ``seed`` and the conversion time, so runs are repeatable;
+    ``rate_error`` is the oscillator's fractional error (conversions at rate x (1 + error))."""
 
     def __init__(
         self,
@@ -67,25 +80,44 @@ class EmulatedNAU7802:
         counts_per_newton: float,
         noise_counts: float = 40.0,
         seed: int = 0,
+        rate_error: float = 0.0,
     ):
+        if not -0.1 < rate_error < 0.1:
+            raise ValueError(f"rate_error is a fraction (0.005 = 0.5%), got {rate_error!r}")
         self._force_n = force_n
         self._clock = clock
         self.offset_counts = offset_counts
         self.counts_per_newton = counts_per_newton
         self.noise_counts = noise_counts
         self.seed = seed
+        self.rate_error = rate_error
         self.calibration_fails = False  # fault injection: calibrations end with CAL_ERR set
         self.fault: str | None = None
+        self.fault_once: str | None = None
         self.plugged = True
         self._ptr = 0
         self._reset()
 
     # --- faults -----------------------------------------------------------------------------
     def inject(self, fault: str | None) -> None:
-        """Start ``fault`` ('nack' or 'all-ff') on every transfer, or stop faults with None."""
+        """Start ``fault`` ('nack', 'all-ff' or 'bit7-drop') on every transfer, or stop faults
+        with None."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known: {FAULTS}")
         self.fault = fault
+
+    def inject_once(self, fault: str) -> None:
+        """``fault`` ('nack', 'all-ff' or 'bit7-drop') on the next transfer it applies to only:
+        a one-off glitch."""
+        if fault not in FAULTS[1:]:
+            raise ValueError(f"unknown fault {fault!r}; known: {FAULTS[1:]}")
+        self.fault_once = fault
+
+    def brownout(self) -> None:
+        """A silent power-on reset: every register back to its power-on value (conversions
+        stop), without a NACK."""
+        self._ptr = 0
+        self._reset()
 
     def unplug(self) -> None:
         """The cable is pulled: nothing acknowledges until ``plug()``."""
@@ -97,10 +129,15 @@ class EmulatedNAU7802:
         self._ptr = 0
         self._reset()
 
-    def _nack(self) -> bool:
-        if not self.plugged or self.fault == "nack":
+    def _fault_of(self, reading: bool) -> str | None:
+        """The fault of this transfer (a one-off one is used up); raises the NACK."""
+        fault = self.fault
+        once = self.fault_once
+        if once is not None and (reading or once == "nack"):
+            fault, self.fault_once = once, None
+        if not self.plugged or fault == "nack":
             raise OSError(errno.EREMOTEIO, "Remote I/O error")
-        return self.fault == "all-ff"
+        return fault
 
     def _reset(self) -> None:
         """Power-on state of every register and of the conversion timing."""
@@ -116,7 +153,7 @@ class EmulatedNAU7802:
     # --- I2CTarget --------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
         """A write message: register pointer, then values stored with auto-increment."""
-        if self._nack() or not data:
+        if self._fault_of(reading=False) == "all-ff" or not data:
             return
         now = self._clock()
         self._settle(now)
@@ -127,7 +164,8 @@ class EmulatedNAU7802:
 
     def read(self, n: int) -> bytes:
         """A read message: ``n`` registers from the pointer on, with auto-increment."""
-        if self._nack():
+        fault = self._fault_of(reading=True)
+        if fault == "all-ff":
             return b"\xff" * n
         now = self._clock()
         self._settle(now)
@@ -135,6 +173,8 @@ class EmulatedNAU7802:
         for i in range(n):
             out[i] = self._load(self._ptr, now)
             self._ptr = (self._ptr + 1) % _REGISTERS
+        if fault == "bit7-drop" and n:
+            out[0] &= 0x7F
         return bytes(out)
 
     # --- registers --------------------------------------------------------------------------
@@ -198,7 +238,7 @@ class EmulatedNAU7802:
             value |= CTRL2_CALS  # a running calibration cannot be stopped
         elif value & CTRL2_CALS:
             self._latch(now)
-            self._cal_end = now + CALIBRATION_S
+            self._cal_end = now + CALIBRATION_S / (1 + self.rate_error)
             ready = self._powered_t is not None and now >= self._powered_t + PUR_DELAY_S
             self._cal_error = self.calibration_fails or not ready
             value &= ~CTRL2_CAL_ERR
@@ -228,6 +268,7 @@ class EmulatedNAU7802:
             return self._adco_t
         start = max(self._powered_t + PUR_DELAY_S, self._run_from)
         rate = RATES_SPS.get((self._regs[CTRL2] & CTRL2_CRS_MASK) >> CTRL2_CRS_SHIFT, 320)
+        rate *= 1 + self.rate_error
         done = math.floor((now - start) * rate + 1e-9)
         return start + done / rate if done >= 1 else self._adco_t
 

@@ -43,8 +43,12 @@ from hw.sim.trunk import TrunkPosture
 G_M_S2 = 9.80665  # standard gravity, m/s^2
 PACE_TRIES = 40  # a move is slowed by 10% at most this often (x45 in all)
 STEP_S = 0.005  # integration step, s
-BLOCK_STEPS = 200  # steps integrated (and noise drawn) at a time
-KEPT_BLOCKS = 2  # integrated blocks kept for late queries and commands
+# Steps integrated at a time: 0.1 s, a fraction of a millisecond of CPU, so that a chip's read
+# that needs the next block never stalls its reader long enough to miss a conversion (a 1 s
+# block took about 5 ms). The noise is still drawn 1 s at a time, so a seed's sway is the same.
+BLOCK_STEPS = 20
+NOISE_BLOCKS = 10  # blocks whose noise is drawn at once
+KEPT_BLOCKS = 20  # integrated blocks kept for late queries and commands (2 s)
 SETTLE_S = 4.0  # the stepping transient is cut to 0 this long after the weight ramp, s
 
 LOS_LIMITS_DEG = {"front": 8.0, "back": 4.5, "left": 8.0, "right": 8.0}
@@ -481,7 +485,7 @@ class _Sway:
         self._regimes: dict[tuple[bool, bool, bool], tuple] = {}
         self._k = 0  # index of the next block to integrate
         self._blocks: list[tuple[int, tuple, list]] = []  # kept: (index, checkpoint, noise)
-        self._pending: list[list] = []  # noise of blocks rolled back, to integrate again
+        self._pending: list[list] = []  # noise of the next blocks (drawn or rolled back)
         self._cop: list[list[float]] = [[], []]  # ML, AP samples of the kept blocks
         self._com: list[list[float]] = [[], []]  # ML, AP centre of mass, likewise
         self._state: list = []  # per axis [x, v, p, n, r, j, x delay line, v delay line]
@@ -548,9 +552,13 @@ class _Sway:
 
     def _advance(self) -> None:
         """Integrate one more block, keeping the previous ones for late queries and commands."""
-        noise = self._pending.pop(0) if self._pending else None
-        if noise is None:
-            noise = self._rng.standard_normal((2, 2, BLOCK_STEPS)).tolist()
+        if not self._pending:
+            drawn = self._rng.standard_normal((2, 2, NOISE_BLOCKS * BLOCK_STEPS)).tolist()
+            self._pending = [
+                [[row[b * BLOCK_STEPS : (b + 1) * BLOCK_STEPS] for row in axis] for axis in drawn]
+                for b in range(NOISE_BLOCKS)
+            ]
+        noise = self._pending.pop(0)
         if self._k == 0:
             self._state, self._fallen, self.lost_at_s = self._initial_state(), False, None
         checkpoint = ([_copy(st) for st in self._state], self._fallen, self.lost_at_s)
@@ -609,7 +617,7 @@ class _Sway:
         for st, copy in zip(self._state, saved, strict=True):
             st[:] = copy
         for cop, com, (g, st, en, er, c) in zip(self._cop, self._com, args, strict=True):
-            cops, coms, _ = self._run(g, st, en[: f + 1], er[: f + 1], c[: f + 1], False)
+            cops, coms, _ = self._run(g, st, en[: f + 1], er[: f + 1], c[: f + 1], armed)
             cop.extend([*cops, *[st[2]] * (b - a - f - 1)])
             com.extend([*coms, *[st[0]] * (b - a - f - 1)])
         self._fallen, self.lost_at_s = True, self._start + (a + f + 1) * STEP_S

@@ -2,12 +2,12 @@
 core, which starts the panel as a child process and restarts it if it ends).
 
 The core holds the devices, the control loop, drills, cues and the storage writer, serves the
-panel over its socket and nothing on the network. It asks for a lower nice value for all its
-threads and SCHED_FIFO for the control loop's (``station.runtime.priority``) and logs what it
-got. SIGTERM or SIGINT stop it cleanly: the panel first (``run``), then the socket, then any
-running trial is stored as aborted, cues off, the database flushed. Under ``run`` a panel that
-refuses its config (exit code 2: a port in use, a host it cannot listen on) stops the core too,
-with the same code.
+panel over its socket and nothing on the network. It asks for SCHED_FIFO for all its threads,
+the control loop's highest (``station.runtime.priority`` says why), and logs what it got.
+SIGTERM or SIGINT stop it cleanly: the panel first (``run``), then the socket, then any running
+trial is stored as aborted, cues off, the database flushed. Under ``run`` a panel that refuses
+its config (exit code 2: a port in use, a host it cannot listen on) stops the core too, with the
+same code.
 """
 
 import io
@@ -21,7 +21,7 @@ from station.notify import SystemdNotifier, status_line
 from station.runlock import RunLock
 from station.runtime.core_server import CoreServer
 from station.runtime.panel_process import PanelProcess
-from station.runtime.priority import lower_nice
+from station.runtime.priority import core_floor
 from station.runtime.protocol import socket_path
 from station.service import Station
 
@@ -72,7 +72,7 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
     lock = RunLock(prepare_data_dir(config), "the station's core")
     lock.acquire()  # a restore or a second core must not touch the database meanwhile
     notifier.status("starting: checking the database, opening the devices")
-    nice = lower_nice()  # before any thread starts: they all inherit it
+    floor = core_floor()  # before any thread starts: they all inherit it
     sys.setswitchinterval(GIL_SWITCH_S)
     quiet_drivers()
     stop = stop_on_signals()
@@ -94,10 +94,12 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
             where = f"; panel on http://{config.panel.host}:{config.panel.port}"
         notifier.ready(status_line(station.status()) + where)
         log.info(
-            "station running (%s hardware, data in %s): %s, control loop on %s%s",
+            "station running (%s hardware, data in %s): threads on %s, readers on %s, "
+            "control loop on %s%s",
             config.station.hardware,
             config.station.data_dir,
-            nice,
+            floor,
+            station.readers_scheduling,
             station.loop_scheduling,
             where,
         )

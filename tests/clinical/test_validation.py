@@ -1,18 +1,29 @@
 """Clinical validation: every drill at its default settings on every profile of the virtual
 patient at seeds 1-3, through the whole emulated station, against what the literature says
 (``station.validation.CHECKS``, each naming its source). ``python bench/clinical_table.py``
-prints the same table for a therapist."""
+prints the same table for a therapist; the session writes it to test-artifacts/. It is computed
+in the background from the start of the session (tests/conftest.py), and these tests run
+last."""
+
+from pathlib import Path
 
 import pytest
 
-from station.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, validation_table
+from station.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, format_table
 
 pytestmark = pytest.mark.clinical
 
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+
 
 @pytest.fixture(scope="module")
-def table():
-    return validation_table(SEEDS)
+def table(clinical_runs):
+    """The table, also written to test-artifacts/clinical-table.txt for whoever reads CI's
+    results (the same text ``bench/clinical_table.py`` prints)."""
+    table = clinical_runs.table()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "clinical-table.txt").write_text(format_table(table) + "\n")
+    return table
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.text for c in CHECKS])

@@ -6,6 +6,10 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 BOOT_LINES = (
     "\n[all]\n# balance-station: I2C on, at 400 kHz (deploy/install.sh)\n"
     "dtparam=i2c_arm=on\ndtparam=i2c_arm_baudrate=400000\n"

@@ -11,6 +11,8 @@ from station.clock import VirtualClock
 from station.config import parse_config
 from station.service import Station
 
+pytestmark = pytest.mark.slow
+
 
 def run_session(profile: str, drills: list[tuple[str, dict]], seed: int = 1, **sim) -> list:
     """The stored results of ``drills`` (name, params) run one after the other for one

@@ -89,3 +89,60 @@ def test_a_corrupted_bus_aborts_the_drill_and_the_station_recovers(daemon, subte
             back_to_ready(daemon, device)
     drill_completes_again(daemon)
     assert daemon.proc.poll() is None
+
+
+ONE_OFF = [  # (injected fault, the kind the supervisor counts for it)
+    ("nack-once", "nack"),
+    ("all-ff-once", "bad-data"),
+    ("bit7-drop-once", "bad-data"),
+]
+
+
+def sensor_counts(health: dict, sensor: str) -> tuple[dict, int, int]:
+    device = health["devices"][sensor]
+    return device["faults"], device["retries"], device["reinits"]
+
+
+def test_one_off_glitches_cost_a_sample_not_a_drill(daemon, subtests):
+    """Each one-off kind on the IMU and on a corner, while a wobble-board drill (which needs
+    both) records: the drill completes, every glitch is counted in /health as a fault and a
+    retry, and nothing is re-initialised."""
+    for fault, kind in ONE_OFF:
+        with subtests.test(fault=fault):
+            before = daemon.call("/api/v1/health")
+            trial_id = daemon.start_trial("wobble-board", duration_s=10)
+            daemon.fault("imu", fault)
+            daemon.fault("front-left", fault)
+            trial = daemon.ended(trial_id)
+            assert trial["state"] == "completed", trial
+            assert trial["result"]["metrics"]["missing_tilt_s"] == 0.0
+            health = daemon.call("/api/v1/health")
+            assert health["status"] == "ok"
+            for sensor in ("imu", "loadcells"):
+                faults, retries, reinits = sensor_counts(health, sensor)
+                old_faults, old_retries, old_reinits = sensor_counts(before, sensor)
+                assert faults[kind] == old_faults.get(kind, 0) + 1, (sensor, faults)
+                assert retries == old_retries + 1
+                assert reinits == old_reinits  # a glitch never costs a re-initialisation
+                assert health["devices"][sensor]["state"] == "ready"
+    assert daemon.proc.poll() is None
+
+
+def test_a_brown_out_is_caught_and_the_chips_come_back(daemon):
+    """A silent power-on reset (no bus error at all) of a corner and of the IMU, each while a
+    drill records: neither freezes; the corner is re-initialised, the IMU gets its reports
+    enabled again without the driver's resets."""
+    trial_id = daemon.start_trial("quiet-stance", duration_s=5)
+    daemon.fault("back-right", "brownout")
+    daemon.ended(trial_id)
+    health = back_to_ready(daemon, "back-right")
+    loadcells = health["devices"]["loadcells"]
+    assert loadcells["faults"]["reset"] >= 1 and loadcells["reinits"] >= 1
+    trial_id = daemon.start_trial("wobble-board", duration_s=10)
+    daemon.fault("imu", "brownout")
+    daemon.ended(trial_id)
+    health = back_to_ready(daemon, "imu")
+    imu = health["devices"]["imu"]
+    assert imu["faults"]["timeout"] >= 1 and imu["recoveries"] >= 1
+    assert imu["reinits"] == 0  # back by enabling its reports, not by the driver's 1 s reset
+    drill_completes_again(daemon)

@@ -360,6 +360,63 @@ def test_unplug_nacks_and_plug_powers_on_afresh(bus, clock, fast_driver):
     assert driver.game_quaternion == (0.0, 0.0, 0.0, 1.0)
 
 
+@pytest.mark.parametrize("fault", ["nack", "all-ff", "bit7-drop"])
+def test_a_one_off_fault_costs_at_most_one_packet(bus, clock, fast_driver, capsys, fault):
+    chip, driver = started(bus, clock, orientation=turning)
+    clock.sleep(0.01)
+    _ = driver.game_quaternion
+    sent = chip.status()["reports_sent"]
+    chip.inject_once(fault)
+    clock.sleep(0.01)
+    errors = {"nack": OSError, "all-ff": None, "bit7-drop": KeyError}
+    if errors[fault] is None:  # the driver takes an all-0xFF header for "nothing pending"
+        _ = driver.game_quaternion
+    else:
+        with pytest.raises(errors[fault]):
+            _ = driver.game_quaternion
+    assert chip.status()["fault_once"] is None
+    seen = set()
+    for _ in range(3):  # then the reports flow again
+        clock.sleep(0.01)
+        seen.add(driver.game_quaternion)
+    assert len(seen) == 3
+    # every report the chip made was read, the garbled one included (the driver threw it away)
+    assert chip.status()["reports_sent"] - sent == 8
+
+
+def test_a_brownout_resets_the_chip_without_a_nack(bus, clock, fast_driver):
+    chip, _ = started(bus, clock)
+    clock.sleep(0.01)
+    chip.brownout()
+    assert chip.status()["features_us"] == {}  # the reports stop
+    assert chip.status()["plugged"] is True
+    assert header(chip.read(4))[::2] == (276, 0)  # the advertisement, as after a power-on
+
+
+def test_the_chips_clock_error_sets_the_report_rate(bus, clock, fast_driver):
+    chip, driver = started(bus, clock, rate_error=0.002)
+    t0 = clock.now()
+    for ms in range(1, 2001):
+        clock.advance_to(t0 + ms / 1000)
+        _ = driver.game_quaternion
+    assert chip.status()["reports_sent"] == 2 * 200  # both sensors: 2 s at 100.2 Hz, 200.4
+    clock.advance_to(t0 + 2.0 + 0.002)
+    _ = driver.game_quaternion
+    assert chip.status()["reports_sent"] == 2 * 200  # 2.0 s x 100.2 = 200.4: no 201st yet
+    with pytest.raises(ValueError, match="fraction"):
+        EmulatedBNO08x(level, clock.now, rate_error=0.2)
+
+
+def test_a_still_noise_free_chip_repeats_its_values(bus, clock, fast_driver):
+    chip, driver = started(bus, clock, accel_noise_m_s2=0.0)
+    values = set()
+    for _ in range(10):
+        clock.sleep(0.01)
+        values.add((driver.game_quaternion, driver.acceleration))
+    assert len(values) == 1
+    assert chip.status()["reports_sent"] == 20  # each a new report all the same
+
+
 def test_unknown_fault_is_rejected(clock):
     with pytest.raises(ValueError, match="unknown BNO08x fault 'stall'"):
         EmulatedBNO08x(level, clock.now).inject("stall")
@@ -373,6 +430,7 @@ def test_status_reports_connection_fault_and_features(clock):
     assert chip.status() == {
         "plugged": False,
         "fault": "bit7-drop",
+        "fault_once": None,
         "features_us": {"accelerometer": 5000},
         "reports_sent": 0,
         "reports_dropped": 0,

@@ -1,11 +1,13 @@
 """HX711Array against four emulated HX711s on a MockFactory, under a virtual clock."""
 
+import itertools
+
 import pytest
 from gpiozero.exc import GPIOPinInUse
 
 from hw.errors import DeviceClosedError, DeviceTimeoutError
 from hw.hx711 import HX711Array
-from hw.loadcells import LoadCellSample
+from hw.loadcells import CORNERS, LoadCellSample
 from hw.sim.hx711 import EmulatedHX711, HX711ClockPin, TickingClock, attach_hx711s
 from station.clock import VirtualClock
 
@@ -27,7 +29,7 @@ def forces():
     return [100.0, 200.0, 300.0, -50.0]
 
 
-def make_chips(clock, pulse, forces, *, offsets=OFFSETS, cpn=CPN, rate_sps=80):
+def make_chips(clock, pulse, forces, *, offsets=OFFSETS, cpn=CPN, rate_sps=80, errors=(0,) * 4):
     return [
         EmulatedHX711(
             lambda t, i=i: forces[i],
@@ -38,6 +40,7 @@ def make_chips(clock, pulse, forces, *, offsets=OFFSETS, cpn=CPN, rate_sps=80):
             seed=i,
             rate_sps=rate_sps,
             pulse_clock=pulse,
+            rate_error=errors[i],
         )
         for i in range(4)
     ]
@@ -57,6 +60,7 @@ def make_array(factory, clock, pulse, **kw):
         data_pins=DATA_PINS,
         clock=clock.now,
         pulse_clock=pulse,
+        sleep=clock.sleep,
         **kw,
     )
 
@@ -137,15 +141,17 @@ def test_gain_sets_the_pulses_and_the_next_conversion(
 
 
 @pytest.mark.parametrize(("rate_sps", "settling_s"), [(80, 0.05), (10, 0.4)])
-def test_no_data_before_the_settling_time(factory, clock, pulse, forces, rate_sps, settling_s):
+def test_begin_waits_out_the_settling_time(factory, clock, pulse, forces, rate_sps, settling_s):
     chips = make_chips(clock, pulse, forces, rate_sps=rate_sps)
     attach_hx711s(factory, CLOCK_PIN, DATA_PINS, chips)
+    started = clock.now()
     with make_array(factory, clock, pulse, rate_sps=rate_sps) as array:
-        clock.sleep(settling_s - 0.001)
-        assert array.poll() is None
+        waited = clock.now() - started
+        assert settling_s - 1e-9 <= waited < settling_s + 0.5 / rate_sps + 1e-9
         assert array.status()["reads"] == 0
-        clock.sleep(0.001)
-        assert array.poll() is not None
+        sample = array.poll()  # the first conversions are waiting
+    assert sample.fresh == (True, True, True, True)
+    assert sample.lost == (0, 0, 0, 0)
 
 
 @pytest.mark.parametrize("rate_sps", [10, 80])
@@ -159,8 +165,7 @@ def test_measured_rate_over_two_seconds(factory, clock, pulse, forces, rate_sps)
             clock.sleep(0.001)
             samples += array.poll() is not None
         assert array.measured_rate_sps() == pytest.approx(rate_sps, rel=0.01)
-        settling_s = 0.05 if rate_sps == 80 else 0.4
-        assert samples == pytest.approx((2.0 - settling_s) * rate_sps, abs=1)
+        assert samples == pytest.approx(2.0 * rate_sps, abs=1)  # begin() waited the settling
         assert array.status()["corner_samples"]["back-right"] == samples
 
 
@@ -292,14 +297,22 @@ def test_a_pin_clash_names_the_owner_and_a_retry_works_once_freed(
     first = make_array(factory, clock, pulse)
     first.begin()
     clashing = HX711Array(  # shares only back-left's DOUT, the third pin it reserves
-        factory, clock_pin=5, data_pins=(6, 12, 23, 16), clock=clock.now, pulse_clock=pulse
+        factory,
+        clock_pin=5,
+        data_pins=(6, 12, 23, 16),
+        clock=clock.now,
+        pulse_clock=pulse,
+        sleep=clock.sleep,
     )
     with pytest.raises(GPIOPinInUse, match="HX711Array PD_SCK GPIO17"):
         clashing.begin()
     assert clashing.status()["state"] == "failed"
     first.close()
-    clashing.begin()  # its own earlier reservations must not block it
-    assert clashing.status()["state"] == "ready"
+    # its own earlier reservations do not block it: it gets the pins, and then finds no chips
+    # on its other three lines (only back-left's DOUT carries one, clocked on GPIO 17)
+    with pytest.raises(DeviceTimeoutError, match=r"front-left \(DOUT GPIO 6\)"):
+        clashing.begin()
+    assert factory.pin(6).function == "input"  # claimed
     clashing.close()
 
 
@@ -328,3 +341,76 @@ def test_bad_settings_are_refused(factory, kw):
     settings = {"clock_pin": CLOCK_PIN, "data_pins": DATA_PINS, **kw}
     with pytest.raises(ValueError):
         HX711Array(factory, **settings)
+
+
+# --- timing on each chip's clock, and what a long pulse really did ---------------------------
+
+
+def test_each_chip_is_numbered_and_timed_on_its_own_clock(factory, clock, pulse, forces):
+    chips = make_chips(clock, pulse, forces, errors=(-0.004,) * 4)  # 79.68 SPS, all alike
+    attach_hx711s(factory, CLOCK_PIN, DATA_PINS, chips)
+    with make_array(factory, clock, pulse) as array:
+        samples = []
+        for _ in range(4000):  # 4 s at twice the rate
+            clock.sleep(1 / 160)
+            if (sample := array.poll()) is not None:
+                samples.append(sample)
+        status = array.status()
+    assert status["clock_rate_sps"] == dict.fromkeys(CORNERS, pytest.approx(79.68, abs=0.02))
+    assert status["lost_conversions"] == dict.fromkeys(CORNERS, 0)
+    seq = [s.seq[0] for s in samples]
+    assert seq == list(range(seq[0], seq[0] + len(samples)))
+    steps = [b.times_s[0] - a.times_s[0] for a, b in itertools.pairwise(samples[50:])]
+    assert max(abs(step * 79.68 - 1) for step in steps) < 0.05
+
+
+def test_a_chip_faster_than_the_others_loses_conversions_to_the_shared_read(
+    factory, clock, pulse, forces
+):
+    # front-right's oscillator runs 2% fast: the array reads at the others' pace
+    chips = make_chips(clock, pulse, forces, errors=(0, 0.02, 0, 0))
+    attach_hx711s(factory, CLOCK_PIN, DATA_PINS, chips)
+    with make_array(factory, clock, pulse) as array:
+        for _ in range(3200):  # 10 s
+            clock.sleep(1 / 320)
+            array.poll()
+        lost = array.status()["lost_conversions"]
+    assert lost["front-right"] == pytest.approx(10 * 80 * 0.02, abs=3)  # never silent
+    assert lost["front-left"] == lost["back-left"] == lost["back-right"] == 0
+
+
+def test_a_pulse_flagged_long_but_under_the_power_down_time_drops_the_read_only(
+    factory, clock, pulse, forces
+):
+    clk = factory.pin(CLOCK_PIN, pin_class=PreemptedClockPin)
+    clk.pulse_clock = pulse
+    clk.pause_s = 45e-6  # with the pin calls: over the 50 µs allowed, under the 60 µs power-down
+    chips = make_chips(clock, pulse, forces)
+    attach_hx711s(factory, CLOCK_PIN, DATA_PINS, chips)
+    with make_array(factory, clock, pulse, gain=64) as array:
+        next_sample(array, clock)
+        next_sample(array, clock)  # past the first conversions at A/128
+        clk.preempt_at = 5
+        clock.sleep(1 / 80)
+        assert array.poll() is None  # dropped: the bits may be garbled
+        discards = array.status()["wrong_gain_discards"]
+        sample = next_sample(array, clock)
+        status = array.status()
+    assert [chip.status()["power_downs"] for chip in chips] == [1, 1, 1, 1]  # begin()'s only
+    assert sample.fresh == (True, True, True, True)  # not discarded as a reset's A/128
+    assert sample.counts == tuple(expected(i, forces, 64) for i in range(4))
+    assert status["wrong_gain_discards"] == discards
+    assert status["clock_overruns"] == 1
+    assert status["measured_rate_sps"] < 80  # the dropped read is not counted as a sample
+
+
+def test_begin_tells_a_dead_chip(factory, clock, pulse, chips):
+    chips[3].unplug()
+    array = make_array(factory, clock, pulse)
+    with pytest.raises(DeviceTimeoutError, match=r"back-right \(DOUT GPIO 24\) never .* power-up"):
+        array.begin()
+    assert array.status()["state"] == "failed"
+    chips[3].plug()
+    array.begin()
+    assert array.status()["state"] == "ready"
+    array.close()

@@ -2,11 +2,18 @@
 
 import dataclasses
 import errno
+import itertools
 
 import pytest
 
-from hw.errors import BusError, DeviceNotFoundError
-from hw.loadcells import LoadCellSample, NAU7802Array
+from hw.errors import (
+    BadDataError,
+    BusError,
+    DeviceNotFoundError,
+    DeviceResetError,
+    DeviceTimeoutError,
+)
+from hw.loadcells import CORNERS, LoadCellSample, NAU7802Array
 from hw.sim.nau7802 import EmulatedNAU7802
 from hw.sim.smbus import EmulatedSMBus
 from hw.sim.tca9548a import EmulatedTCA9548A
@@ -198,5 +205,211 @@ def test_status_is_a_plain_dict(rig, clock):
         "gain": 128,
         "corner_samples": {"front-left": 1, "front-right": 1, "back-left": 1, "back-right": 1},
         "measured_rate_sps": None,
+        "clock_rate_sps": dict.fromkeys(CORNERS, 320.0),
+        "lost_conversions": dict.fromkeys(CORNERS, 0),
+        "rejected_codes": dict.fromkeys(CORNERS, 0),
         "polls": 1,
     }
+
+
+# --- each chip on its own clock, and the faults real chips show --------------------------------
+RATE_ERRORS = (0.005, -0.003, 0.002, -0.006)  # each chip's oscillator is off in its own way
+
+
+@pytest.fixture
+def chips(clock):
+    """(bus, chips in corner order) with oscillators off by ``RATE_ERRORS``, no noise."""
+    bus = EmulatedSMBus()
+    mux = EmulatedTCA9548A()
+    bus.attach(0x70, mux)
+    made = []
+    for i, channel in enumerate(CHANNELS):
+        chip = EmulatedNAU7802(
+            lambda t, i=i: FORCES_N[i],
+            clock.now,
+            offset_counts=OFFSETS[i],
+            counts_per_newton=CPN,
+            noise_counts=0.0,
+            rate_error=RATE_ERRORS[i],
+        )
+        mux.attach(channel, 0x2A, chip)
+        made.append(chip)
+    yield bus, made
+    bus.close()
+
+
+def poll_for(array, clock, seconds, step_s=1 / 640):
+    """Poll every ``step_s`` (a reader at twice the chips' rate) for ``seconds``."""
+    samples = []
+    end = clock.now() + seconds
+    while clock.now() < end - 1e-9:
+        clock.sleep(step_s)
+        sample = array.poll()
+        if sample is not None:
+            samples.append(sample)
+    return samples
+
+
+def test_each_corner_is_numbered_and_timed_on_its_own_chips_clock(chips, clock):
+    bus, _ = chips
+    with make_array(bus, clock) as array:
+        samples = poll_for(array, clock, 3.0)
+        status = array.status()
+    for i, error in enumerate(RATE_ERRORS):
+        rate = 320 * (1 + error)
+        seqs = [s.seq[i] for s in samples if s.fresh[i]]
+        times = [s.times_s[i] for s in samples if s.fresh[i]]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # every conversion, in order
+        assert len(seqs) == pytest.approx(3.0 * rate, abs=2)
+        assert status["clock_rate_sps"][CORNERS[i]] == pytest.approx(rate, abs=0.05)
+        # the times follow the chip's own period, not the polls
+        steps = [b - a for a, b in itertools.pairwise(times[100:])]
+        assert max(abs(step * rate - 1) for step in steps) < 0.05
+        assert all(s.lost[i] == 0 for s in samples)
+    assert status["lost_conversions"] == dict.fromkeys(CORNERS, 0)
+
+
+def test_a_late_poll_counts_the_overwritten_conversions_as_lost(chips, clock):
+    bus, _ = chips
+    with make_array(bus, clock) as array:
+        samples = poll_for(array, clock, 1.0)
+        clock.sleep(0.02)  # the reader is held up for 20 ms: six or so conversions each
+        late = array.poll()
+        after = poll_for(array, clock, 0.5)
+        status = array.status()
+    for i in range(4):
+        newest = max(s.seq[i] for s in samples)
+        rate = 320 * (1 + RATE_ERRORS[i])
+        assert late.fresh[i]
+        assert late.seq[i] == newest + late.lost[i] + 1  # the numbers skip the lost ones
+        # a loss within a tenth of a period of the late look shows at the next one instead
+        later = [s.lost[i] for s in after if s.fresh[i]]
+        assert later[1:] == [0] * (len(later) - 1)
+        total = late.lost[i] + later[0]
+        assert total == pytest.approx(0.02 * rate - 1, abs=1)  # all but the newest, read late
+        assert status["lost_conversions"][CORNERS[i]] == total
+
+
+def test_a_conversion_read_as_all_ones_twice_is_bad_data(chips, clock):
+    bus, made = chips
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        clock.sleep(0.005)
+        made[2].inject("all-ff")
+        with pytest.raises(BadDataError, match=r"back-left .* all 0xFF"):
+            array.poll()
+
+
+def test_a_silent_reset_is_caught_at_the_next_look_not_frozen(chips, clock):
+    bus, made = chips
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        made[1].brownout()  # front-right: registers back to power-on values, no NACK
+        with pytest.raises(DeviceResetError, match=r"front-right .* reset itself"):
+            poll_for(array, clock, 0.01)
+        with pytest.raises(DeviceResetError):
+            array.recover()  # its configuration is gone: only begin() brings it back
+        array.begin()
+        assert poll_for(array, clock, 0.05)
+
+
+def test_a_chip_that_stops_converting_is_a_timeout_naming_its_corner(chips, clock):
+    bus, _ = chips
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        array.cells[3].start_calibration()  # behind the array's back: no conversions for 0.34 s
+        with pytest.raises(DeviceTimeoutError, match=r"back-right .* converted nothing"):
+            poll_for(array, clock, 0.1)
+
+
+def test_a_dropped_bit_7_in_pu_ctrl_is_bad_data(chips, clock):
+    bus, made = chips
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        made[0].inject("bit7-drop")
+        with pytest.raises(BadDataError, match="bit 7"):
+            poll_for(array, clock, 0.01)
+
+
+class AllOnesData:
+    """An I2CTarget in front of a chip: its next ``times`` 3-byte reads (conversions) come back
+    all ones, as when the chip lets go of SDA just then."""
+
+    def __init__(self, chip):
+        self.chip, self.times = chip, 0
+
+    def write(self, data: bytes) -> None:
+        self.chip.write(data)
+
+    def read(self, n: int) -> bytes:
+        data = self.chip.read(n)
+        if n == 3 and self.times:
+            self.times -= 1
+            return b"\xff" * n
+        return data
+
+
+@pytest.mark.parametrize("times", [1, 2])
+def test_an_all_ones_conversion_is_read_again_at_the_retry_and_refused_if_it_repeats(clock, times):
+    bus, mux = EmulatedSMBus(), EmulatedTCA9548A()
+    bus.attach(0x70, mux)
+    flaky = None
+    for i, channel in enumerate(CHANNELS):
+        chip = EmulatedNAU7802(
+            lambda t, i=i: FORCES_N[i], clock.now, offset_counts=OFFSETS[i], counts_per_newton=CPN
+        )
+        if i == 1:
+            chip = flaky = AllOnesData(chip)
+        mux.attach(channel, 0x2A, chip)
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        flaky.times = times
+        with pytest.raises(BadDataError, match=r"front-right .* read 0xFFFFFF"):
+            poll_for(array, clock, 0.01)
+        retry = array.poll()  # the retry reads the held conversion again
+        status = array.status()
+    if times == 1:  # a one-off glitch: it cost nothing
+        assert retry.fresh[1] and abs(retry.counts[1] - expected_counts(1)) < 200
+        assert status["rejected_codes"]["front-right"] == 0
+    else:  # all ones again: refused (a true -1 count is refused too), never decoded as -1
+        assert retry is None or not retry.fresh[1]
+        assert status["rejected_codes"]["front-right"] == 1
+    assert status["lost_conversions"] == dict.fromkeys(CORNERS, 0)
+
+
+def test_a_failed_poll_keeps_what_it_read_for_the_retry(chips, clock):
+    bus, made = chips
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        clock.sleep(0.0032)  # every corner has a conversion waiting
+        made[2].inject_once("nack")  # back-left fails after front-left and front-right
+        with pytest.raises(BusError):
+            array.poll()
+        retry = array.poll()
+    assert retry.fresh == (True, True, True, True)  # the two read before the failure too
+    for i in range(4):
+        assert abs(retry.counts[i] - expected_counts(i)) < 1
+
+
+def test_recover_after_a_nack_skips_the_calibration(chips, clock):
+    bus, made = chips
+    with make_array(bus, clock) as array:
+        poll_for(array, clock, 0.1)
+        made[3].inject("nack")
+        with pytest.raises(BusError):
+            poll_for(array, clock, 0.01)
+        made[3].inject(None)
+        started = clock.now()
+        array.recover()
+        assert clock.now() == started  # no 0.35 s calibration
+        samples = poll_for(array, clock, 0.05)
+    assert samples and all(s.lost == (0, 0, 0, 0) for s in samples)  # the outage is no loss
+
+
+def test_an_all_ff_chip_is_not_answering_at_begin_not_a_calibration_timeout(chips, clock):
+    bus, made = chips
+    made[1].inject("all-ff")
+    array = make_array(bus, clock)
+    with pytest.raises(BadDataError, match=r"front-right .* all 0xFF \(not answering\)"):
+        array.begin()
+    array.close()

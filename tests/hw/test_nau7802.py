@@ -6,10 +6,12 @@ import itertools
 import pytest
 
 from hw.errors import (
+    BadDataError,
     BusError,
     CalibrationError,
     DeviceClosedError,
     DeviceNotFoundError,
+    DeviceResetError,
     DeviceTimeoutError,
     HardwareError,
 )
@@ -261,3 +263,41 @@ def test_mux_driver_skips_repeated_selects_and_disables(bus):
 def test_mux_probe_names_a_missing_mux(bus):
     with pytest.raises(DeviceNotFoundError, match="No TCA9548A I²C mux at 0x71 on /dev/i2c-1"):
         TCA9548A(bus, 0x71).probe()
+
+
+def test_a_conversion_of_all_ones_is_bad_data_not_minus_one(bus, clock):
+    chip = emulated(clock, force_n=lambda t: 100.0, noise_counts=0.0)
+    bus.attach(0x2A, chip)
+    with driver(bus, clock, name="back-left") as cell:
+        clock.sleep(0.004)
+        assert cell.data_ready()
+        chip.inject_once("all-ff")  # the data read returns 0xFFFFFF once
+        with pytest.raises(BadDataError, match=r"back-left .* read 0xFFFFFF"):
+            cell.read_counts()
+        assert cell.read_counts() == round(OFFSET + CPN * 100.0)  # ADCO still holds it
+
+
+def test_an_all_ff_chip_fails_power_up_as_not_answering(bus, clock):
+    chip = emulated(clock)
+    chip.inject("all-ff")
+    bus.attach(0x2A, chip)
+    cell = driver(bus, clock, name="front-right")
+    with pytest.raises(BadDataError, match=r"front-right .* all 0xFF \(not answering\)"):
+        cell.begin()
+    assert cell.status()["state"] == "failed"
+
+
+def test_check_configured_tells_a_glitch_from_a_reset(bus, clock):
+    chip = emulated(clock)
+    bus.attach(0x2A, chip)
+    with driver(bus, clock) as cell:
+        chip.inject("nack")
+        with pytest.raises(BusError):
+            cell.check_configured()
+        chip.inject(None)
+        cell.check_configured()  # a NACK leaves the configuration in place
+        chip.brownout()
+        with pytest.raises(DeviceResetError, match="reset itself"):
+            cell.check_configured()
+        with pytest.raises(DeviceResetError, match=r"reset itself \(PU_CTRL reads 0x00\)"):
+            cell.data_ready()

@@ -503,6 +503,28 @@ def test_a_high_fall_risk_person_loses_balance_on_foam_with_eyes_closed():
     assert len(lost) >= 7 and min(lost) < 5.0
 
 
+def test_up_to_a_fall_the_cop_stays_within_the_feet_s_reach():
+    """The block that finds a fall is run again up to the fall: with the same limits, so the
+    COP before the fall is the one first found, never past the edge of the feet."""
+    falls = 0
+    for seed in range(6):
+        person = Person(PROFILES["high-fall-risk"], seed=seed)
+        person.set_condition(0.0, eyes_closed=True, foam=True)
+        for t in np.arange(2.0, 30.0, 0.01):
+            person.load(t)
+            if (at := person.status()["lost_balance_at_s"]) is not None:
+                break
+        else:
+            continue
+        falls += 1
+        axes, _ = person._sway._regime(True, True, False)
+        before = np.arange(max(2.0, at - 0.9), at - 0.005, 0.005)
+        cop = np.array([person._sway.cop_mm(t) for t in before])
+        for axis, (*_, lo, hi, _w2dt) in enumerate(axes):
+            assert lo - 1e-9 <= cop[:, axis].min() and cop[:, axis].max() <= hi + 1e-9
+    assert falls >= 3
+
+
 @pytest.mark.parametrize(("eyes_closed", "foam"), [(False, False), (True, True)])
 def test_a_healthy_young_person_keeps_balance_for_a_minute(eyes_closed, foam):
     for seed in range(5):

@@ -165,6 +165,24 @@ def test_unplugged_dout_follows_the_pull_and_plug_restarts(pins, clock):
     assert read(clk, dout) == 1234
 
 
+def test_oscillator_error_sets_the_rate_and_the_settling(factory, clock, pulse):
+    chip = make_chip(clock, pulse, rate_error=-0.004)  # 79.68 SPS
+    attach_hx711s(factory, CLOCK_PIN, [DATA_PIN], [chip])
+    clk, dout = factory.pin(CLOCK_PIN), factory.pin(DATA_PIN)
+    clk.output_with_state(False)
+    dout.input_with_pull("up")
+    first = ready_after(clock, dout, step_s=0.0001)
+    assert first == pytest.approx(0.05 / 0.996, abs=0.00011)
+    start, reads = clock.now(), 0
+    while reads < 797:
+        ready_after(clock, dout, step_s=0.0001)
+        read(clk, dout)
+        reads += 1
+    assert (reads - 1) / (clock.now() - start) == pytest.approx(79.68, abs=0.02)
+    with pytest.raises(ValueError, match="fraction"):
+        make_chip(clock, pulse, rate_error=1.0)
+
+
 def test_noise_is_repeatable_per_seed(pulse):
     def codes(seed):
         f, sim_clock = MockFactory(pin_class=MockPWMPin), VirtualClock(10.0)

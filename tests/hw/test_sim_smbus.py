@@ -1,6 +1,7 @@
 """The emulated SMBus, TCA9548A and NAU7802 at the level of I²C messages and registers."""
 
 import errno
+import math
 
 import pytest
 from smbus2 import i2c_msg
@@ -313,3 +314,61 @@ def test_noise_is_deterministic_per_seed_and_has_the_stated_spread(bus, clock):
     sd = (sum((x - mean) ** 2 for x in first) / (len(first) - 1)) ** 0.5
     assert abs(mean) < 8  # 40 / sqrt(400) = 2 counts standard error
     assert 34 < sd < 46
+
+
+def test_oscillator_error_sets_the_conversion_rate(bus, clock):
+    make_chip(bus, clock, rate_error=0.005)
+    cs_at = power_up(bus, clock)  # 320 SPS
+    conversions, end = 0, cs_at + 2.0
+    while clock.now() < end:
+        clock.sleep(0.001)
+        if bus.read_byte_data(0x2A, 0x00) & 0x20:
+            bus.read_i2c_block_data(0x2A, 0x12, 3)
+            conversions += 1
+    assert conversions == math.floor(2.0 * 320 * 1.005)  # 643, not 640
+    with pytest.raises(ValueError, match="fraction"):
+        make_chip(EmulatedSMBus(), clock, rate_error=0.5)
+
+
+@pytest.mark.parametrize(
+    "fault, effect",
+    [("nack", "oserror"), ("all-ff", [0xFF, 0xFF, 0xFF]), ("bit7-drop", [0x7F, 0xF0, 0x60])],
+)
+def test_a_one_off_fault_hits_one_transfer_only(bus, clock, fault, effect):
+    chip = make_chip(bus, clock, force_n=lambda t: -1.0, offset_counts=0.0)  # 0xFFF060
+    power_up(bus, clock)
+    clock.sleep(0.004)
+    chip.inject_once(fault)
+    if effect == "oserror":
+        with pytest.raises(OSError) as error:
+            bus.read_i2c_block_data(0x2A, 0x12, 3)
+        assert error.value.errno == errno.EREMOTEIO
+    else:
+        assert bus.read_i2c_block_data(0x2A, 0x12, 3) == effect
+    clock.sleep(0.004)
+    assert bus.read_i2c_block_data(0x2A, 0x12, 3) == [0xFF, 0xF0, 0x60]  # the next one is fine
+    assert chip.fault_once is None
+    with pytest.raises(ValueError, match="unknown fault"):
+        chip.inject_once("gremlins")
+
+
+def test_a_brownout_resets_every_register_without_a_nack(bus, clock):
+    chip = make_chip(bus, clock)
+    power_up(bus, clock)
+    clock.sleep(0.01)
+    assert bus.read_byte_data(0x2A, 0x00) & 0x20  # converting
+    chip.brownout()
+    assert bus.read_byte_data(0x2A, 0x00) == 0x00  # PUD, PUA, CS gone: no more conversions
+    assert bus.read_byte_data(0x2A, 0x02) == 0x00
+    clock.sleep(0.1)
+    assert bus.read_byte_data(0x2A, 0x00) & 0x20 == 0
+
+
+def test_a_noise_free_chip_repeats_its_code_for_a_still_input(bus, clock):
+    make_chip(bus, clock, force_n=lambda t: 10.0)  # noise_counts 0
+    power_up(bus, clock)
+    codes = set()
+    for _ in range(20):
+        clock.sleep(0.004)
+        codes.add(tuple(bus.read_i2c_block_data(0x2A, 0x12, 3)))
+    assert codes == {(0x00, 0xA0, 0x28)}

@@ -27,7 +27,7 @@ def tilted(pitch_deg: float = 0.0, roll_deg: float = 0.0, t_s: float = 0.0) -> I
         0.0,
         math.cos(half_pitch) * math.cos(half_roll),
     )
-    return ImuSample(t_s, quaternion, (0.0, 0.0, 9.81), fresh=True)
+    return ImuSample(t_s, quaternion, (0.0, 0.0, 9.81))
 
 
 def test_load_split_follows_the_patients_sides():

@@ -10,6 +10,7 @@ from sensing.quality import (
     MAX_JITTER_FRACTION,
     MIN_CORNER_SHARE_PCT,
     assess_trial,
+    with_lost_conversions,
 )
 
 FS = 100.0
@@ -180,3 +181,21 @@ def test_every_flag_says_what_why_and_how_far():
         assert set(flag) == {"code", "severity", "message", "value", "limit"}
         assert flag["severity"] in {"fail", "warn"}
         assert flag["message"].endswith(".")
+
+
+def test_conversions_lost_by_the_station_are_the_dropped_samples():
+    t, forces = timeline()
+    clean = assess_trial(t, forces, nominal_rate_hz=FS)
+    few = with_lost_conversions(clean, lost=12, conversions=12_000)
+    assert few["ok"] is True and few["flags"] == []
+    assert few["measures"]["dropped_samples"] == 12
+    assert few["measures"]["dropped_pct"] == pytest.approx(0.1, rel=1e-3)
+    assert clean["measures"]["dropped_samples"] == 0  # the original is left as it was
+    many = with_lost_conversions(clean, lost=250, conversions=12_000)
+    assert many["ok"] is False
+    assert codes(many["flags"]) == {"samples_dropped": "fail"}
+    assert "250 load-cell conversions (2.0%) were lost" in many["flags"][0]["message"]
+    # a gap in the timeline is replaced by the station's count, not added to it
+    keep = np.r_[0:1000, 1050:3000]
+    gappy = assess_trial(t[keep], forces[keep], nominal_rate_hz=FS)
+    assert with_lost_conversions(gappy, lost=0, conversions=12_000)["ok"] is True

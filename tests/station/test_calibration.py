@@ -97,13 +97,25 @@ def test_wizard_recovers_the_cells_true_calibration_and_stores_it(config_path, c
     corners = record["residuals"]["corners"]
     assert set(corners) == {"front-left", "front-right", "back-left", "back-right"}
     for fit in corners.values():
-        assert fit["linear"] and fit["max_residual_n"] < 0.005
+        # each point of the fit carries a loaded mean's 0.0025 N of noise: 5 standard errors
+        assert fit["linear"] and fit["max_residual_n"] < 0.0125
         # a cell's off-cell share: 0.0025 N of noise on 49 N is 0.005% a standard error
         assert max(abs(v) for v in fit["off_cell_pct"]) < 0.03
     assert record["residuals"]["conditions"]["pga_gain"] == 128
     cop = record["cop_correction"]
     assert cop["positions"] == 5 and cop["rmse_before_mm"] < 0.01 and cop["rmse_after_mm"] < 0.01
-    np.testing.assert_allclose(cop["matrix"], [[1, 0, 0], [0, 1, 0]], atol=1e-2)  # mm: noise
+    matrix = np.asarray(cop["matrix"])
+    np.testing.assert_allclose(matrix[:, :2], np.eye(2), atol=1e-3)
+    # The translation's standard error is about 4 µm with the NAU7802's noise at 320 SPS (0.8
+    # µm with a fifth of it, the spread over simulation seeds): 5 standard errors
+    np.testing.assert_allclose(matrix[:, 2], [0, 0], atol=2e-2)
+
+
+def read_kg(out, verdict):
+    """The mass the check printed with ``verdict`` (PASS or FAIL), in kg."""
+    found = re.search(rf"{verdict}: 20 kg reads ([0-9.]+) kg", out)
+    assert found, out
+    return float(found.group(1))
 
 
 def test_quick_check_passes_with_the_new_calibration_and_fails_with_a_wrong_one(
@@ -114,7 +126,10 @@ def test_quick_check_passes_with_the_new_calibration_and_fails_with_a_wrong_one(
     ask = Technician()
     assert calibrate(config_path, "--check", "--mass-kg", "20", "--seconds", "0.5", ask=ask) == 0
     out = capsys.readouterr().out
-    assert "checking calibration #1 by Ann" in out and "PASS: 20 kg reads 20.00" in out
+    # 0.5 s of noise in the check (0.0007 kg) and in the calibration's gains (0.0006 kg at 20
+    # kg): about 0.001 kg a standard error, so within 5 of them
+    assert "checking calibration #1 by Ann" in out
+    assert abs(read_kg(out, "PASS") - 20) < 0.005
     assert "empty platform reads +0.00" in out or "empty platform reads -0.00" in out
     assert ask.prompts[1].startswith("Place 20 kg anywhere on the platform")
 
@@ -127,7 +142,8 @@ def test_quick_check_passes_with_the_new_calibration_and_fails_with_a_wrong_one(
     assert calibrate(config_path, "--check", "--mass-kg", "20", "--seconds", "0.5") == 1
     out = capsys.readouterr().out
     assert "checking calibration #2" in out
-    assert "FAIL: 20 kg reads 20.60" in out and "+3.00%" in out and "+0.600 kg" in out
+    assert abs(read_kg(out, "FAIL") - 20.6) < 0.005
+    assert abs(float(re.search(r"= ([+-][0-9.]+)%", out).group(1)) - 3) < 0.03
 
 
 def test_quick_check_without_a_stored_calibration_uses_factory_values_in_simulation(

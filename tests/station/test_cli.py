@@ -54,6 +54,7 @@ def test_analyze_text_output(capsys, bds_dir):
     assert code == 0 and "area 2.5846 cm2, velocity 0.9226 cm/s" in out
 
 
+@pytest.mark.slow
 def test_simulate_quiet_stance_as_in_the_issue(capsys):
     code, out, _ = run_cli(
         capsys, "simulate", "quiet-stance", "--profile", "healthy-young", "--seed", "1", "--json"

@@ -97,7 +97,11 @@ class NullCues:
 
 
 class HangingLoadCells:
-    """Load cells whose read blocks, as a wedged bus transfer would, once ``hang`` is set."""
+    """A load-cell reader whose drain blocks, as a wedged bus transfer would, once ``hang`` is
+    set."""
+
+    rate_hz = 320
+    stale_limit_s = 0.5
 
     def __init__(self):
         self.hang, self.entered, self.release = (
@@ -106,11 +110,11 @@ class HangingLoadCells:
             threading.Event(),
         )
 
-    def latest(self):
+    def drain(self):
         if self.hang.is_set():
             self.entered.set()
             self.release.wait(10.0)
-        return None
+        return []
 
 
 def make_loop(clock, loadcells, notifier):

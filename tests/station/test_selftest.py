@@ -6,6 +6,8 @@ import pytest
 
 from station.cli import main
 
+pytestmark = pytest.mark.slow
+
 
 def write_config(tmp_path, text: str):
     path = tmp_path / "station.toml"

@@ -1,9 +1,10 @@
 """The panel's server: STOP has a thread of its own, so it answers while every worker thread is
-taken and other requests queue behind them; one address cannot hold every connection, a
-request must arrive whole in time, big bodies are refused before they are read, a port in use
-is a config error, and closing is prompt."""
+taken and other requests queue behind them, and the workers run at a lower priority; one
+address cannot hold every connection, a request must arrive whole in time, big bodies are
+refused before they are read, a port in use is a config error, and closing is prompt."""
 
 import json
+import os
 import socket
 import threading
 import urllib.request
@@ -12,7 +13,7 @@ import pytest
 
 from station import server as server_module
 from station.errors import ConfigError
-from station.server import MAX_BODY_BYTES, PanelServer
+from station.server import MAX_BODY_BYTES, WORKER_NICE, PanelServer
 
 
 def ok_app(environ, start_response):
@@ -176,3 +177,25 @@ def test_close_ends_the_server_with_connections_still_open(caplog):
     server.close(timeout_s=5.0)
     assert idle.recv(100) == b""  # closed by the server
     assert "did not stop" not in caplog.text  # its thread ended, not timed out
+
+
+def test_workers_yield_the_cpu_to_the_request_reader_and_the_stop_lane():
+    seen = {}
+
+    def app(environ, start_response):
+        seen[environ["PATH_INFO"]] = os.getpriority(os.PRIO_PROCESS, 0)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    server = PanelServer(
+        app, host="127.0.0.1", port=0, threads=2, stop_path="/api/v1/stop", per_address=16
+    )
+    server.start()
+    try:
+        urllib.request.urlopen(f"{server.url}/page").read()
+        stop = urllib.request.Request(f"{server.url}/api/v1/stop", data=b"", method="POST")
+        urllib.request.urlopen(stop).read()
+    finally:
+        server.close()
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == {"/page": min(19, base + WORKER_NICE), "/api/v1/stop": base}

@@ -195,7 +195,8 @@ def test_simulated_faults_are_validated_and_show_in_health(tech_client, station)
     bad = client.post("/api/v1/sim/fault", json={"device": "imu", "fault": "stall"})
     assert bad.status_code == 400
     assert bad.get_json()["error"]["message"] == (
-        "the emulated IMU has no fault 'stall'; known: nack, all-ff, bit7-drop, unplug, plug, clear"
+        "the emulated IMU has no fault 'stall'; known: nack, all-ff, bit7-drop, nack-once, "
+        "all-ff-once, bit7-drop-once, brownout, unplug, plug, clear"
     )
     unknown = client.post("/api/v1/sim/fault", json={"device": "seat", "fault": "nack"})
     assert "unknown device 'seat'" in unknown.get_json()["error"]["message"]
@@ -217,6 +218,7 @@ def test_imu_zero_makes_the_current_tilt_the_reference(tech_client, station):
     assert abs(before.pitch_deg) + abs(before.roll_deg) > 0.05
     zero = client.post("/api/v1/imu/zero").get_json()
     assert zero["pitch_zero_deg"] == pytest.approx(before.pitch_deg, abs=0.5)
+    station.run_virtual(max_s=0.05, until_trial_ends=False)  # the frames that follow
     frame = station.loop.last_frame
     assert abs(frame.pitch_deg) < 0.5 and abs(frame.roll_deg) < 0.5
     row = station.loop.last_frame

@@ -13,6 +13,8 @@ from station.billing import suggested_minutes
 from station.metrics_export import FIXED_COLUMNS
 from station.patients import age_years
 
+pytestmark = pytest.mark.slow
+
 SAFE_ATTACHMENT = re.compile(r'^attachment; filename="([A-Za-z0-9._-]+)"$')
 TODAY = date.today().isoformat()
 

@@ -4,7 +4,13 @@ reaches exactly the threads started for it."""
 import os
 import threading
 
-from station.runtime.priority import normal_priority, realtime_children, realtime_thread
+from station.runtime.priority import (
+    core_floor,
+    normal_priority,
+    realtime_children,
+    realtime_thread,
+    scheduling_of,
+)
 
 
 def policy_of_a_thread_started_now() -> int:
@@ -41,3 +47,69 @@ def test_a_thread_that_was_raised_gives_it_back_when_asked():
     assert said[0] in ("SCHED_FIFO 3",) or said[0].startswith("normal scheduling: SCHED_FIFO 3")
     assert said[1].startswith("nice ") and said[2] == os.SCHED_OTHER
     assert realtime_thread(0) == "normal scheduling"
+
+
+def test_the_core_floor_reaches_every_thread_before_and_after_it_and_readers_go_above_it():
+    said = []
+    library_started, done = threading.Event(), threading.Event()
+    library = []
+
+    def library_thread():  # like OpenBLAS's, started at import before the core's code runs
+        library.append(threading.get_native_id())
+        library_started.set()
+        done.wait(5)
+
+    def core_main_thread():
+        said.append(core_floor(2))
+        said.append(policy_of_a_thread_started_now())
+        said.append(os.sched_getscheduler(library[0]))
+        with realtime_children(4) as granted:
+            said.append(granted)
+        said.append(scheduling_of())  # back to the floor, not to normal scheduling
+
+    worker = threading.Thread(target=library_thread)
+    worker.start()
+    library_started.wait(5)
+    thread = threading.Thread(target=core_main_thread)
+    thread.start()
+    thread.join()
+    done.set()
+    worker.join()
+    normal_priority()  # this test process's threads back to normal for the tests after
+    if said[0] == "SCHED_FIFO 2":
+        assert said[1] == os.SCHED_FIFO and said[2] == os.SCHED_FIFO
+        assert said[3] == "SCHED_FIFO 4" and said[4] == "SCHED_FIFO 2"
+    else:  # not allowed here: the lower nice value instead, said in words
+        assert said[0].startswith("nice ") and said[1] == os.SCHED_OTHER
+        assert said[4].startswith("nice ")
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+
+
+def test_the_panel_gives_back_a_raised_priority_in_every_thread_even_those_started_before():
+    started, done = threading.Event(), threading.Event()
+    tids = []
+
+    def library_thread():  # like OpenBLAS's, started at import before the panel's code runs
+        tids.append(threading.get_native_id())
+        started.set()
+        done.wait(5)
+
+    def panel_main_thread():
+        raised = realtime_thread(3)
+        worker = threading.Thread(target=library_thread)
+        worker.start()
+        started.wait(5)
+        tids.append(raised)
+        tids.append(normal_priority())
+        tids.append(os.sched_getscheduler(tids[0]))
+        done.set()
+        worker.join()
+
+    thread = threading.Thread(target=panel_main_thread)
+    thread.start()
+    thread.join()
+    _, raised, said, worker_policy = tids
+    assert said.startswith("nice ")
+    assert worker_policy == os.SCHED_OTHER  # also when it had been raised to SCHED_FIFO 3
+    if raised == "SCHED_FIFO 3":
+        assert "could not" not in said
