@@ -7,7 +7,7 @@ prediction ellipse), so the scores are the ones the normative bands can judge.""
 import numpy as np
 
 from sensing.analysis import analyse_cop
-from sensing.errors import NotEnoughDataError
+from sensing.errors import ImplausibleDataError, NotEnoughDataError
 from sensing.frame import Frame
 from sensing.norms import CONVENTIONS
 from sensing.quality import assess_trial
@@ -82,6 +82,6 @@ def score_standing(samples: StandingSamples) -> dict:
             resample_hz=CONVENTIONS["resample_hz"],
             ellipse=CONVENTIONS["ellipse"],
         )
-    except NotEnoughDataError as exc:
+    except (NotEnoughDataError, ImplausibleDataError) as exc:
         return {**out, "error": f"could not score the trial: {exc}"}
     return {**out, "metrics": analysis["metrics"], "conventions": analysis["conventions"]}

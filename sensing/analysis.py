@@ -11,6 +11,7 @@ from importlib import metadata
 import numpy as np
 
 from sensing.ellipse import DESCRIPTIONS as ELLIPSE_DESCRIPTIONS
+from sensing.errors import ImplausibleDataError
 from sensing.filters import (
     NONE,
     RESAMPLING,
@@ -29,6 +30,10 @@ from sensing.metrics import (
     validated_rate,
 )
 
+# A COP further from the origin than this is on no balance platform (the station's is about
+# half a metre across, large force plates a metre): such numbers are not a COP in centimetres,
+# and refusing them keeps the metrics' arithmetic (squares, the convex hull) from overflowing.
+MAX_COP_CM = 100.0
 DEFAULT_ORDER = 4
 """Design order of the zero-lag Butterworth when the filter dict names none (Quijoux 2021)."""
 
@@ -86,7 +91,8 @@ def analyse_cop(
     and kind optional). ``resample_hz``: None or a rate to resample to first (Quijoux: 25).
     ``ellipse``: the convention quoted as the headline ``area_ellipse95_cm2``; all three are
     always given under their own names. Defaults reproduce the published values of Santos &
-    Duarte (2016).
+    Duarte (2016). A trace with gaps, infinite values or a COP beyond ``MAX_COP_CM`` is
+    refused (a SensingError saying which).
     """
     if ellipse not in ELLIPSE_KEYS:
         raise MetricSettingsError(
@@ -95,6 +101,12 @@ def analyse_cop(
     fs_hz = validated_rate(fs_hz)
     filter_options = _filter_options(filter)
     traces = np.vstack(validated_cop(ap_cm, ml_cm))
+    furthest = float(np.abs(traces).max())
+    if furthest > MAX_COP_CM:
+        raise ImplausibleDataError(
+            f"a COP {furthest:.3g} cm from the origin: no balance platform measures one beyond "
+            f"{MAX_COP_CM:g} cm, so these are not COP values in centimetres"
+        )
     rate_hz = fs_hz
     resampling = "none"
     if resample_hz is not None:

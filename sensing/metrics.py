@@ -13,7 +13,7 @@ from scipy.spatial.distance import pdist
 
 from sensing.ellipse import DESCRIPTIONS as ELLIPSE_DESCRIPTIONS
 from sensing.ellipse import ellipse95_areas, ellipse95_prediction_area
-from sensing.errors import NotEnoughDataError, SensingError
+from sensing.errors import ImplausibleDataError, NotEnoughDataError, SensingError
 from sensing.spectral import (
     MEAN_COMBINED,
     MEASURES,
@@ -57,7 +57,8 @@ class MetricSettingsError(SensingError, ValueError):
 
 
 def validated_cop(ap_cm, ml_cm) -> tuple[np.ndarray, np.ndarray]:
-    """AP and ML as float arrays, refused with a reason when too short, mismatched or gapped."""
+    """AP and ML as float arrays, refused with a reason when too short, mismatched, gapped
+    (NaN: off the platform) or infinite."""
     ap = np.asarray(ap_cm, dtype=float)
     ml = np.asarray(ml_cm, dtype=float)
     if ap.shape != ml.shape or ap.ndim != 1:
@@ -65,6 +66,8 @@ def validated_cop(ap_cm, ml_cm) -> tuple[np.ndarray, np.ndarray]:
     n = len(ap)
     if n < MIN_SAMPLES:
         raise NotEnoughDataError(f"need at least {MIN_SAMPLES} COP samples, got {n}")
+    if np.isinf(ap).any() or np.isinf(ml).any():
+        raise ImplausibleDataError("the COP trace holds infinite values, which are no measurement")
     if not (np.all(np.isfinite(ap)) and np.all(np.isfinite(ml))):
         raise NotEnoughDataError("COP trace has gaps (the patient was off the platform)")
     return ap, ml

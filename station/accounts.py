@@ -1,13 +1,12 @@
 """Panel accounts (therapists and technicians) and the audit log, in the ``users`` and
-``audit_log`` tables.
+``audit_log`` tables, and their open sessions (``station.sessions``).
 
 Passwords are hashed with Argon2id (argon2-cffi's ``PasswordHasher``) and re-hashed at login when
-the hasher's parameters have changed. Every login, failed login, logout and account change is
-written to the audit log; other modules add their own entries (exports, deletions) with
-``audit``.
+the hasher's parameters have changed. Deactivating an account or giving it a new password ends
+its sessions. Every login, failed login, logout and account change is written to the audit
+log; other modules add their own entries (exports, deletions) with ``audit``.
 """
 
-import hashlib
 import re
 import sqlite3
 from functools import cached_property
@@ -16,13 +15,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from station.errors import NotFoundError, StationError
+from station.sessions import Sessions
 from station.storage import now_iso
 
 ROLES = ("therapist", "technician")
 USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 1024
-PUBLIC_COLUMNS = "id, username, role, active, created_at, last_login_at, password_hash"
+PUBLIC_COLUMNS = "id, username, role, active, created_at, last_login_at"
 
 
 class AccountError(StationError, ValueError):
@@ -80,6 +80,7 @@ class Accounts:
     def __init__(self, storage, hasher: PasswordHasher | None = None):
         self.storage = storage
         self.hasher = hasher or PasswordHasher()
+        self.sessions = Sessions(storage)
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -111,15 +112,16 @@ class Accounts:
         return rows[0] if rows else None
 
     # --- changing ----------------------------------------------------------------------------
-    def create(self, username, password, role, by: str | None = None) -> dict:
-        """Add an active account; ``by`` is the technician who added it (for the audit log)."""
-        return self._insert(username, password, role, by, first=False)
+    def create(self, username, password, role, by: str | None = None, address: str = "") -> dict:
+        """Add an active account; ``by`` is the technician who added it from ``address`` (for
+        the audit log)."""
+        return self._insert(username, password, role, by, address, first=False)
 
-    def create_first(self, username, password) -> dict:
+    def create_first(self, username, password, address: str = "") -> dict:
         """First-run setup: add the first account, a technician; refused once any exists."""
-        return self._insert(username, password, "technician", None, first=True)
+        return self._insert(username, password, "technician", None, address, first=True)
 
-    def _insert(self, username, password, role, by, first: bool) -> dict:
+    def _insert(self, username, password, role, by, address: str, first: bool) -> dict:
         name = check_username(username)
         row = {
             "username": name,
@@ -140,10 +142,10 @@ class Accounts:
         except sqlite3.IntegrityError:
             raise AccountError("username", f"{name} is taken: choose another") from None
         detail = "first account (setup)" if first else f"role {role}"
-        self.audit(by or name, "account-created", name, detail)
+        self.audit(by or name, "account-created", name, detail, address)
         return self.find(name)
 
-    def set_active(self, username: str, active: bool, by: str) -> dict:
+    def set_active(self, username: str, active: bool, by: str, address: str = "") -> dict:
         """Deactivate (refusing the last active technician) or reactivate an account."""
         account = self._existing(username)
         if not active and account["role"] == "technician" and account["active"]:
@@ -155,28 +157,39 @@ class Accounts:
                     "active", "this is the last active technician: nobody could manage accounts"
                 )
         self._update(account["id"], {"active": int(bool(active))})
+        if not active:
+            self.sessions.close_all(account["id"])
         change = "reactivated" if active else "deactivated"
-        self.audit(by, "account-changed", account["username"], change)
+        self.audit(by, "account-changed", account["username"], change, address)
         return self.get(account["id"])
 
-    def set_password(self, username: str, password, by: str) -> dict:
-        """Set a new password (by its owner, or reset by a technician); other sessions of the
-        account end, since its ``stamp`` changes."""
+    def set_password(self, username: str, password, by: str, address: str = "") -> dict:
+        """Set a new password (by its owner, or reset by a technician); every session of the
+        account ends (its owner's own device logs in again with the new one)."""
         account = self._existing(username)
         new_hash = self.hasher.hash(check_password(password, account["username"]))
         self._update(account["id"], {"password_hash": new_hash})
+        self.sessions.close_all(account["id"])
         change = "password changed" if by == account["username"] else "password reset"
-        self.audit(by, "account-changed", account["username"], change)
+        self.audit(by, "account-changed", account["username"], change, address)
         return self.get(account["id"])
 
-    def change_own_password(self, username: str, current, password) -> dict:
-        """A user's own change of password; ``current`` must be their password now."""
+    def change_own_password(self, username: str, current, password, address: str = "") -> dict:
+        """A user's own change of password; ``current`` must be their password now (a wrong
+        one is audited with ``address``, where it came from, as a failed login is)."""
         row = self._row(normalise_username(username))
         if row is None:
             raise NotFoundError(f"no account called {normalise_username(username)!r}")
         if not self._verify(row["password_hash"], current if isinstance(current, str) else ""):
+            self.audit(
+                row["username"],
+                "password-change-failed",
+                row["username"],
+                "wrong current password",
+                address,
+            )
             raise AccountError("current", "this is not your current password")
-        return self.set_password(row["username"], password, by=row["username"])
+        return self.set_password(row["username"], password, by=row["username"], address=address)
 
     def _existing(self, username: str) -> dict:
         account = self.find(username)
@@ -188,31 +201,33 @@ class Accounts:
         self.storage.submit(lambda db: db["users"].update(user_id, fields)).result()
 
     # --- logging in --------------------------------------------------------------------------
-    def authenticate(self, username, password, client: str = "") -> dict:
+    def authenticate(self, username, password, address: str = "") -> dict:
         """The account if ``password`` is right and the account active, else LoginError.
 
         Unknown usernames cost one hash verification too, so timing does not tell which
-        usernames exist. Each attempt is audited with ``client`` (the address it came from).
+        usernames exist. Each attempt is audited with ``address`` (where it came from);
+        a username that matches no account is not written down: it is often a password typed
+        into the wrong field.
         """
         name = normalise_username(username)
         row = self._row(name)
         given = password if isinstance(password, str) else ""
-        where = f"from {client}" if client else ""
         if row is None:
             self._verify(self._dummy_hash, given)
-            self.audit(None, "login-failed", name[:40], _join("unknown username", where))
+            detail = "unknown username (not recorded: it may be a password typed there)"
+            self.audit(None, "login-failed", "", detail, address)
             raise LoginError("wrong username or password")
         if not self._verify(row["password_hash"], given):
-            self.audit(None, "login-failed", name, _join("wrong password", where))
+            self.audit(None, "login-failed", name, "wrong password", address)
             raise LoginError("wrong username or password")
         if not row["active"]:
-            self.audit(None, "login-failed", name, _join("account deactivated", where))
+            self.audit(None, "login-failed", name, "account deactivated", address)
             raise LoginError("this account is deactivated: ask a technician to reactivate it")
         fields = {"last_login_at": now_iso()}
         if self.hasher.check_needs_rehash(row["password_hash"]):
             fields["password_hash"] = self.hasher.hash(given)
         self._update(row["id"], fields)
-        self.audit(name, "login", name, where)
+        self.audit(name, "login", name, "", address)
         return self.get(row["id"])
 
     def _verify(self, password_hash: str, password: str) -> bool:
@@ -222,36 +237,55 @@ class Accounts:
             return False
 
     # --- audit log ---------------------------------------------------------------------------
-    def audit(self, username: str | None, action: str, target: str = "", detail: str = "") -> None:
-        """Record that ``username`` (None: nobody logged in) did ``action`` to ``target``;
-        actions in use: login, login-failed, logout, account-created, account-changed, and
-        the exports and deletions of other modules."""
+    def audit(
+        self,
+        username: str | None,
+        action: str,
+        target: str = "",
+        detail: str = "",
+        address: str = "",
+    ) -> None:
+        """Record that ``username`` (None: nobody logged in) did ``action`` to ``target``
+        (``patient 12``, ``visit 3``, a username) from ``address``; the actions are listed
+        in the README (*The audit trail*). ``detail`` never holds a password."""
         row = {
             "at": now_iso(),
             "username": username,
             "action": action,
             "target": target or None,
             "detail": detail or None,
+            "address": address or None,
         }
         self.storage.submit(lambda db: db["audit_log"].insert(row)).result()
 
-    def recent_audit(self, limit: int = 100) -> list[dict]:
-        """The newest ``limit`` audit entries, newest first."""
+    def recent_audit(
+        self,
+        limit: int = 100,
+        before: int | None = None,
+        username: str = "",
+        action: str = "",
+        target: str = "",
+    ) -> list[dict]:
+        """The newest ``limit`` audit entries, newest first: older than entry ``before`` when
+        given, and only those of ``username``, ``action`` or ``target`` (exactly) when given."""
+        where, args = [], []
+        for column, value in (("username", username), ("action", action), ("target", target)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if before is not None:
+            where.append("id < ?")
+            args.append(before)
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
         return self.storage.query(
-            "SELECT id, at, username, action, target, detail FROM audit_log "
-            "ORDER BY id DESC LIMIT ?",
-            [limit],
+            "SELECT id, at, username, action, target, detail, address FROM audit_log "
+            f"{clause}ORDER BY id DESC LIMIT ?",
+            [*args, limit],
         )
 
 
 def _public(row: dict) -> dict:
-    """An account as the panel sees it: no hash, but a ``stamp`` derived from it that changes
-    whenever the password does (a session carrying an old stamp is over)."""
+    """An account as the panel sees it: never its password hash."""
     account = {k: v for k, v in row.items() if k != "password_hash"}
     account["active"] = bool(account["active"])
-    account["stamp"] = hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16]
     return account
-
-
-def _join(*parts: str) -> str:
-    return ", ".join(p for p in parts if p)

@@ -30,13 +30,13 @@ def add_accounts_parser(subparsers) -> None:
 
 def run_accounts(args, stdin=None, ask_password=getpass.getpass) -> int:
     """Run ``accounts add`` or ``accounts list``; 0 on success."""
-    from station.config import load_config
+    from station.config import load_config, prepare_data_dir
 
     config = load_config(args.config)
     db_path = Path(config.station.data_dir) / "station.db"
     if args.action == "list" and not db_path.exists():
         raise StationError(f"no database at {db_path}: check [station] data_dir")
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(config)
     storage = Storage(db_path)
     try:
         accounts = Accounts(storage)
@@ -49,7 +49,7 @@ def run_accounts(args, stdin=None, ask_password=getpass.getpass) -> int:
     finally:
         storage.close()
     if args.json:
-        print(json.dumps([{k: v for k, v in r.items() if k != "stamp"} for r in rows], indent=2))
+        print(json.dumps(rows, indent=2))
         return 0
     if not rows:
         print("no accounts yet: add one with 'balance-station accounts add NAME --role technician'")

@@ -1,5 +1,6 @@
-"""Online backups of the station's database, their retention, restore, and the integrity check
-that keeps the daemon off a damaged database.
+"""Online backups of the station's database, their retention, and the record counts the
+database must not fall below (``record_baseline``). Restore is ``station.restore``; the checks
+at start-up ``station.db_check``.
 
 A backup is SQLite's online backup API (``Connection.backup``) in one step: one read
 transaction, so the copy is a consistent snapshot while the daemon keeps writing beside it
@@ -8,24 +9,34 @@ transaction, so the copy is a consistent snapshot while the daemon keeps writing
 time), in ``<data_dir>/backups``; the newest ``[backup] keep`` stay. Backups live on the same
 SD card as the database: they undo mistakes and damaged files, not a dead card (copy them off
 the station for that).
+
+A backup is only taken of the station's own database (``station.db_contents``) holding at
+least the records of the baseline: a nightly backup of a file emptied or replaced by an older
+one would otherwise become the latest backup and hide the loss.
 """
 
+import json
 import logging
 import os
 import re
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from station.db_contents import (
+    WrongDatabaseError,
+    connect_existing,
+    fewer_records,
+    read_contents,
+)
 from station.errors import StorageError
-from station.migrations import MIGRATIONS
-from station.runlock import station_stopped
 
 DB_NAME = "station.db"
 BACKUP_DIR = "backups"
 BACKUP_NAME = re.compile(r"^station-(\d{8}-\d{6})\.db$")
 STAMP = "%Y%m%d-%H%M%S"
-SIDECARS = ("-wal", "-shm")
+RESTORE_NOTE = "restored.json"  # in the data directory: what the last restore put in place
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +68,12 @@ def latest_backup(data_dir: Path | str) -> Path | None:
     return backups[-1] if backups else None
 
 
-def _connect(path: Path, mode: str = "rw") -> sqlite3.Connection:
-    """A connection to an existing file (``mode=rw`` never creates an empty database)."""
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=30)
-
-
 def integrity_problems(path: Path | str, quick: bool = False) -> list[str]:
     """What SQLite's ``quick_check`` (or the full ``integrity_check``) finds wrong; [] if
     nothing. A file SQLite cannot read as a database at all is one problem."""
     pragma = "quick_check" if quick else "integrity_check"
     try:
-        conn = _connect(Path(path))
+        conn = connect_existing(Path(path))
         try:
             rows = [row[0] for row in conn.execute(f"PRAGMA {pragma}(10)")]
         finally:
@@ -90,21 +96,49 @@ def restore_hint(data_dir: Path | str) -> str:
     return f"Restore the latest backup (taken {taken}): sudo balance-station restore {latest}"
 
 
-def check_database(db_path: Path | str) -> None:
-    """Refuse a damaged database (``PRAGMA quick_check``): CorruptDatabaseError names the file
-    and the backup to restore. A missing file passes (the station creates it)."""
-    db_path = Path(db_path)
-    if not db_path.exists():
-        return
-    problems = integrity_problems(db_path, quick=True)
-    if problems:
-        raise CorruptDatabaseError(
-            f"the database {db_path} is damaged ({problems[0]}); the station will not run on "
-            f"it. {restore_hint(db_path.parent)}"
+@dataclass(frozen=True)
+class Baseline:
+    """The records of each kind the database must hold at least, and whose figures they are
+    (``source``, in words)."""
+
+    source: str
+    counts: dict[str, int]
+
+
+def read_restore_note(data_dir: Path | str) -> dict | None:
+    """What the last ``restore`` put in place (``station.restore`` writes it), or None."""
+    try:
+        note = json.loads((Path(data_dir) / RESTORE_NOTE).read_text())
+    except (OSError, ValueError):
+        return None
+    return note if isinstance(note, dict) and isinstance(note.get("counts"), dict) else None
+
+
+def record_baseline(data_dir: Path | str) -> Baseline | None:
+    """The records the database must hold at least: those of the backup the last restore put
+    in place while no backup has been taken since (a restore to an older backup, on purpose),
+    else those of the latest backup that reads as the station's database; None without
+    either (a new station)."""
+    backups = list_backups(data_dir)
+    note = read_restore_note(data_dir)
+    if note and note.get("latest_backup") == (backups[-1].name if backups else None):
+        restored = f"the backup restored at {note.get('at')} ({note.get('backup')})"
+        return Baseline(restored, note["counts"])
+    for path in reversed(backups):
+        try:
+            contents = read_contents(path, "ro")
+            problem = contents.describe()
+        except sqlite3.DatabaseError as exc:
+            contents, problem = None, str(exc)
+        if contents is not None and contents.kind == "station":
+            return Baseline(f"the latest backup {path}", contents.counts)
+        log.warning(
+            "%s is not a backup of the station's database (%s): not compared", path, problem
         )
+    return None
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -112,7 +146,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _copy_database(source: sqlite3.Connection, target: Path) -> None:
+def copy_database(source: sqlite3.Connection, target: Path) -> None:
     """Copy ``source`` into a new single-file (rollback-journal) database at ``target``,
     checked with ``integrity_check`` and flushed to disk."""
     dest = sqlite3.connect(target)
@@ -127,7 +161,7 @@ def _copy_database(source: sqlite3.Connection, target: Path) -> None:
         raise CorruptDatabaseError(
             f"the copy fails SQLite's integrity check ({problems[0]}): the source is damaged"
         )
-    _fsync(target)
+    fsync_path(target)
 
 
 def backup_database(db_path: Path | str, keep: int, now: datetime | None = None) -> Path:
@@ -136,25 +170,56 @@ def backup_database(db_path: Path | str, keep: int, now: datetime | None = None)
     db_path = Path(db_path)
     if not db_path.is_file():
         raise StorageError(f"there is no database at {db_path}: check [station] data_dir")
+    _check_worth_keeping(db_path)
     folder = backups_dir(db_path.parent)
-    folder.mkdir(mode=0o750, exist_ok=True)
-    for stale in folder.glob("station-*.db.partial"):  # left by a backup that was killed
-        stale.unlink()
-    when = now or datetime.now(UTC)
-    while (target := folder / f"station-{when:{STAMP}}.db").exists():
-        when += timedelta(seconds=1)  # two backups in one second: the later gets the next
-    partial = target.with_name(target.name + ".partial")
-    source = _connect(db_path)
     try:
-        _copy_database(source, partial)
+        folder.mkdir(mode=0o750, exist_ok=True)
+        for stale in folder.glob("station-*.db.partial"):  # left by a backup that was killed
+            stale.unlink()
+        when = now or datetime.now(UTC)
+        while (target := folder / f"station-{when:{STAMP}}.db").exists():
+            when += timedelta(seconds=1)  # two backups in one second: the later gets the next
+        partial = target.with_name(target.name + ".partial")
+        source = connect_existing(db_path)
+        try:
+            copy_database(source, partial)
+        finally:
+            source.close()
+        os.replace(partial, target)
+        fsync_path(folder)
     except CorruptDatabaseError as exc:
         raise CorruptDatabaseError(f"backup of {db_path} failed: {exc}") from None
-    finally:
-        source.close()
-    os.replace(partial, target)
-    _fsync(folder)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(
+            f"cannot write the backup into {folder} ({getattr(exc, 'strerror', None) or exc}): "
+            "check that it is a folder the station's user may write and that the disk has "
+            "free space"
+        ) from None
     prune_backups(db_path.parent, keep)
     return target
+
+
+def _check_worth_keeping(db_path: Path) -> None:
+    """Refuse to back up a file that is not the station's database or holds fewer records
+    than the baseline: as the latest backup it would hide the loss."""
+    try:
+        contents = read_contents(db_path)
+    except sqlite3.DatabaseError as exc:
+        raise CorruptDatabaseError(
+            f"backup of {db_path} failed: SQLite cannot read it ({exc}). "
+            f"{restore_hint(db_path.parent)}"
+        ) from None
+    if contents.kind != "station":
+        raise WrongDatabaseError(
+            f"nothing to back up: {contents.describe()}. {restore_hint(db_path.parent)}"
+        )
+    baseline = record_baseline(db_path.parent)
+    fewer = baseline and fewer_records(contents.counts, baseline.counts)
+    if fewer:
+        raise WrongDatabaseError(
+            f"{db_path} holds fewer records than {baseline.source} ({fewer}), so no backup was "
+            f"taken: it would hide the loss. {restore_hint(db_path.parent)}"
+        )
 
 
 def prune_backups(data_dir: Path | str, keep: int) -> list[Path]:
@@ -165,78 +230,3 @@ def prune_backups(data_dir: Path | str, keep: int) -> list[Path]:
     for path in old:
         path.unlink()
     return old
-
-
-def schema_version(path: Path) -> int:
-    """The highest migration applied to the database at ``path`` (0 for a new one)."""
-    conn = _connect(path, "ro")
-    try:
-        row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    except sqlite3.OperationalError:
-        return 0
-    finally:
-        conn.close()
-    return row[0] or 0
-
-
-def _free_name(path: Path) -> Path:
-    """``path``, or ``path.2``, ``path.3``, ... whichever does not exist yet."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}.{n}")
-    return candidate
-
-
-def restore_database(backup: Path | str, db_path: Path | str) -> Path | None:
-    """Replace ``db_path`` with a verified copy of ``backup`` in one rename, while holding the
-    run lock (the daemon must be stopped). The replaced database is kept beside it as
-    ``station.db.before-restore`` (numbered if that exists); returns that path, or None when
-    there was no database."""
-    backup, db_path = Path(backup), Path(db_path)
-    if not backup.is_file():
-        raise StorageError(f"there is no backup file {backup}")
-    problems = integrity_problems(backup)
-    if problems:
-        raise CorruptDatabaseError(
-            f"the backup {backup} is damaged ({problems[0]}): choose another one "
-            f"(ls {backups_dir(db_path.parent)})"
-        )
-    if schema_version(backup) > len(MIGRATIONS):
-        raise StorageError(
-            f"the backup {backup} was made by a newer version of the station (schema "
-            f"{schema_version(backup)}, this one knows {len(MIGRATIONS)}): upgrade first"
-        )
-    with station_stopped(db_path.parent, "a database restore"):
-        incoming = db_path.with_name(db_path.name + ".restoring")
-        incoming.unlink(missing_ok=True)  # left by a restore that was killed
-        source = _connect(backup, "ro")
-        try:
-            _copy_database(source, incoming)
-        finally:
-            source.close()
-        kept = _set_aside(db_path) if db_path.exists() else None
-        os.replace(incoming, db_path)
-        _fsync(db_path.parent)
-    return kept
-
-
-def _set_aside(db_path: Path) -> Path:
-    """Keep the current database as ``station.db.before-restore`` with its WAL, so it can be
-    opened as it was; ``db_path`` itself is left without a WAL beside it (a WAL left next to
-    the restored file would be replayed into it)."""
-    kept = _free_name(db_path.with_name(db_path.name + ".before-restore"))
-    try:
-        conn = _connect(db_path)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:  # its WAL moves along with it below
-        log.warning("could not checkpoint %s (%s): keeping its WAL beside the copy", db_path, exc)
-    os.link(db_path, kept)
-    for suffix in SIDECARS:
-        sidecar = db_path.with_name(db_path.name + suffix)
-        if sidecar.exists():
-            os.replace(sidecar, kept.with_name(kept.name + suffix))
-    return kept

@@ -8,8 +8,10 @@ change the database under them.
 import logging
 from pathlib import Path
 
-from station.backup import backup_database, check_database, list_backups, restore_database
+from station.backup import backup_database, list_backups
+from station.db_check import check_database
 from station.errors import StorageError
+from station.restore import restore_database
 from station.runlock import station_stopped
 
 log = logging.getLogger("balance-station")
@@ -24,6 +26,11 @@ def add_backup_parsers(sub) -> None:
         "restore", help="replace the database with a backup (stop the station first)"
     )
     restore.add_argument("file", type=Path, metavar="FILE", help="a backup, e.g. the latest")
+    restore.add_argument(
+        "--older",
+        action="store_true",
+        help="restore it even though it holds fewer records than the latest backup",
+    )
     restore.add_argument("--config", type=Path, help="TOML config (default: see README)")
     migrate = sub.add_parser(
         "migrate", help="apply the database migrations of this version (stop the station first)"
@@ -58,7 +65,7 @@ def run_backup(args) -> int:
 
 def run_restore(args) -> int:
     db_path, _ = _db_path(args)
-    kept = restore_database(args.file, db_path)
+    kept = restore_database(args.file, db_path, older=args.older)
     print(f"restored {args.file} as {db_path}")
     if kept is not None:
         print(f"the database it replaced is kept as {kept}")

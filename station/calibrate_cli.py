@@ -214,11 +214,10 @@ def parse_masses(text: str) -> tuple[float, ...]:
 
 
 def _storage(config):
+    from station.config import prepare_data_dir
     from station.storage import Storage
 
-    data_dir = Path(config.station.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return Storage(data_dir / "station.db")
+    return Storage(prepare_data_dir(config) / "station.db")
 
 
 def _session(config, hardware, clock, seconds: float) -> CalibrationSession:

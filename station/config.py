@@ -1,11 +1,17 @@
 """The station's TOML config: every option declared once, read and range-checked at start-up.
 
-Unknown sections and options are errors, as are values of the wrong type or out of range; each
-error names the section and the option. A missing config file means simulated hardware, the
-panel on 127.0.0.1:8080 and a data directory under the user's home.
+Unknown sections and options are errors, as are values of the wrong type or out of range, a
+number that is not finite (TOML allows ``nan`` and ``inf``) and a host that is no address or
+host name; each error names the section and the option. What only the machine can tell (a data
+directory it cannot write, a port in use) is checked when the process starts
+(``prepare_data_dir``, ``station.server``), naming the option too. A missing config file means
+simulated hardware, the panel on 127.0.0.1:8080 and a data directory under the user's home.
 """
 
+import ipaddress
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +34,9 @@ SIM_PROFILES = (
     "post-knee-surgery",
     "high-fall-risk",
 )
+# a host name as RFC 1123 allows it: dot-separated labels of letters, digits and inner hyphens
+HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+ADC_COUNTS = 2**24  # the amplifiers' 24-bit range: a tare beyond it is a typing error
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class Option:
             value = float(value)
         if not isinstance(value, self.kind) or (self.kind is not bool and isinstance(value, bool)):
             raise ConfigError(f"{where} must be of type {self.kind.__name__}, got {value!r}")
+        if self.kind is float and not math.isfinite(value):
+            raise ConfigError(f"{where} = {value!r} is not a number: give a finite value")
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(repr(c) for c in self.choices)
             raise ConfigError(f"{where} = {value!r} is not one of {allowed}")
@@ -83,7 +94,12 @@ def _schema() -> dict[str, dict[str, Option]]:
             ),
         },
         "panel": {
-            "host": Option(str, "127.0.0.1", "address the panel listens on"),
+            "host": Option(
+                str,
+                "127.0.0.1",
+                "address the panel listens on (an IP address of this machine, 0.0.0.0 for "
+                "every interface, or a host name)",
+            ),
             "port": Option(int, 8080, "TCP port of the panel", 1, 65535),
             "threads": Option(
                 int,
@@ -101,6 +117,14 @@ def _schema() -> dict[str, dict[str, Option]]:
                 1,
                 256,
             ),
+            "connections_per_address": Option(
+                int,
+                16,
+                "connections one device (one address) may hold open to the panel; a browser "
+                "opens at most 6, so one device cannot take the connections everyone needs",
+                2,
+                256,
+            ),
             "live_streams_per_account": Option(
                 int, 8, "live views one account may have open at once", 1, 256
             ),
@@ -111,6 +135,18 @@ def _schema() -> dict[str, dict[str, Option]]:
                 "each); others wait their turn up to 5 s",
                 1,
                 8,
+            ),
+            "password_attempts": Option(
+                int,
+                30,
+                "password forms (login, setup, password changes, new accounts) sent a minute "
+                "from every device together, successes too: each costs a hash, and a flood "
+                "from many addresses gets no more; past it 429",
+                1,
+                600,
+            ),
+            "password_attempts_per_address": Option(
+                int, 5, "... and from one device (one address) a minute", 1, 600
             ),
             "idle_logout_min": Option(
                 int,
@@ -124,23 +160,37 @@ def _schema() -> dict[str, dict[str, Option]]:
         "platform": {
             "width_mm": Option(float, 400.0, "left-right cell spacing, mm", 100.0, 2000.0),
             "depth_mm": Option(float, 300.0, "front-back cell spacing, mm", 100.0, 2000.0),
-            "min_load_n": Option(float, 20.0, "below this total load no COP is computed, N", 1.0),
-            "step_on_n": Option(float, 150.0, "load at which a patient counts as on, N", 20.0),
-            "step_off_n": Option(float, 100.0, "load below which they count as off, N", 10.0),
+            "min_load_n": Option(
+                float, 20.0, "below this total load no COP is computed, N", 1.0, 1000.0
+            ),
+            "step_on_n": Option(
+                float, 150.0, "load at which a patient counts as on, N", 20.0, 5000.0
+            ),
+            "step_off_n": Option(
+                float, 100.0, "load below which they count as off, N", 10.0, 5000.0
+            ),
             "cells_ml_mm": Option(
                 float,
                 None,
                 "ML position of each cell FL, FR, BL, BR, mm (default: from width)",
+                -2000.0,
+                2000.0,
                 length=4,
             ),
             "cells_ap_mm": Option(
                 float,
                 None,
                 "AP position of each cell FL, FR, BL, BR, mm (default: from depth)",
+                -2000.0,
+                2000.0,
                 length=4,
             ),
-            "origin_ml_mm": Option(float, 0.0, "patient's origin: ML offset from the centre, mm"),
-            "origin_ap_mm": Option(float, 0.0, "patient's origin: AP offset from the centre, mm"),
+            "origin_ml_mm": Option(
+                float, 0.0, "patient's origin: ML offset from the centre, mm", -1000.0, 1000.0
+            ),
+            "origin_ap_mm": Option(
+                float, 0.0, "patient's origin: AP offset from the centre, mm", -1000.0, 1000.0
+            ),
             "facing": Option(
                 str, "front", "the platform edge the patient faces", choices=("front", "back")
             ),
@@ -170,8 +220,15 @@ def _schema() -> dict[str, dict[str, Option]]:
             "hx711_data_pins": Option(
                 int, [27, 22, 23, 24], "HX711: BCM pins of DOUT of FL, FR, BL, BR", 0, 27, length=4
             ),
-            "tare_counts": Option(float, None, "empty-platform counts per corner", length=4),
-            "gain_n_per_count": Option(float, None, "N per count per corner", length=4),
+            "tare_counts": Option(
+                float,
+                None,
+                "empty-platform counts per corner",
+                -ADC_COUNTS,
+                ADC_COUNTS,
+                length=4,
+            ),
+            "gain_n_per_count": Option(float, None, "N per count per corner", -1.0, 1.0, length=4),
         },
         "imu": {
             "enabled": Option(bool, True, "a BNO08x IMU is fitted (wobble board or trunk)"),
@@ -203,7 +260,7 @@ def _schema() -> dict[str, dict[str, Option]]:
         "sim": {
             "profile": Option(str, "healthy-young", "simulated patient", choices=SIM_PROFILES),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
-            "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0),
+            "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0, 1e6),
             "mains_hz": Option(
                 int,
                 60,
@@ -343,8 +400,11 @@ def _check_rules(s: dict[str, dict]) -> None:
     station["data_dir"] = (
         Path(station["data_dir"]).expanduser() if station["data_dir"] else (default_data_dir())
     )
+    _check_host(s["panel"]["host"])
     if s["panel"]["live_streams_per_account"] > s["panel"]["live_streams"]:
         raise ConfigError("[panel] live_streams_per_account must not exceed live_streams")
+    if s["panel"]["password_attempts_per_address"] > s["panel"]["password_attempts"]:
+        raise ConfigError("[panel] password_attempts_per_address must not exceed password_attempts")
     if platform["step_off_n"] >= platform["step_on_n"]:
         raise ConfigError("[platform] step_off_n must be below step_on_n (hysteresis)")
     if (platform["cells_ml_mm"] is None) != (platform["cells_ap_mm"] is None):
@@ -384,6 +444,44 @@ def _check_rules(s: dict[str, dict]) -> None:
     if s["sim"]["unplugged"] == "imu" and not s["imu"]["enabled"]:
         raise ConfigError("[sim] unplugged = 'imu' but [imu] enabled = false: there is no IMU")
     _check_pins(s)
+
+
+def _check_host(host: str) -> None:
+    """``[panel] host`` must be an IP address or a host name: "256.1.1.1" is neither (a name
+    made of digits only would be taken for a broken address)."""
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    if not HOST_NAME.fullmatch(host) or host.rstrip(".").split(".")[-1].isdigit():
+        raise ConfigError(
+            f"[panel] host = {host!r} is not an IP address or a host name: give an address of "
+            "this machine (127.0.0.1 for itself only, 0.0.0.0 for every network)"
+        )
+
+
+def prepare_data_dir(config: Config) -> Path:
+    """``[station] data_dir``, created if missing; ConfigError naming the option when it is
+    a file, cannot be created or is not writable (the station's database and backups live
+    there). Checked by every process that opens the database, when it starts."""
+    path = Path(config.station.data_dir)
+    where = f"[station] data_dir = {str(path)!r}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigError(f"{where} is a file, not a folder: choose a folder") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{where} cannot be created ({exc.strerror}): choose a folder the station's user "
+            "may create, or create it and give that user write access"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{where} is not writable by this user: give the station's user write access to "
+            "it (on an installed station: sudo chown balance-station: FOLDER)"
+        )
+    return path
 
 
 def gpio_pins(s: dict[str, dict]) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Numbered schema migrations, applied in order at start-up; never edit a released one."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
@@ -146,9 +147,63 @@ def _v4_accounts_visits_and_patient_details(db: Database) -> None:
     db["trials"].add_column("visit_id", int)
 
 
+def _v5_sessions(db: Database) -> None:
+    """Panel sessions kept on the server, so that a logout, a deactivation or a new password
+    ends them (``station.sessions``); the id is the SHA-256 of the cookie's token."""
+    db["sessions"].create(
+        {"id": str, "user_id": int, "created_at": str, "address": str},
+        pk="id",
+        foreign_keys=[("user_id", "users", "id")],
+        not_null={"user_id", "created_at"},
+    )
+    db["sessions"].create_index(["user_id"])
+
+
+def _v6_audit_address(db: Database) -> None:
+    """Where each audited action came from (the device's address), and the audit log looked
+    up by record and by user on the technicians' audit page."""
+    db["audit_log"].add_column("address", str)
+    db["audit_log"].create_index(["target"])
+    db["audit_log"].create_index(["username"])
+
+
+def _v7_patient_list_and_codes(db: Database) -> None:
+    """The patient list read a page at a time in name order, and searched, from one index
+    (the name as it is sorted, case-insensitive, then id, and the code: a search reads the
+    index alone, never the records it does not show), and one patient per clinic code, in any
+    case. Codes already taken twice keep their oldest holder; each later one gets
+    ``-dup-<id>`` and the change is written to the audit log, so nobody is left with a
+    look-alike unnoticed."""
+    db.execute("CREATE INDEX patients_list ON patients (name COLLATE NOCASE, id, code)")
+    duplicates = db.execute(
+        "SELECT p.id, p.code FROM patients p WHERE p.code IS NOT NULL AND EXISTS ("
+        "SELECT 1 FROM patients o WHERE o.code = p.code COLLATE NOCASE AND o.id < p.id)"
+    ).fetchall()
+    for patient_id, code in duplicates:
+        unique = f"{code}-dup-{patient_id}"
+        db.execute("UPDATE patients SET code = ? WHERE id = ?", [unique, patient_id])
+        db["audit_log"].insert(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "username": None,
+                "action": "patient-changed",
+                "target": f"patient {patient_id}",
+                "detail": f"changed code {code} -> {unique}: another patient had it "
+                "(codes are unique from schema 7)",
+            }
+        )
+    db.execute(
+        "CREATE UNIQUE INDEX patients_code_unique ON patients (code COLLATE NOCASE) "
+        "WHERE code IS NOT NULL"
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
     _v3_programs,
     _v4_accounts_visits_and_patient_details,
+    _v5_sessions,
+    _v6_audit_address,
+    _v7_patient_list_and_codes,
 )

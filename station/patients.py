@@ -1,8 +1,15 @@
-"""Validation of patient records coming from the panel or the API, and the age shown for them."""
+"""Validation of patient records coming from the panel or the API, and the age shown for them.
 
+Text is cleaned as ``station.text`` says (no invisible characters: two names that differ only
+by them look the same) and a clinic code is also reduced to its compatibility form (NFKC: a
+full-width A1 is the ASCII A1); each code belongs to one patient, in any case
+(``Storage.create_patient`` checks it when it writes)."""
+
+import unicodedata
 from datetime import date
 
 from station.errors import StationError
+from station.text import clean_line, clean_lines
 
 
 class PatientFieldError(StationError, ValueError):
@@ -36,7 +43,9 @@ def validate_patient(data: dict, today: date | None = None) -> dict:
         raise PatientFieldError(unknown[0], f"unknown field (known: {', '.join(FIELDS)})")
     clean = {}
     for field, limit in TEXT_LIMITS.items():
-        value = " ".join(_text(data, field).split())
+        value = clean_line(_text(data, field))
+        if field == "code":
+            value = unicodedata.normalize("NFKC", value)
         if len(value) > limit:
             raise PatientFieldError(field, f"at most {limit} characters")
         clean[field] = value or None
@@ -50,7 +59,7 @@ def validate_patient(data: dict, today: date | None = None) -> dict:
         clean[field] = value or None
     for field, (low, high) in NUMBER_RANGES.items():
         clean[field] = _number(data.get(field), field, low, high)
-    note = _text(data, "note").replace("\r\n", "\n").strip()
+    note = clean_lines(_text(data, "note"))
     if len(note) > NOTE_LIMIT:
         raise PatientFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")
     clean["note"] = note or None

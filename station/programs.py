@@ -10,6 +10,7 @@ above 80". Every change is logged in the program's history with the trial that c
 from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError
 from station.errors import StationError
+from station.text import clean_line
 
 MAX_STEPS = 20
 MAX_NAME = 80
@@ -31,7 +32,7 @@ def validate_program(data: dict) -> dict:
     unknown = sorted(set(data) - {"name", "steps", "rules"})
     if unknown:
         raise ProgramError(unknown[0], "unknown field")
-    name = " ".join(str(data.get("name") or "").split())
+    name = clean_line(str(data.get("name") or ""))
     if not name or len(name) > MAX_NAME:
         raise ProgramError("name", f"a name of 1 to {MAX_NAME} characters is required")
     steps = data.get("steps")

@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from functools import cached_property
-from pathlib import Path
 
 from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError, UnknownDrillError
@@ -26,6 +25,7 @@ from station.calibration import calibration_in_use, geometry_from
 from station.calibration_session import CalibrationWizard
 from station.clock import MonotonicClock
 from station.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
+from station.config import prepare_data_dir
 from station.diagnostics import recent_log_lines
 from station.errors import BusyError, StationError
 from station.hardware import build_hardware, inject_sim_fault
@@ -70,9 +70,7 @@ class Station(StationRecords):
         self.clock = clock or MonotonicClock()
         self.notifier = notifier
         if db_path is None:
-            data_dir = Path(config.station.data_dir)
-            data_dir.mkdir(parents=True, exist_ok=True)
-            db_path = data_dir / "station.db"
+            db_path = prepare_data_dir(config) / "station.db"
         self.storage = Storage(db_path)
         try:
             calibration, cop_correction, where = calibration_in_use(
@@ -247,11 +245,14 @@ class Station(StationRecords):
             return self.config.sim.seed * 1000 + self._trials_started
         return int(trial_id[:8], 16)
 
-    def stop_drill(self, reason: str = "stopped by the therapist") -> None:
-        """End the running drill (if any) as aborted, with ``reason``."""
+    def stop_drill(self, reason: str = "stopped by the therapist") -> str | None:
+        """End the running drill (if any) as aborted, with ``reason``; the id of the trial
+        that was running (None if none was), for the audit trail."""
+        session = self.loop.session
         command = StopTrial(reason)
         self._send(command)
         command.done.result(COMMAND_TIMEOUT_S)
+        return None if session is None else session.trial_id
 
     def mark_attempt_failed(self) -> dict:
         """Fail the attempt under way of the running drill (an mCTSIB condition, a single-leg

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from station.billing import billing_summary, suggested_minutes
 from station.errors import NotFoundError, StationError
 from station.storage import Storage, now_iso
+from station.text import clean_line, clean_lines
 
 MAX_MINUTES = 480
 """Longest loggable visit (8 hours of timed minutes): anything longer is a typing error."""
@@ -56,10 +57,10 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
         raise VisitFieldError(
             "visit_date", f"{visit_day.isoformat()} is before {OLDEST_VISIT.year}: check the year"
         )
-    therapist = " ".join(_text(data, "therapist").split())
+    therapist = clean_line(_text(data, "therapist"))
     if len(therapist) > THERAPIST_LIMIT:
         raise VisitFieldError("therapist", f"at most {THERAPIST_LIMIT} characters")
-    note = _text(data, "note").replace("\r\n", "\n").strip()
+    note = clean_lines(_text(data, "note"))
     if len(note) > NOTE_LIMIT:
         raise VisitFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")
     return {

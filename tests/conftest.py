@@ -1,5 +1,6 @@
 """Shared fixtures: the reference data folder and stations on emulated hardware."""
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -102,7 +103,9 @@ def password() -> str:
 @pytest.fixture
 def make_app():
     """``make_app(station, **flask_config)``: the panel with no account yet, CSRF off (unless
-    ``WTF_CSRF_ENABLED=True``) and argon2-cffi's cheapest hash parameters (a fast suite)."""
+    ``WTF_CSRF_ENABLED=True``), argon2-cffi's cheapest hash parameters (a fast suite) and
+    password attempts a minute as many as a test logs in (the tests of those limits set
+    ``PASSWORD_ATTEMPTS`` and ``PASSWORD_ATTEMPTS_PER_ADDRESS``)."""
     from argon2 import PasswordHasher
     from argon2.profiles import CHEAPEST
 
@@ -113,6 +116,8 @@ def make_app():
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASHER": PasswordHasher.from_parameters(CHEAPEST),
+            "PASSWORD_ATTEMPTS": 10_000,
+            "PASSWORD_ATTEMPTS_PER_ADDRESS": 10_000,
         }
         return create_app(station, {**settings, **config})
 
@@ -141,14 +146,33 @@ def panel_client(station, make_app, log_in, password):
     return log_in(app, "thea")
 
 
+class FromAddress(urllib.request.HTTPHandler):
+    """urllib's HTTP handler connecting from ``source`` (a loopback address such as
+    127.0.0.7: another device, as the panel sees it)."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def http_open(self, req):
+        def connection(host, **kwargs):
+            return http.client.HTTPConnection(host, source_address=(self.source, 0), **kwargs)
+
+        return self.do_open(connection, req)
+
+
 class PanelSession:
     """A browser's session with a daemon's panel: its cookie and the CSRF token of the last
-    page it loaded, as the panel's pages send it."""
+    page it loaded, as the panel's pages send it; from ``source`` when given (a device of its
+    own: the panel's limits per address count it apart)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, source: str | None = None):
         self.base = base
-        jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        self.opener = urllib.request.build_opener(jar)
+        self.cookies = http.cookiejar.CookieJar()
+        handlers = [urllib.request.HTTPCookieProcessor(self.cookies)]
+        if source is not None:
+            handlers.append(FromAddress(source))
+        self.opener = urllib.request.build_opener(*handlers)
         self.token = ""
 
     def open(self, path: str, data: bytes | None = None, headers: dict | None = None):
@@ -168,11 +192,13 @@ class PanelSession:
         with self.open(path, data) as response:
             return response.url
 
-    def call(self, path: str, body: dict | None = None) -> dict:
-        """A JSON API call: GET, or POST ``body`` with the CSRF header."""
+    def call(self, path: str, body: dict | None = None, method: str | None = None) -> dict:
+        """A JSON API call: GET, or POST ``body`` (or ``method``, e.g. PUT) with the CSRF
+        header."""
         data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json", "X-CSRFToken": self.token}
-        with self.open(path, data, headers) as response:
+        request = urllib.request.Request(self.base + path, data, headers, method=method)
+        with self.opener.open(request, timeout=10) as response:
             return json.loads(response.read())
 
     def error(self, path: str, body: dict | None = None) -> tuple[int, dict]:

@@ -2,6 +2,8 @@
 
 Every error answers ``{"error": {"code", "message"[, "field"]}}`` with a fitting HTTP status,
 also an unexpected one (500, logged with its traceback) and a body over the size limit (413).
+Every create, change and view of a patient, program or trial is audited
+(``webpanel.audit_trail``).
 In the panel process ``station()`` is a ``PanelStation``: what runs on the core is asked over
 its socket, and a core that does not answer is a 503 ``core_unreachable``.
 """
@@ -23,12 +25,20 @@ from station.errors import (
     StationError,
     StorageError,
 )
-from webpanel.auth import audit, technician_required
+from station.patients import FIELDS as PATIENT_FIELDS
+from station.storage import PATIENT_PAGE
+from webpanel.audit_trail import audit, changes, viewed
+from webpanel.auth import technician_required
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
 
+PATIENT_VALUES_LOGGED = ("code", "birth_date", "sex", "affected_side", "height_cm", "weight_kg")
+"""Patient fields whose old and new values an edit's audit line gives (not name and note)."""
+PROGRAM_FIELDS = ("name", "steps", "rules")
+MAX_PATIENT_PAGE = 200
 LIVE_MAX_S = 3600.0
+LIVE_SESSION_CHECK_S = 1.0  # how often a live view asks whether its session is still open
 STOP_PATH = "/api/v1/stop"  # served by a thread of its own (station.server.PanelServer)
 
 
@@ -86,8 +96,8 @@ def _unexpected(exc: Exception):
     keep their status; anything else is a bug: logged with its traceback, answered as a 500
     that says what to check and leaks nothing."""
     if isinstance(exc, RequestEntityTooLarge):
-        limit_mib = current_app.config["MAX_CONTENT_LENGTH"] / (1 << 20)
-        message = f"the request body is over the station's limit of {limit_mib:g} MiB"
+        limit_kib = current_app.config["MAX_CONTENT_LENGTH"] / 1024
+        message = f"the request body is over the station's limit of {limit_kib:g} KiB"
         return _api_error(ApiError(413, HTTP_CODES[413], message))
     if isinstance(exc, HTTPException):
         code = HTTP_CODES.get(exc.code, "http_error")
@@ -108,7 +118,14 @@ def http_error(exc):
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    """The request's JSON object; 400 saying what is wrong with it (not JSON, nested too
+    deeply: ``webpanel.limits.NestingLimitedJSON``, not an object)."""
+    body = None
+    if request.is_json:
+        try:
+            body = current_app.json.loads(request.get_data(cache=True))
+        except ValueError as exc:
+            raise ApiError(400, "invalid", f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ApiError(
             400, "invalid", "expected a JSON object body (Content-Type: application/json)"
@@ -153,20 +170,60 @@ def status():
 
 @api.get("/patients")
 def list_patients():
-    """Patients by name; ``?q=`` keeps those whose name or code contains it (any case)."""
-    return jsonify(patients=station().list_patients(request.args.get("q", "")))
+    """A page of patients by name: ``?q=`` keeps those whose name or code contains it (any
+    case); ``?limit=`` how many (1-200, default 50); ``?after=`` the ``next`` of the page
+    before (``next`` is null on the last page). The panel searches as you type with it."""
+    query = request.args.get("q", "")
+    page = station().list_patients(
+        query, _whole_arg("limit", PATIENT_PAGE, 1, MAX_PATIENT_PAGE), _whole_arg("after")
+    )
+    audit_listed(query, page["patients"])
+    return jsonify(page)
+
+
+def _whole_arg(name: str, default=None, low: int = 0, high: int = 2**63 - 1):
+    """The query argument ``name`` as a whole number from ``low`` to ``high``; 400 naming it
+    otherwise."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(400, "invalid", f"{name} must be a whole number from {low} to {high}", name)
+    return int(raw)
+
+
+def audit_listed(query: str, patients: list[dict]) -> None:
+    """Audit a list of patients shown: the search and which records it showed."""
+    shown = ", ".join(str(p["id"]) for p in patients) or "none"
+    audit("patients-listed", "", f"search {query!r}: patients {shown}")
 
 
 @api.post("/patients")
 def create_patient():
     """Add a patient; a field out of range answers 400 naming it in ``field``."""
-    return jsonify(station().create_patient(json_body())), 201
+    patient = station().create_patient(json_body())
+    audit_patient_created(patient)
+    return jsonify(patient), 201
+
+
+def audit_patient_created(patient: dict) -> None:
+    """Audit a new patient record, naming the fields it was given."""
+    given = [field for field in PATIENT_FIELDS if patient.get(field) not in (None, "")]
+    audit("patient-created", f"patient {patient['id']}", "with " + ", ".join(given))
+
+
+def audit_patient_changed(before: dict, after: dict) -> None:
+    """Audit a patient's edit, naming what changed (values of the coded fields only)."""
+    detail = changes(before, after, PATIENT_FIELDS, PATIENT_VALUES_LOGGED)
+    audit("patient-changed", f"patient {after['id']}", detail)
 
 
 @api.get("/patients/<int:patient_id>")
 def get_patient(patient_id: int):
     """One patient's record."""
-    return jsonify(station().get_patient(patient_id))
+    patient = station().get_patient(patient_id)
+    viewed("patient", patient_id)
+    return jsonify(patient)
 
 
 @api.put("/patients/<int:patient_id>")
@@ -174,43 +231,65 @@ def update_patient(patient_id: int):
     """Replace a patient's details; the body is the whole record (fields left out are cleared).
 
     Validated like a new patient: a field out of range answers 400 naming it in ``field``."""
-    return jsonify(station().update_patient(patient_id, json_body()))
+    before = station().get_patient(patient_id)
+    after = station().update_patient(patient_id, json_body())
+    audit_patient_changed(before, after)
+    return jsonify(after)
 
 
 @api.get("/patients/<int:patient_id>/trials")
 def patient_trials(patient_id: int):
     """A patient's trials, newest first, with their results (without raw samples)."""
-    return jsonify(trials=station().list_trials(patient_id))
+    trials = station().list_trials(patient_id)
+    viewed("patient", patient_id, "trials")
+    return jsonify(trials=trials)
 
 
 @api.get("/patients/<int:patient_id>/programs")
 def patient_programs(patient_id: int):
     """A patient's programs, oldest first, each with the step "Start next step" runs."""
-    return jsonify(programs=station().list_programs(patient_id))
+    programs = station().list_programs(patient_id)
+    viewed("patient", patient_id, "programs")
+    return jsonify(programs=programs)
 
 
 @api.post("/patients/<int:patient_id>/programs")
 def create_program(patient_id: int):
     """Save a program: ``{"name", "steps": [{"drill", "params"}], "rules": [...]}``."""
-    return jsonify(station().create_program(patient_id, json_body())), 201
+    program = station().create_program(patient_id, json_body())
+    steps = len(program["steps"])
+    audit("program-created", f"program {program['id']}", f"patient {patient_id}, {steps} steps")
+    return jsonify(program), 201
 
 
 @api.get("/programs/<int:program_id>")
 def get_program(program_id: int):
     """One program with its steps, rules, progression history and next step."""
-    return jsonify(station().get_program(program_id))
+    program = station().get_program(program_id)
+    viewed("program", program_id, f"patient {program['patient_id']}")
+    return jsonify(program)
 
 
 @api.put("/programs/<int:program_id>")
 def update_program(program_id: int):
     """Replace a program's name, steps and rules; its progression history is kept."""
-    return jsonify(station().update_program(program_id, json_body()))
+    before = station().get_program(program_id)
+    after = station().update_program(program_id, json_body())
+    audit("program-changed", f"program {program_id}", changes(before, after, PROGRAM_FIELDS))
+    return jsonify(after)
 
 
 @api.post("/programs/<int:program_id>/steps/<int:step>/start")
 def start_program_step(program_id: int, step: int):
     """Start a program step's drill with the step's current (possibly progressed) params."""
-    return jsonify(station().start_program_step(program_id, step)), 201
+    started = station().start_program_step(program_id, step)
+    audit_trial_started(started, f"program {program_id} step {step}")
+    return jsonify(started), 201
+
+
+def audit_trial_started(started: dict, detail: str) -> None:
+    """Audit a trial's start (``started``: what ``start_drill`` answers)."""
+    audit("trial-started", f"trial {started['trial_id']}", detail)
 
 
 @api.get("/drills")
@@ -234,7 +313,9 @@ def start_trial():
     params = body.get("params") or {}
     if not isinstance(params, dict):
         raise ApiError(400, "invalid", "params must be an object", "params")
-    return jsonify(station().start_drill(patient_id, drill, params)), 201
+    started = station().start_drill(patient_id, drill, params)
+    audit_trial_started(started, f"{drill} for patient {patient_id}")
+    return jsonify(started), 201
 
 
 @api.post("/stop")
@@ -242,8 +323,10 @@ def stop():
     """Stop the running drill (if any): stored as aborted with its data kept.
 
     It has a lane of its own all the way: a panel thread no other request or live view can
-    take, and its own connection and thread in the core."""
-    station().stop_drill()
+    take, and its own connection and thread in the core. Audited once the drill has stopped."""
+    trial_id = station().stop_drill()
+    if trial_id is not None:
+        audit("trial-stopped", f"trial {trial_id}", "STOP")
     return jsonify(stopped=True)
 
 
@@ -252,13 +335,19 @@ def failed_attempt():
     """Fail the attempt under way of the running drill (an mCTSIB condition, a single-leg
     trial) for what the therapist saw and the platform cannot see: eyes opened, arms
     uncrossed, a hand on the rail. 409 when no drill with attempts runs."""
-    return jsonify(station().mark_attempt_failed())
+    drill = station().drill_status() or {}
+    marked = station().mark_attempt_failed()
+    if marked["marked"]:
+        audit("trial-changed", f"trial {drill.get('trial_id')}", "attempt marked failed")
+    return jsonify(marked)
 
 
 @api.get("/trials/<trial_id>")
 def get_trial(trial_id: str):
     """A trial's result, parameters, phase events and cue log (without raw samples)."""
-    return jsonify(station().get_trial(trial_id))
+    trial = station().get_trial(trial_id)
+    viewed("trial", trial_id, f"patient {trial['patient_id']}")
+    return jsonify(trial)
 
 
 @api.get("/trials/<trial_id>/samples")
@@ -267,6 +356,7 @@ def trial_samples(trial_id: str):
     from station.samples import COLUMNS
 
     rows = station().trial_samples(trial_id)
+    viewed("trial", trial_id, "raw samples")
     columns = {
         name: [None if math.isnan(v) else round(float(v), 4) for v in rows[:, i]]
         for i, name in enumerate(COLUMNS)
@@ -289,7 +379,9 @@ def export_trial(trial_id: str):
 @api.get("/trials/<trial_id>/analyses")
 def list_analyses(trial_id: str):
     """A trial's re-analyses under other conventions, oldest first."""
-    return jsonify(analyses=station().list_analyses(trial_id))
+    analyses = station().list_analyses(trial_id)
+    viewed("trial", trial_id, "re-analyses")
+    return jsonify(analyses=analyses)
 
 
 @api.post("/trials/<trial_id>/analyses")
@@ -309,7 +401,9 @@ def reanalyse(trial_id: str):
         resample_hz=body.get("resample_hz"),
         ellipse=body.get("ellipse", "prediction"),
     )
-    return jsonify(station().reanalyse(trial_id, options)), 201
+    analysis = station().reanalyse(trial_id, options)
+    audit("trial-reanalysed", f"trial {trial_id}", f"analysis {analysis['id']}")
+    return jsonify(analysis), 201
 
 
 def _is_number(value) -> bool:
@@ -351,18 +445,27 @@ def live():
 
     Each account may keep ``[panel] live_streams_per_account`` open, the panel
     ``live_streams`` in all; beyond, 503 ``too_many_streams``. While the core does not answer,
-    an event a second carries ``core`` (its state) and no frames."""
+    an event a second carries ``core`` (its state) and no frames. The stream ends within a
+    second of its session's end (a logout, the account deactivated, a new password)."""
     slot = current_app.extensions["live_streams"].take(current_user.id)
+    sessions, token = current_app.extensions["accounts"].sessions, current_user.token
     stream = station().live_stream()
+    audit("live-viewed", "", "the running drill's live view")
 
     def events():
         deadline = time.monotonic() + LIVE_MAX_S
+        checked = time.monotonic()
         try:
             yield "retry: 1000\n\n"
             for message in stream:
                 yield f"data: {message}\n\n"
-                if time.monotonic() > deadline:
+                now = time.monotonic()
+                if now > deadline:
                     return
+                if now - checked >= LIVE_SESSION_CHECK_S:
+                    if not sessions.is_open(token):
+                        return
+                    checked = now
         finally:
             stream.close()
             slot.release()

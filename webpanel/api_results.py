@@ -13,7 +13,13 @@ from station.trial_measures import drill_title, headline
 from station.visits import MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
 from webpanel.api import ApiError, api, json_body, station
 from webpanel.api_schemas import ANY_OBJECT, BODIES, INTEGER, TEXT, list_of, nullable, obj
-from webpanel.progress import metrics_download, visits
+from webpanel.audit_trail import viewed
+from webpanel.progress import (
+    audit_visit_changed,
+    audit_visit_created,
+    metrics_download,
+    visits,
+)
 
 VISIT_FIELDS = {
     "visit_date": {**TEXT, "format": "date", "description": "the visit's day, not in the future"},
@@ -79,7 +85,9 @@ BODIES.update(
 @api.get("/patients/<int:patient_id>/visits")
 def list_visits(patient_id: int):
     """A patient's visits, newest first, each with its CPT 97112 billing."""
-    return jsonify(visits=visits().for_patient(patient_id))
+    found = visits().for_patient(patient_id)
+    viewed("patient", patient_id, "visits")
+    return jsonify(visits=found)
 
 
 @api.post("/patients/<int:patient_id>/visits")
@@ -87,7 +95,9 @@ def create_visit(patient_id: int):
     """Open a visit: ``{"visit_date", "therapist"?, "nmr_minutes"?, "note"?}``.
 
     One visit per patient and day; the day's trials belong to it."""
-    return jsonify(visits().create(patient_id, json_body())), 201
+    visit = visits().create(patient_id, json_body())
+    audit_visit_created(visit)
+    return jsonify(visit), 201
 
 
 @api.get("/visits/<int:visit_id>")
@@ -106,13 +116,18 @@ def get_visit(visit_id: int):
         }
         for t in store.trials(visit_id)
     ]
-    return jsonify(**store.get(visit_id), trials=trials, suggestion=store.suggestion(visit_id))
+    visit = store.get(visit_id)
+    viewed("visit", visit_id, f"patient {visit['patient_id']}")
+    return jsonify(**visit, trials=trials, suggestion=store.suggestion(visit_id))
 
 
 @api.put("/visits/<int:visit_id>")
 def update_visit(visit_id: int):
     """Replace a visit's fields, validated whole like a new visit."""
-    return jsonify(visits().update(visit_id, json_body()))
+    before = visits().get(visit_id)
+    after = visits().update(visit_id, json_body())
+    audit_visit_changed(before, after)
+    return jsonify(after)
 
 
 @api.get("/billing/97112")
@@ -132,7 +147,9 @@ def progress_series(patient_id: int):
     """Trend series per drill and headline measure, each change against its MDC."""
     svc = station()
     trials = patient_trials(svc.storage, patient_id)
-    return jsonify(charts=patient_progress(trials, patient=svc.get_patient(patient_id)))
+    charts = patient_progress(trials, patient=svc.get_patient(patient_id))
+    viewed("patient", patient_id, "progress")
+    return jsonify(charts=charts)
 
 
 @api.get("/patients/<int:patient_id>/metrics.csv")
@@ -145,7 +162,9 @@ def metrics_csv_export(patient_id: int):
 def trial_chart_data(trial_id: str):
     """Stabilogram and statokinesigram data of a trial (cm), with the 95% ellipse outline."""
     svc = station()
-    return jsonify(trial_charts(svc.get_trial(trial_id), svc.trial_samples(trial_id)))
+    charts = trial_charts(svc.get_trial(trial_id), svc.trial_samples(trial_id))
+    viewed("trial", trial_id, "charts")
+    return jsonify(charts)
 
 
 @api.get("/trials/<trial_id>/norms")
@@ -153,4 +172,6 @@ def trial_norm_comparison(trial_id: str):
     """The trial's sway against the published 10-90% bands of the patient's age group."""
     svc = station()
     trial = svc.get_trial(trial_id)
-    return jsonify(compare_with_norms(trial, svc.get_patient(trial["patient_id"])))
+    comparison = compare_with_norms(trial, svc.get_patient(trial["patient_id"]))
+    viewed("trial", trial_id, "comparison with published values")
+    return jsonify(comparison)

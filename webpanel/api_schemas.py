@@ -150,7 +150,17 @@ COMPONENTS = {
 }
 
 BODIES = {
-    "api.list_patients": {"response": list_of("patients", ref("Patient"))},
+    "api.list_patients": {
+        "response": obj(
+            {
+                "patients": {"type": "array", "items": ref("Patient")},
+                "next": nullable(
+                    {**INTEGER, "description": "?after= for the next page; null on the last"}
+                ),
+            },
+            ("patients", "next"),
+        )
+    },
     "api.create_patient": {
         "request": ref("PatientInput"),
         "status": 201,

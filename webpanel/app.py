@@ -1,6 +1,6 @@
 """Flask app factory: ``create_app(station, config=None)``, with the panel's security in one
-place: logins (Flask-Login), idle logout, CSRF (Flask-WTF), login rate limits (Flask-Limiter),
-the session key and cookie flags.
+place: logins (Flask-Login), idle logout, CSRF (Flask-WTF), the limits on password forms and
+hashing (``webpanel.limits``), the session key and cookie flags.
 """
 
 import logging
@@ -12,8 +12,6 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import BadSignature
@@ -21,7 +19,11 @@ from itsdangerous import BadSignature
 import webpanel.api_results  # noqa: F401  (adds the result routes to the api)
 from station.accounts import Accounts
 from station.errors import StorageError
-from webpanel import openapi  # noqa: F401  (adds GET /api/v1/openapi.json to the api)
+from station.server import MAX_BODY_BYTES
+from webpanel import (
+    audit_pages,  # noqa: F401  (adds the audit trail to the technician pages)
+    openapi,  # noqa: F401  (adds GET /api/v1/openapi.json to the api)
+)
 from webpanel.api import api, http_error
 from webpanel.auth import (
     LAST_SEEN,
@@ -36,7 +38,10 @@ from webpanel.limits import (
     PASSWORD_CHECK_WAIT_S,
     BoundedHasher,
     LiveStreams,
+    NestingLimitedJSON,
+    PasswordAttempts,
     PasswordChecksBusy,
+    TooManyPasswordAttempts,
 )
 from webpanel.pages import pages
 from webpanel.progress import results
@@ -46,8 +51,22 @@ log = logging.getLogger(__name__)
 
 # Reachable without a login: monitoring, the login and first-run pages, scripts and styles.
 PUBLIC_ENDPOINTS = frozenset({"api.health", "auth.login", "auth.setup", "static"})
-RATE_LIMITED_ENDPOINTS = ("auth.login", "auth.setup")
 SECRET_KEY_FILE = "panel-secret.key"
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",  # nothing unless named below
+        "script-src 'self'",  # the station's own files: no inline script, no eval
+        "style-src 'self'",  # its style sheets; scripts set styles through the DOM only
+        "img-src 'self'",
+        "connect-src 'self'",  # fetch and the live view's EventSource
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+"""Every page's scripts are files under /static (the JSON data some pages carry sits in
+``<script type="application/json">``, which is data a script reads, not a script run); an
+injected script or handler, inline or from elsewhere, does not run."""
 
 
 class MonotonicSessionInterface(SecureCookieSessionInterface):
@@ -73,17 +92,18 @@ def create_app(station, config: dict | None = None) -> Flask:
     """The panel for ``station`` (anything with the Station service API).
 
     ``config`` overrides Flask settings; besides Flask's own: ``IDLE_LOGOUT_S`` (default from
-    ``[panel] idle_logout_min``), ``LOGIN_RATE_LIMIT`` (failed logins or setups per client
-    address, default "5 per minute"), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``),
-    ``LIVE_STREAMS``, ``LIVE_STREAMS_PER_ACCOUNT`` and ``PASSWORD_CHECKS`` (defaults from the
-    ``[panel]`` options of the same names), ``PASSWORD_CHECK_WAIT_S`` (how long a login waits
-    for a password-check slot, default 5 s): ``webpanel.limits``.
+    ``[panel] idle_logout_min``), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``),
+    ``LIVE_STREAMS``, ``LIVE_STREAMS_PER_ACCOUNT``, ``PASSWORD_CHECKS``,
+    ``PASSWORD_ATTEMPTS`` and ``PASSWORD_ATTEMPTS_PER_ADDRESS`` (defaults from the ``[panel]``
+    options of the same names), ``PASSWORD_CHECK_WAIT_S`` (how long a login waits for a
+    password-check slot, default 5 s): ``webpanel.limits``.
     """
     app = Flask(__name__)
+    app.json = NestingLimitedJSON(app)
     app.session_interface = MonotonicSessionInterface()
     app.config.update(
         JSON_SORT_KEYS=False,
-        MAX_CONTENT_LENGTH=1 << 20,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,  # the server's own limit (station.server)
         SESSION_COOKIE_HTTPONLY=True,
         # Strict: the panel is never entered from a link on another site, and same-site
         # redirects (login -> page) carry Strict cookies.
@@ -95,7 +115,8 @@ def create_app(station, config: dict | None = None) -> Flask:
         LIVE_STREAMS_PER_ACCOUNT=station.config.panel.live_streams_per_account,
         PASSWORD_CHECKS=station.config.panel.password_checks,
         PASSWORD_CHECK_WAIT_S=PASSWORD_CHECK_WAIT_S,
-        LOGIN_RATE_LIMIT="5 per minute",
+        PASSWORD_ATTEMPTS=station.config.panel.password_attempts,
+        PASSWORD_ATTEMPTS_PER_ADDRESS=station.config.panel.password_attempts_per_address,
         # A form's token lasts as long as the session, which itself ends after idle_logout_min.
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -112,32 +133,25 @@ def create_app(station, config: dict | None = None) -> Flask:
     app.extensions["live_streams"] = LiveStreams(
         app.config["LIVE_STREAMS"], app.config["LIVE_STREAMS_PER_ACCOUNT"]
     )
+    app.extensions["password_attempts"] = PasswordAttempts(
+        app.config["PASSWORD_ATTEMPTS"], app.config["PASSWORD_ATTEMPTS_PER_ADDRESS"]
+    )
 
     logins = LoginManager(app)
     logins.session_protection = "strong"
     logins.user_loader(load_user)
     app.before_request(require_login)  # before the CSRF check: anonymous requests get 401
     CSRFProtect(app)
-    limiter = Limiter(
-        get_remote_address, app=app, storage_uri="memory://", strategy="moving-window"
-    )
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
     app.register_blueprint(auth)
     app.register_blueprint(results)
     app.register_blueprint(technician)
-    limit = limiter.limit(
-        lambda: current_app.config["LOGIN_RATE_LIMIT"],
-        methods=["POST"],
-        deduct_when=lambda response: response.status_code != 303,  # only failures count
-    )
-    for endpoint in RATE_LIMITED_ENDPOINTS:
-        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     app.register_error_handler(404, http_error)
     app.register_error_handler(405, http_error)
     app.register_error_handler(CSRFError, csrf_failed)
-    app.register_error_handler(429, too_many_attempts)
+    app.register_error_handler(TooManyPasswordAttempts, too_many_attempts)
     app.register_error_handler(PasswordChecksBusy, password_checks_busy)
     app.after_request(security_headers)
     return app
@@ -212,17 +226,17 @@ def csrf_failed(exc: CSRFError):
     )
 
 
-def too_many_attempts(exc):
-    """Too many failed logins (or setups) from one address: the page says to wait."""
-    message = "Too many failed attempts from this device: wait a minute, then try again."
-    if wants_json() or request.endpoint not in RATE_LIMITED_ENDPOINTS:
-        return error_response(429, "rate_limited", "Too many attempts", message)
+def too_many_attempts(exc: TooManyPasswordAttempts):
+    """A password form sent too often (``webpanel.limits.PasswordAttempts``): the login and
+    setup forms come back saying to wait, other pages say it."""
     if request.endpoint == "auth.setup":
-        page = render_template("setup.html", form={"username": ""}, errors={"form": message})
-    else:
+        page = render_template("setup.html", form={"username": ""}, errors={"form": exc.message})
+    elif request.endpoint == "auth.login":
         page = render_template(
-            "login.html", next=request.values.get("next", ""), username="", error=message
+            "login.html", next=request.values.get("next", ""), username="", error=exc.message
         )
+    else:
+        return error_response(429, exc.code, "Too many attempts", exc.message)
     return page, 429
 
 
@@ -232,9 +246,11 @@ def password_checks_busy(exc: PasswordChecksBusy):
 
 
 def security_headers(response):
-    """No framing (clickjacking), no MIME sniffing, no referrer to other sites; logged-in
-    responses are never cached (the back button after logout shows no patient data) and tell
-    the page's idle timer that the session was refreshed."""
+    """A Content-Security-Policy that lets pages run and load only the station's own files
+    (``CONTENT_SECURITY_POLICY``), no framing (clickjacking), no MIME sniffing, no referrer to
+    other sites; logged-in responses are never cached (the back button after logout shows no
+    patient data) and tell the page's idle timer that the session was refreshed."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -1,5 +1,6 @@
 """Logins and accounts: first-run setup, login, logout, changing one's password, and the
-technicians' account page; plus the ``technician_required`` decorator and ``audit``.
+technicians' account page; plus the ``technician_required`` and ``password_form``
+decorators.
 
 The login gate itself (every route but the public ones needs a login, idle sessions end) is
 in ``webpanel.app``, in one place for the whole panel.
@@ -25,6 +26,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
 from station.accounts import ROLES, AccountError, LoginError
+from webpanel.audit_trail import address, audit
 
 auth = Blueprint("auth", __name__)
 
@@ -43,18 +45,20 @@ ERROR_PAGE = """{% extends "base.html" %}
 
 
 class User(UserMixin):
-    """A logged-in panel user: ``username``, ``role`` and the account's ``stamp``."""
+    """A logged-in panel user: ``username``, ``role`` and the ``token`` of their session on
+    the server (``station.sessions``)."""
 
-    def __init__(self, account: dict):
+    def __init__(self, account: dict, token: str):
         self.id = account["id"]
         self.username = account["username"]
         self.role = account["role"]
-        self.stamp = account["stamp"]
         self.active = account["active"]
+        self.token = token
 
     def get_id(self) -> str:
-        """The session stores id and stamp: a new password ends the account's other sessions."""
-        return f"{self.id}:{self.stamp}"
+        """The cookie holds the session's token: the session is open while the server says so
+        (a logout, a deactivation or a new password closes it)."""
+        return self.token
 
     @property
     def is_active(self) -> bool:
@@ -65,23 +69,14 @@ class User(UserMixin):
         return self.role == "technician"
 
 
-def load_user(session_id: str) -> User | None:
-    """Flask-Login's user loader: the active account whose id and stamp the session holds."""
-    user_id, _, stamp = session_id.partition(":")
-    account = accounts().get(int(user_id)) if user_id.isdigit() else None
-    if account is None or not account["active"] or account["stamp"] != stamp:
-        return None
-    return User(account)
+def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: the active account of the open session ``token``."""
+    account = accounts().sessions.account(token)
+    return None if account is None else User(account, token)
 
 
 def accounts():
     return current_app.extensions["accounts"]
-
-
-def audit(action: str, target: str = "", detail: str = "") -> None:
-    """Audit ``action`` on ``target`` by the logged-in user (e.g. an export or a deletion)."""
-    username = current_user.username if current_user.is_authenticated else None
-    accounts().audit(username, action, target, detail)
 
 
 def wants_json() -> bool:
@@ -121,17 +116,35 @@ def technician_required(view):
     return guarded
 
 
+def password_form(view):
+    """``view`` takes a password and checks or hashes it: each POST counts against the
+    panel's password attempts (``webpanel.limits.PasswordAttempts``: per address and in all,
+    successes too) before the view runs, so a refused attempt costs no hash (429)."""
+
+    @wraps(view)
+    def counted(*args, **kwargs):
+        if request.method == "POST":
+            current_app.extensions["password_attempts"].take(address())
+        return view(*args, **kwargs)
+
+    return counted
+
+
 def start_session(account: dict) -> None:
-    """Log ``account`` in with a fresh session (nothing carried over from the last user)."""
+    """Log ``account`` in with a fresh session, opened on the server (nothing carried over
+    from the last user)."""
     session.clear()
-    login_user(User(account))
+    token = accounts().sessions.open(account["id"], address())
+    login_user(User(account, token))
     session[LAST_SEEN] = time.monotonic()
 
 
 def end_session(reason: str = "") -> None:
-    """Log out and forget the session; audited as a logout with ``reason``."""
+    """Log out: the session is closed on the server (its cookie opens nothing any more) and
+    forgotten; audited as a logout with ``reason``."""
     if current_user.is_authenticated:
         audit("logout", current_user.username, reason)
+        accounts().sessions.close(current_user.token)
     logout_user()
     session.clear()
 
@@ -152,6 +165,7 @@ def safe_next(target: str | None) -> str:
 
 # --- first run, login, logout ----------------------------------------------------------------
 @auth.route("/setup", methods=["GET", "POST"])
+@password_form
 def setup():
     """First start: create the first account (a technician); gone once any account exists."""
     if accounts().has_any():
@@ -163,7 +177,7 @@ def setup():
     try:
         if password != request.form.get("confirm", ""):
             raise AccountError("confirm", "the two passwords differ")
-        account = accounts().create_first(form["username"], password)
+        account = accounts().create_first(form["username"], password, address())
     except AccountError as exc:
         return render_template("setup.html", form=form, errors={exc.field: str(exc)}), 400
     start_session(account)
@@ -173,6 +187,7 @@ def setup():
 
 
 @auth.route("/login", methods=["GET", "POST"])
+@password_form
 def login():
     """The login form; on success, back to the page that asked for it."""
     if not accounts().has_any():
@@ -184,9 +199,7 @@ def login():
     if request.method == "GET":
         return render_template("login.html", next=next_url, username=username, error=None)
     try:
-        account = accounts().authenticate(
-            username, request.form.get("password", ""), request.remote_addr or ""
-        )
+        account = accounts().authenticate(username, request.form.get("password", ""), address())
     except LoginError as exc:
         page = render_template("login.html", next=next_url, username=username, error=str(exc))
         return page, 401
@@ -204,6 +217,7 @@ def logout():
 
 
 @auth.route("/password", methods=["GET", "POST"])
+@password_form
 def password():
     """Any user changes their own password (the current one is asked again)."""
     if request.method == "GET":
@@ -215,6 +229,7 @@ def password():
             current_user.username,
             request.form.get("current", ""),
             request.form.get("password", ""),
+            address(),
         )
     except AccountError as exc:
         return render_template("password.html", errors={exc.field: str(exc)}), 400
@@ -238,6 +253,7 @@ def _accounts_page(errors: dict, form: dict, status: int = 200):
 
 @auth.route("/accounts", methods=["GET", "POST"])
 @technician_required
+@password_form
 def accounts_page():
     """List accounts and the recent audit log; POST adds an account."""
     if request.method == "GET":
@@ -249,6 +265,7 @@ def accounts_page():
             request.form.get("password", ""),
             form["role"],
             by=current_user.username,
+            address=address(),
         )
     except AccountError as exc:
         return _accounts_page({exc.field: str(exc)}, form, 400)
@@ -270,7 +287,9 @@ def set_active(user_id: int):
     account = _account(user_id)
     active = request.form.get("active") == "1"
     try:
-        accounts().set_active(account["username"], active, by=current_user.username)
+        accounts().set_active(
+            account["username"], active, by=current_user.username, address=address()
+        )
     except AccountError as exc:
         return _accounts_page({f"active-{user_id}": str(exc)}, {"role": "therapist"}, 400)
     flash(f"Account {account['username']} {'reactivated' if active else 'deactivated'}.")
@@ -279,12 +298,16 @@ def set_active(user_id: int):
 
 @auth.post("/accounts/<int:user_id>/password")
 @technician_required
+@password_form
 def reset_password(user_id: int):
     """Set a new password for an account (for a user who forgot theirs)."""
     account = _account(user_id)
     try:
         accounts().set_password(
-            account["username"], request.form.get("password", ""), by=current_user.username
+            account["username"],
+            request.form.get("password", ""),
+            by=current_user.username,
+            address=address(),
         )
     except AccountError as exc:
         return _accounts_page({f"password-{user_id}": str(exc)}, {"role": "therapist"}, 400)

@@ -1,5 +1,6 @@
 """HTML pages: patients (list, search, create, edit), a patient's drills, programs and live
-view, the patient display, a trial result."""
+view, the patient display, a trial result. Each create, change and view of a record is
+audited (``webpanel.audit_trail``)."""
 
 from datetime import date, timedelta
 
@@ -8,6 +9,8 @@ from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
 from station.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
+from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
+from webpanel.audit_trail import viewed
 
 pages = Blueprint("pages", __name__)
 
@@ -59,15 +62,25 @@ def _with_age(patient: dict) -> dict:
 
 @pages.get("/")
 def patients():
-    """The patient list, searched by name or code (``?q=``), and the new-patient form."""
+    """The patient list, a page at a time (``?after=``), searched by name or code (``?q=``),
+    and the new-patient form."""
     query = request.args.get("q", "")
-    return _patients_page(query, errors={}, form={})
+    after = request.args.get("after", type=int)
+    return _patients_page(query, errors={}, form={}, after=after)
 
 
-def _patients_page(query: str, errors: dict, form: dict) -> str:
-    found = [_with_age(p) for p in station().list_patients(query)]
+def _patients_page(query: str, errors: dict, form: dict, after: int | None = None) -> str:
+    page = station().list_patients(query, after=after)
+    found = [_with_age(p) for p in page["patients"]]
+    audit_listed(query, found)
     return render_template(
-        "patients.html", patients=found, q=query, errors=errors, form=form, choices=CHOICES
+        "patients.html",
+        patients=found,
+        next_after=page["next"],
+        q=query,
+        errors=errors,
+        form=form,
+        choices=CHOICES,
     )
 
 
@@ -79,6 +92,7 @@ def create_patient():
         patient = station().create_patient(form)
     except PatientFieldError as exc:
         return _patients_page("", errors=_beside_field(exc), form=form), 400
+    audit_patient_created(patient)
     return redirect(url_for("pages.patient", patient_id=patient["id"]), code=303)
 
 
@@ -92,16 +106,19 @@ def patient(patient_id: int):
 def update_patient(patient_id: int):
     """Save the edited details; a bad field re-opens the form with the error beside it."""
     form = _patient_form()
+    before = station().get_patient(patient_id)
     try:
-        station().update_patient(patient_id, form)
+        after = station().update_patient(patient_id, form)
     except PatientFieldError as exc:
         return _patient_page(patient_id, errors=_beside_field(exc), form=form), 400
+    audit_patient_changed(before, after)
     return redirect(url_for("pages.patient", patient_id=patient_id), code=303)
 
 
 def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
     svc = station()
     record = _with_age(svc.get_patient(patient_id))
+    viewed("patient", patient_id)
     drills = svc.drills()
     return render_template(
         "patient.html",
@@ -130,6 +147,7 @@ def display():
 def trial(trial_id: str):
     svc = station()
     record = svc.get_trial(trial_id)
+    viewed("trial", trial_id, f"patient {record['patient_id']}")
     return render_template(
         "trial.html",
         trial=record,

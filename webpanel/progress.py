@@ -24,13 +24,15 @@ from station.trial_measures import (
     scored_parts,
 )
 from station.visits import FIELDS, VisitFieldError, Visits, local_day
-from webpanel.auth import audit
+from webpanel.audit_trail import audit, changes, viewed
 
 results = Blueprint("results", __name__)
 
 HISTORY_PAGE_TRIALS = 100
 """Trials per page of the progress page (history and trends): bench/history_pages.py times it
 with 10,000 stored trials."""
+VISIT_VALUES_LOGGED = ("visit_date", "therapist", "nmr_minutes")
+"""Visit fields whose values the audit trail gives (what is billed, when and by whom)."""
 
 
 def station():
@@ -40,6 +42,20 @@ def station():
 def visits() -> Visits:
     """The visit records of the station's database."""
     return Visits(station().storage)
+
+
+def audit_visit_created(visit: dict) -> None:
+    """Audit a new visit with its date, therapist and billed minutes."""
+    shown = {f: visit[f] for f in VISIT_VALUES_LOGGED if visit[f] is not None}
+    detail = ", ".join([f"patient {visit['patient_id']}"] + [f"{k} {v}" for k, v in shown.items()])
+    audit("visit-created", f"visit {visit['id']}", detail)
+
+
+def audit_visit_changed(before: dict, after: dict) -> None:
+    """Audit a visit's edit: old and new date, therapist and minutes; the note by name."""
+    audit(
+        "visit-changed", f"visit {after['id']}", changes(before, after, FIELDS, VISIT_VALUES_LOGGED)
+    )
 
 
 @results.errorhandler(NotFoundError)
@@ -110,6 +126,7 @@ def progress(patient_id: int):
     patient = svc.get_patient(patient_id)
     pages = max(1, -(-svc.storage.count_trials(patient_id) // HISTORY_PAGE_TRIALS))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    viewed("patient", patient_id, f"progress, page {page}")
     # the page's trials, and on later pages the oldest of the page before: its day ends this one
     newer = int(page > 1)
     trials = patient_trials(
@@ -155,7 +172,9 @@ def progress(patient_id: int):
 def patient_visits(patient_id: int):
     """A patient's visits with their minutes and units, and the form for a new visit."""
     form = {"visit_date": date.today().isoformat(), "therapist": current_user.username}
-    return _visits_page(patient_id, form, errors={})
+    page = _visits_page(patient_id, form, errors={})
+    viewed("patient", patient_id, "visits")
+    return page
 
 
 def _visits_page(patient_id: int, form: dict, errors: dict, status: int = 200):
@@ -182,6 +201,7 @@ def create_visit(patient_id: int):
         visit = visits().create(patient_id, form)
     except VisitFieldError as exc:
         return _visits_page(patient_id, form, {exc.field: str(exc)}, 400)
+    audit_visit_created(visit)
     return redirect(url_for("results.visit", visit_id=visit["id"]), code=303)
 
 
@@ -190,6 +210,7 @@ def visit(visit_id: int):
     """One visit: its details, trials, suggested and billed minutes and the units."""
     record = visits().get(visit_id)
     form = {f: "" if record[f] is None else str(record[f]) for f in FIELDS}
+    viewed("visit", visit_id, f"patient {record['patient_id']}")
     return _visit_page(record, form, errors={})
 
 
@@ -218,9 +239,10 @@ def update_visit(visit_id: int):
     record = visits().get(visit_id)
     form = _visit_form()
     try:
-        visits().update(visit_id, form)
+        changed = visits().update(visit_id, form)
     except VisitFieldError as exc:
         return _visit_page(record, form, {exc.field: str(exc)}, 400)
+    audit_visit_changed(record, changed)
     return redirect(url_for("results.visit", visit_id=visit_id), code=303)
 
 
@@ -230,6 +252,7 @@ def visit_report(visit_id: int):
     store = visits()
     record = store.get(visit_id)
     patient = station().get_patient(record["patient_id"])
+    viewed("visit", visit_id, f"printable report, patient {patient['id']}")
     trials = [
         {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
         for t in store.trials(visit_id)

@@ -18,6 +18,7 @@ from station.errors import ConflictError
 from station.logs import RECENT_LINES
 from station.migrations import MIGRATIONS
 from webpanel.api import ApiError, api, json_body, station
+from webpanel.audit_trail import audit
 from webpanel.auth import technician_required
 
 technician = Blueprint("technician", __name__, url_prefix="/technician")
@@ -267,8 +268,11 @@ def calibration_save():
     """Save the reviewed calibration as the active one, in use from now on; then the check.
 
     Stored with the technician's username, the residuals and the conditions it was made under;
-    older calibrations are kept."""
-    return jsonify(wizard().save(current_user.username, json_body().get("note", "")))
+    older calibrations are kept. Audited: every measurement after it depends on it."""
+    state = wizard().save(current_user.username, json_body().get("note", ""))
+    saved = state.get("saved") or {}
+    audit("calibration-saved", f"calibration {saved.get('id')}", "active from now on")
+    return jsonify(state)
 
 
 @api.delete("/technician/calibration")

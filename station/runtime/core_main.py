@@ -5,7 +5,9 @@ The core holds the devices, the control loop, drills, cues and the storage write
 panel over its socket and nothing on the network. It asks for SCHED_FIFO for all its threads,
 the control loop's highest (``station.runtime.priority`` says why), and logs what it got.
 SIGTERM or SIGINT stop it cleanly: the panel first (``run``), then the socket, then any running
-trial is stored as aborted, cues off, the database flushed.
+trial is stored as aborted, cues off, the database flushed. Under ``run`` a panel that refuses
+its config (exit code 2: a port in use, a host it cannot listen on) stops the core too, with the
+same code.
 """
 
 import io
@@ -13,8 +15,8 @@ import logging
 import signal
 import sys
 import threading
-from pathlib import Path
 
+from station.config import prepare_data_dir
 from station.notify import SystemdNotifier, status_line
 from station.runlock import RunLock
 from station.runtime.core_server import CoreServer
@@ -67,8 +69,7 @@ def quiet_drivers() -> None:
 def run_core(config, panel: PanelProcess | None = None) -> int:
     """Run the core until SIGTERM/SIGINT; with ``panel``, start and supervise it too."""
     notifier = SystemdNotifier()
-    Path(config.station.data_dir).mkdir(parents=True, exist_ok=True)
-    lock = RunLock(config.station.data_dir, "the station's core")
+    lock = RunLock(prepare_data_dir(config), "the station's core")
     lock.acquire()  # a restore or a second core must not touch the database meanwhile
     notifier.status("starting: checking the database, opening the devices")
     floor = core_floor()  # before any thread starts: they all inherit it
@@ -88,7 +89,7 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
         where = ""
         if panel is not None:  # run: ready means the panel answers too, as it did in one process
             panel.start()
-            if not panel.wait_until_ready(PANEL_READY_S):
+            if not panel.wait_until_ready(PANEL_READY_S) and not panel.refused.is_set():
                 log.error("the panel did not start within %g s: still trying", PANEL_READY_S)
             where = f"; panel on http://{config.panel.host}:{config.panel.port}"
         notifier.ready(status_line(station.status()) + where)
@@ -108,6 +109,9 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
         exit_code = 1
     shown = None
     while not stop.wait(1.0):
+        if panel is not None and panel.refused.is_set():
+            exit_code = 2  # the panel's config (or database) error: its message says what
+            break
         line = status_line(station.status())
         if line != shown:  # systemctl status shows the newest; send changes only
             notifier.status(line)

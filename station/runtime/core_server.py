@@ -170,8 +170,8 @@ class CoreServer:
         if lane == "stop":
             if op != "stop":
                 raise StationError(f"the stop lane only stops, not {op!r}")
-            self.station.stop_drill(args.get("reason", "stopped by the therapist"))
-            return {"stopped": True}
+            trial_id = self.station.stop_drill(args.get("reason", "stopped by the therapist"))
+            return {"stopped": True, "trial_id": trial_id}
         if op not in self.ops:
             raise StationError(f"unknown op {op!r}")
         return self.ops[op](**args)

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from station.config import prepare_data_dir
 from station.errors import StorageError
 from station.notify import SystemdNotifier
 from station.runlock import PANEL_LOCK_NAME, RunLock
@@ -48,8 +49,7 @@ def run_panel(config, exit_with: int | None = None) -> int:
     notifier = SystemdNotifier()
     priority = normal_priority()
     sys.setswitchinterval(GIL_SWITCH_S)
-    data_dir = Path(config.station.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = prepare_data_dir(config)
     lock = RunLock(data_dir, "the station's panel", PANEL_LOCK_NAME)
     lock.acquire()  # a restore must not swap the database under the panel either
     stop = threading.Event()
@@ -64,6 +64,7 @@ def run_panel(config, exit_with: int | None = None) -> int:
             port=config.panel.port,
             threads=panel_threads(config),
             stop_path=STOP_PATH,
+            per_address=config.panel.connections_per_address,
         )
     except Exception:
         station.close()

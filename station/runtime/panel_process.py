@@ -3,7 +3,10 @@ unexpectedly (a crash never touches the core or a running trial), stopped with t
 
 Under systemd the panel is a unit of its own (balance-station-panel.service) and systemd does
 this job instead. Here the panel says it is ready as it says it to systemd, ``READY=1`` on a
-notify socket: one of this supervisor's own, never the core's.
+notify socket: one of this supervisor's own, never the core's. A panel that exits with code 2
+refused its config or its database (its error says what to fix): restarting it would only
+fail again, so it is not restarted, and ``refused`` tells the core to stop with code 2 as well
+(systemd's ``RestartPreventExitStatus=2`` does the same for the panel's own unit).
 """
 
 import logging
@@ -22,6 +25,7 @@ FIRST_RESTART_S = 1.0
 LONGEST_RESTART_S = 30.0
 STEADY_S = 60.0  # a panel that ran this long is restarted after FIRST_RESTART_S again
 STOP_TIMEOUT_S = 10.0
+REFUSED = 2  # the exit code of a config or database the panel refuses
 
 
 class PanelProcess:
@@ -45,6 +49,7 @@ class PanelProcess:
         self._proc: subprocess.Popen | None = None
         self._stopping = threading.Event()
         self._ready = threading.Event()
+        self.refused = threading.Event()  # the panel exited 2: not restarted
         self._lock = threading.Lock()
         self._notify_name = f"balance-station-panel-{os.getpid()}-{id(self):x}"
         self._notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
@@ -60,8 +65,13 @@ class PanelProcess:
             thread.start()
 
     def wait_until_ready(self, timeout_s: float) -> bool:
-        """True once the panel has said READY=1 (it listens), False after ``timeout_s``."""
-        return self._ready.wait(timeout_s)
+        """True once the panel has said READY=1 (it listens), False after ``timeout_s`` or
+        as soon as it has refused to start."""
+        deadline = time.monotonic() + timeout_s
+        while not self.refused.is_set() and time.monotonic() < deadline:
+            if self._ready.wait(0.1):
+                return True
+        return False
 
     def _listen(self) -> None:
         while not self._stopping.is_set():
@@ -101,6 +111,14 @@ class PanelProcess:
             log.info("panel process started (pid %d)", proc.pid)
             code = proc.wait()
             if self._stopping.is_set():
+                return
+            if code == REFUSED:
+                log.error(
+                    "the panel process (pid %d) refused to start (exit code 2): fix what its "
+                    "error above names, then start the station again",
+                    proc.pid,
+                )
+                self.refused.set()
                 return
             if time.monotonic() - started >= STEADY_S:
                 delay = FIRST_RESTART_S

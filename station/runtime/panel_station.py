@@ -72,9 +72,10 @@ class PanelStation(StationRecords):
         args = {"patient_id": patient_id, "drill": drill, "params": params, "program": program}
         return self.client.call("start_drill", args)
 
-    def stop_drill(self, reason: str = "stopped by the therapist") -> None:
-        """End the running drill through the core's stop lane."""
-        self.client.stop(reason)
+    def stop_drill(self, reason: str = "stopped by the therapist") -> str | None:
+        """End the running drill through the core's stop lane; the id of the trial that was
+        running (None if none was)."""
+        return self.client.stop(reason).get("trial_id")
 
     def zero_tilt(self) -> dict:
         return self.client.call("zero_tilt")

@@ -18,7 +18,7 @@ from station.exports import safe_file_name, trial_csv
 from station.patients import validate_patient
 from station.programs import ProgramError, validate_program
 from station.samples import COLUMNS
-from station.storage import Storage
+from station.storage import PATIENT_PAGE, Storage
 from station.trial import recording_window
 
 REANALYSABLE = ("quiet-stance",)  # drills whose trial is one recording of quiet stance
@@ -86,8 +86,16 @@ class StationRecords:
         )
 
     # --- patients and trials -----------------------------------------------------------------
-    def list_patients(self, search: str = "") -> list[dict]:
-        return self.storage.list_patients(search)
+    def list_patients(
+        self, search: str = "", limit: int = PATIENT_PAGE, after: int | None = None
+    ) -> dict:
+        """A page of patients: ``patients`` (up to ``limit`` whose name or code contains
+        ``search``, in name order, after patient ``after``) and ``next``, the ``after`` of the
+        following page (None on the last)."""
+        found = self.storage.list_patients(search, limit + 1, after)
+        more = len(found) > limit
+        found = found[:limit]
+        return {"patients": found, "next": found[-1]["id"] if more else None}
 
     def create_patient(self, data: dict) -> dict:
         return self.storage.create_patient(validate_patient(data))

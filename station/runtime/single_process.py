@@ -5,8 +5,8 @@ login flood shares the control loop's process.
 """
 
 import logging
-from pathlib import Path
 
+from station.config import prepare_data_dir
 from station.notify import SystemdNotifier, status_line
 from station.runlock import PANEL_LOCK_NAME, RunLock
 from station.runtime.core_main import quiet_drivers, stop_on_signals
@@ -22,8 +22,7 @@ log = logging.getLogger("balance-station")
 def run_single_process(config) -> int:
     """Run the control loop, storage and panel in this process until SIGTERM/SIGINT."""
     notifier = SystemdNotifier()
-    data_dir = Path(config.station.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = prepare_data_dir(config)
     core_lock = RunLock(data_dir, "the one-process station")
     core_lock.acquire()
     panel_lock = RunLock(data_dir, "the one-process station", PANEL_LOCK_NAME)
@@ -39,6 +38,7 @@ def run_single_process(config) -> int:
             port=config.panel.port,
             threads=panel_threads(config),
             stop_path=STOP_PATH,
+            per_address=config.panel.connections_per_address,
         )
     except Exception:
         station.close()

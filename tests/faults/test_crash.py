@@ -2,6 +2,7 @@
 and started again: the database is sound, completed trials are exactly as they were, and the
 trial that was running is marked interrupted."""
 
+import os
 import signal
 
 import pytest
@@ -34,3 +35,42 @@ def test_sigkill_mid_trial_then_restart_keeps_every_completed_trial(daemon):
     again = daemon.ended(daemon.start_trial("quiet-stance", duration_s=5))
     assert again["state"] == "completed"  # the restarted station records as before
     assert daemon.integrity() == "ok"
+
+
+def flip_byte(path, offset: int) -> None:
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_a_damaged_log_frame_is_reported_not_silently_undone(daemon):
+    """Issue 15, finding 7: a damaged frame in the write-ahead log silently turned a completed
+    trial back into 'interrupted' (SQLite drops every transaction after a frame that fails its
+    checksum), with nothing logged. Now start-up finds the damage before SQLite opens the
+    database: it logs the loss as an error, keeps the log aside, and the trial says why it
+    reads interrupted."""
+    trial_id = daemon.start_trial("quiet-stance", duration_s=5)
+    assert daemon.call(f"/api/v1/trials/{trial_id}")["state"] == "running"  # committed
+    wal = daemon.db_path.with_name("station.db-wal")
+    page_size = int.from_bytes(wal.read_bytes()[8:12], "big")
+    frames_before_the_end = (wal.stat().st_size - 32) // (24 + page_size)
+    assert daemon.ended(trial_id)["state"] == "completed"
+    pids = daemon.pids()
+    for pid in (pids["panel"], pids["core"]):  # both: a panel left alone would checkpoint
+        os.kill(pid, signal.SIGKILL)
+    daemon.proc.wait(timeout=10)
+    # one bit pattern in the page of the first frame written after the trial began
+    flip_byte(wal, 32 + frames_before_the_end * (24 + page_size) + 24 + 100)
+
+    daemon.restart()
+    trial = daemon.call(f"/api/v1/trials/{trial_id}")
+    assert trial["state"] == "interrupted"  # what the database holds up to the damage
+    assert "damaged database log" in trial["reason"]
+    kept = list(daemon.db_path.parent.glob("station.db-wal.damaged-*"))
+    assert len(kept) == 1
+    daemon.proc.send_signal(signal.SIGTERM)
+    _, err = daemon.proc.communicate(timeout=30)
+    assert f"the write-ahead log {wal} is damaged at frame {frames_before_the_end + 1}" in err
+    assert f"copied to {kept[0]}" in err

@@ -35,12 +35,16 @@ def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(daemon):
         assert status == 503 and error["code"] == "storage_failed"
         assert "could not write to the database" in error["message"]
         assert "has free space" in error["message"]
-        assert daemon.call("/api/v1/health")["loop"]["ticks"] > 0  # still serving, reading
-        assert daemon.call(f"/api/v1/trials/{done_id}") == done
+        assert daemon.call("/api/v1/health")["loop"]["ticks"] > 0  # still serving
+        # every view of a record is audited (issue 15, finding 6): one that cannot be written
+        # down is refused as well, rather than shown unrecorded
+        status, error = daemon.error(f"/api/v1/trials/{done_id}")
+        assert status == 503 and error["code"] == "storage_failed"
     finally:
         for pid in pids:  # space freed
             resource.prlimit(pid, resource.RLIMIT_FSIZE, (room, hard))
 
+    assert daemon.call(f"/api/v1/trials/{done_id}") == done
     assert daemon.call("/api/v1/patients", {"name": "Room Again"})["name"] == "Room Again"
     again = daemon.ended(daemon.start_trial("quiet-stance", duration_s=5))
     assert again["state"] == "completed"

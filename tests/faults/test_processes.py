@@ -1,7 +1,9 @@
 """The core and the panel are separate processes. The panel killed mid-trial (SIGKILL: no
 shutdown code runs) never touches the trial, and ``run`` starts it again; a core that dies and
-comes back is shown on the panel, which reconnects by itself."""
+comes back is shown on the panel, which reconnects by itself; a station stopped with tablets
+connected stops at once."""
 
+import http.client
 import json
 import os
 import signal
@@ -89,3 +91,20 @@ def test_a_core_restart_is_shown_on_the_panel_which_reconnects(split_daemon):
     panel_log = daemon.panel_proc.stderr.read()
     assert "the station's core is unreachable" in panel_log
     assert "the station's core restarted" in panel_log and "Traceback" not in panel_log
+
+
+def test_a_station_stopped_with_connections_open_stops_without_waiting_for_them(daemon):
+    """Issue 15, finding 11: every shutdown waited 5 s for the panel's server thread, which
+    kept serving the tablets' keep-alive connections after its listener had closed."""
+    port = int(daemon.panel.base.rsplit(":", 1)[1])
+    tablets = [http.client.HTTPConnection("127.0.0.1", port, timeout=5) for _ in range(3)]
+    for tablet in tablets:
+        tablet.request("GET", "/api/v1/health")
+        tablet.getresponse().read()  # answered; the connection stays open, as a browser's does
+    daemon.proc.send_signal(signal.SIGTERM)
+    assert daemon.proc.wait(timeout=20) == 0
+    log = daemon.proc.stderr.read()
+    assert "stopped cleanly" in log and "panel stopped" in log
+    assert "did not stop" not in log and "still running" not in log
+    for tablet in tablets:
+        tablet.close()

@@ -14,10 +14,11 @@ from station.backup import (
     backup_database,
     integrity_problems,
     list_backups,
-    restore_database,
 )
 from station.cli import main
+from station.db_contents import WrongDatabaseError
 from station.errors import StorageError
+from station.restore import restore_database
 from station.runlock import PANEL_LOCK_NAME, RunLock, StationRunningError
 from station.storage import Storage
 
@@ -262,3 +263,32 @@ def test_backup_restore_and_migrate_commands(tmp_path, db_path, capsys):
         assert main(["restore", paths[-1], "--config", config]) == 2
         assert main(["migrate", "--config", config]) == 2
     assert "stop the station first" in capsys.readouterr().err
+
+
+def put_in_place(path, db_path):
+    """``path`` as the database (a new file: connections still open on the old one do not
+    see it), without the old one's WAL."""
+    path.replace(db_path)
+    for sidecar in ("station.db-wal", "station.db-shm"):
+        db_path.with_name(sidecar).unlink(missing_ok=True)
+
+
+def test_no_backup_is_taken_of_a_database_that_lost_records(db_path, tmp_path):
+    """The nightly backup of an emptied or shrunken database would become the latest backup
+    and hide the loss from the start-up check."""
+    make_database(db_path, ["a", "b"])
+    latest = backup_database(db_path, keep=5, now=T0)
+    (tmp_path / "empty.db").write_bytes(b"")
+    put_in_place(tmp_path / "empty.db", db_path)
+    with pytest.raises(WrongDatabaseError, match=r"nothing to back up: .*station\.db is empty"):
+        backup_database(db_path, keep=5, now=T0 + timedelta(days=1))
+    make_database(tmp_path / "elsewhere" / "station.db", ["a"])
+    source = sqlite3.connect(tmp_path / "elsewhere" / "station.db")
+    copy = sqlite3.connect(tmp_path / "smaller.db")
+    source.backup(copy)
+    source.close()
+    copy.close()
+    put_in_place(tmp_path / "smaller.db", db_path)
+    with pytest.raises(WrongDatabaseError, match=r"fewer records than the latest backup"):
+        backup_database(db_path, keep=5, now=T0 + timedelta(days=1))
+    assert list_backups(db_path.parent) == [latest]

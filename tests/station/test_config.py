@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from station.config import SIM_PROFILES, load_config, parse_config
+from station.config import SIM_PROFILES, load_config, parse_config, prepare_data_dir
 from station.errors import ConfigError
 
 
@@ -72,11 +72,47 @@ def test_default_location_is_read(tmp_path, monkeypatch):
             r"\[panel\] live_streams_per_account must not exceed live_streams",
         ),
         ({"station": {"loop_priority": 99}}, r"\[station\] loop_priority = 99 is above"),
+        # TOML has nan and inf: no range check lets them through
+        ({"station": {"loop_rate_hz": float("nan")}}, r"\[station\] loop_rate_hz = nan is not"),
+        ({"imu": {"rate_hz": float("nan")}}, r"\[imu\] rate_hz = nan is not a number"),
+        ({"platform": {"live_filter_hz": float("nan")}}, r"live_filter_hz = nan is not"),
+        ({"platform": {"width_mm": float("nan")}}, r"\[platform\] width_mm = nan is not"),
+        ({"platform": {"depth_mm": float("inf")}}, r"\[platform\] depth_mm = inf is not"),
+        ({"platform": {"step_on_n": float("nan")}}, r"\[platform\] step_on_n = nan is not"),
+        ({"platform": {"step_off_n": float("-inf")}}, r"step_off_n = -inf is not a number"),
+        ({"platform": {"min_load_n": float("nan")}}, r"\[platform\] min_load_n = nan is not"),
+        ({"platform": {"origin_ml_mm": float("nan")}}, r"origin_ml_mm = nan is not a number"),
+        ({"platform": {"origin_ap_mm": 5000.0}}, r"origin_ap_mm = 5000.0 is above the maximum"),
+        ({"sim": {"step_on_at_s": float("nan")}}, r"\[sim\] step_on_at_s = nan is not"),
+        (
+            {"loadcells": {"tare_counts": [0, 0, float("nan"), 0], "gain_n_per_count": [1] * 4}},
+            r"\[loadcells\] tare_counts = nan is not a number",
+        ),
+        ({"panel": {"host": "256.1.1.1"}}, r"\[panel\] host = '256.1.1.1' is not an IP address"),
+        ({"panel": {"host": ""}}, r"\[panel\] host = '' is not an IP address or a host name"),
+        ({"panel": {"host": "tablet station"}}, r"\[panel\] host = 'tablet station' is not"),
+        ({"panel": {"connections_per_address": 1}}, r"connections_per_address = 1 is below"),
     ],
 )
 def test_bad_values_name_section_and_option(raw, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(raw)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0", "::1", "balance-1.local", "localhost"])
+def test_addresses_and_host_names_are_accepted(host):
+    assert parse_config({"panel": {"host": host}}).panel.host == host
+
+
+def test_the_data_directory_is_made_or_refused_naming_the_option(tmp_path):
+    made = prepare_data_dir(parse_config({"station": {"data_dir": str(tmp_path / "a" / "b")}}))
+    assert made.is_dir()
+    file = tmp_path / "station.db"
+    file.write_text("")
+    for path, reason in ((file, "is a file, not a folder"), (file / "data", "cannot be created")):
+        config = parse_config({"station": {"data_dir": str(path)}})
+        with pytest.raises(ConfigError, match=rf"\[station\] data_dir = '{path}' {reason}"):
+            prepare_data_dir(config)
 
 
 def test_every_simulated_profile_can_be_chosen():

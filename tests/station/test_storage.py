@@ -11,6 +11,7 @@ import pytest
 from station import samples
 from station.errors import NotFoundError
 from station.migrations import MIGRATIONS
+from station.patients import PatientFieldError
 from station.storage import Storage
 
 
@@ -27,6 +28,62 @@ def test_patients_create_search_and_order(storage):
     assert [p["name"] for p in storage.list_patients("LEE")] == ["anna Lee"]
     with pytest.raises(NotFoundError, match="no patient with id 99"):
         storage.get_patient(99)
+
+
+def test_patients_come_a_page_at_a_time_in_name_order(storage):
+    for n in range(7):
+        storage.create_patient({"name": "Same Name", "code": f"S-{n}"})
+    storage.create_patient({"name": "aaron first", "code": None})
+    first = storage.list_patients(limit=3)
+    assert [p["name"] for p in first] == ["aaron first", "Same Name", "Same Name"]
+    second = storage.list_patients(limit=3, after=first[-1]["id"])
+    third = storage.list_patients(limit=3, after=second[-1]["id"])
+    ids = [p["id"] for p in first + second + third]
+    assert len(ids) == len(set(ids)) == 8  # equal names are ordered by id: none lost or twice
+    assert storage.list_patients("s-", limit=2, after=second[0]["id"])[0]["code"] == "S-3"
+    with pytest.raises(NotFoundError, match="no patient with id 99 to list after"):
+        storage.list_patients(after=99)
+
+
+def test_a_clinic_code_belongs_to_one_patient_in_any_case(storage):
+    first = storage.create_patient({"name": "Ada", "code": "AB-1"})
+    with pytest.raises(PatientFieldError, match=r"code: ab-1 is already the code of patient 1"):
+        storage.create_patient({"name": "Ada Twin", "code": "ab-1"})
+    other = storage.create_patient({"name": "Bo", "code": "AB-2"})
+    with pytest.raises(PatientFieldError, match="already the code of patient 1 \\(Ada\\)"):
+        storage.update_patient(other["id"], {"name": "Bo", "code": "AB-1"})
+    assert storage.update_patient(first["id"], {"name": "Ada L", "code": "AB-1"})["code"] == "AB-1"
+    with pytest.raises(sqlite3.IntegrityError):  # the index stands behind the check
+        storage.submit(
+            lambda db: db.execute("UPDATE patients SET code = 'ab-1' WHERE id = ?", [other["id"]])
+        ).result()
+
+
+def test_the_v7_migration_makes_existing_codes_unique_and_says_so(tmp_path):
+    path = tmp_path / "station.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, at TEXT)")
+    db.commit()
+    db.close()
+    from sqlite_utils import Database
+
+    old = Database(path)
+    for version, migration in enumerate(MIGRATIONS[:6], start=1):
+        migration(old)
+        old.execute("INSERT INTO schema_migrations VALUES (?, 'then')", [version])
+    for name, code in (("Ada", "P-1"), ("Ada Look-alike", "p-1"), ("Bo", "P-2"), ("Cy", "P-1")):
+        old["patients"].insert({"name": name, "code": code, "created_at": "then"})
+    old.conn.commit()
+    old.close()
+    storage = Storage(path)
+    try:
+        codes = [p["code"] for p in storage.query("SELECT code FROM patients ORDER BY id")]
+        assert codes == ["P-1", "p-1-dup-2", "P-2", "P-1-dup-4"]
+        notes = storage.query("SELECT target, detail FROM audit_log ORDER BY id")
+        assert [n["target"] for n in notes] == ["patient 2", "patient 4"]
+        assert notes[0]["detail"].startswith("changed code p-1 -> p-1-dup-2: another patient")
+    finally:
+        storage.close()
 
 
 def test_trial_round_trip_keeps_samples_exactly(storage):

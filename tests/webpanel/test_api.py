@@ -243,11 +243,11 @@ def test_errors_answer_the_error_shape_also_when_too_large_or_unexpected(
     assert big.get_json() == {
         "error": {
             "code": "too_large",
-            "message": "the request body is over the station's limit of 1 MiB",
+            "message": "the request body is over the station's limit of 64 KiB",
         }
     }
 
-    def broken(search=""):
+    def broken(*args):
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(station, "list_patients", broken)

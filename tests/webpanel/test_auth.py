@@ -17,8 +17,14 @@ from webpanel.auth import LAST_SEEN
 THERAPIST, TECHNICIAN = "thea", "tom"  # the accounts of the app fixture
 
 
+ACCOUNT_ACTIONS = ("login", "logout", "login-failed", "account-created", "account-changed")
+
+
 def audit_actions(app, limit=20):
-    return [(e["action"], e["target"]) for e in app.extensions["accounts"].recent_audit(limit)]
+    """(action, target) of the newest ``limit`` audit entries about logins and accounts (the
+    panel also records every record it shows)."""
+    entries = app.extensions["accounts"].recent_audit(200)
+    return [(e["action"], e["target"]) for e in entries if e["action"] in ACCOUNT_ACTIONS][:limit]
 
 
 def page_token(response) -> str:
@@ -100,6 +106,16 @@ def test_login_returns_to_the_page_asked_for_and_logout_ends_the_session(
     assert audit_actions(app)[:2] == [("logout", THERAPIST), ("login", THERAPIST)]
 
 
+def test_a_cookie_saved_before_logout_opens_nothing_afterwards(app, client):
+    saved = client.get_cookie("session").value
+    assert client.post("/logout").status_code == 303
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/api/v1/patients").status_code == 401
+    assert replay.post("/api/v1/patients", json={"name": "After logout"}).status_code == 401
+    assert app.extensions["station"].list_patients()["patients"] == []
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
 def test_login_never_sends_you_to_another_site(app, anon_client, target, password):
     response = anon_client.post(
@@ -118,9 +134,14 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(app, anon_client, p
         assert 'value="' in page  # the username is kept in the form
     assert anon_client.get("/").status_code == 302  # still not logged in
     log = app.extensions["accounts"].recent_audit(2)
-    assert [(e["action"], e["target"], e["detail"]) for e in log] == [
-        ("login-failed", "nobody", "unknown username, from 127.0.0.1"),
-        ("login-failed", THERAPIST, "wrong password, from 127.0.0.1"),
+    assert [(e["action"], e["target"], e["detail"], e["address"]) for e in log] == [
+        (
+            "login-failed",
+            None,  # not the name typed: it may be a password typed in the wrong field
+            "unknown username (not recorded: it may be a password typed there)",
+            "127.0.0.1",
+        ),
+        ("login-failed", THERAPIST, "wrong password", "127.0.0.1"),
     ]
 
 
@@ -140,8 +161,29 @@ def test_a_deactivated_account_is_logged_out_and_cannot_log_in(
     assert log_in(app, THERAPIST).get("/").status_code == 200
 
 
-def test_failed_logins_are_rate_limited_per_client_address(app, password):
-    browser = app.test_client()
+@pytest.fixture
+def limited_app(station, make_app, password):
+    """The panel with the default limits on password forms: 5 a minute per address, 30 in
+    all (``[panel] password_attempts_per_address``, ``password_attempts``)."""
+    defaults = parse_config({}).panel
+    app = make_app(
+        station,
+        PASSWORD_ATTEMPTS=defaults.password_attempts,
+        PASSWORD_ATTEMPTS_PER_ADDRESS=defaults.password_attempts_per_address,
+    )
+    app.extensions["accounts"].create(TECHNICIAN, password, "technician")
+    app.extensions["accounts"].create(THERAPIST, password, "therapist", by=TECHNICIAN)
+    return app
+
+
+def from_address(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_logins_are_limited_per_client_address(limited_app, password):
+    browser = limited_app.test_client()
     for _ in range(5):
         assert (
             browser.post("/login", data={"username": THERAPIST, "password": "x"}).status_code == 401
@@ -149,30 +191,67 @@ def test_failed_logins_are_rate_limited_per_client_address(app, password):
     limited = browser.post("/login", data={"username": THERAPIST, "password": password})
     assert limited.status_code == 429
     page = limited.get_data(as_text=True)
-    assert "Too many failed attempts from this device: wait a minute" in page
+    assert "Too many password attempts from this device (5 a minute): wait a minute" in page
     assert '<form method="post" action="/login"' in page  # still the login page
     assert browser.get("/").status_code == 302  # the right password did not get through
     # another device on the clinic network is not blocked
-    tablet = app.test_client()
-    tablet.environ_base["REMOTE_ADDR"] = "10.0.0.7"
-    ok = tablet.post("/login", data={"username": THERAPIST, "password": password})
+    ok = from_address(limited_app, "10.0.0.7").post(
+        "/login", data={"username": THERAPIST, "password": password}
+    )
     assert ok.status_code == 303
 
 
-def test_successful_logins_do_not_use_up_the_limit(app, log_in):
-    for _ in range(8):
-        log_in(app, THERAPIST)
+def test_successful_logins_count_too(limited_app, password):
+    """Issue 15, finding 3: successful logins were never counted, so a known password could
+    be sent again and again, each costing a hash. (They used not to count: changed.)"""
+    tablet = from_address(limited_app, "10.0.0.8")
+    for _ in range(5):
+        done = tablet.post("/login", data={"username": THERAPIST, "password": password})
+        assert done.status_code == 303
+        tablet.post("/logout")
+    again = tablet.post("/login", data={"username": THERAPIST, "password": password})
+    assert again.status_code == 429
+
+
+def test_the_limit_holds_across_addresses(limited_app, password):
+    """Rotating source addresses got around the per-address limit (finding 3): the station
+    checks at most 30 passwords a minute from every address together."""
+    statuses = [
+        from_address(limited_app, f"10.1.0.{n}")
+        .post("/login", data={"username": "nobody", "password": "guess"})
+        .status_code
+        for n in range(1, 41)
+    ]
+    assert statuses == [401] * 30 + [429] * 10
+    refused = from_address(limited_app, "10.1.1.1").post(
+        "/login", data={"username": THERAPIST, "password": password}
+    )
+    assert "has checked 30 passwords in the last minute" in refused.get_data(as_text=True)
 
 
 def test_setup_attempts_are_rate_limited_too(station, password, make_app):
-    app = make_app(station)
+    app = make_app(station, PASSWORD_ATTEMPTS=30, PASSWORD_ATTEMPTS_PER_ADDRESS=5)
     browser = app.test_client()
     for _ in range(5):
         bad = {"username": "x", "password": password, "confirm": password}
         assert browser.post("/setup", data=bad).status_code == 400
     limited = browser.post("/setup", data={"username": "tech", "password": password})
     assert limited.status_code == 429
-    assert "Too many failed attempts" in limited.get_data(as_text=True)
+    assert "Too many password attempts from this device" in limited.get_data(as_text=True)
+
+
+def test_changing_ones_password_is_limited_and_a_wrong_one_audited(limited_app, password):
+    """/password checked the current password with no limit and no trace (finding 3)."""
+    tablet = from_address(limited_app, "10.0.0.9")
+    tablet.post("/login", data={"username": THERAPIST, "password": password})
+    guess = {"current": "a guess", "password": "new password!", "confirm": "new password!"}
+    statuses = [tablet.post("/password", data=guess).status_code for _ in range(5)]
+    assert statuses == [400] * 4 + [429]  # the login counted too: 5 a minute in all
+    failed = limited_app.extensions["accounts"].recent_audit(4)
+    assert [(e["action"], e["target"]) for e in failed] == [
+        ("password-change-failed", THERAPIST)
+    ] * 4
+    assert all(e["address"] == "10.0.0.9" for e in failed)
 
 
 # --- idle logout -------------------------------------------------------------------------------
@@ -241,7 +320,7 @@ def test_the_idle_time_comes_from_the_config_and_drives_the_page_timer(password,
         app.extensions["accounts"].create(THERAPIST, password, "therapist")
         response = log_in(app, THERAPIST).get("/")
         page = response.get_data(as_text=True)
-        assert "const idleMs = 120 * 1000;" in page
+        assert 'data-idle-logout-s="120"' in page and "/static/idle.js" in page
         assert response.headers["X-Idle-Logout-S"] == "120"
     finally:
         station.close()

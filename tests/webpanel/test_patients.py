@@ -152,3 +152,47 @@ def test_search_by_name_or_code_in_any_case(client):
     assert "No patient matches" in client.get("/?q=nobody").get_data(as_text=True)
     # the list page searches as you type through the API (no reload), and keeps a plain form
     assert "/static/patients.js" in page and 'role="search"' in page
+
+
+def test_the_list_comes_fifty_at_a_time_with_a_way_to_the_next(client):
+    for n in range(120):
+        client.post("/api/v1/patients", json={"name": f"Patient {n:03d}"})
+    first = client.get("/api/v1/patients").get_json()
+    assert len(first["patients"]) == 50 and first["next"] == first["patients"][-1]["id"]
+    second = client.get(f"/api/v1/patients?after={first['next']}").get_json()
+    last = client.get(f"/api/v1/patients?after={second['next']}&limit=200").get_json()
+    names = [p["name"] for page in (first, second, last) for p in page["patients"]]
+    assert names == [f"Patient {n:03d}" for n in range(120)] and last["next"] is None
+    assert len(client.get("/api/v1/patients?q=patient 01&limit=3").get_json()["patients"]) == 3
+    for bad, field in (("limit=0", "limit"), ("limit=201", "limit"), ("after=x", "after")):
+        response = client.get(f"/api/v1/patients?{bad}")
+        assert response.status_code == 400 and response.get_json()["error"]["field"] == field
+    page = client.get("/").get_data(as_text=True)
+    assert page.count('<li><a href="/patients/') == 50
+    assert f'href="/?q=&amp;after={first["next"]}"' in page and "More patients" in page
+    rest = client.get(f"/?after={second['next']}").get_data(as_text=True)
+    assert rest.count('<li><a href="/patients/') == 20 and 'id="more-patients" hidden' in rest
+
+
+def test_a_clinic_code_is_one_patients_only(client):
+    first = create(client, code="AB-12")
+    twin = client.post("/api/v1/patients", json={**ADA, "code": "ab-12"})
+    assert twin.status_code == 400
+    error = twin.get_json()["error"]
+    assert (
+        error["field"] == "code"
+        and f"already the code of patient {first['id']}" in error["message"]
+    )
+    wide = client.post("/api/v1/patients", json={**ADA, "code": "ＡＢ-12"})  # noqa: RUF001
+    assert wide.status_code == 400  # full-width letters and digits are the same code
+    form = client.post("/patients", data={"name": "Ada Again", "code": "AB-12"})
+    assert form.status_code == 400 and "already the code of patient" in form.get_data(as_text=True)
+
+
+def test_names_keep_no_invisible_characters(client):
+    zero_width = create(client, name="Ada\u200b Love\u200dlace\x00", code="Z-1", note="a\x07b")
+    assert zero_width["name"] == "Ada Lovelace" and zero_width["note"] == "ab"
+    rtl = create(client, name="Bruno \u202eKeller\u202c", code="Z-2")
+    assert rtl["name"] == "Bruno Keller"
+    blank = client.post("/api/v1/patients", json={"name": "\u200b\u3164\x00 "})
+    assert blank.status_code == 400 and blank.get_json()["error"]["field"] == "name"

@@ -104,6 +104,8 @@ def test_the_wizard_recovers_the_cells_true_calibration_and_the_check_passes(tec
     # five standard errors of 1 s of conversions.
     [stored] = tech_client.get(f"{API}/calibrations").get_json()["calibrations"]
     assert stored["active"] and stored["technician"] == "tom" and stored["note"] == "panel"
+    [saved] = tech_client.get(f"{API}/audit?action=calibration-saved").get_json()["entries"]
+    assert (saved["username"], saved["target"]) == ("tom", f"calibration {stored['id']}")
     assert stored["max_residual_pct"] < 0.01
     record = station.storage.active_calibration()
     # realistic cells: their zero drifts by a few hundredths of a newton (0.03 N is about 130

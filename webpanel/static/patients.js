@@ -1,12 +1,16 @@
-// Patient list: search as you type (the form still works without script).
+// Patient list: search as you type, 50 patients at a time with "More patients" (the form and
+// the link still work without script).
 (function () {
   const form = document.getElementById("search");
   const input = document.getElementById("q");
   const list = document.getElementById("patient-list");
   const none = document.getElementById("no-patients");
+  const more = document.getElementById("more-patients");
+  const moreLink = document.getElementById("more-link");
   const DEBOUNCE_MS = 250;
   let timer = null;
   let asked = 0;
+  let next = null;  // the API's "next": where the following page starts
 
   function ageYears(birth) {
     if (!birth) return null;
@@ -38,17 +42,43 @@
     return li;
   }
 
+  function page(q, after) {
+    let url = "/api/v1/patients?q=" + encodeURIComponent(q);
+    if (after !== null) url += "&after=" + after;
+    return fetch(url);
+  }
+
+  function showMore(nextAfter) {
+    next = nextAfter;
+    more.hidden = next === null;
+  }
+
   async function search() {
     const q = input.value.trim();
     const mine = ++asked;
-    const r = await fetch("/api/v1/patients?q=" + encodeURIComponent(q));
+    const r = await page(q, null);
     if (!r.ok || mine !== asked) return;  // a newer search is on its way
-    const patients = (await r.json()).patients;
-    list.replaceChildren(...patients.map(item));
-    none.hidden = patients.length > 0;
+    const found = await r.json();
+    list.replaceChildren(...found.patients.map(item));
+    showMore(found.next);
+    none.hidden = found.patients.length > 0;
     none.textContent = q ? `No patient matches “${q}”.` : "No patients yet: add the first one below.";
     history.replaceState(null, "", q ? "?q=" + encodeURIComponent(q) : location.pathname);
   }
+
+  async function showNextPage() {
+    const q = input.value.trim();
+    const mine = asked;
+    const r = await page(q, next);
+    if (!r.ok || mine !== asked) return;
+    const found = await r.json();
+    list.append(...found.patients.map(item));
+    showMore(found.next);
+  }
+
+  const start = new URL(moreLink.href || location.href, location.href).searchParams.get("after");
+  showMore(more.hidden || start === null ? null : Number(start));
+  moreLink.addEventListener("click", (ev) => { ev.preventDefault(); showNextPage(); });
 
   input.addEventListener("input", () => {
     clearTimeout(timer);

@@ -71,13 +71,14 @@ def test_commands_answer_and_errors_keep_their_kind_and_field(station, client):
 
 def test_stop_has_its_own_lane_and_never_waits_behind_a_command(station, client):
     patient = station.create_patient({"name": "Stop Lane"})
-    client.call("start_drill", {"patient_id": patient["id"], "drill": "quiet-stance"})
+    started = client.call("start_drill", {"patient_id": patient["id"], "drill": "quiet-stance"})
     release = threading.Event()
     station.zero_tilt = lambda: release.wait(10) and {}  # a command that hangs in the core
     busy = threading.Thread(target=client.call, args=("zero_tilt", None, 15.0))
     busy.start()
     try:
-        assert client.stop("stopped by the therapist") == {"stopped": True}
+        stopped = client.stop("stopped by the therapist")
+        assert stopped == {"stopped": True, "trial_id": started["trial_id"]}  # for the audit
         assert station.drill_status() is None  # while the other command still waits
         assert busy.is_alive()
     finally:
@@ -116,7 +117,7 @@ def test_the_live_relay_shows_the_core_going_and_coming_back(station, sock, core
             assert state["restarts"] == 1 and state["restarted_at"] is not None
             assert state["id"] == again.identity["id"] != first["id"]
             assert client.call("status")["loop"]["rate_hz"] == 100.0  # no stale connection
-            assert client.stop("stopped by the therapist") == {"stopped": True}
+            assert client.stop("stopped by the therapist") == {"stopped": True, "trial_id": None}
         finally:
             again.close()
     finally:
