@@ -7,7 +7,7 @@ from flask import jsonify, request
 
 from station.billing import MinutesError, billing_summary
 from station.norm_check import compare_with_norms
-from station.progress import patient_progress, patient_trials
+from station.progress import patient_progress
 from station.trial_charts import trial_charts
 from station.trial_measures import drill_title, headline
 from station.visits import MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
@@ -146,7 +146,7 @@ def billing_units():
 def progress_series(patient_id: int):
     """Trend series per drill and headline measure, each change against its MDC."""
     svc = station()
-    trials = patient_trials(svc.storage, patient_id)
+    trials = svc.trial_history(patient_id)
     charts = patient_progress(trials, patient=svc.get_patient(patient_id))
     viewed("patient", patient_id, "progress")
     return jsonify(charts=charts)

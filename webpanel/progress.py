@@ -13,7 +13,7 @@ from station.errors import NotFoundError
 from station.metrics_export import metrics_csv
 from station.norm_check import compare_with_norms
 from station.patients import age_years
-from station.progress import patient_progress, patient_trials
+from station.progress import patient_progress
 from station.trial_measures import (
     SWAY_FIRST,
     TRACKED,
@@ -41,7 +41,7 @@ def station():
 
 def visits() -> Visits:
     """The visit records of the station's database."""
-    return Visits(station().storage)
+    return station().visits
 
 
 def audit_visit_created(visit: dict) -> None:
@@ -124,13 +124,12 @@ def progress(patient_id: int):
     trends of the same trials, so the page takes the same time with 100 or 10,000 trials."""
     svc = station()
     patient = svc.get_patient(patient_id)
-    pages = max(1, -(-svc.storage.count_trials(patient_id) // HISTORY_PAGE_TRIALS))
+    pages = max(1, -(-svc.count_trials(patient_id) // HISTORY_PAGE_TRIALS))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     viewed("patient", patient_id, f"progress, page {page}")
     # the page's trials, and on later pages the oldest of the page before: its day ends this one
     newer = int(page > 1)
-    trials = patient_trials(
-        svc.storage,
+    trials = svc.trial_history(
         patient_id,
         limit=HISTORY_PAGE_TRIALS + newer,
         skip=(page - 1) * HISTORY_PAGE_TRIALS - newer,
@@ -257,7 +256,7 @@ def visit_report(visit_id: int):
         {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
         for t in store.trials(visit_id)
     ]
-    history = patient_trials(station().storage, patient["id"])
+    history = station().trial_history(patient["id"])
     until = [t for t in history if local_day(t["started_at"]) <= record["visit_date"]]
     return render_template(
         "report.html",
@@ -279,7 +278,7 @@ def patient_metrics_csv(patient_id: int):
 def metrics_download(patient_id: int) -> Response:
     """The metrics CSV of ``patient_id`` as a download with a safe file name, audited."""
     patient = station().get_patient(patient_id)
-    name, text = metrics_csv(patient, patient_trials(station().storage, patient_id))
+    name, text = metrics_csv(patient, station().trial_history(patient_id))
     audit("export", f"patient {patient_id}", f"metrics CSV {name}")
     return Response(
         text,

@@ -17,9 +17,11 @@ from station.errors import StationError
 from station.exports import safe_file_name, trial_csv
 from station.patients import validate_patient
 from station.programs import ProgramError, validate_program
+from station.progress import patient_trials
 from station.samples import COLUMNS
 from station.storage import PATIENT_PAGE, Storage
 from station.trial import recording_window
+from station.visits import Visits
 
 REANALYSABLE = ("quiet-stance",)  # drills whose trial is one recording of quiet stance
 
@@ -111,6 +113,18 @@ class StationRecords:
     def list_trials(self, patient_id: int) -> list[dict]:
         self.storage.get_patient(patient_id)
         return self.storage.list_trials(patient_id)
+
+    def count_trials(self, patient_id: int) -> int:
+        return self.storage.count_trials(patient_id)
+
+    def trial_history(self, patient_id: int, limit: int | None = None, skip: int = 0) -> list:
+        """The patient's trials with their results, oldest first (``patient_trials``)."""
+        return patient_trials(self.storage, patient_id, limit=limit, skip=skip)
+
+    @property
+    def visits(self) -> Visits:
+        """The visit records (one per patient and day, with billed minutes)."""
+        return Visits(self.storage)
 
     def get_trial(self, trial_id: str) -> dict:
         return self.storage.get_trial(trial_id)
