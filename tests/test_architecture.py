@@ -158,3 +158,27 @@ def test_the_panel_rule_catches_an_import_of_hw(tmp_path):
     chain = first_path_to("hw", ["webpanel.page"], files, everywhere=panel_code)
     assert chain == ["webpanel.page", "station.helper", "hw.sim"]
     assert first_path_to("hw", ["webpanel.page"], files) is None  # only inside a function
+
+
+def storage_reaches(source: str) -> list[int]:
+    """Lines of ``source`` that read an attribute named ``storage`` (the Station's database
+    handle) instead of asking the Station's own methods."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr == "storage"
+    )
+
+
+def test_the_panel_asks_the_station_never_its_storage():
+    reaches = {
+        str(path.relative_to(ROOT)): lines
+        for path in (ROOT / "webpanel").rglob("*.py")
+        if (lines := storage_reaches(path.read_text()))
+    }
+    assert reaches == {}
+
+
+def test_the_storage_rule_catches_a_reach():
+    assert storage_reaches("def f():\n    return station().storage.count_trials(1)\n") == [2]
+    assert storage_reaches("from station.storage import PATIENT_PAGE\n") == []

@@ -17,7 +17,6 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import BadSignature
 
 import webpanel.api_results  # noqa: F401  (adds the result routes to the api)
-from station.accounts import Accounts
 from station.errors import StorageError
 from station.server import MAX_BODY_BYTES
 from webpanel import (
@@ -122,14 +121,14 @@ def create_app(station, config: dict | None = None) -> Flask:
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = panel_secret_key(station.storage.path)
+        app.config["SECRET_KEY"] = panel_secret_key(station.database_path)
     app.extensions["station"] = station
     hasher = BoundedHasher(
         app.config.get("PASSWORD_HASHER") or PasswordHasher(),
         app.config["PASSWORD_CHECKS"],
         app.config["PASSWORD_CHECK_WAIT_S"],
     )
-    app.extensions["accounts"] = Accounts(station.storage, hasher)
+    app.extensions["accounts"] = station.accounts(hasher)
     app.extensions["live_streams"] = LiveStreams(
         app.config["LIVE_STREAMS"], app.config["LIVE_STREAMS_PER_ACCOUNT"]
     )

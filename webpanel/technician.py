@@ -167,9 +167,9 @@ def technician_diagnostics():
     versions; the calibration in use; who keeps drills off the platform, if anyone."""
     svc = station()
     out = station_diagnostics(svc)
-    out["schema_version"] = {"current": svc.storage.schema_version, "latest": len(MIGRATIONS)}
+    out["schema_version"] = {"current": svc.schema_version, "latest": len(MIGRATIONS)}
     out["simulated"] = svc.simulated
-    out["active_calibration"] = calibration_summary(svc.storage.active_calibration())
+    out["active_calibration"] = calibration_summary(svc.active_calibration())
     out["drill"] = svc.drill_status()
     out["platform_holder"] = svc.platform_holder()
     return jsonify(out)
@@ -206,7 +206,7 @@ def technician_config():
 @technician_required
 def calibration_list():
     """The stored calibrations, newest first, the active one marked."""
-    records = station().storage.list_calibrations()
+    records = station().list_calibrations()
     return jsonify(calibrations=[calibration_summary(r) for r in records])
 
 

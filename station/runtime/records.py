@@ -13,6 +13,7 @@ from sensing.analysis import analyse_cop
 from sensing.errors import SensingError
 from sensing.metric_docs import METRIC_DOCS
 from sensing.quality import assess_trial
+from station.accounts import Accounts
 from station.errors import StationError
 from station.exports import safe_file_name, trial_csv
 from station.patients import validate_patient
@@ -113,6 +114,26 @@ class StationRecords:
     def list_trials(self, patient_id: int) -> list[dict]:
         self.storage.get_patient(patient_id)
         return self.storage.list_trials(patient_id)
+
+    @property
+    def schema_version(self) -> int:
+        """The database's schema version (migrations applied)."""
+        return self.storage.schema_version
+
+    @property
+    def database_path(self):
+        """Where the database lives (the panel keeps its secret key beside it)."""
+        return self.storage.path
+
+    def accounts(self, hasher) -> Accounts:
+        """The panel's accounts in this database, hashing with ``hasher``."""
+        return Accounts(self.storage, hasher)
+
+    def active_calibration(self) -> dict | None:
+        return self.storage.active_calibration()
+
+    def list_calibrations(self) -> list[dict]:
+        return self.storage.list_calibrations()
 
     def count_trials(self, patient_id: int) -> int:
         return self.storage.count_trials(patient_id)
