@@ -1,7 +1,7 @@
 """The clinical validation table: every drill at its default settings on every profile of the
 virtual patient, over several seeds, with the checks of what the literature says
-(``station.validation``; the same table ``tests/clinical`` asserts). Prints it for a therapist to
-read; ``--json`` for a machine. Takes a few minutes on two cores.
+(``station.results.validation``; the same table ``tests/clinical`` asserts). Prints it for a
+therapist to read; ``--json`` for a machine. Takes a few minutes on two cores.
 
     python bench/clinical_table.py [--seeds 1 2 3] [--json]
 """
@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from station.validation import SEEDS, as_json, format_table, judge, validation_table
+from station.results.validation import SEEDS, as_json, format_table, judge, validation_table
 
 
 def main() -> int:

@@ -36,8 +36,8 @@ import reader_cpu
 from station.clock import VirtualClock
 from station.config import parse_config
 from station.runtime.live_messages import live_message
-from station.samples import encode
-from station.service import Station
+from station.runtime.station import Station
+from station.storage.samples import encode
 
 PI4_S_PER_MILLION_STEPS = 158.26 / 5  # n-body, pure Python, Pi 4 Model B at 1.5 GHz
 NAU7802_PER_TICK = 320 / 100

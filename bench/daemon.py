@@ -140,7 +140,7 @@ class Daemon:
 def fill_patients(db_path: Path, count: int) -> None:
     """A new station database with ``count`` patients (names and codes to search), written
     directly, as years of a clinic's records would be, before the daemon starts."""
-    from station.storage import migrate, now_iso, open_database
+    from station.storage.database import migrate, now_iso, open_database
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     db = open_database(db_path)

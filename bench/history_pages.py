@@ -21,10 +21,10 @@ import numpy as np
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
-from station import samples
 from station.clock import VirtualClock
 from station.config import parse_config
-from station.service import Station
+from station.runtime.station import Station
+from station.storage import samples
 from webpanel.app import create_app
 
 TRIALS_PER_DAY = 10

@@ -10,7 +10,7 @@ import resource
 import time
 
 from station.config import parse_config
-from station.service import Station
+from station.runtime.station import Station
 
 
 def main() -> None:

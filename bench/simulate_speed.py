@@ -16,7 +16,7 @@ import time
 
 from station.clock import VirtualClock
 from station.config import parse_config
-from station.service import Station
+from station.runtime.station import Station
 
 
 def run_once(drill: str, profile: str, seed: int, params: dict) -> tuple[float, float, int, str]:

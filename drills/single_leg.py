@@ -3,7 +3,7 @@
 it, time ends when the lifted foot touches down; the stance foot moving and the hands leaving
 the hips are the therapist's to judge: the live view's "failed attempt" control ends the trial
 there, ``mark_failed``). Each leg is its own test: the result names the leg and the eyes, and
-its best time is compared with the age norms of the eyes condition (``station.norm_check``).
+its best time is compared with the age norms of the eyes condition (``station.results.norms``).
 
 Detection: the patient starts on both feet, on the foot markings, whose centre is the COP
 origin and whose feet are ``feet_apart_mm`` apart (centre to centre). The stance foot's share

@@ -4,8 +4,8 @@ Unknown sections and options are errors, as are values of the wrong type or out 
 number that is not finite (TOML allows ``nan`` and ``inf``) and a host that is no address or
 host name; each error names the section and the option. What only the machine can tell (a data
 directory it cannot write, a port in use) is checked when the process starts
-(``prepare_data_dir``, ``station.server``), naming the option too. A missing config file means
-simulated hardware, the panel on 127.0.0.1:8080 and a data directory under the user's home.
+(``prepare_data_dir``, ``station.runtime.server``), naming the option too. A missing config file
+means simulated hardware, the panel on 127.0.0.1:8080 and a data directory under the user's home.
 """
 
 import ipaddress

@@ -20,8 +20,8 @@ import pytest
 
 from station.clock import VirtualClock
 from station.config import parse_config
-from station.service import Station
-from station.validation import SEEDS, ValidationRuns
+from station.results.validation import SEEDS, ValidationRuns
+from station.runtime.station import Station
 
 DATA = Path(__file__).parent / "data"
 CLINICAL_RUNS = pytest.StashKey[ValidationRuns]()

@@ -179,6 +179,80 @@ def test_the_panel_asks_the_station_never_its_storage():
     assert reaches == {}
 
 
+# --- the rooms of station/ and the modules the panel may use -----------------------------------
+STATION_TOP_LEVEL = {"__init__.py", "__main__.py", "config.py", "errors.py", "clock.py"}
+PANEL_MAY_IMPORT = (
+    "station.config",
+    "station.errors",
+    "station.records",
+    "station.results",
+    "station.calibration",
+    "station.technician.diagnostics",
+    "station.runtime.server",  # the panel's own WSGI server: its request size limit
+    "station.runtime.logs",  # the recent log lines the technician page shows
+)
+
+
+def station_modules_outside(allowed, imports) -> list[str]:
+    """The imported ``station`` modules that are not ``allowed`` (nor inside an allowed one)."""
+    return sorted(
+        name
+        for name in imports
+        if name.split(".")[0] == "station"
+        and name != "station"
+        and not any(name == a or name.startswith(a + ".") for a in allowed)
+    )
+
+
+def panel_station_imports(path: Path) -> set[str]:
+    """The ``station`` modules a panel module imports, anywhere in it."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "station":
+                names.update(f"station.{alias.name}" for alias in node.names)
+            else:
+                names.add(node.module)
+    return names
+
+
+def test_station_keeps_its_modules_in_rooms():
+    """Only the config, errors, clock and the entry point sit in station/ itself; the rest is
+    in its rooms (runtime, storage, records, results, calibration, technician, cli)."""
+    loose = sorted(p.name for p in (ROOT / "station").glob("*.py"))
+    assert set(loose) - STATION_TOP_LEVEL == set()
+    assert len(loose) <= 5
+
+
+def test_the_panel_imports_only_the_stations_services():
+    """The panel reaches the station through its services (records, results, calibration,
+    diagnostics), never its storage or the core's runtime."""
+    outside = {
+        str(path.relative_to(ROOT)): bad
+        for path in (ROOT / "webpanel").rglob("*.py")
+        if (bad := station_modules_outside(PANEL_MAY_IMPORT, panel_station_imports(path)))
+    }
+    assert outside == {}
+
+
+def test_the_panel_import_rule_catches_a_breach(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text(
+        "from station.storage.database import Storage\nfrom station import loop\n"
+        "from station.records.patients import FIELDS\n"
+    )
+    imports = panel_station_imports(page)
+    assert station_modules_outside(PANEL_MAY_IMPORT, imports) == [
+        "station.loop",
+        "station.storage.database",
+    ]
+    assert station_modules_outside(PANEL_MAY_IMPORT, {"station.recordsx.y"}) == [
+        "station.recordsx.y"
+    ]
+
+
 def test_the_storage_rule_catches_a_reach():
     assert storage_reaches("def f():\n    return station().storage.count_trials(1)\n") == [2]
-    assert storage_reaches("from station.storage import PATIENT_PAGE\n") == []
+    assert storage_reaches("from station.storage.database import PATIENT_PAGE\n") == []

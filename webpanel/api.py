@@ -16,7 +16,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from station.conventions import analysis_options
 from station.errors import (
     BusyError,
     CoreFailedError,
@@ -25,8 +24,9 @@ from station.errors import (
     StationError,
     StorageError,
 )
-from station.patients import FIELDS as PATIENT_FIELDS
-from station.storage import PATIENT_PAGE
+from station.records.patients import FIELDS as PATIENT_FIELDS
+from station.records.patients import PATIENT_PAGE
+from station.results.conventions import analysis_options
 from webpanel.audit_trail import audit, changes, viewed
 from webpanel.auth import technician_required
 
@@ -39,7 +39,7 @@ PROGRAM_FIELDS = ("name", "steps", "rules")
 MAX_PATIENT_PAGE = 200
 LIVE_MAX_S = 3600.0
 LIVE_SESSION_CHECK_S = 1.0  # how often a live view asks whether its session is still open
-STOP_PATH = "/api/v1/stop"  # served by a thread of its own (station.server.PanelServer)
+STOP_PATH = "/api/v1/stop"  # served by a thread of its own (station.runtime.server.PanelServer)
 
 
 def station():
@@ -353,15 +353,9 @@ def get_trial(trial_id: str):
 @api.get("/trials/<trial_id>/samples")
 def trial_samples(trial_id: str):
     """The raw frames as columns (NaN COP, when nobody stood on, as null)."""
-    from station.samples import COLUMNS
-
-    rows = station().trial_samples(trial_id)
+    columns = station().trial_sample_columns(trial_id)
     viewed("trial", trial_id, "raw samples")
-    columns = {
-        name: [None if math.isnan(v) else round(float(v), 4) for v in rows[:, i]]
-        for i, name in enumerate(COLUMNS)
-    }
-    return jsonify(columns=columns, n=len(rows))
+    return jsonify(columns=columns, n=len(columns["t_s"]))
 
 
 @api.get("/trials/<trial_id>/export.csv")

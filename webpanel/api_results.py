@@ -5,12 +5,12 @@ comparison with published bands. The bodies are described for the OpenAPI docume
 
 from flask import jsonify, request
 
-from station.billing import MinutesError, billing_summary
-from station.norm_check import compare_with_norms
-from station.progress import patient_progress
-from station.trial_charts import trial_charts
-from station.trial_measures import drill_title, headline
-from station.visits import MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
+from station.records.billing import MinutesError, billing_summary
+from station.records.visits import MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
+from station.results.charts import trial_charts
+from station.results.measures import drill_title, headline
+from station.results.norms import compare_with_norms
+from station.results.progress import patient_progress
 from webpanel.api import ApiError, api, json_body, station
 from webpanel.api_schemas import ANY_OBJECT, BODIES, INTEGER, TEXT, list_of, nullable, obj
 from webpanel.audit_trail import viewed

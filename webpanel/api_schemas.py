@@ -6,10 +6,10 @@ answers: ``request`` (a schema), ``status`` (the success status, 200 when left o
 modules that enforce them, so the description cannot drift from the checks.
 """
 
-from station import calibration_session as wizard
-from station.conventions import ELLIPSES
-from station.patients import CHOICES, NOTE_LIMIT, NUMBER_RANGES, TEXT_LIMITS
-from station.programs import MAX_NAME, MAX_STEPS
+from station.calibration import session as wizard
+from station.records.patients import CHOICES, NOTE_LIMIT, NUMBER_RANGES, TEXT_LIMITS
+from station.records.programs import MAX_NAME, MAX_STEPS
+from station.results.conventions import ELLIPSES
 
 
 def ref(name: str) -> dict:

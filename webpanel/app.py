@@ -18,7 +18,7 @@ from itsdangerous import BadSignature
 
 import webpanel.api_results  # noqa: F401  (adds the result routes to the api)
 from station.errors import StorageError
-from station.server import MAX_BODY_BYTES
+from station.runtime.server import MAX_BODY_BYTES
 from webpanel import (
     audit_pages,  # noqa: F401  (adds the audit trail to the technician pages)
     openapi,  # noqa: F401  (adds GET /api/v1/openapi.json to the api)
@@ -102,7 +102,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     app.session_interface = MonotonicSessionInterface()
     app.config.update(
         JSON_SORT_KEYS=False,
-        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,  # the server's own limit (station.server)
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,  # the server's own limit (station.runtime.server)
         SESSION_COOKIE_HTTPONLY=True,
         # Strict: the panel is never entered from a link on another site, and same-site
         # redirects (login -> page) carry Strict cookies.

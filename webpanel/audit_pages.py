@@ -4,7 +4,7 @@ the whole filtered log as CSV (``/technician/audit.csv``, itself audited as an e
 
 from flask import Response, current_app, jsonify, render_template, request
 
-from station.audit_export import audit_csv_lines, audit_file_name
+from station.records.audit_export import audit_csv_lines, audit_file_name
 from webpanel.api import ApiError, api
 from webpanel.audit_trail import audit
 from webpanel.auth import technician_required

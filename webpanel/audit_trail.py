@@ -1,7 +1,7 @@
 """The audit trail the panel writes: who (the logged-in user), when, which record, from where
 (the device's address) for every create, change and view of clinical data, and for logins,
 account changes and exports. The rows go to the station's ``audit_log``
-(``station.accounts.Accounts.audit``); what each action means is in the README (*The audit
+(``station.records.accounts.Accounts.audit``); what each action means is in the README (*The audit
 trail*). Details name fields and values of records, never a password or anything typed into a
 password's place.
 """

@@ -25,7 +25,7 @@ from flask import (
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
-from station.accounts import ROLES, AccountError, LoginError
+from station.records.accounts import ROLES, AccountError, LoginError
 from webpanel.audit_trail import address, audit
 
 auth = Blueprint("auth", __name__)
@@ -46,7 +46,7 @@ ERROR_PAGE = """{% extends "base.html" %}
 
 class User(UserMixin):
     """A logged-in panel user: ``username``, ``role`` and the ``token`` of their session on
-    the server (``station.sessions``)."""
+    the server (``station.records.sessions``)."""
 
     def __init__(self, account: dict, token: str):
         self.id = account["id"]

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
-from station.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
+from station.records.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
 from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
 from webpanel.audit_trail import viewed
 

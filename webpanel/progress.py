@@ -10,11 +10,9 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
-from station.metrics_export import metrics_csv
-from station.norm_check import compare_with_norms
-from station.patients import age_years
-from station.progress import patient_progress
-from station.trial_measures import (
+from station.records.patients import age_years
+from station.records.visits import FIELDS, VisitFieldError, Visits, local_day
+from station.results.measures import (
     SWAY_FIRST,
     TRACKED,
     drill_title,
@@ -23,7 +21,9 @@ from station.trial_measures import (
     quality_label,
     scored_parts,
 )
-from station.visits import FIELDS, VisitFieldError, Visits, local_day
+from station.results.metrics_export import metrics_csv
+from station.results.norms import compare_with_norms
+from station.results.progress import patient_progress
 from webpanel.audit_trail import audit, changes, viewed
 
 results = Blueprint("results", __name__)
@@ -77,7 +77,7 @@ def measure(value, key: str) -> str:
 
 @results.app_template_global()
 def trial_parts(trial: dict) -> list[dict]:
-    """The trial's scored parts (``station.trial_measures.scored_parts``) for the trial page,
+    """The trial's scored parts (``station.results.measures.scored_parts``) for the trial page,
     with their quality in words, the measure keys shown ``first`` (for a standing-still
     recording the main sway measures, else all) and the ``more`` shown on request."""
     out = []
@@ -95,7 +95,7 @@ def trial_parts(trial: dict) -> list[dict]:
 
 @results.app_template_global()
 def trial_norms(trial: dict, patient: dict) -> dict:
-    """The trial against the published bands (``station.norm_check``), for the trial page."""
+    """The trial against the published bands (``station.results.norms``), for the trial page."""
     return compare_with_norms(trial, patient)
 
 

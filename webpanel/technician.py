@@ -13,10 +13,9 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
 from station.config import ConfigError, parse_config
-from station.diagnostics import diagnostics as station_diagnostics
 from station.errors import ConflictError
-from station.logs import RECENT_LINES
-from station.migrations import MIGRATIONS
+from station.runtime.logs import RECENT_LINES
+from station.technician.diagnostics import diagnostics as station_diagnostics
 from webpanel.api import ApiError, api, json_body, station
 from webpanel.audit_trail import audit
 from webpanel.auth import technician_required
@@ -167,7 +166,7 @@ def technician_diagnostics():
     versions; the calibration in use; who keeps drills off the platform, if anyone."""
     svc = station()
     out = station_diagnostics(svc)
-    out["schema_version"] = {"current": svc.schema_version, "latest": len(MIGRATIONS)}
+    out["schema_version"] = {"current": svc.schema_version, "latest": svc.latest_schema_version}
     out["simulated"] = svc.simulated
     out["active_calibration"] = calibration_summary(svc.active_calibration())
     out["drill"] = svc.drill_status()

@@ -16,7 +16,7 @@ import time
 
 from station.errors import CoreUnavailableError, StationError
 from station.runtime.protocol import Connection, rebuild_error
-from station.storage import now_iso
+from station.storage.database import now_iso
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class CoreClient:
 
     # --- the live relay ----------------------------------------------------------------------
     def start_relay(self, feed) -> None:
-        """Relay the core's live messages into ``feed`` (a ``station.live.LiveFeed``) on a
+        """Relay the core's live messages into ``feed`` (a ``station.runtime.live.LiveFeed``) on a
         thread of its own until ``close()``."""
         self._relay = threading.Thread(target=self._run_relay, args=(feed,), name="live-relay")
         self._relay.daemon = True

@@ -17,13 +17,13 @@ import sys
 import threading
 
 from station.config import prepare_data_dir
-from station.notify import SystemdNotifier, status_line
-from station.runlock import RunLock
 from station.runtime.core_server import CoreServer
+from station.runtime.notify import SystemdNotifier, status_line
 from station.runtime.panel_process import PanelProcess
 from station.runtime.priority import core_floor
 from station.runtime.protocol import socket_path
-from station.service import Station
+from station.runtime.runlock import RunLock
+from station.runtime.station import Station
 
 log = logging.getLogger("balance-station")
 

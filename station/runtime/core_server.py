@@ -18,7 +18,7 @@ from pathlib import Path
 from station.errors import BusyError, StationError
 from station.runtime.live_messages import live_messages
 from station.runtime.protocol import LANES, Connection, error_body
-from station.storage import now_iso
+from station.storage.database import now_iso
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from station.config import prepare_data_dir
 from station.errors import StorageError
-from station.notify import SystemdNotifier
-from station.runlock import PANEL_LOCK_NAME, RunLock
 from station.runtime.core_client import CoreClient
+from station.runtime.notify import SystemdNotifier
 from station.runtime.panel_station import PanelStation
 from station.runtime.priority import normal_priority
 from station.runtime.protocol import socket_path
-from station.server import PanelServer
-from station.storage import Storage
+from station.runtime.runlock import PANEL_LOCK_NAME, RunLock
+from station.runtime.server import PanelServer
+from station.storage.database import Storage
 from webpanel.api import STOP_PATH
 from webpanel.app import create_app
 

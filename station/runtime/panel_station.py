@@ -9,12 +9,12 @@ It holds no device, no control loop and no core object: the panel process import
 
 import os
 
-from station.diagnostics import recent_log_lines
-from station.live import LiveFeed
 from station.runtime.core_client import CoreClient
-from station.runtime.records import StationRecords
+from station.runtime.live import LiveFeed
+from station.runtime.station_records import StationRecords
 from station.runtime.version import software_version
-from station.storage import Storage, now_iso
+from station.storage.database import Storage, now_iso
+from station.technician.diagnostics import recent_log_lines
 
 MEASURE_TIMEOUT_S = 75.0  # a wizard step measures for up to 60 s, plus settling
 

@@ -7,12 +7,12 @@ login flood shares the control loop's process.
 import logging
 
 from station.config import prepare_data_dir
-from station.notify import SystemdNotifier, status_line
-from station.runlock import PANEL_LOCK_NAME, RunLock
 from station.runtime.core_main import quiet_drivers, stop_on_signals
+from station.runtime.notify import SystemdNotifier, status_line
 from station.runtime.panel_main import panel_threads
-from station.server import PanelServer
-from station.service import Station
+from station.runtime.runlock import PANEL_LOCK_NAME, RunLock
+from station.runtime.server import PanelServer
+from station.runtime.station import Station
 from webpanel.api import STOP_PATH
 from webpanel.app import create_app
 

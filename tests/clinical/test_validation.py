@@ -1,6 +1,6 @@
 """Clinical validation: every drill at its default settings on every profile of the virtual
 patient at seeds 1-3, through the whole emulated station, against what the literature says
-(``station.validation.CHECKS``, each naming its source). ``python bench/clinical_table.py``
+(``station.results.validation.CHECKS``, each naming its source). ``python bench/clinical_table.py``
 prints the same table for a therapist; the session writes it to test-artifacts/. It is computed
 in the background from the start of the session (tests/conftest.py), and these tests run
 last."""
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from station.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, format_table
+from station.results.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, format_table
 
 pytestmark = pytest.mark.clinical
 

@@ -107,7 +107,10 @@ def versions(tmp_path_factory):
     broken_source = source_copy(
         top / "broken",
         f"{base}.post2",
-        {"station/migrations.py": BROKEN_MIGRATION, "station/server.py": BROKEN_SERVER},
+        {
+            "station/storage/migrations.py": BROKEN_MIGRATION,
+            "station/runtime/server.py": BROKEN_SERVER,
+        },
     )
     return {
         "current": (base, build_wheel(source_copy(top / "current", base), top / "wheels-current")),

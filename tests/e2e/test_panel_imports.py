@@ -21,7 +21,7 @@ from station.config import load_config
 from station.runtime.core_client import CoreClient
 from station.runtime.panel_station import PanelStation
 from station.runtime.protocol import socket_path
-from station.storage import Storage
+from station.storage.database import Storage
 from webpanel.app import create_app
 
 config = load_config(Path(sys.argv[1]))

@@ -3,8 +3,8 @@ a technician can step it at any time). Durations and rates come from the monoton
 they are unaffected; wall time only labels records.
 
 The jump is injected at the Station level in real time: ``time.time`` and the ``datetime`` that
-labels records (``station.storage``, where every ``started_at``/``ended_at`` comes from) are
-replaced by a wall clock that the test moves; the loop, the readers and the drills run on the
+labels records (``station.storage.database``, where every ``started_at``/``ended_at`` comes from)
+are replaced by a wall clock that the test moves; the loop, the readers and the drills run on the
 real ``time.monotonic()``. (libfaketime would move the whole process but is not relied on.)
 
 The panel's sessions see the same jumps through ``time.time``: a jump never breaks the panel, a
@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import station.storage
+import station.storage.database
 from station.config import parse_config
-from station.service import Station
+from station.runtime.station import Station
 
 pytestmark = pytest.mark.faults
 
@@ -48,7 +48,7 @@ class WallClock:
 @pytest.fixture
 def wall(monkeypatch) -> WallClock:
     clock = WallClock()
-    monkeypatch.setattr(station.storage, "datetime", clock.datetime)
+    monkeypatch.setattr(station.storage.database, "datetime", clock.datetime)
     monkeypatch.setattr(time, "time", clock.time)
     return clock
 

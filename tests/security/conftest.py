@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from station.visits import Visits
+from station.records.visits import Visits
 
 TECHNICIAN, THERAPIST = "tom", "thea"
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from station.recordings import MAX_RECORDING_BYTES
+from station.results.recordings import MAX_RECORDING_BYTES
 
 pytestmark = pytest.mark.security
 

@@ -131,7 +131,7 @@ NOT_AUDITED = {
     "api.export_trial": "audited as an export; tested above",
     "api.metrics_csv_export": "audited as an export; tested above",
     "results.patient_metrics_csv": "audited as an export; tested above",
-    "auth.login": "logins are audited by station.accounts (tests/webpanel/test_auth.py)",
+    "auth.login": "logins are audited by station.records.accounts (tests/webpanel/test_auth.py)",
     "auth.logout": "audited as a logout (tests/webpanel/test_auth.py)",
     "auth.setup": "audited as a login and an account (tests/webpanel/test_auth.py)",
     "auth.password": "audited as an account change (tests/webpanel/test_auth.py)",

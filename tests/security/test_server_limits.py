@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from station.server import REQUEST_DEADLINE_S
+from station.runtime.server import REQUEST_DEADLINE_S
 
 pytestmark = pytest.mark.security
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from station.storage import Storage
+from station.storage.database import Storage
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
-from station.accounts import AccountError, Accounts, LoginError
-from station.cli import main
+from station.cli.main import main
 from station.errors import NotFoundError
-from station.storage import Storage
+from station.records.accounts import AccountError, Accounts, LoginError
+from station.storage.database import Storage
 
 PASSWORD = "correct horse battery"
 FAST = PasswordHasher.from_parameters(CHEAPEST)
@@ -197,7 +197,7 @@ def test_cli_explains_a_bad_password_and_a_missing_database(config_file, monkeyp
 
 
 def test_cli_asks_twice_on_a_terminal(config_file):
-    from station.accounts_cli import read_password
+    from station.cli.accounts import read_password
 
     class Terminal(io.StringIO):
         def isatty(self):

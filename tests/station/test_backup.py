@@ -9,18 +9,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from station.backup import (
+from station.cli.main import main
+from station.errors import StorageError
+from station.runtime.runlock import PANEL_LOCK_NAME, RunLock, StationRunningError
+from station.storage.backup import (
     CorruptDatabaseError,
     backup_database,
     integrity_problems,
     list_backups,
 )
-from station.cli import main
-from station.db_contents import WrongDatabaseError
-from station.errors import StorageError
-from station.restore import restore_database
-from station.runlock import PANEL_LOCK_NAME, RunLock, StationRunningError
-from station.storage import Storage
+from station.storage.contents import WrongDatabaseError
+from station.storage.database import Storage
+from station.storage.restore import restore_database
 
 T0 = datetime(2025, 3, 1, 2, 30, 0, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from station.billing import (
+from station.records.billing import (
     MinutesError,
     billing_summary,
     minutes_for_units,

@@ -10,8 +10,7 @@ import pytest
 from hw.sim.platform import factory_calibration, true_calibration
 from sensing.calibration_fit import STANDARD_GRAVITY_M_S2, CountsSummary, TareFit
 from sensing.cop import PlatformGeometry
-from station.calibrate_cli import add_calibrate_parser, parse_masses, run_calibrate
-from station.calibration import (
+from station.calibration.platform import (
     CalibrationInputError,
     CalibrationSession,
     CalibrationStepError,
@@ -19,10 +18,11 @@ from station.calibration import (
     describe_position,
     stored_calibration,
 )
+from station.cli.calibrate import add_calibrate_parser, parse_masses, run_calibrate
 from station.clock import VirtualClock
 from station.config import parse_config
-from station.hardware import build_hardware
-from station.storage import Storage
+from station.runtime.hardware import build_hardware
+from station.storage.database import Storage
 
 G = STANDARD_GRAVITY_M_S2
 
@@ -285,7 +285,7 @@ def test_positions_are_described_from_the_centre():
 
 
 def test_real_hardware_without_any_calibration_says_how_to_calibrate():
-    from station.calibration import NoCalibrationError, calibration_in_use
+    from station.calibration.platform import NoCalibrationError, calibration_in_use
 
     with pytest.raises(NoCalibrationError, match="balance-station calibrate --technician NAME"):
         calibration_in_use(parse_config({"station": {"hardware": "pi"}}), None)
@@ -300,7 +300,7 @@ def test_real_hardware_without_any_calibration_says_how_to_calibrate():
 
 
 def test_the_station_uses_the_active_stored_calibration_and_its_cop_correction(tmp_path):
-    from station.service import Station
+    from station.runtime.station import Station
 
     factory = factory_calibration()
     config = parse_config(

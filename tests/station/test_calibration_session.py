@@ -6,17 +6,17 @@ import pytest
 
 from hw.sim.platform import factory_calibration, true_calibration
 from sensing.calibration_fit import STANDARD_GRAVITY_M_S2
-from station.calibration import CalibrationStepError
-from station.calibration_session import (
+from station.calibration.platform import CalibrationStepError
+from station.calibration.session import (
     IDLE_S,
     CalibrationWizard,
     ReaderSamples,
     WizardInputError,
     WizardStateError,
 )
-from station.calibration_steps import calibration_steps, check_steps
+from station.calibration.steps import calibration_steps, check_steps
 from station.errors import BusyError
-from station.service import geometry_from
+from station.runtime.station import geometry_from
 
 G = STANDARD_GRAVITY_M_S2
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from station.cli import main
+from station.cli.main import main
 
 
 def run_cli(capsys, *argv):

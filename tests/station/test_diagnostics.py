@@ -5,18 +5,18 @@ import logging
 import subprocess
 from datetime import UTC, datetime, timedelta
 
-from station.backup import backup_database
 from station.clock import VirtualClock
 from station.config import parse_config
-from station.diagnostics import (
+from station.runtime.logs import RecentLines
+from station.runtime.station import Station
+from station.storage.backup import backup_database
+from station.technician.diagnostics import (
     cpu_temperature_c,
     diagnostics,
     disk_space,
     journal_lines,
     recent_log_lines,
 )
-from station.logs import RecentLines
-from station.service import Station
 
 
 def test_cpu_temperature_where_the_kernel_reports_one(tmp_path):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from station.cli import main
+from station.cli.main import main
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_reanalysis_is_stored_beside_the_untouched_original(station, finished_tr
 def test_export_command_reads_the_daemon_database(tmp_path, capsys):
     from station.clock import VirtualClock
     from station.config import parse_config
-    from station.service import Station
+    from station.runtime.station import Station
 
     config_path = tmp_path / "station.toml"
     config_path.write_text(f'[station]\ndata_dir = "{tmp_path}"\n[sim]\nstep_on_at_s = 1.0\n')

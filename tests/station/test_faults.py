@@ -13,7 +13,7 @@ import pytest
 
 from station.clock import VirtualClock
 from station.config import parse_config
-from station.service import SimFaultError, Station
+from station.runtime.station import SimFaultError, Station
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """Live feed: fan-out, bounded buffers, and closing that ends every stream."""
 
-from station.live import LiveFeed
+from station.runtime.live import LiveFeed
 
 
 def test_each_subscriber_gets_everything_in_order():

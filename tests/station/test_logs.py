@@ -4,11 +4,11 @@ import logging
 import os
 import sys
 
-from station.logs import JournalFormatter, RecentLines, syslog_priority, writes_to_journal
+from station.runtime.logs import JournalFormatter, RecentLines, syslog_priority, writes_to_journal
 
 
 def record(level, message, exc_info=None):
-    return logging.LogRecord("station.loop", level, __file__, 1, message, (), exc_info)
+    return logging.LogRecord("station.runtime.loop", level, __file__, 1, message, (), exc_info)
 
 
 def test_journal_stream_is_recognised_only_when_it_is_our_stream(tmp_path):
@@ -24,7 +24,7 @@ def test_journal_stream_is_recognised_only_when_it_is_our_stream(tmp_path):
 def test_journal_lines_carry_the_priority_and_no_time_stamp():
     formatter = JournalFormatter()
     assert formatter.format(record(logging.INFO, "station running")) == (
-        "<6>INFO station.loop: station running"
+        "<6>INFO station.runtime.loop: station running"
     )
     assert formatter.format(record(logging.WARNING, "imu fault")).startswith("<4>WARNING ")
     try:
@@ -45,7 +45,7 @@ def test_recent_lines_keep_the_newest():
         "t": None,
         "level": "INFO",
         "priority": 6,
-        "logger": "station.loop",
+        "logger": "station.runtime.loop",
         "message": "line 4",
     }
 

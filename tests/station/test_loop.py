@@ -11,10 +11,10 @@ from sensing.cop import PlatformGeometry
 from sensing.framing import FrameBuilder
 from station.clock import VirtualClock
 from station.config import parse_config
-from station.live import LiveFeed
-from station.loop import ControlLoop
-from station.samples import COLUMNS
-from station.service import Station
+from station.runtime.live import LiveFeed
+from station.runtime.loop import ControlLoop
+from station.runtime.station import Station
+from station.storage.samples import COLUMNS
 
 
 class ScriptedStop:

@@ -17,9 +17,9 @@ from sensing.calibration import CornerCalibration
 from sensing.cop import PlatformGeometry
 from sensing.framing import FrameBuilder
 from station.clock import MonotonicClock, VirtualClock
-from station.live import LiveFeed
-from station.loop import ControlLoop
-from station.notify import SystemdNotifier, status_line
+from station.runtime.live import LiveFeed
+from station.runtime.loop import ControlLoop
+from station.runtime.notify import SystemdNotifier, status_line
 
 
 @pytest.fixture

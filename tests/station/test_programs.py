@@ -2,7 +2,7 @@
 
 import pytest
 
-from station.programs import ProgramError, apply_progression, validate_program
+from station.records.programs import ProgramError, apply_progression, validate_program
 
 PLAN = {
     "name": "Week 1 balance",

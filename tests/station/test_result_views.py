@@ -10,10 +10,10 @@ import pytest
 
 from sensing import norms
 from sensing.norms import Mdc
-from station.metrics_export import csv_text_cell, metrics_csv, metrics_file_name
-from station.norm_check import compare_with_norms
-from station.progress import patient_progress
-from station.trial_measures import headline, scored_parts
+from station.results.measures import headline, scored_parts
+from station.results.metrics_export import csv_text_cell, metrics_csv, metrics_file_name
+from station.results.norms import compare_with_norms
+from station.results.progress import patient_progress
 
 PUBLISHED = {"options": norms.CONVENTIONS}
 OLDER = {"id": 1, "name": "Olive", "birth_date": "1950-02-03"}

@@ -8,8 +8,8 @@ import pytest
 
 from station.clock import MonotonicClock, VirtualClock
 from station.config import parse_config
-from station.scoring import ScoringWorker
-from station.service import Station
+from station.runtime.scoring import ScoringWorker
+from station.runtime.station import Station
 
 
 def wait_until(predicate, what: str, timeout_s: float = 10.0) -> None:
@@ -88,7 +88,7 @@ def test_a_trial_that_cannot_be_scored_is_logged_and_the_worker_goes_on(caplog):
         stored.append(session.trial_id)
 
     worker = ScoringWorker(on_end, inline=False)
-    with caplog.at_level(logging.ERROR, logger="station.scoring"):
+    with caplog.at_level(logging.ERROR, logger="station.runtime.scoring"):
         for trial_id in ("first", "bad", "last"):
             worker.submit(SimpleNamespace(trial_id=trial_id), 1.0)
         worker.close()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from station.cli import main
+from station.cli.main import main
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ import urllib.request
 
 import pytest
 
-from station import server as server_module
 from station.errors import ConfigError
-from station.server import MAX_BODY_BYTES, WORKER_NICE, PanelServer
+from station.runtime import server as server_module
+from station.runtime.server import MAX_BODY_BYTES, WORKER_NICE, PanelServer
 
 
 def ok_app(environ, start_response):

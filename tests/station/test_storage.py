@@ -8,11 +8,11 @@ import zlib
 import numpy as np
 import pytest
 
-from station import samples
 from station.errors import NotFoundError
-from station.migrations import MIGRATIONS
-from station.patients import PatientFieldError
-from station.storage import Storage
+from station.records.patients import PatientFieldError
+from station.storage import samples
+from station.storage.database import Storage
+from station.storage.migrations import MIGRATIONS
 
 
 def test_patients_create_search_and_order(storage):

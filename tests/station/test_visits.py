@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from station.errors import NotFoundError
-from station.visits import VisitFieldError, Visits, day_bounds_utc, validate_visit
+from station.records.visits import VisitFieldError, Visits, day_bounds_utc, validate_visit
 
 TODAY = date(2026, 3, 10)
 

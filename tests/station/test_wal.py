@@ -1,4 +1,4 @@
-"""Finding a damaged write-ahead log before SQLite replays it (``station.wal``), checked
+"""Finding a damaged write-ahead log before SQLite replays it (``station.storage.wal``), checked
 against SQLite itself: what it reports lost is what SQLite drops."""
 
 import sqlite3
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from station.wal import wal_damage
+from station.storage.wal import wal_damage
 
 WRITES = 40
 

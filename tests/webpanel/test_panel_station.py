@@ -10,8 +10,8 @@ from station.clock import VirtualClock
 from station.runtime.core_client import CoreClient
 from station.runtime.core_server import CoreServer
 from station.runtime.panel_station import PanelStation
-from station.service import Station
-from station.storage import Storage
+from station.runtime.station import Station
+from station.storage.database import Storage
 
 
 @pytest.fixture

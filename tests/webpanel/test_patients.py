@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from station.patients import PatientFieldError, age_years, validate_patient
+from station.records.patients import PatientFieldError, age_years, validate_patient
 
 ADA = {
     "name": "Ada Lovelace",

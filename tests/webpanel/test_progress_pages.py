@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from station.visits import Visits
+from station.records.visits import Visits
 from webpanel.progress import HISTORY_PAGE_TRIALS
 
 

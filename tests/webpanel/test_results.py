@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from station.billing import suggested_minutes
-from station.metrics_export import FIXED_COLUMNS
-from station.patients import age_years
+from station.records.billing import suggested_minutes
+from station.records.patients import age_years
+from station.results.metrics_export import FIXED_COLUMNS
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hw.sim.platform import true_calibration
-from station.logs import RecentLines
-from station.migrations import MIGRATIONS
+from station.runtime.logs import RecentLines
+from station.storage.migrations import MIGRATIONS
 from webpanel.technician import shown_value
 
 PAGES = {

@@ -15,9 +15,9 @@ from station.errors import (
     NotFoundError,
     StationError,
 )
-from station.live import LiveFeed
 from station.runtime.core_client import CoreClient
 from station.runtime.core_server import CoreServer
+from station.runtime.live import LiveFeed
 from station.runtime.protocol import Connection
 
 

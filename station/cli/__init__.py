@@ -1,0 +1,1 @@
+"""``balance-station``: the command line and its subcommands."""

@@ -1,0 +1,221 @@
+"""Visits: one per patient and day, with the therapist, the timed minutes of neuromuscular
+reeducation billed for it and a note; the visit's trials and its CPT 97112 units.
+
+Which trials belong to a visit: those pinned to it (``trials.visit_id``), plus the patient's
+unpinned trials that started on the visit's day (the clinic's local calendar day; trials are
+time-stamped in UTC). Saving a visit pins that day's unpinned trials to it, so a visit that was
+billed keeps its trials even if the station's time zone changes later; trials run after the
+last save still show with their day's visit until it is saved again. A patient has at most one
+visit a day, so a trial never has two candidate visits.
+"""
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+from station.errors import NotFoundError, StationError
+from station.records.billing import billing_summary, suggested_minutes
+from station.records.text import clean_line, clean_lines
+from station.storage.database import Storage, now_iso
+
+MAX_MINUTES = 480
+"""Longest loggable visit (8 hours of timed minutes): anything longer is a typing error."""
+OLDEST_VISIT = date(2000, 1, 1)
+"""No visit is dated earlier: such a date is a typing error (and 0001-01-01 has no UTC day)."""
+THERAPIST_LIMIT = 100
+NOTE_LIMIT = 500
+FIELDS = ("visit_date", "therapist", "nmr_minutes", "note")
+TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id"
+
+
+class VisitFieldError(StationError, ValueError):
+    """A visit field is missing, malformed or out of range; ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def validate_visit(data: dict, today: date | None = None) -> dict:
+    """Cleaned fields: ``visit_date`` (YYYY-MM-DD, not after ``today``) required; ``therapist``
+    (up to 100 characters), ``nmr_minutes`` (whole minutes, 0-480; None until logged) and
+    ``note`` (up to 500 characters) optional."""
+    if not isinstance(data, dict):
+        raise VisitFieldError("body", "expected an object with a visit_date")
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise VisitFieldError(unknown[0], f"unknown field (known: {', '.join(FIELDS)})")
+    day = _text(data, "visit_date").strip()
+    if not day:
+        raise VisitFieldError("visit_date", "the date of the visit is required (YYYY-MM-DD)")
+    try:
+        visit_day = date.fromisoformat(day)
+    except ValueError:
+        raise VisitFieldError("visit_date", f"expected a date as YYYY-MM-DD, got {day!r}") from None
+    if visit_day > (today or date.today()):
+        raise VisitFieldError("visit_date", f"{visit_day.isoformat()} is in the future")
+    if visit_day < OLDEST_VISIT:
+        raise VisitFieldError(
+            "visit_date", f"{visit_day.isoformat()} is before {OLDEST_VISIT.year}: check the year"
+        )
+    therapist = clean_line(_text(data, "therapist"))
+    if len(therapist) > THERAPIST_LIMIT:
+        raise VisitFieldError("therapist", f"at most {THERAPIST_LIMIT} characters")
+    note = clean_lines(_text(data, "note"))
+    if len(note) > NOTE_LIMIT:
+        raise VisitFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")
+    return {
+        "visit_date": visit_day.isoformat(),
+        "therapist": therapist or None,
+        "nmr_minutes": _minutes(data.get("nmr_minutes")),
+        "note": note or None,
+    }
+
+
+def _text(data: dict, field: str) -> str:
+    value = data.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise VisitFieldError(field, "must be text")
+    return value
+
+
+def _minutes(value) -> int | None:
+    """Whole minutes from a form string or a JSON number; None when left empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise VisitFieldError("nmr_minutes", "expected whole minutes, got a true/false value")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise VisitFieldError("nmr_minutes", f"expected whole minutes, got {value!r}") from None
+    if not number.is_integer():
+        raise VisitFieldError("nmr_minutes", f"enter whole minutes, got {value!r}")
+    if not 0 <= number <= MAX_MINUTES:
+        raise VisitFieldError("nmr_minutes", f"must be between 0 and {MAX_MINUTES} minutes")
+    return int(number)
+
+
+def day_bounds_utc(day: str) -> tuple[str, str]:
+    """The local calendar day ``day`` as [start, end) in the trials' UTC time-stamp format."""
+    first = date.fromisoformat(day)
+    start, end = (
+        datetime.combine(d, time.min).astimezone().astimezone(UTC).isoformat(timespec="seconds")
+        for d in (first, first + timedelta(days=1))
+    )
+    return start, end
+
+
+def local_day(started_at: str) -> str:
+    """The local calendar day (YYYY-MM-DD) of a UTC time stamp."""
+    return datetime.fromisoformat(started_at).astimezone().date().isoformat()
+
+
+class Visits:
+    """The ``visits`` table of a station's storage and the trials of each visit."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+
+    def create(self, patient_id: int, data: dict, today: date | None = None) -> dict:
+        """Validate and store a visit of ``patient_id``; pins that day's trials to it."""
+        self.storage.get_patient(patient_id)
+        fields = validate_visit(data, today)
+        now = now_iso()
+        row = {**fields, "patient_id": patient_id, "created_at": now, "updated_at": now}
+
+        def insert(db):
+            self._check_one_a_day(db, patient_id, fields["visit_date"], None)
+            visit_id = db["visits"].insert(row).last_pk
+            self._pin_trials(db, visit_id, patient_id, fields["visit_date"])
+            return visit_id
+
+        return self.get(self.storage.submit(insert).result())
+
+    def update(self, visit_id: int, data: dict, today: date | None = None) -> dict:
+        """Replace a visit's fields with ``data``, validated whole like a new visit; a changed
+        date releases the trials pinned to the old day and pins the new day's."""
+        visit = self.get(visit_id)
+        fields = validate_visit(data, today)
+        patient_id = visit["patient_id"]
+
+        def replace(db):
+            self._check_one_a_day(db, patient_id, fields["visit_date"], visit_id)
+            db["visits"].update(visit_id, {**fields, "updated_at": now_iso()})
+            if fields["visit_date"] != visit["visit_date"]:
+                db.execute("UPDATE trials SET visit_id = NULL WHERE visit_id = ?", [visit_id])
+            self._pin_trials(db, visit_id, patient_id, fields["visit_date"])
+
+        self.storage.submit(replace).result()
+        return self.get(visit_id)
+
+    @staticmethod
+    def _check_one_a_day(db, patient_id: int, day: str, visit_id: int | None) -> None:
+        clash = db.execute(
+            "SELECT id FROM visits WHERE patient_id = ? AND visit_date = ? AND id IS NOT ?",
+            [patient_id, day, visit_id],
+        ).fetchone()
+        if clash:
+            raise VisitFieldError(
+                "visit_date", f"this patient already has a visit on {day} (visit {clash[0]})"
+            )
+
+    @staticmethod
+    def _pin_trials(db, visit_id: int, patient_id: int, day: str) -> None:
+        start, end = day_bounds_utc(day)
+        db.execute(
+            "UPDATE trials SET visit_id = ? WHERE patient_id = ? AND visit_id IS NULL "
+            "AND started_at >= ? AND started_at < ?",
+            [visit_id, patient_id, start, end],
+        )
+
+    def get(self, visit_id: int) -> dict:
+        """One visit with its billing summary (None until minutes are logged)."""
+        rows = self.storage.query("SELECT * FROM visits WHERE id = ?", [visit_id])
+        if not rows:
+            raise NotFoundError(f"no visit with id {visit_id}")
+        return _with_billing(rows[0])
+
+    def for_patient(self, patient_id: int) -> list[dict]:
+        """A patient's visits, newest first, each with its billing summary."""
+        self.storage.get_patient(patient_id)
+        rows = self.storage.query(
+            "SELECT * FROM visits WHERE patient_id = ? ORDER BY visit_date DESC, id DESC",
+            [patient_id],
+        )
+        return [_with_billing(row) for row in rows]
+
+    def on_day(self, patient_id: int, day: str) -> dict | None:
+        """The patient's visit on ``day`` (YYYY-MM-DD), or None."""
+        rows = self.storage.query(
+            "SELECT * FROM visits WHERE patient_id = ? AND visit_date = ?", [patient_id, day]
+        )
+        return _with_billing(rows[0]) if rows else None
+
+    def trials(self, visit_id: int) -> list[dict]:
+        """The visit's trials, oldest first, with decoded results (samples excluded)."""
+        visit = self.get(visit_id)
+        start, end = day_bounds_utc(visit["visit_date"])
+        rows = self.storage.query(
+            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE visit_id = ? OR (visit_id IS NULL "
+            "AND patient_id = ? AND started_at >= ? AND started_at < ?) "
+            "ORDER BY started_at, rowid",
+            [visit_id, visit["patient_id"], start, end],
+        )
+        return [_decoded(row) for row in rows]
+
+    def suggestion(self, visit_id: int) -> dict:
+        """Suggested timed minutes from the visit's trials (see ``billing.suggested_minutes``)."""
+        return suggested_minutes([t["duration_s"] or 0.0 for t in self.trials(visit_id)])
+
+
+def _with_billing(row: dict) -> dict:
+    minutes = row["nmr_minutes"]
+    minutes = None if minutes is None else int(minutes)
+    billing = None if minutes is None else billing_summary(minutes)
+    return {**row, "nmr_minutes": minutes, "billing": billing}
+
+
+def _decoded(row: dict) -> dict:
+    return {**row, "result": json.loads(row["result"]) if row["result"] else None}

@@ -1,0 +1,194 @@
+"""A stored trial's scores as parts a person reads and a CSV holds: one part per scored
+recording (an mCTSIB trial has one per condition and one for its totals), each with its
+condition in words, its numeric measures, its data-quality gate and its recording window.
+
+Drills store their scores in different shapes (``metrics``, top-level keys, per-condition
+lists); this module is the one place that knows them, so pages, the report, the progress
+charts and the exports show the same numbers under the same names.
+"""
+
+from drills.catalog import DRILLS
+from sensing.metric_docs import METRIC_DOCS
+from station.runtime.trial import recording_window
+
+NOT_MEASURES = {"drill", "state", "reason", "params", "events", "profile", "seed", "simulated_s"}
+"""Top-level result keys that describe the run rather than score it."""
+
+TRACKED = {
+    "quiet-stance": ("velocity_mean_cm_s", "area_ellipse95_cm2"),
+    "mctsib": ("velocity_mean_cm_s", "area_ellipse95_cm2", "total_time_held_s"),
+    "single-leg-stance": ("best_stance_time_s",),
+    "limits-of-stability": ("max_excursion_pct", "directional_control_pct", "reaction_time_s"),
+    "weight-bearing": ("symmetry_index_lr_pct", "over_limit_pct"),
+    "weight-shift": ("hit_rate_pct", "time_to_reach_mean_s"),
+    "rhythmic-weight-shift": ("rhythm_pct", "directional_control_pct"),
+    "reaction": ("mean_reaction_time_s", "accuracy_pct"),
+    "wobble-board": ("time_in_band_pct", "losses_of_level"),
+    "postural-hold": ("time_in_band_pct", "excursions"),
+}
+"""Per drill, the headline measures: shown in the report and followed on the progress page."""
+
+SWAY_FIRST = (
+    "passed",
+    "attempts",
+    "time_held_s",
+    "area_ellipse95_cm2",
+    "velocity_mean_cm_s",
+    "path_length_cm",
+    "distance_mean_cm",
+    "rms_ap_cm",
+    "rms_ml_cm",
+    "range_ap_cm",
+    "range_ml_cm",
+    "frequency_mean_hz",
+    "duration_s",
+)
+"""The measures of a standing-still recording shown first; its other 30 or so come on request."""
+
+LOWER_IS_BETTER = {
+    "velocity_mean_cm_s",
+    "area_ellipse95_cm2",
+    "reaction_time_s",
+    "mean_reaction_time_s",
+    "time_to_reach_mean_s",
+    "symmetry_index_lr_pct",
+    "over_limit_pct",
+    "losses_of_level",
+    "excursions",
+}
+"""Measures where a smaller value means better balance (for every other one, larger is)."""
+
+EYES = {"open": "eyes open", "closed": "eyes closed"}
+SURFACES = {"firm": "firm surface", "foam": "foam pad"}
+
+
+def drill_title(drill: str) -> str:
+    """The drill's name as the catalog shows it (the key itself for a retired drill)."""
+    cls = DRILLS.get(drill)
+    return cls.title if cls else drill
+
+
+def measure_doc(key: str) -> tuple[str, str, str]:
+    """(label, unit, meaning) of a measure key; the key itself when it has no entry."""
+    return METRIC_DOCS.get(key, (key, "", ""))
+
+
+def quality_label(quality: dict | None) -> str:
+    """``good``, ``not scored as good`` or an empty string for a part without a quality gate."""
+    if not quality:
+        return ""
+    return "good" if quality.get("ok") else "not scored as good"
+
+
+def sway_condition(eyes: str, surface: str) -> str:
+    """E.g. "eyes closed, foam pad"."""
+    return f"{EYES.get(eyes, eyes)}, {SURFACES.get(surface, surface)}"
+
+
+def scored_parts(trial: dict) -> list[dict]:
+    """The trial's scored parts, in order. Each: ``condition`` (words), ``eyes`` and
+    ``surface`` (for standing-still tests, else None), ``measures`` (key -> number, bool or
+    None), ``quality`` (the gate's dict or None) and ``window_s`` ([start, end] s since the
+    trial began, or None). A trial without scores (aborted early) has no parts."""
+    result = trial.get("result") or {}
+    if trial["drill"] == "mctsib":
+        return _mctsib_parts(result)
+    echoed = set(result.get("params") or {})  # parameters a result repeats are not scores
+    top = {k: v for k, v in _scalars(result).items() if k not in echoed}
+    measures = {**top, **_scalars(result.get("metrics") or {})}
+    if not measures:
+        return []
+    eyes, surface = ("open", "firm") if trial["drill"] == "quiet-stance" else (None, None)
+    return [
+        {
+            "condition": _condition(trial["drill"], result, eyes, surface),
+            "eyes": eyes,
+            "surface": surface,
+            "measures": measures,
+            "quality": result.get("quality"),
+            "window_s": list(recording_window(trial.get("events") or [])),
+        }
+    ]
+
+
+def _scalars(values: dict) -> dict:
+    return {
+        key: value
+        for key, value in values.items()
+        if key not in NOT_MEASURES
+        and (value is None or isinstance(value, int | float))
+        and key != "metrics"
+    }
+
+
+def _condition(drill: str, result: dict, eyes: str | None, surface: str | None) -> str:
+    if eyes:
+        return sway_condition(eyes, surface)
+    if drill == "single-leg-stance":
+        return f"{result.get('leg', '?')} leg, {EYES.get(result.get('eyes'), 'eyes ?')}"
+    if drill == "weight-bearing":
+        limit = result.get("limit_bw_pct", "?")
+        return f"{result.get('side', '?')} side, limit {limit}% body weight"
+    if drill == "rhythmic-weight-shift":
+        axis = {"ml": "side to side", "ap": "front to back"}.get(result.get("axis"), "")
+        return f"{axis}, {result.get('pace_per_min', '?')} shifts a minute".strip(", ")
+    return ""
+
+
+def _mctsib_parts(result: dict) -> list[dict]:
+    passing = {
+        a["condition"]: a for a in result.get("attempt_log") or [] if a["outcome"] == "passed"
+    }
+    parts = []
+    for c in result.get("conditions") or []:
+        measures = {key: c.get(key) for key in ("passed", "attempts", "time_held_s")}
+        measures.update(_scalars(c.get("metrics") or {}))
+        attempt = passing.get(c["condition"])
+        window = None
+        if attempt is not None:
+            window = [attempt["start_s"], attempt["start_s"] + attempt["time_held_s"]]
+        parts.append(
+            {
+                "condition": f"{c['condition']}: {sway_condition(c['eyes'], c['surface'])}",
+                "eyes": c["eyes"],
+                "surface": c["surface"],
+                "measures": measures,
+                "quality": c.get("quality"),
+                "window_s": window,
+            }
+        )
+    if parts:
+        keys = ("conditions_passed", "total_time_held_s", "composite_velocity_cm_s")
+        parts.append(
+            {
+                "condition": "all four conditions",
+                "eyes": None,
+                "surface": None,
+                "measures": {key: result.get(key) for key in keys},
+                "quality": None,
+                "window_s": None,
+            }
+        )
+    return parts
+
+
+def headline(trial: dict) -> list[dict]:
+    """Per part, the drill's headline measures that it has: ``condition``, ``quality``
+    (words) and ``values`` ([{key, label, unit, value}])."""
+    keys = TRACKED.get(trial["drill"], ())
+    out = []
+    for part in scored_parts(trial):
+        values = [
+            {"key": k, "label": measure_doc(k)[0], "unit": measure_doc(k)[1], "value": v}
+            for k in keys
+            if (v := part["measures"].get(k)) is not None
+        ]
+        if values:
+            out.append(
+                {
+                    "condition": part["condition"],
+                    "quality": quality_label(part["quality"]),
+                    "values": values,
+                }
+            )
+    return out

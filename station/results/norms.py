@@ -1,0 +1,220 @@
+"""A trial's scores against published reference values for the patient's age, in plain words.
+
+- Standing still (quiet stance, each mCTSIB condition): sway against the 10-90% bands of the
+  age group and condition (Santos & Duarte 2016, CC BY 4.0), and an mCTSIB's sensory ratios
+  against the bands over that data set's subjects. Only for a result scored under the
+  published processing (the 10 Hz zero-lag low-pass, the prediction ellipse). The published
+  trials lasted 60 s: the mean sway speed does not depend on a trial's length (it is a rate), so
+  it is compared for any recording of at least MIN_SPEED_DURATION_S; the ellipse grows with the
+  time the sway has to wander, so an area is compared only for a recording of 60 s.
+- Single-leg stance: the best time against the mean best-of-three time of healthy adults of
+  the age (and, eyes closed, the sex) in Springer et al. 2007, and the 5 s of Vellas et al.
+  1997 for people aged 60 and over.
+
+Every comparison needs an adult with a known birth date; ``reason`` says why there is none.
+Rows: ``condition``, ``metric``, ``label``, ``unit``, ``value``, ``reference`` (the published
+value in words), ``p10``/``median``/``p90`` (a band; None for a mean), ``position``
+(``below``/``within``/``above``) and ``words``.
+"""
+
+from datetime import datetime
+
+from sensing import norms
+from station.records.patients import age_years
+from station.results.measures import measure_doc, quality_label, scored_parts
+
+METRICS = ("velocity_mean_cm_s", "area_ellipse95_cm2")
+RATIOS = ("romberg_ratio", "foam_ratio")
+MIN_SPEED_DURATION_S = 20.0
+"""A shorter recording's mean speed is too uncertain to place in a band of 60 s trials."""
+DURATION_TOLERANCE_S = 1.0
+"""A recording within this of the published 60 s counts as the same length."""
+GROUP_WORDS = {"young": "adults under 60", "old": "adults aged 60 and over"}
+POSITION_WORDS = {
+    "below": "below the band: less sway than 9 in 10 published trials of {group}",
+    "within": "within the band of the middle 80% of {group}",
+    "above": "above the band: more sway than 9 in 10 published trials of {group}",
+}
+RATIO_WORDS = {
+    "below": "below the band of 9 in 10 {group} of the data set",
+    "within": "within the band of the middle 80% of {group}",
+    "above": "above the band: relies on {sense} more than 9 in 10 {group}",
+}
+RATIO_SENSES = {"romberg_ratio": "vision", "foam_ratio": "the feel of the ground"}
+
+
+def compare_with_norms(trial: dict, patient: dict) -> dict:
+    """``source``, ``group`` (``young``/``old``/None), ``group_words``, ``age_years``, ``intro``
+    (what is compared, in words), ``processing``, ``rows`` (see the module docstring),
+    ``notes`` and ``reason`` (why nothing is compared, else None)."""
+    out = {
+        "source": norms.SOURCE,
+        "source_short": norms.SOURCE_SHORT,
+        "group": None,
+        "group_words": None,
+        "age_years": None,
+        "intro": None,
+        "processing": None,
+        "rows": [],
+        "notes": [],
+        "reason": None,
+    }
+    single_leg = trial["drill"] == "single-leg-stance"
+    parts = [p for p in scored_parts(trial) if p["eyes"] and p["measures"].get(METRICS[0])]
+    if single_leg:
+        out["source"] = out["source_short"] = norms.SINGLE_LEG_SOURCE
+        best = (trial.get("result") or {}).get("best_stance_time_s")
+        if best is None:
+            out["reason"] = "This trial has no single-leg stance time to compare."
+            return out
+    elif not parts:
+        out["reason"] = (
+            "Published values exist for standing still (quiet stance and the mCTSIB "
+            "conditions) and single-leg stance once scored; this trial has no such scores."
+        )
+        return out
+    on = datetime.fromisoformat(trial["started_at"]).astimezone().date()
+    age = age_years(patient.get("birth_date"), on)
+    out["age_years"] = age
+    if age is None:
+        out["reason"] = (
+            "Add the patient's birth date to compare with the published values of their age group."
+        )
+        return out
+    if age < norms.ADULT_FROM_AGE_YEARS:
+        out["reason"] = f"The published values are for adults; the patient was {age} years old."
+        return out
+    if single_leg:
+        return _single_leg(out, trial["result"], age, patient.get("sex"))
+    return _standing(out, trial, parts, age)
+
+
+def _standing(out: dict, trial: dict, parts: list[dict], age: int) -> dict:
+    options = ((trial.get("result") or {}).get("conventions") or {}).get("options") or {}
+    if any(options.get(k) != v for k, v in norms.CONVENTIONS.items()):
+        out["reason"] = (
+            "This result was scored under other conventions (filter, resampling or ellipse) "
+            "than the published values, so they cannot be compared: re-analyse it with the "
+            "published processing (10 Hz zero-lag low-pass, prediction ellipse)."
+        )
+        return out
+    group = norms.age_group(age)
+    words = GROUP_WORDS[group]
+    out.update(group=group, group_words=words)
+    out["intro"] = (
+        f"Sway of {words} standing still: the band is the middle 80% (10th to 90th "
+        "percentile) of the published trials."
+    )
+    out["processing"] = (
+        "Scored as the published values were: the COP low-passed at 10 Hz (zero lag), sway "
+        "speed as path length over time, the 95% prediction ellipse."
+    )
+    skipped_area = False
+    for part in parts:
+        duration = part["measures"].get("duration_s") or 0.0
+        full_length = abs(duration - norms.TRIAL_DURATION_S) <= DURATION_TOLERANCE_S
+        for metric in METRICS:
+            if metric == "area_ellipse95_cm2" and not full_length:
+                skipped_area = True
+                continue
+            if metric == "velocity_mean_cm_s" and duration < MIN_SPEED_DURATION_S:
+                continue
+            band = norms.band_for(group, part["eyes"], part["surface"], metric)
+            row = _band_row(part["condition"], metric, part["measures"].get(metric), band)
+            if row is not None:
+                row["words"] = POSITION_WORDS[row["position"]].format(group=words)
+                row["quality"] = quality_label(part["quality"])
+                out["rows"].append(row)
+    result = trial.get("result") or {}
+    for ratio in RATIOS:
+        row = _band_row(
+            "sensory ratio", ratio, result.get(ratio), norms.SENSORY_RATIOS.get((group, ratio))
+        )
+        if row is not None:
+            row["words"] = RATIO_WORDS[row["position"]].format(
+                group=words, sense=RATIO_SENSES[ratio]
+            )
+            row["quality"] = ""
+            out["rows"].append(row)
+    durations = {round(p["measures"].get("duration_s") or 0.0) for p in parts}
+    if skipped_area:
+        out["notes"].append(
+            f"The published trials lasted {norms.TRIAL_DURATION_S:g} s; this one "
+            f"{', '.join(f'{d:g}' for d in sorted(durations))} s. Sway speed is a rate and is "
+            "compared; the ellipse grows with the time sway has to wander, so its area is "
+            f"compared only for {norms.TRIAL_DURATION_S:g} s recordings."
+        )
+    if any(r["metric"] in RATIOS for r in out["rows"]):
+        out["notes"].append(
+            "Sensory ratios: sway speed with eyes closed over eyes open on firm ground "
+            "(Romberg), and on foam over firm with eyes open; their bands are our computation "
+            "from the same data set's per-trial published values (median of each subject's "
+            "three trials)."
+        )
+    return out
+
+
+def _band_row(condition: str, metric: str, value, band) -> dict | None:
+    """A row placing ``value`` in ``band``; None when either is missing."""
+    position = None if value is None or band is None else norms.band_position(value, band)
+    if position is None:
+        return None
+    label, unit, _ = measure_doc(metric)
+    return {
+        "condition": condition,
+        "metric": metric,
+        "label": label,
+        "unit": unit,
+        "value": value,
+        "reference": f"{band.p10:g}-{band.p90:g}{' ' + unit if unit else ''} ({band.median:g})",
+        "p10": band.p10,
+        "median": band.median,
+        "p90": band.p90,
+        "position": position,
+    }
+
+
+def _single_leg(out: dict, result: dict, age: int, sex: str | None) -> dict:
+    eyes, leg = result.get("eyes"), result.get("leg")
+    norm = norms.single_leg_norm(age, eyes, sex)
+    best = result["best_stance_time_s"]
+    if norm is None:
+        out["reason"] = (
+            "The published eyes-closed values are by sex: set the patient's sex to compare."
+            if eyes == "closed"
+            else f"No published single-leg value applies to {age} years."
+        )
+        return out
+    mean = norm["mean_best_s"]
+    position = "below" if best < mean else "within"
+    share = 100 * best / mean
+    label, unit, _ = measure_doc("best_stance_time_s")
+    words = f"{share:.0f}% of the mean best time of healthy adults aged {norm['age_band']}" + (
+        " (that mean is at the 45 s limit: most reach it)" if mean >= 44 else ""
+    )
+    out["intro"] = (
+        f"Best of three on the {leg} leg, eyes {eyes}, against healthy adults of the same age "
+        "(mean best-of-three time; the paper gives no spread the station could check)."
+    )
+    out["rows"].append(
+        {
+            "condition": f"{leg} leg, eyes {eyes}",
+            "metric": "best_stance_time_s",
+            "label": label,
+            "unit": unit,
+            "value": best,
+            "reference": f"mean {mean:g} s (ages {norm['age_band']})",
+            "p10": None,
+            "median": mean,
+            "p90": None,
+            "position": position,
+            "words": words,
+            "quality": "",
+        }
+    )
+    if age >= 60 and best < norms.SINGLE_LEG_FALL_RISK_S:
+        out["notes"].append(
+            f"Under {norms.SINGLE_LEG_FALL_RISK_S:g} s on one leg: older people who could not "
+            "stand 5 s on one leg had twice the risk of an injurious fall (Vellas et al. 1997)."
+        )
+    return out

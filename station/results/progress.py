@@ -1,0 +1,175 @@
+"""A patient's progress: every stored trial oldest first, and per drill and headline measure
+the series over time, split by condition (mCTSIB condition, leg and eyes...), with the change
+from the first to the latest good result against the measure's minimal detectable change.
+
+A result counts for the change only when it passed its data-quality gate (or the drill has
+none); results that failed it are still plotted, marked. The minimal detectable changes come
+from ``sensing.norms``; where none is known the change is reported as such, never judged.
+"""
+
+import json
+from datetime import datetime
+
+from sensing import norms
+from sensing.norms import MINIMAL_DETECTABLE_CHANGE, Mdc
+from station.records.patients import age_years
+from station.results.measures import (
+    LOWER_IS_BETTER,
+    TRACKED,
+    drill_title,
+    measure_doc,
+    scored_parts,
+)
+from station.storage.database import Storage
+
+TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id"
+
+
+def patient_trials(
+    storage: Storage, patient_id: int, limit: int | None = None, skip: int = 0
+) -> list[dict]:
+    """Trials of ``patient_id``, oldest first, with decoded results (samples excluded): every
+    one, or with ``limit`` the newest ``limit`` after the ``skip`` newest (one page of a long
+    history, which a page can show in bounded time)."""
+    storage.get_patient(patient_id)
+    if limit is None:
+        rows = storage.query(
+            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE patient_id = ? ORDER BY started_at, rowid",
+            [patient_id],
+        )
+    else:
+        rows = storage.query(
+            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE patient_id = ? "
+            "ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?",
+            [patient_id, limit, skip],
+        )[::-1]
+    return [{**r, "result": json.loads(r["result"]) if r["result"] else None} for r in rows]
+
+
+def patient_progress(
+    trials: list[dict], mdc: dict | None = None, patient: dict | None = None
+) -> list[dict]:
+    """One chart per drill and headline measure the patient has results for: ``drill``,
+    ``drill_title``, ``metric``, ``label``, ``unit``, ``better`` (``lower``/``higher``) and
+    ``lines`` (per condition: ``condition``, ``points`` [{``t``: Unix s, ``date``,
+    ``trial_id``, ``value``, ``good``}], ``change`` and, for single-leg stance when
+    ``patient`` has a birth date, ``reference``: the published mean of their age). ``mdc``
+    ((drill, metric) -> ``Mdc``) defaults to ``sensing.norms.MINIMAL_DETECTABLE_CHANGE``."""
+    mdc = MINIMAL_DETECTABLE_CHANGE if mdc is None else mdc
+    charts: dict[tuple[str, str], dict] = {}
+    for trial in trials:
+        when = datetime.fromisoformat(trial["started_at"])
+        for part in scored_parts(trial):
+            for metric in TRACKED.get(trial["drill"], ()):
+                value = part["measures"].get(metric)
+                if value is None:
+                    continue
+                chart = charts.setdefault((trial["drill"], metric), _chart(trial["drill"], metric))
+                line = chart["lines"].setdefault(
+                    part["condition"],
+                    {
+                        "condition": part["condition"],
+                        "points": [],
+                        "reference": _reference(trial, metric, patient),
+                    },
+                )
+                line["points"].append(
+                    {
+                        "t": when.timestamp(),
+                        "date": when.astimezone().date().isoformat(),
+                        "trial_id": trial["id"],
+                        "value": float(value),
+                        "good": not part["quality"] or bool(part["quality"].get("ok")),
+                    }
+                )
+    out = []
+    for chart in charts.values():
+        lines = list(chart["lines"].values())
+        for line in lines:
+            line["change"] = change(
+                line["points"], chart, mdc.get((chart["drill"], chart["metric"]))
+            )
+        out.append({**chart, "lines": lines})
+    return out
+
+
+def _reference(trial: dict, metric: str, patient: dict | None) -> dict | None:
+    """The published value a line is read against: for single-leg stance, the mean best time
+    of healthy adults of the patient's age today (Springer et al. 2007); else None."""
+    if trial["drill"] != "single-leg-stance" or metric != "best_stance_time_s" or not patient:
+        return None
+    eyes = (trial.get("result") or {}).get("eyes")
+    norm = norms.single_leg_norm(age_years(patient.get("birth_date")), eyes, patient.get("sex"))
+    if norm is None:
+        return None
+    return {
+        "value": norm["mean_best_s"],
+        "words": f"healthy adults aged {norm['age_band']}, eyes {eyes}: mean best of three "
+        f"{norm['mean_best_s']:g} s (Springer et al. 2007)",
+    }
+
+
+def _chart(drill: str, metric: str) -> dict:
+    label, unit, meaning = measure_doc(metric)
+    return {
+        "drill": drill,
+        "drill_title": drill_title(drill),
+        "metric": metric,
+        "label": label,
+        "unit": unit,
+        "meaning": meaning,
+        "better": "lower" if metric in LOWER_IS_BETTER else "higher",
+        "lines": {},
+    }
+
+
+def change(points: list[dict], chart: dict, mdc: Mdc | None) -> dict:
+    """First to latest good result of a line: ``first``, ``latest``, ``change`` (latest -
+    first), ``direction`` (``better``/``worse``/``same``), ``mdc`` (the smallest real change
+    from the first value, in the measure's unit), ``mdc_source``, ``exceeds_mdc`` (None when
+    no MDC is known) and ``words``; with fewer than two good results only ``words``."""
+    good = [p for p in points if p["good"]]
+    unit = f" {chart['unit']}" if chart["unit"] else ""
+    if len(good) < 2:
+        return {
+            "words": "One good result so far: the trend starts with the next one."
+            if good
+            else "No result that passed the data-quality checks yet."
+        }
+    first, latest = good[0]["value"], good[-1]["value"]
+    delta = latest - first
+    lower_better = chart["better"] == "lower"
+    direction = "same" if delta == 0 else ("better" if (delta < 0) == lower_better else "worse")
+    words = (
+        f"From {_fmt(first)} to {_fmt(latest)}{unit} ({_fmt(delta, sign=True)}{unit}, "
+        f"{chart['better']} is better) between {good[0]['date']} and {good[-1]['date']}."
+    )
+    if mdc is None:
+        smallest, exceeds = None, None
+        words += (
+            " No minimal detectable change is known for this test, so the station cannot say "
+            "whether this is more than measurement noise."
+        )
+    else:
+        smallest = mdc.of(first)
+        exceeds = abs(delta) > smallest
+        share = f" ({mdc.value:g}% of the first result)" if mdc.relative else ""
+        words += f" The minimal detectable change is {_fmt(smallest)}{unit}{share}: " + (
+            f"this is a real change ({direction})."
+            if exceeds
+            else "this change is within measurement noise."
+        )
+    return {
+        "first": first,
+        "latest": latest,
+        "change": delta,
+        "direction": direction,
+        "mdc": smallest,
+        "mdc_source": None if mdc is None else mdc.source,
+        "exceeds_mdc": exceeds,
+        "words": words,
+    }
+
+
+def _fmt(value: float, sign: bool = False) -> str:
+    return f"{value:+.3g}" if sign else f"{value:.3g}"

@@ -1,0 +1,367 @@
+"""Clinical validation on the virtual patient: every drill, at its default settings, for every
+profile and several seeds, through the whole emulated station; the table of headline measures
+and the checks of what the literature says healthy and impaired people do (docs/clinical.md,
+"Validation on the virtual patient").
+
+``validation_table(seeds)`` runs them (``ValidationRuns``: two worker processes, the machine's
+cores, started at once, so that a test session computes the table while it runs other tests)
+and returns per drill, measure and profile the values over the seeds; ``CHECKS`` judge the
+table, each naming its source; ``format_table`` prints both for a therapist
+(``bench/clinical_table.py``).
+"""
+
+import json
+import logging
+import math
+import multiprocessing
+import os
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+PROFILE_ORDER = (
+    "healthy-young",
+    "older-adult",
+    "post-stroke",
+    "post-knee-surgery",
+    "high-fall-risk",
+)
+SEEDS = (1, 2, 3)
+
+DRILLS: tuple[tuple[str, dict, str], ...] = (
+    ("limits-of-stability", {}, "wobble-board"),
+    ("reaction", {}, "wobble-board"),
+    ("weight-shift", {}, "wobble-board"),
+    ("single-leg-stance", {}, "wobble-board"),
+    ("mctsib", {}, "wobble-board"),
+    ("quiet-stance", {}, "wobble-board"),
+    ("rhythmic-weight-shift", {}, "wobble-board"),
+    ("weight-bearing", {}, "wobble-board"),
+    ("wobble-board", {}, "wobble-board"),
+    ("postural-hold", {}, "trunk"),
+)
+"""(drill, parameters, where the IMU is): every drill at its default settings."""
+
+
+def _reaction_times(drill: str, result: dict) -> list[float]:
+    """Every single reaction time a result holds (per direction or per trial), s."""
+    items = result.get("directions") if drill == "limits-of-stability" else result.get("trials")
+    if drill not in ("limits-of-stability", "reaction"):
+        return []
+    return [r["reaction_time_s"] for r in items or [] if r.get("reaction_time_s") is not None]
+
+
+def run_profile(profile: str, seed: int) -> dict:
+    """Each drill of DRILLS for one simulated patient: drill -> {"state", "summary",
+    "reaction_times"}. One station per IMU mount; the patient's height, weight, sex and birth
+    date are the profile's, as a therapist would enter them."""
+    from datetime import date
+
+    from hw.sim.profiles import PROFILES
+    from station.clock import VirtualClock
+    from station.config import parse_config
+    from station.runtime.station import Station
+
+    logging.getLogger().setLevel(logging.WARNING)
+    body = PROFILES[profile]
+    out = {}
+    for mount in ("wobble-board", "trunk"):
+        config = parse_config({"sim": {"profile": profile, "seed": seed, "imu_mount": mount}})
+        station = Station(config, clock=VirtualClock(), db_path=":memory:")
+        try:
+            today = date.today()
+            patient = station.create_patient(
+                {
+                    "name": f"Simulated {profile}",
+                    "height_cm": round(body.height_m * 100, 1),
+                    "weight_kg": body.mass_kg,
+                    "sex": body.sex,
+                    "birth_date": today.replace(year=today.year - body.age_years).isoformat(),
+                }
+            )
+            for drill, params, where in DRILLS:
+                if where != mount:
+                    continue
+                trial_id = station.start_drill(patient["id"], drill, params)["trial_id"]
+                station.run_virtual(max_s=900.0)
+                if station.loop.session is not None:
+                    station.stop_drill("validation time limit (900 s) reached")
+                station.storage.flush()
+                result = station.get_trial(trial_id)["result"] or {}
+                out[drill] = {
+                    "state": result.get("state"),
+                    "reason": result.get("reason"),
+                    "summary": result.get("summary") or {},
+                    "reaction_times": _reaction_times(drill, result),
+                }
+        finally:
+            station.close()
+    return out
+
+
+class ValidationRuns:
+    """``run_profile`` for every profile and seed, started at once in ``workers`` processes of
+    their own (spawned: the caller may have threads; at ``nice`` 19 when ``background``, so a
+    test session or a therapist's work goes first); ``table()`` waits for them."""
+
+    def __init__(self, seeds=SEEDS, profiles=PROFILE_ORDER, workers: int = 2, background=False):
+        self.seeds, self.profiles = tuple(seeds), tuple(profiles)
+        self._pool = multiprocessing.get_context("spawn").Pool(
+            workers,
+            initializer=os.nice if background else None,
+            initargs=(19,) if background else (),
+        )
+        self._runs = {
+            (p, s): self._pool.apply_async(run_profile, (p, s)) for p in profiles for s in seeds
+        }
+
+    def table(self) -> dict:
+        """``{"seeds", "profiles", "runs": {profile: {seed: run_profile(...)}}}``."""
+        try:
+            runs = {p: {s: self._runs[p, s].get() for s in self.seeds} for p in self.profiles}
+        finally:
+            self.close()
+        return {"seeds": list(self.seeds), "profiles": list(self.profiles), "runs": runs}
+
+    def close(self) -> None:
+        """End the workers at once, runs in progress included; safe to call twice."""
+        self._pool.terminate()
+        self._pool.join()
+
+
+def validation_table(seeds=SEEDS, profiles=PROFILE_ORDER, workers: int = 2) -> dict:
+    """The table of ``ValidationRuns``, waited for."""
+    return ValidationRuns(seeds, profiles, workers).table()
+
+
+def values(table: dict, drill: str, key: str, profile: str) -> list[float]:
+    """The summary ``key`` of ``drill`` for ``profile`` at each seed that has it."""
+    out = []
+    for run in table["runs"][profile].values():
+        value = run.get(drill, {}).get("summary", {}).get(key)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def median(table: dict, drill: str, key: str, profile: str) -> float | None:
+    found = values(table, drill, key, profile)
+    return statistics.median(found) if found else None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing the literature (or the issue's definition of done) says the table must show."""
+
+    text: str
+    source: str
+    test: Callable[[dict], tuple[bool, str]]  # table -> (passed, what was measured)
+
+
+def _each(table, drill, key, profile) -> str:
+    return ", ".join(f"{v:.3g}" for v in values(table, drill, key, profile)) or "none"
+
+
+def _all_within(drill, key, profile, low, high):
+    def test(table):
+        found = values(table, drill, key, profile)
+        ok = len(found) == len(table["seeds"]) and all(low <= v <= high for v in found)
+        return ok, f"{profile}: {_each(table, drill, key, profile)}"
+
+    return test
+
+
+def _ordered(drill, key, better, worse, lower_is_better=False, margin=0.0):
+    """Median of ``better`` beats ``worse`` (by ``margin`` in the key's unit)."""
+
+    def test(table):
+        b, w = median(table, drill, key, better), median(table, drill, key, worse)
+        if b is None:
+            return False, f"{better} has no {key}"
+        if w is None:  # the impaired patient could not produce it: that is worse
+            return True, f"{better} {b:.3g}; {worse} none"
+        ok = (b + margin <= w) if lower_is_better else (b >= w + margin)
+        return ok, f"{better} {b:.3g} vs {worse} {w:.3g}"
+
+    return test
+
+
+def _no_fast_reactions(table):
+    times = [
+        (profile, seed, drill, rt)
+        for profile, by_seed in table["runs"].items()
+        for seed, run in by_seed.items()
+        for drill, r in run.items()
+        for rt in r["reaction_times"]
+    ]
+    fast = [t for t in times if t[3] < 0.1]
+    shortest = min(times, key=lambda t: t[3]) if times else None
+    seen = f"{len(times)} reaction times, shortest {shortest[3]:.3f} s" if shortest else "none"
+    return not fast and bool(times), seen
+
+
+SPRINGER = "Springer et al. 2007 (docs/clinical.md)"
+SANTOS = "Santos & Duarte 2016, 10-90% bands (docs/clinical.md)"
+CHECKS = (
+    Check(
+        "LOS: healthy young maximum excursion 70-110% of the theoretical limit",
+        "issue 13; NeuroCom: young adults reach most of the theoretical limit",
+        _all_within("limits-of-stability", "max_excursion_pct", "healthy-young", 70, 110),
+    ),
+    Check(
+        "LOS: healthy young reach further than the high-fall-risk patient",
+        "Clark & Rose 2001; lower LOS in fallers",
+        _ordered("limits-of-stability", "max_excursion_pct", "healthy-young", "high-fall-risk"),
+    ),
+    Check(
+        "LOS: healthy young react sooner than the high-fall-risk patient",
+        "older adults' and fallers' movement onset is later (docs/clinical.md)",
+        _ordered("limits-of-stability", "reaction_time_s", "healthy-young", "high-fall-risk", True),
+    ),
+    Check(
+        "No reaction time under 0.1 s anywhere (LOS directions, reaction trials)",
+        "World Athletics false-start rule: under 0.100 s is anticipation",
+        _no_fast_reactions,
+    ),
+    Check(
+        "Reaction: healthy young accuracy at least 80%",
+        "issue 13",
+        _all_within("reaction", "accuracy_pct", "healthy-young", 80, 100),
+    ),
+    Check(
+        "Reaction: healthy young accuracy not below the high-fall-risk patient's",
+        "issue 13",
+        _ordered("reaction", "accuracy_pct", "healthy-young", "high-fall-risk"),
+    ),
+    Check(
+        "Weight shift: healthy young hit rate at least 70%",
+        "issue 13; Biodex-style training targets healthy adults meet",
+        _all_within("weight-shift", "hit_rate_pct", "healthy-young", 70, 100),
+    ),
+    Check(
+        "Weight shift: healthy young hit rate not below the high-fall-risk patient's",
+        "issue 13",
+        _ordered("weight-shift", "hit_rate_pct", "healthy-young", "high-fall-risk"),
+    ),
+    Check(
+        "Postural hold: time in band at least 10 points apart, healthy young over high fall risk",
+        "issue 13",
+        _ordered("postural-hold", "time_in_band_pct", "healthy-young", "high-fall-risk", margin=10),
+    ),
+    Check(
+        "Single-leg stance: healthy young best time 35 s or more",
+        f"issue 13; {SPRINGER}: 44.7 s at 18-39 years, eyes open",
+        _all_within("single-leg-stance", "best_time_s", "healthy-young", 35, 60),
+    ),
+    Check(
+        "Single-leg stance: the older adult within reach of the 70-79 norm (21.5 s)",
+        SPRINGER,
+        _all_within("single-leg-stance", "best_time_s", "older-adult", 8, 45),
+    ),
+    Check(
+        "Single-leg stance: the high-fall-risk patient under Vellas's 5 s",
+        "Vellas et al. 1997 (docs/clinical.md)",
+        _all_within("single-leg-stance", "best_time_s", "high-fall-risk", 0, 5),
+    ),
+    Check(
+        "mCTSIB: healthy young Romberg ratio 0.8-1.6",
+        f"issue 13; {SANTOS}: 0.94-1.32 over young subjects",
+        _all_within("mctsib", "romberg_ratio", "healthy-young", 0.8, 1.6),
+    ),
+    Check(
+        "mCTSIB: healthy young foam ratio above 1.5",
+        f"issue 13; {SANTOS}: 2.09-3.63 over young subjects",
+        _all_within("mctsib", "foam_ratio", "healthy-young", 1.5, math.inf),
+    ),
+    Check(
+        "Quiet stance: healthy young sway speed in the young adults' band (0.56-1.32 cm/s)",
+        SANTOS,
+        _all_within("quiet-stance", "velocity_mean_cm_s", "healthy-young", 0.56, 1.32),
+    ),
+    Check(
+        "Quiet stance: healthy young 95% ellipse in the young adults' band (0.8-4.4 cm²)",
+        SANTOS,
+        _all_within("quiet-stance", "area_ellipse95_cm2", "healthy-young", 0.8, 4.4),
+    ),
+    Check(
+        "Quiet stance: the older adult's sway speed in the old adults' band (0.71-1.77 cm/s)",
+        SANTOS,
+        _all_within("quiet-stance", "velocity_mean_cm_s", "older-adult", 0.71, 1.77),
+    ),
+    Check(
+        "Wobble board: the healthy young keep the board level longer than the frail patient",
+        "issue 13 (orderings: healthy better than frail)",
+        _ordered("wobble-board", "time_in_band_pct", "healthy-young", "high-fall-risk"),
+    ),
+    Check(
+        "Rhythmic weight shift: the healthy young keep time better than the frail patient",
+        "issue 13 (orderings: healthy better than frail)",
+        _ordered("rhythmic-weight-shift", "rhythm_pct", "healthy-young", "high-fall-risk"),
+    ),
+    Check(
+        "Quiet stance: the high-fall-risk patient sways faster than the healthy young",
+        "older and impaired people sway faster (Santos & Duarte 2016)",
+        _ordered("quiet-stance", "velocity_mean_cm_s", "healthy-young", "high-fall-risk", True),
+    ),
+)
+
+
+def judge(table: dict) -> list[dict]:
+    """Every check on ``table``: ``text``, ``source``, ``passed`` and ``measured``."""
+    out = []
+    for check in CHECKS:
+        passed, measured = check.test(table)
+        out.append(
+            {"text": check.text, "source": check.source, "passed": passed, "measured": measured}
+        )
+    return out
+
+
+def format_table(table: dict) -> str:
+    """The table as text: per drill and headline measure, the median (range) over the seeds for
+    each profile; then the checks."""
+    profiles = table["profiles"]
+    lines = [
+        f"Clinical validation on the virtual patient, seeds {table['seeds']}: median (min-max)",
+        "",
+        f"{'drill / measure':44s}" + "".join(f"{p:>20s}" for p in profiles),
+    ]
+    for drill, _, _ in DRILLS:
+        keys = sorted(
+            {
+                k
+                for p in profiles
+                for run in table["runs"][p].values()
+                for k in run.get(drill, {}).get("summary", {})
+            }
+        )
+        for key in keys:
+            cells = []
+            for p in profiles:
+                found = values(table, drill, key, p)
+                if not found:
+                    cells.append("-")
+                elif len(found) == 1:
+                    cells.append(f"{found[0]:.3g}")
+                else:
+                    cells.append(
+                        f"{statistics.median(found):.3g} ({min(found):.3g}-{max(found):.3g})"
+                    )
+            lines.append(f"{drill + ' / ' + key:44s}" + "".join(f"{c:>20s}" for c in cells))
+        ended = [
+            f"{p} seed {s}: {run[drill]['state']} ({run[drill]['reason']})"
+            for p in profiles
+            for s, run in table["runs"][p].items()
+            if drill in run and run[drill]["state"] != "completed"
+        ]
+        lines += [f"    {e}" for e in ended]
+    lines += ["", "Checks:"]
+    for c in judge(table):
+        lines.append(f"{'PASS' if c['passed'] else 'FAIL'}  {c['text']}: {c['measured']}")
+        lines.append(f"      source: {c['source']}")
+    return "\n".join(lines)
+
+
+def as_json(table: dict) -> str:
+    """The table and the checks as JSON."""
+    return json.dumps({**table, "checks": judge(table)}, indent=2)

@@ -1,0 +1,209 @@
+"""Numbered schema migrations, applied in order at start-up; never edit a released one."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+
+def _v1_foundation(db: Database) -> None:
+    """Patients and trials (with their raw samples as one compressed blob)."""
+    db["patients"].create(
+        {
+            "id": int,
+            "name": str,
+            "code": str,
+            "height_cm": float,
+            "weight_kg": float,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "created_at"},
+    )
+    db["patients"].create_index(["name"])
+    db["trials"].create(
+        {
+            "id": str,
+            "patient_id": int,
+            "drill": str,
+            "params": str,
+            "state": str,
+            "reason": str,
+            "result": str,
+            "events": str,
+            "cues": str,
+            "rate_hz": float,
+            "started_at": str,
+            "ended_at": str,
+            "duration_s": float,
+            "software_version": str,
+            "samples": bytes,
+        },
+        pk="id",
+        foreign_keys=[("patient_id", "patients", "id")],
+        not_null={"patient_id", "drill", "state", "started_at"},
+    )
+    db["trials"].create_index(["patient_id", "started_at"])
+
+
+def _v2_calibrations_and_analyses(db: Database) -> None:
+    """Platform calibrations (the active one is used, older ones kept) and re-analyses of
+    stored trials under other conventions (the trial's own result is never replaced)."""
+    db["calibrations"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "technician": str,
+            "active": int,
+            "tare_counts": str,
+            "gain_n_per_count": str,
+            "cop_correction": str,
+            "residuals": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"created_at", "technician", "active", "tare_counts", "gain_n_per_count"},
+    )
+    db["analyses"].create(
+        {
+            "id": int,
+            "trial_id": str,
+            "created_at": str,
+            "conventions": str,
+            "metrics": str,
+            "quality": str,
+            "software_version": str,
+        },
+        pk="id",
+        foreign_keys=[("trial_id", "trials", "id")],
+        not_null={"trial_id", "created_at", "conventions", "metrics"},
+    )
+    db["analyses"].create_index(["trial_id"])
+
+
+def _v3_programs(db: Database) -> None:
+    """Therapists' programs per patient, and which program step a trial ran."""
+    db["programs"].create(
+        {
+            "id": int,
+            "patient_id": int,
+            "name": str,
+            "steps": str,
+            "rules": str,
+            "history": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("patient_id", "patients", "id")],
+        not_null={"patient_id", "name", "steps", "created_at"},
+    )
+    db["programs"].create_index(["patient_id"])
+    db["trials"].add_column("program_id", int)
+    db["trials"].add_column("program_step", int)
+
+
+def _v4_accounts_visits_and_patient_details(db: Database) -> None:
+    """Panel accounts and their audit log, visits (timed minutes for billing), and the patient
+    details a clinic records (birth date, sex, affected side, a short note)."""
+    db["users"].create(
+        {
+            "id": int,
+            "username": str,
+            "password_hash": str,
+            "role": str,
+            "active": int,
+            "created_at": str,
+            "last_login_at": str,
+        },
+        pk="id",
+        not_null={"username", "password_hash", "role", "active", "created_at"},
+    )
+    db["users"].create_index(["username"], unique=True)
+    db["audit_log"].create(
+        {"id": int, "at": str, "username": str, "action": str, "target": str, "detail": str},
+        pk="id",
+        not_null={"at", "action"},
+    )
+    db["audit_log"].create_index(["at"])
+    db["visits"].create(
+        {
+            "id": int,
+            "patient_id": int,
+            "visit_date": str,
+            "therapist": str,
+            "nmr_minutes": float,
+            "note": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("patient_id", "patients", "id")],
+        not_null={"patient_id", "visit_date", "created_at"},
+    )
+    db["visits"].create_index(["patient_id", "visit_date"])
+    for column in ("birth_date", "sex", "affected_side", "note"):
+        db["patients"].add_column(column, str)
+    db["trials"].add_column("visit_id", int)
+
+
+def _v5_sessions(db: Database) -> None:
+    """Panel sessions kept on the server, so that a logout, a deactivation or a new password
+    ends them (``station.records.sessions``); the id is the SHA-256 of the cookie's token."""
+    db["sessions"].create(
+        {"id": str, "user_id": int, "created_at": str, "address": str},
+        pk="id",
+        foreign_keys=[("user_id", "users", "id")],
+        not_null={"user_id", "created_at"},
+    )
+    db["sessions"].create_index(["user_id"])
+
+
+def _v6_audit_address(db: Database) -> None:
+    """Where each audited action came from (the device's address), and the audit log looked
+    up by record and by user on the technicians' audit page."""
+    db["audit_log"].add_column("address", str)
+    db["audit_log"].create_index(["target"])
+    db["audit_log"].create_index(["username"])
+
+
+def _v7_patient_list_and_codes(db: Database) -> None:
+    """The patient list read a page at a time in name order, and searched, from one index
+    (the name as it is sorted, case-insensitive, then id, and the code: a search reads the
+    index alone, never the records it does not show), and one patient per clinic code, in any
+    case. Codes already taken twice keep their oldest holder; each later one gets
+    ``-dup-<id>`` and the change is written to the audit log, so nobody is left with a
+    look-alike unnoticed."""
+    db.execute("CREATE INDEX patients_list ON patients (name COLLATE NOCASE, id, code)")
+    duplicates = db.execute(
+        "SELECT p.id, p.code FROM patients p WHERE p.code IS NOT NULL AND EXISTS ("
+        "SELECT 1 FROM patients o WHERE o.code = p.code COLLATE NOCASE AND o.id < p.id)"
+    ).fetchall()
+    for patient_id, code in duplicates:
+        unique = f"{code}-dup-{patient_id}"
+        db.execute("UPDATE patients SET code = ? WHERE id = ?", [unique, patient_id])
+        db["audit_log"].insert(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "username": None,
+                "action": "patient-changed",
+                "target": f"patient {patient_id}",
+                "detail": f"changed code {code} -> {unique}: another patient had it "
+                "(codes are unique from schema 7)",
+            }
+        )
+    db.execute(
+        "CREATE UNIQUE INDEX patients_code_unique ON patients (code COLLATE NOCASE) "
+        "WHERE code IS NOT NULL"
+    )
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (
+    _v1_foundation,
+    _v2_calibrations_and_analyses,
+    _v3_programs,
+    _v4_accounts_visits_and_patient_details,
+    _v5_sessions,
+    _v6_audit_address,
+    _v7_patient_list_and_codes,
+)

@@ -1,0 +1,1 @@
+"""What a technician checks: diagnostics of a running station, the self-test and the I²C scan."""
