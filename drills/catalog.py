@@ -12,6 +12,7 @@ from drills.single_leg import SingleLegStance
 from drills.weight_bearing import WeightBearing
 from drills.weight_shift import WeightShift
 from drills.wobble_board import WobbleBoard
+from sensing.metric_docs import METRIC_DOCS
 
 DRILLS: dict[str, type[Drill]] = {
     cls.name: cls
@@ -28,6 +29,10 @@ DRILLS: dict[str, type[Drill]] = {
         Reaction,
     )
 }
+
+RESULT_DOCS = METRIC_DOCS | {k: v for cls in DRILLS.values() for k, v in cls.result_docs.items()}
+"""key -> (label, unit, meaning) of every measure a drill's result holds: the sensing metrics
+and what each drill declares of its own."""
 
 
 def drill_class(name: str) -> type[Drill]:

@@ -48,6 +48,39 @@ class Drill:
     quality_checks: ClassVar[tuple[str, ...]] = ("timing", "on_platform")
     # the headline measures: (summary key with its unit, where in the result, dotted) pairs
     headline: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # the measures of its scored parts followed on the progress page and in the report
+    tracked: ClassVar[tuple[str, ...]] = ()
+    # the tracked measures where a smaller value means better balance (larger, for the rest)
+    lower_is_better: ClassVar[tuple[str, ...]] = ()
+    # key -> (label, unit, meaning) of result keys sensing.metric_docs does not explain
+    result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {}
+    # whether the panel may analyse its trial again under other conventions (one recording)
+    reanalysable: ClassVar[bool] = False
+    # where the IMU must be for it ("wobble-board", "trunk"), None: anywhere or not needed
+    imu_mount: ClassVar[str | None] = None
+    # the therapist's live view: what each phase, and each stage of a recording, means
+    phase_words: ClassVar[dict[str, str]] = {
+        Phase.WAITING: "Waiting for the patient to step on",
+        Phase.SETTLING: "Patient on: waiting for them to stand still",
+        Phase.COUNTDOWN: "Get ready",
+        Phase.RECORDING: "Recording",
+        Phase.COMPLETED: "Finished",
+        Phase.ABORTED: "Stopped",
+    }
+    stage_words: ClassVar[dict[str, str]] = {}
+    # the patient display: a few big words per phase ("recording": what to do meanwhile)
+    patient_words: ClassVar[dict[str, str]] = {
+        Phase.WAITING: "Step on",
+        Phase.SETTLING: "Stand still",
+        Phase.COUNTDOWN: "Get ready",
+        Phase.COMPLETED: "Well done!",
+        Phase.ABORTED: "Stopped",
+        "target": "Lean to the target",  # while recording, a target is shown
+        "home": "Back to the middle",  # ... or the middle to come back to
+    }
+    patient_stage_words: ClassVar[dict[str, str]] = {}
+    # (eyes, surface) of its one standing recording ("open", "firm"), None: not a sway test
+    sway_condition: ClassVar[tuple[str, str] | None] = None
 
     @classmethod
     def check_params(cls, params: dict | None) -> dict:
@@ -93,7 +126,8 @@ class Drill:
 
     @classmethod
     def describe(cls) -> dict:
-        """Plain-dict catalog entry with the parameter schema."""
+        """Plain-dict catalog entry with the parameter schema and the words the live view and
+        the patient display show for it."""
         return {
             "name": cls.name,
             "title": cls.title,
@@ -101,7 +135,27 @@ class Drill:
             "params": [p.schema() for p in cls.params],
             "needs": list(cls.needs),
             "subject_fields": list(cls.subject_fields),
+            "tracked": list(cls.tracked),
+            "reanalysable": cls.reanalysable,
+            "words": {
+                "phases": {str(k): v for k, v in cls.phase_words.items()},
+                "stages": dict(cls.stage_words),
+                "patient": {str(k): v for k, v in cls.patient_words.items()},
+                "patient_stages": dict(cls.patient_stage_words),
+            },
         }
+
+    @classmethod
+    def phases(cls) -> tuple[str, ...]:
+        """Every phase it can be in: those it has a handler for, and the final ones."""
+        handled = (name.removeprefix("on_") for name in dir(cls) if name.startswith("on_"))
+        return (*sorted(handled), *map(str, FINAL_PHASES))
+
+    @classmethod
+    def condition_words(cls, result: dict) -> str:
+        """The condition of a stored result in words for its scored part ("left leg, eyes
+        open"); empty when the drill has one condition."""
+        return ""
 
     @property
     def finished(self) -> bool:

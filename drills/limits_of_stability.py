@@ -39,6 +39,7 @@ countdown parameter, the direction lights); the engine is a better home for them
 
 import math
 import random
+from typing import ClassVar
 
 import numpy as np
 
@@ -98,6 +99,14 @@ class LimitsOfStability(CuedDrill):
     """Eight directions in turn: centre, go cue, lean to the target, hold, come back."""
 
     name = "limits-of-stability"
+    tracked = ("max_excursion_pct", "directional_control_pct", "reaction_time_s")
+    lower_is_better = ("reaction_time_s",)
+    stage_words: ClassVar[dict[str, str]] = {
+        "centring": "Back to the middle",
+        "moving": "Lean toward the lit direction",
+        "recovering": "Lost balance: waiting to stand still again",
+    }
+    patient_stage_words: ClassVar[dict[str, str]] = {"recovering": "Stand still"}
     headline = (
         ("reaction_time_s", "metrics.reaction_time_s"),
         ("movement_velocity_deg_s", "metrics.movement_velocity_deg_s"),

@@ -45,6 +45,7 @@ open, APDM's iCTSIB "vestibular" ratio). ``attempt_log`` lists every attempt.
 import math
 from collections import deque
 from enum import StrEnum
+from typing import ClassVar
 
 import numpy as np
 
@@ -84,6 +85,20 @@ class Mctsib(CuedDrill):
     each attempt announced, then ``CuedDrill``'s lead-in."""
 
     name = "mctsib"
+    tracked = ("velocity_mean_cm_s", "area_ellipse95_cm2", "total_time_held_s")
+    lower_is_better = ("velocity_mean_cm_s", "area_ellipse95_cm2")
+    phase_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.phase_words,
+        McPhase.ANNOUNCE: "Next condition: tell the patient",
+    }
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        Phase.RECORDING: "Stand still",
+        McPhase.ANNOUNCE: "Get ready for the next one",  # when the condition is not known
+        "eyes-open": "Eyes open",  # the announcement of the next condition
+        "eyes-closed": "Close your eyes",
+        "foam": "on the foam",
+    }
     quality_checks = ()  # each condition is gated with its own recording
     headline = (
         ("composite_velocity_cm_s", "composite_velocity_cm_s"),

@@ -20,6 +20,7 @@ mean and RMS lean (deg), longest time in band (s).
 """
 
 import math
+from typing import ClassVar
 
 from drills.cued import COUNTDOWN, CuedDrill, lean_lights
 from drills.cues import Tone
@@ -37,6 +38,13 @@ class PosturalHold(CuedDrill):
     """Record the trunk lean for ``duration_s``; cue only while it is out of the band."""
 
     name = "postural-hold"
+    tracked = ("time_in_band_pct", "excursions")
+    lower_is_better = ("excursions",)
+    imu_mount = "trunk"
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        Phase.RECORDING: "Stand upright",
+    }
     quality_checks = ("imu",)  # the platform is optional
     headline = (
         ("time_in_band_pct", "metrics.time_in_band_pct"),

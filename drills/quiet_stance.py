@@ -1,5 +1,7 @@
 """``quiet-stance``: stand still with eyes open for a set time; scored by sway metrics."""
 
+from typing import ClassVar
+
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
 from drills.cues import Instruct, Status, Tone
 from drills.engine import Phase
@@ -16,6 +18,14 @@ class QuietStance(CuedDrill):
     """
 
     name = "quiet-stance"
+    tracked = ("velocity_mean_cm_s", "area_ellipse95_cm2")
+    lower_is_better = tracked
+    reanalysable = True
+    sway_condition = ("open", "firm")
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        Phase.RECORDING: "Stand still",
+    }
     quality_checks = ()  # gated by drills.standing with its recording
     headline = (
         ("velocity_mean_cm_s", "metrics.velocity_mean_cm_s"),

@@ -43,6 +43,7 @@ the drill goes on with the same scheduled trial once the patient stands settled 
 
 import math
 import random
+from typing import ClassVar
 
 import numpy as np
 
@@ -123,6 +124,22 @@ class Reaction(CuedDrill):
     """Random go cues in four directions; reaction time, accuracy and movement time."""
 
     name = "reaction"
+    tracked = ("mean_reaction_time_s", "accuracy_pct")
+    lower_is_better = ("mean_reaction_time_s",)
+    stage_words: ClassVar[dict[str, str]] = {
+        "interval": "Waiting for the next light",
+        "cued": "Lean toward the light",
+        "holding": "On target: hold",
+        "recovering": "Lost balance: waiting to stand still again",
+    }
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        "target": "Lean that way!",
+    }
+    patient_stage_words: ClassVar[dict[str, str]] = {
+        "interval": "Wait for the light",
+        "recovering": "Stand still",
+    }
     headline = (
         ("reaction_time_s", "metrics.mean_reaction_time_s"),
         ("accuracy_pct", "metrics.accuracy_pct"),

@@ -28,6 +28,7 @@ Scores:
 """
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -55,6 +56,18 @@ class RhythmicWeightShift(CuedDrill):
     LED targets; velocity, directional control and rhythm are scored."""
 
     name = "rhythmic-weight-shift"
+    tracked = ("rhythm_pct", "directional_control_pct")
+    result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "pace_per_min": (
+            "Pace",
+            "shifts/min",
+            "How many weight shifts a minute the lights asked for (the pace chosen).",
+        ),
+    }
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        Phase.RECORDING: "Follow the light",
+    }
     headline = (
         ("rhythm_pct", "rhythm_pct"),
         ("directional_control_pct", "directional_control_pct"),
@@ -83,6 +96,11 @@ class RhythmicWeightShift(CuedDrill):
         ),
         COUNTDOWN,
     )
+
+    @classmethod
+    def condition_words(cls, result: dict) -> str:
+        axis = {"ml": "side to side", "ap": "front to back"}.get(result.get("axis"), "")
+        return f"{axis}, {result.get('pace_per_min', '?')} shifts a minute".strip(", ")
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

@@ -37,6 +37,7 @@ started), ``body_weight_n``; ``best_stance_time_s``, ``max_reached``, the leg an
 
 import math
 from enum import StrEnum
+from typing import ClassVar
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
+from sensing.metric_docs import METRIC_DOCS
 from sensing.weightbearing import SINGLE_LEG_ON_FRACTION, TOUCH_DOWN_FRACTION, TOUCH_DOWN_MIN_S
 
 LIFT_SHARE = 0.90
@@ -72,6 +74,22 @@ class SingleLegStance(CuedDrill):
     stance from the load split, best of up to three trials."""
 
     name = "single-leg-stance"
+    tracked = ("best_stance_time_s",)
+    # the summary's name for the best stance time
+    result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "best_time_s": METRIC_DOCS["best_stance_time_s"]
+    }
+    phase_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.phase_words,
+        SingleLegPhase.LIFT: "Lift the other foot",
+        SingleLegPhase.REST: "Rest on both feet",
+    }
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        SingleLegPhase.LIFT: "Lift your foot",
+        SingleLegPhase.REST: "Rest",
+        Phase.RECORDING: "Stand on one leg",
+    }
     headline = (("best_time_s", "best_stance_time_s"),)
     title = "Single-leg stance"
     summary = "Stand on one leg, hands on hips, as long as possible; best of up to three trials."
@@ -92,6 +110,11 @@ class SingleLegStance(CuedDrill):
         FEET_APART,
         Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before each trial."),
     )
+
+    @classmethod
+    def condition_words(cls, result: dict) -> str:
+        eyes = {"open": "eyes open", "closed": "eyes closed"}.get(result.get("eyes"), "eyes ?")
+        return f"{result.get('leg', '?')} leg, {eyes}"
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

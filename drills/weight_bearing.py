@@ -34,6 +34,7 @@ Scores (result keys; % BW = percent of body weight):
 """
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -76,6 +77,13 @@ class WeightBearing(CuedDrill):
     """Live biofeedback on the operated leg's load against a prescribed limit."""
 
     name = "weight-bearing"
+    tracked = ("symmetry_index_lr_pct", "over_limit_pct")
+    lower_is_better = tracked
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        Phase.RECORDING: "Good",
+        "over-limit": "Less weight on your {side} leg",
+    }
     instruction = "offload"
     headline = (
         ("symmetry_index_lr_pct", "symmetry_index_lr_pct"),
@@ -102,6 +110,11 @@ class WeightBearing(CuedDrill):
         COUNTDOWN,
     )
     subject_fields = ("weight_kg",)
+
+    @classmethod
+    def condition_words(cls, result: dict) -> str:
+        limit = result.get("limit_bw_pct", "?")
+        return f"{result.get('side', '?')} side, limit {limit}% body weight"
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

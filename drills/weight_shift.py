@@ -35,6 +35,7 @@ the next target once the patient stands settled again (``CuedDrill.recover``).
 
 import math
 import random
+from typing import ClassVar
 
 import numpy as np
 
@@ -77,6 +78,28 @@ class WeightShift(CuedDrill):
     """Lit targets the patient leans to and holds; hits, misses and times are scored."""
 
     name = "weight-shift"
+    tracked = ("hit_rate_pct", "time_to_reach_mean_s")
+    result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "neutral_ml_mm": (
+            "Resting position, side to side",
+            "mm",
+            "Where the patient's weight rested left-right before the first target (right is "
+            "positive); the targets are placed from here.",
+        ),
+        "neutral_ap_mm": (
+            "Resting position, front-back",
+            "mm",
+            "Where the patient's weight rested front-back before the first target (forward is "
+            "positive); the targets are placed from here.",
+        ),
+    }
+    lower_is_better = ("time_to_reach_mean_s",)
+    stage_words: ClassVar[dict[str, str]] = {
+        "target": "Lean to the target and hold",
+        "return to the middle": "Back to the middle",
+        "recovering": "Lost balance: waiting to stand still again",
+    }
+    patient_stage_words: ClassVar[dict[str, str]] = {"recovering": "Stand still"}
     headline = (
         ("hit_rate_pct", "hit_rate_pct"),
         ("time_to_target_s", "time_to_target_s"),

@@ -20,6 +20,7 @@ IMU or load-cell fault is the station's (``needs``).
 """
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -89,6 +90,13 @@ class WobbleBoard(CuedDrill):
     """Record the board's tilt for ``duration_s`` with the spirit-level LEDs."""
 
     name = "wobble-board"
+    tracked = ("time_in_band_pct", "losses_of_level")
+    lower_is_better = ("losses_of_level",)
+    imu_mount = "wobble-board"
+    patient_words: ClassVar[dict[str, str]] = {
+        **CuedDrill.patient_words,
+        Phase.RECORDING: "Keep the board level",
+    }
     quality_checks = ("timing", "on_platform", "imu")
     headline = (
         ("time_in_band_pct", "metrics.time_in_band_pct"),

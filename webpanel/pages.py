@@ -140,7 +140,8 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
 def display():
     """The patient display: a full-screen view of the running drill for a monitor facing the
     patient (large dot, target, countdown), following the live stream."""
-    return render_template("display.html")
+    words = {d["name"]: d["words"] for d in station().drills()}
+    return render_template("display.html", drill_words=words)
 
 
 @pages.get("/trials/<trial_id>")

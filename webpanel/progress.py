@@ -14,12 +14,12 @@ from station.records.patients import age_years
 from station.records.visits import FIELDS, VisitFieldError, Visits, local_day
 from station.results.measures import (
     SWAY_FIRST,
-    TRACKED,
     drill_title,
     headline,
     measure_doc,
     quality_label,
     scored_parts,
+    tracked,
 )
 from station.results.metrics_export import metrics_csv
 from station.results.norms import compare_with_norms
@@ -106,7 +106,7 @@ results.add_app_template_global(drill_title, "drill_title")
 def summary_keys(trial: dict, parts: list[dict]) -> list[str]:
     """The columns of the summary table of a trial with several parts (mCTSIB conditions):
     whether each was passed, its time held and the drill's headline measures that any has."""
-    keys = ("passed", "attempts", "time_held_s", *TRACKED.get(trial["drill"], ()))
+    keys = ("passed", "attempts", "time_held_s", *tracked(trial["drill"]))
     return [k for k in keys if any(k in p["measures"] for p in parts)]
 
 

@@ -7,26 +7,12 @@ lists); this module is the one place that knows them, so pages, the report, the 
 charts and the exports show the same numbers under the same names.
 """
 
-from drills.catalog import DRILLS
-from sensing.metric_docs import METRIC_DOCS
+from drills.catalog import DRILLS, RESULT_DOCS
 from station.runtime.trial import recording_window
 
 NOT_MEASURES = {"drill", "state", "reason", "params", "events", "profile", "seed", "simulated_s"}
 """Top-level result keys that describe the run rather than score it."""
 
-TRACKED = {
-    "quiet-stance": ("velocity_mean_cm_s", "area_ellipse95_cm2"),
-    "mctsib": ("velocity_mean_cm_s", "area_ellipse95_cm2", "total_time_held_s"),
-    "single-leg-stance": ("best_stance_time_s",),
-    "limits-of-stability": ("max_excursion_pct", "directional_control_pct", "reaction_time_s"),
-    "weight-bearing": ("symmetry_index_lr_pct", "over_limit_pct"),
-    "weight-shift": ("hit_rate_pct", "time_to_reach_mean_s"),
-    "rhythmic-weight-shift": ("rhythm_pct", "directional_control_pct"),
-    "reaction": ("mean_reaction_time_s", "accuracy_pct"),
-    "wobble-board": ("time_in_band_pct", "losses_of_level"),
-    "postural-hold": ("time_in_band_pct", "excursions"),
-}
-"""Per drill, the headline measures: shown in the report and followed on the progress page."""
 
 SWAY_FIRST = (
     "passed",
@@ -45,18 +31,6 @@ SWAY_FIRST = (
 )
 """The measures of a standing-still recording shown first; its other 30 or so come on request."""
 
-LOWER_IS_BETTER = {
-    "velocity_mean_cm_s",
-    "area_ellipse95_cm2",
-    "reaction_time_s",
-    "mean_reaction_time_s",
-    "time_to_reach_mean_s",
-    "symmetry_index_lr_pct",
-    "over_limit_pct",
-    "losses_of_level",
-    "excursions",
-}
-"""Measures where a smaller value means better balance (for every other one, larger is)."""
 
 EYES = {"open": "eyes open", "closed": "eyes closed"}
 SURFACES = {"firm": "firm surface", "foam": "foam pad"}
@@ -68,9 +42,22 @@ def drill_title(drill: str) -> str:
     return cls.title if cls else drill
 
 
+def tracked(drill: str) -> tuple[str, ...]:
+    """The drill's headline measures, shown in the report and followed on the progress page
+    (none for a retired drill)."""
+    cls = DRILLS.get(drill)
+    return cls.tracked if cls else ()
+
+
+def lower_is_better(drill: str, key: str) -> bool:
+    """Whether a smaller value of the drill's measure ``key`` means better balance."""
+    cls = DRILLS.get(drill)
+    return bool(cls) and key in cls.lower_is_better
+
+
 def measure_doc(key: str) -> tuple[str, str, str]:
     """(label, unit, meaning) of a measure key; the key itself when it has no entry."""
-    return METRIC_DOCS.get(key, (key, "", ""))
+    return RESULT_DOCS.get(key, (key, "", ""))
 
 
 def quality_label(quality: dict | None) -> str:
@@ -98,10 +85,13 @@ def scored_parts(trial: dict) -> list[dict]:
     measures = {**top, **_scalars(result.get("metrics") or {})}
     if not measures:
         return []
-    eyes, surface = ("open", "firm") if trial["drill"] == "quiet-stance" else (None, None)
+    cls = DRILLS.get(trial["drill"])
+    eyes, surface = (cls and cls.sway_condition) or (None, None)
     return [
         {
-            "condition": _condition(trial["drill"], result, eyes, surface),
+            "condition": sway_condition(eyes, surface)
+            if eyes
+            else (cls.condition_words(result) if cls else ""),
             "eyes": eyes,
             "surface": surface,
             "measures": measures,
@@ -119,20 +109,6 @@ def _scalars(values: dict) -> dict:
         and (value is None or isinstance(value, int | float))
         and key != "metrics"
     }
-
-
-def _condition(drill: str, result: dict, eyes: str | None, surface: str | None) -> str:
-    if eyes:
-        return sway_condition(eyes, surface)
-    if drill == "single-leg-stance":
-        return f"{result.get('leg', '?')} leg, {EYES.get(result.get('eyes'), 'eyes ?')}"
-    if drill == "weight-bearing":
-        limit = result.get("limit_bw_pct", "?")
-        return f"{result.get('side', '?')} side, limit {limit}% body weight"
-    if drill == "rhythmic-weight-shift":
-        axis = {"ml": "side to side", "ap": "front to back"}.get(result.get("axis"), "")
-        return f"{axis}, {result.get('pace_per_min', '?')} shifts a minute".strip(", ")
-    return ""
 
 
 def _mctsib_parts(result: dict) -> list[dict]:
@@ -175,7 +151,7 @@ def _mctsib_parts(result: dict) -> list[dict]:
 def headline(trial: dict) -> list[dict]:
     """Per part, the drill's headline measures that it has: ``condition``, ``quality``
     (words) and ``values`` ([{key, label, unit, value}])."""
-    keys = TRACKED.get(trial["drill"], ())
+    keys = tracked(trial["drill"])
     out = []
     for part in scored_parts(trial):
         values = [

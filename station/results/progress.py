@@ -14,11 +14,11 @@ from sensing import norms
 from sensing.norms import MINIMAL_DETECTABLE_CHANGE, Mdc
 from station.records.patients import age_years
 from station.results.measures import (
-    LOWER_IS_BETTER,
-    TRACKED,
     drill_title,
+    lower_is_better,
     measure_doc,
     scored_parts,
+    tracked,
 )
 from station.storage.database import Storage
 
@@ -60,7 +60,7 @@ def patient_progress(
     for trial in trials:
         when = datetime.fromisoformat(trial["started_at"])
         for part in scored_parts(trial):
-            for metric in TRACKED.get(trial["drill"], ()):
+            for metric in tracked(trial["drill"]):
                 value = part["measures"].get(metric)
                 if value is None:
                     continue
@@ -118,7 +118,7 @@ def _chart(drill: str, metric: str) -> dict:
         "label": label,
         "unit": unit,
         "meaning": meaning,
-        "better": "lower" if metric in LOWER_IS_BETTER else "higher",
+        "better": "lower" if lower_is_better(drill, metric) else "higher",
         "lines": {},
     }
 

@@ -19,6 +19,8 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from drills.catalog import DRILLS as CATALOG
+
 PROFILE_ORDER = (
     "healthy-young",
     "older-adult",
@@ -28,19 +30,27 @@ PROFILE_ORDER = (
 )
 SEEDS = (1, 2, 3)
 
-DRILLS: tuple[tuple[str, dict, str], ...] = (
-    ("limits-of-stability", {}, "wobble-board"),
-    ("reaction", {}, "wobble-board"),
-    ("weight-shift", {}, "wobble-board"),
-    ("single-leg-stance", {}, "wobble-board"),
-    ("mctsib", {}, "wobble-board"),
-    ("quiet-stance", {}, "wobble-board"),
-    ("rhythmic-weight-shift", {}, "wobble-board"),
-    ("weight-bearing", {}, "wobble-board"),
-    ("wobble-board", {}, "wobble-board"),
-    ("postural-hold", {}, "trunk"),
+VALIDATED_FIRST = (
+    "limits-of-stability",
+    "reaction",
+    "weight-shift",
+    "single-leg-stance",
+    "mctsib",
+    "quiet-stance",
+    "rhythmic-weight-shift",
+    "weight-bearing",
+    "wobble-board",
+    "postural-hold",
 )
-"""(drill, parameters, where the IMU is): every drill at its default settings."""
+"""The order the catalog's drills have been validated in since issue 13 (one simulated person
+goes through them, one station per IMU mount); drills added since come after them."""
+
+
+DRILLS: tuple[tuple[str, dict, str], ...] = tuple(
+    (name, {}, CATALOG[name].imu_mount or "wobble-board")
+    for name in (*VALIDATED_FIRST, *(n for n in CATALOG if n not in VALIDATED_FIRST))
+)
+"""(drill, parameters, where the IMU is): every drill of the catalog at its default settings."""
 
 
 def _reaction_times(drill: str, result: dict) -> list[float]:
@@ -60,6 +70,7 @@ def run_profile(profile: str, seed: int) -> dict:
     from hw.sim.profiles import PROFILES
     from station.clock import VirtualClock
     from station.config import parse_config
+    from station.results.measures import scored_parts
     from station.runtime.station import Station
 
     logging.getLogger().setLevel(logging.WARNING)
@@ -87,12 +98,15 @@ def run_profile(profile: str, seed: int) -> dict:
                 if station.loop.session is not None:
                     station.stop_drill("validation time limit (900 s) reached")
                 station.storage.flush()
-                result = station.get_trial(trial_id)["result"] or {}
+                trial = station.get_trial(trial_id)
+                result = trial["result"] or {}
                 out[drill] = {
                     "state": result.get("state"),
                     "reason": result.get("reason"),
                     "summary": result.get("summary") or {},
                     "reaction_times": _reaction_times(drill, result),
+                    "measure_keys": sorted({k for p in scored_parts(trial) for k in p["measures"]}),
+                    "phases": sorted({e["phase"] for e in trial["events"] or []}),
                 }
         finally:
             station.close()

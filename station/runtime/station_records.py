@@ -10,10 +10,9 @@ import math
 
 import numpy as np
 
-from drills.catalog import DRILLS
+from drills.catalog import DRILLS, RESULT_DOCS
 from sensing.analysis import analyse_cop
 from sensing.errors import SensingError
-from sensing.metric_docs import METRIC_DOCS
 from sensing.quality import assess_trial
 from station.errors import StationError
 from station.records.accounts import Accounts
@@ -26,8 +25,6 @@ from station.runtime.trial import recording_window
 from station.storage.database import Storage
 from station.storage.migrations import MIGRATIONS
 from station.storage.samples import COLUMNS
-
-REANALYSABLE = ("quiet-stance",)  # drills whose trial is one recording of quiet stance
 
 
 class AnalysisRequestError(StationError, ValueError):
@@ -50,7 +47,7 @@ class StationRecords:
 
     def metric_docs(self) -> dict:
         """Every metric key -> (plain-language name, unit, one-line meaning), for the panel."""
-        return METRIC_DOCS
+        return RESULT_DOCS
 
     # --- programs ----------------------------------------------------------------------------
     def create_program(self, patient_id: int, data: dict) -> dict:
@@ -176,10 +173,12 @@ class StationRecords:
         ``station.results.conventions.analysis_options``) and store the result beside the original,
         which is never replaced; returns the stored analysis."""
         trial = self.storage.get_trial(trial_id)
-        if trial["drill"] not in REANALYSABLE:
+        cls = DRILLS.get(trial["drill"])
+        if not (cls and cls.reanalysable):
+            which = ", ".join(name for name, c in DRILLS.items() if c.reanalysable)
             raise AnalysisRequestError(
                 f"{trial['drill']} trials score each part separately; re-analysis is for "
-                f"{', '.join(REANALYSABLE)} trials (one recording each)"
+                f"{which} trials (one recording each)"
             )
         if trial["state"] != "completed":
             raise AnalysisRequestError(

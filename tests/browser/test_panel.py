@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from drills.mctsib import Mctsib
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
@@ -147,7 +149,10 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     display = page.context.new_page()
     display.goto(base + "/display")
     expect(display.locator("#display-cop")).to_be_visible()
-    expect(display.locator("#words")).not_to_be_empty(timeout=10_000)
+    # ... in the words mCTSIB gives the patient for its phases (its own description)
+    patient_words = Mctsib.describe()["words"]["patient"]
+    shown = "|".join(re.escape(w) for w in patient_words.values() if "{" not in w)
+    expect(display.locator("#words")).to_have_text(re.compile(f"^({shown})"), timeout=10_000)
     shoot(display, "05-patient-display")
     display.close()
 

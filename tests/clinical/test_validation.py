@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from drills.catalog import DRILLS as CATALOG
 from station.results.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, format_table
+from tests.drills.test_catalog import undocumented
 
 pytestmark = pytest.mark.clinical
 
@@ -44,3 +46,21 @@ def test_every_drill_ran_for_every_profile_and_seed_and_has_a_summary(table):
         for drill, _, _ in DRILLS:
             assert run[drill]["state"] == "completed", (seed, drill, run[drill]["reason"])
             assert run[drill]["summary"], (seed, drill)
+
+
+@pytest.mark.parametrize("drill", [d for d, _, _ in DRILLS])
+def test_what_every_run_recorded_is_explained_to_the_therapist(table, drill):
+    """Every measure a real run of the drill stored has a label and a meaning, and every phase
+    it went through has words on the live view and the patient display: the drill's own
+    description is complete where tests/drills/test_catalog.py cannot run it."""
+    cls = CATALOG[drill]
+    keys, phases = set(), set()
+    for profile in PROFILE_ORDER:
+        for seed in SEEDS:
+            run = table["runs"][profile][seed][drill]
+            keys.update(run["measure_keys"])
+            phases.update(run["phases"])
+    assert keys, f"{drill} stored no measures"
+    assert undocumented(sorted(keys)) == []
+    assert sorted(p for p in phases if not cls.phase_words.get(p)) == []
+    assert phases <= set(cls.phases())

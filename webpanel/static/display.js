@@ -11,35 +11,27 @@
     home: "#ffffff", target: "#00e676", targetOn: "#69ff9c", trail: "rgba(255,212,0,.45)",
     dot: "#ffd400", dotRing: "#ffffff", dotPx: 34, trailPx: 10, scale: 2,
   };
-  const RECORDING_WORDS = {
-    "quiet-stance": "Stand still",
-    mctsib: "Stand still",
-    "single-leg-stance": "Stand on one leg",
-    "rhythmic-weight-shift": "Follow the light",
-    "wobble-board": "Keep the board level",
-    "postural-hold": "Stand upright",
-  };
-  const PHASE_WORDS = {
-    waiting: "Step on", settling: "Stand still", countdown: "Get ready",
-    lift: "Lift your foot", rest: "Rest", completed: "Well done!", aborted: "Stopped",
-  };
+  // the patient's words for each drill, as the drill describes itself (its catalog entry)
+  const WORDS = JSON.parse(document.getElementById("drill-words").textContent);
   let latest = null;
 
   function say(msg) {
     const d = msg.drill;
     if (!d) return msg.on_platform ? "" : "Please wait";
+    const said = WORDS[d.drill] || { patient: {}, patient_stages: {} };
+    const w = said.patient;
     if (d.phase === "announce" && d.eyes && d.surface) {  // mCTSIB: the next condition
-      return (d.eyes === "closed" ? "Close your eyes" : "Eyes open")
-        + (d.surface === "foam" ? " · on the foam" : "");
+      return w[`eyes-${d.eyes}`] + (d.surface === "foam" ? ` · ${w.foam}` : "");
     }
     if (d.phase === "announce" && msg.instruction) return msg.instruction.text;
-    if (d.phase !== "recording") return PHASE_WORDS[d.phase] || "";
-    if (d.limit_bw_pct !== undefined) return d.over_limit ? `Less weight on your ${d.side} leg` : "Good";
-    if (d.stage === "interval") return "Wait for the light";
-    if (d.stage === "recovering") return "Stand still";
-    if (d.target_zone) return d.trials_total ? "Lean that way!" : "Lean to the target";
-    if (d.home_zone) return "Back to the middle";
-    return RECORDING_WORDS[d.drill] || "";
+    if (d.phase !== "recording") return w[d.phase] || "";
+    if (d.limit_bw_pct !== undefined) {
+      return d.over_limit ? w["over-limit"].replace("{side}", d.side) : w.recording;
+    }
+    if (said.patient_stages[d.stage]) return said.patient_stages[d.stage];
+    if (d.target_zone) return w.target;
+    if (d.home_zone) return w.home;
+    return w.recording || "";
   }
 
   function show(msg) {

@@ -112,27 +112,9 @@
   showParams();
 
   // --- the live view --------------------------------------------------------------------------
-  const PHASES = {
-    waiting: "Waiting for the patient to step on",
-    settling: "Patient on: waiting for them to stand still",
-    countdown: "Get ready",
-    recording: "Recording",
-    announce: "Next condition: tell the patient",
-    lift: "Lift the other foot",
-    rest: "Rest on both feet",
-    completed: "Finished",
-    aborted: "Stopped",
-  };
-  const STAGES = {
-    centring: "Back to the middle",
-    moving: "Lean toward the lit direction",
-    recovering: "Lost balance: waiting to stand still again",
-    target: "Lean to the target and hold",
-    "return to the middle": "Back to the middle",
-    interval: "Waiting for the next light",
-    cued: "Lean toward the light",
-    holding: "On target: hold",
-  };
+  // what each drill's phases and stages mean, as the drill describes itself (its catalog entry)
+  const WORDS = Object.fromEntries(
+    JSON.parse($("drill-catalog").textContent).map((d) => [d.name, d.words]));
   const STATUS_TEXT = {
     off: "off", blue: "blue: step on, stand still", amber: "amber: get ready",
     green: "green: recording", red: "red: over the limit",
@@ -144,8 +126,10 @@
       if (!msg.on_platform) return "No drill running · platform empty";
       return msg.settled ? "No drill running · patient standing still" : "No drill running · someone on";
     }
-    const words = PHASES[d.phase] || d.phase;
-    return d.phase === "recording" && STAGES[d.stage] ? `${words}: ${STAGES[d.stage]}` : words;
+    const said = WORDS[d.drill] || { phases: {}, stages: {} };
+    const words = said.phases[d.phase] || d.phase;
+    const stage = said.stages[d.stage];
+    return d.phase === "recording" && stage ? `${words}: ${stage}` : words;
   }
 
   function detailText(d) {
