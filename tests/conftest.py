@@ -27,7 +27,7 @@ DATA = Path(__file__).parent / "data"
 CLINICAL_RUNS = pytest.StashKey[ValidationRuns]()
 
 
-SLOW_SUITES = ("e2e", "browser", "faults", "security", "clinical")
+SLOW_SUITES = ("e2e", "browser", "faults", "security", "clinical", "deploy")
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.deploy
 
 BOOT_LINES = (
     "\n[all]\n# balance-station: I2C on, at 400 kHz (deploy/install.sh)\n"

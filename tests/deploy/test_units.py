@@ -4,6 +4,10 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.deploy
+
 REPO = Path(__file__).parents[2]
 UNITS = (
     "balance-station.service",

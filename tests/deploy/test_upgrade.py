@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.deploy
 
 
 def free_port() -> int:
