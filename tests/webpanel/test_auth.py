@@ -14,7 +14,7 @@ from station.config import parse_config
 from station.errors import StorageError
 from station.runtime.station import Station
 from webpanel.app import SECRET_KEY_FILE, panel_secret_key
-from webpanel.auth import LAST_SEEN
+from webpanel.auth import ACCOUNT_LIMITS, LAST_SEEN
 
 THERAPIST, TECHNICIAN = "thea", "tom"  # the accounts of the app fixture
 
@@ -444,6 +444,19 @@ def test_page_scripts_request_through_panel_js_and_leave_fetch_alone():
     scripts = {path.name: path.read_text() for path in static.glob("*.js")}
     assert not [name for name, text in scripts.items() if re.search(r"window\.fetch\s*=", text)]
     assert [name for name, text in scripts.items() if re.search(r"\bfetch\(", text)] == ["panel.js"]
+
+
+def test_the_account_forms_state_the_stations_own_limits(tech_client, monkeypatch):
+    """Issue 16, item 8: the numbers on the forms come from station.records.accounts (through
+    ``account_limits``), so they cannot drift from the check."""
+    monkeypatch.setitem(ACCOUNT_LIMITS, "password_min_chars", 12)
+    monkeypatch.setitem(ACCOUNT_LIMITS, "username_max_chars", 33)
+    for path in ("/accounts", "/password"):
+        page = tech_client.get(path).get_data(as_text=True)
+        assert 'minlength="12"' in page and "At least 12 characters" in page
+        assert 'minlength="10"' not in page and "10 characters" not in page
+    page = tech_client.get("/accounts").get_data(as_text=True)
+    assert 'maxlength="33"' in page and "3 to 33 letters, digits" in page
 
 
 # --- accounts page and own password -------------------------------------------------------------
