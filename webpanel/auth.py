@@ -25,13 +25,32 @@ from flask import (
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
-from station.records.accounts import ROLES, AccountError, LoginError
+from station.records.accounts import (
+    PASSWORD_MAX_CHARS,
+    PASSWORD_MIN_CHARS,
+    ROLES,
+    USERNAME_CHARACTERS,
+    USERNAME_MAX_CHARS,
+    USERNAME_MIN_CHARS,
+    AccountError,
+    LoginError,
+)
 from webpanel.audit_trail import address, audit
 
 auth = Blueprint("auth", __name__)
 
 LAST_SEEN = "last_seen_s"  # session key: time.monotonic() of the user's last request
 AUDIT_SHOWN = 50
+
+ACCOUNT_LIMITS = {
+    "username_min_chars": USERNAME_MIN_CHARS,
+    "username_max_chars": USERNAME_MAX_CHARS,
+    "username_characters": USERNAME_CHARACTERS,
+    "password_min_chars": PASSWORD_MIN_CHARS,
+    "password_max_chars": PASSWORD_MAX_CHARS,
+}
+"""The account rules the forms state (``account_limits`` in every template), from the checks
+in ``station.records.accounts``, so a page never gives other numbers than the station uses."""
 
 ERROR_PAGE = """{% extends "base.html" %}
 {% block title %}{{ title }} · Balance station{% endblock %}
@@ -161,6 +180,11 @@ def safe_next(target: str | None) -> str:
     if not target or parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
         return url_for("pages.patients")
     return target
+
+
+@auth.app_context_processor
+def _account_limits() -> dict:
+    return {"account_limits": ACCOUNT_LIMITS}
 
 
 # --- first run, login, logout ----------------------------------------------------------------

@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 
 from station.errors import StationError
-from station.records.accounts import ROLES, AccountError, Accounts
+from station.records.accounts import (
+    ROLES,
+    USERNAME_CHARACTERS,
+    USERNAME_MAX_CHARS,
+    USERNAME_MIN_CHARS,
+    AccountError,
+    Accounts,
+)
 from station.storage.database import Storage
 
 
@@ -20,7 +27,9 @@ def add_accounts_parser(subparsers) -> None:
     p = subparsers.add_parser("accounts", help="add or list the panel's accounts")
     actions = p.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add an account (password asked twice, or from stdin)")
-    add.add_argument("username", help="3 to 40 letters, digits, dots, underscores or hyphens")
+    add.add_argument(
+        "username", help=f"{USERNAME_MIN_CHARS} to {USERNAME_MAX_CHARS} {USERNAME_CHARACTERS}"
+    )
     add.add_argument("--role", required=True, choices=ROLES, help="what the account may do")
     add.add_argument("--config", type=Path, help="TOML config (for the data directory)")
     listing = actions.add_parser("list", help="list the accounts")

@@ -19,7 +19,11 @@ from station.records.sessions import Sessions
 from station.storage.database import now_iso
 
 ROLES = ("therapist", "technician")
-USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
+USERNAME_MIN_CHARS = 3
+USERNAME_MAX_CHARS = 40
+USERNAME_CHARACTERS = "letters, digits, dots, underscores or hyphens"
+"""What a username may hold, in words for forms and help (``USERNAME`` checks it)."""
+USERNAME = re.compile(rf"[a-z0-9._-]{{{USERNAME_MIN_CHARS},{USERNAME_MAX_CHARS}}}")
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 1024
 PUBLIC_COLUMNS = "id, username, role, active, created_at, last_login_at"
@@ -48,7 +52,8 @@ def check_username(username) -> str:
     if not USERNAME.fullmatch(name):
         raise AccountError(
             "username",
-            "use 3 to 40 characters: letters, digits, dot, underscore or hyphen",
+            f"use {USERNAME_MIN_CHARS} to {USERNAME_MAX_CHARS} characters: "
+            "letters, digits, dot, underscore or hyphen",
         )
     return name
 

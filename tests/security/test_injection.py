@@ -59,7 +59,7 @@ def test_static_files_never_leave_their_folder(anonymous):
         to_login = response.status_code == 302 and response.location.startswith("/login")
         assert response.status_code == 404 or to_login, (path, response.status_code)
         assert not leaked(response.get_data(as_text=True))
-    assert anonymous.client.get("/static/csrf.js").status_code == 200  # public, and served
+    assert anonymous.client.get("/static/panel.js").status_code == 200  # public, and served
 
 
 @pytest.fixture

@@ -4,15 +4,17 @@ rate limits, the session cookie, CSRF, and the technicians' account page."""
 import re
 import stat
 import time
+from pathlib import Path
 
 import pytest
 
+import webpanel
 from station.clock import VirtualClock
 from station.config import parse_config
 from station.errors import StorageError
 from station.runtime.station import Station
 from webpanel.app import SECRET_KEY_FILE, panel_secret_key
-from webpanel.auth import LAST_SEEN
+from webpanel.auth import ACCOUNT_LIMITS, LAST_SEEN
 
 THERAPIST, TECHNICIAN = "thea", "tom"  # the accounts of the app fixture
 
@@ -28,7 +30,7 @@ def audit_actions(app, limit=20):
 
 
 def page_token(response) -> str:
-    """The CSRF token a page carries in its meta tag (as csrf.js reads it)."""
+    """The CSRF token a page carries in its meta tag (as panel.js reads it)."""
     match = re.search(
         r'<meta name="csrf-token" content="([^"]+)">', response.get_data(as_text=True)
     )
@@ -320,7 +322,7 @@ def test_the_idle_time_comes_from_the_config_and_drives_the_page_timer(password,
         app.extensions["accounts"].create(THERAPIST, password, "therapist")
         response = log_in(app, THERAPIST).get("/")
         page = response.get_data(as_text=True)
-        assert 'data-idle-logout-s="120"' in page and "/static/idle.js" in page
+        assert 'data-idle-logout-s="120"' in page and "/static/panel.js" in page
         assert response.headers["X-Idle-Logout-S"] == "120"
     finally:
         station.close()
@@ -427,11 +429,34 @@ def test_anonymous_state_changes_are_refused_before_the_token_check(csrf_app):
     assert response.status_code == 401
 
 
-def test_every_page_loads_csrf_js_before_its_own_scripts(client):
+def test_every_page_loads_panel_js_before_its_own_scripts(client):
     page = client.get("/").get_data(as_text=True)
-    assert page.index("/static/csrf.js") < page.index("/static/health.js")
-    script = client.get("/static/csrf.js").get_data(as_text=True)
+    assert page.index("/static/panel.js") < page.index("/static/health.js")
+    script = client.get("/static/panel.js").get_data(as_text=True)
     assert "X-CSRFToken" in script and 'meta[name="csrf-token"]' in script
+    assert "X-Idle-Logout-S" in script  # the idle timer lives there too
+
+
+def test_page_scripts_request_through_panel_js_and_leave_fetch_alone():
+    """Issue 16, item 8: one place sends requests (CSRF token, idle timer, the station's error
+    message); no script replaces window.fetch."""
+    static = Path(webpanel.__file__).parent / "static"
+    scripts = {path.name: path.read_text() for path in static.glob("*.js")}
+    assert not [name for name, text in scripts.items() if re.search(r"window\.fetch\s*=", text)]
+    assert [name for name, text in scripts.items() if re.search(r"\bfetch\(", text)] == ["panel.js"]
+
+
+def test_the_account_forms_state_the_stations_own_limits(tech_client, monkeypatch):
+    """Issue 16, item 8: the numbers on the forms come from station.records.accounts (through
+    ``account_limits``), so they cannot drift from the check."""
+    monkeypatch.setitem(ACCOUNT_LIMITS, "password_min_chars", 12)
+    monkeypatch.setitem(ACCOUNT_LIMITS, "username_max_chars", 33)
+    for path in ("/accounts", "/password"):
+        page = tech_client.get(path).get_data(as_text=True)
+        assert 'minlength="12"' in page and "At least 12 characters" in page
+        assert 'minlength="10"' not in page and "10 characters" not in page
+    page = tech_client.get("/accounts").get_data(as_text=True)
+    assert 'maxlength="33"' in page and "3 to 33 letters, digits" in page
 
 
 # --- accounts page and own password -------------------------------------------------------------

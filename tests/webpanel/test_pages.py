@@ -2,7 +2,9 @@
 patient display, as the server renders them; the browser side is driven in tests/e2e."""
 
 import re
+from pathlib import Path
 
+import webpanel
 from webpanel.pages import param_label
 
 PROGRAM = {
@@ -118,3 +120,17 @@ def test_parameter_names_read_as_plain_words():
     assert param_label("countdown_s") == "Countdown"
     assert param_label("trials") == "Trials"
     assert param_label("height_cm") == "Height"
+
+
+def test_templates_import_their_form_macros_from_one_file():
+    """Issue 16, item 8: errors beside fields and form fields are macros of macros.html only,
+    and no template writes an account limit of its own (they come as ``account_limits``)."""
+    templates = Path(webpanel.__file__).parent / "templates"
+    own = {}
+    for path in templates.glob("*.html"):
+        text = path.read_text()
+        if path.name != "macros.html":
+            own[path.name] = re.findall(r"{%-?\s*macro\s+(\w*error|input\w*)\b", text)
+        if path.name in ("setup.html", "accounts.html", "password.html", "macros.html"):
+            assert not re.search(r'(minlength|maxlength)="\d', text), path.name
+    assert not any(own.values()), own

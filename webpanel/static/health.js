@@ -4,10 +4,19 @@
   const RECENT_MS = 3600 * 1000;
   const badge = document.getElementById("health");
   const clock = (iso) => new Date(iso).toLocaleTimeString();
+  // The health while the core is down comes with a 503: its body says since when.
+  async function health() {
+    try {
+      return await Panel.request("/api/v1/health");
+    } catch (e) {
+      if (e.body && e.body.status) return e.body;
+      throw e;
+    }
+  }
+
   async function refresh() {
     try {
-      const r = await fetch("/api/v1/health");
-      const h = await r.json();
+      const h = await health();
       if (h.status === "unreachable") {  // the panel answers, the station's core does not
         badge.className = "health degraded";
         badge.textContent = `Core unreachable since ${clock(h.core.since)}`;

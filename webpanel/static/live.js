@@ -76,31 +76,29 @@
     const params = {};
     inputs.forEach((i) => { params[i.name] = i.type === "number" ? Number(i.value) : i.value; });
     startButton.disabled = true;
-    const r = await fetch("/api/v1/trials", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ patient_id: patientId, drill: drillSelect.value, params }),
-    });
-    if (r.ok) { showLive(); return; }
-    startButton.disabled = false;
-    showServerError(await errorOf(r));
+    try {
+      await Panel.request("/api/v1/trials", {
+        method: "POST", body: { patient_id: patientId, drill: drillSelect.value, params },
+      });
+    } catch (e) {
+      startButton.disabled = false;
+      showServerError(e);
+      return;
+    }
+    showLive();
   });
 
-  async function errorOf(response) {
-    try { return (await response.json()).error; } catch (e) {
-      return { message: `The station answered ${response.status}: try again` };
-    }
-  }
-
-  // Put the station's error beside the field it names (params.<name> or drill).
+  // Put the station's error (a Panel.RequestError) beside the field it names (params.<name>
+  // or drill).
   function showServerError(error) {
     const field = error.field || "";
     let el = null;
     if (field.startsWith("params.")) el = fieldset().querySelector(`[name="${field.slice(7)}"]`);
     else if (field === "drill") el = drillSelect;
     if (el) {
-      setError(el, error.message.replace(/^([\w.]+: )+/, ""));  // beside it, the field is named
+      setError(el, Panel.withoutField(error));  // beside it, the field is named
       el.focus();
-    } else startError.textContent = error.message;
+    } else Panel.showError(startError, error);
   }
 
   function showLive() {
@@ -273,19 +271,18 @@
   });
   window.addEventListener("resize", render);
 
-  $("stop").addEventListener("click", async () => {
-    const r = await fetch("/api/v1/stop", { method: "POST" });
-    if (!r.ok) startError.textContent = "Could not stop from the panel: " + (await errorOf(r)).message
-      + ". Use the stop button on the station.";
+  $("stop").addEventListener("click", () => {
+    Panel.request("/api/v1/stop", { method: "POST" }).catch((e) => Panel.showError(startError, e,
+      "Could not stop from the panel: ", ". Use the stop button on the station."));
   });
-  $("fail-attempt").addEventListener("click", async () => {
-    const r = await fetch("/api/v1/drill/failed-attempt", { method: "POST" });
-    if (!r.ok) startError.textContent = "Could not mark the attempt: " + (await errorOf(r)).message;
+  $("fail-attempt").addEventListener("click", () => {
+    Panel.request("/api/v1/drill/failed-attempt", { method: "POST" })
+      .catch((e) => Panel.showError(startError, e, "Could not mark the attempt: "));
   });
+  // The simulated person's buttons: what they do shows in the live view, a refusal nowhere.
   document.querySelectorAll("[data-person]").forEach((b) => b.addEventListener("click", () =>
-    fetch("/api/v1/sim/person", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ on_platform: b.dataset.person === "true" }),
-    })));
+    Panel.request("/api/v1/sim/person", {
+      method: "POST", body: { on_platform: b.dataset.person === "true" },
+    }).catch(() => {})));
   BalanceLive.draw(canvas, [], null, false, STYLE);
 })();

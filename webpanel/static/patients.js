@@ -45,7 +45,7 @@
   function page(q, after) {
     let url = "/api/v1/patients?q=" + encodeURIComponent(q);
     if (after !== null) url += "&after=" + after;
-    return fetch(url);
+    return Panel.request(url).catch(() => null);  // a refused page leaves the list as it is
   }
 
   function showMore(nextAfter) {
@@ -56,9 +56,8 @@
   async function search() {
     const q = input.value.trim();
     const mine = ++asked;
-    const r = await page(q, null);
-    if (!r.ok || mine !== asked) return;  // a newer search is on its way
-    const found = await r.json();
+    const found = await page(q, null);
+    if (!found || mine !== asked) return;  // a newer search is on its way
     list.replaceChildren(...found.patients.map(item));
     showMore(found.next);
     none.hidden = found.patients.length > 0;
@@ -69,9 +68,8 @@
   async function showNextPage() {
     const q = input.value.trim();
     const mine = asked;
-    const r = await page(q, next);
-    if (!r.ok || mine !== asked) return;
-    const found = await r.json();
+    const found = await page(q, next);
+    if (!found || mine !== asked) return;
     list.append(...found.patients.map(item));
     showMore(found.next);
   }

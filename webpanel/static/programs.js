@@ -11,7 +11,6 @@
   const stepList = document.getElementById("step-list");
   const ruleList = document.getElementById("rule-list");
   const formError = document.getElementById("program-error");
-  const FIELD_PREFIX = /^([\w.[\]]+: )+/;  // "steps[1].params.distance_mm: ": the field says it
   let editing = null;  // the id of the program being edited, null for a new one
   let nextKey = 0;
 
@@ -205,7 +204,7 @@
     form.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
   }
 
-  // Show the station's error beside the field it names.
+  // Show the station's error (a Panel.RequestError) beside the field it names.
   function showError(error) {
     const field = error.field || "";
     let control = null;
@@ -221,19 +220,13 @@
       control = rule?.querySelector(`[name="${names[m[2]] || m[2] || "metric"}"]`) || rule?.querySelector("[name=metric]");
     }
     if (field === "steps") {
-      form.querySelector("[data-error-for=steps]").textContent = error.message;
+      Panel.showError(form.querySelector("[data-error-for=steps]"), error);
     } else if (control) {
-      errorSlot(control).textContent = error.message.replace(FIELD_PREFIX, "");
+      errorSlot(control).textContent = Panel.withoutField(error);  // beside it, the field is named
       control.setAttribute("aria-invalid", "true");
       control.focus();
     } else {
-      formError.textContent = error.message;
-    }
-  }
-
-  async function errorOf(response) {
-    try { return (await response.json()).error; } catch (e) {
-      return { message: `The station answered ${response.status}: try again` };
+      Panel.showError(formError, error);
     }
   }
 
@@ -241,12 +234,9 @@
     ev.preventDefault();
     clearErrors();
     const url = editing === null ? `/api/v1/patients/${patientId}/programs` : `/api/v1/programs/${editing}`;
-    const r = await fetch(url, {
-      method: editing === null ? "POST" : "PUT",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(collect()),
-    });
-    if (!r.ok) { showError(await errorOf(r)); return; }
+    try {
+      await Panel.request(url, { method: editing === null ? "POST" : "PUT", body: collect() });
+    } catch (e) { showError(e); return; }
     location.hash = "programs";
     location.reload();
   });
@@ -262,9 +252,10 @@
   document.querySelectorAll("[data-start-program]").forEach((b) => b.addEventListener("click", async () => {
     const id = b.dataset.startProgram;
     const slot = document.querySelector(`[data-program-error="${id}"]`);
-    slot.textContent = "";
-    const r = await fetch(`/api/v1/programs/${id}/steps/${b.dataset.step}/start`, { method: "POST" });
-    if (!r.ok) { slot.textContent = (await errorOf(r)).message; return; }
+    Panel.showError(slot, null);
+    try {
+      await Panel.request(`/api/v1/programs/${id}/steps/${b.dataset.step}/start`, { method: "POST" });
+    } catch (e) { Panel.showError(slot, e); return; }
     document.getElementById("live-card").scrollIntoView({ behavior: "smooth" });
   }));
 })();

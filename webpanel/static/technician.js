@@ -38,20 +38,8 @@
     dl.replaceChildren(...rows.flatMap(([term, value, cls]) => [
       el("dt", { textContent: term }), el("dd", { textContent: value, className: cls || "" })]));
   }
-  async function call(method, path, body) {
-    const init = { method };
-    if (body !== undefined) {
-      init.headers = { "Content-Type": "application/json" };
-      init.body = JSON.stringify(body);
-    }
-    const response = await fetch(API + path, init);
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = new Error(data.error ? data.error.message : `the station answered ${response.status}`);
-      error.field = data.error && data.error.field;
-      throw error;
-    }
-    return data;
+  function call(method, path, body) {
+    return Panel.request(API + path, { method, body });
   }
 
   // --- diagnostics -----------------------------------------------------------------------------
@@ -137,7 +125,7 @@
         error.textContent = "";
         updated.textContent = `Updated ${new Date().toLocaleTimeString()} · every 3 s`;
       } catch (e) {
-        error.textContent = `Cannot read the diagnostics: ${e.message}`;
+        Panel.showError(error, e, "Cannot read the diagnostics: ");
       }
     }
     refresh();
@@ -158,8 +146,8 @@
 
     function fail(e) {  // beside the field it names, else above the wizard
       const slot = e.field && form.querySelector(`[data-field="${e.field}"]`);
-      if (slot) slot.textContent = e.message.replace(`${e.field}: `, "");
-      else error.textContent = e.message;
+      if (slot) slot.textContent = Panel.withoutField(e);
+      else Panel.showError(error, e);
     }
     async function act(method, path, body) {
       if (busy) return;
@@ -183,7 +171,7 @@
         if (busy) showLive(s.live);  // our own request's answer brings the rest
         else render(s);
       } catch (e) {
-        error.textContent = `Cannot read the wizard: ${e.message}`;
+        Panel.showError(error, e, "Cannot read the wizard: ");
       }
     }
     function schedule() {
@@ -314,7 +302,7 @@
           el("td", { textContent: c.note }),
         ])) : [el("tr", {}, [el("td", { colSpan: 6, textContent: "None stored: the station uses the config's or the factory values." })])]));
       } catch (e) {
-        error.textContent = `Cannot list the calibrations: ${e.message}`;
+        Panel.showError(error, e, "Cannot list the calibrations: ");
       }
     }
 

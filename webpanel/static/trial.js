@@ -123,8 +123,7 @@
     }
   }
 
-  fetch(`/api/v1/trials/${root.dataset.trial}/charts`)
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`the station answered ${r.status}`))))
+  Panel.request(`/api/v1/trials/${root.dataset.trial}/charts`)
     .then((data) => {
       root.textContent = "";
       if (!data.segments.length) {
@@ -140,6 +139,8 @@
     })
     .catch((err) => {
       root.textContent = "";
-      root.append(element("p", "warn", `The charts could not be loaded (${err.message}): reload the page.`));
+      const warning = element("p", "warn");
+      Panel.showError(warning, err, "The charts could not be loaded (", "): reload the page.");
+      root.append(warning);
     });
 })();

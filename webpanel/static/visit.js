@@ -12,12 +12,9 @@
       preview.textContent = raw ? "Enter whole minutes." : "";
       return;
     }
-    fetch(`/api/v1/billing/97112?minutes=${encodeURIComponent(raw)}`)
-      .then((r) => r.json())
-      .then((body) => {
-        preview.textContent = body.error ? body.error.message : `${body.explanation}.`;
-      })
-      .catch(() => { preview.textContent = ""; });
+    Panel.request(`/api/v1/billing/97112?minutes=${encodeURIComponent(raw)}`)
+      .then((body) => { preview.textContent = `${body.explanation}.`; })
+      .catch((e) => Panel.showError(preview, e.body && e.body.error ? e : null));  // the station's word only
   }
 
   input.addEventListener("input", () => {
