@@ -35,6 +35,9 @@ def attempt(panel_session, base, source, username, password) -> int:
                 return error.code
         except ConnectionError:  # refused as it connected, its request unread
             pass
+        except urllib.error.URLError as error:  # ... noticed while still sending the form
+            if not isinstance(error.reason, ConnectionError):
+                raise
         time.sleep(0.05)
     raise AssertionError(f"{source} never got a connection")
 
