@@ -429,6 +429,9 @@ class Station(StationRecords):
         """True when the station runs on emulated hardware."""
         return self.hardware.person is not None
 
+    def loadcell_rate_sps(self) -> int:
+        return self.config.loadcells.rate_sps
+
     def inject_simulated_fault(self, device: str, fault: str) -> None:
         """Simulation only: ``fault`` on the emulated ``device`` ('imu' or a load-cell
         corner): for the IMU and NAU7802s 'nack', 'all-ff', 'bit7-drop' until 'clear', one-off
