@@ -8,8 +8,8 @@ import time
 import pytest
 
 from station.clock import VirtualClock
-from station.config import parse_config
 from station.errors import StorageError
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 from webpanel.app import SECRET_KEY_FILE, panel_secret_key
 from webpanel.auth import LAST_SEEN
