@@ -34,7 +34,7 @@ import time
 import reader_cpu
 
 from station.clock import VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.live_messages import live_message
 from station.runtime.station import Station
 from station.storage.samples import encode

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
 from station.clock import VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 from station.storage import samples
 from webpanel.app import create_app

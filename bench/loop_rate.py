@@ -9,7 +9,7 @@ import argparse
 import resource
 import time
 
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 
 

@@ -15,7 +15,7 @@ import statistics
 import time
 
 from station.clock import VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 
 

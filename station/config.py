@@ -6,6 +6,11 @@ host name; each error names the section and the option. What only the machine ca
 directory it cannot write, a port in use) is checked when the process starts
 (``prepare_data_dir``, ``station.runtime.server``), naming the option too. A missing config file
 means simulated hardware, the panel on 127.0.0.1:8080 and a data directory under the user's home.
+
+The load-cell amplifiers are not named here: their options, rates and gains come from the
+``amplifiers`` every reader passes (``hw.amplifiers.AMPLIFIERS``, through
+``station.runtime.core_config``). The panel process, which never imports ``hw``, passes None
+and leaves those options to the core, which checks them when it starts.
 """
 
 import ipaddress
@@ -13,6 +18,7 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -20,8 +26,6 @@ from types import MappingProxyType
 from station.errors import ConfigError
 
 I2C_PINS = {"I2C SDA": 2, "I2C SCL": 3}
-AMPLIFIER_RATES = {"nau7802": (10, 20, 40, 80, 320), "hx711": (10, 80)}
-AMPLIFIER_GAINS = {"nau7802": (1, 2, 4, 8, 16, 32, 64, 128), "hx711": (32, 64, 128)}
 BUZZERS = ("tonal", "active")
 UNPLUGGABLE = ("", "imu", "front-left", "front-right", "back-left", "back-right")
 # the simulated patients of hw.sim.profiles.PROFILES, named here so that reading a config never
@@ -50,6 +54,20 @@ class Option:
     maximum: float | None = None
     choices: tuple | None = None
     length: int | None = None  # for list options: exact number of items
+    distinct: bool = False  # for list options: no item twice
+
+    @classmethod
+    def of(cls, setting) -> "Option":
+        """The option of an amplifier's ``hw.amplifiers.Setting``."""
+        return cls(
+            setting.kind,
+            setting.default,
+            setting.help,
+            setting.minimum,
+            setting.maximum,
+            length=setting.length,
+            distinct=setting.distinct,
+        )
 
     def check(self, section: str, name: str, value):
         """The value if valid, else ConfigError naming ``[section] name``."""
@@ -57,7 +75,10 @@ class Option:
         if self.length is not None:
             if not isinstance(value, list) or len(value) != self.length:
                 raise ConfigError(f"{where} must be a list of {self.length} numbers, got {value!r}")
-            return tuple(self._check_one(where, item) for item in value)
+            items = tuple(self._check_one(where, item) for item in value)
+            if self.distinct and len(set(items)) != len(items):
+                raise ConfigError(f"{where} must be {self.length} different {name}: {items}")
+            return items
         return self._check_one(where, value)
 
     def _check_one(self, where: str, value):
@@ -77,13 +98,15 @@ class Option:
         return value
 
 
-def _schema() -> dict[str, dict[str, Option]]:
+def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
     return {
         "station": {
             "hardware": Option(str, "sim", "'sim' (emulated chips) or 'pi'", choices=("sim", "pi")),
             "data_dir": Option(str, "", "where the database lives; empty = under your home"),
             "loop_rate_hz": Option(float, 100.0, "control-loop rate in Hz", 10.0, 500.0),
-            "i2c_bus": Option(int, 1, "I2C bus number of the IMU and NAU7802s (/dev/i2c-N)", 0, 20),
+            "i2c_bus": Option(
+                int, 1, "I2C bus number of the IMU and I2C amplifiers (/dev/i2c-N)", 0, 20
+            ),
             "loop_priority": Option(
                 int,
                 10,
@@ -199,27 +222,7 @@ def _schema() -> dict[str, dict[str, Option]]:
             ),
         },
         "loadcells": {
-            "amplifier": Option(str, "nau7802", "amplifier chip", choices=AMPLIFIER_RATES),
-            "rate_sps": Option(
-                int,
-                None,
-                "samples/s (NAU7802 10-320, default 320; HX711 10 or 80, default 80)",
-                choices=(10, 20, 40, 80, 320),
-            ),
-            "gain": Option(
-                int,
-                128,
-                "PGA gain (NAU7802 1-128; HX711 128 or 64 on channel A, 32 on B)",
-                choices=(1, 2, 4, 8, 16, 32, 64, 128),
-            ),
-            "mux_address": Option(int, 0x70, "NAU7802: TCA9548A address", 0x70, 0x77),
-            "channels": Option(
-                int, [0, 1, 2, 3], "NAU7802: mux channel of FL, FR, BL, BR", 0, 7, length=4
-            ),
-            "hx711_clock_pin": Option(int, 17, "HX711: BCM pin of the shared PD_SCK", 0, 27),
-            "hx711_data_pins": Option(
-                int, [27, 22, 23, 24], "HX711: BCM pins of DOUT of FL, FR, BL, BR", 0, 27, length=4
-            ),
+            **_amplifier_options(amplifiers),
             "tare_counts": Option(
                 float,
                 None,
@@ -293,6 +296,44 @@ def _schema() -> dict[str, dict[str, Option]]:
     }
 
 
+def _amplifier_options(amplifiers: Mapping | None) -> dict[str, Option]:
+    """``[loadcells]``'s amplifier, rate and gain, then every amplifier's own options (all of
+    them are accepted whichever is chosen, as a technician may keep both sets in the file);
+    without ``amplifiers`` only the amplifier's name, rate and gain, unchecked."""
+    if amplifiers is None:
+        return {
+            "amplifier": Option(str, None, "amplifier chip (checked by the core)"),
+            "rate_sps": Option(int, None, "samples/s (checked by the core)", 1),
+            "gain": Option(int, None, "PGA gain (checked by the core)", 1),
+        }
+    return {
+        "amplifier": Option(str, next(iter(amplifiers)), "amplifier chip", choices=amplifiers),
+        "rate_sps": Option(
+            int,
+            None,
+            "samples/s: "
+            + "; ".join(f"{a.name} {_listed(a.rates)}" for a in amplifiers.values())
+            + " (default: the fastest)",
+            choices=tuple(sorted({r for a in amplifiers.values() for r in a.rates})),
+        ),
+        "gain": Option(
+            int,
+            None,
+            "PGA gain: " + "; ".join(f"{a.name} {_listed(a.gains)}" for a in amplifiers.values()),
+            choices=tuple(sorted({g for a in amplifiers.values() for g in a.gains})),
+        ),
+        **{
+            name: Option.of(setting)
+            for amplifier in amplifiers.values()
+            for name, setting in amplifier.options.items()
+        },
+    }
+
+
+def _listed(numbers) -> str:
+    return ", ".join(map(str, numbers))
+
+
 class Section:
     """Read-only attribute access to one validated section."""
 
@@ -311,10 +352,12 @@ class Section:
 
 
 class Config:
-    """The validated config: one ``Section`` attribute per TOML section, plus where it came from."""
+    """The validated config: one ``Section`` attribute per TOML section, plus where it came from
+    and the ``amplifiers`` it was checked against (None: ``[loadcells]`` left to the core)."""
 
-    def __init__(self, sections: dict[str, dict], source: Path | None):
+    def __init__(self, sections: dict[str, dict], source: Path | None, amplifiers=None):
         self.source = source
+        self.amplifiers = amplifiers
         self.sections = {name: Section(values) for name, values in sections.items()}
         for name, section in self.sections.items():
             setattr(self, name, section)
@@ -342,11 +385,14 @@ def default_data_dir() -> Path:
     return Path(base) / "balance-station"
 
 
-def load_config(path: Path | None = None, overrides: dict | None = None) -> Config:
+def load_config(
+    path: Path | None = None, overrides: dict | None = None, *, amplifiers: Mapping | None
+) -> Config:
     """Read and validate ``path``, or the default location, or the built-in defaults if absent.
 
     An explicit ``path`` that does not exist is an error; a missing default file is not.
     ``overrides`` ({section: {option: value}}) replace file values, e.g. from the command line.
+    ``amplifiers`` as ``parse_config`` takes them.
     """
     source = Path(path) if path is not None else default_config_path()
     if source.exists():
@@ -364,21 +410,25 @@ def load_config(path: Path | None = None, overrides: dict | None = None) -> Conf
         current = raw.get(section, {})
         raw[section] = {**current, **values} if isinstance(current, dict) else current
     try:
-        return parse_config(raw, source)
+        return parse_config(raw, source, amplifiers=amplifiers)
     except ConfigError as exc:
         raise ConfigError(f"config {source}: {exc}") from None
 
 
-def parse_config(raw: dict, source: Path | None = None) -> Config:
-    """Validate a parsed TOML document; fills defaults and checks cross-option rules."""
-    schema = _schema()
+def parse_config(raw: dict, source: Path | None = None, *, amplifiers: Mapping | None) -> Config:
+    """Validate a parsed TOML document; fills defaults and checks cross-option rules.
+
+    ``amplifiers`` (name to ``hw.amplifiers.Amplifier``, the first the default) declare
+    ``[loadcells]``'s options, rates and gains. None, in the panel process: the amplifier's
+    options are kept as given, unchecked, and its defaults left unset."""
+    schema = _schema(amplifiers)
     for section, values in raw.items():
         if section not in schema:
             raise ConfigError(f"unknown section [{section}] (known: {', '.join(schema)})")
         if not isinstance(values, dict):
             raise ConfigError(f"[{section}] must be a table of options")
         unknown = sorted(set(values) - set(schema[section]))
-        if unknown:
+        if unknown and not (amplifiers is None and section == "loadcells"):
             known = ", ".join(schema[section])
             raise ConfigError(f"unknown option [{section}] {unknown[0]} (known: {known})")
     sections = {}
@@ -390,8 +440,13 @@ def parse_config(raw: dict, source: Path | None = None) -> Config:
             else None
             for name, opt in options.items()
         }
+        # without amplifiers, their options as given: the core checks them
+        sections[section] |= {k: v for k, v in given.items() if k not in options}
     _check_rules(sections)
-    return Config(sections, source)
+    if amplifiers is not None:
+        _check_amplifier(sections, amplifiers[sections["loadcells"]["amplifier"]])
+    _check_pins(sections, amplifiers)
+    return Config(sections, source, amplifiers)
 
 
 def _check_rules(s: dict[str, dict]) -> None:
@@ -421,29 +476,29 @@ def _check_rules(s: dict[str, dict]) -> None:
             f"[platform] live_filter_hz must be below half the loop rate "
             f"({station['loop_rate_hz'] / 2:g} Hz)"
         )
-    amplifier = cells["amplifier"]
-    rates = AMPLIFIER_RATES[amplifier]
-    if cells["rate_sps"] is None:
-        cells["rate_sps"] = rates[-1]
-    elif cells["rate_sps"] not in rates:
-        raise ConfigError(
-            f"[loadcells] rate_sps = {cells['rate_sps']} is not a rate of the {amplifier} "
-            f"(choose one of {', '.join(map(str, rates))})"
-        )
-    if cells["gain"] not in AMPLIFIER_GAINS[amplifier]:
-        raise ConfigError(
-            f"[loadcells] gain = {cells['gain']} is not a gain of the {amplifier} "
-            f"(choose one of {', '.join(map(str, AMPLIFIER_GAINS[amplifier]))})"
-        )
-    if len(set(cells["channels"])) != 4:
-        raise ConfigError(f"[loadcells] channels must be 4 different channels: {cells['channels']}")
     if any(g == 0 for g in cells["gain_n_per_count"] or ()):
         raise ConfigError("[loadcells] gain_n_per_count has a zero: that corner would read 0 N")
     if (cells["tare_counts"] is None) != (cells["gain_n_per_count"] is None):
         raise ConfigError("[loadcells] give both tare_counts and gain_n_per_count, or neither")
     if s["sim"]["unplugged"] == "imu" and not s["imu"]["enabled"]:
         raise ConfigError("[sim] unplugged = 'imu' but [imu] enabled = false: there is no IMU")
-    _check_pins(s)
+
+
+def _check_amplifier(s: dict[str, dict], amplifier) -> None:
+    """The rate and gain must be the chosen amplifier's; its fastest rate and its default gain
+    when not given."""
+    cells = s["loadcells"]
+    for option, allowed, default in (
+        ("rate_sps", amplifier.rates, amplifier.default_rate),
+        ("gain", amplifier.gains, amplifier.default_gain),
+    ):
+        if cells[option] is None:
+            cells[option] = default
+        elif cells[option] not in allowed:
+            raise ConfigError(
+                f"[loadcells] {option} = {cells[option]} is not a {option.split('_')[0]} of the "
+                f"{amplifier.name} (choose one of {_listed(allowed)})"
+            )
 
 
 def _check_host(host: str) -> None:
@@ -484,29 +539,29 @@ def prepare_data_dir(config: Config) -> Path:
     return path
 
 
-def gpio_pins(s: dict[str, dict]) -> dict[str, int]:
-    """Every GPIO pin the configured station uses, keyed by ``[section] option``; the I²C pins
-    appear when an I²C chip (NAU7802 or IMU) is fitted."""
+def gpio_pins(s: dict[str, dict], amplifiers: Mapping | None) -> dict[str, int]:
+    """Every GPIO pin the configured station uses, keyed by ``[section] option``: the cues',
+    the chosen amplifier's (none without ``amplifiers``), and the I²C pins when an I²C chip
+    (an amplifier on I²C, or the IMU) is fitted."""
+    amplifier = amplifiers[s["loadcells"]["amplifier"]] if amplifiers is not None else None
+    uses = [("cues", name) for name in s["cues"] if name.endswith(("_pin", "_pins"))]
+    uses += [("loadcells", name) for name in (amplifier.pins if amplifier else ())]
     pins: dict[str, int] = {}
-    for section, options in (("cues", s["cues"]), ("loadcells", s["loadcells"])):
-        for name, value in options.items():
-            if not name.endswith(("_pin", "_pins")):
-                continue
-            if section == "loadcells" and s["loadcells"]["amplifier"] != "hx711":
-                continue
-            if isinstance(value, tuple):
-                pins.update({f"[{section}] {name}[{i}]": pin for i, pin in enumerate(value)})
-            else:
-                pins[f"[{section}] {name}"] = value
-    if s["loadcells"]["amplifier"] == "nau7802" or s["imu"]["enabled"]:
+    for section, name in uses:
+        value = s[section][name]
+        if isinstance(value, tuple):
+            pins.update({f"[{section}] {name}[{i}]": pin for i, pin in enumerate(value)})
+        else:
+            pins[f"[{section}] {name}"] = value
+    if (amplifier is not None and amplifier.i2c is not None) or s["imu"]["enabled"]:
         pins.update(I2C_PINS)
     return pins
 
 
-def _check_pins(s: dict[str, dict]) -> None:
+def _check_pins(s: dict[str, dict], amplifiers: Mapping | None) -> None:
     """No two uses share a GPIO pin."""
     owner: dict[int, str] = {}
-    for use, pin in gpio_pins(s).items():
+    for use, pin in gpio_pins(s, amplifiers).items():
         if pin in owner:
             raise ConfigError(
                 f"{owner[pin]} and {use} both use GPIO {pin}: give each its own pin"

@@ -19,8 +19,8 @@ import adafruit_bno08x
 import pytest
 
 from station.clock import VirtualClock
-from station.config import parse_config
 from station.results.validation import SEEDS, ValidationRuns
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 
 DATA = Path(__file__).parent / "data"

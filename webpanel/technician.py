@@ -67,7 +67,7 @@ def config():
         "technician_config.html",
         section="config",
         source=cfg.source,
-        sections=config_sections(cfg.as_dict()),
+        sections=config_sections(cfg.as_dict(), cfg.amplifiers),
     )
 
 
@@ -80,9 +80,10 @@ def log_lines(level: str, n: int = 200) -> dict:
     return {"source": recent["source"], "lines": lines[-n:]}
 
 
-def config_sections(values: dict) -> list[dict]:
+def config_sections(values: dict, amplifiers) -> list[dict]:
     """``[{"section", "options": [{"name", "value", "default", "hidden"}]}]`` of the effective
-    configuration ``values`` (``Config.as_dict()``); a secret's value is hidden."""
+    configuration ``values`` (``Config.as_dict()``, read against ``amplifiers``: its
+    ``Config.amplifiers``); a secret's value is hidden."""
     return [
         {
             "section": section,
@@ -90,7 +91,7 @@ def config_sections(values: dict) -> list[dict]:
                 {
                     "name": name,
                     "value": shown_value(name, value),
-                    "default": _is_default(values, section, name),
+                    "default": _is_default(values, section, name, amplifiers),
                     "hidden": bool(SENSITIVE.search(name)),
                 }
                 for name, value in options.items()
@@ -115,7 +116,7 @@ def _plain(value):
     return value
 
 
-def _is_default(values: dict, section: str, name: str) -> bool:
+def _is_default(values: dict, section: str, name: str, amplifiers) -> bool:
     """True when the station would have the same value with the option left out of its config
     (this also covers defaults derived from other options, such as the amplifier's rate)."""
     without = {
@@ -127,7 +128,8 @@ def _is_default(values: dict, section: str, name: str) -> bool:
         for s, options in values.items()
     }
     try:
-        return parse_config(without).as_dict()[section][name] == values[section][name]
+        config = parse_config(without, amplifiers=amplifiers)
+        return config.as_dict()[section][name] == values[section][name]
     except ConfigError:  # the option is needed by another one: it was set
         return False
 
@@ -198,7 +200,7 @@ def technician_config():
     default (a secret's value is hidden)."""
     cfg = station().config
     source = None if cfg.source is None else str(cfg.source)
-    return jsonify(source=source, sections=config_sections(cfg.as_dict()))
+    return jsonify(source=source, sections=config_sections(cfg.as_dict(), cfg.amplifiers))
 
 
 @api.get("/technician/calibrations")

@@ -39,7 +39,8 @@ def add_accounts_parser(subparsers) -> None:
 
 def run_accounts(args, stdin=None, ask_password=getpass.getpass) -> int:
     """Run ``accounts add`` or ``accounts list``; 0 on success."""
-    from station.config import load_config, prepare_data_dir
+    from station.config import prepare_data_dir
+    from station.runtime.core_config import load_config
 
     config = load_config(args.config)
     db_path = Path(config.station.data_dir) / "station.db"

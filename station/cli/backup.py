@@ -40,7 +40,7 @@ def add_backup_parsers(sub) -> None:
 
 def _db_path(args):
     """(database path, config) from ``--config``."""
-    from station.config import load_config
+    from station.runtime.core_config import load_config
 
     config = load_config(args.config)
     return Path(config.station.data_dir) / "station.db", config

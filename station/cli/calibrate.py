@@ -181,7 +181,7 @@ def add_calibrate_parser(subparsers) -> None:
 def run_calibrate(args, ask=input) -> int:
     """Run ``calibrate`` as parsed from ``args``, reading answers with ``ask``: 0 when the
     calibration was saved or the check passed, 1 when not."""
-    from station.config import load_config
+    from station.runtime.core_config import load_config
 
     if not 0.5 <= args.seconds <= 60:
         raise CalibrationInputError(f"--seconds {args.seconds}: choose 0.5 to 60 s")

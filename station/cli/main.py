@@ -156,7 +156,7 @@ def main(argv=None) -> int:
 
 def _run(args) -> int:
     """The core, which starts and supervises the panel; or, asked for, the old one process."""
-    from station.config import load_config
+    from station.runtime.core_config import load_config
 
     config = load_config(args.config)
     log.info("config: %s", config.source or "built-in defaults (no config file)")
@@ -171,7 +171,7 @@ def _run(args) -> int:
 
 
 def _core(args) -> int:
-    from station.config import load_config
+    from station.runtime.core_config import load_config
     from station.runtime.core_main import run_core
 
     config = load_config(args.config)
@@ -183,7 +183,8 @@ def _panel(args) -> int:
     from station.config import load_config
     from station.runtime.panel_main import run_panel
 
-    return run_panel(load_config(args.config), args.exit_with)
+    # no amplifiers: the panel process imports nothing of hw; the core checks [loadcells]
+    return run_panel(load_config(args.config, amplifiers=None), args.exit_with)
 
 
 def _parse_params(pairs: list[str]) -> dict:
@@ -198,7 +199,7 @@ def _parse_params(pairs: list[str]) -> dict:
 
 def _simulate(args) -> int:
     from station.clock import VirtualClock
-    from station.config import load_config, parse_config
+    from station.runtime.core_config import load_config, parse_config
     from station.runtime.station import Station
 
     overrides = {
@@ -304,7 +305,7 @@ def _analyze(args) -> int:
 def _selftest(args) -> int:
     from station.calibration.platform import calibration_in_use
     from station.clock import MonotonicClock
-    from station.config import load_config
+    from station.runtime.core_config import load_config
     from station.storage.database import Storage
     from station.technician.selftest import format_report, run_selftest
 
@@ -326,19 +327,19 @@ def _selftest(args) -> int:
 
 def _i2c_scan(args) -> int:
     from station.clock import MonotonicClock
-    from station.config import load_config
+    from station.runtime.core_config import load_config
     from station.runtime.hardware import open_i2c_bus
-    from station.technician.i2cscan import format_scan, missing_chips, scan_bus
+    from station.technician.i2cscan import format_scan, missing_chips, mux_address, scan_bus
 
     config = load_config(args.config)
     bus = open_i2c_bus(config, MonotonicClock())
     if bus is None:
         raise StationError(
-            "no I2C chip is configured (HX711 load cells and no IMU): nothing to scan"
+            f"no I2C chip is configured ({config.loadcells.amplifier.upper()} load cells and "
+            "no IMU): nothing to scan"
         )
-    mux = config.loadcells.mux_address if config.loadcells.amplifier == "nau7802" else None
     try:
-        rows = scan_bus(bus, mux)
+        rows = scan_bus(bus, mux_address(config))
     finally:
         bus.close()
     name = f"/dev/i2c-{config.station.i2c_bus}" + (
@@ -353,7 +354,7 @@ def _i2c_scan(args) -> int:
 
 
 def _export(args) -> int:
-    from station.config import load_config
+    from station.runtime.core_config import load_config
     from station.runtime.station import Station
     from station.storage.database import Storage
 

@@ -69,8 +69,8 @@ def run_profile(profile: str, seed: int) -> dict:
 
     from hw.sim.profiles import PROFILES
     from station.clock import VirtualClock
-    from station.config import parse_config
     from station.results.measures import scored_parts
+    from station.runtime.core_config import parse_config
     from station.runtime.station import Station
 
     logging.getLogger().setLevel(logging.WARNING)

@@ -54,6 +54,7 @@ class CoreServer:
             "zero_tilt": lambda: station.zero_tilt(),
             "mark_failed": lambda: station.mark_attempt_failed(),
             "platform_holder": lambda: station.platform_holder(),
+            "loadcell_rate_sps": lambda: station.loadcell_rate_sps(),
             "sim_fault": lambda device, fault: station.inject_simulated_fault(device, fault),
             "sim_person": lambda on_platform: station.set_simulated_person(on_platform),
             "log_lines": lambda n: station.log_lines(n),

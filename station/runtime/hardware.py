@@ -1,16 +1,16 @@
 """Builds the station's devices from config: the Pi's real buses and pins, or emulated chips.
 
-Both paths run the same drivers (NAU7802Array or HX711Array for the load cells, the adafruit
-BNO08x driver for the IMU, gpiozero for cues and the stop button); only the bus and the pin
-factory differ. In simulation the I²C bus is an emulated SMBus carrying the TCA9548A, the
-NAU7802s and the BNO08x, the HX711s are emulated GPIO pins, and all of them are loaded or tilted
-by a simulated person. Every sensor runs under a SupervisedDevice, so a fault is counted and the
-chip re-initialised while the station keeps running.
+Both paths run the same drivers (the configured amplifier's from ``hw.amplifiers`` for the
+load cells, the adafruit BNO08x driver for the IMU, gpiozero for cues and the stop button);
+only the bus and the pin factory differ. In simulation the I²C bus is an emulated SMBus
+carrying the BNO08x and any amplifier on I²C, an amplifier on GPIO gets emulated pins, and all
+of them are loaded or tilted by a simulated person. Every sensor runs under a SupervisedDevice,
+so a fault is counted and the chip re-initialised while the station keeps running.
 """
 
 import logging
-import time
 
+from hw.amplifiers import AMPLIFIERS, I2C_FAULTS
 from hw.controls import StopButton
 from hw.cues import CueBoard, CuePins
 from hw.loadcells import CORNERS
@@ -21,10 +21,7 @@ log = logging.getLogger(__name__)
 
 POLLS_PER_CONVERSION = 2  # each chip is looked at twice per period: none is overwritten unread,
 # and the look before the one that finds a conversion bounds its time to half a period
-# The emulated chips' oscillators are off like real ones, so the station's timing follows them:
-NAU7802_RATE_ERRORS = (0.005, -0.003, 0.002, -0.004)  # four chips, four oscillators
-HX711_RATE_ERROR = 0.004  # read in parallel: modelled as one oscillator error for the four
-BNO08X_RATE_ERROR = -0.002
+BNO08X_RATE_ERROR = -0.002  # the emulated IMU's oscillator is off like a real one
 
 
 class Hardware:
@@ -170,31 +167,7 @@ def _reader(config, clock, name, sensor):
 
 def _loadcells(config, clock, parts, bus_name):
     cells = config.loadcells
-    if cells.amplifier == "hx711":
-        from hw.hx711 import HX711Array
-
-        return HX711Array(
-            parts["pin_factory"],
-            clock_pin=cells.hx711_clock_pin,
-            data_pins=cells.hx711_data_pins,
-            rate_sps=cells.rate_sps,
-            gain=cells.gain,
-            clock=clock.now,
-            pulse_clock=parts.get("pulse_clock", time.perf_counter),
-            sleep=clock.sleep,
-        )
-    from hw.loadcells import NAU7802Array
-
-    return NAU7802Array(
-        parts["bus"],
-        channels=cells.channels,
-        mux_address=cells.mux_address,
-        rate_sps=cells.rate_sps,
-        gain=cells.gain,
-        clock=clock.now,
-        sleep=clock.sleep,
-        bus_name=bus_name,
-    )
+    return AMPLIFIERS[cells.amplifier].driver(cells, parts, clock, bus_name)
 
 
 def _imu(config, clock, bus, bus_name):
@@ -256,35 +229,7 @@ def _sim_parts(config, clock) -> dict:
         for index in range(4)
     ]
     parts = {"bus": bus, "pin_factory": pin_factory, "person": person}
-    if cells.amplifier == "hx711":
-        from hw.sim.hx711 import EmulatedHX711, TickingClock, attach_hx711s
-
-        # Pulse widths are real time in a real-time run (preemption spikes happen, as on a Pi)
-        # and counted pin operations under a virtual clock (a simulation repeats exactly).
-        pulse_clock = TickingClock() if clock.virtual else time.perf_counter
-        parts["pulse_clock"] = pulse_clock
-        loadcell_chips = [
-            EmulatedHX711(
-                rate_sps=cells.rate_sps,
-                pulse_clock=pulse_clock,
-                rate_error=HX711_RATE_ERROR,
-                **chip,
-            )
-            for chip in chips
-        ]
-        attach_hx711s(pin_factory, cells.hx711_clock_pin, cells.hx711_data_pins, loadcell_chips)
-    else:
-        from hw.sim.nau7802 import EmulatedNAU7802
-        from hw.sim.tca9548a import EmulatedTCA9548A
-
-        mux = EmulatedTCA9548A()
-        bus.attach(cells.mux_address, mux)
-        loadcell_chips = [
-            EmulatedNAU7802(rate_error=error, **chip)
-            for chip, error in zip(chips, NAU7802_RATE_ERRORS, strict=True)
-        ]
-        for channel, chip in zip(cells.channels, loadcell_chips, strict=True):
-            mux.attach(channel, 0x2A, chip)
+    loadcell_chips = AMPLIFIERS[cells.amplifier].emulator(cells, chips, parts, clock)
     emulated = {
         "bus": bus,
         "pin_factory": pin_factory,
@@ -311,38 +256,23 @@ def _sim_parts(config, clock) -> dict:
     return parts
 
 
-I2C_FAULTS = (
-    "nack",  # every transfer unacknowledged (errno 121) until "clear"
-    "all-ff",  # every read all 0xFF (the chip lets go of SDA) until "clear"
-    "bit7-drop",  # bit 7 of every read's first byte lost (the Pi's clock stretching bug)
-    "nack-once",  # one glitch each: the next transfer, the next read, the next read's byte
-    "all-ff-once",
-    "bit7-drop-once",
-    "brownout",  # a silent power-on reset: registers back to their defaults, no bus error
-    "unplug",
-    "plug",
-    "clear",
-)
-SIM_FAULTS = {"nau7802": I2C_FAULTS, "hx711": ("stall", "unplug", "plug"), "imu": I2C_FAULTS}
-
-
 def inject_sim_fault(hardware: Hardware, amplifier: str, device: str, fault: str) -> None:
     """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault`` (one of
-    ``SIM_FAULTS`` for its chip); raises ValueError naming what is known when the device or
-    fault does not exist."""
+    ``I2C_FAULTS`` for the IMU, of the amplifier's ``faults`` for a corner); raises ValueError
+    naming what is known when the device or fault does not exist."""
     emulated = hardware.emulated
     if device == "imu":
         if "imu" not in emulated:
             raise ValueError("there is no IMU: [imu] enabled = false")
-        chip, kind = emulated["imu"], "imu"
+        chip, kind, faults = emulated["imu"], "imu", I2C_FAULTS
     elif device in CORNERS:
         chip, kind = emulated["loadcells"][CORNERS.index(device)], amplifier
+        faults = AMPLIFIERS[amplifier].faults
     else:
         raise ValueError(f"unknown device {device!r}; known: imu, {', '.join(CORNERS)}")
-    if fault not in SIM_FAULTS[kind]:
+    if fault not in faults:
         raise ValueError(
-            f"the emulated {kind.upper()} has no fault {fault!r}; "
-            f"known: {', '.join(SIM_FAULTS[kind])}"
+            f"the emulated {kind.upper()} has no fault {fault!r}; known: {', '.join(faults)}"
         )
     if fault == "unplug":
         chip.unplug()
@@ -369,7 +299,7 @@ def open_i2c_bus(config, clock):
 def _pi_parts(config) -> dict:
     """The Pi's I²C bus (when an I²C chip is fitted) and gpiozero's default pin factory."""
     bus = None
-    if config.loadcells.amplifier == "nau7802" or config.imu.enabled:
+    if AMPLIFIERS[config.loadcells.amplifier].i2c is not None or config.imu.enabled:
         from smbus2 import SMBus
 
         bus_number = config.station.i2c_bus

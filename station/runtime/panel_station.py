@@ -87,6 +87,11 @@ class PanelStation(StationRecords):
     def platform_holder(self) -> str | None:
         return self.client.call("platform_holder")
 
+    def loadcell_rate_sps(self) -> int:
+        """The core's: the panel reads ``[loadcells]`` without the amplifiers (``hw``), so
+        only the core knows the rate an amplifier defaults to."""
+        return self.client.call("loadcell_rate_sps")
+
     def inject_simulated_fault(self, device: str, fault: str) -> None:
         self.client.call("sim_fault", {"device": device, "fault": fault})
 

@@ -429,11 +429,13 @@ class Station(StationRecords):
         """True when the station runs on emulated hardware."""
         return self.hardware.person is not None
 
+    def loadcell_rate_sps(self) -> int:
+        return self.config.loadcells.rate_sps
+
     def inject_simulated_fault(self, device: str, fault: str) -> None:
         """Simulation only: ``fault`` on the emulated ``device`` ('imu' or a load-cell
-        corner): for the IMU and NAU7802s 'nack', 'all-ff', 'bit7-drop' until 'clear', one-off
-        'nack-once', 'all-ff-once', 'bit7-drop-once', a silent 'brownout', 'unplug', 'plug';
-        for HX711s 'stall', 'unplug', 'plug' (``station.runtime.hardware.SIM_FAULTS``)."""
+        corner): for the IMU ``hw.amplifiers.I2C_FAULTS``, for a corner its amplifier's
+        ``faults`` (``station.runtime.hardware.inject_sim_fault``)."""
         if not self.simulated:
             raise StationError("faults can only be injected into simulated hardware")
         try:

@@ -40,6 +40,11 @@ class StationRecords:
         """Start ``drill`` for ``patient_id``; the runtime (core or panel) provides it."""
         raise NotImplementedError
 
+    def loadcell_rate_sps(self) -> int:
+        """The load cells' conversion rate, which the core's config resolves from the
+        amplifier; the runtime (core or panel) provides it."""
+        raise NotImplementedError
+
     # --- drills ------------------------------------------------------------------------------
     def drills(self) -> list[dict]:
         """The drill catalog with parameter schemas."""
@@ -201,7 +206,7 @@ class StationRecords:
                 rec[:, col("t_s")],
                 rec[:, col("force_front_left_n") : col("force_back_right_n") + 1],
                 nominal_rate_hz=trial["rate_hz"],
-                sensor_rate_hz=self.config.loadcells.rate_sps,
+                sensor_rate_hz=self.loadcell_rate_sps(),
                 fresh=None if np.isnan(fresh).any() else fresh.astype(bool),
             )
         except SensingError as exc:

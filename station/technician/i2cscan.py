@@ -1,14 +1,22 @@
 """``balance-station i2c-scan``: what answers on the station's I²C bus and behind its mux.
 
 Like ``i2cdetect``, but it also opens each TCA9548A channel in turn and names the chips the
-station knows, so a technician sees at once which load-cell amplifier or IMU is missing.
+station knows, so a technician sees at once which load-cell amplifier or IMU is missing. Where
+an amplifier sits on the bus, and what it is called there, is its declaration's
+(``hw.amplifiers``).
 """
 
+from hw.amplifiers import AMPLIFIERS
+
 KNOWN_CHIPS = {
-    0x2A: "NAU7802 load-cell amplifier",
     0x4A: "BNO08x IMU",
     0x4B: "BNO08x IMU (alternate address)",
-    **{a: "TCA9548A I2C mux" for a in range(0x70, 0x78)},
+    **{
+        address: chip
+        for amplifier in AMPLIFIERS.values()
+        if amplifier.i2c is not None
+        for address, chip in amplifier.i2c.known_chips().items()
+    },
 }
 
 
@@ -41,15 +49,14 @@ def expected_chips(config) -> list[dict]:
     rows = []
     if config.imu.enabled:
         rows.append({"address": config.imu.address, "channel": None, "use": "IMU"})
-    cells = config.loadcells
-    if cells.amplifier == "nau7802":
-        rows.append({"address": cells.mux_address, "channel": None, "use": "load-cell mux"})
-        corners = ("front-left", "front-right", "back-left", "back-right")
-        rows.extend(
-            {"address": 0x2A, "channel": channel, "use": f"{corner} load cell"}
-            for corner, channel in zip(corners, cells.channels, strict=True)
-        )
-    return rows
+    placement = AMPLIFIERS[config.loadcells.amplifier].i2c
+    return rows + (placement.expected(config.loadcells) if placement is not None else [])
+
+
+def mux_address(config) -> int | None:
+    """The address of the load cells' mux, None when the amplifier is not on I²C."""
+    placement = AMPLIFIERS[config.loadcells.amplifier].i2c
+    return placement.mux_address(config.loadcells) if placement is not None else None
 
 
 def missing_chips(config, rows: list[dict]) -> list[dict]:

@@ -8,6 +8,7 @@ stop button must read as released. Every failure says what to check.
 
 import numpy as np
 
+from hw.amplifiers import AMPLIFIERS
 from sensing.calibration import CornerCalibration
 from station.runtime.hardware import build_hardware
 
@@ -93,11 +94,7 @@ def _loadcell_check(config, hardware, corners, calibration) -> dict:
         if rates[name] < RATE_TOLERANCE * cells.rate_sps:
             problems.append(
                 f"{name} delivers {rates[name]:.1f} SPS of {cells.rate_sps}: check the "
-                + (
-                    "board's RATE pin and the clock wiring"
-                    if cells.amplifier == "hx711"
-                    else "I2C speed (dtparam=i2c_arm_baudrate=400000)"
-                )
+                + AMPLIFIERS[cells.amplifier].slow_hint
             )
         elif noise_n[name] is not None and noise_n[name] > NOISE_LIMIT_N:
             problems.append(

@@ -19,7 +19,8 @@ BOOT_LINES = (
 def load_config(deploy, root):
     """(data_dir, hardware, keep) as the installed venv reads the installed config."""
     code = (
-        "import sys; from station.config import load_config; c = load_config(sys.argv[1]); "
+        "import sys; from station.runtime.core_config import load_config; "
+        "c = load_config(sys.argv[1]); "
         "print(c.station.data_dir, c.station.hardware, c.backup.keep)"
     )
     venv_python = root / "opt/balance-station/venv/bin/python"

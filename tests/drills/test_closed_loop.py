@@ -8,7 +8,7 @@ import pytest
 
 from hw.sim.profiles import PROFILES
 from station.clock import VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import station.storage.database
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 
 pytestmark = pytest.mark.faults

@@ -20,7 +20,7 @@ from station.calibration.platform import (
 )
 from station.cli.calibrate import add_calibrate_parser, parse_masses, run_calibrate
 from station.clock import VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.hardware import build_hardware
 from station.storage.database import Storage
 

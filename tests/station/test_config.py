@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from station.config import SIM_PROFILES, load_config, parse_config, prepare_data_dir
+from station.config import SIM_PROFILES, prepare_data_dir
 from station.errors import ConfigError
+from station.runtime.core_config import load_config, parse_config
 
 
 def test_no_config_means_simulation_and_data_under_home(tmp_path, monkeypatch):
@@ -167,3 +168,26 @@ def test_example_config_is_valid():
     example = Path(__file__).parents[2] / "deploy" / "station.example.toml"
     config = load_config(example)
     assert config.station.hardware == "sim"
+
+
+def test_the_panel_reads_loadcells_as_given_and_leaves_them_to_the_core():
+    """The panel process imports nothing of hw, so it reads ``[loadcells]`` without the
+    amplifiers: their options as given, unchecked, their defaults unset; the core (with
+    ``hw.amplifiers``) refuses what is wrong."""
+    from station.config import parse_config as panel_parse
+
+    raw = {"loadcells": {"amplifier": "hx711", "rate_sps": 320, "hx711_clock_pin": 17}}
+    panel = panel_parse(raw, amplifiers=None)
+    assert panel.amplifiers is None
+    cells = panel.loadcells
+    assert (cells.amplifier, cells.rate_sps, cells.hx711_clock_pin, cells.gain) == (
+        "hx711",
+        320,
+        17,
+        None,
+    )
+    with pytest.raises(ConfigError, match="rate_sps = 320 is not a rate of the hx711"):
+        parse_config(raw)
+    with pytest.raises(ConfigError, match=r"unknown option \[panel\] prot"):
+        panel_parse({"panel": {"prot": 80}}, amplifiers=None)
+    assert panel_parse({}, amplifiers=None).loadcells.rate_sps is None

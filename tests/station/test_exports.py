@@ -85,7 +85,7 @@ def test_reanalysis_is_stored_beside_the_untouched_original(station, finished_tr
 
 def test_export_command_reads_the_daemon_database(tmp_path, capsys):
     from station.clock import VirtualClock
-    from station.config import parse_config
+    from station.runtime.core_config import parse_config
     from station.runtime.station import Station
 
     config_path = tmp_path / "station.toml"

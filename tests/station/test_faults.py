@@ -12,7 +12,7 @@ import adafruit_bno08x
 import pytest
 
 from station.clock import VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.station import SimFaultError, Station
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from sensing.calibration import CornerCalibration
 from sensing.cop import PlatformGeometry
 from sensing.framing import FrameBuilder
 from station.clock import VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.live import LiveFeed
 from station.runtime.loop import ControlLoop
 from station.runtime.station import Station

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from station.clock import MonotonicClock, VirtualClock
-from station.config import parse_config
+from station.runtime.core_config import parse_config
 from station.runtime.scoring import ScoringWorker
 from station.runtime.station import Station
 

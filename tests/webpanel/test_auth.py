@@ -10,8 +10,8 @@ import pytest
 
 import webpanel
 from station.clock import VirtualClock
-from station.config import parse_config
 from station.errors import StorageError
+from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 from webpanel.app import SECRET_KEY_FILE, panel_secret_key
 from webpanel.auth import ACCOUNT_LIMITS, LAST_SEEN
