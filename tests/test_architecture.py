@@ -1,8 +1,8 @@
 """The dependency rule of DESIGN.md, read from the imports of every module.
 
 hw and sensing import none of ours; drills only sensing; webpanel only station; station anything
-but webpanel, except the composition roots that serve the panel: the panel process's main and
-the old one-process daemon's.
+but webpanel, except the composition root that serves the panel: the panel process's main (the
+old one-process daemon serves the panel through it).
 """
 
 import ast
@@ -19,7 +19,6 @@ ALLOWED = {
 }
 COMPOSITION_ROOT = {
     "station/runtime/panel_main.py": {"webpanel"},
-    "station/runtime/single_process.py": {"webpanel"},
 }
 
 

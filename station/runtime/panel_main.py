@@ -43,6 +43,23 @@ def panel_threads(config) -> int:
     return config.panel.threads + config.panel.live_streams
 
 
+def serve_panel(config, station) -> PanelServer:
+    """The panel's server over ``station`` as ``[panel]`` configures it, not yet started; the
+    station is closed if the server cannot be made (a port in use, a bad address)."""
+    try:
+        return PanelServer(
+            create_app(station),
+            host=config.panel.host,
+            port=config.panel.port,
+            threads=panel_threads(config),
+            stop_path=STOP_PATH,
+            per_address=config.panel.connections_per_address,
+        )
+    except Exception:
+        station.close()
+        raise
+
+
 def run_panel(config, exit_with: int | None = None) -> int:
     """Serve the panel until SIGTERM/SIGINT, or until process ``exit_with`` (the core that
     started this panel) has ended."""
@@ -57,18 +74,7 @@ def run_panel(config, exit_with: int | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     storage = _open_database(data_dir / "station.db", stop)
     station = PanelStation(config, storage, CoreClient(socket_path(config), config.panel.threads))
-    try:
-        server = PanelServer(
-            create_app(station),
-            host=config.panel.host,
-            port=config.panel.port,
-            threads=panel_threads(config),
-            stop_path=STOP_PATH,
-            per_address=config.panel.connections_per_address,
-        )
-    except Exception:
-        station.close()
-        raise
+    server = serve_panel(config, station)
     station.start()
     server.start()
     notifier.ready(f"panel on {server.url}")

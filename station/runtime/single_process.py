@@ -9,12 +9,9 @@ import logging
 from station.config import prepare_data_dir
 from station.runtime.core_main import quiet_drivers, stop_on_signals
 from station.runtime.notify import SystemdNotifier, status_line
-from station.runtime.panel_main import panel_threads
+from station.runtime.panel_main import serve_panel
 from station.runtime.runlock import PANEL_LOCK_NAME, RunLock
-from station.runtime.server import PanelServer
 from station.runtime.station import Station
-from webpanel.api import STOP_PATH
-from webpanel.app import create_app
 
 log = logging.getLogger("balance-station")
 
@@ -31,18 +28,7 @@ def run_single_process(config) -> int:
     quiet_drivers()
     stop = stop_on_signals()
     station = Station(config, notifier=notifier)
-    try:
-        server = PanelServer(
-            create_app(station),
-            host=config.panel.host,
-            port=config.panel.port,
-            threads=panel_threads(config),
-            stop_path=STOP_PATH,
-            per_address=config.panel.connections_per_address,
-        )
-    except Exception:
-        station.close()
-        raise
+    server = serve_panel(config, station)
     station.start()
     server.start()
     exit_code = 0
