@@ -102,7 +102,7 @@ def tick_us(ticks: int) -> tuple[float, Station]:
     loadcells, imu = recorded(station, 2000)
     station.loop.loadcells, station.loop.imu = Replay(loadcells, clock), Replay(imu, clock)
     station.loop.on_tick = None  # no simulated person, no virtual patient
-    patient = station.create_patient({"name": "Tick"})
+    patient = station.records.create_patient({"name": "Tick"})
     params = {"duration_s": 60, "countdown_s": 0}
     station.start_drill(patient["id"], "quiet-stance", params)
     period = 1.0 / station.loop.rate_hz

@@ -39,7 +39,7 @@ def simulated_trials(station: Station, patient_id: int) -> list[dict]:
         trial_id = station.start_drill(patient_id, drill, params)["trial_id"]
         station.run_virtual(max_s=600.0)
         station.storage.flush()
-        trial = station.get_trial(trial_id)
+        trial = station.results.get_trial(trial_id)
         if trial["state"] != "completed":
             raise RuntimeError(f"the simulated {drill} trial ended {trial['state']}")
         out.append(trial)
@@ -103,7 +103,7 @@ def history_page_ms(trials: int, repeats: int) -> dict[str, float]:
         config = parse_config({"sim": {"step_on_at_s": 0.5, "seed": 1}})
         station = Station(config, clock=VirtualClock(), db_path=Path(tmp) / "station.db")
         try:
-            patient = station.create_patient({"name": "History", "height_cm": 170})
+            patient = station.records.create_patient({"name": "History", "height_cm": 170})
             fill(station, patient["id"], trials)
             app = create_app(
                 station,

@@ -22,7 +22,7 @@ def main() -> None:
     station = Station(config, db_path=":memory:")
     station.start()
     cpu0, wall0 = time.process_time(), time.monotonic()
-    patient = station.create_patient({"name": "bench"})
+    patient = station.records.create_patient({"name": "bench"})
     station.start_drill(patient["id"], "quiet-stance", {"duration_s": 120.0})
     time.sleep(args.seconds)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0

@@ -24,14 +24,16 @@ def run_once(drill: str, profile: str, seed: int, params: dict) -> tuple[float, 
     config = parse_config({"sim": {"profile": profile, "seed": seed, "step_on_at_s": 1.0}})
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
-        patient = station.create_patient({"name": "Bench", "height_cm": 170, "weight_kg": 65})
+        patient = station.records.create_patient(
+            {"name": "Bench", "height_cm": 170, "weight_kg": 65}
+        )
         trial = station.start_drill(patient["id"], drill, params)["trial_id"]
         ticks0, cpu0, wall0 = station.loop.ticks, time.process_time(), time.perf_counter()
         station.run_virtual(max_s=1800.0)
         wall = time.perf_counter() - wall0
         cpu_per_tick = (time.process_time() - cpu0) / max(1, station.loop.ticks - ticks0)
         station.storage.flush()
-        record = station.get_trial(trial)
+        record = station.results.get_trial(trial)
         return record["duration_s"], wall, cpu_per_tick, record["state"]
     finally:
         station.close()

@@ -174,7 +174,7 @@ def list_patients():
     case); ``?limit=`` how many (1-200, default 50); ``?after=`` the ``next`` of the page
     before (``next`` is null on the last page). The panel searches as you type with it."""
     query = request.args.get("q", "")
-    page = station().list_patients(
+    page = station().records.list_patients(
         query, _whole_arg("limit", PATIENT_PAGE, 1, MAX_PATIENT_PAGE), _whole_arg("after")
     )
     audit_listed(query, page["patients"])
@@ -201,7 +201,7 @@ def audit_listed(query: str, patients: list[dict]) -> None:
 @api.post("/patients")
 def create_patient():
     """Add a patient; a field out of range answers 400 naming it in ``field``."""
-    patient = station().create_patient(json_body())
+    patient = station().records.create_patient(json_body())
     audit_patient_created(patient)
     return jsonify(patient), 201
 
@@ -221,7 +221,7 @@ def audit_patient_changed(before: dict, after: dict) -> None:
 @api.get("/patients/<int:patient_id>")
 def get_patient(patient_id: int):
     """One patient's record."""
-    patient = station().get_patient(patient_id)
+    patient = station().records.get_patient(patient_id)
     viewed("patient", patient_id)
     return jsonify(patient)
 
@@ -231,8 +231,8 @@ def update_patient(patient_id: int):
     """Replace a patient's details; the body is the whole record (fields left out are cleared).
 
     Validated like a new patient: a field out of range answers 400 naming it in ``field``."""
-    before = station().get_patient(patient_id)
-    after = station().update_patient(patient_id, json_body())
+    before = station().records.get_patient(patient_id)
+    after = station().records.update_patient(patient_id, json_body())
     audit_patient_changed(before, after)
     return jsonify(after)
 
@@ -240,7 +240,7 @@ def update_patient(patient_id: int):
 @api.get("/patients/<int:patient_id>/trials")
 def patient_trials(patient_id: int):
     """A patient's trials, newest first, with their results (without raw samples)."""
-    trials = station().list_trials(patient_id)
+    trials = station().results.list_trials(patient_id)
     viewed("patient", patient_id, "trials")
     return jsonify(trials=trials)
 
@@ -248,7 +248,7 @@ def patient_trials(patient_id: int):
 @api.get("/patients/<int:patient_id>/programs")
 def patient_programs(patient_id: int):
     """A patient's programs, oldest first, each with the step "Start next step" runs."""
-    programs = station().list_programs(patient_id)
+    programs = station().records.list_programs(patient_id)
     viewed("patient", patient_id, "programs")
     return jsonify(programs=programs)
 
@@ -256,7 +256,7 @@ def patient_programs(patient_id: int):
 @api.post("/patients/<int:patient_id>/programs")
 def create_program(patient_id: int):
     """Save a program: ``{"name", "steps": [{"drill", "params"}], "rules": [...]}``."""
-    program = station().create_program(patient_id, json_body())
+    program = station().records.create_program(patient_id, json_body())
     steps = len(program["steps"])
     audit("program-created", f"program {program['id']}", f"patient {patient_id}, {steps} steps")
     return jsonify(program), 201
@@ -265,7 +265,7 @@ def create_program(patient_id: int):
 @api.get("/programs/<int:program_id>")
 def get_program(program_id: int):
     """One program with its steps, rules, progression history and next step."""
-    program = station().get_program(program_id)
+    program = station().records.get_program(program_id)
     viewed("program", program_id, f"patient {program['patient_id']}")
     return jsonify(program)
 
@@ -273,8 +273,8 @@ def get_program(program_id: int):
 @api.put("/programs/<int:program_id>")
 def update_program(program_id: int):
     """Replace a program's name, steps and rules; its progression history is kept."""
-    before = station().get_program(program_id)
-    after = station().update_program(program_id, json_body())
+    before = station().records.get_program(program_id)
+    after = station().records.update_program(program_id, json_body())
     audit("program-changed", f"program {program_id}", changes(before, after, PROGRAM_FIELDS))
     return jsonify(after)
 
@@ -295,7 +295,7 @@ def audit_trial_started(started: dict, detail: str) -> None:
 @api.get("/drills")
 def drills():
     """The drill catalog: each drill's parameters with unit, range and a one-line explanation."""
-    return jsonify(drills=station().drills())
+    return jsonify(drills=station().results.drills())
 
 
 @api.post("/trials")
@@ -345,7 +345,7 @@ def failed_attempt():
 @api.get("/trials/<trial_id>")
 def get_trial(trial_id: str):
     """A trial's result, parameters, phase events and cue log (without raw samples)."""
-    trial = station().get_trial(trial_id)
+    trial = station().results.get_trial(trial_id)
     viewed("trial", trial_id, f"patient {trial['patient_id']}")
     return jsonify(trial)
 
@@ -353,7 +353,7 @@ def get_trial(trial_id: str):
 @api.get("/trials/<trial_id>/samples")
 def trial_samples(trial_id: str):
     """The raw frames as columns (NaN COP, when nobody stood on, as null)."""
-    columns = station().trial_sample_columns(trial_id)
+    columns = station().results.trial_sample_columns(trial_id)
     viewed("trial", trial_id, "raw samples")
     return jsonify(columns=columns, n=len(columns["t_s"]))
 
@@ -361,7 +361,7 @@ def trial_samples(trial_id: str):
 @api.get("/trials/<trial_id>/export.csv")
 def export_trial(trial_id: str):
     """The trial's raw samples as CSV (the station's export format), as a download; audited."""
-    name, text = station().export_trial(trial_id)
+    name, text = station().results.export_trial(trial_id)
     audit("export", f"trial {trial_id}", f"samples CSV {name}")
     return Response(
         text,
@@ -373,7 +373,7 @@ def export_trial(trial_id: str):
 @api.get("/trials/<trial_id>/analyses")
 def list_analyses(trial_id: str):
     """A trial's re-analyses under other conventions, oldest first."""
-    analyses = station().list_analyses(trial_id)
+    analyses = station().results.list_analyses(trial_id)
     viewed("trial", trial_id, "re-analyses")
     return jsonify(analyses=analyses)
 
@@ -395,7 +395,7 @@ def reanalyse(trial_id: str):
         resample_hz=body.get("resample_hz"),
         ellipse=body.get("ellipse", "prediction"),
     )
-    analysis = station().reanalyse(trial_id, options)
+    analysis = station().results.reanalyse(trial_id, options)
     audit("trial-reanalysed", f"trial {trial_id}", f"analysis {analysis['id']}")
     return jsonify(analysis), 201
 

@@ -146,8 +146,8 @@ def billing_units():
 def progress_series(patient_id: int):
     """Trend series per drill and headline measure, each change against its MDC."""
     svc = station()
-    trials = svc.trial_history(patient_id)
-    charts = patient_progress(trials, patient=svc.get_patient(patient_id))
+    trials = svc.results.trial_history(patient_id)
+    charts = patient_progress(trials, patient=svc.records.get_patient(patient_id))
     viewed("patient", patient_id, "progress")
     return jsonify(charts=charts)
 
@@ -162,7 +162,7 @@ def metrics_csv_export(patient_id: int):
 def trial_chart_data(trial_id: str):
     """Stabilogram and statokinesigram data of a trial (cm), with the 95% ellipse outline."""
     svc = station()
-    charts = trial_charts(svc.get_trial(trial_id), svc.trial_samples(trial_id))
+    charts = trial_charts(svc.results.get_trial(trial_id), svc.results.trial_samples(trial_id))
     viewed("trial", trial_id, "charts")
     return jsonify(charts)
 
@@ -171,7 +171,7 @@ def trial_chart_data(trial_id: str):
 def trial_norm_comparison(trial_id: str):
     """The trial's sway against the published 10-90% bands of the patient's age group."""
     svc = station()
-    trial = svc.get_trial(trial_id)
-    comparison = compare_with_norms(trial, svc.get_patient(trial["patient_id"]))
+    trial = svc.results.get_trial(trial_id)
+    comparison = compare_with_norms(trial, svc.records.get_patient(trial["patient_id"]))
     viewed("trial", trial_id, "comparison with published values")
     return jsonify(comparison)

@@ -128,7 +128,7 @@ def create_app(station, config: dict | None = None) -> Flask:
         app.config["PASSWORD_CHECKS"],
         app.config["PASSWORD_CHECK_WAIT_S"],
     )
-    app.extensions["accounts"] = station.accounts(hasher)
+    app.extensions["accounts"] = station.records.accounts(hasher)
     app.extensions["live_streams"] = LiveStreams(
         app.config["LIVE_STREAMS"], app.config["LIVE_STREAMS_PER_ACCOUNT"]
     )

@@ -70,7 +70,7 @@ def patients():
 
 
 def _patients_page(query: str, errors: dict, form: dict, after: int | None = None) -> str:
-    page = station().list_patients(query, after=after)
+    page = station().records.list_patients(query, after=after)
     found = [_with_age(p) for p in page["patients"]]
     audit_listed(query, found)
     return render_template(
@@ -89,7 +89,7 @@ def create_patient():
     """Add a patient from the form; a bad field re-shows the form with the error beside it."""
     form = _patient_form()
     try:
-        patient = station().create_patient(form)
+        patient = station().records.create_patient(form)
     except PatientFieldError as exc:
         return _patients_page("", errors=_beside_field(exc), form=form), 400
     audit_patient_created(patient)
@@ -106,9 +106,9 @@ def patient(patient_id: int):
 def update_patient(patient_id: int):
     """Save the edited details; a bad field re-opens the form with the error beside it."""
     form = _patient_form()
-    before = station().get_patient(patient_id)
+    before = station().records.get_patient(patient_id)
     try:
-        after = station().update_patient(patient_id, form)
+        after = station().records.update_patient(patient_id, form)
     except PatientFieldError as exc:
         return _patient_page(patient_id, errors=_beside_field(exc), form=form), 400
     audit_patient_changed(before, after)
@@ -117,21 +117,21 @@ def update_patient(patient_id: int):
 
 def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
     svc = station()
-    record = _with_age(svc.get_patient(patient_id))
+    record = _with_age(svc.records.get_patient(patient_id))
     viewed("patient", patient_id)
-    drills = svc.drills()
+    drills = svc.results.drills()
     return render_template(
         "patient.html",
         patient=record,
         form=form if form is not None else {k: record[k] or "" for k in FIELDS},
         errors=errors,
         choices=CHOICES,
-        trials=svc.list_trials(patient_id),
+        trials=svc.results.list_trials(patient_id),
         drills=drills,
         catalog={d["name"]: d for d in drills},
         recorded=[field for field in FIELDS if record[field]],
-        programs=svc.list_programs(patient_id),
-        metric_keys=sorted(svc.metric_docs()),
+        programs=svc.records.list_programs(patient_id),
+        metric_keys=sorted(svc.results.metric_docs()),
         simulated=svc.simulated,
     )
 
@@ -140,17 +140,17 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
 def display():
     """The patient display: a full-screen view of the running drill for a monitor facing the
     patient (large dot, target, countdown), following the live stream."""
-    words = {d["name"]: d["words"] for d in station().drills()}
+    words = {d["name"]: d["words"] for d in station().results.drills()}
     return render_template("display.html", drill_words=words)
 
 
 @pages.get("/trials/<trial_id>")
 def trial(trial_id: str):
     svc = station()
-    record = svc.get_trial(trial_id)
+    record = svc.results.get_trial(trial_id)
     viewed("trial", trial_id, f"patient {record['patient_id']}")
     return render_template(
         "trial.html",
         trial=record,
-        patient=svc.get_patient(record["patient_id"]),
+        patient=svc.records.get_patient(record["patient_id"]),
     )

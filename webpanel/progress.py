@@ -41,7 +41,7 @@ def station():
 
 def visits() -> Visits:
     """The visit records of the station's database."""
-    return station().visits
+    return station().records.visits
 
 
 def audit_visit_created(visit: dict) -> None:
@@ -123,13 +123,13 @@ def progress(patient_id: int):
     A long history comes ``HISTORY_PAGE_TRIALS`` trials a page (``?page=``, 1 the newest), the
     trends of the same trials, so the page takes the same time with 100 or 10,000 trials."""
     svc = station()
-    patient = svc.get_patient(patient_id)
-    pages = max(1, -(-svc.count_trials(patient_id) // HISTORY_PAGE_TRIALS))
+    patient = svc.records.get_patient(patient_id)
+    pages = max(1, -(-svc.results.count_trials(patient_id) // HISTORY_PAGE_TRIALS))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     viewed("patient", patient_id, f"progress, page {page}")
     # the page's trials, and on later pages the oldest of the page before: its day ends this one
     newer = int(page > 1)
-    trials = svc.trial_history(
+    trials = svc.results.trial_history(
         patient_id,
         limit=HISTORY_PAGE_TRIALS + newer,
         skip=(page - 1) * HISTORY_PAGE_TRIALS - newer,
@@ -179,7 +179,7 @@ def patient_visits(patient_id: int):
 def _visits_page(patient_id: int, form: dict, errors: dict, status: int = 200):
     page = render_template(
         "visits.html",
-        patient=station().get_patient(patient_id),
+        patient=station().records.get_patient(patient_id),
         visits=visits().for_patient(patient_id),
         form=form,
         errors=errors,
@@ -222,7 +222,7 @@ def _visit_page(record: dict, form: dict, errors: dict, status: int = 200):
     page = render_template(
         "visit.html",
         visit=record,
-        patient=station().get_patient(record["patient_id"]),
+        patient=station().records.get_patient(record["patient_id"]),
         trials=trials,
         suggestion=store.suggestion(record["id"]),
         form=form,
@@ -250,13 +250,13 @@ def visit_report(visit_id: int):
     """The printable visit report (the browser's print saves it as PDF)."""
     store = visits()
     record = store.get(visit_id)
-    patient = station().get_patient(record["patient_id"])
+    patient = station().records.get_patient(record["patient_id"])
     viewed("visit", visit_id, f"printable report, patient {patient['id']}")
     trials = [
         {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
         for t in store.trials(visit_id)
     ]
-    history = station().trial_history(patient["id"])
+    history = station().results.trial_history(patient["id"])
     until = [t for t in history if local_day(t["started_at"]) <= record["visit_date"]]
     return render_template(
         "report.html",
@@ -277,8 +277,8 @@ def patient_metrics_csv(patient_id: int):
 
 def metrics_download(patient_id: int) -> Response:
     """The metrics CSV of ``patient_id`` as a download with a safe file name, audited."""
-    patient = station().get_patient(patient_id)
-    name, text = metrics_csv(patient, station().trial_history(patient_id))
+    patient = station().records.get_patient(patient_id)
+    name, text = metrics_csv(patient, station().results.trial_history(patient_id))
     audit("export", f"patient {patient_id}", f"metrics CSV {name}")
     return Response(
         text,

@@ -170,7 +170,7 @@ def technician_diagnostics():
     out = station_diagnostics(svc)
     out["schema_version"] = {"current": svc.schema_version, "latest": svc.latest_schema_version}
     out["simulated"] = svc.simulated
-    out["active_calibration"] = calibration_summary(svc.active_calibration())
+    out["active_calibration"] = calibration_summary(svc.calibrations.active())
     out["drill"] = svc.drill_status()
     out["platform_holder"] = svc.platform_holder()
     return jsonify(out)
@@ -207,7 +207,7 @@ def technician_config():
 @technician_required
 def calibration_list():
     """The stored calibrations, newest first, the active one marked."""
-    records = station().list_calibrations()
+    records = station().calibrations.history()
     return jsonify(calibrations=[calibration_summary(r) for r in records])
 
 

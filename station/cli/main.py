@@ -216,7 +216,7 @@ def _simulate(args) -> int:
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
         body = station.hardware.person.profile
-        patient = station.create_patient(
+        patient = station.records.create_patient(
             {
                 "name": f"Simulated {args.profile}",
                 "height_cm": round(body.height_m * 100, 1),
@@ -228,7 +228,7 @@ def _simulate(args) -> int:
         if station.loop.session is not None:
             station.stop_drill("simulation time limit (600 s) reached")
         station.storage.flush()
-        trial = station.get_trial(started["trial_id"])
+        trial = station.results.get_trial(started["trial_id"])
     finally:
         station.close()
     out = {
@@ -354,8 +354,8 @@ def _i2c_scan(args) -> int:
 
 
 def _export(args) -> int:
+    from station.results.service import Results
     from station.runtime.core_config import load_config
-    from station.runtime.station import Station
     from station.storage.database import Storage
 
     config = load_config(args.config)
@@ -364,7 +364,7 @@ def _export(args) -> int:
         raise StationError(f"no database at {db_path}: check [station] data_dir")
     storage = Storage(db_path)
     try:
-        name, text = Station.export_from(storage, args.trial_id)
+        name, text = Results.export_from(storage, args.trial_id)
     finally:
         storage.close()
     if args.out is None:

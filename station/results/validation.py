@@ -81,7 +81,7 @@ def run_profile(profile: str, seed: int) -> dict:
         station = Station(config, clock=VirtualClock(), db_path=":memory:")
         try:
             today = date.today()
-            patient = station.create_patient(
+            patient = station.records.create_patient(
                 {
                     "name": f"Simulated {profile}",
                     "height_cm": round(body.height_m * 100, 1),
@@ -98,7 +98,7 @@ def run_profile(profile: str, seed: int) -> dict:
                 if station.loop.session is not None:
                     station.stop_drill("validation time limit (900 s) reached")
                 station.storage.flush()
-                trial = station.get_trial(trial_id)
+                trial = station.results.get_trial(trial_id)
                 result = trial["result"] or {}
                 out[drill] = {
                     "state": result.get("state"),

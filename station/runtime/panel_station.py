@@ -51,7 +51,7 @@ class PanelStation(StationRecords):
 
     def __init__(self, config, storage: Storage, client: CoreClient):
         self.config = config
-        self.storage = storage
+        self._serve(storage)
         self.client = client
         self.version = software_version()
         self.started_at = now_iso()

@@ -71,7 +71,7 @@ class Station(StationRecords):
         self.notifier = notifier
         if db_path is None:
             db_path = prepare_data_dir(config) / "station.db"
-        self.storage = Storage(db_path)
+        self._serve(Storage(db_path))
         try:
             calibration, cop_correction, where = calibration_in_use(
                 config, self.storage.active_calibration()

@@ -22,7 +22,7 @@ def run_session(profile: str, drills: list[tuple[str, dict]], seed: int = 1, **s
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
         body = PROFILES[profile]
-        patient = station.create_patient(
+        patient = station.records.create_patient(
             {"name": profile, "height_cm": body.height_m * 100, "weight_kg": body.mass_kg}
         )
         results = []
@@ -31,7 +31,7 @@ def run_session(profile: str, drills: list[tuple[str, dict]], seed: int = 1, **s
             station.run_virtual(max_s=900.0)
             assert station.loop.session is None, f"{drill} did not end in 900 s"
             station.storage.flush()
-            results.append(station.get_trial(trial_id)["result"])
+            results.append(station.results.get_trial(trial_id)["result"])
         return results
     finally:
         station.close()

@@ -73,7 +73,7 @@ def test_a_year_forward_and_back_mid_trial_leaves_durations_and_rates_alone(
     wall, real_time_station
 ):
     st = real_time_station
-    patient = st.create_patient({"name": "Clock Jump"})
+    patient = st.records.create_patient({"name": "Clock Jump"})
     began = time.monotonic()
     started = st.start_drill(patient["id"], "quiet-stance", {"duration_s": 5, "countdown_s": 0})
     trial_id = started["trial_id"]
@@ -81,15 +81,15 @@ def test_a_year_forward_and_back_mid_trial_leaves_durations_and_rates_alone(
     wall.offset = YEAR  # forward a year while recording
     time.sleep(1.0)
     wall.offset = -YEAR  # and back, past where it started
-    wait_for(lambda: st.get_trial(trial_id)["state"] != "running", 20)
+    wait_for(lambda: st.results.get_trial(trial_id)["state"] != "running", 20)
     elapsed_s = time.monotonic() - began
-    trial = st.get_trial(trial_id)
+    trial = st.results.get_trial(trial_id)
 
     assert trial["state"] == "completed"
     assert trial["result"]["recorded_s"] == 5.0
     assert trial["result"]["metrics"]["n_samples"] == 500  # 5 s at 100 Hz: no tick lost or added
     assert 5.0 < trial["duration_s"] <= elapsed_s  # monotonic, not a year
-    t = st.trial_samples(trial_id)[:, 0]
+    t = st.results.trial_samples(trial_id)[:, 0]
     steps = t[1:] - t[:-1]
     assert (steps > 0).all()  # the frames' times only go forward
     assert statistics.median(steps) == pytest.approx(0.01, abs=5e-4)  # 100 Hz throughout

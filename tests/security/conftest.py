@@ -76,8 +76,8 @@ def samples(app, station):
     """Real ids for every path parameter of the panel's routes: a patient with a program, a
     trial recorded for 4 s and stopped, a visit, the therapist's account; fixed values for
     the rest."""
-    patient = station.create_patient({"name": "Security Check", "height_cm": 170})
-    program = station.create_program(
+    patient = station.records.create_patient({"name": "Security Check", "height_cm": 170})
+    program = station.records.create_program(
         patient["id"], {"name": "Check", "steps": [{"drill": "quiet-stance", "params": {}}]}
     )
     trial = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})

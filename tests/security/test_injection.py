@@ -65,7 +65,10 @@ def test_static_files_never_leave_their_folder(anonymous):
 @pytest.fixture
 def patients(station):
     names = ["Ada Lovelace", "Bob O'Brien", "Carla 100% Fit", "Dan_Under"]
-    return {n: station.create_patient({"name": n, "code": f"C-{i}"}) for i, n in enumerate(names)}
+    return {
+        n: station.records.create_patient({"name": n, "code": f"C-{i}"})
+        for i, n in enumerate(names)
+    }
 
 
 @pytest.mark.parametrize(
@@ -94,7 +97,7 @@ def test_search_matches_literally_and_injects_nothing(browser, patients, search,
 def test_export_file_names_cannot_carry_headers_or_paths(browser, station, samples):
     thea = browser("thea")
     code = 'x";\r\nSet-Cookie: a=1/../'
-    patient = station.create_patient({"name": '=HYPERLINK("http://x")', "code": code})
+    patient = station.records.create_patient({"name": '=HYPERLINK("http://x")', "code": code})
     response = thea.client.get(f"/patients/{patient['id']}/metrics.csv")
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]

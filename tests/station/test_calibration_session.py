@@ -23,7 +23,9 @@ G = STANDARD_GRAVITY_M_S2
 
 @pytest.fixture
 def patient(station):
-    return station.create_patient({"name": "Wizard Check", "height_cm": 170, "weight_kg": 70})
+    return station.records.create_patient(
+        {"name": "Wizard Check", "height_cm": 170, "weight_kg": 70}
+    )
 
 
 @pytest.fixture

@@ -9,17 +9,17 @@ from station.cli.main import main
 
 @pytest.fixture
 def finished_trial(station):
-    patient = station.create_patient({"name": "Export Test"})
+    patient = station.records.create_patient({"name": "Export Test"})
     trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 10})["trial_id"]
     station.run_virtual(max_s=60)
     station.storage.flush()
-    return station.get_trial(trial_id)
+    return station.results.get_trial(trial_id)
 
 
 def test_export_round_trips_through_analyze_to_the_stored_metrics(
     station, finished_trial, tmp_path, capsys
 ):
-    name, text = station.export_trial(finished_trial["id"])
+    name, text = station.results.export_trial(finished_trial["id"])
     assert name.startswith("quiet-stance_") and name.endswith(".csv")
     assert "Export Test" not in text and "Export Test" not in name  # no patient name
     path = tmp_path / name
@@ -71,7 +71,7 @@ def test_reanalysis_is_stored_beside_the_untouched_original(station, finished_tr
     assert analysis["conventions"]["options"]["ellipse"] == "confidence"
     assert analysis["quality"]["ok"] is True
     assert analysis["metrics"]["n_samples"] == 1000
-    original = station.get_trial(finished_trial["id"])["result"]
+    original = station.results.get_trial(finished_trial["id"])["result"]
     assert original == finished_trial["result"]  # never replaced
     assert analysis["metrics"]["velocity_mean_cm_s"] < original["metrics"]["velocity_mean_cm_s"]
     assert [a["id"] for a in client.get(url).get_json()["analyses"]] == [analysis["id"]]
@@ -92,7 +92,7 @@ def test_export_command_reads_the_daemon_database(tmp_path, capsys):
     config_path.write_text(f'[station]\ndata_dir = "{tmp_path}"\n[sim]\nstep_on_at_s = 1.0\n')
     config = parse_config({"station": {"data_dir": str(tmp_path)}, "sim": {"step_on_at_s": 1.0}})
     station = Station(config, clock=VirtualClock())
-    patient = station.create_patient({"name": "On Disk"})
+    patient = station.records.create_patient({"name": "On Disk"})
     trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})["trial_id"]
     station.run_virtual(max_s=60)
     station.close()

@@ -21,7 +21,7 @@ ALL_PINS_OFF = ("front", "back", "left", "right", "centre")
 
 
 def start_quiet_stance(station, seconds_in=8.0):
-    patient = station.create_patient({"name": "Fault Test"})
+    patient = station.records.create_patient({"name": "Fault Test"})
     trial_id = station.start_drill(patient["id"], "quiet-stance")["trial_id"]
     station.run_virtual(max_s=seconds_in, until_trial_ends=False)
     assert station.drill_status()["phase"] == "recording"
@@ -49,15 +49,15 @@ def test_stop_button_ends_the_drill_within_one_tick_and_turns_every_cue_off(stat
     assert station.hardware.cues.status()["pattern"] == "stop"  # the falling stop tone only
     assert buzzer.frequency == pytest.approx(880)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "aborted" and trial["reason"] == "stop button pressed"
-    assert len(station.trial_samples(trial_id)) > 100  # data kept
+    assert len(station.results.trial_samples(trial_id)) > 100  # data kept
 
 
 def test_a_held_stop_button_refuses_a_start(station):
     from station.errors import BusyError
 
-    patient = station.create_patient({"name": "Held"})
+    patient = station.records.create_patient({"name": "Held"})
     station.hardware.emulated["pin_factory"].pin(station.config.cues.stop_button_pin).drive_low()
     with pytest.raises(BusyError, match="stop button is held"):
         station.start_drill(patient["id"], "quiet-stance")
@@ -70,12 +70,14 @@ def test_load_cell_fault_aborts_the_drill_keeps_data_and_recovers(station, fault
     chip.unplug() if fault == "unplug" else chip.inject(fault)
     station.run_virtual(max_s=2.0, until_trial_ends=False)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "aborted"
     assert trial["reason"].startswith("load cells stopped sending samples (sensor fault: ")
     assert "front-left" in trial["reason"]
     assert trial["cues"][-2]["cue"] == "all-off" and trial["cues"][-1]["cue"] == "tone:warning"
-    assert len(station.trial_samples(trial_id)) > 600  # everything recorded before the fault
+    assert (
+        len(station.results.trial_samples(trial_id)) > 600
+    )  # everything recorded before the fault
     health = station.status()["devices"]["loadcells"]
     assert health["state"] == "recovering" and health["faults_total"] > 0
     chip.plug() if fault == "unplug" else chip.inject(None)
@@ -127,13 +129,13 @@ def test_hx711_station_runs_quiet_stance_and_recovers_from_a_stall():
     )
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
-        patient = station.create_patient({"name": "HX"})
+        patient = station.records.create_patient({"name": "HX"})
         trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 10})[
             "trial_id"
         ]
         station.run_virtual(max_s=30.0)
         station.storage.flush()
-        trial = station.get_trial(trial_id)
+        trial = station.results.get_trial(trial_id)
         assert trial["state"] == "completed"
         assert 0.2 < trial["result"]["metrics"]["area_ellipse95_cm2"] < 10
         chip = station.hardware.emulated["loadcells"][3]
@@ -159,7 +161,7 @@ def test_a_brief_fault_while_recording_completes_but_is_flagged_not_scored_good(
     chip.inject(None)
     station.run_virtual(max_s=60)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "completed"
     quality = trial["result"]["quality"]
     assert quality["ok"] is False
@@ -173,7 +175,7 @@ GLITCHES = [("nack-once", "nack"), ("all-ff-once", "bad-data"), ("bit7-drop-once
 
 
 def start_drill(station, drill, seconds_in=8.0, **params):
-    patient = station.create_patient({"name": "Glitch Test"})
+    patient = station.records.create_patient({"name": "Glitch Test"})
     trial_id = station.start_drill(patient["id"], drill, params)["trial_id"]
     station.run_virtual(max_s=seconds_in, until_trial_ends=False)
     assert station.drill_status()["phase"] == "recording"
@@ -186,7 +188,7 @@ def test_a_wobble_board_trial_with_one_imu_glitch_completes(station, fault, kind
     station.inject_simulated_fault("imu", fault)
     station.run_virtual(max_s=60)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "completed", trial["reason"]
     assert trial["result"]["metrics"]["missing_tilt_s"] == 0.0
     health = station.status()["devices"]["imu"]
@@ -203,7 +205,7 @@ def test_a_quiet_stance_trial_with_one_corner_glitch_completes_and_passes_its_ga
     station.inject_simulated_fault("back-left", fault)
     station.run_virtual(max_s=60)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "completed", trial["reason"]
     quality = trial["result"]["quality"]
     assert quality["ok"] is True, quality["flags"]
@@ -236,7 +238,7 @@ def test_a_corner_that_browns_out_is_caught_and_reinitialised(station):
     assert health["faults"]["reset"] == 1
     assert "front-left load cell amplifier" in health["last_error"]
     assert (health["reinits"], health["recoveries"], health["state"]) == (1, 1, "ready")
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     # the re-initialisation (0.35 s of calibration) is inside the 0.5 s stale limit: the trial
     # completes, and its gate says it is not to be scored as good
     assert trial["state"] == "completed"
@@ -252,7 +254,7 @@ def test_an_imu_that_resets_itself_gets_its_reports_back_without_a_driver_reset(
     assert health["faults"]["timeout"] == 1  # the reports stopped
     assert (health["reinits"], health["recoveries"], health["state"]) == (0, 1, "ready")
     assert station.hardware.emulated["imu"].status()["resets"] == 3 + 1  # the brown-out only
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "completed", trial["reason"]  # 0.23 s without tilt: under 0.25
 
 

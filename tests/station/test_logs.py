@@ -51,7 +51,7 @@ def test_recent_lines_keep_the_newest():
 
 
 def test_a_trial_and_a_fault_log_events_not_samples(station, caplog):
-    patient = station.create_patient({"name": "Log Lines"})
+    patient = station.records.create_patient({"name": "Log Lines"})
     with caplog.at_level(logging.DEBUG):
         station.start_drill(patient["id"], "quiet-stance", {"duration_s": 10})
         station.run_virtual(max_s=60.0)

@@ -110,7 +110,7 @@ def test_instructions_said_together_are_shown_together():
     config = parse_config({"sim": {"step_on_at_s": 0.5}})
     station = Station(config, clock=VirtualClock(), db_path=":memory:")
     try:
-        patient = station.create_patient({"name": "A", "height_cm": 170, "weight_kg": 70})
+        patient = station.records.create_patient({"name": "A", "height_cm": 170, "weight_kg": 70})
         station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})
         said = None
         for _ in range(200):  # until the countdown: both conditions are said at once
@@ -125,7 +125,7 @@ def test_instructions_said_together_are_shown_together():
 
 
 def test_a_late_tick_builds_every_frame_it_missed_on_the_sensors_clock(station):
-    patient = station.create_patient({"name": "Late"})
+    patient = station.records.create_patient({"name": "Late"})
     trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})["trial_id"]
     station.run_virtual(max_s=6.0, until_trial_ends=False)
     session = station.loop.session
@@ -142,9 +142,9 @@ def test_a_late_tick_builds_every_frame_it_missed_on_the_sensors_clock(station):
     assert steps == [steps[0] + k / 100 for k in range(len(steps))]
     station.run_virtual(max_s=30)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "completed"
-    rows = station.trial_samples(trial_id)
+    rows = station.results.trial_samples(trial_id)
     spacing = np.diff(rows[:, COLUMNS.index("t_s")])
     assert np.abs(spacing - 0.01).max() < 1e-9  # the recording never saw the late tick
     assert rows[:, COLUMNS.index("fresh")].all()
@@ -174,7 +174,7 @@ def test_every_conversion_of_every_chip_reaches_the_frames(station):
 
 
 def test_conversions_the_readers_lost_reach_the_trials_quality_gate(station):
-    patient = station.create_patient({"name": "Busy"})
+    patient = station.records.create_patient({"name": "Busy"})
     trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})["trial_id"]
     station.run_virtual(max_s=6.0, until_trial_ends=False)
     assert station.drill_status()["phase"] == "recording"
@@ -186,11 +186,11 @@ def test_conversions_the_readers_lost_reach_the_trials_quality_gate(station):
     assert lost - lost_before == pytest.approx(10 * 4 * 0.03 * 320, rel=0.1)
     station.run_virtual(max_s=30)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     quality = trial["result"]["quality"]
     assert quality["measures"]["dropped_samples"] == lost - lost_before
     assert quality["ok"] is False
     flag = next(f for f in quality["flags"] if f["code"] == "samples_dropped")
     assert "conversions" in flag["message"] and flag["value"] > 1.0
-    rows = station.trial_samples(trial_id)
+    rows = station.results.trial_samples(trial_id)
     assert rows[:, COLUMNS.index("lost_conversions")].sum() == lost - lost_before

@@ -83,7 +83,7 @@ def test_status_line_says_rate_activity_and_devices_not_ready():
 
 def test_status_line_of_a_station_running_a_drill(station):
     assert status_line(station.status()) == "sampling at 100 Hz, idle"
-    patient = station.create_patient({"name": "Status Line"})
+    patient = station.records.create_patient({"name": "Status Line"})
     station.start_drill(patient["id"], "quiet-stance")
     assert status_line(station.status()) == "sampling at 100 Hz, running quiet-stance (waiting)"
 

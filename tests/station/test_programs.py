@@ -85,7 +85,7 @@ def test_program_through_the_api_runs_a_step_and_progresses(station, panel_clien
     trial_id = started.get_json()["trial_id"]
     station.run_virtual(max_s=60)
     station.storage.flush()
-    trial = station.get_trial(trial_id)
+    trial = station.results.get_trial(trial_id)
     assert trial["state"] == "completed"
     assert (trial["program_id"], trial["program_step"]) == (program["id"], 0)
     after = client.get(f"/api/v1/programs/{program['id']}").get_json()

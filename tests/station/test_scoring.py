@@ -37,7 +37,7 @@ def test_a_trial_ending_in_real_time_is_scored_on_the_worker_while_the_loop_tick
     station.loop.scoring._on_end = held_on_end
     station.start()
     try:
-        patient = station.create_patient({"name": "Worker"})
+        patient = station.records.create_patient({"name": "Worker"})
         trial_id = station.start_drill(patient["id"], "quiet-stance")["trial_id"]
         station.stop_drill()  # the loop ends the trial in a tick
         assert scoring.wait(10.0)
@@ -48,7 +48,7 @@ def test_a_trial_ending_in_real_time_is_scored_on_the_worker_while_the_loop_tick
         release.set()
         wait_until(lambda: station.loop.status()["scoring"]["pending"] == 0, "the scoring")
         station.storage.flush()
-        trial = station.get_trial(trial_id)
+        trial = station.results.get_trial(trial_id)
         assert trial["state"] == "aborted" and trial["reason"] == "stopped by the therapist"
     finally:
         release.set()
@@ -63,20 +63,20 @@ def test_closing_the_station_waits_for_the_trials_being_scored():
     store_end = station.loop.scoring._on_end
     station.loop.scoring._on_end = lambda session, t: (store_end(session, t), stored.append(t))
     station.start()
-    patient = station.create_patient({"name": "Shutdown"})
+    patient = station.records.create_patient({"name": "Shutdown"})
     station.start_drill(patient["id"], "quiet-stance")
     station.close()  # ends the trial as aborted: it is scored and stored before the database
     assert len(stored) == 1
 
 
 def test_under_a_virtual_clock_the_result_is_stored_before_run_virtual_returns(station):
-    patient = station.create_patient({"name": "Inline"})
+    patient = station.records.create_patient({"name": "Inline"})
     trial_id = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})["trial_id"]
     station.run_virtual(max_s=30)
     assert station.loop.session is None
     assert station.loop.status()["scoring"] == {"scored": 1, "failed": 0, "pending": 0}
     station.storage.flush()
-    assert station.get_trial(trial_id)["state"] == "completed"
+    assert station.results.get_trial(trial_id)["state"] == "completed"
 
 
 def test_a_trial_that_cannot_be_scored_is_logged_and_the_worker_goes_on(caplog):

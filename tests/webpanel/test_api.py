@@ -250,7 +250,7 @@ def test_errors_answer_the_error_shape_also_when_too_large_or_unexpected(
     def broken(*args):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(station, "list_patients", broken)
+    monkeypatch.setattr(station.records, "list_patients", broken)
     with caplog.at_level(logging.ERROR, logger="webpanel.api"):
         crash = client.get("/api/v1/patients")
     assert crash.status_code == 500

@@ -115,7 +115,7 @@ def test_a_cookie_saved_before_logout_opens_nothing_afterwards(app, client):
     replay.set_cookie("session", saved)
     assert replay.get("/api/v1/patients").status_code == 401
     assert replay.post("/api/v1/patients", json={"name": "After logout"}).status_code == 401
-    assert app.extensions["station"].list_patients()["patients"] == []
+    assert app.extensions["station"].records.list_patients()["patients"] == []
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])

@@ -46,8 +46,10 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 def samples(app, station, log_in):
     """Real ids for every path parameter: a patient with a program, a recorded trial and a
     visit, the therapist's account; fixed values for the rest."""
-    patient = station.create_patient({"name": "Route Check", "height_cm": 170, "weight_kg": 70})
-    program = station.create_program(
+    patient = station.records.create_patient(
+        {"name": "Route Check", "height_cm": 170, "weight_kg": 70}
+    )
+    program = station.records.create_program(
         patient["id"], {"name": "Check", "steps": [{"drill": "quiet-stance", "params": {}}]}
     )
     trial = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})

@@ -15,7 +15,7 @@ def history(station):
     """A patient with one unscored trial a day for HISTORY_PAGE_TRIALS + 5 days (newest
     yesterday, at noon UTC), a visit on the oldest trial's day and one a week before any trial.
     Returns (patient id, trial ids newest first, each trial's local day, the early visit's day)."""
-    patient = station.create_patient({"name": "Long History"})
+    patient = station.records.create_patient({"name": "Long History"})
     noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     starts = [noon - timedelta(days=1 + k) for k in range(HISTORY_PAGE_TRIALS + 5)]
     rows = [
@@ -61,6 +61,6 @@ def test_a_page_number_out_of_range_shows_the_nearest_page(client, history):
 
 
 def test_a_short_history_is_one_page_without_page_links(client, station):
-    patient = station.create_patient({"name": "Short History"})
+    patient = station.records.create_patient({"name": "Short History"})
     page = client.get(f"/patients/{patient['id']}/progress").get_data(as_text=True)
     assert "No visits or trials yet" in page and "Page 1 of" not in page

@@ -50,7 +50,7 @@ def polygon_area(x, y) -> float:
 
 def test_trial_page_compares_sway_with_the_published_band(client, station, patient):
     trial_id = quiet_stance(station, patient["id"])
-    velocity = station.get_trial(trial_id)["result"]["metrics"]["velocity_mean_cm_s"]
+    velocity = station.results.get_trial(trial_id)["result"]["metrics"]["velocity_mean_cm_s"]
     norms = client.get(f"/api/v1/trials/{trial_id}/norms").get_json()
     assert norms["reason"] is None
     assert (norms["group"], norms["age_years"]) == ("old", age_years("1950-02-03"))
@@ -86,7 +86,7 @@ def test_norms_need_a_birth_date(client, station):
 
 def test_chart_data_is_the_recording_with_the_stored_ellipse(client, station, patient):
     trial_id = quiet_stance(station, patient["id"])
-    metrics = station.get_trial(trial_id)["result"]["metrics"]
+    metrics = station.results.get_trial(trial_id)["result"]["metrics"]
     [segment] = client.get(f"/api/v1/trials/{trial_id}/charts").get_json()["segments"]
     assert segment["title"] == "eyes open, firm surface" and segment["centred"] is True
     assert len(segment["t_s"]) == len(segment["ml_cm"]) == metrics["n_samples"]
@@ -108,7 +108,7 @@ def test_chart_data_is_the_recording_with_the_stored_ellipse(client, station, pa
 
 def test_mctsib_shows_each_condition_its_chart_band_and_trend(client, station, patient):
     trial_id = run(station, patient["id"], "mctsib", {"trial_s": 20, "rest_s": 3})
-    result = station.get_trial(trial_id)["result"]
+    result = station.results.get_trial(trial_id)["result"]
     passed = [c for c in result["conditions"] if c["passed"]]
     assert len(passed) == 4
     names = [
@@ -155,7 +155,8 @@ def test_progress_shows_trends_and_judges_the_change_against_the_published_mdc(
 ):
     first, latest = (quiet_stance(station, patient["id"]) for _ in range(2))
     speeds = [
-        station.get_trial(t)["result"]["metrics"]["velocity_mean_cm_s"] for t in (first, latest)
+        station.results.get_trial(t)["result"]["metrics"]["velocity_mean_cm_s"]
+        for t in (first, latest)
     ]
     charts = client.get(f"/api/v1/patients/{patient['id']}/progress").get_json()["charts"]
     speed = next(c for c in charts if c["metric"] == "velocity_mean_cm_s")
@@ -194,7 +195,7 @@ def test_visit_pages_log_minutes_and_show_the_units(client, station, patient):
     page = client.get(visit_url).get_data(as_text=True)
     assert f"/trials/{trial_id}" in page and "Quiet stance" in page
     assert "minutes not logged yet" in page
-    expected = suggested_minutes([station.get_trial(trial_id)["duration_s"]])["minutes"]
+    expected = suggested_minutes([station.results.get_trial(trial_id)["duration_s"]])["minutes"]
     assert f"Suggested from this visit's trials: <strong>{expected} min</strong>" in page
 
     saved = client.post(
@@ -288,7 +289,7 @@ def test_visit_report_renders_with_units_drills_and_trends(client, station, pati
     assert "print.css" in page
     assert "@media print" in client.get("/static/print.css").get_data(as_text=True)
     for trial_id in (first, latest):
-        assert station.get_trial(trial_id)["state"] == "completed"
+        assert station.results.get_trial(trial_id)["state"] == "completed"
 
     unlogged = client.put(
         f"/api/v1/visits/{visit['id']}", json={"visit_date": TODAY, "therapist": "thea"}
@@ -309,7 +310,7 @@ def test_metrics_csv_is_safe_to_open_and_name(app, client, station):
             "UPDATE trials SET reason = ? WHERE id = ?", ['=HYPERLINK("http://x")', trial_id]
         )
     ).result()
-    metrics = station.get_trial(trial_id)["result"]["metrics"]
+    metrics = station.results.get_trial(trial_id)["result"]["metrics"]
 
     response = client.get(f"/patients/{patient['id']}/metrics.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"

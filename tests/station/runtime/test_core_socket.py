@@ -51,7 +51,7 @@ def wait_for(predicate, timeout_s=5.0):
 
 
 def test_commands_answer_and_errors_keep_their_kind_and_field(station, client):
-    patient = station.create_patient({"name": "Socket Test"})
+    patient = station.records.create_patient({"name": "Socket Test"})
     assert client.call("status")["loop"]["rate_hz"] == 100.0
     assert client.state()["state"] == "connected"
     with pytest.raises(NotFoundError, match="no patient with id 999"):
@@ -70,7 +70,7 @@ def test_commands_answer_and_errors_keep_their_kind_and_field(station, client):
 
 
 def test_stop_has_its_own_lane_and_never_waits_behind_a_command(station, client):
-    patient = station.create_patient({"name": "Stop Lane"})
+    patient = station.records.create_patient({"name": "Stop Lane"})
     started = client.call("start_drill", {"patient_id": patient["id"], "drill": "quiet-stance"})
     release = threading.Event()
     station.zero_tilt = lambda: release.wait(10) and {}  # a command that hangs in the core
@@ -85,7 +85,7 @@ def test_stop_has_its_own_lane_and_never_waits_behind_a_command(station, client)
         release.set()
         busy.join()
     station.storage.flush()
-    trials = station.list_trials(patient["id"])
+    trials = station.results.list_trials(patient["id"])
     assert (trials[0]["state"], trials[0]["reason"]) == ("aborted", "stopped by the therapist")
     assert station.status()["cues_off_at_s"] is not None  # when the stop took effect
 
