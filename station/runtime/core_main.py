@@ -66,6 +66,19 @@ def quiet_drivers() -> None:
     sys.stdout = DriverChatter(logging.getLogger("adafruit_bno08x"))
 
 
+def shut_down(station, server, notifier) -> None:
+    """End the live views, close the socket or panel server, then the station (any trial
+    stored as aborted, the database flushed), and log the loop's figures."""
+    station.end_live_streams()
+    server.close()
+    station.close()
+    notifier.close()
+    loop = station.loop.status()
+    log.info(
+        "stopped cleanly after %d ticks (%d late); data flushed", loop["ticks"], loop["late_ticks"]
+    )
+
+
 def run_core(config, panel: PanelProcess | None = None) -> int:
     """Run the core until SIGTERM/SIGINT; with ``panel``, start and supervise it too."""
     notifier = SystemdNotifier()
@@ -120,13 +133,6 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
     notifier.stopping("stopping: ending any trial, flushing the database")
     if panel is not None:
         panel.stop()
-    station.end_live_streams()
-    server.close()
-    station.close()
-    notifier.close()
-    loop = station.loop.status()
-    log.info(
-        "stopped cleanly after %d ticks (%d late); data flushed", loop["ticks"], loop["late_ticks"]
-    )
+    shut_down(station, server, notifier)
     lock.release()
     return exit_code

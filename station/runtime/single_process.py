@@ -7,7 +7,7 @@ login flood shares the control loop's process.
 import logging
 
 from station.config import prepare_data_dir
-from station.runtime.core_main import quiet_drivers, stop_on_signals
+from station.runtime.core_main import quiet_drivers, shut_down, stop_on_signals
 from station.runtime.notify import SystemdNotifier, status_line
 from station.runtime.panel_main import serve_panel
 from station.runtime.runlock import PANEL_LOCK_NAME, RunLock
@@ -42,14 +42,7 @@ def run_single_process(config) -> int:
     while not stop.wait(1.0):
         pass
     notifier.stopping("stopping: ending any trial, flushing the database")
-    station.end_live_streams()
-    server.close()
-    station.close()
-    notifier.close()
-    loop = station.loop.status()
-    log.info(
-        "stopped cleanly after %d ticks (%d late); data flushed", loop["ticks"], loop["late_ticks"]
-    )
+    shut_down(station, server, notifier)
     panel_lock.release()
     core_lock.release()
     return exit_code
