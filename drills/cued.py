@@ -31,6 +31,12 @@ standard test: BESS, mCTSIB, the limits of stability)."""
 RECOVER_S = 15.0
 """After a loss of balance, the patient has this long to stand settled on the platform again."""
 
+RECOVERING = "recovering"
+"""The stage of a drill of targets while the patient, after a loss of balance, stands again."""
+RECOVERING_WORDS = {RECOVERING: "Lost balance: waiting to stand still again"}
+"""The live view's words for it; the patient display says ``RECOVERING_PATIENT_WORDS``."""
+RECOVERING_PATIENT_WORDS = {RECOVERING: "Stand still"}
+
 COUNTDOWN = Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording.")
 
 DIRECTION_LIGHTS = {

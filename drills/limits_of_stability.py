@@ -43,7 +43,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, DIRECTION_LIGHTS, LOST_BALANCE, CuedDrill, zone
+from drills.cued import (
+    COUNTDOWN,
+    DIRECTION_LIGHTS,
+    LOST_BALANCE,
+    RECOVERING_PATIENT_WORDS,
+    RECOVERING_WORDS,
+    CuedDrill,
+    zone,
+)
 from drills.cues import Cue, Status
 from drills.engine import Phase
 from drills.errors import DrillSubjectError
@@ -104,9 +112,9 @@ class LimitsOfStability(CuedDrill):
     stage_words: ClassVar[dict[str, str]] = {
         "centring": "Back to the middle",
         "moving": "Lean toward the lit direction",
-        "recovering": "Lost balance: waiting to stand still again",
+        **RECOVERING_WORDS,
     }
-    patient_stage_words: ClassVar[dict[str, str]] = {"recovering": "Stand still"}
+    patient_stage_words: ClassVar[dict[str, str]] = RECOVERING_PATIENT_WORDS
     headline = (
         ("reaction_time_s", "metrics.reaction_time_s"),
         ("movement_velocity_deg_s", "metrics.movement_velocity_deg_s"),

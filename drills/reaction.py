@@ -47,7 +47,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from drills.cued import COUNTDOWN, CuedDrill, zone
+from drills.cued import COUNTDOWN, RECOVERING_PATIENT_WORDS, RECOVERING_WORDS, CuedDrill, zone
 from drills.cues import Status
 from drills.engine import Phase
 from drills.errors import DrillParamError, DrillSubjectError
@@ -130,7 +130,7 @@ class Reaction(CuedDrill):
         "interval": "Waiting for the next light",
         "cued": "Lean toward the light",
         "holding": "On target: hold",
-        "recovering": "Lost balance: waiting to stand still again",
+        **RECOVERING_WORDS,
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
@@ -138,7 +138,7 @@ class Reaction(CuedDrill):
     }
     patient_stage_words: ClassVar[dict[str, str]] = {
         "interval": "Wait for the light",
-        "recovering": "Stand still",
+        **RECOVERING_PATIENT_WORDS,
     }
     headline = (
         ("reaction_time_s", "metrics.mean_reaction_time_s"),

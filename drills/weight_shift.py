@@ -39,7 +39,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from drills.cued import CuedDrill, lean_lights, zone
+from drills.cued import RECOVERING_PATIENT_WORDS, RECOVERING_WORDS, CuedDrill, lean_lights, zone
 from drills.cues import Status
 from drills.engine import Phase
 from drills.errors import DrillParamError
@@ -97,9 +97,9 @@ class WeightShift(CuedDrill):
     stage_words: ClassVar[dict[str, str]] = {
         "target": "Lean to the target and hold",
         "return to the middle": "Back to the middle",
-        "recovering": "Lost balance: waiting to stand still again",
+        **RECOVERING_WORDS,
     }
-    patient_stage_words: ClassVar[dict[str, str]] = {"recovering": "Stand still"}
+    patient_stage_words: ClassVar[dict[str, str]] = RECOVERING_PATIENT_WORDS
     headline = (
         ("hit_rate_pct", "hit_rate_pct"),
         ("time_to_target_s", "time_to_target_s"),
