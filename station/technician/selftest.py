@@ -57,11 +57,14 @@ def _measure(hardware, clock, duration_s):
 
 
 def _rate(times: list[float]) -> float:
-    """Samples per second between the first and the last (a chip's settling after its reset
-    is not held against it); 0 with fewer than two."""
+    """Samples per second from the first to the last (a chip's settling after its reset is not
+    held against it): the inverse of the least-squares slope of the times against their order,
+    so one read held up by a busy machine (late by its delay, the next on time again) moves it
+    far less than it moves the span from first to last; 0 with fewer than two."""
     if len(times) < 2 or times[-1] == times[0]:
         return 0.0
-    return (len(times) - 1) / (times[-1] - times[0])
+    period_s = np.polyfit(np.arange(len(times)), np.asarray(times) - times[0], 1)[0]
+    return float(1.0 / period_s) if period_s > 0 else 0.0
 
 
 def _failure(sensor) -> str | None:
