@@ -24,7 +24,7 @@ from station.runtime.protocol import socket_path
 from station.storage.database import Storage
 from webpanel.app import create_app
 
-config = load_config(Path(sys.argv[1]))
+config = load_config(Path(sys.argv[1]), amplifiers=None)  # as balance-station panel reads it
 storage = Storage(config.station.data_dir / "station.db", owner=False)
 station = PanelStation(config, storage, CoreClient(socket_path(config)))
 station.start()
