@@ -146,7 +146,7 @@ else
     sed -e "s|^hardware = \"sim\"|hardware = \"$hardware\"|" \
         -e "s|^data_dir = \"\"|data_dir = \"$DATA_DIR\"|" \
         "$REPO/deploy/station.example.toml" >"$CONFIG.new"
-    "$VENV/bin/python" -I -c 'import sys; from station.config import load_config; load_config(sys.argv[1])' \
+    "$VENV/bin/python" -I -c 'import sys; from station.runtime.core_config import load_config; load_config(sys.argv[1])' \
         "$CONFIG.new" || die "the new config does not load: $CONFIG.new"
     chmod 0640 "$CONFIG.new"
     [ -n "$ROOT" ] || chgrp "$SERVICE_USER" "$CONFIG.new"

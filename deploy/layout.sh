@@ -137,7 +137,7 @@ wait_healthy() {
     units=$(installed_services | paste -sd, -)
     "$VENV/bin/python" -I - "$CONFIG" "$version" "$timeout_s" "${SYSTEMCTL:-systemctl}" "$units" <<'EOF'
 import json, subprocess, sys, time, urllib.request
-from station.config import load_config
+from station.runtime.core_config import load_config
 
 config, version, timeout_s, systemctl = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 units = sys.argv[5].split(",")
