@@ -87,11 +87,13 @@ def scored_parts(trial: dict) -> list[dict]:
         return []
     cls = DRILLS.get(trial["drill"])
     eyes, surface = (cls and cls.sway_condition) or (None, None)
+    if eyes:
+        condition = sway_condition(eyes, surface)
+    else:
+        condition = cls.condition_words(result) if cls else ""
     return [
         {
-            "condition": sway_condition(eyes, surface)
-            if eyes
-            else (cls.condition_words(result) if cls else ""),
+            "condition": condition,
             "eyes": eyes,
             "surface": surface,
             "measures": measures,
