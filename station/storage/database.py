@@ -77,7 +77,7 @@ def migrate(db: Database) -> int:
     for version, migration in enumerate(MIGRATIONS, start=1):
         if version in done:
             continue
-        with db.conn:
+        with db.atomic():
             migration(db)
             db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, now_iso()])
     return len(MIGRATIONS)
@@ -146,12 +146,16 @@ class Storage:
                 return
             job, args, future = item
             try:
-                with self._lock, self._write.conn:
-                    future.set_result(job(self._write, *args))
+                # one transaction per job: all of it is written, or (on an error) none of it
+                with self._lock, self._write.atomic():
+                    result = job(self._write, *args)
             except sqlite3.Error as exc:
                 future.set_exception(self._refused(exc))
             except Exception as exc:
                 future.set_exception(exc)
+            else:
+                # only once committed: a caller reading right after must see its own write
+                future.set_result(result)
 
     def _refused(self, exc: sqlite3.Error) -> Exception:
         """A write the disk refused as a StorageError saying what to check (the transaction

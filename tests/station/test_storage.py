@@ -208,6 +208,48 @@ def test_reanalyses_are_stored_beside_the_trial(storage):
         storage.add_analysis("nope", {"conventions": {}, "metrics": {}})
 
 
+def test_a_write_is_committed_before_its_caller_hears_it_is_done(tmp_path):
+    """A caller that reads right after its write (a new patient's page, a saved visit) must
+    find it: the writer answers only once the transaction is committed. The answer's
+    callback runs at the very moment the writer answers, so it reads at the earliest instant
+    a caller could."""
+    store = Storage(tmp_path / "station.db")
+    try:
+        seen, go = [], threading.Event()
+        store.submit(lambda db: go.wait(5))  # holds the writer until the callback is in place
+        pending = store.submit(
+            lambda db: (
+                db.execute(
+                    "INSERT INTO patients (name, created_at) VALUES ('Just Saved', 'x')"
+                ).lastrowid
+            )
+        )
+        pending.add_done_callback(lambda _: seen.append(store.list_patients()))
+        go.set()
+        pending.result(5)
+        store.flush()
+        assert [p["name"] for p in seen[0]] == ["Just Saved"]
+    finally:
+        store.close()
+
+
+def test_a_write_that_fails_halfway_leaves_nothing_behind(tmp_path):
+    """A job is one transaction: a visit saved with its billing lines either lands whole or,
+    when a later statement fails, not at all (no half-saved record to puzzle a therapist)."""
+    store = Storage(tmp_path / "station.db")
+    try:
+
+        def half(db):
+            db["patients"].insert({"name": "Half Saved", "created_at": "x"})
+            db.execute("INSERT INTO no_such_table VALUES (1)")
+
+        with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+            store.submit(half).result(5)
+        assert store.list_patients() == []
+    finally:
+        store.close()
+
+
 def test_reads_of_a_file_database_never_wait_for_a_write(tmp_path):
     """A login check in the panel must not queue behind a slow write (one that waits for the
     core's lock) or behind another long read."""
@@ -217,8 +259,8 @@ def test_reads_of_a_file_database_never_wait_for_a_write(tmp_path):
         writing, release = threading.Event(), threading.Event()
 
         def slow(db):
-            db.conn.execute("BEGIN IMMEDIATE")  # the write lock, as a write waiting on it holds
-            db.conn.execute("INSERT INTO patients (name, created_at) VALUES ('Slow Write', 'x')")
+            # the insert takes the write lock, held as a write waiting on the core's lock holds it
+            db.execute("INSERT INTO patients (name, created_at) VALUES ('Slow Write', 'x')")
             writing.set()
             release.wait(10)  # the transaction stays open
 
