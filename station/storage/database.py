@@ -83,6 +83,23 @@ def migrate(db: Database) -> int:
     return len(MIGRATIONS)
 
 
+@contextmanager
+def _write_transaction(db: Database):
+    """One transaction per write job: all of it is written, or (on an error) none of it.
+
+    ``BEGIN IMMEDIATE`` takes the write lock at the start, waiting up to the busy timeout while
+    the other process (core or panel) writes: a deferred transaction that read first would be
+    refused at its first write ("database is locked") whenever the other process committed
+    meanwhile. sqlite-utils calls made inside nest as savepoints."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
 class Storage:
     """The station's database: a writer thread for changes and a lock-guarded reader.
 
@@ -146,8 +163,7 @@ class Storage:
                 return
             job, args, future = item
             try:
-                # one transaction per job: all of it is written, or (on an error) none of it
-                with self._lock, self._write.atomic():
+                with self._lock, _write_transaction(self._write):
                     result = job(self._write, *args)
             except sqlite3.Error as exc:
                 future.set_exception(self._refused(exc))

@@ -3,6 +3,7 @@
 import io
 import sqlite3
 import threading
+import time
 import zlib
 
 import numpy as np
@@ -248,6 +249,31 @@ def test_a_write_that_fails_halfway_leaves_nothing_behind(tmp_path):
         assert store.list_patients() == []
     finally:
         store.close()
+
+
+def test_a_write_that_reads_first_waits_for_the_other_process_instead_of_failing(tmp_path):
+    """The core and the panel write to one file: a job that checks before it writes (a new
+    patient's code is free) must not be refused ("database is locked") because the other
+    process wrote in between; it takes the write lock first, and the other waits its turn."""
+    core = Storage(tmp_path / "station.db")
+    panel = Storage(tmp_path / "station.db", owner=False)
+    try:
+        checked = threading.Event()
+
+        def check_then_insert(db):
+            db.execute("SELECT count(*) FROM patients").fetchone()
+            checked.set()
+            time.sleep(0.5)  # the panel's write comes now
+            db["patients"].insert({"name": "Core", "created_at": "x"})
+
+        pending = core.submit(check_then_insert)
+        assert checked.wait(5)
+        panel.create_patient({"name": "Panel"})
+        pending.result(10)
+        assert sorted(p["name"] for p in core.list_patients()) == ["Core", "Panel"]
+    finally:
+        panel.close()
+        core.close()
 
 
 def test_reads_of_a_file_database_never_wait_for_a_write(tmp_path):
