@@ -84,7 +84,10 @@ class CoreClient:
         with self._state_lock:
             state = self._state
             if state["state"] != "unreachable":
-                log.warning("the station's core is unreachable: %s", error)
+                if state["id"] is None:  # never reached yet: the two start side by side
+                    log.info("the station's core is not answering yet (starting?): %s", error)
+                else:
+                    log.warning("the station's core is unreachable: %s", error)
                 state.update(state="unreachable", since=now_iso())
             state["last_error"] = error
             since = state["since"]

@@ -24,6 +24,7 @@ from station.runtime.priority import core_floor
 from station.runtime.protocol import socket_path
 from station.runtime.runlock import RunLock
 from station.runtime.station import Station
+from station.storage.database import Storage
 
 log = logging.getLogger("balance-station")
 
@@ -89,11 +90,23 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
     sys.setswitchinterval(GIL_SWITCH_S)
     quiet_drivers()
     stop = stop_on_signals()
-    station = Station(config, notifier=notifier)
+    # checked and migrated first: the panel may open it while the devices are being opened
+    # (the BNO08x's reset alone takes a second), so the two processes start side by side
+    storage = Storage(prepare_data_dir(config) / "station.db")
+    if panel is not None:
+        panel.start()
+    try:
+        station = Station(config, storage=storage, notifier=notifier)
+    except Exception:
+        if panel is not None:
+            panel.stop()
+        raise
     server = CoreServer(station, socket_path(config))
     try:
         server.start()
     except Exception:
+        if panel is not None:
+            panel.stop()
         station.close()
         raise
     station.start(loop_priority=config.station.loop_priority)
@@ -101,7 +114,6 @@ def run_core(config, panel: PanelProcess | None = None) -> int:
     if station.wait_until_sampling():
         where = ""
         if panel is not None:  # run: ready means the panel answers too, as it did in one process
-            panel.start()
             if not panel.wait_until_ready(PANEL_READY_S) and not panel.refused.is_set():
                 log.error("the panel did not start within %g s: still trying", PANEL_READY_S)
             where = f"; panel on http://{config.panel.host}:{config.panel.port}"

@@ -62,16 +62,20 @@ class Station(StationRecords):
     """One balance station. ``start()`` runs it in real time; a virtual clock runs it on demand.
 
     ``db_path`` defaults to ``station.db`` in the configured data directory; ``":memory:"`` keeps
-    everything in memory (simulation, tests).
+    everything in memory (simulation, tests). ``storage``, a database the caller opened already
+    (the core, so that the panel can start on it while the devices are being opened), is used
+    instead, and closed with the station.
     """
 
-    def __init__(self, config, *, clock=None, db_path=None, notifier=None):
+    def __init__(self, config, *, clock=None, db_path=None, storage=None, notifier=None):
         self.config = config
         self.clock = clock or MonotonicClock()
         self.notifier = notifier
-        if db_path is None:
-            db_path = prepare_data_dir(config) / "station.db"
-        self._serve(Storage(db_path))
+        if storage is None:
+            storage = Storage(
+                prepare_data_dir(config) / "station.db" if db_path is None else db_path
+            )
+        self._serve(storage)
         try:
             calibration, cop_correction, where = calibration_in_use(
                 config, self.storage.active_calibration()
