@@ -92,6 +92,7 @@ class VirtualPatient:
         self._factory = pin_factory
         self._pins = dict(pins.direction_leds)
         self._status_pins = pins.status_rgb
+        self._seen_pins: tuple | None = None  # (direction, pin) and status pins, looked up once
         # a stream of its own: the person's model may be seeded with the same number
         self._rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
         self._seen: tuple[frozenset, bool] = (frozenset(), False)  # directions lit, centre lit
@@ -139,7 +140,8 @@ class VirtualPatient:
         if self._fallen_and_asked_back(t_s):
             self._schedule(t_s + BACK_ON_S, "lights", "step-on")
             self.log.append({"t_s": t_s, "kind": "saw", "what": "blue", "due_s": None})
-        lit = frozenset(n for n, pin in self._pins.items() if self._factory.pin(pin).state > 0.5)
+        directions, _ = self._cue_pins()
+        lit = frozenset(n for n, pin in directions if pin.state > 0.5)
         seen = (lit - {"centre"}, "centre" in lit)
         if seen != self._seen:
             self._perceive(t_s, seen)
@@ -149,12 +151,24 @@ class VirtualPatient:
             elif (self._offloading or (self._seeking and not seen[1])) and self._move_ended(t_s):
                 self._schedule(t_s + self._reaction_s(), "lights", _nudge(seen[0]))
 
+    def _cue_pins(self) -> tuple:
+        """((direction, pin), ...) and the status light's (red, green, blue) pins: looked up
+        in the factory at the first tick (the cue board has claimed them by then), then kept,
+        as the factory's look-up costs more than the rest of a tick's looking."""
+        if self._seen_pins is None:
+            pin = self._factory.pin
+            self._seen_pins = (
+                tuple((n, pin(spec)) for n, spec in self._pins.items()),
+                tuple(pin(spec) for spec in self._status_pins),
+            )
+        return self._seen_pins
+
     def _fallen_and_asked_back(self, t_s: float) -> bool:
         """Off the platform after a loss of balance while the status light shows blue (step on
         and stand still), with no step-on planned yet."""
         if self.person.on_platform(t_s) or any(a == "step-on" for *_, a in self._due):
             return False
-        red, green, blue = (self._factory.pin(pin).state for pin in self._status_pins)
+        red, green, blue = (pin.state for pin in self._cue_pins()[1])
         if not (blue > 0.5 and red < 0.5 and green < 0.5):
             return False
         return self.person.status()["lost_balance_at_s"] is not None
