@@ -73,7 +73,12 @@ BODIES.update(
             }
         },
         "api.update_visit": {"request": VISIT_INPUT, "response": VISIT},
-        "api.billing_units": {"response": BILLING},
+        "api.billing_units": {
+            "response": {
+                **BILLING,
+                "properties": {**BILLING["properties"], "warning": nullable(TEXT)},
+            }
+        },
         "api.progress_series": {"response": list_of("charts", ANY_OBJECT)},
         "api.metrics_csv_export": {"media": "text/csv", "response": TEXT},
         "api.trial_chart_data": {"response": list_of("segments", ANY_OBJECT)},
@@ -132,14 +137,25 @@ def update_visit(visit_id: int):
 
 @api.get("/billing/97112")
 def billing_units():
-    """CPT 97112 units of ``?minutes=`` total timed minutes under the 8-minute rule."""
+    """CPT 97112 units of ``?minutes=`` total timed minutes under the 8-minute rule; with
+    ``&visit_id=``, also a ``warning`` when they bill more units than that visit's record
+    supports (None when they do not)."""
     raw = request.args.get("minutes", "")
     try:
-        return jsonify(billing_summary(int(raw)))
+        summary = billing_summary(int(raw))
     except (ValueError, MinutesError):
         raise ApiError(
             400, "invalid", f"minutes must be whole minutes of 0 or more, got {raw!r}", "minutes"
         ) from None
+    visit_id = request.args.get("visit_id")
+    if visit_id is None:
+        return jsonify(summary)
+    if not visit_id.isdigit():
+        raise ApiError(
+            400, "invalid", f"visit_id must be a visit's number, got {visit_id!r}", "visit_id"
+        )
+    warning = visits().suggestion(int(visit_id), summary["minutes"])["warning"]
+    return jsonify(**summary, warning=warning)
 
 
 @api.get("/patients/<int:patient_id>/progress")

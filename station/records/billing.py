@@ -74,3 +74,26 @@ def suggested_minutes(trial_durations_s: list[float]) -> dict:
         "setup_min": setup_min,
         "trials": len(trial_durations_s),
     }
+
+
+def record_check(minutes: int, suggestion: dict) -> str | None:
+    """In words, when ``minutes`` bill more units than the visit's record supports (its
+    ``suggested_minutes``); None when they do not. Timed minutes may include neuromuscular
+    reeducation away from the station, so this warns the therapist and never refuses."""
+    billed, supported = units_97112(minutes), units_97112(suggestion["minutes"])
+    if billed <= supported:
+        return None
+    trials = suggestion["trials"]
+    recorded = (
+        f"{suggestion['on_station_min']:g} min on the station in {trials} "
+        f"trial{'s' if trials != 1 else ''} + {suggestion['setup_min']:g} min of set-up"
+        if trials
+        else "no trial on the station"
+    )
+    return (
+        f"{minutes} min bill {billed} unit{'s' if billed != 1 else ''}, more than this visit's "
+        f"record supports: {suggestion['minutes']} min ({recorded}) give {supported} "
+        f"unit{'s' if supported != 1 else ''}. Bill only minutes of one-on-one neuromuscular "
+        "reeducation: if some were spent away from the station, say what in the note; "
+        "otherwise correct the minutes"
+    )

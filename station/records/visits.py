@@ -13,7 +13,7 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 from station.errors import NotFoundError, StationError
-from station.records.billing import billing_summary, suggested_minutes
+from station.records.billing import billing_summary, record_check, suggested_minutes
 from station.records.text import clean_line, clean_lines
 from station.storage.database import Storage, now_iso
 
@@ -205,9 +205,15 @@ class Visits:
         )
         return [_decoded(row) for row in rows]
 
-    def suggestion(self, visit_id: int) -> dict:
-        """Suggested timed minutes from the visit's trials (see ``billing.suggested_minutes``)."""
-        return suggested_minutes([t["duration_s"] or 0.0 for t in self.trials(visit_id)])
+    def suggestion(self, visit_id: int, minutes: int | None = None) -> dict:
+        """Suggested timed minutes from the visit's trials (see ``billing.suggested_minutes``)
+        and a ``warning`` when ``minutes`` (by default those logged) bill more units than
+        that record supports (``billing.record_check``; None when they do not)."""
+        suggestion = suggested_minutes([t["duration_s"] or 0.0 for t in self.trials(visit_id)])
+        if minutes is None:
+            minutes = self.get(visit_id)["nmr_minutes"]
+        warning = None if minutes is None else record_check(minutes, suggestion)
+        return {**suggestion, "warning": warning}
 
 
 def _with_billing(row: dict) -> dict:

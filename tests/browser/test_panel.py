@@ -182,8 +182,11 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     page.click("text=Open visit")
     expect(page).to_have_url(re.compile(r"/visits/\d+$"))
     page.fill("#nmr_minutes", "23")
+    # the station's trials of this visit support fewer units: said while typing, and after
+    expect(page.locator("#preview-warning")).to_contain_text("more than this visit's record")
     page.click("text=Save visit")
     expect(page.locator("#units")).to_contain_text("2 units")
+    expect(page.locator("#billing-warning")).to_contain_text("say what in the note")
     shoot(page, "08-visit-billing")
     page.click("#report-link")
     expect(page.locator("body")).to_contain_text("97112")

@@ -6,6 +6,7 @@ from station.records.billing import (
     MinutesError,
     billing_summary,
     minutes_for_units,
+    record_check,
     suggested_minutes,
     units_97112,
 )
@@ -74,3 +75,17 @@ def test_suggestion_adds_set_up_to_the_time_on_the_station():
     assert suggestion == {"minutes": 9, "on_station_min": 3.0, "setup_min": 6.0, "trials": 3}
     assert suggested_minutes([61.0])["minutes"] == 4  # 1.02 min + 2 min set-up, rounded up
     assert suggested_minutes([])["minutes"] == 0
+
+
+def test_minutes_billing_more_units_than_the_record_supports_are_questioned():
+    """Issue 17: 23 min (2 units) against a suggested 11 min (1 unit) went through without a
+    word. Minutes within the suggested unit pass; more units are questioned, never refused."""
+    record = suggested_minutes([120.0, 90.0, 138.0])  # 5.8 min on the station, 3 trials: 12 min
+    assert record["minutes"] == 12
+    assert record_check(22, record) is None  # same single unit as the suggestion
+    warning = record_check(23, record)
+    assert warning.startswith("23 min bill 2 units, more than this visit's record supports")
+    assert "12 min (5.8 min on the station in 3 trials + 6 min of set-up) give 1 unit" in warning
+    assert "say what in the note" in warning
+    assert record_check(8, suggested_minutes([])).count("no trial on the station") == 1
+    assert record_check(7, suggested_minutes([])) is None  # bills nothing

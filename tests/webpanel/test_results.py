@@ -205,6 +205,11 @@ def test_visit_pages_log_minutes_and_show_the_units(client, station, patient):
     page = client.get(visit_url).get_data(as_text=True)
     assert re.search(r'id="units">2 units\s*<small>for 23 min</small>', page)
     assert "23 min gives 2 units (23-37 min under the 8-minute rule)" in page
+    # one minute of quiet stance supports no unit: the 2 billed are questioned on the page
+    assert re.search(r'id="billing-warning"[^>]*>23 min bill 2 units, more than this visit', page)
+    client.post(visit_url, data={"visit_date": TODAY, "therapist": "thea", "nmr_minutes": "7"})
+    assert 'id="billing-warning"' not in client.get(visit_url).get_data(as_text=True)
+    client.post(visit_url, data={"visit_date": TODAY, "therapist": "thea", "nmr_minutes": "23"})
 
     refused = client.post(visit_url, data={"visit_date": TODAY, "nmr_minutes": "twenty"})
     assert refused.status_code == 400
@@ -259,6 +264,13 @@ def test_visits_api_crud_and_billing_units(client, patient):
     for raw in ("abc", "-1", "7.5", ""):
         refused = client.get(f"/api/v1/billing/97112?minutes={raw}")
         assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "minutes"
+    # a visit without trials: any billed unit is questioned, as the page shows while typing
+    asked = client.get(f"/api/v1/billing/97112?minutes=8&visit_id={visit['id']}").get_json()
+    assert asked["units"] == 1 and "no trial on the station" in asked["warning"]
+    assert "no trial on the station" in shown["suggestion"]["warning"]  # the 38 min logged
+    bad_visit = client.get("/api/v1/billing/97112?minutes=8&visit_id=x")
+    assert bad_visit.status_code == 400 and bad_visit.get_json()["error"]["field"] == "visit_id"
+    assert client.get("/api/v1/billing/97112?minutes=8&visit_id=999").status_code == 404
 
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "201" in paths["/patients/{patient_id}/visits"]["post"]["responses"]
