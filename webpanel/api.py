@@ -27,6 +27,7 @@ from station.errors import (
 from station.records.patients import FIELDS as PATIENT_FIELDS
 from station.records.patients import PATIENT_PAGE
 from station.results.conventions import analysis_options
+from station.results.service import STOPPED_FOR_PAIN
 from webpanel.audit_trail import audit, changes, viewed
 from webpanel.auth import technician_required
 
@@ -320,14 +321,28 @@ def start_trial():
 
 @api.post("/stop")
 def stop():
-    """Stop the running drill (if any): stored as aborted with its data kept.
+    """Stop the running drill (if any): stored as aborted with its data kept. With
+    ``{"for": "pain"}`` its reason is "stopped for pain" (where it hurts is added afterwards,
+    ``POST /trials/{id}/pain``); any other body, or none, is a plain stop: a STOP is never
+    refused for what came with it.
 
     It has a lane of its own all the way: a panel thread no other request or live view can
     take, and its own connection and thread in the core. Audited once the drill has stopped."""
-    trial_id = station().stop_drill()
+    body = request.get_json(silent=True)
+    pain = isinstance(body, dict) and body.get("for") == "pain"
+    trial_id = station().stop_drill(STOPPED_FOR_PAIN) if pain else station().stop_drill()
     if trial_id is not None:
-        audit("trial-stopped", f"trial {trial_id}", "STOP")
-    return jsonify(stopped=True)
+        audit("trial-stopped", f"trial {trial_id}", "STOP for pain" if pain else "STOP")
+    return jsonify(stopped=True, trial_id=trial_id, for_pain=pain)
+
+
+@api.post("/trials/<trial_id>/pain")
+def note_pain_site(trial_id: str):
+    """Where it hurts, on a trial stopped for pain (``{"where": "left knee"}``)."""
+    where = json_body().get("where")
+    trial = station().results.note_pain_site(trial_id, where)
+    audit("trial-pain-site", f"trial {trial_id}", trial["reason"])
+    return jsonify(trial)
 
 
 @api.post("/drill/failed-attempt")

@@ -187,7 +187,18 @@ BODIES = {
         "status": 201,
         "response": ref("TrialStarted"),
     },
-    "api.stop": {"response": obj({"stopped": {"type": "boolean"}}, ("stopped",))},
+    "api.stop": {
+        "request": obj({"for": {"enum": ["pain"]}}),
+        "response": obj(
+            {
+                "stopped": {"type": "boolean"},
+                "trial_id": nullable(TEXT),
+                "for_pain": {"type": "boolean"},
+            },
+            ("stopped",),
+        ),
+    },
+    "api.note_pain_site": {"request": obj({"where": TEXT}, ("where",)), "response": ref("Trial")},
     "api.get_trial": {"response": ref("Trial")},
     "api.trial_samples": {
         "response": obj(

@@ -9,6 +9,7 @@ from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
 from station.records.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
+from station.results.service import PAIN_SITE_LIMIT, PAIN_SITES
 from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
 from webpanel.audit_trail import viewed
 
@@ -133,6 +134,8 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
         programs=svc.records.list_programs(patient_id),
         metric_keys=sorted(svc.results.metric_docs()),
         simulated=svc.simulated,
+        pain_sites=PAIN_SITES,
+        pain_site_limit=PAIN_SITE_LIMIT,
     )
 
 

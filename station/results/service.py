@@ -11,16 +11,39 @@ from drills.catalog import DRILLS, RESULT_DOCS
 from sensing.analysis import analyse_cop
 from sensing.errors import SensingError
 from sensing.quality import assess_trial
-from station.errors import StationError
+from station.errors import BusyError, StationError
+from station.records.text import clean_line
 from station.results.exports import safe_file_name, trial_csv
 from station.results.progress import patient_trials
 from station.runtime.trial import recording_window
 from station.storage.database import Storage
 from station.storage.samples import COLUMNS
 
+STOPPED_FOR_PAIN = "stopped for pain"
+"""The reason of a trial the therapist stopped because it hurt (``POST /stop`` with
+``{"for": "pain"}``); where it hurts follows after a colon once the therapist has asked."""
+PAIN_SITE_LIMIT = 80
+PAIN_SITES = (
+    "Left ankle or foot",
+    "Right ankle or foot",
+    "Left knee",
+    "Right knee",
+    "Left hip",
+    "Right hip",
+    "Lower back",
+    "Neck",
+)
+"""The places offered with one tap after a stop for pain (any other is typed)."""
+
 
 class AnalysisRequestError(StationError, ValueError):
     """A trial cannot be analysed as asked; the message says why."""
+
+
+class PainSiteError(StationError, ValueError):
+    """Where it hurts cannot be recorded as asked; ``field`` names what to fix."""
+
+    field = "where"
 
 
 class Results:
@@ -51,6 +74,26 @@ class Results:
         return patient_trials(self.storage, patient_id, limit=limit, skip=skip)
 
     def get_trial(self, trial_id: str) -> dict:
+        return self.storage.get_trial(trial_id)
+
+    def note_pain_site(self, trial_id: str, where) -> dict:
+        """Record where it hurts on a trial stopped for pain: its reason becomes
+        "stopped for pain: <where>" (one line of up to ``PAIN_SITE_LIMIT`` characters; asked
+        after the stop, which never waits for it). Returns the trial."""
+        if not isinstance(where, str) or not clean_line(where):
+            raise PainSiteError("where: say where it hurts (for example 'left knee')")
+        site = clean_line(where)
+        if len(site) > PAIN_SITE_LIMIT:
+            raise PainSiteError(f"where: at most {PAIN_SITE_LIMIT} characters, got {len(site)}")
+        trial = self.storage.get_trial(trial_id)
+        if trial["state"] == "running":
+            raise BusyError("the trial is still being stored: try again in a moment")
+        if not (trial["reason"] or "").startswith(STOPPED_FOR_PAIN):
+            raise PainSiteError(
+                f"where: trial {trial_id} was not stopped for pain "
+                f"({trial['reason'] or trial['state']})"
+            )
+        self.storage.set_trial_reason(trial_id, f"{STOPPED_FOR_PAIN}: {site}")
         return self.storage.get_trial(trial_id)
 
     def trial_samples(self, trial_id: str):

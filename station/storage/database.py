@@ -198,6 +198,12 @@ class Storage:
             if self._thread.is_alive():
                 raise StorageError(f"storage writer did not finish within {timeout_s} s")
 
+    def set_trial_reason(self, trial_id: str, reason: str) -> None:
+        """Replace an ended trial's reason (where it hurt, added after a stop for pain)."""
+        self.submit(
+            lambda db: db.execute("UPDATE trials SET reason = ? WHERE id = ?", [reason, trial_id])
+        ).result()
+
     def mark_interrupted(self, reason: str) -> None:
         """Trials left 'running' by a crash are marked 'interrupted' with ``reason`` (their
         data is kept)."""

@@ -169,12 +169,27 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     shoot(page, "06-trial-results-landscape")
     shoot(page, "06-trial-results-portrait", PORTRAIT)
 
+    # a drill stopped for pain: the stop goes first, then where it hurts, in one tap
+    page.goto(patient_url)
+    page.select_option("#drill", "quiet-stance")
+    page.click("#start")
+    expect(page.locator("#stop-pain")).to_be_visible(timeout=10_000)
+    pain_box = page.locator("#stop-pain").bounding_box()
+    assert pain_box["height"] >= 44 and pain_box["width"] >= 44
+    page.click("#stop-pain")
+    expect(page.locator("#pain-dialog")).to_be_visible()
+    expect(page.locator("#stop-pain")).to_be_hidden()  # the drill has ended
+    page.click("[data-pain-site='Left knee']")
+    shoot(page, "07-stopped-for-pain")
+    page.click("#pain-form button[type=submit]")
+    expect(page.locator("#trials tbody tr").first).to_contain_text("stopped for pain: Left knee")
+
     # history across visits
     page.goto(patient_url)
     page.click("#progress-link")
     expect(page.locator("#trends")).to_be_visible()
     expect(page.locator("#history")).to_contain_text("mCTSIB")
-    shoot(page, "07-progress")
+    shoot(page, "08-progress")
 
     # a visit: 23 timed minutes of neuromuscular reeducation bill two units of CPT 97112
     page.goto(patient_url)
@@ -187,11 +202,11 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     page.click("text=Save visit")
     expect(page.locator("#units")).to_contain_text("2 units")
     expect(page.locator("#billing-warning")).to_contain_text("say what in the note")
-    shoot(page, "08-visit-billing")
+    shoot(page, "09-visit-billing")
     page.click("#report-link")
     expect(page.locator("body")).to_contain_text("97112")
     page.emulate_media(media="print")
-    shoot(page, "09-visit-report-print")
+    shoot(page, "10-visit-report-print")
 
 
 def test_every_page_runs_under_the_content_security_policy(start_daemon, browser, page):

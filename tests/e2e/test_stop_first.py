@@ -72,7 +72,8 @@ def test_stop_answers_with_every_live_stream_the_panel_allows_open(start_daemon,
     assert (status, error["code"]) == (503, "too_many_streams")
     assert "already serves 4 live views" in error["message"]
 
-    assert thea.call("/api/v1/stop", {}) == {"stopped": True}
+    stopped = thea.call("/api/v1/stop", {})
+    assert stopped == {"stopped": True, "trial_id": trial_id, "for_pain": False}
     trial = wait_for(
         lambda: (t := thea.call(f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
         10,

@@ -162,6 +162,7 @@ def bodies(samples, today: str) -> dict:
         },
         ("POST", "api.start_program_step"): {"json": {}},
         ("POST", "api.stop"): {"json": {}},
+        ("POST", "api.note_pain_site"): {"json": {"where": "left knee"}},
         ("POST", "api.failed_attempt"): {"json": {}},
         ("POST", "api.reanalyse"): {"json": {"filter_hz": 8}},
     }
@@ -176,9 +177,12 @@ def completed(station, samples):
     return trial["trial_id"]
 
 
-def prepare(endpoint, station, samples):
-    """What must run before ``endpoint`` can act: a drill to stop, an attempt to fail."""
-    if endpoint == "api.stop":
+def prepare(endpoint, station, samples, trial_id):
+    """What must run before ``endpoint`` can act: a drill to stop, an attempt to fail, a trial
+    stopped for pain (``trial_id``) to say where it hurt."""
+    if endpoint == "api.note_pain_site":
+        station.storage.set_trial_reason(trial_id, "stopped for pain")
+    elif endpoint == "api.stop":
         station.start_drill(samples["patient_id"], "quiet-stance", {"duration_s": 5})
     elif endpoint == "api.failed_attempt":
         station.start_drill(samples["patient_id"], "mctsib", {"trial_s": 10})
@@ -199,7 +203,7 @@ def test_every_create_change_and_view_of_clinical_data_is_audited(
         url = rule.build({k: ids[k] for k in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             where = f"{method} {url} ({rule.endpoint})"
-            prepare(rule.endpoint, station, samples)
+            prepare(rule.endpoint, station, samples, completed)
             before = app.extensions["accounts"].recent_audit(1)[0]["id"]
             kwargs = known.get((method, rule.endpoint), {}) if method != "GET" else {}
             assert method == "GET" or kwargs, f"{where}: add a body to bodies()"

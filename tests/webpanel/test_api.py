@@ -74,7 +74,8 @@ def test_stop_ends_the_drill_as_aborted(client, station):
         "/api/v1/trials", json={"patient_id": patient["id"], "drill": "quiet-stance"}
     ).get_json()["trial_id"]
     station.run_virtual(max_s=8)  # into recording
-    assert client.post("/api/v1/stop").get_json() == {"stopped": True}
+    stopped = client.post("/api/v1/stop").get_json()
+    assert stopped == {"stopped": True, "trial_id": trial_id, "for_pain": False}
     station.storage.flush()
     trial = client.get(f"/api/v1/trials/{trial_id}").get_json()
     assert trial["state"] == "aborted" and trial["reason"] == "stopped by the therapist"
@@ -85,6 +86,49 @@ def test_stop_ends_the_drill_as_aborted(client, station):
     assert trial["has_samples"]
     cues = client.get("/api/v1/health").get_json()["devices"]["cues"]
     assert not any(cues["lights"].values()) and cues["status_colour"] == "off"
+
+
+def test_a_stop_for_pain_ends_the_drill_keeps_its_data_and_records_where_it_hurts(client, station):
+    """Issue 17: a stop for pain was logged as "stopped by the therapist". It is a STOP (same
+    lane, never refused for its body); where it hurts is asked after and added to the reason."""
+    patient = make_patient(client)
+    trial_id = client.post(
+        "/api/v1/trials", json={"patient_id": patient["id"], "drill": "quiet-stance"}
+    ).get_json()["trial_id"]
+    station.run_virtual(max_s=8)  # into recording
+    stopped = client.post("/api/v1/stop", json={"for": "pain"}).get_json()
+    assert stopped == {"stopped": True, "trial_id": trial_id, "for_pain": True}
+    station.storage.flush()
+    trial = client.get(f"/api/v1/trials/{trial_id}").get_json()
+    assert (trial["state"], trial["reason"]) == ("aborted", "stopped for pain")
+    assert trial["has_samples"] and trial["cues"][-1]["cue"] == "tone:stop"
+
+    for where, text in ((" ", "say where it hurts"), ("x" * 81, "at most 80 characters")):
+        refused = client.post(f"/api/v1/trials/{trial_id}/pain", json={"where": where})
+        error = refused.get_json()["error"]
+        assert refused.status_code == 400 and error["field"] == "where" and text in error["message"]
+    noted = client.post(f"/api/v1/trials/{trial_id}/pain", json={"where": " Left\u00a0knee "})
+    assert noted.status_code == 200 and noted.get_json()["reason"] == "stopped for pain: Left knee"
+    page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
+    assert "aborted \u2013 stopped for pain: Left knee" in page  # state \u2013 reason
+    assert 'id="stop-pain"' in page and "Lower back" in page  # the one-tap places
+
+    # a trial that was not stopped for pain takes no pain site; a plain STOP with any body
+    # (malformed, or for something else) is a plain stop
+    other = client.post(
+        "/api/v1/trials", json={"patient_id": patient["id"], "drill": "quiet-stance"}
+    ).get_json()["trial_id"]
+    station.run_virtual(max_s=8)
+    garbled = client.post("/api/v1/stop", data="{not json", content_type="application/json")
+    assert garbled.get_json() == {"stopped": True, "trial_id": other, "for_pain": False}
+    station.storage.flush()
+    refused = client.post(f"/api/v1/trials/{other}/pain", json={"where": "knee"})
+    assert refused.status_code == 400
+    assert (
+        "was not stopped for pain (stopped by the therapist)"
+        in refused.get_json()["error"]["message"]
+    )
+    assert client.post("/api/v1/trials/nope/pain", json={"where": "knee"}).status_code == 404
 
 
 def test_the_therapist_fails_an_mctsib_attempt_the_platform_cannot_judge(client, station):

@@ -60,7 +60,8 @@ def test_the_panel_process_serves_what_one_process_did(therapist, core, panel):
         "/api/v1/trials", json={"patient_id": patient["id"], "drill": "weight-shift"}
     )
     assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "busy"
-    assert therapist.post("/api/v1/stop").get_json() == {"stopped": True}
+    stopped = therapist.post("/api/v1/stop").get_json()
+    assert stopped == {"stopped": True, "trial_id": started["trial_id"], "for_pain": False}
     station.storage.flush()
     trial = therapist.get(f"/api/v1/trials/{started['trial_id']}").get_json()
     assert (trial["state"], trial["reason"]) == ("aborted", "stopped by the therapist")

@@ -20,6 +20,7 @@
   const TITLES = Object.fromEntries(
     JSON.parse($("drill-catalog").textContent).map((d) => [d.name, d.title]));
   let lastTrial = null;
+  let stoppingForPain = false;  // a stop for pain sent, its answer (the trial) not yet back
   let latest = { msg: null, trail: [] };
 
   // --- parameters -----------------------------------------------------------------------------
@@ -236,6 +237,7 @@
     say.textContent = msg.instruction ? "Tell the patient: " + msg.instruction.text : "";
     $("fail-attempt-box").hidden = !(d && d.attempt_failable);
     startButton.disabled = !!d;  // one drill at a time; STOP stays enabled
+    $("stop-pain").hidden = !d;
     root.classList.toggle("running", !!d);  // the settings fold away, the live view moves up
     document.querySelectorAll("[data-start-program]").forEach((b) => { b.disabled = !!d; });
     if (d) lastTrial = d;
@@ -248,6 +250,8 @@
     const ended = lastTrial;
     lastTrial = null;
     if (ended.patient_id !== patientId) return;
+    // a stop for pain asks where it hurts next: that dialog reloads the page itself
+    if ($("pain-dialog").open || stoppingForPain) return;
     const busy = !document.getElementById("program-form").hidden
       || document.getElementById("edit-patient").open;
     if (!busy) { setTimeout(() => location.reload(), 400); return; }
@@ -275,6 +279,39 @@
     Panel.request("/api/v1/stop", { method: "POST" }).catch((e) => Panel.showError(startError, e,
       "Could not stop from the panel: ", ". Use the stop button on the station."));
   });
+  // Stop for pain: the stop goes first, on STOP's own lane; where it hurts is asked after.
+  const painDialog = $("pain-dialog");
+  const painWhere = $("pain-where");
+  $("stop-pain").addEventListener("click", () => {
+    stoppingForPain = true;  // the live view may see the drill end before this answer
+    Panel.request("/api/v1/stop", { method: "POST", body: { for: "pain" } })
+      .then((r) => {
+        stoppingForPain = false;
+        if (!r.trial_id) { location.reload(); return; }
+        painDialog.dataset.trialId = r.trial_id;
+        painWhere.value = "";
+        $("pain-error").textContent = "";
+        painDialog.showModal();
+        painWhere.focus();
+      })
+      .catch((e) => {
+        stoppingForPain = false;
+        Panel.showError(startError, e, "Could not stop from the panel: ",
+          ". Use the stop button on the station.");
+      });
+  });
+  document.querySelectorAll("[data-pain-site]").forEach((b) => b.addEventListener("click", () => {
+    painWhere.value = b.dataset.painSite;
+    painWhere.focus();
+  }));
+  $("pain-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    Panel.request(`/api/v1/trials/${painDialog.dataset.trialId}/pain`, {
+      method: "POST", body: { where: painWhere.value },
+    }).then(() => { painDialog.close(); location.reload(); })
+      .catch((e) => { $("pain-error").textContent = `Not saved: ${Panel.withoutField(e)}`; });
+  });
+  $("pain-skip").addEventListener("click", () => { painDialog.close(); location.reload(); });
   $("fail-attempt").addEventListener("click", () => {
     Panel.request("/api/v1/drill/failed-attempt", { method: "POST" })
       .catch((e) => Panel.showError(startError, e, "Could not mark the attempt: "));
