@@ -32,6 +32,15 @@ VISIT_FIELDS = {
             "description": "timed minutes of neuromuscular reeducation billed",
         }
     ),
+    **{
+        field: nullable(
+            {**INTEGER, "minimum": 0, "maximum": 10, "description": f"pain (0-10) {when}"}
+        )
+        for field, when in (
+            ("pain_before", "at the start of the visit"),
+            ("pain_after", "at the end of the visit"),
+        )
+    },
     "note": nullable({**TEXT, "maxLength": NOTE_LIMIT}),
 }
 BILLING = obj(
@@ -52,6 +61,19 @@ VISIT = obj(
         "patient_id": INTEGER,
         **VISIT_FIELDS,
         "billing": nullable(BILLING),
+        "pain": nullable(
+            obj(
+                {
+                    "before": INTEGER,
+                    "after": INTEGER,
+                    "change": INTEGER,
+                    "percent": nullable(INTEGER),
+                    "important": {"type": "boolean"},
+                    "words": TEXT,
+                },
+                ("before", "after", "change", "important", "words"),
+            )
+        ),
         "created_at": TEXT,
         "updated_at": TEXT,
     },

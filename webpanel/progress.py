@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
+from station.records.pain import pain_course
 from station.records.patients import age_years
 from station.records.visits import FIELDS, VisitFieldError, Visits, local_day
 from station.results.measures import (
@@ -31,7 +32,7 @@ results = Blueprint("results", __name__)
 HISTORY_PAGE_TRIALS = 100
 """Trials per page of the progress page (history and trends): bench/history_pages.py times it
 with 10,000 stored trials."""
-VISIT_VALUES_LOGGED = ("visit_date", "therapist", "nmr_minutes")
+VISIT_VALUES_LOGGED = ("visit_date", "therapist", "nmr_minutes", "pain_before", "pain_after")
 """Visit fields whose values the audit trail gives (what is billed, when and by whom)."""
 
 
@@ -159,6 +160,7 @@ def progress(patient_id: int):
         age=age_years(patient.get("birth_date")),
         charts=patient_progress(trials, patient=patient),
         visits=visit_list,
+        pain=pain_course(visit_list),
         shown_visits=shown,
         by_visit=by_visit,
         unvisited=unvisited,

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from station.errors import NotFoundError, StationError
 from station.records.billing import billing_summary, record_check, suggested_minutes
+from station.records.pain import MAX_PAIN, MIN_PAIN, pain_change
 from station.records.text import clean_line, clean_lines
 from station.storage.database import Storage, now_iso
 
@@ -23,7 +24,7 @@ OLDEST_VISIT = date(2000, 1, 1)
 """No visit is dated earlier: such a date is a typing error (and 0001-01-01 has no UTC day)."""
 THERAPIST_LIMIT = 100
 NOTE_LIMIT = 500
-FIELDS = ("visit_date", "therapist", "nmr_minutes", "note")
+FIELDS = ("visit_date", "therapist", "nmr_minutes", "pain_before", "pain_after", "note")
 TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id"
 
 
@@ -37,8 +38,9 @@ class VisitFieldError(StationError, ValueError):
 
 def validate_visit(data: dict, today: date | None = None) -> dict:
     """Cleaned fields: ``visit_date`` (YYYY-MM-DD, not after ``today``) required; ``therapist``
-    (up to 100 characters), ``nmr_minutes`` (whole minutes, 0-480; None until logged) and
-    ``note`` (up to 500 characters) optional."""
+    (up to 100 characters), ``nmr_minutes`` (whole minutes, 0-480; None until logged),
+    ``pain_before`` and ``pain_after`` (0-10; None until asked) and ``note`` (up to 500
+    characters) optional."""
     if not isinstance(data, dict):
         raise VisitFieldError("body", "expected an object with a visit_date")
     unknown = sorted(set(data) - set(FIELDS))
@@ -67,6 +69,8 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
         "visit_date": visit_day.isoformat(),
         "therapist": therapist or None,
         "nmr_minutes": _minutes(data.get("nmr_minutes")),
+        "pain_before": _pain(data.get("pain_before"), "pain_before"),
+        "pain_after": _pain(data.get("pain_after"), "pain_after"),
         "note": note or None,
     }
 
@@ -80,21 +84,37 @@ def _text(data: dict, field: str) -> str:
     return value
 
 
-def _minutes(value) -> int | None:
-    """Whole minutes from a form string or a JSON number; None when left empty."""
+def _whole(value, field: str, what: str) -> int | None:
+    """A whole number from a form string or a JSON number; None when left empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise VisitFieldError("nmr_minutes", "expected whole minutes, got a true/false value")
+        raise VisitFieldError(field, f"expected {what}, got a true/false value")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise VisitFieldError("nmr_minutes", f"expected whole minutes, got {value!r}") from None
+        raise VisitFieldError(field, f"expected {what}, got {value!r}") from None
     if not number.is_integer():
-        raise VisitFieldError("nmr_minutes", f"enter whole minutes, got {value!r}")
-    if not 0 <= number <= MAX_MINUTES:
-        raise VisitFieldError("nmr_minutes", f"must be between 0 and {MAX_MINUTES} minutes")
+        raise VisitFieldError(field, f"expected {what}, got {value!r}")
     return int(number)
+
+
+def _minutes(value) -> int | None:
+    """Whole minutes from a form string or a JSON number; None when left empty."""
+    number = _whole(value, "nmr_minutes", "whole minutes")
+    if number is not None and not 0 <= number <= MAX_MINUTES:
+        raise VisitFieldError("nmr_minutes", f"must be between 0 and {MAX_MINUTES} minutes")
+    return number
+
+
+def _pain(value, field: str) -> int | None:
+    """A 0-10 pain rating from a form string or a JSON number; None when left empty."""
+    number = _whole(value, field, f"a whole number from {MIN_PAIN} to {MAX_PAIN}")
+    if number is not None and not MIN_PAIN <= number <= MAX_PAIN:
+        raise VisitFieldError(
+            field, f"rate pain from {MIN_PAIN} (none) to {MAX_PAIN} (worst imaginable)"
+        )
+    return number
 
 
 def day_bounds_utc(day: str) -> tuple[str, str]:
@@ -217,10 +237,13 @@ class Visits:
 
 
 def _with_billing(row: dict) -> dict:
+    """A visit row with its billing summary and the change in pain during it (None until
+    the minutes, or both ratings, are in)."""
     minutes = row["nmr_minutes"]
     minutes = None if minutes is None else int(minutes)
     billing = None if minutes is None else billing_summary(minutes)
-    return {**row, "nmr_minutes": minutes, "billing": billing}
+    pain = pain_change(row["pain_before"], row["pain_after"])
+    return {**row, "nmr_minutes": minutes, "billing": billing, "pain": pain}
 
 
 def _decoded(row: dict) -> dict:

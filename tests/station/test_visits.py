@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from station.errors import NotFoundError
+from station.records.pain import pain_change, pain_course
 from station.records.visits import VisitFieldError, Visits, day_bounds_utc, validate_visit
 
 TODAY = date(2026, 3, 10)
@@ -61,6 +62,10 @@ def trial_visit(storage, trial_id):
         ({"visit_date": "2026-03-10", "note": "x" * 501}, "note", "at most 500"),
         ({"visit_date": "2026-03-10", "units": 2}, "units", "unknown field"),
         ({"visit_date": 20260310}, "visit_date", "must be text"),
+        ({"visit_date": "2026-03-10", "pain_before": 11}, "pain_before", "from 0 .none. to 10"),
+        ({"visit_date": "2026-03-10", "pain_after": -1}, "pain_after", "from 0 .none. to 10"),
+        ({"visit_date": "2026-03-10", "pain_after": "6.5"}, "pain_after", "whole number from 0"),
+        ({"visit_date": "2026-03-10", "pain_before": True}, "pain_before", "true/false"),
     ],
 )
 def test_invalid_fields_are_named(data, field, words):
@@ -72,13 +77,21 @@ def test_invalid_fields_are_named(data, field, words):
 
 def test_fields_are_cleaned():
     clean = validate_visit(
-        {"visit_date": "2026-03-10", "therapist": "  Kim   Lee ", "nmr_minutes": "23", "note": ""},
+        {
+            "visit_date": "2026-03-10",
+            "therapist": "  Kim   Lee ",
+            "nmr_minutes": "23",
+            "pain_before": "6",
+            "note": "",
+        },
         TODAY,
     )
     assert clean == {
         "visit_date": "2026-03-10",
         "therapist": "Kim Lee",
         "nmr_minutes": 23,
+        "pain_before": 6,
+        "pain_after": None,
         "note": None,
     }
     assert (
@@ -151,9 +164,12 @@ def test_a_visit_pins_its_days_trials_and_shows_later_ones(storage, patient):
         "on_station_min": 4.0,
         "setup_min": 4.0,
         "trials": 2,
+        "warning": None,  # no minutes logged yet
     }
     visits.update(visit["id"], {"visit_date": "2026-03-09", "nmr_minutes": 8}, TODAY)
     assert trial_visit(storage, later) == visit["id"]
+    assert visits.suggestion(visit["id"])["warning"] is None  # 8 min: the unit it supports
+    assert "bill 2 units" in visits.suggestion(visit["id"], 23)["warning"]
 
 
 def test_moving_a_visit_to_another_day_takes_that_days_trials(storage, patient):
@@ -192,3 +208,45 @@ def test_the_visit_day_is_the_clinics_local_day(storage, patient, utc_minus_5):
     assert stored["started_at"] == "2026-03-10T04:30:00+00:00"  # already the next day in UTC
     visit = visits.create(patient["id"], {"visit_date": "2026-03-09"}, TODAY)
     assert [t["id"] for t in visits.trials(visit["id"])] == [early, late]
+
+
+def test_pain_during_a_visit_and_across_visits_is_judged_against_two_points(storage, patient):
+    """Issue 17: pain (0-10) at the start and end of each visit; a change of 2 points or more
+    is clinically important (Farrar 2001, Childs 2005), a smaller one is not called so."""
+    visits = Visits(storage)
+    first = visits.create(
+        patient["id"], {"visit_date": "2026-03-02", "pain_before": 7, "pain_after": 5}, TODAY
+    )
+    assert first["pain"] == {
+        "before": 7,
+        "after": 5,
+        "change": -2,
+        "percent": -29,
+        "important": True,
+        "words": "pain 7/10 to 5/10 during the visit: 2 points less, 29%, "
+        "a clinically important change (2 points or more)",
+    }
+    second = visits.create(
+        patient["id"], {"visit_date": "2026-03-05", "pain_before": 6, "pain_after": 7}, TODAY
+    )
+    assert second["pain"]["change"] == 1 and not second["pain"]["important"]
+    assert (
+        "1 point more, 17%, within what the scale's measurement error allows"
+        in (second["pain"]["words"])
+    )
+    only_start = visits.create(patient["id"], {"visit_date": "2026-03-09", "pain_before": 3}, TODAY)
+    assert only_start["pain"] is None  # no change until both are rated
+    visits.create(patient["id"], {"visit_date": "2026-03-10"}, TODAY)  # not asked: not listed
+
+    course = pain_course(visits.for_patient(patient["id"]))
+    assert [(r["visit_date"], r["before"], r["after"]) for r in course["rows"]] == [
+        ("2026-03-02", 7, 5),
+        ("2026-03-05", 6, 7),
+        ("2026-03-09", 3, None),
+    ]
+    assert course["change"]["words"] == (
+        "pain 7/10 to 3/10 on arrival from 2026-03-02 to 2026-03-09: 4 points less, 57%, "
+        "a clinically important change (2 points or more)"
+    )
+    assert pain_change(0, 0)["words"] == "pain unchanged during the visit (0/10)"
+    assert pain_change(0, 2)["percent"] is None and pain_change(0, 2)["important"]

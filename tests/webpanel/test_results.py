@@ -231,6 +231,36 @@ def test_visit_pages_log_minutes_and_show_the_units(client, station, patient):
     assert client.get("/patients/999/visits").status_code == 404
 
 
+def test_pain_is_rated_on_the_visit_and_followed_on_the_report_and_progress(client, patient):
+    """Issue 17: pain (0-10) at the start and end of each visit, the change judged against
+    the 2-point minimal clinically important difference, on every page that shows a visit."""
+    base = f"/patients/{patient['id']}/visits"
+    fields = {"therapist": "thea", "nmr_minutes": "", "note": ""}
+    page = client.get(base).get_data(as_text=True)
+    assert 'id="pain_before"' in page and 'id="pain_after"' in page
+    refused = client.post(base, data={**fields, "visit_date": "2026-01-05", "pain_before": "12"})
+    assert refused.status_code == 400
+    assert re.search(r'id="pain_before-error"[^>]*>pain_before: rate pain from 0', refused.text)
+    first = client.post(
+        base, data={**fields, "visit_date": "2026-01-05", "pain_before": "7", "pain_after": "4"}
+    ).headers["Location"]
+    page = client.get(first).get_data(as_text=True)
+    assert "Pain 7/10 to 4/10 during the visit: 3 points less, 43%, a clinically important" in page
+    later = client.post(base, data={**fields, "visit_date": "2026-01-12", "pain_before": "6"})
+    assert "Not rated yet" not in client.get(later.headers["Location"]).text
+    assert "rate both to see the change" in client.get(later.headers["Location"]).text
+    report = client.get(first + "/report").get_data(as_text=True)
+    assert re.search(r'id="report-pain">Pain 7/10 to 4/10 during the visit', report)
+
+    progress = client.get(f"/patients/{patient['id']}/progress").get_data(as_text=True)
+    assert "Pain 7/10 to 6/10 on arrival from 2026-01-05 to 2026-01-12: 1 point less, 14%" in (
+        progress
+    )
+    assert re.search(r">2026-01-05</a></td>\s*<td>7</td><td>4</td>\s*<td>-3 <span", progress)
+    api = client.get(f"/api/v1/visits/{first.rsplit('/', 1)[1]}").get_json()
+    assert (api["pain_before"], api["pain_after"], api["pain"]["change"]) == (7, 4, -3)
+
+
 def test_visits_api_crud_and_billing_units(client, patient):
     base = f"/api/v1/patients/{patient['id']}/visits"
     created = client.post(base, json={"visit_date": TODAY, "therapist": "thea"})
