@@ -41,6 +41,18 @@ VISIT_FIELDS = {
             ("pain_after", "at the end of the visit"),
         )
     },
+    "psfs": nullable(
+        {
+            "type": "array",
+            "minItems": 3,
+            "maxItems": 5,
+            "description": "Patient-Specific Functional Scale: activities rated 0-10",
+            "items": obj(
+                {"activity": TEXT, "score": {**INTEGER, "minimum": 0, "maximum": 10}},
+                ("activity", "score"),
+            ),
+        }
+    ),
     "note": nullable({**TEXT, "maxLength": NOTE_LIMIT}),
 }
 BILLING = obj(
@@ -61,6 +73,7 @@ VISIT = obj(
         "patient_id": INTEGER,
         **VISIT_FIELDS,
         "billing": nullable(BILLING),
+        "psfs_score": nullable({"type": "number"}),
         "pain": nullable(
             obj(
                 {

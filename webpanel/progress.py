@@ -12,6 +12,7 @@ from werkzeug.exceptions import NotFound
 from station.errors import NotFoundError
 from station.records.pain import pain_course
 from station.records.patients import age_years
+from station.records.psfs import MAX_ACTIVITIES, psfs_course
 from station.records.visits import FIELDS, VisitFieldError, Visits, local_day
 from station.results.measures import (
     SWAY_FIRST,
@@ -161,6 +162,7 @@ def progress(patient_id: int):
         charts=patient_progress(trials, patient=patient),
         visits=visit_list,
         pain=pain_course(visit_list),
+        psfs=psfs_course(visit_list),
         shown_visits=shown,
         by_visit=by_visit,
         unvisited=unvisited,
@@ -191,7 +193,16 @@ def _visits_page(patient_id: int, form: dict, errors: dict, status: int = 200):
 
 
 def _visit_form() -> dict:
-    return {field: request.form.get(field, "") for field in FIELDS}
+    """The visit form's fields; the PSFS from its rows (``psfs_activity_N``,
+    ``psfs_score_N``), those left empty dropped."""
+    form = {field: request.form.get(field, "") for field in FIELDS if field != "psfs"}
+    rows = (
+        {"activity": request.form.get(f"psfs_activity_{n}", ""), "score": score}
+        for n in range(1, MAX_ACTIVITIES + 1)
+        for score in [request.form.get(f"psfs_score_{n}", "")]
+    )
+    form["psfs"] = [r for r in rows if r["activity"].strip() or r["score"].strip()]
+    return form
 
 
 @results.post("/patients/<int:patient_id>/visits")
@@ -210,7 +221,11 @@ def create_visit(patient_id: int):
 def visit(visit_id: int):
     """One visit: its details, trials, suggested and billed minutes and the units."""
     record = visits().get(visit_id)
-    form = {f: "" if record[f] is None else str(record[f]) for f in FIELDS}
+    form = {f: "" if record[f] is None else str(record[f]) for f in FIELDS if f != "psfs"}
+    # the activities named before are offered again, to be rated anew (re-evaluation)
+    form["psfs"] = record["psfs"] or [
+        {"activity": a, "score": ""} for a in visits().activities_asked_before(record)
+    ]
     viewed("visit", visit_id, f"patient {record['patient_id']}")
     return _visit_page(record, form, errors={})
 
@@ -229,6 +244,8 @@ def _visit_page(record: dict, form: dict, errors: dict, status: int = 200):
         suggestion=store.suggestion(record["id"]),
         form=form,
         errors=errors,
+        psfs_rows=MAX_ACTIVITIES,
+        psfs_error=" ".join(v for k, v in errors.items() if k.startswith("psfs")),
         today=date.today().isoformat(),
     )
     return page, status

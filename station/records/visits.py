@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from station.errors import NotFoundError, StationError
 from station.records.billing import billing_summary, record_check, suggested_minutes
 from station.records.pain import MAX_PAIN, MIN_PAIN, pain_change
+from station.records.psfs import PsfsError, psfs_score, validate_psfs
 from station.records.text import clean_line, clean_lines
 from station.storage.database import Storage, now_iso
 
@@ -24,7 +25,7 @@ OLDEST_VISIT = date(2000, 1, 1)
 """No visit is dated earlier: such a date is a typing error (and 0001-01-01 has no UTC day)."""
 THERAPIST_LIMIT = 100
 NOTE_LIMIT = 500
-FIELDS = ("visit_date", "therapist", "nmr_minutes", "pain_before", "pain_after", "note")
+FIELDS = ("visit_date", "therapist", "nmr_minutes", "pain_before", "pain_after", "psfs", "note")
 TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id"
 
 
@@ -39,8 +40,9 @@ class VisitFieldError(StationError, ValueError):
 def validate_visit(data: dict, today: date | None = None) -> dict:
     """Cleaned fields: ``visit_date`` (YYYY-MM-DD, not after ``today``) required; ``therapist``
     (up to 100 characters), ``nmr_minutes`` (whole minutes, 0-480; None until logged),
-    ``pain_before`` and ``pain_after`` (0-10; None until asked) and ``note`` (up to 500
-    characters) optional."""
+    ``pain_before`` and ``pain_after`` (0-10; None until asked), ``psfs`` (3-5 activities
+    rated 0-10, ``psfs.validate_psfs``; None until asked) and ``note`` (up to 500 characters)
+    optional."""
     if not isinstance(data, dict):
         raise VisitFieldError("body", "expected an object with a visit_date")
     unknown = sorted(set(data) - set(FIELDS))
@@ -65,12 +67,17 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
     note = clean_lines(_text(data, "note"))
     if len(note) > NOTE_LIMIT:
         raise VisitFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")
+    try:
+        psfs = validate_psfs(data.get("psfs"))
+    except PsfsError as exc:
+        raise VisitFieldError(exc.field, exc.message) from None
     return {
         "visit_date": visit_day.isoformat(),
         "therapist": therapist or None,
         "nmr_minutes": _minutes(data.get("nmr_minutes")),
         "pain_before": _pain(data.get("pain_before"), "pain_before"),
         "pain_after": _pain(data.get("pain_after"), "pain_after"),
+        "psfs": psfs,
         "note": note or None,
     }
 
@@ -141,7 +148,7 @@ class Visits:
     def create(self, patient_id: int, data: dict, today: date | None = None) -> dict:
         """Validate and store a visit of ``patient_id``; pins that day's trials to it."""
         self.storage.get_patient(patient_id)
-        fields = validate_visit(data, today)
+        fields = _stored(validate_visit(data, today))
         now = now_iso()
         row = {**fields, "patient_id": patient_id, "created_at": now, "updated_at": now}
 
@@ -157,7 +164,7 @@ class Visits:
         """Replace a visit's fields with ``data``, validated whole like a new visit; a changed
         date releases the trials pinned to the old day and pins the new day's."""
         visit = self.get(visit_id)
-        fields = validate_visit(data, today)
+        fields = _stored(validate_visit(data, today))
         patient_id = visit["patient_id"]
 
         def replace(db):
@@ -213,6 +220,16 @@ class Visits:
         )
         return _with_billing(rows[0]) if rows else None
 
+    def activities_asked_before(self, visit: dict) -> list[str]:
+        """The activities of the patient's latest PSFS before ``visit``'s day (rated again
+        at re-evaluation); [] when none was asked."""
+        rows = self.storage.query(
+            "SELECT psfs FROM visits WHERE patient_id = ? AND visit_date < ? AND psfs IS NOT "
+            "NULL ORDER BY visit_date DESC, id DESC LIMIT 1",
+            [visit["patient_id"], visit["visit_date"]],
+        )
+        return [item["activity"] for item in json.loads(rows[0]["psfs"])] if rows else []
+
     def trials(self, visit_id: int) -> list[dict]:
         """The visit's trials, oldest first, with decoded results (samples excluded)."""
         visit = self.get(visit_id)
@@ -236,14 +253,28 @@ class Visits:
         return {**suggestion, "warning": warning}
 
 
+def _stored(fields: dict) -> dict:
+    """Validated fields as the row holds them: the PSFS as JSON text."""
+    psfs = fields["psfs"]
+    return {**fields, "psfs": None if psfs is None else json.dumps(psfs)}
+
+
 def _with_billing(row: dict) -> dict:
-    """A visit row with its billing summary and the change in pain during it (None until
-    the minutes, or both ratings, are in)."""
+    """A visit row with its billing summary, the change in pain during it (None until the
+    minutes, or both ratings, are in) and its PSFS decoded with its score."""
     minutes = row["nmr_minutes"]
     minutes = None if minutes is None else int(minutes)
     billing = None if minutes is None else billing_summary(minutes)
     pain = pain_change(row["pain_before"], row["pain_after"])
-    return {**row, "nmr_minutes": minutes, "billing": billing, "pain": pain}
+    psfs = json.loads(row["psfs"]) if row["psfs"] else None
+    return {
+        **row,
+        "nmr_minutes": minutes,
+        "billing": billing,
+        "pain": pain,
+        "psfs": psfs,
+        "psfs_score": psfs_score(psfs),
+    }
 
 
 def _decoded(row: dict) -> dict:

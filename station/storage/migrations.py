@@ -198,11 +198,13 @@ def _v7_patient_list_and_codes(db: Database) -> None:
     )
 
 
-def _v8_visit_pain(db: Database) -> None:
+def _v8_visit_pain_and_function(db: Database) -> None:
     """The patient's pain at the start and at the end of each visit, 0-10 (numeric rating
-    scale), None until asked."""
+    scale), and the Patient-Specific Functional Scale when it was asked (JSON: the activities
+    and their 0-10 ratings); None until asked."""
     db["visits"].add_column("pain_before", int)
     db["visits"].add_column("pain_after", int)
+    db["visits"].add_column("psfs", str)
 
 
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
@@ -213,5 +215,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v5_sessions,
     _v6_audit_address,
     _v7_patient_list_and_codes,
-    _v8_visit_pain,
+    _v8_visit_pain_and_function,
 )

@@ -92,6 +92,7 @@ def test_fields_are_cleaned():
         "nmr_minutes": 23,
         "pain_before": 6,
         "pain_after": None,
+        "psfs": None,
         "note": None,
     }
     assert (

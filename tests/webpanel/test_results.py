@@ -261,6 +261,48 @@ def test_pain_is_rated_on_the_visit_and_followed_on_the_report_and_progress(clie
     assert (api["pain_before"], api["pain_after"], api["pain"]["change"]) == (7, 4, -3)
 
 
+def test_the_psfs_is_asked_on_the_visit_page_and_rated_again_at_re_evaluation(client, patient):
+    """Issue 17: the Patient-Specific Functional Scale (3-5 activities the patient names,
+    each 0-10) at evaluation and re-evaluation, the change of its mean judged on progress."""
+    base = f"/patients/{patient['id']}/visits"
+    first = client.post(base, data={"visit_date": "2026-01-05"}).headers["Location"]
+    page = client.get(first).get_data(as_text=True)
+    assert 'id="psfs_activity_5"' in page and "Not asked yet" not in page
+    form = {"visit_date": "2026-01-05", "psfs_activity_1": "Climb stairs", "psfs_score_1": "3"}
+    refused = client.post(first, data=form)
+    assert refused.status_code == 400
+    assert re.search(r'id="psfs-error"[^>]*>psfs: name 3 to 5 activities', refused.text)
+    assert 'value="Climb stairs"' in refused.text  # what was typed is kept
+    form |= {"psfs_activity_2": "Get up from a chair", "psfs_score_2": "5"}
+    form |= {"psfs_activity_3": "Walk on grass", "psfs_score_3": "2"}
+    assert client.post(first, data=form).status_code == 303
+    page = client.get(first).get_data(as_text=True)
+    assert re.search(r'id="psfs-score">3.3</span>/10', page)
+    assert "<li>Walk on grass: 2/10</li>" in page
+
+    later = client.post(base, data={"visit_date": "2026-02-02"}).headers["Location"]
+    page = client.get(later).get_data(as_text=True)  # the activities offered again, unrated
+    assert re.search(r'id="psfs_activity_3" name="psfs_activity_3" value="Walk on grass"', page)
+    assert re.search(r'id="psfs_score_3" name="psfs_score_3" value=""', page)
+    scores = {"psfs_score_1": "6", "psfs_score_2": "8", "psfs_score_3": "5"}
+    activities = {k: v for k, v in form.items() if k.startswith("psfs_activity")}
+    saved = client.post(later, data={"visit_date": "2026-02-02", **activities, **scores})
+    assert saved.status_code == 303
+    report = client.get(later + "/report").get_data(as_text=True)
+    assert re.search(r'id="report-psfs">6.3: Climb stairs 6; Get up from a chair 8', report)
+    progress = client.get(f"/patients/{patient['id']}/progress").get_data(as_text=True)
+    assert (
+        "PSFS 3.3 to 6.3 from 2026-01-05 to 2026-02-02: 3 points better, "
+        "a clinically important change (large)" in progress
+    )
+    assert "<li>Climb stairs: 3 to 6</li>" in progress
+    api = client.get(f"/api/v1/visits/{later.rsplit('/', 1)[1]}").get_json()
+    assert api["psfs_score"] == 6.3 and api["psfs"][1] == {
+        "activity": "Get up from a chair",
+        "score": 8,
+    }
+
+
 def test_visits_api_crud_and_billing_units(client, patient):
     base = f"/api/v1/patients/{patient['id']}/visits"
     created = client.post(base, json={"visit_date": TODAY, "therapist": "thea"})
