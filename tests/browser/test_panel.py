@@ -196,12 +196,22 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     page.click("#visits-link")
     page.click("text=Open visit")
     expect(page).to_have_url(re.compile(r"/visits/\d+$"))
+    page.fill("#pain_before", "6")
+    page.fill("#pain_after", "4")
+    for n, (activity, score) in enumerate(
+        (("Climb stairs", "3"), ("Get up from a chair", "5"), ("Walk on grass", "2")), start=1
+    ):
+        page.fill(f"#psfs_activity_{n}", activity)
+        page.fill(f"#psfs_score_{n}", score)
     page.fill("#nmr_minutes", "23")
     # the station's trials of this visit support fewer units: said while typing, and after
     expect(page.locator("#preview-warning")).to_contain_text("more than this visit's record")
     page.click("text=Save visit")
     expect(page.locator("#units")).to_contain_text("2 units")
     expect(page.locator("#billing-warning")).to_contain_text("say what in the note")
+    expect(page.locator("#pain-change")).to_contain_text("Pain 6/10 to 4/10 during the visit")
+    expect(page.locator("#psfs-score")).to_have_text("3.3")
+    expect(page.locator("#visit-trials")).to_contain_text("stopped for pain: Left knee")
     shoot(page, "09-visit-billing")
     page.click("#report-link")
     expect(page.locator("body")).to_contain_text("97112")
