@@ -13,7 +13,7 @@ from station.errors import NotFoundError
 from station.records.pain import pain_course
 from station.records.patients import age_years
 from station.records.psfs import MAX_ACTIVITIES, psfs_course
-from station.records.visits import FIELDS, VisitFieldError, Visits, local_day
+from station.records.visits import FIELDS, SOAP_LIMIT, VisitFieldError, Visits, local_day
 from station.results.measures import (
     SWAY_FIRST,
     drill_title,
@@ -33,6 +33,27 @@ results = Blueprint("results", __name__)
 HISTORY_PAGE_TRIALS = 100
 """Trials per page of the progress page (history and trends): bench/history_pages.py times it
 with 10,000 stored trials."""
+SOAP_PARTS = (
+    (
+        "subjective",
+        "S: subjective",
+        "What the patient reports: how balance has been, falls, "
+        "near-falls, the home exercises, what hurts",
+    ),
+    (
+        "assessment",
+        "A: assessment",
+        "Your judgement: progress toward the goals, what limits "
+        "the patient, why the treatment is needed",
+    ),
+    (
+        "plan",
+        "P: plan",
+        "What comes next: drills and their settings, home exercises, how "
+        "often, when to re-evaluate",
+    ),
+)
+"""The daily note's parts the therapist writes, with their titles and what goes in them."""
 VISIT_VALUES_LOGGED = ("visit_date", "therapist", "nmr_minutes", "pain_before", "pain_after")
 """Visit fields whose values the audit trail gives (what is billed, when and by whom)."""
 
@@ -245,6 +266,8 @@ def _visit_page(record: dict, form: dict, errors: dict, status: int = 200):
         form=form,
         errors=errors,
         psfs_rows=MAX_ACTIVITIES,
+        soap_parts=SOAP_PARTS,
+        soap_limit=SOAP_LIMIT,
         psfs_error=" ".join(v for k, v in errors.items() if k.startswith("psfs")),
         today=date.today().isoformat(),
     )
@@ -277,9 +300,14 @@ def visit_report(visit_id: int):
     ]
     history = station().results.trial_history(patient["id"])
     until = [t for t in history if local_day(t["started_at"]) <= record["visit_date"]]
+    so_far = [
+        v for v in store.for_patient(patient["id"]) if v["visit_date"] <= record["visit_date"]
+    ]
     return render_template(
         "report.html",
         visit=record,
+        pain=pain_course(so_far),
+        psfs=psfs_course(so_far),
         patient=patient,
         age=age_years(patient.get("birth_date"), date.fromisoformat(record["visit_date"])),
         trials=trials,

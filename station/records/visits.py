@@ -25,7 +25,19 @@ OLDEST_VISIT = date(2000, 1, 1)
 """No visit is dated earlier: such a date is a typing error (and 0001-01-01 has no UTC day)."""
 THERAPIST_LIMIT = 100
 NOTE_LIMIT = 500
-FIELDS = ("visit_date", "therapist", "nmr_minutes", "pain_before", "pain_after", "psfs", "note")
+SOAP = ("subjective", "assessment", "plan")
+"""The daily note's parts the therapist writes (the objective part is the station's record)."""
+SOAP_LIMIT = 1000
+FIELDS = (
+    "visit_date",
+    "therapist",
+    "nmr_minutes",
+    "pain_before",
+    "pain_after",
+    "psfs",
+    *SOAP,
+    "note",
+)
 TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id"
 
 
@@ -41,8 +53,9 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
     """Cleaned fields: ``visit_date`` (YYYY-MM-DD, not after ``today``) required; ``therapist``
     (up to 100 characters), ``nmr_minutes`` (whole minutes, 0-480; None until logged),
     ``pain_before`` and ``pain_after`` (0-10; None until asked), ``psfs`` (3-5 activities
-    rated 0-10, ``psfs.validate_psfs``; None until asked) and ``note`` (up to 500 characters)
-    optional."""
+    rated 0-10, ``psfs.validate_psfs``; None until asked), the daily note's ``subjective``,
+    ``assessment`` and ``plan`` (up to 1000 characters each) and ``note`` (up to 500
+    characters) optional."""
     if not isinstance(data, dict):
         raise VisitFieldError("body", "expected an object with a visit_date")
     unknown = sorted(set(data) - set(FIELDS))
@@ -71,6 +84,10 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
         psfs = validate_psfs(data.get("psfs"))
     except PsfsError as exc:
         raise VisitFieldError(exc.field, exc.message) from None
+    soap = {part: clean_lines(_text(data, part)) or None for part in SOAP}
+    for part, text in soap.items():
+        if text and len(text) > SOAP_LIMIT:
+            raise VisitFieldError(part, f"at most {SOAP_LIMIT} characters, got {len(text)}")
     return {
         "visit_date": visit_day.isoformat(),
         "therapist": therapist or None,
@@ -78,6 +95,7 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
         "pain_before": _pain(data.get("pain_before"), "pain_before"),
         "pain_after": _pain(data.get("pain_after"), "pain_after"),
         "psfs": psfs,
+        **soap,
         "note": note or None,
     }
 

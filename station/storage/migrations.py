@@ -200,11 +200,14 @@ def _v7_patient_list_and_codes(db: Database) -> None:
 
 def _v8_visit_pain_and_function(db: Database) -> None:
     """The patient's pain at the start and at the end of each visit, 0-10 (numeric rating
-    scale), and the Patient-Specific Functional Scale when it was asked (JSON: the activities
-    and their 0-10 ratings); None until asked."""
+    scale), the Patient-Specific Functional Scale when it was asked (JSON: the activities
+    and their 0-10 ratings), and the therapist's words of the daily note: what the patient
+    reports, the assessment and the plan; None until written."""
     db["visits"].add_column("pain_before", int)
     db["visits"].add_column("pain_after", int)
     db["visits"].add_column("psfs", str)
+    for part in ("subjective", "assessment", "plan"):  # the daily note's S, A and P
+        db["visits"].add_column(part, str)
 
 
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (

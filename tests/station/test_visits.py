@@ -66,6 +66,8 @@ def trial_visit(storage, trial_id):
         ({"visit_date": "2026-03-10", "pain_after": -1}, "pain_after", "from 0 .none. to 10"),
         ({"visit_date": "2026-03-10", "pain_after": "6.5"}, "pain_after", "whole number from 0"),
         ({"visit_date": "2026-03-10", "pain_before": True}, "pain_before", "true/false"),
+        ({"visit_date": "2026-03-10", "plan": "x" * 1001}, "plan", "at most 1000 characters"),
+        ({"visit_date": "2026-03-10", "subjective": 3}, "subjective", "must be text"),
     ],
 )
 def test_invalid_fields_are_named(data, field, words):
@@ -93,6 +95,9 @@ def test_fields_are_cleaned():
         "pain_before": 6,
         "pain_after": None,
         "psfs": None,
+        "subjective": None,
+        "assessment": None,
+        "plan": None,
         "note": None,
     }
     assert (

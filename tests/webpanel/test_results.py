@@ -303,6 +303,40 @@ def test_the_psfs_is_asked_on_the_visit_page_and_rated_again_at_re_evaluation(cl
     }
 
 
+def test_the_daily_note_has_the_soap_parts_the_therapist_writes_and_the_stations_record(
+    client, station, patient
+):
+    """Issue 17, item 6: per visit a note in the SOAP form: subjective (pain, what the
+    patient reports), objective (the drills, minutes, units), assessment (the changes, the
+    therapist's judgement) and plan; printable."""
+    quiet_stance(station, patient["id"])
+    visit_url = client.post(
+        f"/patients/{patient['id']}/visits", data={"visit_date": TODAY}
+    ).headers["Location"]
+    page = client.get(visit_url).get_data(as_text=True)
+    assert 'id="subjective"' in page and "Daily note, A: assessment" in page
+    form = {
+        "visit_date": TODAY,
+        "nmr_minutes": "8",
+        "pain_before": "5",
+        "pain_after": "3",
+        "subjective": "No falls since last week.\nDid the home exercises 5 of 7 days.",
+        "assessment": "Sway on foam improving; still needs support on turns.",
+        "plan": "Quiet stance on foam, eyes closed, 3 x 30 s.",
+    }
+    refused = client.post(visit_url, data={**form, "plan": "x" * 1001})
+    assert refused.status_code == 400 and "plan: at most 1000 characters" in refused.text
+    assert client.post(visit_url, data=form).status_code == 303
+    report = client.get(visit_url + "/report").get_data(as_text=True)
+    parts = [report.index(h) for h in ("S: subjective", "O: objective", "A: assessment", "P: plan")]
+    assert parts == sorted(parts)  # in the SOAP order
+    assert "No falls since last week.\nDid the home exercises 5 of 7 days.</p>" in report
+    assert "Pain 5/10 to 3/10 during the visit: 2 points less" in report
+    assert "Quiet stance" in report  # the drill run, in the objective part
+    assert re.search(r'id="report-units">1</span> unit of CPT 97112', report)
+    assert re.search(r'id="report-plan-text">Quiet stance on foam, eyes closed, 3 x 30 s.<', report)
+
+
 def test_visits_api_crud_and_billing_units(client, patient):
     base = f"/api/v1/patients/{patient['id']}/visits"
     created = client.post(base, json={"visit_date": TODAY, "therapist": "thea"})
