@@ -215,6 +215,8 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     shoot(page, "09-visit-billing")
     page.click("#report-link")
     expect(page.locator("body")).to_contain_text("97112")
+    expect(page.locator("#report-subjective")).to_contain_text("Quiet stance at")
+    expect(page.locator("#report-subjective")).to_contain_text(": Left knee")
     page.emulate_media(media="print")
     shoot(page, "10-visit-report-print")
 
