@@ -12,6 +12,7 @@ from station.records.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFiel
 from station.results.service import PAIN_SITE_LIMIT, PAIN_SITES
 from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
 from webpanel.audit_trail import viewed
+from webpanel.progress import patient_goals
 
 pages = Blueprint("pages", __name__)
 
@@ -134,6 +135,7 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
         programs=svc.records.list_programs(patient_id),
         metric_keys=sorted(svc.results.metric_docs()),
         simulated=svc.simulated,
+        goals=patient_goals(patient_id, svc.records.visits.for_patient(patient_id)),
         pain_sites=PAIN_SITES,
         pain_site_limit=PAIN_SITE_LIMIT,
     )

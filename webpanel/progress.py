@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
+from station.records.goals import PATIENT_REPORTED, GoalFieldError, goal_progress, latest_values
 from station.records.pain import pain_course
 from station.records.patients import age_years
 from station.records.psfs import MAX_ACTIVITIES, psfs_course
@@ -31,6 +32,8 @@ from webpanel.audit_trail import audit, changes, viewed
 results = Blueprint("results", __name__)
 
 HISTORY_PAGE_TRIALS = 100
+GOAL_LOOKBACK_TRIALS = 100
+"""A goal's latest result is looked for among this many newest trials of its drill."""
 """Trials per page of the progress page (history and trends): bench/history_pages.py times it
 with 10,000 stored trials."""
 SOAP_PARTS = (
@@ -139,12 +142,67 @@ def metric_doc(key: str) -> tuple[str, str, str]:
     return measure_doc(key)
 
 
+def goal_latest(patient_id: int, drills: tuple[str, ...], visit_list: list[dict]) -> dict:
+    """``latest_values`` for goals on ``drills``: their newest ``GOAL_LOOKBACK_TRIALS``
+    trials (bounded, whatever the history's length) and the patient's visits."""
+    trials = (
+        station().results.trial_history(patient_id, limit=GOAL_LOOKBACK_TRIALS, drills=drills)
+        if drills
+        else []
+    )
+    return latest_values(patient_progress(trials), visit_list)
+
+
+def patient_goals(patient_id: int, visit_list: list[dict]) -> list[dict]:
+    """The patient's goals with their progress (``goal_progress``)."""
+    goals = station().records.goals.for_patient(patient_id)
+    drills = tuple(sorted({g["drill"] for g in goals if g["drill"]}))
+    return goal_progress(goals, goal_latest(patient_id, drills, visit_list))
+
+
+@results.post("/patients/<int:patient_id>/goals")
+def create_goal(patient_id: int):
+    """Set a goal from the progress page's form; a bad field re-shows the page saying why."""
+    drill, metric, condition = (request.form.get("measure", "") + "||").split("|")[:3]
+    data = {
+        "drill": drill or None,
+        "metric": metric,
+        "condition": condition or None,
+        "baseline": request.form.get("baseline", ""),
+        "target": request.form.get("target", ""),
+        "due_date": request.form.get("due_date", ""),
+        "note": request.form.get("note", ""),
+    }
+    store = station().records
+    visit_list = visits().for_patient(patient_id)
+    latest = goal_latest(patient_id, (drill,) if drill else (), visit_list)
+    try:
+        goal = store.goals.create(patient_id, data, latest)
+    except GoalFieldError as exc:
+        return _progress_page(patient_id, goal_form=request.form, goal_error=str(exc)), 400
+    audit("goal-set", f"patient {patient_id}", f"goal {goal['id']}: {goal['metric']}")
+    return redirect(url_for("results.progress", patient_id=patient_id) + "#goals", code=303)
+
+
+@results.post("/goals/<int:goal_id>/withdraw")
+def withdraw_goal(goal_id: int):
+    """Set a goal aside (kept in the record, no longer shown)."""
+    goal = station().records.goals.withdraw(goal_id)
+    audit("goal-withdrawn", f"patient {goal['patient_id']}", f"goal {goal_id}: {goal['metric']}")
+    return redirect(url_for("results.progress", patient_id=goal["patient_id"]) + "#goals", 303)
+
+
 @results.get("/patients/<int:patient_id>/progress")
 def progress(patient_id: int):
-    """History across visits and trend charts, with each change against its MDC.
+    """History across visits and trend charts, with each change against its MDC, and the
+    patient's goals.
 
     A long history comes ``HISTORY_PAGE_TRIALS`` trials a page (``?page=``, 1 the newest), the
     trends of the same trials, so the page takes the same time with 100 or 10,000 trials."""
+    return _progress_page(patient_id, goal_form={}, goal_error="")
+
+
+def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:
     svc = station()
     patient = svc.records.get_patient(patient_id)
     pages = max(1, -(-svc.results.count_trials(patient_id) // HISTORY_PAGE_TRIALS))
@@ -176,11 +234,17 @@ def progress(patient_id: int):
             and (until is None or v["visit_date"] < until)
         )
     ]
+    charts = patient_progress(trials, patient=patient)
     return render_template(
         "progress.html",
         patient=patient,
         age=age_years(patient.get("birth_date")),
-        charts=patient_progress(trials, patient=patient),
+        charts=charts,
+        goals=patient_goals(patient_id, visit_list),
+        goal_options=_goal_options(charts),
+        goal_form=goal_form,
+        goal_error=goal_error,
+        today=date.today().isoformat(),
         visits=visit_list,
         pain=pain_course(visit_list),
         psfs=psfs_course(visit_list),
@@ -190,6 +254,20 @@ def progress(patient_id: int):
         page=page,
         pages=pages,
     )
+
+
+def _goal_options(charts: list[dict]) -> list[tuple[str, str]]:
+    """(value, label) of each measure a goal can follow: the patient-reported ones, then
+    every drill measure and condition the patient has results for."""
+    options = [(f"|{key}|", label) for key, (label, _, _) in PATIENT_REPORTED.items()]
+    for chart in charts:
+        for line in chart["lines"]:
+            condition = line["condition"] or ""
+            label = f"{chart['drill_title']}: {chart['label'].lower()}"
+            if condition:
+                label += f" ({condition})"
+            options.append((f"{chart['drill']}|{chart['metric']}|{condition}", label))
+    return options
 
 
 @results.get("/patients/<int:patient_id>/visits")
@@ -303,15 +381,19 @@ def visit_report(visit_id: int):
     so_far = [
         v for v in store.for_patient(patient["id"]) if v["visit_date"] <= record["visit_date"]
     ]
+    charts = patient_progress(until, patient=patient)
+    goals = station().records.goals.for_patient(patient["id"])
+    on_the_day = date.fromisoformat(record["visit_date"])
     return render_template(
         "report.html",
         visit=record,
+        goals=goal_progress(goals, latest_values(charts, so_far), on_the_day),
         pain=pain_course(so_far),
         psfs=psfs_course(so_far),
         patient=patient,
         age=age_years(patient.get("birth_date"), date.fromisoformat(record["visit_date"])),
         trials=trials,
-        charts=patient_progress(until, patient=patient),
+        charts=charts,
         printed=date.today().isoformat(),
     )
 

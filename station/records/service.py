@@ -3,6 +3,7 @@ over the station's database. ``Station.records`` in the core, ``PanelStation.rec
 panel: the same methods in either process."""
 
 from station.records.accounts import Accounts
+from station.records.goals import Goals
 from station.records.patients import PATIENT_PAGE, validate_patient
 from station.records.programs import validate_program
 from station.records.visits import Visits
@@ -68,6 +69,11 @@ class Records:
     def accounts(self, hasher) -> Accounts:
         """The panel's accounts in this database, hashing with ``hasher``."""
         return Accounts(self.storage, hasher)
+
+    @property
+    def goals(self) -> Goals:
+        """The patients' measurable goals."""
+        return Goals(self.storage)
 
     @property
     def visits(self) -> Visits:

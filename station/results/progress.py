@@ -26,22 +26,30 @@ TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, r
 
 
 def patient_trials(
-    storage: Storage, patient_id: int, limit: int | None = None, skip: int = 0
+    storage: Storage,
+    patient_id: int,
+    limit: int | None = None,
+    skip: int = 0,
+    drills: tuple[str, ...] | None = None,
 ) -> list[dict]:
-    """Trials of ``patient_id``, oldest first, with decoded results (samples excluded): every
-    one, or with ``limit`` the newest ``limit`` after the ``skip`` newest (one page of a long
-    history, which a page can show in bounded time)."""
+    """Trials of ``patient_id`` (of ``drills`` only, when given), oldest first, with decoded
+    results (samples excluded): every one, or with ``limit`` the newest ``limit`` after the
+    ``skip`` newest (one page of a long history, which a page can show in bounded time)."""
     storage.get_patient(patient_id)
+    where, params = "patient_id = ?", [patient_id]
+    if drills is not None:
+        where += f" AND drill IN ({', '.join('?' * len(drills))})"
+        params += list(drills)
     if limit is None:
         rows = storage.query(
-            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE patient_id = ? ORDER BY started_at, rowid",
-            [patient_id],
+            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE {where} ORDER BY started_at, rowid",
+            params,
         )
     else:
         rows = storage.query(
-            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE patient_id = ? "
+            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE {where} "
             "ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?",
-            [patient_id, limit, skip],
+            [*params, limit, skip],
         )[::-1]
     return [{**r, "result": json.loads(r["result"]) if r["result"] else None} for r in rows]
 

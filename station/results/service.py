@@ -69,9 +69,12 @@ class Results:
     def count_trials(self, patient_id: int) -> int:
         return self.storage.count_trials(patient_id)
 
-    def trial_history(self, patient_id: int, limit: int | None = None, skip: int = 0) -> list:
-        """The patient's trials with their results, oldest first (``patient_trials``)."""
-        return patient_trials(self.storage, patient_id, limit=limit, skip=skip)
+    def trial_history(
+        self, patient_id: int, limit: int | None = None, skip: int = 0, drills=None
+    ) -> list:
+        """The patient's trials (of ``drills`` only, when given) with their results, oldest
+        first (``patient_trials``)."""
+        return patient_trials(self.storage, patient_id, limit=limit, skip=skip, drills=drills)
 
     def get_trial(self, trial_id: str) -> dict:
         return self.storage.get_trial(trial_id)

@@ -202,12 +202,32 @@ def _v8_visit_pain_and_function(db: Database) -> None:
     """The patient's pain at the start and at the end of each visit, 0-10 (numeric rating
     scale), the Patient-Specific Functional Scale when it was asked (JSON: the activities
     and their 0-10 ratings), and the therapist's words of the daily note: what the patient
-    reports, the assessment and the plan; None until written."""
+    reports, the assessment and the plan; None until written. And the patients' measurable
+    goals (a measure, its baseline, a target and a date)."""
     db["visits"].add_column("pain_before", int)
     db["visits"].add_column("pain_after", int)
     db["visits"].add_column("psfs", str)
     for part in ("subjective", "assessment", "plan"):  # the daily note's S, A and P
         db["visits"].add_column(part, str)
+    db["goals"].create(
+        {
+            "id": int,
+            "patient_id": int,
+            "drill": str,  # None for a patient-reported measure
+            "metric": str,
+            "condition": str,
+            "baseline": float,
+            "target": float,
+            "due_date": str,
+            "note": str,
+            "created_at": str,
+            "withdrawn_at": str,  # set aside by the therapist: kept, no longer shown
+        },
+        pk="id",
+        not_null={"patient_id", "metric", "baseline", "target", "due_date", "created_at"},
+        foreign_keys=[("patient_id", "patients", "id")],
+    )
+    db["goals"].create_index(["patient_id", "due_date"])
 
 
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (

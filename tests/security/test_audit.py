@@ -163,6 +163,10 @@ def bodies(samples, today: str) -> dict:
         ("POST", "api.start_program_step"): {"json": {}},
         ("POST", "api.stop"): {"json": {}},
         ("POST", "api.note_pain_site"): {"json": {"where": "left knee"}},
+        ("POST", "results.create_goal"): {
+            "data": {"measure": "|pain|", "baseline": "6", "target": "3", "due_date": "2999-01-01"}
+        },
+        ("POST", "results.withdraw_goal"): {"data": {}},
         ("POST", "api.failed_attempt"): {"json": {}},
         ("POST", "api.reanalyse"): {"json": {"filter_hz": 8}},
     }

@@ -65,6 +65,11 @@ def samples(app, station, log_in):
         "program_id": program["id"],
         "step": 0,
         "trial_id": trial["trial_id"],
+        "goal_id": station.records.goals.create(
+            patient["id"],
+            {"metric": "pain", "baseline": 6, "target": 3, "due_date": "2999-01-01"},
+            latest={},
+        )["id"],
         "visit_id": visit.get_json()["id"],
         "user_id": app.extensions["accounts"].find("thea")["id"],
         "filename": "panel.css",

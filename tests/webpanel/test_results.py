@@ -337,6 +337,43 @@ def test_the_daily_note_has_the_soap_parts_the_therapist_writes_and_the_stations
     assert re.search(r'id="report-plan-text">Quiet stance on foam, eyes closed, 3 x 30 s.<', report)
 
 
+def test_goals_are_set_on_the_progress_page_and_followed_on_every_page(client, station, patient):
+    """Issue 17, item 2: a measurable goal (a headline measure, its baseline from the latest
+    result, a target and a date), progress toward it on the patient's page, the progress
+    page and the report; a goal set by mistake is withdrawn, never deleted."""
+    quiet_stance(station, patient["id"])
+    progress_url = f"/patients/{patient['id']}/progress"
+    page = client.get(progress_url).get_data(as_text=True)
+    option = "quiet-stance|velocity_mean_cm_s|eyes open, firm surface"
+    assert f'<option value="{option}">Quiet stance: mean sway speed (eyes open' in page
+    assert '<option value="|pain|">Pain on arrival</option>' in page
+    speed = station.results.list_trials(patient["id"])[0]["result"]["metrics"]
+    now = round(speed["velocity_mean_cm_s"], 3)
+    form = {"measure": option, "target": f"{now * 2:.3f}", "due_date": "2999-01-01"}
+    refused = client.post(f"/patients/{patient['id']}/goals", data=form)
+    assert refused.status_code == 400
+    assert re.search(
+        r'id="goal-error"[^>]*>target: [0-9.]+ is not better than the baseline', refused.text
+    )
+    form["target"] = f"{now / 2:.3f}"
+    assert client.post(f"/patients/{patient['id']}/goals", data=form).status_code == 303
+    page = client.get(progress_url).get_data(as_text=True)
+    assert f"from {now:.3g} to {now / 2:.3g} cm/s by 2999-01-01; now {now:.3g} cm/s" in page
+    assert "0% of the way" in page
+    patient_page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
+    assert 'id="patient-goals"' in patient_page and "0% of the way" in patient_page
+    visit_url = client.post(
+        f"/patients/{patient['id']}/visits", data={"visit_date": TODAY}
+    ).headers["Location"]
+    report = client.get(visit_url + "/report").get_data(as_text=True)
+    assert re.search(r'id="report-goals"><li>Quiet stance: mean sway speed', report)
+
+    [goal] = station.records.goals.for_patient(patient["id"])
+    assert client.post(f"/goals/{goal['id']}/withdraw").status_code == 303
+    assert 'id="no-goals"' in client.get(progress_url).get_data(as_text=True)
+    assert station.records.goals.get(goal["id"])["withdrawn_at"]  # kept in the record
+
+
 def test_visits_api_crud_and_billing_units(client, patient):
     base = f"/api/v1/patients/{patient['id']}/visits"
     created = client.post(base, json={"visit_date": TODAY, "therapist": "thea"})

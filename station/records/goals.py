@@ -1,0 +1,228 @@
+"""A patient's measurable goals: a measure, its baseline, a target and a date, and how far
+the patient has come toward each.
+
+A goal's measure is a headline measure of a drill (``drill``, ``metric`` and, for drills
+with parts such as mCTSIB, the ``condition``) or a patient-reported one (``metric`` ``pain``,
+pain on arrival at a visit, or ``psfs``, the PSFS score; ``drill`` None). The baseline is the
+patient's latest result of that measure when the goal is set, unless the therapist gives one.
+Progress is measured from the latest result: the share of the way from baseline to target,
+and the goal is met once a result reaches the target (the goal is kept, marked met).
+"""
+
+from datetime import date
+
+from drills.catalog import DRILLS
+from station.errors import NotFoundError, StationError
+from station.records.text import clean_line
+from station.results.measures import drill_title, lower_is_better, measure_doc, tracked
+from station.storage.database import Storage, now_iso
+
+PATIENT_REPORTED = {
+    "pain": ("Pain on arrival", "/10", "lower"),
+    "psfs": ("Patient-Specific Functional Scale", "/10", "higher"),
+}
+"""Patient-reported measures a goal can take: (label, unit, which way is better)."""
+NOTE_LIMIT = 200
+
+
+class GoalFieldError(StationError, ValueError):
+    """A goal field is missing or wrong; ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def describe(drill: str | None, metric: str) -> dict:
+    """``{"label", "unit", "better"}`` of a goal's measure; GoalFieldError when unknown."""
+    if drill is None:
+        if metric not in PATIENT_REPORTED:
+            known = ", ".join(PATIENT_REPORTED)
+            raise GoalFieldError("metric", f"{metric!r} is no patient-reported measure ({known})")
+        label, unit, better = PATIENT_REPORTED[metric]
+        return {"label": label, "unit": unit, "better": better}
+    if drill not in DRILLS:
+        raise GoalFieldError("drill", f"no drill called {drill!r}")
+    if metric not in tracked(drill):
+        raise GoalFieldError("metric", f"{drill_title(drill)} gives no headline measure {metric!r}")
+    label, unit, _ = measure_doc(metric)
+    return {
+        "label": f"{drill_title(drill)}: {label[0].lower()}{label[1:]}",
+        "unit": unit,
+        "better": "lower" if lower_is_better(drill, metric) else "higher",
+    }
+
+
+def latest_values(charts: list[dict], visits: list[dict]) -> dict:
+    """``(drill, metric, condition) -> (value, date)``: the newest good result of every
+    measure a goal can follow, from ``patient_progress`` charts and the patient's visits."""
+    out = {}
+    for chart in charts:
+        for line in chart["lines"]:
+            good = [p for p in line["points"] if p["good"]]
+            if good:
+                key = (chart["drill"], chart["metric"], line["condition"])
+                out[key] = (good[-1]["value"], good[-1]["date"])
+    dated = sorted(visits, key=lambda v: (v["visit_date"], v["id"]))
+    for metric, field in (("pain", "pain_before"), ("psfs", "psfs_score")):
+        rated = [v for v in dated if v[field] is not None]
+        if rated:
+            out[None, metric, None] = (float(rated[-1][field]), rated[-1]["visit_date"])
+    return out
+
+
+def _number(data: dict, field: str, required: bool) -> float | None:
+    value = data.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise GoalFieldError(field, "a number is required")
+        return None
+    if isinstance(value, bool):
+        raise GoalFieldError(field, "expected a number, got a true/false value")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise GoalFieldError(field, f"expected a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise GoalFieldError(field, f"expected a finite number, got {value!r}")
+    return number
+
+
+class Goals:
+    """The ``goals`` table of a station's storage."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+
+    def create(self, patient_id: int, data: dict, latest: dict, today: date | None = None) -> dict:
+        """Validate and store a goal of ``patient_id``; ``latest`` is ``latest_values`` of
+        the patient, which gives the baseline when ``data`` has none."""
+        self.storage.get_patient(patient_id)
+        if not isinstance(data, dict):
+            raise GoalFieldError("body", "expected an object with metric, target and due_date")
+        known = {"drill", "metric", "condition", "baseline", "target", "due_date", "note"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise GoalFieldError(unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
+        drill = data.get("drill") or None
+        metric = data.get("metric")
+        condition = data.get("condition") or None
+        if not isinstance(metric, str) or not metric:
+            raise GoalFieldError("metric", "choose the measure the goal is about")
+        if (drill is not None and not isinstance(drill, str)) or (
+            condition is not None and not isinstance(condition, str)
+        ):
+            raise GoalFieldError("drill", "drill and condition must be text")
+        about = describe(drill, metric)
+        target = _number(data, "target", required=True)
+        baseline = _number(data, "baseline", required=False)
+        if baseline is None:
+            found = latest.get((drill, metric, None if drill is None else condition))
+            if found is None:
+                raise GoalFieldError(
+                    "baseline",
+                    f"no result of {about['label'].lower()} yet: run it first or enter a baseline",
+                )
+            baseline = round(found[0], 3)
+        if (target < baseline) if about["better"] == "higher" else (target > baseline):
+            raise GoalFieldError(
+                "target",
+                f"{target:g} is not better than the baseline {baseline:g} "
+                f"({about['better']} is better)",
+            )
+        due = data.get("due_date")
+        try:
+            due_day = date.fromisoformat(due) if isinstance(due, str) else None
+        except ValueError:
+            due_day = None
+        if due_day is None:
+            raise GoalFieldError("due_date", f"expected a date as YYYY-MM-DD, got {due!r}")
+        if due_day < (today or date.today()):
+            raise GoalFieldError("due_date", f"{due_day.isoformat()} is in the past")
+        note = data.get("note") or ""
+        if not isinstance(note, str):
+            raise GoalFieldError("note", "must be text")
+        note = clean_line(note)
+        if len(note) > NOTE_LIMIT:
+            raise GoalFieldError("note", f"at most {NOTE_LIMIT} characters")
+        row = {
+            "patient_id": patient_id,
+            "drill": drill,
+            "metric": metric,
+            "condition": condition,
+            "baseline": baseline,
+            "target": target,
+            "due_date": due_day.isoformat(),
+            "note": note or None,
+            "created_at": now_iso(),
+        }
+        goal_id = self.storage.submit(lambda db: db["goals"].insert(row).last_pk).result()
+        return self.get(goal_id)
+
+    def get(self, goal_id: int) -> dict:
+        rows = self.storage.query("SELECT * FROM goals WHERE id = ?", [goal_id])
+        if not rows:
+            raise NotFoundError(f"no goal with id {goal_id}")
+        return rows[0]
+
+    def for_patient(self, patient_id: int) -> list[dict]:
+        """The patient's goals not withdrawn, soonest due first."""
+        return self.storage.query(
+            "SELECT * FROM goals WHERE patient_id = ? AND withdrawn_at IS NULL "
+            "ORDER BY due_date, id",
+            [patient_id],
+        )
+
+    def withdraw(self, goal_id: int) -> dict:
+        """Set a goal aside (set by mistake, or no longer pursued): kept in the record, no
+        longer shown; returns it as it now is."""
+        self.get(goal_id)
+        self.storage.submit(
+            lambda db: db["goals"].update(goal_id, {"withdrawn_at": now_iso()})
+        ).result()
+        return self.get(goal_id)
+
+
+def goal_progress(goals: list[dict], latest: dict, today: date | None = None) -> list[dict]:
+    """Each goal with its measure described, the ``current`` value and its ``current_date``
+    (None before any result), ``progress_pct`` from baseline to target (0-100, None before
+    any result), ``met``, ``overdue`` (not met by its date) and a sentence in ``words``."""
+    today = today or date.today()
+    out = []
+    for goal in goals:
+        about = describe(goal["drill"], goal["metric"])
+        found = latest.get((goal["drill"], goal["metric"], goal["condition"]))
+        current, current_date = found if found else (None, None)
+        baseline, target = goal["baseline"], goal["target"]
+        span = target - baseline
+        pct = None
+        met = False
+        if current is not None:
+            met = current <= target if about["better"] == "lower" else current >= target
+            pct = 100.0 if span == 0 else max(0.0, min(100.0, 100 * (current - baseline) / span))
+        overdue = not met and date.fromisoformat(goal["due_date"]) < today
+        unit = f" {about['unit']}" if about["unit"] and about["unit"] != "/10" else about["unit"]
+        condition = f" ({goal['condition']})" if goal["condition"] else ""
+        now = "no result yet" if current is None else f"now {current:.3g}{unit} ({current_date})"
+        if met:
+            state = "met"
+        elif overdue:
+            state = "not met by its date"
+        elif pct is None:
+            state = "to be measured"
+        else:
+            state = f"{pct:.0f}% of the way"
+        out.append(
+            {
+                **goal,
+                **about,
+                "current": current,
+                "current_date": current_date,
+                "progress_pct": None if pct is None else round(pct),
+                "met": met,
+                "overdue": overdue,
+                "words": f"{about['label']}{condition}: from {baseline:.3g} to {target:.3g}{unit} "
+                f"by {goal['due_date']}; {now}: {state}",
+            }
+        )
+    return out
