@@ -190,6 +190,18 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     expect(page.locator("#trends")).to_be_visible()
     expect(page.locator("#history")).to_contain_text("mCTSIB")
     shoot(page, "08-progress")
+    # a goal on the mCTSIB's firm-surface sway speed: from the latest result to a lower one
+    page.select_option(
+        "#goal-measure",
+        label="mCTSIB (sensory interaction on balance): mean sway speed "
+        "(1: eyes open, firm surface)",
+    )
+    page.fill("#goal-target", "0.2")
+    page.fill("#goal-due", "2099-12-31")
+    page.click("#goal-form button[type=submit]")
+    expect(page.locator("#goal-list")).to_contain_text("to 0.2 cm/s by 2099-12-31")
+    expect(page.locator("#goal-list")).to_contain_text("0% of the way")
+    shoot(page, "08-progress-goal")
 
     # a visit: 23 timed minutes of neuromuscular reeducation bill two units of CPT 97112
     page.goto(patient_url)
