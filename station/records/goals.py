@@ -114,10 +114,12 @@ class Goals:
         ):
             raise GoalFieldError("drill", "drill and condition must be text")
         about = describe(drill, metric)
+        if drill is None:
+            condition = None  # a patient-reported measure has no drill condition
         target = _number(data, "target", required=True)
         baseline = _number(data, "baseline", required=False)
         if baseline is None:
-            found = latest.get((drill, metric, None if drill is None else condition))
+            found = latest.get((drill, metric, condition))
             if found is None:
                 raise GoalFieldError(
                     "baseline",
