@@ -33,7 +33,7 @@ SLOW_SUITES = ("e2e", "browser", "faults", "security", "clinical", "deploy")
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_itemcollected(item):
     """The suites that start daemons, a browser or minutes of simulation are slow too: the
-    fast loop is ``-m "not slow"``."""
+    fast loop is ``-m "not slow" -n 2``."""
     if any(item.get_closest_marker(name) for name in SLOW_SUITES):
         item.add_marker(pytest.mark.slow)
 
