@@ -6,6 +6,9 @@ are walked (each light in turn, then the start tone) so a person can see and hea
 stop button must read as released. Every failure says what to check.
 """
 
+import itertools
+import math
+
 import numpy as np
 
 from hw.amplifiers import AMPLIFIERS
@@ -35,11 +38,13 @@ def run_selftest(config, clock, calibration: CornerCalibration, duration_s: floa
 
 
 def _measure(hardware, clock, duration_s):
-    """Poll every sensor as fast as useful for ``duration_s``; the time and counts of each
-    corner's conversions and the times of the IMU's reports."""
+    """Poll every sensor as fast as useful for ``duration_s``; each corner's conversions as
+    (time, counts, number) on the chip's own clock (so a read the machine held up does not
+    move them; the read's time where the clock has no fit yet), and the times of the IMU's
+    reports."""
     loadcells = hardware.sensors["loadcells"]
     imu = hardware.sensors.get("imu")
-    corners: list[list[tuple[float, int]]] = [[], [], [], []]  # (t_s, counts) per conversion
+    corners: list[list[tuple[float, int, int]]] = [[], [], [], []]
     imu_times: list[float] = []
     start = clock.now()
     while clock.now() - start < duration_s:
@@ -47,7 +52,9 @@ def _measure(hardware, clock, duration_s):
         if sample is not None:
             for i in range(4):
                 if sample.fresh[i]:
-                    corners[i].append((sample.t_s, sample.counts[i]))
+                    done = sample.times_s[i]
+                    when = sample.t_s if math.isnan(done) else done
+                    corners[i].append((when, sample.counts[i], sample.seq[i]))
         if imu is not None:
             reading = imu.poll()  # None unless a report came
             if reading is not None:
@@ -56,14 +63,17 @@ def _measure(hardware, clock, duration_s):
     return corners, imu_times
 
 
-def _rate(times: list[float]) -> float:
+def _rate(times: list[float], numbers: list[int] | None = None) -> float:
     """Samples per second from the first to the last (a chip's settling after its reset is not
-    held against it): the inverse of the least-squares slope of the times against their order,
-    so one read held up by a busy machine (late by its delay, the next on time again) moves it
-    far less than it moves the span from first to last; 0 with fewer than two."""
+    held against it): the inverse of the least-squares slope of the times against the
+    samples' ``numbers`` (their order when None; a chip's conversion numbers count the ones
+    the host missed), so one read held up by a busy machine moves it far less than it moves
+    the span from first to last; 0 with fewer than two."""
     if len(times) < 2 or times[-1] == times[0]:
         return 0.0
-    period_s = np.polyfit(np.arange(len(times)), np.asarray(times) - times[0], 1)[0]
+    counted = numbers is not None and all(b > a for a, b in itertools.pairwise(numbers))
+    order = np.asarray(numbers, dtype=float) if counted else np.arange(len(times))
+    period_s = np.polyfit(order, np.asarray(times) - times[0], 1)[0]
     return float(1.0 / period_s) if period_s > 0 else 0.0
 
 
@@ -86,10 +96,13 @@ def _loadcell_check(config, hardware, corners, calibration) -> dict:
     failure = _failure(hardware.sensors["loadcells"])
     if failure:
         return {**check, "ok": False, "summary": failure}
-    rates = {name: _rate([t for t, _ in c]) for name, c in zip(names, corners, strict=True)}
+    rates = {
+        name: _rate([t for t, _, _ in c], [k for _, _, k in c])
+        for name, c in zip(names, corners, strict=True)
+    }
     gains = calibration.gain_n_per_count
     noise_n = {
-        name: float(np.std([n for _, n in c]) * abs(g)) if len(c) > 1 else None
+        name: float(np.std([n for _, n, _ in c]) * abs(g)) if len(c) > 1 else None
         for name, c, g in zip(names, corners, gains, strict=True)
     }
     problems = []

@@ -78,3 +78,14 @@ def test_i2c_scan_lists_chips_behind_the_mux_and_names_the_missing_one(capsys, t
         "MISSING 0x2a on mux channel 2: the back-left load cell does not answer"
         in capsys.readouterr().out
     )
+
+
+def test_a_rate_is_counted_on_the_chips_conversion_numbers():
+    """A conversion the host missed (its number skipped) does not lower the chip's rate, and
+    without numbers the order of the samples is used."""
+    from station.technician.selftest import _rate
+
+    times = [0.0, 0.1, 0.2, 0.4, 0.5]  # the conversion at 0.3 s was never read
+    assert _rate(times, [7, 8, 9, 11, 12]) == pytest.approx(10.0)
+    assert _rate(times) < 9.0  # counted by order, the gap reads as a slow chip
+    assert _rate(times, [-1] * 5) == _rate(times)  # no numbers known: by order
