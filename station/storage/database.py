@@ -77,7 +77,7 @@ def migrate(db: Database) -> int:
     for version, migration in enumerate(MIGRATIONS, start=1):
         if version in done:
             continue
-        with db.atomic():
+        with _write_transaction(db):
             migration(db)
             db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, now_iso()])
     return len(MIGRATIONS)
@@ -85,7 +85,8 @@ def migrate(db: Database) -> int:
 
 @contextmanager
 def _write_transaction(db: Database):
-    """One transaction per write job: all of it is written, or (on an error) none of it.
+    """One transaction per write job (and per migration): all of it is written, or (on an
+    error) none of it.
 
     ``BEGIN IMMEDIATE`` takes the write lock at the start, waiting up to the busy timeout while
     the other process (core or panel) writes: a deferred transaction that read first would be
