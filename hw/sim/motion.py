@@ -106,8 +106,10 @@ _REST = Move(-math.inf, _ZERO, _ZERO, _ZERO, _ZERO, 0.0)
 @dataclass(frozen=True)
 class Posture:
     """What the person does from ``t_s`` until the next command: condition, the lean of the
-    held posture (from the habitual one), the single-leg COP shift and stance times, and the
-    stepping times that arm the loss-of-balance check."""
+    held posture (from the habitual one), the COP shift of a single-leg or narrow stance
+    (``feet``) with its times and where the COP goes when it ends (``down_to``: back to the
+    middle as a lifted foot lands, or to the midpoint of the feet after a step out of a narrow
+    stance), and the stepping times that arm the loss-of-balance check."""
 
     t_s: float
     on_s: float | None
@@ -115,15 +117,26 @@ class Posture:
     eyes_closed: bool = False
     foam: bool = False
     lean: Move = _REST
-    shift: Move = _REST  # COP toward the stance foot (ML), applied to the output
+    shift: Move = _REST  # COP toward the stance foot or the narrow stance's centre (ML, AP)
     leg: str | None = None  # stance leg of the latest single-leg stance
-    lift_s: float = math.inf  # the other foot leaves the ground
-    down_s: float = math.inf  # ... and touches down again
+    feet: str = "apart"  # the latest narrow stance (hw.sim.profiles.FEET_STANCES)
+    lift_s: float = math.inf  # the stance starts: the other foot leaves the ground, or is placed
+    down_s: float = math.inf  # ... and it ends: the foot touches down, or steps out
+    down_to: tuple[float, float] = _ZERO  # the COP shift after it ends
+    down_over_s: float = TOUCH_DOWN_S  # ... reached over this long
+    down_via: tuple[float, float] | None = None  # ... by way of this one, as long again
     fresh: bool = False  # a new stance after stepping on
 
     def single_leg(self, t_s: float) -> bool:
         """Whether the person stands on one leg at ``t_s``."""
-        return self.lift_s <= t_s < self.down_s
+        return self.leg is not None and self.lift_s <= t_s < self.down_s
+
+    def feet_at(self, t_s: float) -> str:
+        """How the feet stand at ``t_s``: ``single`` (on one leg), a narrow stance, or
+        ``apart`` (the habitual stance, also after a step out of a narrow one)."""
+        if not self.lift_s <= t_s < self.down_s:
+            return "apart"
+        return "single" if self.leg is not None else self.feet
 
     def armed(self, t_s: float, step_on_s: float) -> bool:
         """Whether a loss of balance counts at ``t_s``: on the platform after the weight ramp."""
@@ -131,11 +144,15 @@ class Posture:
         return on is not None and on + step_on_s <= t_s and (off is None or t_s < off)
 
     def shift_at(self, t_s: float) -> Move:
-        """The single-leg COP offset (ML) in force at ``t_s``: toward the stance foot, then
-        back toward the middle once the lifted foot touches down."""
+        """The COP offset (ML, AP) in force at ``t_s``: toward the stance foot or the narrow
+        stance's centre, then to ``down_to`` (by way of ``down_via``) once the stance ends."""
         if t_s < self.down_s:
             return self.shift
-        return self.shift.then(self.down_s, _ZERO, TOUCH_DOWN_S)
+        first = self.shift.then(self.down_s, self.down_via or self.down_to, self.down_over_s)
+        via_s = self.down_s + self.down_over_s
+        if self.down_via is None or t_s < via_s:
+            return first
+        return first.then(via_s, self.down_to, self.down_over_s)
 
     def breaks(self, step_on_s: float) -> tuple[float, ...]:
         """Times after ``t_s`` at which the sway regime changes without a new command."""

@@ -30,7 +30,9 @@ way (the target passed, or drifting off it), the patient nudges: the held postur
 SEEK_STEP_MM toward the lit side, again each reaction time. Any other instruction restores the
 leaning protocol. After "offload" (``offload``, partial weight bearing) a lit side asks for
 nudges that way, one each reaction time while it stays lit, and the posture is held once it
-goes off.
+goes off. Told a stance (feet together, semi-tandem, tandem: ``Person.place_feet``; on one
+leg), the patient takes it; after "get back into the position" (``return-to-position``, as BESS
+asks) a stance lost is taken again a reaction time and RETAKE_S later, until "both feet".
 
 Everything perceived and done is kept in ``log`` with its time.
 """
@@ -48,9 +50,13 @@ INSTRUCTION_EXTRA_S = {
     "eyes-closed": 0.2,
     "firm-surface": 1.5,  # stepping off the foam pad, modelled as an immediate change
     "foam-surface": 1.5,  # stepping onto it, likewise
+    "feet-together": 0.5,  # then placing the foot takes hw.sim.person.PLACE_FEET_S
+    "semi-tandem": 0.5,
+    "tandem": 0.5,
     "stand-on-left": 0.3,
     "stand-on-right": 0.3,
     "both-feet": 0.0,
+    "return-to-position": 0.0,
     "hold-level": 0.0,
     "stand-upright": 0.0,
     "find-targets": 0.0,
@@ -66,6 +72,9 @@ LEAN_DIRECTIONS = {
 }
 """(ML, AP) unit vector of each direction LED."""
 
+NARROW_STANCES = {"feet-together": "together", "semi-tandem": "semi-tandem", "tandem": "tandem"}
+"""Instruction code -> the narrow stance the person takes (``Person.place_feet``)."""
+
 HOLD_REACTION_FRACTION = 0.5  # stopping at an expected target takes half a reaction time
 MIN_REACTION_S = 0.1  # shortest reaction time drawn, s
 LOG_ENTRIES = 1000  # newest entries kept in the log
@@ -77,6 +86,8 @@ OFFLOADING_INSTRUCTION = "offload"
 SEEK_PACE = 0.6  # a lean toward a target the lights will stop is slower than one to the limit
 SEEK_REACH = 0.5  # ... and aims halfway to the limit, where targets usually are
 SEEK_STEP_MM = 8.0  # how far a nudge toward a target shifts the held posture, mm
+RETAKING_INSTRUCTION = "return-to-position"
+RETAKE_S = 1.0  # getting back into a stance after losing it, beyond the reaction time, s
 
 
 class VirtualPatient:
@@ -106,6 +117,9 @@ class VirtualPatient:
         self._upright = False  # ... of the trunk (stand upright), not of the board
         self._seeking = False  # the lights guide to a target: nudges after the first lean
         self._offloading = False  # a lit side asks for nudges that way until it goes off
+        self._retaking = False  # a stance lost is taken again (BESS), until told both feet
+        self._stance_code: str | None = None  # the latest stance instruction heard
+        self._retakes = 0  # plans to retake a stance made: only the latest counts
 
     def _reaction_s(self) -> float:
         mean_s, std_s = self.person.profile.reaction_time_s
@@ -127,6 +141,10 @@ class VirtualPatient:
         self._upright = code == "stand-upright"
         self._seeking = code == SEEKING_INSTRUCTION
         self._offloading = code == OFFLOADING_INSTRUCTION
+        if code == RETAKING_INSTRUCTION or code == "both-feet":
+            self._retaking = code == RETAKING_INSTRUCTION
+        if code in NARROW_STANCES or code.startswith("stand-on-"):
+            self._stance_code = code
         due_s = t_s + self._reaction_s() + INSTRUCTION_EXTRA_S[code]
         self._schedule(due_s, "instruction", code)
         self._last_heard = code
@@ -284,12 +302,48 @@ class VirtualPatient:
             else:
                 foam = action == "foam-surface"
             person.set_condition(t_s, eyes_closed, foam)
+            if self._retaking and self._stance_code:  # the stance now lasts another time
+                self._plan_retake(self._stance_code)
+        elif verb == "retake":  # a stance lost is taken again, while still asked for
+            code, _, token = lit.partition("#")
+            if self._retaking and self._stance_code == code and int(token) == self._retakes:
+                lost_s = person.status()["touch_down_at_s"]
+                if lost_s is not None and lost_s > t_s:  # not lost yet (a new condition
+                    self._plan_retake(code)  # drew a new hold): look again then
+                else:  # lost, or back on after a fall
+                    self._take_stance(t_s, code)
+        elif action in NARROW_STANCES or action.startswith("stand-on-"):
+            self._take_stance(t_s, action)
+        elif action == RETAKING_INSTRUCTION:
+            pass  # heard: a stance lost from now on is taken again
         elif action == "both-feet":
             person.both_feet(t_s)
         elif action == "step-on":  # back on after a fall, with the therapist's help
             person.step_on(t_s)
-        else:  # stand-on-left / stand-on-right
-            person.stand_on(t_s, action.removeprefix("stand-on-"))
+            if self._retaking and self._stance_code:  # ... and into the stance again
+                self._retakes += 1
+                due_s = t_s + person.profile.step_on_s + self._reaction_s() + RETAKE_S
+                self._schedule(due_s, "retake", f"retake:{self._stance_code}#{self._retakes}")
+
+    def _take_stance(self, t_s: float, code: str) -> None:
+        """Take the stance of instruction ``code`` (a narrow one, or on one leg); told to get
+        back into it when lost, plan to, a reaction time and RETAKE_S after it is lost."""
+        if code in NARROW_STANCES:
+            self.person.place_feet(t_s, NARROW_STANCES[code])
+        else:
+            self.person.stand_on(t_s, code.removeprefix("stand-on-"))
+        if self._retaking:
+            self._plan_retake(code)
+
+    def _plan_retake(self, code: str) -> None:
+        """Plan to take stance ``code`` again a reaction time and RETAKE_S after the person
+        loses it; a plan made later replaces this one."""
+        lost_s = self.person.status()["touch_down_at_s"]
+        if lost_s is None:
+            return
+        self._retakes += 1
+        due_s = lost_s + self._reaction_s() + RETAKE_S
+        self._schedule(due_s, "retake", f"retake:{code}#{self._retakes}")
 
     def status(self) -> dict:
         """Plain-dict state: the lights last seen, what is pending and the last thing heard

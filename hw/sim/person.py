@@ -1,16 +1,17 @@
 """A simulated person stepping onto, standing on and leaving the platform: the vertical force
 and centre of pressure (COP) they put on it, and the lean of their body.
 
-What the person does comes as time-stamped commands: ``set_condition``, ``lean_to`` / ``hold``
-(move the held posture at the profile's lean speed, within their limits of stability),
-``stand_on`` / ``both_feet`` (single-leg stance, ended by a touch-down after a hold time drawn
-for the profile), ``step_on`` / ``step_off``. Each command leads to a posture on the person's
-timeline (`hw.sim.motion`): a lean is planned as a minimum-jerk path of the held posture, paced
-so that the COP lead it takes stays plausible, and the weight shifts under the stance foot
-before the other is lifted. Under it the body sways (`hw.sim.sway`); once the sway finds a
-loss of balance the person steps off the platform. Single-leg stance ends with the touch-down
-after the drawn hold time, not with a fall. Stepping on and off ramps the weight over the
-profile's times, with the COP under the lead foot first and a settling transient after.
+What the person does comes as time-stamped commands: ``set_condition``, ``lean_to`` / ``hold`` (move
+the held posture at the profile's lean speed, within their limits of stability), ``stand_on`` /
+``both_feet`` (single-leg stance, ended by a touch-down after a hold time drawn for the profile),
+``place_feet`` (feet together, semi-tandem or tandem, ended by a step out to the side after a hold
+time drawn likewise), ``step_on`` / ``step_off``. Each command leads to a posture on the person's
+timeline (`hw.sim.motion`): a lean is planned as a minimum-jerk path of the held posture, paced so
+that the COP lead it takes stays plausible, and the weight shifts under the stance foot before the
+other is lifted. Under it the body sways (`hw.sim.sway`); once the sway finds a loss of balance the
+person steps off the platform. Single-leg and narrow stances end with the touch-down or the step out
+after the drawn hold time, not with a fall. Stepping on and off ramps the weight over the profile's
+times, with the COP under the lead foot first and a settling transient after.
 
 Queries interpolate the sway, so results depend on the seed and the commands only, never on
 when or how often the load was queried.
@@ -22,8 +23,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from hw.sim.motion import Move, Posture, Timeline
-from hw.sim.profiles import G_M_S2, PersonProfile
+from hw.sim.motion import TOUCH_DOWN_S, Move, Posture, Timeline
+from hw.sim.profiles import FEET_GEOMETRY_MM, FEET_STANCES, G_M_S2, PersonProfile
 from hw.sim.sway import STEP_S, Sway
 
 PACE_TRIES = 40  # a move is slowed by 10% at most this often (x45 in all)
@@ -34,7 +35,11 @@ LEAN_SWING_FRACTION = 0.25  # most COP lead a deliberate lean takes, over its di
 LEAN_SWING_MM = 2.0  # ... plus this, so that a short move is not dragged out
 STOP_S = 0.3  # quickest braking of a lean to a hold, s
 STOP_SWING_MM = 30.0  # most COP lead that braking takes
-MAX_HOLD_S = 120.0  # longest single-leg stance drawn, s
+MAX_HOLD_S = 120.0  # longest single-leg or narrow stance drawn, s
+PLACE_FEET_S = 1.0  # moving a foot into a narrow stance (or back to the markings), s
+RECOVERY_STEP_MM = 200.0  # a narrow stance lost: the back foot steps this far to the side, mm
+RECOVERY_STEP_S = 0.2  # ... the COP going under the front foot as it unloads, then as long
+# again to the new midpoint of the feet as it lands, s
 LEAN_TIME_PER_SPEED = 0.9 / 0.62149
 """A minimum-jerk move of distance A at speed v lasts this * A / v: the LOS test's movement
 velocity, 0.9 * A over the time between 5% and 95% of A (0.62149 of the move), is then v."""
@@ -100,7 +105,12 @@ class Person:
         """The posture after command ``kind`` at ``t_s`` on top of ``p``."""
         new = replace(p, t_s=t_s, fresh=False)
         if kind == "condition":
-            return replace(new, eyes_closed=args[0], foam=args[1])
+            eyes_closed, foam, hold_s = args
+            new = replace(new, eyes_closed=eyes_closed, foam=foam)
+            if hold_s is None or t_s >= p.down_s:
+                return new
+            # in a stance (or taking it): it lasts a hold drawn for the new condition
+            return replace(new, down_s=max(p.lift_s, t_s) + hold_s)
         if kind == "hold":  # brake to rest: half the braking time's travel at the present speed
             (ml, ap), (v_ml, v_ap), *_ = p.lean.at(t_s)
 
@@ -124,9 +134,36 @@ class Person:
             target = (foot - self.profile.neutral_ml_mm, 0.0)
             shift = p.shift_at(t_s).then(t_s, target, WEIGHT_SHIFT_S)
             lift_s = t_s + WEIGHT_SHIFT_S
-            return replace(new, shift=shift, leg=side, lift_s=lift_s, down_s=lift_s + hold_s)
+            return replace(
+                new, shift=shift, leg=side, feet="apart", lift_s=lift_s, down_s=lift_s + hold_s,
+                down_to=(0.0, 0.0), down_over_s=TOUCH_DOWN_S, down_via=None,
+            )  # fmt: skip
+        if kind == "feet":
+            feet, hold_s = args
+            if p.leg is None and p.feet == feet and t_s < p.down_s:
+                return new
+            neutral = self.profile.neutral_ml_mm
+            width_mm = FEET_GEOMETRY_MM[feet][0]
+            target = (width_mm * (0.5 - self.profile.load_share_left) - neutral, 0.0)
+            shift = p.shift_at(t_s).then(t_s, target, PLACE_FEET_S)
+            lift_s = t_s + PLACE_FEET_S
+            # the foot on the lead side (the back one, when they are staggered) steps out
+            lead = self.profile.lead_side
+            front = (-lead * width_mm / 2 - neutral, FEET_GEOMETRY_MM[feet][1] / 2)
+            step_out = (lead * RECOVERY_STEP_MM / 2 - neutral, 0.0)
+            return replace(
+                new, shift=shift, leg=None, feet=feet, lift_s=lift_s, down_s=lift_s + hold_s,
+                down_to=step_out, down_over_s=RECOVERY_STEP_S, down_via=front,
+            )  # fmt: skip
         if kind == "both":
-            return new if t_s >= p.down_s else replace(new, down_s=t_s)
+            if p.leg is not None or p.feet == "apart":  # the lifted foot, if any, lands
+                return new if t_s >= p.down_s else replace(new, down_s=t_s)
+            # from a narrow stance, or the step out of one, back to the feet on the markings
+            shift = p.shift_at(t_s).then(t_s, (0.0, 0.0), PLACE_FEET_S)
+            return replace(
+                new, shift=shift, feet="apart", lift_s=math.inf, down_s=math.inf,
+                down_to=(0.0, 0.0), down_via=None,
+            )  # fmt: skip
         if kind == "on":
             return Posture(t_s, on_s=t_s, eyes_closed=p.eyes_closed, foam=p.foam, fresh=True)
         return replace(new, off_s=t_s)  # "off"
@@ -162,9 +199,17 @@ class Person:
                 self._command(t_s, "off")
 
     def set_condition(self, t_s: float, eyes_closed: bool, foam: bool) -> None:
-        """From ``t_s`` on, sway with eyes closed or open, on the foam pad or the firm plate."""
+        """From ``t_s`` on, sway with eyes closed or open, on the foam pad or the firm plate; a
+        single-leg or narrow stance under way then lasts a hold time drawn for the new
+        condition (closing the eyes in tandem stance shortens it)."""
         with self._lock:
-            self._command(t_s, "condition", (bool(eyes_closed), bool(foam)))
+            posture = self._timeline.at(t_s)
+            feet = "single" if posture.leg else posture.feet
+            in_stance = posture.down_s < math.inf and t_s < posture.down_s
+            hold_s = None
+            if in_stance and (posture.eyes_closed, posture.foam) != (eyes_closed, foam):
+                hold_s = self._hold_s(t_s, feet, posture.leg, (bool(eyes_closed), bool(foam)))
+            self._command(t_s, "condition", (bool(eyes_closed), bool(foam), hold_s))
 
     def condition(self, t_s: float) -> tuple[bool, bool]:
         """(eyes_closed, foam) at ``t_s`` as commanded so far."""
@@ -227,15 +272,32 @@ class Person:
         eye condition (``status()['touch_down_at_s']``)."""
         if side not in SIDES:
             raise ValueError(f"stand on 'left' or 'right', not {side!r}")
-        p = self.profile
         with self._lock:
-            eyes_closed = self._timeline.at(t_s).eyes_closed
-            median_s = p.single_leg_hold_s[1 if eyes_closed else 0]
-            if side == p.weaker_leg:
-                median_s *= p.weaker_leg_hold_factor
-            z = float(self._draws.standard_normal())
-            hold_s = min(MAX_HOLD_S, median_s * math.exp(p.single_leg_hold_spread * z))
-            self._command(t_s, "stand", (side, hold_s))
+            self._command(t_s, "stand", (side, self._hold_s(t_s, "single", side)))
+
+    def place_feet(self, t_s: float, feet: str) -> None:
+        """From ``t_s`` move a foot into narrow stance ``feet`` (``FEET_STANCES``: together,
+        semi-tandem, tandem) about the middle of the markings; after a hold time drawn for the
+        profile and the condition, balance is lost and one foot steps out RECOVERY_STEP_MM to
+        the lead side (``both_feet`` puts the feet back on the markings)."""
+        if feet not in FEET_STANCES:
+            raise ValueError(f"a narrow stance is one of {', '.join(FEET_STANCES)}, not {feet!r}")
+        with self._lock:
+            self._command(t_s, "feet", (feet, self._hold_s(t_s, feet)))
+
+    def _hold_s(
+        self, t_s: float, feet: str, side: str | None = None, condition: tuple | None = None
+    ) -> float:
+        """A hold time of stance ``feet`` in the condition at ``t_s`` (or ``condition``: eyes
+        closed, foam), drawn for the profile: log-normal about its median (shorter on the
+        weaker leg), at most MAX_HOLD_S."""
+        p, posture = self.profile, self._timeline.at(t_s)
+        eyes_closed, foam = condition or (posture.eyes_closed, posture.foam)
+        median_s = p.hold_median_s(feet, eyes_closed, foam)
+        if side is not None and side == p.weaker_leg:
+            median_s *= p.weaker_leg_hold_factor
+        z = float(self._draws.standard_normal())
+        return min(MAX_HOLD_S, median_s * math.exp(p.single_leg_hold_spread * z))
 
     def both_feet(self, t_s: float) -> None:
         """Put the lifted foot down at ``t_s`` (no effect when both are down)."""
@@ -296,9 +358,8 @@ class Person:
                 ml, ap = self._sway.cop_mm(t_s)
                 if self._sway.lost_at_s != lost:  # the integration just found a fall
                     share, d_ml, d_ap = self._envelope(t_s)
-                posture = self._timeline.at(t_s)
-                if posture.leg is not None:
-                    ml += posture.shift_at(t_s).at(t_s)[0][0]
+                (shift_ml, shift_ap), *_ = self._timeline.at(t_s).shift_at(t_s).at(t_s)
+                ml, ap = ml + shift_ml, ap + shift_ap
                 if share > 0.0:
                     out = (share * self._weight_n, self._ml0 + ml + d_ml, self._ap0 + ap + d_ap)
             self._last, self._stale = (t_s, out), False
@@ -341,6 +402,7 @@ class Person:
                 "lean_target_ml_mm": newest.lean.end[0],
                 "lean_target_ap_mm": newest.lean.end[1],
                 "single_leg": newest.leg if single else None,
+                "feet": newest.feet_at(t) if served else None,
                 "touch_down_at_s": newest.down_s if newest.down_s < math.inf else None,
                 "lost_balance_at_s": lost if lost is not None and served and lost <= t else None,
                 "last_t_s": t if served else None,

@@ -25,6 +25,25 @@ axis (Duarte, BMClab ``cogve``; Brenière 1996): with the centre of mass's own d
 ankles it gives the moment of inertia the pendulum turns with (docs/clinical.md)."""
 
 
+FEET_STANCES = ("together", "semi-tandem", "tandem")
+"""The narrower two-foot stances of the standard tests (STEADI, BESS), narrowest last."""
+
+FEET_GEOMETRY_MM = {"together": (100.0, 0.0), "semi-tandem": (100.0, 125.0), "tandem": (0.0, 250.0)}
+"""(ML, AP) distance between the feet's centres in each narrow stance, mm: an adult foot about
+100 mm wide and 250 mm long; side by side touching, the instep against the big toe (half a
+foot ahead), heel against toe."""
+
+NARROW_SWAY = {"together": (1.0, 1.8), "semi-tandem": (1.1, 2.3), "tandem": (1.3, 3.0)}
+"""(AP, ML) factors on the disturbance and drift of habitual stance in each narrow stance.
+Design values, not a published ratio: a narrower base raises sway, the ML sway most (Sarabon et
+al. 2010: changes proportional to the base of support's reduction per direction; Day et al.
+1993), and no paper read gives the factor (docs/clinical.md, "The virtual patient")."""
+
+FOAM_HOLD_FACTOR = 0.5
+"""A foam pad halves the median time a narrow or one-leg stance is held (design value that puts
+a healthy young adult's BESS near the 10-13 errors of young athletes: docs/clinical.md)."""
+
+
 @dataclass(frozen=True)
 class SwayAxis:
     """Controller and disturbance of one sway axis (defaults: healthy young adult, AP)."""
@@ -58,7 +77,7 @@ class Reach:
 @dataclass(frozen=True)
 class PersonProfile:
     """A person: body size, sway controller per axis and condition, how they step on and off,
-    lean, stand on one leg and react.
+    lean, stand on one leg or in a narrower stance (``FEET_STANCES``) and react.
 
     ``ap`` / ``ml`` sway eyes open on a firm surface; a condition left None sways the same.
     """
@@ -88,19 +107,40 @@ class PersonProfile:
     lean_speed_deg_s: float = 6.0  # COM speed of a deliberate lean, deg/s about the ankles
     single_leg_hold_s: tuple[float, float] = (40.0, 9.0)  # median hold, eyes open and closed
     single_leg_hold_spread: float = 0.45  # std of the log of the hold time
+    # median hold of feet together, semi-tandem and tandem stance on firm ground, s: eyes open,
+    # then eyes closed; foam shortens them by FOAM_HOLD_FACTOR
+    narrow_hold_s: tuple[tuple[float, float, float], tuple[float, float, float]] = (
+        (300.0, 120.0, 60.0),
+        (120.0, 30.0, 10.0),
+    )
     weaker_leg: str | None = None  # 'left' or 'right': the affected leg
     weaker_leg_hold_factor: float = 1.0  # hold time standing on the weaker leg, relative
     trunk: TrunkPosture = field(default_factory=TrunkPosture)  # the trunk's posture on the hips
 
-    def stance(self, eyes_closed: bool, foam: bool, single_leg: bool = False) -> Stance:
-        """The sway axes in a condition."""
-        if single_leg:
-            chosen = self.single_leg
-        elif foam:
+    def stance(self, eyes_closed: bool, foam: bool, feet: str = "apart") -> Stance:
+        """The sway axes in a condition, with the feet ``apart`` (the habitual stance), on
+        one leg (``single``) or in a narrower stance (``FEET_STANCES``: the habitual sway's
+        disturbance scaled by ``NARROW_SWAY``)."""
+        if feet == "single":
+            return self.single_leg or Stance(self.ap, self.ml)
+        if foam:
             chosen = self.eyes_closed_foam if eyes_closed else self.foam
         else:
             chosen = self.eyes_closed if eyes_closed else None
-        return chosen or Stance(self.ap, self.ml)
+        chosen = chosen or Stance(self.ap, self.ml)
+        if feet == "apart":
+            return chosen
+        ap, ml = NARROW_SWAY[feet]
+        return _scaled(chosen, ap, ap, ml / ap)
+
+    def hold_median_s(self, feet: str, eyes_closed: bool, foam: bool) -> float:
+        """Median time the person holds stance ``feet`` (``single`` or one of FEET_STANCES) in
+        a condition before a foot moves, s; before the weaker leg's factor."""
+        if feet == "single":
+            median_s = self.single_leg_hold_s[1 if eyes_closed else 0]
+        else:
+            median_s = self.narrow_hold_s[1 if eyes_closed else 0][FEET_STANCES.index(feet)]
+        return median_s * (FOAM_HOLD_FACTOR if foam else 1.0)
 
     def pendulum_w2(self, axis: str) -> float:
         """Squared natural angular frequency (1/s^2) of the body pendulum about the ankles on
@@ -162,18 +202,22 @@ def _clinical(name, mass_kg, height_m, *, noise, drift, ml, on_foam, **kw) -> Pe
     return PersonProfile(name, mass_kg, height_m, ap=eyes_open.ap, ml=eyes_open.ml, **sway, **kw)
 
 
-# Sway tuned so that 60 s of standing still, measured through the whole emulated station (load
-# cells with their noise, hum and drift, scored under the published processing of
-# drills.standing), puts the medians over 20 seeds within 10% of those of Santos & Duarte 2016
-# for young and old adults in all four conditions (docs/clinical.md, "The virtual patient").
-# Older adults: longer delay, more noise and less slow drift (faster, not larger, sway). Foam
-# enlarges and speeds the sway: more disturbance with a shorter correlation time, the ML axis
-# relatively more; eyes closed on firm ground barely changes the area and slightly raises the
-# velocity. The clinical profiles scale the older adult's sway. Single-leg hold times put the
-# best of three trials near Springer et al. 2007's age norms (44.7 s eyes open at 18-39 years,
-# 21.5 s at 70-79; eyes closed 13-17 s and about 3 s) and the frail patient under Vellas et al.
-# 1997's 5 s; reach, reaction and lean speed are plausible values in the spirit of the clinical
-# literature (docs/clinical.md), ordered from the healthy young adult to the frail one.
+# Sway tuned so that 60 s of standing still, measured through the whole emulated station (load cells
+# with their noise, hum and drift, scored under the published processing of drills.standing), puts
+# the medians over 20 seeds within 10% of those of Santos & Duarte 2016 for young and old adults in
+# all four conditions (docs/clinical.md, "The virtual patient"). Older adults: longer delay, more
+# noise and less slow drift (faster, not larger, sway). Foam enlarges and speeds the sway: more
+# disturbance with a shorter correlation time, the ML axis relatively more; eyes closed on firm
+# ground barely changes the area and slightly raises the velocity. The clinical profiles scale the
+# older adult's sway. Single-leg hold times put the best of three trials near Springer et al. 2007's
+# age norms (44.7 s eyes open at 18-39 years, 21.5 s at 70-79; eyes closed 13-17 s and about 3 s)
+# and the frail patient under Vellas et al. 1997's 5 s. Narrow stances (STEADI 4-stage, BESS): the
+# frail patient holds feet together, semi-tandem and tandem for 10 s as often as Giuliani et al.
+# 2008's assisted-living residents (61%, 34%, 8%), the older adult fails tandem about one time in
+# twenty, the post-stroke patient mostly (below the CDC's 10 s); eyes-closed and foam holds put the
+# healthy young adult's BESS near young athletes' 10-13 errors. Reach, reaction and lean speed are
+# plausible values in the spirit of the clinical literature (docs/clinical.md), ordered from the
+# healthy young adult to the frail one.
 PROFILES: dict[str, PersonProfile] = {
     "healthy-young": PersonProfile(
         "healthy-young", 65.0, 1.70, age_years=25, ml=SwayAxis(noise_mm=0.49, drift_mm=1.26),
@@ -184,6 +228,7 @@ PROFILES: dict[str, PersonProfile] = {
         los_fraction=Reach(front=0.95, back=0.9, left=0.95, right=0.95), balance_reserve=1.4,
         reaction_time_s=(0.4, 0.08), lean_speed_deg_s=6.0,
         single_leg_hold_s=(90.0, 10.0), single_leg_hold_spread=0.45,
+        narrow_hold_s=((600.0, 600.0, 300.0), (600.0, 60.0, 15.0)),
         trunk=TrunkPosture(sway_deg=0.3, drift_deg_min=0.3),
     ),
     "older-adult": PersonProfile(
@@ -194,6 +239,7 @@ PROFILES: dict[str, PersonProfile] = {
         los_fraction=Reach(front=0.8, back=0.75, left=0.8, right=0.8), balance_reserve=1.4,
         reaction_time_s=(0.6, 0.12), lean_speed_deg_s=4.0,
         single_leg_hold_s=(13.0, 1.9), single_leg_hold_spread=0.6,
+        narrow_hold_s=((300.0, 120.0, 25.0), (120.0, 20.0, 5.0)),
         trunk=TrunkPosture(sway_deg=0.5, drift_deg_min=1.0),
     ),
     # paretic left side: weight kept on the right leg, little reach or stance on the left
@@ -203,6 +249,7 @@ PROFILES: dict[str, PersonProfile] = {
         load_share_left=0.37, los_fraction=Reach(front=0.65, back=0.55, left=0.45, right=0.8),
         balance_reserve=1.45, reaction_time_s=(0.8, 0.2), lean_speed_deg_s=2.5,
         single_leg_hold_s=(8.0, 2.0), single_leg_hold_spread=0.6,
+        narrow_hold_s=((120.0, 30.0, 7.0), (40.0, 8.0, 2.5)),
         weaker_leg="left", weaker_leg_hold_factor=0.3,
         trunk=TrunkPosture(sway_deg=0.6, drift_deg_min=1.5, drift_ml_ap=(-1.0, 0.5)),
     ),
@@ -213,6 +260,7 @@ PROFILES: dict[str, PersonProfile] = {
         load_share_left=0.32, los_fraction=Reach(front=0.8, back=0.75, left=0.6, right=0.9),
         balance_reserve=1.35, reaction_time_s=(0.5, 0.1), lean_speed_deg_s=3.5,
         single_leg_hold_s=(20.0, 5.0), single_leg_hold_spread=0.6,
+        narrow_hold_s=((300.0, 90.0, 18.0), (120.0, 15.0, 4.0)),
         weaker_leg="left", weaker_leg_hold_factor=0.25,
         trunk=TrunkPosture(sway_deg=0.4, drift_deg_min=0.6),
     ),
@@ -223,6 +271,7 @@ PROFILES: dict[str, PersonProfile] = {
         los_fraction=Reach(front=0.5, back=0.45, left=0.5, right=0.5),
         balance_reserve=1.2, reaction_time_s=(1.0, 0.25), lean_speed_deg_s=2.0,
         single_leg_hold_s=(3.0, 1.0), single_leg_hold_spread=0.5,
+        narrow_hold_s=((12.0, 8.0, 5.0), (4.0, 2.5, 1.5)),
         trunk=TrunkPosture(sway_deg=0.8, drift_deg_min=2.5),
     ),
 }  # fmt: skip

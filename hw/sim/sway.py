@@ -2,17 +2,16 @@
 on a fixed step under the postures of a `Timeline`.
 
 Per axis (AP, ML) a body-about-the-ankles inverted pendulum, its centre of mass at
-``com_height_fraction * height_m`` = h and its moment of inertia about the ankles
-m (k^2 H^2 + h^2) (``GYRATION_SQ``, the constants of Duarte's ``cogve``, after Brenière 1996):
-``x'' = (g h / (k^2 H^2 + h^2)) * (x - p)`` with x the centre of mass and p the centre of
-pressure (COP = ankle torque / weight), in mm. The nervous system commands
-``p_cmd = r + k * (x(t - delay) - r) + b * x'(t - delay) + n`` (a delayed PD controller, gains
-normalised by m*g*h) and the muscles follow it with a first-order lag; n is a low-pass torque
-disturbance and r the reference posture: a slow drift (the "rambling" of quiet stance) plus any
-deliberate lean. The ML axis, standing in for the hip load/unload mechanism, has the same form
-with a quieter disturbance. Each condition (eyes closed, foam pad, one leg) has its own
-`SwayAxis` values (`hw.sim.profiles`); switching keeps every state, so the COP path stays
-continuous.
+``com_height_fraction * height_m`` = h and its moment of inertia about the ankles m (k^2 H^2 + h^2)
+(``GYRATION_SQ``, the constants of Duarte's ``cogve``, after Brenière 1996): ``x'' = (g h / (k^2 H^2
++ h^2)) * (x - p)`` with x the centre of mass and p the centre of pressure (COP = ankle torque /
+weight), in mm. The nervous system commands ``p_cmd = r + k * (x(t - delay) - r) + b * x'(t - delay)
++ n`` (a delayed PD controller, gains normalised by m*g*h) and the muscles follow it with a
+first-order lag; n is a low-pass torque disturbance and r the reference posture: a slow drift (the
+"rambling" of quiet stance) plus any deliberate lean. The ML axis, standing in for the hip
+load/unload mechanism, has the same form with a quieter disturbance. Each condition (eyes closed,
+foam pad, one leg, a narrow stance) has its own `SwayAxis` values (`hw.sim.profiles`); switching
+keeps every state, so the COP path stays continuous.
 
 The ankles can place the COP only so far (``balance_reserve`` times the person's limits of
 stability, less on foam): the COP saturates there, and once the COM passes it by
@@ -131,7 +130,7 @@ class Sway:
         self._d = max(1, round(profile.delay_s / STEP_S))
         self._w2dt = tuple(profile.pendulum_w2(axis) * STEP_S for axis in ("ml", "ap"))
         self._am = 1.0 - math.exp(-STEP_S / profile.muscle_tau_s)
-        self._regimes: dict[tuple[bool, bool, bool], _Regime] = {}
+        self._regimes: dict[tuple[bool, bool, str], _Regime] = {}
         self._k = 0  # index of the next block to integrate
         self._blocks: list[_Block] = []  # kept for late queries and commands
         self._pending: list[list] = []  # noise of the next blocks (drawn or rolled back)
@@ -145,10 +144,11 @@ class Sway:
         """First step whose update happens at or after ``t_s``."""
         return math.ceil((t_s - self._start) / STEP_S - 1e-9)
 
-    def _regime(self, eyes_closed: bool, foam: bool, single_leg: bool) -> _Regime:
-        """The regime of a condition: per axis (ML, AP) the controller gains and the reachable
-        COP range (sway frame), and the condition's sway values."""
-        key = (eyes_closed, foam, single_leg)
+    def _regime(self, eyes_closed: bool, foam: bool, feet: str) -> _Regime:
+        """The regime of a condition (``feet``: apart, single or a narrow stance): per axis
+        (ML, AP) the controller gains and the reachable COP range (sway frame), and the
+        condition's sway values."""
+        key = (eyes_closed, foam, feet)
         if key not in self._regimes:
             p = self._profile
             stance = p.stance(*key)
@@ -170,7 +170,7 @@ class Sway:
 
     def _initial_state(self) -> list[_AxisState]:
         posture = self._timeline.at(self._start)
-        stance = self._regime(posture.eyes_closed, posture.foam, False).stance
+        stance = self._regime(posture.eyes_closed, posture.foam, "apart").stance
         lean = posture.lean.at(self._start)[0]
         state = []
         for z, a, c in zip(self._z0, (stance.ml, stance.ap), lean, strict=True):
@@ -232,7 +232,7 @@ class Sway:
             posture = self._timeline.at(ta)
             if self._fallen and posture.fresh and self._step_index(posture.t_s) == a:
                 self._restart(posture.lean.at(ta)[0])
-            gains = self._regime(posture.eyes_closed, posture.foam, posture.single_leg(ta)).gains
+            gains = self._regime(posture.eyes_closed, posture.foam, posture.feet_at(ta)).gains
             self._segment(a, b, i0, noise, gains, posture, posture.armed(ta, step_on_s))
 
     def _restart(self, lean: tuple) -> None:

@@ -228,3 +228,44 @@ def test_after_a_correcting_instruction_a_lit_direction_is_shifted_away_from(
     board.set_light("front", True)
     run(patient, person, 14.0, 16.0)
     assert entries(patient, "did")[-1]["what"] == "lean:front"
+
+
+def test_told_to_get_back_into_a_stance_the_patient_retakes_it_each_time_it_is_lost(factory):
+    person, patient = patient_for(factory, "high-fall-risk", seed=3)
+    patient.instruct("return-to-position", 5.0)
+    patient.instruct("tandem", 5.0)
+    stances, lost, taken = [], [], []
+    for t in np.round(np.arange(2.0, 60.0, 0.01), 6):
+        person.load(t)
+        patient.update(t)
+        status = person.status()
+        stances.append(status["feet"])
+        if len(stances) > 1 and stances[-2] != stances[-1]:
+            (taken if stances[-1] == "tandem" else lost).append(t)
+    # the frail patient's tandem lasts seconds: lost and taken again, over and over
+    assert len(lost) >= 3 and len(taken) >= len(lost)
+    reaction_s, _ = PROFILES["high-fall-risk"].reaction_time_s
+    gaps = [next(b for b in taken if b > a) - a for a in lost if any(b > a for b in taken)]
+    # taken again a reaction time, the retake time and the placing of the foot later
+    assert 1.5 < np.median(gaps) < reaction_s + 1.0 + 1.0 + 1.0
+    patient.instruct("both-feet", 60.0)  # ... until told both feet
+    after = []
+    for t in np.round(np.arange(60.0, 90.0, 0.01), 6):
+        person.load(t)
+        patient.update(t)
+        after.append(person.status()["feet"])
+    assert set(after[300:]) == {"apart"}
+
+
+def test_closing_the_eyes_in_a_stance_shortens_it(factory):
+    held = {}
+    for eyes in ("eyes-open", "eyes-closed"):
+        holds = []
+        for seed in range(12):
+            person, patient = patient_for(factory, "older-adult", seed=seed)
+            patient.instruct("tandem", 2.0)
+            patient.instruct(eyes, 6.0)
+            run(patient, person, 1.0, 8.0)
+            holds.append(person.status()["touch_down_at_s"])
+        held[eyes] = np.median(holds)
+    assert held["eyes-closed"] < 0.5 * held["eyes-open"]

@@ -511,7 +511,7 @@ def test_up_to_a_fall_the_cop_stays_within_the_feet_s_reach():
         else:
             continue
         falls += 1
-        axes, _ = person._sway._regime(True, True, False)
+        axes, _ = person._sway._regime(True, True, "apart")
         before = np.arange(max(2.0, at - 0.9), at - 0.005, 0.005)
         cop = np.array([person._sway.cop_mm(t) for t in before])
         for axis, (*_, lo, hi, _w2dt) in enumerate(axes):
@@ -582,3 +582,52 @@ def test_commands_that_arrive_late_give_the_same_result():
     assert len(got) > 1600
     with pytest.raises(ValueError, match="more than 1 s before a later query"):
         late.lean_to(10.0, 0.0, 10.0)
+
+
+def test_a_narrow_stance_sways_more_side_to_side_than_the_habitual_one():
+    """Tandem stance narrows the base side to side: the ML sway grows far more than the AP."""
+    ratios = []
+    for seed in range(3):
+        person = Person(YOUNG, seed=seed)
+        person.place_feet(40.0, "tandem")
+        t, _, ml, ap = cop_trace(person, 8.0, 80.0)
+        apart, tandem = (t >= 8) & (t < 40), (t >= 45) & (t < 80)
+        assert person.status()["feet"] == "tandem"
+        ratios.append([np.std(axis[tandem]) / np.std(axis[apart]) for axis in (ml, ap)])
+    ml_ratio, ap_ratio = np.median(ratios, axis=0)
+    assert ml_ratio > 2.0 and ml_ratio > 1.5 * ap_ratio
+
+
+def test_a_narrow_stance_ends_with_a_step_out_and_both_feet_brings_the_feet_back():
+    person = Person(PROFILES["high-fall-risk"], seed=4)
+    person.place_feet(10.0, "semi-tandem")
+    lost_s = person.status()["touch_down_at_s"]
+    assert 11.0 < lost_s < 11.0 + 60.0  # placed over 1 s, then held a drawn time
+    t, force, ml, ap = cop_trace(person, 8.0, lost_s + 3.0)
+    before = (t > lost_s - 1.0) & (t < lost_s)
+    # the back foot unloads (the COP under the front foot: half a foot ahead) ...
+    under_front = (t > lost_s + 0.15) & (t < lost_s + 0.25)
+    assert np.mean(ap[under_front]) - np.mean(ap[before]) > 40.0
+    # ... and lands 200 mm out to the lead side (right): the COP at the new midpoint
+    after = t > lost_s + 1.0
+    assert np.mean(ml[after]) - np.mean(ml[before]) == pytest.approx(100.0, abs=25.0)
+    assert np.all(force > 0.9 * PROFILES["high-fall-risk"].mass_kg * G_M_S2)  # all on board
+    assert person.status()["feet"] == "apart"
+    person.both_feet(lost_s + 3.0)
+    _, _, ml, _ = cop_trace(person, lost_s + 6.0, lost_s + 9.0)
+    assert abs(np.mean(ml)) < 25.0  # back on the markings
+
+
+def test_narrow_stance_holds_match_assisted_living_residents_for_the_frail_patient():
+    """Giuliani et al. 2008 (Table 3): of assisted-living residents, 60.5% held feet side by
+    side for 10 s, 34.3% semi-tandem and 8.3% tandem."""
+    frail = PROFILES["high-fall-risk"]
+    for feet, share in (("together", 0.605), ("semi-tandem", 0.343), ("tandem", 0.083)):
+        holds = []
+        for seed in range(400):
+            person = Person(frail, seed=seed)
+            person.place_feet(5.0, feet)
+            holds.append(person.status()["touch_down_at_s"] - 6.0)
+        assert np.mean(np.array(holds) >= 10.0) == pytest.approx(share, abs=0.07), feet
+    with pytest.raises(ValueError, match="one of together, semi-tandem, tandem"):
+        Person(frail).place_feet(5.0, "crossed")
