@@ -1,5 +1,6 @@
 """The catalog of drills by name."""
 
+from drills.bess import Bess
 from drills.engine import Drill
 from drills.errors import UnknownDrillError
 from drills.limits_of_stability import LimitsOfStability
@@ -9,6 +10,7 @@ from drills.quiet_stance import QuietStance
 from drills.reaction import Reaction
 from drills.rhythmic import RhythmicWeightShift
 from drills.single_leg import SingleLegStance
+from drills.steadi import Steadi4Stage
 from drills.weight_bearing import WeightBearing
 from drills.weight_shift import WeightShift
 from drills.wobble_board import WobbleBoard
@@ -27,6 +29,8 @@ DRILLS: dict[str, type[Drill]] = {
         WobbleBoard,
         PosturalHold,
         Reaction,
+        Steadi4Stage,
+        Bess,
     )
 }
 

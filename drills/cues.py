@@ -53,6 +53,12 @@ INSTRUCTIONS = {
     "eyes-closed": "Close your eyes.",
     "firm-surface": "Stand on the platform itself (remove the foam pad).",
     "foam-surface": "Stand on the foam pad.",
+    "feet-together": "Stand with your feet side by side, touching.",
+    "semi-tandem": "Put the instep of one foot against the big toe of the other.",
+    "tandem": "Put one foot in front of the other, heel touching toe.",
+    "return-to-position": (
+        "If you lose your balance, get back into the position as quickly as you can."
+    ),
     "stand-on-left": "Lift the right foot and stand on the left leg, hands on hips.",
     "stand-on-right": "Lift the left foot and stand on the right leg, hands on hips.",
     "both-feet": "Stand on both feet, arms by the side.",

@@ -15,15 +15,13 @@ foam pad, 4 eyes closed on foam; feet together, arms crossed. Each attempt runs:
 
 An attempt passes when ``trial_s`` is recorded (success tone) and fails (warning tone) when the
 patient steps off, loses balance, or the therapist marks it (``mark_failed``: the live view's
-"failed attempt" control, for what a platform cannot see: eyes opened, arms uncrossed, a hand
-on the rail). Loss of balance:
-the live COP farther than ``max_excursion_mm`` from where it was when recording began (beyond
-what sway on foam reaches, about the edge of a feet-together base of support: the COP has left
-it, or the patient stepped), or a jump of more than ``JUMP_MM`` within ``JUMP_WINDOW_S`` (a
-hip strategy, a grab or a step; quiet sway, even on foam with eyes closed, moves the live COP
-a few centimetres a second at most). A failed attempt is repeated, up to ``MAX_ATTEMPTS`` per
-condition; after that the condition scores as failed with its time held. After the fourth
-condition: every cue off, success tone. Stepping off outside recording never aborts the test.
+"failed attempt" control, for what a platform cannot see: eyes opened, arms uncrossed, a hand on the
+rail). Loss of balance: the live COP farther than ``max_excursion_mm`` from where it was when
+recording began (beyond what sway on foam reaches, about the edge of a feet-together base of
+support: the COP has left it, or the patient stepped), or a jump (``drills.balance_loss``). A failed
+attempt is repeated, up to ``MAX_ATTEMPTS`` per condition; after that the condition scores as failed
+with its time held. After the fourth condition: every cue off, success tone. Stepping off outside
+recording never aborts the test.
 
 Scores per condition, as the clinical CTSIB-M is scored (Cohen et al. 1993, as the Shirley
 Ryan AbilityLab's Rehabilitation Measures describe it: up to three attempts, their times
@@ -42,13 +40,12 @@ open: on somatosensation) and ``vestibular_ratio`` (foam with eyes closed / firm
 open, APDM's iCTSIB "vestibular" ratio). ``attempt_log`` lists every attempt.
 """
 
-import math
-from collections import deque
 from enum import StrEnum
 from typing import ClassVar
 
 import numpy as np
 
+from drills.balance_loss import BalanceWatch
 from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Phase
@@ -68,10 +65,6 @@ ANNOUNCE_FIRST_BEEP_S = 1.0
 
 ANNOUNCE_BEEP_GAP_S = 0.5
 """Half a second between the condition's beeps: twice as fast as a countdown, easy to count."""
-
-JUMP_MM = 60.0
-JUMP_WINDOW_S = 0.5
-"""Loss of balance: the live COP moves more than 60 mm within 0.5 s."""
 
 
 class McPhase(StrEnum):
@@ -144,8 +137,7 @@ class Mctsib(CuedDrill):
         self._held_s: list[float] = []  # this condition's failed attempts
         self._announced = False
         self._announce_beeps = 0
-        self._start_cop = (math.nan, math.nan)
-        self._jump_window: deque[tuple[float, float, float]] = deque()  # (t_s, ml, ap) live
+        self.watch = BalanceWatch(self.values["max_excursion_mm"])
 
     def on_waiting(self, frame):
         if self.stance.on_platform and not self._announced:
@@ -184,39 +176,24 @@ class Mctsib(CuedDrill):
     def begin(self, frame):
         # a new recording: a passed condition keeps the one it passed with
         self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
-        self._start_cop = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
-        self._jump_window.clear()
+        self.watch.start((frame.cop_ml_live_mm, frame.cop_ap_live_mm))
 
     def on_recording(self, frame):
         if not self.stance.on_platform:
             return self._end_attempt(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["trial_s"] * self.rate_hz):
             return self._end_attempt(frame.t_s, None)
-        lost = self._lost_balance(frame.t_s, (frame.cop_ml_live_mm, frame.cop_ap_live_mm))
+        lost = self.watch.check(frame.t_s, (frame.cop_ml_live_mm, frame.cop_ap_live_mm))
         if lost:
             return self._end_attempt(frame.t_s, lost)
         self.samples.append(frame)
         return []
 
-    def _lost_balance(self, t_s: float, cop: tuple[float, float]) -> str | None:
-        """Why balance was lost at this frame (see the module docstring), or None."""
-        limit = self.values["max_excursion_mm"]
-        excursion = math.dist(cop, self._start_cop)
-        if excursion > limit:
-            return f"lost balance: the COP moved {excursion:.0f} mm from the start (> {limit:g})"
-        self._jump_window.append((t_s, *cop))
-        while t_s - self._jump_window[0][0] > JUMP_WINDOW_S + 1e-9:
-            self._jump_window.popleft()
-        jump = max(math.dist(cop, past[1:]) for past in self._jump_window)
-        if jump > JUMP_MM:
-            return f"lost balance: the COP jumped {jump:.0f} mm within {JUMP_WINDOW_S:g} s"
-        return None
-
-    def mark_failed(self, t_s: float) -> list:
+    def mark_failed(self, t_s: float) -> list | None:
         """The therapist saw a failure the platform cannot (eyes opened, arms uncrossed, a hand
-        on the rail): the attempt being recorded fails. Returns the cues; no-op otherwise."""
+        on the rail): the attempt being recorded fails. Returns the cues; None otherwise."""
         if self.phase is not Phase.RECORDING:
-            return []
+            return None
         return self._end_attempt(t_s, "marked failed by the therapist")
 
     def _end_attempt(self, t_s: float, failure: str | None) -> list:

@@ -198,12 +198,12 @@ class SingleLegStance(CuedDrill):
         self.enter(Phase.SETTLING, frame.t_s)  # already settled: straight to the countdown
         return self.on_settling(frame) or [Status("blue")]
 
-    def mark_failed(self, t_s: float) -> list:
+    def mark_failed(self, t_s: float) -> list | None:
         """The therapist saw the trial end in a way the platform cannot (the hands left the
         hips, the stance foot moved): the trial ends now with its time so far. Returns the cues;
-        no-op outside a trial."""
+        None outside a trial (nothing to fail)."""
         if self.phase is not Phase.RECORDING:
-            return []
+            return None
         return self._end_trial(t_s, self._start_s, t_s - self._start_s, "marked failed")
 
     def back_to_waiting(self, t_s: float) -> list:

@@ -133,6 +133,12 @@ MINIMAL_DETECTABLE_CHANGE: dict[tuple[str, str], Mdc] = {
     ("limits-of-stability", "movement_velocity_deg_s"): Mdc(38.9, True, _SUTTANON),
     ("limits-of-stability", "max_excursion_pct"): Mdc(15.9, True, _SUTTANON),
     ("limits-of-stability", "directional_control_pct"): Mdc(21.8, True, _SUTTANON),
+    ("bess", "total_errors"): Mdc(
+        7.3,
+        False,
+        "Hansen C et al. (373 healthy children aged 5-14, PMC4955616): test-retest MDC95 7.3 "
+        "errors; between raters 9.6 [V]. No adult test-retest value could be verified",
+    ),
 }
 """(drill, measure) -> its MDC95; a measure without one is reported as "no MDC known"."""
 
@@ -167,6 +173,18 @@ SINGLE_LEG_BEST_EYES_CLOSED_S = {
 """Mean best-of-three single-leg stance time, eyes closed, by sex, per SINGLE_LEG_AGE_BANDS."""
 SINGLE_LEG_FALL_RISK_S = 5.0
 """Older people who cannot stand 5 s on one leg have twice the risk of an injurious fall."""
+
+
+STEADI_SOURCE = (
+    "Centers for Disease Control and Prevention (CDC). STEADI: The 4-Stage Balance Test ("
+    "assessment form, National Center for Injury Prevention and Control); Vellas BJ et al. J "
+    "Am Geriatr Soc 1997;45:735-8 for 5 s on one leg"
+)
+STEADI_TANDEM_S = 10.0
+"""The CDC's cut-off: an older adult who cannot hold tandem stance for 10 s is at increased
+risk of falling."""
+STEADI_FROM_AGE_YEARS = 65
+"""The STEADI initiative screens adults aged 65 and over; its cut-off is theirs."""
 
 
 def single_leg_norm(age_years: float | None, eyes: str, sex: str | None) -> dict | None:

@@ -10,6 +10,9 @@
 - Single-leg stance: the best time against the mean best-of-three time of healthy adults of
   the age (and, eyes closed, the sex) in Springer et al. 2007, and the 5 s of Vellas et al.
   1997 for people aged 60 and over.
+- The STEADI 4-stage test: the tandem time against the CDC's 10 s fall-risk cut-off (for
+  adults aged 65 and over), and the one-foot stage against Vellas's 5 s.
+- BESS: no adult norms by age could be verified, and ``reason`` says so.
 
 Every comparison needs an adult with a known birth date; ``reason`` says why there is none.
 Rows: ``condition``, ``metric``, ``label``, ``unit``, ``value``, ``reference`` (the published
@@ -59,6 +62,16 @@ def compare_with_norms(trial: dict, patient: dict) -> dict:
         "notes": [],
         "reason": None,
     }
+    if trial["drill"] == "steadi-4-stage":
+        return _steadi(out, trial, patient)
+    if trial["drill"] == "bess":
+        out["reason"] = (
+            "No adult BESS norms by age could be verified (Iverson & Koehle 2013's tables "
+            "could not be read): follow the patient's own totals against the minimal "
+            "detectable change (7.3 errors) on the progress page. For scale, young athletes "
+            "score about 9-20 errors at baseline (docs/clinical.md)."
+        )
+        return out
     single_leg = trial["drill"] == "single-leg-stance"
     parts = [p for p in scored_parts(trial) if p["eyes"] and p["measures"].get(METRICS[0])]
     if single_leg:
@@ -73,6 +86,17 @@ def compare_with_norms(trial: dict, patient: dict) -> dict:
             "conditions) and single-leg stance once scored; this trial has no such scores."
         )
         return out
+    age = _adult_age(out, trial, patient)
+    if age is None:
+        return out
+    if single_leg:
+        return _single_leg(out, trial["result"], age, patient.get("sex"))
+    return _standing(out, trial, parts, age)
+
+
+def _adult_age(out: dict, trial: dict, patient: dict) -> int | None:
+    """The patient's age when the trial started (also into ``out``), or None with ``reason``
+    set when it is unknown or under adult age."""
     on = datetime.fromisoformat(trial["started_at"]).astimezone().date()
     age = age_years(patient.get("birth_date"), on)
     out["age_years"] = age
@@ -80,13 +104,65 @@ def compare_with_norms(trial: dict, patient: dict) -> dict:
         out["reason"] = (
             "Add the patient's birth date to compare with the published values of their age group."
         )
-        return out
+        return None
     if age < norms.ADULT_FROM_AGE_YEARS:
         out["reason"] = f"The published values are for adults; the patient was {age} years old."
+        return None
+    return age
+
+
+def _steadi(out: dict, trial: dict, patient: dict) -> dict:
+    """The tandem time against the CDC's cut-off, the one-foot stage against Vellas's 5 s."""
+    out["source"] = out["source_short"] = norms.STEADI_SOURCE
+    result = trial.get("result") or {}
+    tandem_s = result.get("tandem_time_s")
+    if tandem_s is None:
+        out["reason"] = "This test ended before it could time tandem stance."
         return out
-    if single_leg:
-        return _single_leg(out, trial["result"], age, patient.get("sex"))
-    return _standing(out, trial, parts, age)
+    age = _adult_age(out, trial, patient)
+    if age is None:
+        return out
+    cut_s = norms.STEADI_TANDEM_S
+    label, unit, _ = measure_doc("tandem_time_s")
+    below = tandem_s < cut_s - 1e-9
+    out["intro"] = (
+        "The CDC's STEADI screen for older adults: tandem stance (heel against toe) held for "
+        f"{cut_s:g} s, or not."
+    )
+    reached = any(s.get("stance") == "tandem" for s in result.get("stages") or [])
+    out["rows"].append(
+        {
+            "condition": "tandem stance",
+            "metric": "tandem_time_s",
+            "label": label,
+            "unit": unit,
+            "value": tandem_s,
+            "reference": f"{cut_s:g} s (CDC STEADI)",
+            "p10": None,
+            "median": cut_s,
+            "p90": None,
+            "position": "below" if below else "within",
+            "words": (
+                ("under" if reached else "not reached: an easier stance ended the test, under")
+                + f" the CDC's {cut_s:g} s: increased risk of falling"
+                if below
+                else f"held the {cut_s:g} s"
+            ),
+            "quality": "",
+        }
+    )
+    if age < norms.STEADI_FROM_AGE_YEARS:
+        out["notes"].append(
+            f"The CDC's cut-off is for adults aged {norms.STEADI_FROM_AGE_YEARS} and over; the "
+            f"patient was {age}."
+        )
+    one_foot = next((s for s in result["stages"] if s["stance"] == "one-foot"), None)
+    if age >= 60 and one_foot and one_foot["time_s"] < norms.SINGLE_LEG_FALL_RISK_S:
+        out["notes"].append(
+            f"Under {norms.SINGLE_LEG_FALL_RISK_S:g} s on one foot: older people who could not "
+            "stand 5 s on one leg had twice the risk of an injurious fall (Vellas et al. 1997)."
+        )
+    return out
 
 
 def _standing(out: dict, trial: dict, parts: list[dict], age: int) -> dict:

@@ -216,6 +216,7 @@ def _no_fast_reactions(table):
 
 SPRINGER = "Springer et al. 2007 (docs/clinical.md)"
 SANTOS = "Santos & Duarte 2016, 10-90% bands (docs/clinical.md)"
+STEADI = "CDC STEADI 4-Stage Balance Test (docs/clinical.md)"
 CHECKS = (
     Check(
         "LOS: healthy young maximum excursion 70-110% of the theoretical limit",
@@ -276,6 +277,38 @@ CHECKS = (
         "Single-leg stance: the high-fall-risk patient under Vellas's 5 s",
         "Vellas et al. 1997 (docs/clinical.md)",
         _all_within("single-leg-stance", "best_time_s", "high-fall-risk", 0, 5),
+    ),
+    Check(
+        "STEADI 4-stage: the healthy young hold all four stances",
+        f"{STEADI}: healthy adults hold each 10 s stance",
+        _all_within("steadi-4-stage", "highest_stage_held", "healthy-young", 4, 4),
+    ),
+    Check(
+        "STEADI 4-stage: the high-fall-risk patient under the CDC's 10 s in tandem",
+        f"{STEADI}; Giuliani et al. 2008: 8% of assisted-living residents held tandem 10 s",
+        _all_within("steadi-4-stage", "tandem_time_s", "high-fall-risk", 0, 9.99),
+    ),
+    Check(
+        "STEADI 4-stage: the older adult holds tandem for the CDC's 10 s",
+        "PMC11566129: community adults aged 60-89 held tandem 22.2 s on average (of 30)",
+        _all_within("steadi-4-stage", "tandem_time_s", "older-adult", 10, 10),
+    ),
+    Check(
+        "BESS: the healthy young within young athletes' baselines (20 errors or fewer)",
+        "Valovich et al. 2003: 12.9 ± 3.3 (high-school athletes); Mathiasen et al.: 20.3 "
+        "(D-I football freshmen) (docs/clinical.md)",
+        _all_within("bess", "total_errors", "healthy-young", 0, 20),
+    ),
+    Check(
+        "BESS: the high-fall-risk patient makes more errors than the healthy young, by more "
+        "than the MDC (7.3)",
+        "Hansen et al.: MDC95 7.3 errors; Iverson & Koehle 2013: BESS worsens with age",
+        _ordered("bess", "total_errors", "healthy-young", "high-fall-risk", True, margin=7.3),
+    ),
+    Check(
+        "BESS: the older adult makes more errors than the healthy young",
+        "Iverson & Koehle 2013: similar at 20-49 years, worse at 50-69 (r with age .34)",
+        _ordered("bess", "total_errors", "healthy-young", "older-adult", True),
     ),
     Check(
         "mCTSIB: healthy young Romberg ratio 0.8-1.6",

@@ -33,7 +33,7 @@ class ZeroTilt:
 @dataclass
 class MarkFailed:
     """The therapist saw the attempt under way fail in a way the platform cannot see (eyes
-    opened, arms uncrossed, a hand on the rail): the drill fails it. The result is True when
-    an attempt was failed, False when none was under way."""
+    opened, arms uncrossed, a hand on the rail): the drill fails it (BESS counts an error).
+    The result is True when the drill marked it, False when nothing was under way."""
 
     done: Future = field(default_factory=Future)

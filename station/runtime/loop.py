@@ -232,11 +232,11 @@ class ControlLoop:
             what = "no drill is running" if session is None else f"{session.drill.name} has none"
             command.done.set_exception(BusyError(f"no attempt to mark as failed: {what}"))
             return
-        cues = mark(now)
-        self._apply(cues, now)
+        cues = mark(now)  # None: nothing under way to mark
+        self._apply(cues or [], now)
         if session.drill.finished:
             self._end(now)
-        command.done.set_result(bool(cues))
+        command.done.set_result(cues is not None)
 
     def abort(self, reason: str, now: float, tone: str | None = None) -> None:
         """End the running trial (if any) as aborted with its data kept: every cue off, then

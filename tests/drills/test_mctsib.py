@@ -226,7 +226,7 @@ def test_therapist_marks_a_failure():
     ]
     assert drill.attempt == 2 and drill.phase.value == "announce"
     assert drill.attempt_log[0]["outcome"] == "marked failed by the therapist"
-    assert drill.mark_failed(drill.last_t_s) == []  # not recording: nothing to fail
+    assert drill.mark_failed(drill.last_t_s) is None  # not recording: nothing to fail
 
 
 def test_status_shows_condition_attempt_and_time():

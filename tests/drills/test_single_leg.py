@@ -116,7 +116,7 @@ def test_the_therapist_fails_a_trial_the_platform_cannot_judge():
         Status("amber"),
         Instruct("both-feet"),
     ]
-    assert drill.mark_failed(drill.last_t_s + 0.02) == []  # resting: nothing to fail
+    assert drill.mark_failed(drill.last_t_s + 0.02) is None  # resting: nothing to fail
     run(drill, patient, 60.0)
     result = drill.result()
     first = result["trials"][0]

@@ -216,6 +216,54 @@ def test_single_leg_eyes_closed_needs_the_sex_and_adults_only():
     assert "for adults" in compare_with_norms(trial, child)["reason"]
 
 
+def steadi(stages: list[tuple[str, float]], tandem_s: float | None) -> dict:
+    """A stored STEADI 4-stage trial record with its stages (stance, time)."""
+    rows = [
+        {"stage": i + 1, "stance": stance, "time_s": t, "held": t >= 10.0}
+        for i, (stance, t) in enumerate(stages)
+    ]
+    return {
+        "drill": "steadi-4-stage",
+        "started_at": "2026-03-02T10:00:00+00:00",
+        "result": {"stages": rows, "tandem_time_s": tandem_s},
+    }
+
+
+@pytest.mark.parametrize(
+    ("stages", "tandem_s", "position", "words"),
+    [
+        ([("feet-together", 10), ("semi-tandem", 10), ("tandem", 10)], 10.0, "within", "held"),
+        ([("feet-together", 10), ("semi-tandem", 10), ("tandem", 6.1)], 6.1, "below", "under"),
+        ([("feet-together", 10), ("semi-tandem", 4)], 0.0, "below", "not reached"),
+    ],
+)
+def test_steadi_is_read_against_the_cdc_tandem_cut_off(stages, tandem_s, position, words):
+    comparison = compare_with_norms(steadi(stages, tandem_s), OLDER)
+    [row] = comparison["rows"]
+    assert (row["metric"], row["value"], row["median"]) == ("tandem_time_s", tandem_s, 10.0)
+    assert row["position"] == position and row["words"].startswith(words)
+    assert ("increased risk of falling" in row["words"]) == (position == "below")
+    assert "CDC" in comparison["source"] and comparison["notes"] == []
+
+
+def test_steadi_one_foot_under_five_seconds_and_a_younger_patient_get_notes():
+    held = [("feet-together", 10), ("semi-tandem", 10), ("tandem", 10), ("one-foot", 3.2)]
+    notes = compare_with_norms(steadi(held, 10.0), OLDER)["notes"]
+    assert len(notes) == 1 and "Vellas" in notes[0]
+    younger = {"birth_date": "1980-01-01"}
+    notes = compare_with_norms(steadi(held[:3], 10.0), younger)["notes"]
+    assert notes == ["The CDC's cut-off is for adults aged 65 and over; the patient was 46."]
+    assert "before it could time tandem" in compare_with_norms(steadi([], None), OLDER)["reason"]
+
+
+def test_bess_says_why_it_has_no_age_norms_and_where_to_judge_it():
+    trial = {"drill": "bess", "started_at": "2026-03-02T10:00:00+00:00", "result": {}}
+    comparison = compare_with_norms(trial, OLDER)
+    assert comparison["rows"] == []
+    assert "could not be read" in comparison["reason"] and "7.3 errors" in comparison["reason"]
+    assert norms.mdc_for("bess", "total_errors").of(20.0) == 7.3
+
+
 def test_a_shorter_trial_is_compared_by_speed_but_not_by_area():
     short = quiet("2026-03-02T10:00:00+00:00", 1.0)
     short["result"]["metrics"]["duration_s"] = 30.0

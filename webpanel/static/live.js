@@ -141,6 +141,17 @@
       parts.push(`attempt ${d.attempt} of ${d.max_attempts}`);
     }
     if (d.leg) parts.push(`Trial ${d.trial} of ${d.trials}: ${d.leg} leg, eyes ${d.eyes}`);
+    if (d.stages_total) {
+      const stance = ((WORDS[d.drill] || {}).stages || {})[d.stage] || d.stage;
+      const held = d.stages_held !== undefined ? `, ${d.stages_held} held` : "";
+      parts.push(`Stage ${d.stage_number} of ${d.stages_total}: ${stance}${held}`);
+      if (d.one_foot_leg) parts.push(`stage ${d.stages_total} on the ${d.one_foot_leg} leg`);
+    }
+    if (d.time_held_s !== undefined && d.stages_total) parts.push(`held ${d.time_held_s.toFixed(1)} s`);
+    if (d.errors !== undefined && d.errors !== null) {
+      parts.push(`${d.errors} errors${d.in_position ? "" : " · out of position"}`);
+    }
+    if (d.total_errors_so_far) parts.push(`${d.total_errors_so_far} in earlier conditions`);
     if (d.best_stance_time_s) parts.push(`best ${d.best_stance_time_s.toFixed(1)} s`);
     if (d.directions_total) parts.push(`Direction ${d.direction || "–"}, ${d.directions_done} of ${d.directions_total} done`);
     if (d.targets_total) parts.push(`Target ${d.target || "–"} of ${d.targets_total}: ${d.hits} hit, ${d.misses} missed`);
@@ -236,6 +247,7 @@
     say.hidden = !msg.instruction;
     say.textContent = msg.instruction ? "Tell the patient: " + msg.instruction.text : "";
     $("fail-attempt-box").hidden = !(d && d.attempt_failable);
+    $("fail-attempt").textContent = (d && d.fail_label) || "Failed attempt";
     startButton.disabled = !!d;  // one drill at a time; STOP stays enabled
     $("stop-pain").hidden = !d;
     root.classList.toggle("running", !!d);  // the settings fold away, the live view moves up
