@@ -3,6 +3,7 @@
 from drills.bess import Bess
 from drills.engine import Drill
 from drills.errors import UnknownDrillError
+from drills.gait_initiation import GaitInitiation
 from drills.limits_of_stability import LimitsOfStability
 from drills.mctsib import Mctsib
 from drills.postural_hold import PosturalHold
@@ -31,6 +32,7 @@ DRILLS: dict[str, type[Drill]] = {
         Reaction,
         Steadi4Stage,
         Bess,
+        GaitInitiation,
     )
 }
 

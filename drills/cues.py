@@ -59,6 +59,9 @@ INSTRUCTIONS = {
     "return-to-position": (
         "If you lose your balance, get back into the position as quickly as you can."
     ),
+    "step-forward-left": "Walk forward off the platform, starting with your left foot.",
+    "step-forward-right": "Walk forward off the platform, starting with your right foot.",
+    "step-back-on": "Step back onto the platform, feet on the markings.",
     "stand-on-left": "Lift the right foot and stand on the left leg, hands on hips.",
     "stand-on-right": "Lift the left foot and stand on the right leg, hands on hips.",
     "both-feet": "Stand on both feet, arms by the side.",

@@ -32,7 +32,10 @@ leaning protocol. After "offload" (``offload``, partial weight bearing) a lit si
 nudges that way, one each reaction time while it stays lit, and the posture is held once it
 goes off. Told a stance (feet together, semi-tandem, tandem: ``Person.place_feet``; on one
 leg), the patient takes it; after "get back into the position" (``return-to-position``, as BESS
-asks) a stance lost is taken again a reaction time and RETAKE_S later, until "both feet".
+asks) a stance lost is taken again a reaction time and RETAKE_S later, until "both feet". Told
+to step forward (``step-forward-left``/``-right``), the patient initiates gait after a reaction
+time: the anticipatory COP shift back and toward the swing leg, the swing foot unloading, the
+swing, and off the platform; "step back on" brings them back.
 
 Everything perceived and done is kept in ``log`` with its time.
 """
@@ -57,6 +60,9 @@ INSTRUCTION_EXTRA_S = {
     "stand-on-right": 0.3,
     "both-feet": 0.0,
     "return-to-position": 0.0,
+    "step-forward-left": 0.0,  # the reaction time is the gait-initiation response time
+    "step-forward-right": 0.0,
+    "step-back-on": 1.0,
     "hold-level": 0.0,
     "stand-upright": 0.0,
     "find-targets": 0.0,
@@ -86,6 +92,8 @@ OFFLOADING_INSTRUCTION = "offload"
 SEEK_PACE = 0.6  # a lean toward a target the lights will stop is slower than one to the limit
 SEEK_REACH = 0.5  # ... and aims halfway to the limit, where targets usually are
 SEEK_STEP_MM = 8.0  # how far a nudge toward a target shifts the held posture, mm
+GAIT_SWING_S = 0.35  # gait initiation: the swing foot off, the body over the stance foot, s
+GAIT_FORWARD_MM = 60.0  # ... the COP moving forward under the stance foot as it goes, mm
 RETAKING_INSTRUCTION = "return-to-position"
 RETAKE_S = 1.0  # getting back into a stance after losing it, beyond the reaction time, s
 
@@ -316,6 +324,17 @@ class VirtualPatient:
             self._take_stance(t_s, action)
         elif action == RETAKING_INSTRUCTION:
             pass  # heard: a stance lost from now on is taken again
+        elif action.startswith("step-forward-"):
+            self._initiate_gait(t_s, action.removeprefix("step-forward-"))
+        elif verb == "gait-unload":  # the swing foot unloads: the COP under the stance foot
+            *_, unload_s = person.profile.gait(lit)
+            person.shift_cop(t_s, self._stance_foot_mm(lit), 0.0, unload_s)
+            self._schedule(t_s + unload_s + GAIT_SWING_S, "gait", f"gait-off:{lit}")
+        elif verb == "gait-off":  # the body over the stance foot and forward, off the platform
+            person.shift_cop(t_s, self._stance_foot_mm(lit), GAIT_FORWARD_MM, GAIT_SWING_S)
+            person.step_off(t_s, from_one_foot=True)
+        elif action == "step-back-on":
+            person.step_on(t_s)
         elif action == "both-feet":
             person.both_feet(t_s)
         elif action == "step-on":  # back on after a fall, with the therapist's help
@@ -324,6 +343,21 @@ class VirtualPatient:
                 self._retakes += 1
                 due_s = t_s + person.profile.step_on_s + self._reaction_s() + RETAKE_S
                 self._schedule(due_s, "retake", f"retake:{self._stance_code}#{self._retakes}")
+
+    def _initiate_gait(self, t_s: float, swing: str) -> None:
+        """Step forward off the platform leading with ``swing``: the anticipatory adjustment
+        (the COP back and toward the swing leg), then the swing foot unloads (the COP under the
+        stance foot), then, after the swing, the stance foot leaves (Person.profile.gait)."""
+        back_mm, side_mm, apa_s, _ = self.person.profile.gait(swing)
+        toward = 1.0 if swing == "right" else -1.0
+        self.person.shift_cop(t_s, toward * side_mm, -back_mm, apa_s)
+        self._schedule(t_s + apa_s, "gait", f"gait-unload:{swing}")
+
+    def _stance_foot_mm(self, swing: str) -> float:
+        """ML of the stance foot's centre from the habitual COP when ``swing`` steps, mm."""
+        p = self.person.profile
+        stance = -1.0 if swing == "right" else 1.0
+        return stance * p.foot_spacing_mm / 2 - p.neutral_ml_mm
 
     def _take_stance(self, t_s: float, code: str) -> None:
         """Take the stance of instruction ``code`` (a narrow one, or on one leg); told to get

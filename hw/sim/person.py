@@ -84,6 +84,7 @@ class Person:
         self._ml0, self._ap0 = stance_ml_mm + profile.neutral_ml_mm, stance_ap_mm
         self._weight_n = profile.mass_kg * G_M_S2
         self._half_feet = profile.lead_side * profile.foot_spacing_mm / 2
+        self._off_half_feet = self._half_feet  # the COP's way to the trailing foot, stepping off
         self._timeline = Timeline(Posture(-math.inf, on_s=step_on_at_s), self._apply)
         self._sway = Sway(profile, seed, start_s, self._timeline)
         # single-leg hold times: a stream of their own, so the sway stays that of the seed
@@ -155,6 +156,9 @@ class Person:
                 new, shift=shift, leg=None, feet=feet, lift_s=lift_s, down_s=lift_s + hold_s,
                 down_to=step_out, down_over_s=RECOVERY_STEP_S, down_via=front,
             )  # fmt: skip
+        if kind == "shift":
+            ml, ap, over_s = args
+            return replace(new, shift=p.shift_at(t_s).then(t_s, (ml, ap), over_s))
         if kind == "both":
             if p.leg is not None or p.feet == "apart":  # the lifted foot, if any, lands
                 return new if t_s >= p.down_s else replace(new, down_s=t_s)
@@ -190,13 +194,23 @@ class Person:
                 self._on_at, self._off_at = t_s, None
                 self._command(t_s, "on")
 
-    def step_off(self, t_s: float) -> None:
-        """Start stepping off at ``t_s``: the weight ramps down over ``profile.step_off_s``."""
+    def step_off(self, t_s: float, from_one_foot: bool = False) -> None:
+        """Start stepping off at ``t_s``: the weight ramps down over ``profile.step_off_s``,
+        the COP moving under the trailing foot first, unless the person already stands on one
+        foot (``from_one_foot``: stepping forward off it, as gait initiation ends)."""
         with self._lock:
             if self._on_at is not None and self._off_at is None and not self._fell_by(t_s):
                 self._off_level0 = self._envelope(t_s)[0]
                 self._off_at = t_s
+                self._off_half_feet = 0.0 if from_one_foot else self._half_feet
                 self._command(t_s, "off")
+
+    def shift_cop(self, t_s: float, ml_mm: float, ap_mm: float, over_s: float) -> None:
+        """From ``t_s`` move the COP (not the body's lean) to (``ml_mm``, ``ap_mm``) from the
+        habitual position over ``over_s``, by loading the feet differently: the anticipatory
+        adjustment before a step, the weight going onto the stance foot."""
+        with self._lock:
+            self._command(t_s, "shift", (float(ml_mm), float(ap_mm), float(over_s)))
 
     def set_condition(self, t_s: float, eyes_closed: bool, foam: bool) -> None:
         """From ``t_s`` on, sway with eyes closed or open, on the foam pad or the firm plate; a
@@ -340,7 +354,7 @@ class Person:
             return 0.0, 0.0, 0.0
         # the lead foot leaves first: COP moves under the trailing foot and forward (push-off)
         share = level0 * (1 - _smooth(u))
-        return share, -self._half_feet * _smooth(u / 0.6), 25.0 * _smooth(u)
+        return share, -self._off_half_feet * _smooth(u / 0.6), 25.0 * _smooth(u)
 
     def load(self, t_s: float) -> tuple[float, float, float]:
         """Vertical force in N and COP (ML, AP) in mm at ``t_s``; (0, 0, 0) when nobody is on."""

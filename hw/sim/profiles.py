@@ -39,6 +39,11 @@ Design values, not a published ratio: a narrower base raises sway, the ML sway m
 al. 2010: changes proportional to the base of support's reduction per direction; Day et al.
 1993), and no paper read gives the factor (docs/clinical.md, "The virtual patient")."""
 
+WEAKER_STANCE_GAIT = (0.6, 1.4)
+"""Gait initiation with the weaker leg as the stance leg: the APA's size times 0.6 and its
+phases 1.4 times as long (design values after Delafontaine et al. 2019: after stroke the COP
+shift is smaller and the preparation longer; docs/clinical.md)."""
+
 FOAM_HOLD_FACTOR = 0.5
 """A foam pad halves the median time a narrow or one-leg stance is held (design value that puts
 a healthy young adult's BESS near the 10-13 errors of young athletes: docs/clinical.md)."""
@@ -113,6 +118,11 @@ class PersonProfile:
         (300.0, 120.0, 60.0),
         (120.0, 30.0, 10.0),
     )
+    # gait initiation: the anticipatory COP shift back and toward the swing leg (mm), its
+    # duration from onset to the swing foot unloading (s), and that unloading (s)
+    gait_apa_mm: tuple[float, float] = (30.0, 25.0)
+    gait_apa_s: float = 0.35
+    gait_unload_s: float = 0.15
     weaker_leg: str | None = None  # 'left' or 'right': the affected leg
     weaker_leg_hold_factor: float = 1.0  # hold time standing on the weaker leg, relative
     trunk: TrunkPosture = field(default_factory=TrunkPosture)  # the trunk's posture on the hips
@@ -141,6 +151,18 @@ class PersonProfile:
         else:
             median_s = self.narrow_hold_s[1 if eyes_closed else 0][FEET_STANCES.index(feet)]
         return median_s * (FOAM_HOLD_FACTOR if foam else 1.0)
+
+    def gait(self, swing: str) -> tuple[float, float, float, float]:
+        """Gait initiation stepping off with the ``swing`` leg: (APA back mm, APA toward the
+        swing leg mm, APA duration s, unloading s). Standing on the weaker leg shrinks the APA
+        and slows it (``WEAKER_STANCE_GAIT``)."""
+        back, side = self.gait_apa_mm
+        apa_s, unload_s = self.gait_apa_s, self.gait_unload_s
+        if self.weaker_leg is not None and swing != self.weaker_leg:
+            size, slower = WEAKER_STANCE_GAIT
+            back, side = back * size, side * size
+            apa_s, unload_s = apa_s * slower, unload_s * slower
+        return back, side, apa_s, unload_s
 
     def pendulum_w2(self, axis: str) -> float:
         """Squared natural angular frequency (1/s^2) of the body pendulum about the ankles on
@@ -215,7 +237,10 @@ def _clinical(name, mass_kg, height_m, *, noise, drift, ml, on_foam, **kw) -> Pe
 # frail patient holds feet together, semi-tandem and tandem for 10 s as often as Giuliani et al.
 # 2008's assisted-living residents (61%, 34%, 8%), the older adult fails tandem about one time in
 # twenty, the post-stroke patient mostly (below the CDC's 10 s); eyes-closed and foam holds put the
-# healthy young adult's BESS near young athletes' 10-13 errors. Reach, reaction and lean speed are
+# healthy young adult's BESS near young athletes' 10-13 errors. Gait initiation: the APA is
+# largest and quickest in the healthy young adult, smaller and slower with age and impairment
+# (design values ordered as the literature orders the groups; no magnitudes could be read).
+# Reach, reaction and lean speed are
 # plausible values in the spirit of the clinical literature (docs/clinical.md), ordered from the
 # healthy young adult to the frail one.
 PROFILES: dict[str, PersonProfile] = {
@@ -229,6 +254,7 @@ PROFILES: dict[str, PersonProfile] = {
         reaction_time_s=(0.4, 0.08), lean_speed_deg_s=6.0,
         single_leg_hold_s=(90.0, 10.0), single_leg_hold_spread=0.45,
         narrow_hold_s=((600.0, 600.0, 300.0), (600.0, 60.0, 15.0)),
+        gait_apa_mm=(35.0, 30.0), gait_apa_s=0.35, gait_unload_s=0.15,
         trunk=TrunkPosture(sway_deg=0.3, drift_deg_min=0.3),
     ),
     "older-adult": PersonProfile(
@@ -240,6 +266,7 @@ PROFILES: dict[str, PersonProfile] = {
         reaction_time_s=(0.6, 0.12), lean_speed_deg_s=4.0,
         single_leg_hold_s=(13.0, 1.9), single_leg_hold_spread=0.6,
         narrow_hold_s=((300.0, 120.0, 25.0), (120.0, 20.0, 5.0)),
+        gait_apa_mm=(25.0, 22.0), gait_apa_s=0.45, gait_unload_s=0.2,
         trunk=TrunkPosture(sway_deg=0.5, drift_deg_min=1.0),
     ),
     # paretic left side: weight kept on the right leg, little reach or stance on the left
@@ -250,6 +277,7 @@ PROFILES: dict[str, PersonProfile] = {
         balance_reserve=1.45, reaction_time_s=(0.8, 0.2), lean_speed_deg_s=2.5,
         single_leg_hold_s=(8.0, 2.0), single_leg_hold_spread=0.6,
         narrow_hold_s=((120.0, 30.0, 7.0), (40.0, 8.0, 2.5)),
+        gait_apa_mm=(20.0, 18.0), gait_apa_s=0.55, gait_unload_s=0.25,
         weaker_leg="left", weaker_leg_hold_factor=0.3,
         trunk=TrunkPosture(sway_deg=0.6, drift_deg_min=1.5, drift_ml_ap=(-1.0, 0.5)),
     ),
@@ -261,6 +289,7 @@ PROFILES: dict[str, PersonProfile] = {
         balance_reserve=1.35, reaction_time_s=(0.5, 0.1), lean_speed_deg_s=3.5,
         single_leg_hold_s=(20.0, 5.0), single_leg_hold_spread=0.6,
         narrow_hold_s=((300.0, 90.0, 18.0), (120.0, 15.0, 4.0)),
+        gait_apa_mm=(25.0, 20.0), gait_apa_s=0.45, gait_unload_s=0.2,
         weaker_leg="left", weaker_leg_hold_factor=0.25,
         trunk=TrunkPosture(sway_deg=0.4, drift_deg_min=0.6),
     ),
@@ -272,6 +301,7 @@ PROFILES: dict[str, PersonProfile] = {
         balance_reserve=1.2, reaction_time_s=(1.0, 0.25), lean_speed_deg_s=2.0,
         single_leg_hold_s=(3.0, 1.0), single_leg_hold_spread=0.5,
         narrow_hold_s=((12.0, 8.0, 5.0), (4.0, 2.5, 1.5)),
+        gait_apa_mm=(12.0, 12.0), gait_apa_s=0.6, gait_unload_s=0.3,
         trunk=TrunkPosture(sway_deg=0.8, drift_deg_min=2.5),
     ),
 }  # fmt: skip

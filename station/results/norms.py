@@ -12,7 +12,7 @@
   1997 for people aged 60 and over.
 - The STEADI 4-stage test: the tandem time against the CDC's 10 s fall-risk cut-off (for
   adults aged 65 and over), and the one-foot stage against Vellas's 5 s.
-- BESS: no adult norms by age could be verified, and ``reason`` says so.
+- BESS and gait initiation: no norms could be verified, and ``reason`` says so.
 
 Every comparison needs an adult with a known birth date; ``reason`` says why there is none.
 Rows: ``condition``, ``metric``, ``label``, ``unit``, ``value``, ``reference`` (the published
@@ -64,6 +64,13 @@ def compare_with_norms(trial: dict, patient: dict) -> dict:
     }
     if trial["drill"] == "steadi-4-stage":
         return _steadi(out, trial, patient)
+    if trial["drill"] == "gait-initiation":
+        out["reason"] = (
+            "No published values in millimetres and milliseconds could be verified for gait "
+            "initiation on a plate like this one: compare the patient's legs with each other "
+            "(the asymmetry) and with their own earlier results (docs/clinical.md)."
+        )
+        return out
     if trial["drill"] == "bess":
         out["reason"] = (
             "No adult BESS norms by age could be verified (Iverson & Koehle 2013's tables "

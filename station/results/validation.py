@@ -311,6 +311,24 @@ CHECKS = (
         _ordered("bess", "total_errors", "healthy-young", "older-adult", True),
     ),
     Check(
+        "Gait initiation: the healthy young shift toward the swing leg further than the frail "
+        "patient",
+        "Lee et al. 2019: young adults' APA excursions larger than older adults' at risk of "
+        "falling; Hass et al. 2008 (docs/clinical.md)",
+        _ordered("gait-initiation", "apa_ml_mm", "healthy-young", "high-fall-risk"),
+    ),
+    Check(
+        "Gait initiation: the frail patient's APA lasts longer than the healthy young's",
+        "APA onsets delayed and phases longer with age and impairment (docs/clinical.md)",
+        _ordered("gait-initiation", "apa_duration_s", "healthy-young", "high-fall-risk", True),
+    ),
+    Check(
+        "Gait initiation: the post-stroke patient unloads the swing leg more slowly than the "
+        "healthy young",
+        "Delafontaine et al. 2019: after stroke a longer preparatory phase (docs/clinical.md)",
+        _ordered("gait-initiation", "unload_time_s", "healthy-young", "post-stroke", True),
+    ),
+    Check(
         "mCTSIB: healthy young Romberg ratio 0.8-1.6",
         f"issue 13; {SANTOS}: 0.94-1.32 over young subjects",
         _all_within("mctsib", "romberg_ratio", "healthy-young", 0.8, 1.6),

@@ -141,6 +141,7 @@
       parts.push(`attempt ${d.attempt} of ${d.max_attempts}`);
     }
     if (d.leg) parts.push(`Trial ${d.trial} of ${d.trials}: ${d.leg} leg, eyes ${d.eyes}`);
+    if (d.stepping_leg) parts.push(`Trial ${d.trial} of ${d.gait_trials}: the ${d.stepping_leg} foot steps first`);
     if (d.stages_total) {
       const stance = ((WORDS[d.drill] || {}).stages || {})[d.stage] || d.stage;
       const held = d.stages_held !== undefined ? `, ${d.stages_held} held` : "";
