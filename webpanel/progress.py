@@ -15,6 +15,7 @@ from station.records.pain import pain_course
 from station.records.patients import age_years
 from station.records.psfs import MAX_ACTIVITIES, psfs_course
 from station.records.visits import FIELDS, SOAP_LIMIT, VisitFieldError, Visits, local_day
+from station.results.fall_risk import SCREEN_DRILLS, fall_risk_screens
 from station.results.measures import (
     SWAY_FIRST,
     drill_title,
@@ -235,9 +236,13 @@ def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:
         )
     ]
     charts = patient_progress(trials, patient=patient)
+    screened = svc.results.trial_history(
+        patient_id, limit=GOAL_LOOKBACK_TRIALS, drills=SCREEN_DRILLS
+    )
     return render_template(
         "progress.html",
         patient=patient,
+        screens=fall_risk_screens(screened, patient),
         age=age_years(patient.get("birth_date")),
         charts=charts,
         goals=patient_goals(patient_id, visit_list),

@@ -531,3 +531,19 @@ def test_result_api_needs_a_login(anon_client, method, path):
     response = getattr(anon_client, method)(path)
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "login_required"
+
+
+def test_progress_reads_the_latest_standard_tests_against_fall_risk_cut_offs(
+    client, station, patient
+):
+    page = client.get(f"/patients/{patient['id']}/progress").get_data(as_text=True)
+    assert 'id="fall-risk-table"' in page and page.count("Not done yet.") == 3
+    trial_id = run(station, patient["id"], "steadi-4-stage", {})
+    result = station.results.get_trial(trial_id)["result"]
+    page = client.get(f"/patients/{patient['id']}/progress").get_data(as_text=True)
+    assert "STEADI 4-stage: tandem stance" in page and f"/trials/{trial_id}" in page
+    assert page.count("Not done yet.") == 2  # single-leg stance and mCTSIB still to do
+    at_risk = result["tandem_time_s"] < 10
+    assert ("<strong>At risk:</strong> Increased risk of falling" in page) == at_risk
+    assert ("Not at risk: Held 10 s." in page) == (not at_risk)
+    assert "CDC STEADI 4-Stage Balance Test (assessment form)" in page

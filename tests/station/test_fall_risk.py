@@ -1,0 +1,86 @@
+"""The fall-risk screens: each standard test's latest result against its published cut-off."""
+
+from station.results.fall_risk import fall_risk_screens
+
+OLDER = {"birth_date": "1950-02-03"}  # 76 in 2026
+
+
+def trial(drill: str, day: str, result: dict, state: str = "completed") -> dict:
+    return {
+        "id": f"{drill}-{day}",
+        "drill": drill,
+        "state": state,
+        "started_at": f"{day}T10:00:00+00:00",
+        "result": result,
+    }
+
+
+def steadi(day: str, tandem_s: float, reached: bool = True) -> dict:
+    stages = [{"stance": "feet-together"}, {"stance": "semi-tandem"}]
+    stages += [{"stance": "tandem"}] if reached else []
+    return trial("steadi-4-stage", day, {"tandem_time_s": tandem_s, "stages": stages})
+
+
+def single_leg(day: str, leg: str, best_s: float, eyes: str = "open") -> dict:
+    result = {"leg": leg, "eyes": eyes, "best_stance_time_s": best_s}
+    return trial("single-leg-stance", day, result)
+
+
+def mctsib(day: str, foam_closed_s: float) -> dict:
+    conditions = [{"time_held_s": 30.0}] * 3 + [{"time_held_s": foam_closed_s}]
+    return trial("mctsib", day, {"conditions": conditions})
+
+
+def by_test(screens):
+    return {s["test"].split(":")[0].split(",")[0]: s for s in screens}
+
+
+def test_nothing_done_is_nothing_screened():
+    screens = fall_risk_screens([], OLDER)
+    assert len(screens) == 3
+    assert all(s["at_risk"] is None and s["words"] == "Not done yet." for s in screens)
+
+
+def test_the_latest_result_of_each_test_is_read_against_its_cut_off():
+    trials = [
+        steadi("2026-01-05", 4.2),
+        steadi("2026-03-02", 10.0),  # the latest counts: held now
+        single_leg("2026-03-02", "left", 3.1),
+        single_leg("2026-03-02", "right", 4.4),  # the better leg, still under 5 s
+        mctsib("2026-03-02", 6.5),
+    ]
+    screens = by_test(fall_risk_screens(trials, OLDER))
+    assert screens["STEADI 4-stage"]["at_risk"] is False
+    assert screens["STEADI 4-stage"]["trial_id"] == "steadi-4-stage-2026-03-02"
+    leg = screens["Single-leg stance"]
+    assert leg["at_risk"] is True and leg["value"] == "4.4 s (right leg)"
+    assert "injurious fall" in leg["words"]
+    foam = screens["mCTSIB"]
+    assert foam["at_risk"] is True and foam["value"] == "6.5 s held"
+
+
+def test_tandem_not_reached_is_at_risk_and_says_so():
+    [screen, *_] = fall_risk_screens([steadi("2026-03-02", 0.0, reached=False)], OLDER)
+    assert screen["at_risk"] is True
+    assert screen["value"] == "not reached (an easier stance ended it)"
+
+
+def test_cut_offs_outside_their_ages_are_named_not_applied():
+    young = {"birth_date": "1990-06-01"}
+    trials = [steadi("2026-03-02", 6.0), single_leg("2026-03-02", "left", 3.0)]
+    screens = by_test(fall_risk_screens(trials, young))
+    assert screens["STEADI 4-stage"]["at_risk"] is True
+    assert "65 and over; the patient was 35" in screens["STEADI 4-stage"]["words"]
+    assert screens["Single-leg stance"]["at_risk"] is None
+    assert "over 60; the patient was 35" in screens["Single-leg stance"]["words"]
+    no_birth = by_test(fall_risk_screens(trials, {}))
+    assert "add the birth date" in no_birth["Single-leg stance"]["words"]
+
+
+def test_eyes_closed_aborted_and_unfinished_results_are_not_read():
+    trials = [
+        single_leg("2026-03-02", "left", 2.0, eyes="closed"),
+        trial("steadi-4-stage", "2026-03-02", {"tandem_time_s": 3.0}, state="aborted"),
+        trial("mctsib", "2026-03-02", {"conditions": [{"time_held_s": 30.0}] * 2}),
+    ]
+    assert all(s["at_risk"] is None for s in fall_risk_screens(trials, OLDER))
