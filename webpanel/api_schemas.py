@@ -8,7 +8,7 @@ modules that enforce them, so the description cannot drift from the checks.
 
 from station.calibration import session as wizard
 from station.records.patients import CHOICES, NOTE_LIMIT, NUMBER_RANGES, TEXT_LIMITS
-from station.records.programs import MAX_NAME, MAX_STEPS
+from station.records.programs import KINDS, MAX_NAME, MAX_STEPS
 from station.results.conventions import ELLIPSES
 
 
@@ -74,6 +74,12 @@ PROGRAM_INPUT = obj(
         "name": {**TEXT, "minLength": 1, "maxLength": MAX_NAME},
         "steps": {"type": "array", "items": STEP, "minItems": 1, "maxItems": MAX_STEPS},
         "rules": {"type": "array", "items": RULE},
+        "kind": {
+            **TEXT,
+            "enum": list(KINDS),
+            "description": "program (the default) or evaluation: standard tests read in one "
+            "report, without progression rules; fixed once created",
+        },
     },
     ("name", "steps"),
     additionalProperties=False,

@@ -15,6 +15,7 @@ from station.records.pain import pain_course
 from station.records.patients import age_years
 from station.records.psfs import MAX_ACTIVITIES, psfs_course
 from station.records.visits import FIELDS, SOAP_LIMIT, VisitFieldError, Visits, local_day
+from station.results.evaluation import evaluation_report
 from station.results.fall_risk import SCREEN_DRILLS, fall_risk_screens
 from station.results.measures import (
     SWAY_FIRST,
@@ -418,4 +419,47 @@ def metrics_download(patient_id: int) -> Response:
         text,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@results.post("/patients/<int:patient_id>/evaluations")
+def create_evaluation(patient_id: int):
+    """Start a new evaluation: the default battery as a program of its own, run from the
+    patient's page step by step; its report is ``evaluation``."""
+    evaluation = station().records.create_evaluation(patient_id, date.today().isoformat())
+    audit(
+        "program-created",
+        f"program {evaluation['id']}",
+        f"patient {patient_id}, evaluation of {len(evaluation['steps'])} tests",
+    )
+    return redirect(url_for("pages.patient", patient_id=patient_id) + "#programs", code=303)
+
+
+@results.get("/evaluations/<int:evaluation_id>")
+def evaluation(evaluation_id: int):
+    """One evaluation's report, printable: each test against its published values, the
+    deficits, the fall-risk screens, and the previous evaluation's results beside them."""
+    svc = station()
+    record = svc.records.get_program(evaluation_id)
+    if record["kind"] != "evaluation":
+        raise NotFound(f"program {evaluation_id} is a training program, not an evaluation")
+    patient = svc.records.get_patient(record["patient_id"])
+    viewed("program", evaluation_id, f"evaluation report, patient {patient['id']}")
+    earlier = [
+        p
+        for p in svc.records.list_programs(patient["id"])
+        if p["kind"] == "evaluation" and p["id"] < evaluation_id
+    ]
+    before = None
+    if earlier:
+        previous = earlier[-1]
+        before = (previous, svc.results.trial_history(patient["id"], program_id=previous["id"]))
+    trials = svc.results.trial_history(patient["id"], program_id=evaluation_id)
+    return render_template(
+        "evaluation.html",
+        evaluation=record,
+        previous=before[0] if before else None,
+        report=evaluation_report(record, trials, patient, before),
+        patient=patient,
+        age=age_years(patient.get("birth_date")),
     )

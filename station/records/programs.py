@@ -24,14 +24,34 @@ class ProgramError(StationError, ValueError):
         self.field = field
 
 
+DEFAULT_EVALUATION = (
+    {"drill": "mctsib", "params": {}},
+    {"drill": "limits-of-stability", "params": {}},
+    {"drill": "single-leg-stance", "params": {"leg": "left"}},
+    {"drill": "single-leg-stance", "params": {"leg": "right"}},
+    {"drill": "steadi-4-stage", "params": {}},
+)
+"""The evaluation battery a new evaluation starts from, in the spirit of what clinics run: the
+sensory conditions, the limits of stability, each leg alone, the CDC's fall-risk screen."""
+
+KINDS = ("program", "evaluation")
+"""A training program, or an evaluation: a battery of standard tests read in one report."""
+
+
 def validate_program(data: dict) -> dict:
-    """Cleaned ``{"name", "steps": [{"drill", "params"}], "rules": [...]}``; every drill is
-    known and its parameters are checked now, so a program never fails at the start."""
+    """Cleaned ``{"name", "kind", "steps": [{"drill", "params"}], "rules": [...]}``; every
+    drill is known and its parameters are checked now, so a program never fails at the start.
+    An evaluation has no progression rules: its tests are run as set, to compare."""
     if not isinstance(data, dict):
         raise ProgramError("body", "expected an object with name and steps")
-    unknown = sorted(set(data) - {"name", "steps", "rules"})
+    unknown = sorted(set(data) - {"name", "kind", "steps", "rules"})
     if unknown:
         raise ProgramError(unknown[0], "unknown field")
+    kind = data.get("kind") or "program"
+    if kind not in KINDS:
+        raise ProgramError("kind", f"one of {', '.join(KINDS)}")
+    if kind == "evaluation" and data.get("rules"):
+        raise ProgramError("rules", "an evaluation runs its tests as set: no progression rules")
     name = clean_line(str(data.get("name") or ""))
     if not name or len(name) > MAX_NAME:
         raise ProgramError("name", f"a name of 1 to {MAX_NAME} characters is required")
@@ -44,6 +64,7 @@ def validate_program(data: dict) -> dict:
         raise ProgramError("rules", "must be a list")
     return {
         "name": name,
+        "kind": kind,
         "steps": clean_steps,
         "rules": [_rule(i, rule, clean_steps) for i, rule in enumerate(rules)],
     }

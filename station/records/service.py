@@ -5,7 +5,7 @@ panel: the same methods in either process."""
 from station.records.accounts import Accounts
 from station.records.goals import Goals
 from station.records.patients import PATIENT_PAGE, validate_patient
-from station.records.programs import validate_program
+from station.records.programs import DEFAULT_EVALUATION, validate_program
 from station.records.visits import Visits
 from station.storage.database import Storage
 
@@ -22,9 +22,19 @@ class Records:
         return self._with_next_step(program)
 
     def update_program(self, program_id: int, data: dict) -> dict:
-        """Replace a program's name, steps and rules (its history is kept)."""
-        program = self.storage.update_program(program_id, validate_program(data))
+        """Replace a program's name, steps and rules (its kind and history are kept)."""
+        kind = self.storage.get_program(program_id)["kind"]
+        clean = validate_program({**data, "kind": kind} if isinstance(data, dict) else data)
+        program = self.storage.update_program(program_id, clean)
         return self._with_next_step(program)
+
+    def create_evaluation(self, patient_id: int, on: str) -> dict:
+        """A new evaluation for ``patient_id`` named for the day ``on`` (ISO date): the
+        default battery (``DEFAULT_EVALUATION``), which the therapist may edit like a
+        program."""
+        steps = [{"drill": s["drill"], "params": dict(s["params"])} for s in DEFAULT_EVALUATION]
+        data = {"name": f"Evaluation {on}", "kind": "evaluation", "steps": steps}
+        return self.create_program(patient_id, data)
 
     def get_program(self, program_id: int) -> dict:
         return self._with_next_step(self.storage.get_program(program_id))

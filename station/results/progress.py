@@ -22,7 +22,10 @@ from station.results.measures import (
 )
 from station.storage.database import Storage
 
-TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id"
+TRIAL_COLUMNS = (
+    "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id, "
+    "program_id, program_step"
+)
 
 
 def patient_trials(
@@ -31,8 +34,10 @@ def patient_trials(
     limit: int | None = None,
     skip: int = 0,
     drills: tuple[str, ...] | None = None,
+    program_id: int | None = None,
 ) -> list[dict]:
-    """Trials of ``patient_id`` (of ``drills`` only, when given), oldest first, with decoded
+    """Trials of ``patient_id`` (of ``drills`` only, of program or evaluation ``program_id``
+    only, when given), oldest first, with decoded
     results (samples excluded): every one, or with ``limit`` the newest ``limit`` after the
     ``skip`` newest (one page of a long history, which a page can show in bounded time)."""
     storage.get_patient(patient_id)
@@ -40,6 +45,9 @@ def patient_trials(
     if drills is not None:
         where += f" AND drill IN ({', '.join('?' * len(drills))})"
         params += list(drills)
+    if program_id is not None:
+        where += " AND program_id = ?"
+        params.append(program_id)
     if limit is None:
         rows = storage.query(
             f"SELECT {TRIAL_COLUMNS} FROM trials WHERE {where} ORDER BY started_at, rowid",

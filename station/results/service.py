@@ -70,11 +70,18 @@ class Results:
         return self.storage.count_trials(patient_id)
 
     def trial_history(
-        self, patient_id: int, limit: int | None = None, skip: int = 0, drills=None
+        self,
+        patient_id: int,
+        limit: int | None = None,
+        skip: int = 0,
+        drills=None,
+        program_id: int | None = None,
     ) -> list:
-        """The patient's trials (of ``drills`` only, when given) with their results, oldest
-        first (``patient_trials``)."""
-        return patient_trials(self.storage, patient_id, limit=limit, skip=skip, drills=drills)
+        """The patient's trials (of ``drills`` only, of ``program_id`` only, when given) with
+        their results, oldest first (``patient_trials``)."""
+        return patient_trials(
+            self.storage, patient_id, limit=limit, skip=skip, drills=drills, program_id=program_id
+        )
 
     def get_trial(self, trial_id: str) -> dict:
         return self.storage.get_trial(trial_id)

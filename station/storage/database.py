@@ -432,6 +432,7 @@ class Storage:
         row.update(
             patient_id=patient_id,
             name=program["name"],
+            kind=None if program.get("kind", "program") == "program" else program["kind"],
             history="[]",
             created_at=now,
             updated_at=now,
@@ -440,9 +441,11 @@ class Storage:
         return self.get_program(program_id)
 
     def update_program(self, program_id: int, fields: dict) -> dict:
-        """Replace some of name, steps, rules, history of a program."""
+        """Replace some of name, steps, rules, history of a program (never its kind)."""
         self.get_program(program_id)
-        row = {k: json.dumps(v) if k in PROGRAM_JSON else v for k, v in fields.items()}
+        row = {
+            k: json.dumps(v) if k in PROGRAM_JSON else v for k, v in fields.items() if k != "kind"
+        }
         row["updated_at"] = now_iso()
         self.submit(lambda db: db["programs"].update(program_id, row)).result()
         return self.get_program(program_id)
@@ -462,6 +465,7 @@ class Storage:
         for row in rows:
             for key in PROGRAM_JSON:
                 row[key] = json.loads(row[key]) if row[key] else []
+            row["kind"] = row["kind"] or "program"
         return rows
 
 

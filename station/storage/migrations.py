@@ -230,6 +230,12 @@ def _v8_visit_pain_and_function(db: Database) -> None:
     db["goals"].create_index(["patient_id", "due_date"])
 
 
+def _v9_evaluations(db: Database) -> None:
+    """A program's kind: ``evaluation`` for a battery of standard tests run in one go and
+    read together in one report; None for a training program (every program before)."""
+    db["programs"].add_column("kind", str)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
@@ -239,4 +245,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v6_audit_address,
     _v7_patient_list_and_codes,
     _v8_visit_pain_and_function,
+    _v9_evaluations,
 )

@@ -189,6 +189,11 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     page.click("#progress-link")
     expect(page.locator("#trends")).to_be_visible()
     expect(page.locator("#history")).to_contain_text("mCTSIB")
+    # the mCTSIB just run is read against its fall-risk cut-off; the tests not done say so
+    screens = page.locator("#fall-risk-table")
+    expect(screens).to_contain_text("mCTSIB: foam, eyes closed")
+    expect(screens.locator("tbody tr").nth(2)).to_contain_text("s held")
+    expect(screens).to_contain_text("Not done yet.")
     shoot(page, "08-progress")
     # a goal on the mCTSIB's firm-surface sway speed: from the latest result to a lower one
     page.select_option(
@@ -202,6 +207,19 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     expect(page.locator("#goal-list")).to_contain_text("to 0.2 cm/s by 2099-12-31")
     expect(page.locator("#goal-list")).to_contain_text("0% of the way")
     shoot(page, "08-progress-goal")
+
+    # an evaluation: the default battery, run from the patient's page, read in one report
+    page.goto(patient_url)
+    page.click("#new-evaluation")
+    evaluation = page.locator("article.program", has_text="Evaluation")
+    expect(evaluation.locator(".badge").first).to_have_text("evaluation")
+    expect(evaluation).to_contain_text("Start next step: 1. mCTSIB")
+    expect(evaluation.locator("ol.steps li")).to_have_count(5)
+    evaluation.locator("text=Evaluation report").click()
+    expect(page.locator("#evaluation-report")).to_contain_text("0 of 5 tests done")
+    expect(page.locator("#evaluation-tests")).to_contain_text("STEADI 4-stage balance test")
+    expect(page.locator("#evaluation-sources")).to_contain_text("CDC STEADI")
+    shoot(page, "11-evaluation-report")
 
     # a visit: 23 timed minutes of neuromuscular reeducation bill two units of CPT 97112
     page.goto(patient_url)

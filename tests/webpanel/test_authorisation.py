@@ -44,14 +44,15 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 @pytest.fixture
 def samples(app, station, log_in):
-    """Real ids for every path parameter: a patient with a program, a recorded trial and a
-    visit, the therapist's account; fixed values for the rest."""
+    """Real ids for every path parameter: a patient with a program and an evaluation, a
+    recorded trial and a visit, the therapist's account; fixed values for the rest."""
     patient = station.records.create_patient(
         {"name": "Route Check", "height_cm": 170, "weight_kg": 70}
     )
     program = station.records.create_program(
         patient["id"], {"name": "Check", "steps": [{"drill": "quiet-stance", "params": {}}]}
     )
+    evaluation = station.records.create_evaluation(patient["id"], date.today().isoformat())
     trial = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})
     station.run_virtual(max_s=4, until_trial_ends=False)
     station.stop_drill()
@@ -63,6 +64,7 @@ def samples(app, station, log_in):
     return {
         "patient_id": patient["id"],
         "program_id": program["id"],
+        "evaluation_id": evaluation["id"],
         "step": 0,
         "trial_id": trial["trial_id"],
         "goal_id": station.records.goals.create(

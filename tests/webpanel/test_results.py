@@ -547,3 +547,50 @@ def test_progress_reads_the_latest_standard_tests_against_fall_risk_cut_offs(
     assert ("<strong>At risk:</strong> Increased risk of falling" in page) == at_risk
     assert ("Not at risk: Held 10 s." in page) == (not at_risk)
     assert "CDC STEADI 4-Stage Balance Test (assessment form)" in page
+
+
+def test_an_evaluation_is_started_run_step_by_step_and_read_in_one_report(client, station, patient):
+    created = client.post(f"/patients/{patient['id']}/evaluations")
+    assert created.status_code == 303 and created.headers["Location"].endswith("#programs")
+    [evaluation] = station.records.list_programs(patient["id"])
+    assert evaluation["kind"] == "evaluation" and evaluation["name"].startswith("Evaluation ")
+    page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
+    assert '<span class="badge">evaluation</span>' in page
+    assert f"/evaluations/{evaluation['id']}" in page
+    url = f"/evaluations/{evaluation['id']}"
+    page = client.get(url).get_data(as_text=True)
+    assert "0 of 5 tests done" in page and "No test done yet" in page
+
+    def step(index: int) -> str:
+        trial_id = station.start_program_step(evaluation["id"], index)["trial_id"]
+        station.run_virtual(max_s=900)
+        station.storage.flush()
+        return trial_id
+
+    steadi_id, left_id = step(4), step(2)
+    result = station.results.get_trial(steadi_id)["result"]
+    page = client.get(url).get_data(as_text=True)
+    assert "2 of 5 tests done" in page
+    assert f"/trials/{steadi_id}" in page and f"/trials/{left_id}" in page
+    assert "STEADI 4-stage balance test" in page and "left leg, eyes open" in page
+    assert "Tandem stance time" in page and "against 10 s (CDC STEADI)" in page
+    at_risk = result["tandem_time_s"] < 10
+    assert ("<strong>At risk:</strong> Increased risk of falling" in page) == at_risk
+    assert "Springer BA et al." in page  # the sources, once each
+    assert page.count("Springer BA et al.") == 1
+
+    client.post(f"/patients/{patient['id']}/evaluations")  # the re-evaluation
+    second = station.records.list_programs(patient["id"])[-1]
+    station.start_program_step(second["id"], 4)
+    station.run_virtual(max_s=900)
+    station.storage.flush()
+    page = client.get(f"/evaluations/{second['id']}").get_data(as_text=True)
+    assert f"compared with {evaluation['name']}" in page and "1 of 5 tests done" in page
+    assert page.count("not done") >= 4  # in this one's column, and the right leg in both
+
+    program = client.post(
+        f"/api/v1/patients/{patient['id']}/programs",
+        json={"name": "Training", "steps": [{"drill": "quiet-stance"}]},
+    ).get_json()
+    assert program["kind"] == "program"
+    assert client.get(f"/evaluations/{program['id']}").status_code == 404

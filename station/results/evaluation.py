@@ -1,0 +1,105 @@
+"""One evaluation's report: each test of the battery with its latest completed result, read
+against its published values for the patient's age, the deficits found, the fall-risk screens,
+and, for a re-evaluation, the same tests of the evaluation before it side by side
+(docs/clinical.md, "Evaluation").
+
+A deficit is a comparison on the wrong side of its reference: sway above the band of the age
+group, a sensory ratio above its band (leaning on vision or the feel of the ground more than
+9 in 10 people), a single-leg time below the age mean, a tandem time under the CDC's 10 s.
+"""
+
+from drills.catalog import drill_class
+from station.results.fall_risk import fall_risk_screens
+from station.results.measures import headline
+from station.results.norms import compare_with_norms
+
+WORSE_WHEN = {
+    "velocity_mean_cm_s": "above",
+    "area_ellipse95_cm2": "above",
+    "romberg_ratio": "above",
+    "foam_ratio": "above",
+    "best_stance_time_s": "below",
+    "tandem_time_s": "below",
+}
+"""Where each compared measure's value means a deficit, against its reference."""
+
+
+def evaluation_report(
+    evaluation: dict, trials: list[dict], patient: dict, before: tuple | None = None
+) -> dict:
+    """``steps`` (per test of the battery: ``step``, ``drill``, ``title``, ``condition``,
+    ``trial`` (the latest completed one, or None), ``headline``, ``norms``, ``deficits``
+    (words) and ``before``: the previous evaluation's headline of the same test), ``deficits``
+    (all, in words), ``screens`` (fall risk), ``sources`` (each once), ``done`` and
+    ``total``. ``trials``: the
+    evaluation's; ``before``: (the previous evaluation, its trials), to compare."""
+    latest = _latest_by_step(trials)
+    earlier = _latest_by_step(before[1]) if before else {}
+    earlier_steps = before[0]["steps"] if before else []
+    steps, deficits = [], []
+    for index, step in enumerate(evaluation["steps"]):
+        cls = drill_class(step["drill"])
+        trial = latest.get(index)
+        entry = {
+            "step": index,
+            "drill": cls.name,
+            "title": cls.title,
+            "condition": _condition(step),
+            "trial": trial,
+            "headline": headline(trial) if trial else [],
+            "norms": compare_with_norms(trial, patient) if trial else None,
+            "deficits": [],
+            "before": None,
+        }
+        if trial:
+            entry["deficits"] = _deficits(entry["norms"], entry["title"])
+            deficits += entry["deficits"]
+        match = _same_test(step, earlier_steps)
+        if match is not None and match in earlier:
+            entry["before"] = {"trial": earlier[match], "headline": headline(earlier[match])}
+        steps.append(entry)
+    done = list(latest.values())
+    screens = fall_risk_screens(sorted(done, key=lambda t: t["started_at"]), patient)
+    sources = [s["source"] for s in screens]
+    sources += [s["norms"]["source"] for s in steps if s["norms"] and s["norms"]["source"]]
+    return {
+        "steps": steps,
+        "deficits": deficits,
+        "screens": screens,
+        "sources": list(dict.fromkeys(sources)),
+        "done": len(done),
+        "total": len(evaluation["steps"]),
+    }
+
+
+def _latest_by_step(trials: list[dict]) -> dict[int, dict]:
+    """step -> its latest completed trial (``trials`` oldest first)."""
+    out = {}
+    for trial in trials:
+        if trial.get("state") == "completed" and trial.get("program_step") is not None:
+            out[trial["program_step"]] = trial
+    return out
+
+
+def _condition(step: dict) -> str:
+    """The step's settings that make it a test of its own, in words ("left leg, eyes open"),
+    as the drill names the condition of its result."""
+    return drill_class(step["drill"]).condition_words(step["params"])
+
+
+def _same_test(step: dict, steps: list[dict]) -> int | None:
+    """The index in ``steps`` of the same drill in the same condition, if any."""
+    for index, other in enumerate(steps):
+        if (other["drill"], _condition(other)) == (step["drill"], _condition(step)):
+            return index
+    return None
+
+
+def _deficits(norms: dict | None, title: str) -> list[str]:
+    """The comparisons on the wrong side of their reference, in words."""
+    out = []
+    for row in (norms or {}).get("rows", []):
+        if WORSE_WHEN.get(row["metric"]) == row.get("position"):
+            where = f" ({row['condition']})" if row.get("condition") else ""
+            out.append(f"{title}{where}: {row['label'].lower()} {row['words']}")
+    return out
