@@ -79,7 +79,8 @@ class Drill:
         "home": "Back to the middle",  # ... or the middle to come back to
     }
     patient_stage_words: ClassVar[dict[str, str]] = {}
-    # (eyes, surface) of its one standing recording ("open", "firm"), None: not a sway test
+    # (eyes, surface) of its standing recording ("open", "firm"), None: not a sway test; a
+    # result that records its own "eyes" and "surface" (quiet stance's settings) has those
     sway_condition: ClassVar[tuple[str, str] | None] = None
 
     @classmethod

@@ -1,12 +1,13 @@
-"""``quiet-stance``: stand still with eyes open for a set time; scored by sway metrics."""
+"""``quiet-stance``: stand still for a set time, eyes open or closed, on the platform or on the
+foam pad; scored by sway metrics, each condition its own (a trend never mixes them)."""
 
 from typing import ClassVar
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
 from drills.cues import Instruct, Status, Tone
 from drills.engine import Phase
-from drills.params import Param
-from drills.standing import StandingSamples, score_standing
+from drills.params import Param, choice
+from drills.standing import StandingSamples, score_standing, sway_condition_words
 
 
 class QuietStance(CuedDrill):
@@ -21,7 +22,7 @@ class QuietStance(CuedDrill):
     tracked = ("velocity_mean_cm_s", "area_ellipse95_cm2")
     lower_is_better = tracked
     reanalysable = True
-    sway_condition = ("open", "firm")
+    sway_condition = ("open", "firm")  # a result before the eyes and surface were settings
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
         Phase.RECORDING: "Stand still",
@@ -32,7 +33,10 @@ class QuietStance(CuedDrill):
         ("area_ellipse95_cm2", "metrics.area_ellipse95_cm2"),
     )
     title = "Quiet stance"
-    summary = "Stand still, feet apart, arms by the side, looking ahead; sway is measured."
+    summary = (
+        "Stand still, feet apart, arms by the side, looking ahead (or eyes closed, or on the "
+        "foam pad); sway is measured."
+    )
     params = (
         Param(
             "duration_s",
@@ -43,6 +47,13 @@ class QuietStance(CuedDrill):
             "s",
             "How long the patient stands still (60 s: as long as the published norms' trials).",
         ),
+        choice("eyes", ("open", "closed"), "open", "Eyes open, looking ahead, or closed."),
+        choice(
+            "surface",
+            ("firm", "foam"),
+            "firm",
+            "The platform itself, or the foam pad on it (training the feel of the ground).",
+        ),
         COUNTDOWN,
     )
 
@@ -50,10 +61,29 @@ class QuietStance(CuedDrill):
         super().__init__(params, **kwargs)
         self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
 
+    @classmethod
+    def condition_words(cls, result: dict) -> str:
+        eyes, surface = cls.sway_condition
+        return sway_condition_words(result.get("eyes", eyes), result.get("surface", surface))
+
     def countdown_instructions(self):
-        # the standard condition, said each time: a drill before may have left the patient on
-        # the foam pad or with the eyes closed
+        # the condition, said each time: a drill before may have left the patient on the foam
+        # pad or with the eyes closed
+        return [
+            Instruct(f"eyes-{self.values['eyes']}"),
+            Instruct(f"{self.values['surface']}-surface"),
+        ]
+
+    def _back_to_everyday(self) -> list:
+        """Eyes open, off the foam pad, after a trial in another condition (the next drill
+        expects the everyday one)."""
+        if (self.values["eyes"], self.values["surface"]) == ("open", "firm"):
+            return []
         return [Instruct("eyes-open"), Instruct("firm-surface")]
+
+    def stop(self, t_s, reason, tone="warning"):
+        cues = super().stop(t_s, reason, tone)
+        return [*cues, *self._back_to_everyday()] if cues else cues
 
     def begin(self, frame):
         self.samples.clear()
@@ -63,7 +93,7 @@ class QuietStance(CuedDrill):
             return self.stop(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
-            return [Status("off"), Tone("success")]
+            return [Status("off"), Tone("success"), *self._back_to_everyday()]
         self.samples.append(frame)
         return []
 
@@ -80,6 +110,7 @@ class QuietStance(CuedDrill):
         metric set with its conventions; a trial failing the gate keeps its metrics but is
         flagged (``quality.ok`` False, with the reasons), never silently scored as good."""
         out = super().result()
+        out.update(eyes=self.values["eyes"], surface=self.values["surface"])
         out["recorded_s"] = self.samples.recorded_s
         out["metrics"] = None
         if self.phase is Phase.COMPLETED:

@@ -20,6 +20,15 @@ COLUMNS = ("t_s", "cop_ml_mm", "cop_ap_mm", "fresh", *FORCES)
 every corner's value was fresh (1 or 0), the corner forces (N)."""
 
 
+EYES_WORDS = {"open": "eyes open", "closed": "eyes closed"}
+SURFACE_WORDS = {"firm": "firm surface", "foam": "foam pad"}
+
+
+def sway_condition_words(eyes: str, surface: str) -> str:
+    """A standing recording's condition in words, e.g. "eyes closed, foam pad"."""
+    return f"{EYES_WORDS.get(eyes, eyes)}, {SURFACE_WORDS.get(surface, surface)}"
+
+
 class StandingSamples:
     """The frames of one recording, a row of COLUMNS each and then the drill's own ``extra``
     columns (values it derives per frame, given to ``append``), with the loop's rate and the

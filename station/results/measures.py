@@ -8,6 +8,7 @@ charts and the exports show the same numbers under the same names.
 """
 
 from drills.catalog import DRILLS, RESULT_DOCS
+from drills.standing import sway_condition_words
 from station.runtime.trial import recording_window
 
 NOT_MEASURES = {"drill", "state", "reason", "params", "events", "profile", "seed", "simulated_s"}
@@ -30,10 +31,6 @@ SWAY_FIRST = (
     "duration_s",
 )
 """The measures of a standing-still recording shown first; its other 30 or so come on request."""
-
-
-EYES = {"open": "eyes open", "closed": "eyes closed"}
-SURFACES = {"firm": "firm surface", "foam": "foam pad"}
 
 
 def drill_title(drill: str) -> str:
@@ -67,11 +64,6 @@ def quality_label(quality: dict | None) -> str:
     return "good" if quality.get("ok") else "not scored as good"
 
 
-def sway_condition(eyes: str, surface: str) -> str:
-    """E.g. "eyes closed, foam pad"."""
-    return f"{EYES.get(eyes, eyes)}, {SURFACES.get(surface, surface)}"
-
-
 def scored_parts(trial: dict) -> list[dict]:
     """The trial's scored parts, in order. Each: ``condition`` (words), ``eyes`` and
     ``surface`` (for standing-still tests, else None), ``measures`` (key -> number, bool or
@@ -87,8 +79,9 @@ def scored_parts(trial: dict) -> list[dict]:
         return []
     cls = DRILLS.get(trial["drill"])
     eyes, surface = (cls and cls.sway_condition) or (None, None)
-    if eyes:
-        condition = sway_condition(eyes, surface)
+    if eyes:  # the condition the result recorded, else the drill's only one
+        eyes, surface = result.get("eyes", eyes), result.get("surface", surface)
+        condition = sway_condition_words(eyes, surface)
     else:
         condition = cls.condition_words(result) if cls else ""
     return [
@@ -127,7 +120,7 @@ def _mctsib_parts(result: dict) -> list[dict]:
             window = [attempt["start_s"], attempt["start_s"] + attempt["time_held_s"]]
         parts.append(
             {
-                "condition": f"{c['condition']}: {sway_condition(c['eyes'], c['surface'])}",
+                "condition": f"{c['condition']}: {sway_condition_words(c['eyes'], c['surface'])}",
                 "eyes": c["eyes"],
                 "surface": c["surface"],
                 "measures": measures,

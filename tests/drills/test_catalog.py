@@ -78,5 +78,8 @@ def test_the_checks_catch_a_drill_that_forgot_something():
 def test_a_stored_results_condition_comes_from_its_drill():
     single_leg = DRILLS["single-leg-stance"]
     assert single_leg.condition_words({"leg": "left", "eyes": "closed"}) == "left leg, eyes closed"
-    assert DRILLS["quiet-stance"].condition_words({}) == ""
+    assert DRILLS["quiet-stance"].condition_words({}) == "eyes open, firm surface"
+    on_foam = {"eyes": "closed", "surface": "foam"}
+    assert DRILLS["quiet-stance"].condition_words(on_foam) == "eyes closed, foam pad"
+    assert DRILLS["reaction"].condition_words({"trials": 10}) == ""
     assert DRILLS["quiet-stance"].sway_condition == ("open", "firm")

@@ -7,6 +7,7 @@ from drills.catalog import drill_class
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.errors import DrillParamError, UnknownDrillError
 from drills.quiet_stance import QuietStance
+from station.results.measures import scored_parts
 from tests.drills.scripted import ScriptedPatient, frame, make_drill, run
 
 
@@ -142,3 +143,32 @@ def test_catalog_lookup():
         "unit": "s",
         "help": "How long the patient stands still (60 s: as long as the published norms' trials).",
     }
+
+
+def test_on_foam_with_eyes_closed_the_patient_is_told_and_brought_back_after():
+    drill = make(duration_s=10, eyes="closed", surface="foam")
+    log = run(drill, Patient(), 30.0)
+    said = [c.code for _, c in log if isinstance(c, Instruct)]
+    assert said == ["eyes-closed", "foam-surface", "eyes-open", "firm-surface"]
+    result = drill.result()
+    assert (result["eyes"], result["surface"]) == ("closed", "foam")
+    [part] = scored_parts({"drill": "quiet-stance", "result": result, "events": drill.events})
+    assert (part["eyes"], part["surface"]) == ("closed", "foam")
+    assert part["condition"] == "eyes closed, foam pad"
+    # an everyday trial says nothing more at its end, and a stop in another condition does
+    plain = make(duration_s=10)
+    assert [c for _, c in run(plain, Patient(), 30.0)][-1] == Tone("success")
+    stopped = make(duration_s=10, eyes="closed")
+    run(stopped, Patient(), 6.0)
+    cues = stopped.stop(stopped.last_t_s, "stopped by the therapist", tone="stop")
+    assert cues[-2:] == [Instruct("eyes-open"), Instruct("firm-surface")]
+
+
+def test_a_result_stored_before_the_conditions_were_settings_is_eyes_open_on_firm_ground():
+    old = {"drill": "quiet-stance", "result": {"metrics": {"velocity_mean_cm_s": 1.0}}}
+    [part] = scored_parts(old)
+    assert (part["eyes"], part["surface"], part["condition"]) == (
+        "open",
+        "firm",
+        "eyes open, firm surface",
+    )

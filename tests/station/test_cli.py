@@ -62,7 +62,12 @@ def test_simulate_quiet_stance_as_in_the_issue(capsys):
     assert code == 0
     result = json.loads(out)
     assert result["state"] == "completed" and result["reason"] is None
-    assert result["params"] == {"duration_s": 60.0, "countdown_s": 3}
+    assert result["params"] == {
+        "duration_s": 60.0,
+        "eyes": "open",
+        "surface": "firm",
+        "countdown_s": 3,
+    }
     metrics = result["metrics"]
     assert metrics["n_samples"] == 6000  # 60 s at 100 Hz
     # eyes-open, firm: inside the published 10-90% band of young adults

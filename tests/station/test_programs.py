@@ -20,7 +20,7 @@ def test_a_valid_program_is_cleaned_with_defaults_and_rule_limits():
     program = validate_program(PLAN)
     assert program["steps"][0] == {
         "drill": "quiet-stance",
-        "params": {"duration_s": 10.0, "countdown_s": 3},
+        "params": {"duration_s": 10.0, "eyes": "open", "surface": "firm", "countdown_s": 3},
     }
     assert program["rules"][0]["limit"] == 120.0  # the parameter's maximum: it only goes up
 

@@ -52,7 +52,12 @@ def test_quiet_stance_through_the_api(client, station):
     station.storage.flush()
     trial = client.get(f"/api/v1/trials/{trial_id}").get_json()
     assert trial["state"] == "completed"
-    assert trial["params"] == {"duration_s": 10.0, "countdown_s": 3}
+    assert trial["params"] == {
+        "duration_s": 10.0,
+        "eyes": "open",
+        "surface": "firm",
+        "countdown_s": 3,
+    }
     metrics = trial["result"]["metrics"]
     assert metrics["n_samples"] == 1000
     assert 0.2 < metrics["area_ellipse95_cm2"] < 10

@@ -74,7 +74,9 @@ def test_programs_are_listed_with_their_steps_and_the_next_step_to_start(client,
     page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
     assert "Week 1" in page
     assert "Start next step: 1. Quiet stance" in page
-    assert "Duration 10 s · Countdown 3 s" in page  # each step's settings with their units
+    assert (
+        "Duration 10 s · Eyes open · Surface firm · Countdown 3 s" in page
+    )  # each step's settings with their units
     assert "Distance 50 mm" in page
     rule = re.search(r"<li>After step 2:.*?</li>", page, re.S).group(0)
     assert " ".join(rule.split()) == (
