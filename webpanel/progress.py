@@ -28,6 +28,7 @@ from station.results.measures import (
 )
 from station.results.metrics_export import metrics_csv
 from station.results.norms import compare_with_norms
+from station.results.plan_of_care import suggest_plan
 from station.results.progress import patient_progress
 from webpanel.audit_trail import audit, changes, viewed
 
@@ -455,11 +456,36 @@ def evaluation(evaluation_id: int):
         previous = earlier[-1]
         before = (previous, svc.results.trial_history(patient["id"], program_id=previous["id"]))
     trials = svc.results.trial_history(patient["id"], program_id=evaluation_id)
+    report = evaluation_report(record, trials, patient, before)
     return render_template(
         "evaluation.html",
         evaluation=record,
         previous=before[0] if before else None,
-        report=evaluation_report(record, trials, patient, before),
+        report=report,
+        plan=suggest_plan(report, record["name"]),
         patient=patient,
         age=age_years(patient.get("birth_date")),
     )
+
+
+@results.post("/evaluations/<int:evaluation_id>/plan")
+def accept_plan(evaluation_id: int):
+    """Save the evaluation's suggested plan of care as a program of the patient's, which the
+    therapist then edits and runs (nothing is applied before this)."""
+    svc = station()
+    record = svc.records.get_program(evaluation_id)
+    if record["kind"] != "evaluation":
+        raise NotFound(f"program {evaluation_id} is a training program, not an evaluation")
+    patient_id = record["patient_id"]
+    patient = svc.records.get_patient(patient_id)
+    trials = svc.results.trial_history(patient_id, program_id=evaluation_id)
+    plan = suggest_plan(evaluation_report(record, trials, patient), record["name"])
+    if plan["program"] is None:
+        return redirect(url_for("results.evaluation", evaluation_id=evaluation_id), code=303)
+    program = svc.records.create_program(patient_id, plan["program"])
+    audit(
+        "program-created",
+        f"program {program['id']}",
+        f"patient {patient_id}, plan of care from evaluation {evaluation_id}",
+    )
+    return redirect(url_for("pages.patient", patient_id=patient_id) + "#programs", code=303)

@@ -578,6 +578,22 @@ def test_an_evaluation_is_started_run_step_by_step_and_read_in_one_report(client
     assert ("<strong>At risk:</strong> Increased risk of falling" in page) == at_risk
     assert "Springer BA et al." in page  # the sources, once each
     assert page.count("Springer BA et al.") == 1
+    # the suggested plan follows from the findings and waits for the therapist; the simulated
+    # patient's left leg holds past the mean of 70-79 (21.5 s), so only tandem can call for it
+    assert station.results.get_trial(left_id)["result"]["best_stance_time_s"] >= 21.5
+    assert "Suggested plan of care" in page
+    assert ('id="accept-plan"' in page) == at_risk
+    before = len(station.records.list_programs(patient["id"]))
+    accepted = client.post(f"{url}/plan")
+    assert accepted.status_code == 303
+    programs = station.records.list_programs(patient["id"])
+    if at_risk:  # tandem under 10 s: a weight shift that progresses
+        plan = programs[-1]
+        assert plan["name"] == f"Plan of care from {evaluation['name']}"
+        assert plan["kind"] == "program" and plan["steps"][0]["drill"] == "weight-shift"
+        assert plan["rules"][0]["metric"] == "hit_rate_pct"
+    else:
+        assert len(programs) == before
 
     client.post(f"/patients/{patient['id']}/evaluations")  # the re-evaluation
     second = station.records.list_programs(patient["id"])[-1]

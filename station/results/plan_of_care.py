@@ -1,0 +1,146 @@
+"""A suggested plan of care from an evaluation's findings: the rules that map a deficit to the
+drills that train it, each shown with why it fired (docs/clinical.md, "Suggested plan of
+care"). The suggestion is a program the therapist reviews, edits and accepts; nothing is applied
+without them.
+
+The rules are clinical convention after the sensory logic of the CTSIB (Shumway-Cook & Horak
+1986: a condition lost tells which sense the patient cannot do without, and standing in it
+trains reweighting) and the falls-prevention evidence for challenging balance training
+(Sherrington et al. 2019, 2020), not a published algorithm.
+"""
+
+from drills.catalog import drill_class
+
+DOSE = (
+    "Balance and functional exercise for at least 3 hours a week, ongoing, with a moderate to "
+    "high balance challenge, gave the largest fall reduction in older people (Sherrington C et "
+    "al. Cochrane 2019, CD012424; Int J Behav Nutr Phys Act 2020): add the home exercises to "
+    "the sessions here."
+)
+
+WEIGHT_SHIFT_PROGRESSION = {
+    "metric": "hit_rate_pct",
+    "above": 80,
+    "param": "distance_mm",
+    "add": 10,
+}
+"""Progression of the weight-shift step: 10 mm further once 8 targets in 10 are held."""
+
+RULES = (
+    (
+        "vestibular",
+        "Sensory reweighting without vision or the feel of the ground: quiet stance on foam, "
+        "eyes closed",
+        {
+            "drill": "quiet-stance",
+            "params": {"eyes": "closed", "surface": "foam", "duration_s": 30},
+        },
+    ),
+    (
+        "somatosensory",
+        "Balance on an unsteady surface: quiet stance on foam, eyes open",
+        {"drill": "quiet-stance", "params": {"eyes": "open", "surface": "foam", "duration_s": 30}},
+    ),
+    (
+        "vision",
+        "Balance without vision: quiet stance on firm ground, eyes closed",
+        {
+            "drill": "quiet-stance",
+            "params": {"eyes": "closed", "surface": "firm", "duration_s": 30},
+        },
+    ),
+    (
+        "single-leg",
+        "Single-leg balance on the weaker leg",
+        {"drill": "single-leg-stance", "params": {"eyes": "open", "max_s": 30}},
+    ),
+    (
+        "weight-shift",
+        "Moving the centre of mass over a narrow base and toward the limits: weight shift to "
+        "targets, 10 mm further once 8 targets in 10 are held",
+        {"drill": "weight-shift", "params": {"distance_mm": 40}},
+    ),
+)
+"""(finding, what is trained and how, the step) in the order the plan lists them."""
+
+LOS_REACH_PCT = 70.0
+"""Maximum excursion under 70% of the theoretical limit: the station's own design threshold
+(healthy adults reach 70-110% on the virtual patient; no published fall cut-off was found)."""
+
+
+def suggest_plan(report: dict, name: str) -> dict:
+    """``findings`` ([{``finding``, ``because`` (words), ``aim`` (words), ``step``}]), the
+    ``program`` to accept (``{"name", "steps", "rules"}``, None without findings) and
+    ``dose`` (words), from an evaluation's report (``evaluation_report``)."""
+    because: dict[str, list[str]] = {}
+    weaker_leg = None
+    for step in report["steps"]:
+        trial = step["trial"]
+        if trial is None:
+            continue
+        result = trial["result"] or {}
+        if step["drill"] == "mctsib":
+            _sensory(result, step, because)
+        elif step["drill"] == "single-leg-stance" and step["deficits"]:
+            because.setdefault("single-leg", []).extend(step["deficits"])
+        elif step["drill"] == "steadi-4-stage" and step["deficits"]:
+            because.setdefault("weight-shift", []).extend(step["deficits"])
+        elif step["drill"] == "limits-of-stability":
+            reach = result.get("max_excursion_pct")
+            if reach is not None and reach < LOS_REACH_PCT:
+                because.setdefault("weight-shift", []).append(
+                    f"Limits of stability: maximum excursion {reach:.0f}% of the theoretical "
+                    f"limit (under {LOS_REACH_PCT:g}%)"
+                )
+    singles = [s for s in report["steps"] if s["drill"] == "single-leg-stance" and s["trial"]]
+    if singles:
+        weakest = min(singles, key=lambda s: s["trial"]["result"].get("best_stance_time_s") or 0)
+        weaker_leg = weakest["trial"]["result"].get("leg")
+    findings, steps, rules = [], [], []
+    for finding, aim, template in RULES:
+        if finding not in because:
+            continue
+        step = {"drill": template["drill"], "params": dict(template["params"])}
+        if finding == "single-leg" and weaker_leg:
+            step["params"]["leg"] = weaker_leg
+        step["params"] = drill_class(step["drill"]).check_params(step["params"])
+        if finding == "weight-shift":
+            rules.append({"step": len(steps), **WEIGHT_SHIFT_PROGRESSION})
+        findings.append({"finding": finding, "because": because[finding], "aim": aim, "step": step})
+        steps.append(step)
+    program = {"name": f"Plan of care from {name}", "steps": steps, "rules": rules}
+    return {"findings": findings, "program": program if steps else None, "dose": DOSE}
+
+
+def _sensory(result: dict, step: dict, because: dict[str, list[str]]) -> None:
+    """The mCTSIB's findings: a condition lost, or its ratio above its band."""
+    lost = {c["condition"] for c in result.get("conditions") or [] if not c.get("passed")}
+    above = {
+        r["metric"] for r in (step["norms"] or {}).get("rows", []) if r.get("position") == "above"
+    }
+    if 4 in lost:
+        because.setdefault("vestibular", []).append(
+            "mCTSIB: condition 4 (foam, eyes closed) not held"
+        )
+    elif any("(4: " in d for d in step["deficits"]):
+        because.setdefault("vestibular", []).append(
+            "mCTSIB: sway on foam with eyes closed above the band of the age group"
+        )
+    if 3 in lost or "foam_ratio" in above:
+        because.setdefault("somatosensory", []).append(
+            "mCTSIB: "
+            + (
+                "condition 3 (foam, eyes open) not held"
+                if 3 in lost
+                else "foam ratio above its band"
+            )
+        )
+    if 2 in lost or "romberg_ratio" in above:
+        because.setdefault("vision", []).append(
+            "mCTSIB: "
+            + (
+                "condition 2 (firm, eyes closed) not held"
+                if 2 in lost
+                else "Romberg ratio above its band"
+            )
+        )
