@@ -13,6 +13,10 @@ from station.results.fall_risk import fall_risk_screens
 from station.results.measures import headline
 from station.results.norms import compare_with_norms
 
+ASYMMETRY_FINDING_PCT = 30.0
+"""A leg holding single-leg stance 30% less than the other is a finding: the station's design
+threshold (no published cut-off for the difference between legs was found; docs/clinical.md)."""
+
 WORSE_WHEN = {
     "velocity_mean_cm_s": "above",
     "area_ellipse95_cm2": "above",
@@ -30,7 +34,8 @@ def evaluation_report(
     """``steps`` (per test of the battery: ``step``, ``drill``, ``title``, ``condition``,
     ``trial`` (the latest completed one, or None), ``headline``, ``norms``, ``deficits``
     (words) and ``before``: the previous evaluation's headline of the same test), ``deficits``
-    (all, in words), ``screens`` (fall risk), ``sources`` (each once), ``done`` and
+    (all, in words, with a single-leg asymmetry of ASYMMETRY_FINDING_PCT or more),
+    ``screens`` (fall risk), ``sources`` (each once), ``single_leg_asymmetry``, ``done`` and
     ``total``. ``trials``: the
     evaluation's; ``before``: (the previous evaluation, its trials), to compare."""
     latest = _latest_by_step(trials)
@@ -59,6 +64,9 @@ def evaluation_report(
             entry["before"] = {"trial": earlier[match], "headline": headline(earlier[match])}
         steps.append(entry)
     done = list(latest.values())
+    asymmetry = single_leg_asymmetry(steps)
+    if asymmetry and asymmetry["pct"] >= ASYMMETRY_FINDING_PCT:
+        deficits.append(asymmetry["words"])
     screens = fall_risk_screens(sorted(done, key=lambda t: t["started_at"]), patient)
     sources = [s["source"] for s in screens]
     sources += [s["norms"]["source"] for s in steps if s["norms"] and s["norms"]["source"]]
@@ -67,9 +75,39 @@ def evaluation_report(
         "deficits": deficits,
         "screens": screens,
         "sources": list(dict.fromkeys(sources)),
+        "single_leg_asymmetry": asymmetry,
         "done": len(done),
         "total": len(evaluation["steps"]),
     }
+
+
+def single_leg_asymmetry(steps: list[dict]) -> dict | None:
+    """Between the legs' best single-leg times with the same eyes: ``left_s``, ``right_s``,
+    ``pct`` (the difference as a share of the better leg's time) and ``words``; None unless
+    both legs were timed."""
+    best = {}
+    for step in steps:
+        result = (step["trial"] or {}).get("result") or {}
+        if step["drill"] == "single-leg-stance" and result.get("best_stance_time_s") is not None:
+            best[(result.get("leg"), result.get("eyes"))] = result["best_stance_time_s"]
+    for eyes in ("open", "closed"):
+        left, right = best.get(("left", eyes)), best.get(("right", eyes))
+        if left is None or right is None or max(left, right) <= 0:
+            continue
+        pct = 100 * abs(left - right) / max(left, right)
+        weaker = "left" if left < right else "right"
+        words = (
+            f"Single-leg stance, eyes {eyes}: the {weaker} leg holds {pct:.0f}% less than the "
+            f"other ({min(left, right):g} s against {max(left, right):g} s)"
+        )
+        return {
+            "left_s": left,
+            "right_s": right,
+            "pct": round(pct, 1),
+            "eyes": eyes,
+            "words": words,
+        }
+    return None
 
 
 def _latest_by_step(trials: list[dict]) -> dict[int, dict]:

@@ -92,6 +92,9 @@ def suggest_plan(report: dict, name: str) -> dict:
                     f"Limits of stability: maximum excursion {reach:.0f}% of the theoretical "
                     f"limit (under {LOS_REACH_PCT:g}%)"
                 )
+    asymmetry = report.get("single_leg_asymmetry")
+    if asymmetry and asymmetry["words"] in report.get("deficits", []):
+        because.setdefault("single-leg", []).append(asymmetry["words"])
     singles = [s for s in report["steps"] if s["drill"] == "single-leg-stance" and s["trial"]]
     if singles:
         weakest = min(singles, key=lambda s: s["trial"]["result"].get("best_stance_time_s") or 0)

@@ -73,7 +73,8 @@ def test_the_report_reads_each_test_against_its_norms_and_lists_the_deficits():
     assert len(left["deficits"]) == 1 and "single-leg" in left["deficits"][0].lower()
     assert "37% of the mean best time" in left["deficits"][0]
     assert steadi_step["deficits"] and "increased risk of falling" in steadi_step["deficits"][0]
-    assert report["deficits"] == left["deficits"] + steadi_step["deficits"]
+    asymmetry = report["single_leg_asymmetry"]["words"]  # 8 s against 25 s: a finding too
+    assert report["deficits"] == left["deficits"] + steadi_step["deficits"] + [asymmetry]
     assert report["steps"][0]["trial"] is None and report["steps"][0]["norms"] is None
     screens = {s["test"]: s for s in report["screens"]}
     assert screens["STEADI 4-stage: tandem stance"]["at_risk"] is True
@@ -101,3 +102,18 @@ def test_a_re_evaluation_shows_the_previous_results_of_the_same_tests_beside_it(
     assert right["before"] is None  # not done the first time
     assert steadi_step["before"]["trial"]["result"]["tandem_time_s"] == 6.2
     assert steadi_step["deficits"] == []  # tandem held now
+
+
+def test_the_legs_are_compared_and_a_large_difference_is_a_finding():
+    trials = [single_leg(2, "left", 8.0), single_leg(3, "right", 25.0)]
+    report = evaluation_report(evaluation(), trials, OLDER)
+    asymmetry = report["single_leg_asymmetry"]
+    assert (asymmetry["left_s"], asymmetry["right_s"], asymmetry["pct"]) == (8.0, 25.0, 68.0)
+    assert asymmetry["words"] in report["deficits"]
+    assert "the left leg holds 68% less" in asymmetry["words"]
+    close = [single_leg(2, "left", 22.0), single_leg(3, "right", 25.0)]
+    report = evaluation_report(evaluation(), close, OLDER)
+    assert report["single_leg_asymmetry"]["pct"] == 12.0
+    assert not any("less than the other" in d for d in report["deficits"])
+    one_leg = evaluation_report(evaluation(), close[:1], OLDER)
+    assert one_leg["single_leg_asymmetry"] is None

@@ -89,3 +89,14 @@ def test_nothing_found_suggests_nothing_and_tests_not_done_are_not_findings():
     assert fine["findings"] == [] and fine["program"] is None
     not_done = {"drill": "mctsib", "trial": None, "deficits": [], "norms": None}
     assert plan_of(not_done)["program"] is None
+
+
+def test_a_large_difference_between_the_legs_trains_the_weaker_one():
+    words = "Single-leg stance, eyes open: the right leg holds 50% less than the other"
+    report = {
+        "steps": [single_leg("left", 30.0, False), single_leg("right", 15.0, False)],
+        "deficits": [words],
+        "single_leg_asymmetry": {"words": words, "pct": 50.0},
+    }
+    [finding] = suggest_plan(report, "Evaluation")["findings"]
+    assert finding["because"] == [words] and finding["step"]["params"]["leg"] == "right"
