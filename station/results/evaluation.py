@@ -36,11 +36,11 @@ def evaluation_report(
     (words) and ``before``: the previous evaluation's headline of the same test), ``deficits``
     (all, in words, with a single-leg asymmetry of ASYMMETRY_FINDING_PCT or more),
     ``screens`` (fall risk), ``sources`` (each once), ``single_leg_asymmetry``, ``done`` and
-    ``total``. ``trials``: the
-    evaluation's; ``before``: (the previous evaluation, its trials), to compare."""
-    latest = _latest_by_step(trials)
-    earlier = _latest_by_step(before[1]) if before else {}
+    ``total``. ``trials``: the evaluation's; ``before``: (the previous evaluation, its
+    trials), to compare."""
+    latest = _latest_by_step(trials, evaluation["steps"])
     earlier_steps = before[0]["steps"] if before else []
+    earlier = _latest_by_step(before[1], earlier_steps) if before else {}
     steps, deficits = [], []
     for index, step in enumerate(evaluation["steps"]):
         cls = drill_class(step["drill"])
@@ -110,12 +110,16 @@ def single_leg_asymmetry(steps: list[dict]) -> dict | None:
     return None
 
 
-def _latest_by_step(trials: list[dict]) -> dict[int, dict]:
-    """step -> its latest completed trial (``trials`` oldest first)."""
+def _latest_by_step(trials: list[dict], steps: list[dict]) -> dict[int, dict]:
+    """step -> its latest completed trial (``trials`` oldest first), of the step's drill: a
+    trial run before the step was edited to another drill is not its result."""
     out = {}
     for trial in trials:
-        if trial.get("state") == "completed" and trial.get("program_step") is not None:
-            out[trial["program_step"]] = trial
+        step = trial.get("program_step")
+        if trial.get("state") != "completed" or step is None or not 0 <= step < len(steps):
+            continue
+        if steps[step]["drill"] == trial["drill"]:
+            out[step] = trial
     return out
 
 

@@ -84,10 +84,14 @@ def test_the_report_reads_each_test_against_its_norms_and_lists_the_deficits():
     )
 
 
-def test_aborted_tests_and_other_programs_trials_are_not_read():
+def test_aborted_tests_and_trials_of_a_step_since_edited_are_not_read():
     trials = [trial(4, "steadi-4-stage", {"tandem_time_s": 2.0}, state="aborted")]
     report = evaluation_report(evaluation(), trials, OLDER)
     assert report["done"] == 0 and report["deficits"] == []
+    # step 4 was a BESS before the therapist made it the STEADI test; step 9 is gone
+    edited = [trial(4, "bess", {"total_errors": 30}), trial(9, "steadi-4-stage", {})]
+    report = evaluation_report(evaluation(), edited, OLDER)
+    assert report["done"] == 0 and report["steps"][4]["trial"] is None
 
 
 def test_a_re_evaluation_shows_the_previous_results_of_the_same_tests_beside_it():
