@@ -478,6 +478,7 @@ def accept_plan(evaluation_id: int):
         raise NotFound(f"program {evaluation_id} is a training program, not an evaluation")
     patient_id = record["patient_id"]
     patient = svc.records.get_patient(patient_id)
+    viewed("program", evaluation_id, f"plan of care suggested, patient {patient_id}")
     trials = svc.results.trial_history(patient_id, program_id=evaluation_id)
     plan = suggest_plan(evaluation_report(record, trials, patient), record["name"])
     if plan["program"] is None:

@@ -39,10 +39,11 @@ trial = client.post(
 ).get_json()
 assert "trial_id" in trial, trial
 client.post("/api/v1/stop")
+client.post(f"/patients/{patient['id']}/evaluations")  # program 1, an evaluation
 client.post("/api/v1/technician/calibration", json={"mode": "check"})
 client.delete("/api/v1/technician/calibration")
 ids = {"patient_id": patient["id"], "trial_id": trial["trial_id"], "visit_id": 1,
-       "program_id": 1, "step": 0}
+       "program_id": 1, "evaluation_id": 1, "step": 0}
 statuses = {}
 for rule in app.url_map.iter_rules():
     if "GET" not in rule.methods or rule.endpoint in ("static", "api.live"):

@@ -73,13 +73,14 @@ def anonymous(app) -> Browser:
 
 @pytest.fixture
 def samples(app, station):
-    """Real ids for every path parameter of the panel's routes: a patient with a program, a
-    trial recorded for 4 s and stopped, a visit, the therapist's account; fixed values for
-    the rest."""
+    """Real ids for every path parameter of the panel's routes: a patient with a program and
+    an evaluation, a trial recorded for 4 s and stopped, a visit, the therapist's account;
+    fixed values for the rest."""
     patient = station.records.create_patient({"name": "Security Check", "height_cm": 170})
     program = station.records.create_program(
         patient["id"], {"name": "Check", "steps": [{"drill": "quiet-stance", "params": {}}]}
     )
+    evaluation = station.records.create_evaluation(patient["id"], date.today().isoformat())
     trial = station.start_drill(patient["id"], "quiet-stance", {"duration_s": 5})
     station.run_virtual(max_s=4, until_trial_ends=False)
     station.stop_drill()
@@ -88,6 +89,7 @@ def samples(app, station):
     return {
         "patient_id": patient["id"],
         "program_id": program["id"],
+        "evaluation_id": evaluation["id"],
         "step": 0,
         "trial_id": trial["trial_id"],
         "goal_id": station.records.goals.create(

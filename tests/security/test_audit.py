@@ -167,6 +167,8 @@ def bodies(samples, today: str) -> dict:
             "data": {"measure": "|pain|", "baseline": "6", "target": "3", "due_date": "2999-01-01"}
         },
         ("POST", "results.withdraw_goal"): {"data": {}},
+        ("POST", "results.create_evaluation"): {"data": {}},
+        ("POST", "results.accept_plan"): {"data": {}},
         ("POST", "api.failed_attempt"): {"json": {}},
         ("POST", "api.reanalyse"): {"json": {"filter_hz": 8}},
     }
