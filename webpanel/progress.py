@@ -490,3 +490,33 @@ def accept_plan(evaluation_id: int):
         f"patient {patient_id}, plan of care from evaluation {evaluation_id}",
     )
     return redirect(url_for("pages.patient", patient_id=patient_id) + "#programs", code=303)
+
+
+@results.get("/patients/<int:patient_id>/discharge")
+def discharge(patient_id: int):
+    """The printable discharge summary: the episode's visits, the goals met and not met, the
+    final measures against the first with their MDC, pain and function from the first visit
+    to the last, the fall-risk screens at discharge and the evaluations."""
+    svc = station()
+    patient = svc.records.get_patient(patient_id)
+    viewed("patient", patient_id, "discharge summary")
+    history = svc.results.trial_history(patient_id)
+    visit_list = visits().for_patient(patient_id)
+    days = sorted(
+        [v["visit_date"] for v in visit_list] + [local_day(t["started_at"]) for t in history]
+    )
+    return render_template(
+        "discharge.html",
+        patient=patient,
+        age=age_years(patient.get("birth_date")),
+        first_day=days[0] if days else None,
+        last_day=days[-1] if days else None,
+        visits=visit_list,
+        goals=patient_goals(patient_id, visit_list),
+        charts=patient_progress(history, patient=patient),
+        pain=pain_course(visit_list),
+        psfs=psfs_course(visit_list),
+        screens=fall_risk_screens(history, patient),
+        evaluations=[p for p in svc.records.list_programs(patient_id) if p["kind"] == "evaluation"],
+        printed=date.today().isoformat(),
+    )

@@ -610,3 +610,36 @@ def test_an_evaluation_is_started_run_step_by_step_and_read_in_one_report(client
     ).get_json()
     assert program["kind"] == "program"
     assert client.get(f"/evaluations/{program['id']}").status_code == 404
+
+
+def test_the_discharge_summary_lists_goals_met_final_measures_pain_and_fall_risk(
+    client, station, patient
+):
+    """Issue 17, item 7: at discharge, the goals met and not, the final measures against the
+    first with their MDC, pain from the first visit to the last, the screens, printable."""
+    base = f"/patients/{patient['id']}/visits"
+    fields = {"therapist": "thea", "nmr_minutes": "", "note": ""}
+    client.post(base, data={**fields, "visit_date": "2026-01-05", "pain_before": "7"})
+    client.post(base, data={**fields, "visit_date": "2026-02-02", "pain_before": "3"})
+    goals = f"/patients/{patient['id']}/goals"
+    met = {"measure": "|pain|", "baseline": "7", "target": "4", "due_date": "2999-01-01"}
+    not_met = {"measure": "|pain|", "baseline": "7", "target": "1", "due_date": "2999-01-01"}
+    assert client.post(goals, data=met).status_code == 303
+    assert client.post(goals, data=not_met).status_code == 303
+    first, latest = (quiet_stance(station, patient["id"]) for _ in range(2))
+    progress = client.get(f"/patients/{patient['id']}/progress").get_data(as_text=True)
+    assert f"/patients/{patient['id']}/discharge" in progress
+    page = client.get(f"/patients/{patient['id']}/discharge").get_data(as_text=True)
+    assert "Discharge summary: balance training" in page and "2 visits" in page
+    assert "from 2026-01-05 to " in page
+    assert "<strong>✓ Met:</strong>" in page and "<strong>Not met:</strong>" in page
+    assert "1 of 2 goals met." in page
+    speeds = [
+        station.results.get_trial(t)["result"]["metrics"]["velocity_mean_cm_s"]
+        for t in (first, latest)
+    ]
+    assert 'id="report-changes"' in page and f"{speeds[0]:.3g} cm/s" in page
+    assert "Pain 7/10 to 3/10 on arrival from 2026-01-05 to 2026-02-02" in page
+    assert "mCTSIB: foam, eyes closed (held under 10 s)" in page and "Not done yet." in page
+    assert 'id="print"' in page
+    assert client.get("/patients/999/discharge").status_code == 404
