@@ -10,9 +10,24 @@ means a foot moved (a step, a touch-down), a hip strategy or a grab: the positio
 import math
 from collections import deque
 
+from drills.params import Param
+
 JUMP_MM = 60.0
 JUMP_WINDOW_S = 0.5
 """Loss of balance: the live COP moves more than 60 mm within 0.5 s."""
+
+
+MAX_EXCURSION = Param(
+    "max_excursion_mm",
+    float,
+    100.0,
+    40.0,
+    200.0,
+    "mm",
+    "Loss of balance: the COP this far from where the stance began (a foot moved, a step).",
+)
+"""The excursion limit of a standing test's watch: beyond what sway on foam reaches, about the
+edge of a feet-together base of support."""
 
 
 class BalanceWatch:

@@ -33,8 +33,7 @@ import math
 from enum import StrEnum
 from typing import ClassVar
 
-import numpy as np
-
+from drills.balance_loss import MAX_EXCURSION
 from drills.cued import CuedDrill
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Phase
@@ -154,15 +153,7 @@ class Bess(CuedDrill):
         ),
         FEET_APART,
         Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before condition 1."),
-        Param(
-            "max_excursion_mm",
-            float,
-            100.0,
-            40.0,
-            200.0,
-            "mm",
-            "An error: the COP this far from where the stance was taken.",
-        ),
+        MAX_EXCURSION,
     )
 
     def __init__(self, params, **kwargs):
@@ -172,7 +163,6 @@ class Bess(CuedDrill):
         self.body_weight_n = math.nan
         self.hold: StanceHold | None = None
         self._off = False  # off the platform while taking the position
-        self._loads: list[float] = []
         self._announce_beeps = 0
         self._reset_counts()
 
@@ -194,18 +184,9 @@ class Bess(CuedDrill):
     def countdown_instructions(self):
         return [Instruct("both-feet")]
 
-    def start_countdown(self, frame):
-        self._loads.clear()
-        return super().start_countdown(frame)
-
-    def on_countdown(self, frame):
-        if self.stance.on_platform:
-            self._loads.append(frame.total_n)
-        return super().on_countdown(frame)
-
     def end_countdown(self, frame):
         """Body weight from the countdown; condition 1 is announced."""
-        self.body_weight_n = float(np.mean(self._loads))
+        self.body_weight_n = self.countdown_load_n()
         return self._announce(frame.t_s)
 
     def _lights(self) -> tuple[str, ...]:

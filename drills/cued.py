@@ -91,6 +91,9 @@ class CuedDrill(Drill):
         window = max(2, round(self.stance.settings.settle_window_s * self.rate_hz))
         self._recent: deque[tuple[float, float, float]] = deque(maxlen=window)
         self._recovering_since = 0.0
+        # (t_s, load N, COP ML, AP mm) of the countdown's frames on the platform: what the
+        # patient stands like just before the drill begins (body weight, a baseline)
+        self.countdown_frames: list[tuple[float, float, float, float]] = []
 
     @property
     def uses_platform(self) -> bool:
@@ -126,6 +129,7 @@ class CuedDrill(Drill):
         what the drill gathers over the countdown."""
         self.enter(Phase.COUNTDOWN, frame.t_s)
         self._beeps_given = 0
+        self.countdown_frames.clear()
         return [Status("amber"), *self.countdown_instructions(), *self.on_countdown(frame)]
 
     def countdown_instructions(self) -> list[Cue]:
@@ -135,6 +139,10 @@ class CuedDrill(Drill):
     def on_countdown(self, frame):
         if self.uses_platform and not self.stance.on_platform:
             return self.back_to_waiting(frame.t_s)
+        if self.uses_platform:
+            self.countdown_frames.append(
+                (frame.t_s, frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm)
+            )
         elapsed = self.phase_elapsed_s()
         if elapsed >= self.values["countdown_s"] - 1e-9:
             return self.end_countdown(frame)
@@ -142,6 +150,10 @@ class CuedDrill(Drill):
             self._beeps_given += 1
             return [Tone("countdown")]
         return []
+
+    def countdown_load_n(self) -> float:
+        """The mean load over the countdown, N: the body weight, standing on both feet."""
+        return float(np.mean([f[1] for f in self.countdown_frames]))
 
     def back_to_waiting(self, t_s: float) -> list[Cue]:
         """The patient stepped off before recording: every cue off, status blue, and the

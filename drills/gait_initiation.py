@@ -170,7 +170,6 @@ class GaitInitiation(CuedDrill):
         order = ("left", "right") if legs == "both" else (legs,)
         self.order = [leg for _ in range(self.values["trials"]) for leg in order]
         self.trials: list[dict] = []
-        self._countdown: list[tuple[float, float, float, float]] = []  # t, load, ml, ap
         self._rows: list[tuple[float, float, float, float]] = []  # since the cue
         self._baseline = (math.nan, math.nan, math.nan)  # load N, ml, ap mm
         self._off_since: float | None = None
@@ -180,18 +179,9 @@ class GaitInitiation(CuedDrill):
         """The leg stepping first in the trial under way (or next)."""
         return self.order[min(len(self.trials), len(self.order) - 1)]
 
-    def start_countdown(self, frame):
-        self._countdown.clear()
-        return super().start_countdown(frame)
-
-    def on_countdown(self, frame):
-        if self.stance.on_platform:
-            self._countdown.append((frame.t_s, frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm))
-        return super().on_countdown(frame)
-
     def end_countdown(self, frame):
         """The baseline from the countdown's last second; the go cue."""
-        rows = np.asarray(self._countdown, dtype=float)
+        rows = np.asarray(self.countdown_frames, dtype=float)
         last = rows[rows[:, 0] >= frame.t_s - BASELINE_S] if len(rows) else rows
         load, ml, ap = np.nanmean(last[:, 1:], axis=0) if len(last) else (math.nan,) * 3
         self._baseline = (float(load), float(ml), float(ap))

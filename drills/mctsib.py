@@ -45,7 +45,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from drills.balance_loss import BalanceWatch
+from drills.balance_loss import MAX_EXCURSION, BalanceWatch
 from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Phase
@@ -116,15 +116,7 @@ class Mctsib(CuedDrill):
             "Pause before each trial, condition shown on the lights, to set eyes and surface.",
         ),
         Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before each trial."),
-        Param(
-            "max_excursion_mm",
-            float,
-            100.0,
-            40.0,
-            200.0,
-            "mm",
-            "Loss of balance: the COP this far from where the trial started.",
-        ),
+        MAX_EXCURSION,
     )
 
     def __init__(self, params, **kwargs):

@@ -39,8 +39,6 @@ import math
 from enum import StrEnum
 from typing import ClassVar
 
-import numpy as np
-
 from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
@@ -121,7 +119,6 @@ class SingleLegStance(CuedDrill):
         self.trials: list[dict] = []
         self.share = math.nan  # the stance foot's share of the load, live
         self.body_weight_n = math.nan
-        self._loads: list[float] = []  # over the countdown: the body weight
         self._start_s = 0.0
         self._down_since: float | None = None
         self._down_frames = 0
@@ -134,18 +131,9 @@ class SingleLegStance(CuedDrill):
     def countdown_instructions(self):
         return [Instruct(f"eyes-{self.values['eyes']}")]
 
-    def start_countdown(self, frame):
-        self._loads.clear()
-        return super().start_countdown(frame)
-
-    def on_countdown(self, frame):
-        if self.stance.on_platform:
-            self._loads.append(frame.total_n)
-        return super().on_countdown(frame)
-
     def end_countdown(self, frame):
         """Not recording yet: the patient is told to stand on the leg (the lift phase)."""
-        self.body_weight_n = float(np.mean(self._loads))
+        self.body_weight_n = self.countdown_load_n()
         self.enter(SingleLegPhase.LIFT, frame.t_s)
         return [Instruct(f"stand-on-{self.values['leg']}")]
 

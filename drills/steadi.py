@@ -31,8 +31,7 @@ import math
 from enum import StrEnum
 from typing import ClassVar
 
-import numpy as np
-
+from drills.balance_loss import MAX_EXCURSION
 from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
@@ -131,15 +130,7 @@ class Steadi4Stage(CuedDrill):
         Param("rest_s", float, 5.0, 2.0, 60.0, "s", "Rest on both feet between stages."),
         FEET_APART,
         Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before stage 1."),
-        Param(
-            "max_excursion_mm",
-            float,
-            100.0,
-            40.0,
-            200.0,
-            "mm",
-            "Loss of balance: the COP this far from where the stance was taken.",
-        ),
+        MAX_EXCURSION,
     )
 
     def __init__(self, params, **kwargs):
@@ -148,7 +139,6 @@ class Steadi4Stage(CuedDrill):
         self.stages: list[dict] = []
         self.body_weight_n = math.nan
         self.hold: StanceHold | None = None  # the stance being taken or held
-        self._loads: list[float] = []
 
     @property
     def stance_name(self) -> str:
@@ -157,18 +147,9 @@ class Steadi4Stage(CuedDrill):
     def countdown_instructions(self):
         return [Instruct("eyes-open")]
 
-    def start_countdown(self, frame):
-        self._loads.clear()
-        return super().start_countdown(frame)
-
-    def on_countdown(self, frame):
-        if self.stance.on_platform:
-            self._loads.append(frame.total_n)
-        return super().on_countdown(frame)
-
     def end_countdown(self, frame):
         """Body weight from the countdown; stage 1 begins."""
-        self.body_weight_n = float(np.mean(self._loads))
+        self.body_weight_n = self.countdown_load_n()
         return self._position(frame.t_s)
 
     def _position(self, t_s: float) -> list:

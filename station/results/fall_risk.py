@@ -31,7 +31,7 @@ def fall_risk_screens(trials: list[dict], patient: dict) -> list[dict]:
     ``at_risk`` (True, False or None), ``words``, ``source``, ``trial_id`` and ``date`` of the
     result read. ``trials``: the patient's trials, oldest first (any drills)."""
     done = [t for t in trials if t["drill"] in SCREEN_DRILLS and t.get("state") == "completed"]
-    return [_steadi(done, patient), _single_leg(done, patient), _foam(done, patient)]
+    return [_steadi(done, patient), _single_leg(done, patient), _foam(done)]
 
 
 def _latest(trials: list[dict], drill: str, keep=lambda result: True) -> dict | None:
@@ -104,7 +104,7 @@ def _single_leg(trials: list[dict], patient: dict) -> dict:
     return out
 
 
-def _foam(trials: list[dict], patient: dict) -> dict:
+def _foam(trials: list[dict]) -> dict:
     trial = _latest(trials, "mctsib", lambda r: len(r.get("conditions") or []) == 4)
     out = _screen("mCTSIB: foam, eyes closed", "held under 10 s", FOAM_SOURCE, trial)
     if trial is None:
