@@ -204,6 +204,11 @@ def _all_within(drill, key, profile, low, high):
     return test
 
 
+def _both(first: tuple, second: tuple) -> tuple:
+    """Two tests' (passed, measured) as one: passed when both are."""
+    return first[0] and second[0], f"{first[1]}; {second[1]}"
+
+
 def _ordered(drill, key, better, worse, lower_is_better=False, margin=0.0):
     """Median of ``better`` beats ``worse`` (by ``margin`` in the key's unit)."""
 
@@ -311,6 +316,16 @@ CHECKS = (
         "STEADI 4-stage: the older adult holds tandem for the CDC's 10 s",
         "PMC11566129: community adults aged 60-89 held tandem 22.2 s on average (of 30)",
         _all_within("steadi-4-stage", "tandem_time_s", "older-adult", 10, 10),
+    ),
+    Check(
+        "STEADI 4-stage: the SPPB balance score, full (4) for the healthy young, 2 or less for "
+        "the frail patient",
+        "Guralnik et al. 1994 (the SPPB's scoring); Giuliani et al. 2008: a third of "
+        "assisted-living residents held semi-tandem 10 s, one in twelve tandem",
+        lambda table: _both(
+            _all_within("steadi-4-stage", "sppb_balance_score", "healthy-young", 4, 4)(table),
+            _all_within("steadi-4-stage", "sppb_balance_score", "high-fall-risk", 0, 2)(table),
+        ),
     ),
     Check(
         "BESS: the healthy young within young athletes' baselines (20 errors or fewer)",
