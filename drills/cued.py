@@ -16,6 +16,7 @@ import numpy as np
 from drills.cues import LIGHTS, AllOff, Cue, Instruct, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
+from drills.surfaces import with_surface
 from sensing.frame import Frame
 from sensing.los import (
     DIRECTIONS,
@@ -84,6 +85,10 @@ class CuedDrill(Drill):
     # a key of drills.cues.INSTRUCTIONS, said at the countdown (None: nothing to say)
     instruction: ClassVar[str | None] = None
 
+    @classmethod
+    def condition_words(cls, result: dict) -> str:
+        return with_surface(super().condition_words(result), result)
+
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)
         self.lit: frozenset[str] = frozenset()  # the lights on now
@@ -94,15 +99,35 @@ class CuedDrill(Drill):
         # (t_s, load N, COP ML, AP mm) of the countdown's frames on the platform: what the
         # patient stands like just before the drill begins (body weight, a baseline)
         self.countdown_frames: list[tuple[float, float, float, float]] = []
+        self._back_to_everyday_said = False
 
     @property
     def uses_platform(self) -> bool:
         """True when the patient stands on the platform (the drill needs the load cells)."""
         return "loadcells" in self.needs
 
+    @property
+    def surface_setting(self) -> str:
+        """What the patient stands on throughout: ``firm`` unless the drill offers
+        ``SURFACE`` and the therapist chose the foam pad or the disc (BESS and mCTSIB change
+        the surface themselves, condition by condition)."""
+        return self.values.get("surface", "firm")
+
     def step(self, frame: Frame) -> list[Cue]:
         self._recent.append((frame.total_n, frame.cop_ml_mm, frame.cop_ap_mm))
-        return super().step(frame)
+        return self._ended(super().step(frame))
+
+    def everyday_cues(self) -> list[Cue]:
+        """What the patient is told as the drill ends, to be back in the everyday condition
+        the next drill expects: off the foam pad or the disc. Extend for more."""
+        return [] if self.surface_setting == "firm" else [Instruct("firm-surface")]
+
+    def _ended(self, cues: list[Cue]) -> list[Cue]:
+        """``cues``, followed once, when the drill has just ended, by ``everyday_cues``."""
+        if self.finished and not self._back_to_everyday_said:
+            self._back_to_everyday_said = True
+            return [*cues, *self.everyday_cues()]
+        return cues
 
     def standing_mean(self) -> tuple[float, float, float]:
         """Mean load (N) and COP (ML, AP in mm) over the stance detector's settle window: once
@@ -133,8 +158,11 @@ class CuedDrill(Drill):
         return [Status("amber"), *self.countdown_instructions(), *self.on_countdown(frame)]
 
     def countdown_instructions(self) -> list[Cue]:
-        """What the patient is told as the countdown starts: the drill's ``instruction``."""
-        return [Instruct(self.instruction)] if self.instruction else []
+        """What the patient is told as the countdown starts: the surface to stand on when it
+        is not the platform itself, then the drill's ``instruction``."""
+        surface = self.surface_setting
+        cues = [] if surface == "firm" else [Instruct(f"{surface}-surface")]
+        return [*cues, Instruct(self.instruction)] if self.instruction else cues
 
     def on_countdown(self, frame):
         if self.uses_platform and not self.stance.on_platform:
@@ -212,7 +240,14 @@ class CuedDrill(Drill):
         cues = super().stop(t_s, reason, tone)
         if cues:
             self.lit = frozenset()
-        return cues
+        return self._ended(cues)
+
+    def result(self) -> dict:
+        """Adds the surface, for the drills that offer the choice."""
+        out = super().result()
+        if "surface" in self.values:
+            out["surface"] = self.surface_setting
+        return out
 
     def status(self):
         out = super().status()

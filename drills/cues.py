@@ -51,8 +51,11 @@ class Tone:
 INSTRUCTIONS = {
     "eyes-open": "Keep your eyes open, looking at a point ahead.",
     "eyes-closed": "Close your eyes.",
-    "firm-surface": "Stand on the platform itself (remove the foam pad).",
-    "foam-surface": "Stand on the foam pad.",
+    "firm-surface": "Stand on the platform itself (remove the foam pad or the balance disc).",
+    "foam-surface": "Stand on the foam pad, centred on the platform's foot markings.",
+    "disc-surface": (
+        "Stand with both feet on the balance disc, placed at the centre of the platform."
+    ),
     "feet-together": "Stand with your feet side by side, touching.",
     "semi-tandem": "Put the instep of one foot against the big toe of the other.",
     "tandem": "Put one foot in front of the other, heel touching toe.",

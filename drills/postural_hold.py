@@ -26,6 +26,7 @@ from drills.cued import COUNTDOWN, CuedDrill, lean_lights
 from drills.cues import Tone
 from drills.engine import Phase
 from drills.params import Param, choice
+from drills.surfaces import SURFACE
 from drills.wobble_board import TiltBand
 
 NUDGE_TONE = "countdown"
@@ -71,6 +72,7 @@ class PosturalHold(CuedDrill):
             "both",
             "Which lean counts: in any direction, forward-back only, or to the sides only.",
         ),
+        SURFACE,
         COUNTDOWN,
     )
 

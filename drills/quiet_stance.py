@@ -1,5 +1,6 @@
-"""``quiet-stance``: stand still for a set time, eyes open or closed, on the platform or on the
-foam pad; scored by sway metrics, each condition its own (a trend never mixes them)."""
+"""``quiet-stance``: stand still for a set time, eyes open or closed, on the platform, the foam
+pad or the balance disc; scored by sway metrics, each condition its own (a trend never mixes
+them)."""
 
 from typing import ClassVar
 
@@ -8,6 +9,7 @@ from drills.cues import Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.standing import StandingSamples, score_standing, sway_condition_words
+from drills.surfaces import SURFACE
 
 
 class QuietStance(CuedDrill):
@@ -35,7 +37,7 @@ class QuietStance(CuedDrill):
     title = "Quiet stance"
     summary = (
         "Stand still, feet apart, arms by the side, looking ahead (or eyes closed, or on the "
-        "foam pad); sway is measured."
+        "foam pad or the balance disc); sway is measured."
     )
     params = (
         Param(
@@ -48,12 +50,7 @@ class QuietStance(CuedDrill):
             "How long the patient stands still (60 s: as long as the published norms' trials).",
         ),
         choice("eyes", ("open", "closed"), "open", "Eyes open, looking ahead, or closed."),
-        choice(
-            "surface",
-            ("firm", "foam"),
-            "firm",
-            "The platform itself, or the foam pad on it (training the feel of the ground).",
-        ),
+        SURFACE,
         COUNTDOWN,
     )
 
@@ -74,16 +71,10 @@ class QuietStance(CuedDrill):
             Instruct(f"{self.values['surface']}-surface"),
         ]
 
-    def _back_to_everyday(self) -> list:
-        """Eyes open, off the foam pad, after a trial in another condition (the next drill
-        expects the everyday one)."""
-        if (self.values["eyes"], self.values["surface"]) == ("open", "firm"):
-            return []
-        return [Instruct("eyes-open"), Instruct("firm-surface")]
-
-    def stop(self, t_s, reason, tone="warning"):
-        cues = super().stop(t_s, reason, tone)
-        return [*cues, *self._back_to_everyday()] if cues else cues
+    def everyday_cues(self):
+        """Eyes open too, after a trial with them closed."""
+        eyes = [Instruct("eyes-open")] if self.values["eyes"] == "closed" else []
+        return [*eyes, *super().everyday_cues()]
 
     def begin(self, frame):
         self.samples.clear()
@@ -93,7 +84,7 @@ class QuietStance(CuedDrill):
             return self.stop(frame.t_s, LOST_BALANCE)
         if len(self.samples) >= round(self.values["duration_s"] * self.rate_hz):
             self.enter(Phase.COMPLETED, frame.t_s)
-            return [Status("off"), Tone("success"), *self._back_to_everyday()]
+            return [Status("off"), Tone("success")]
         self.samples.append(frame)
         return []
 
@@ -110,7 +101,7 @@ class QuietStance(CuedDrill):
         metric set with its conventions; a trial failing the gate keeps its metrics but is
         flagged (``quality.ok`` False, with the reasons), never silently scored as good."""
         out = super().result()
-        out.update(eyes=self.values["eyes"], surface=self.values["surface"])
+        out["eyes"] = self.values["eyes"]
         out["recorded_s"] = self.samples.recorded_s
         out["metrics"] = None
         if self.phase is Phase.COMPLETED:

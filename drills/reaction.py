@@ -52,6 +52,7 @@ from drills.cues import Status
 from drills.engine import Phase
 from drills.errors import DrillParamError, DrillSubjectError
 from drills.params import Param
+from drills.surfaces import SURFACE
 from sensing.cog import cog_from_cop
 from sensing.errors import SensingError
 from sensing.los import ANTICIPATION_S, SWAY_WINDOW_S, onset_level
@@ -155,6 +156,7 @@ class Reaction(CuedDrill):
         Param("timeout_s", float, 3.0, 1.0, 10.0, "s", "Time allowed from a cue to the target."),
         Param("interval_min_s", float, 2.0, 1.0, 10.0, "s", "Shortest wait before a cue."),
         Param("interval_max_s", float, 5.0, 1.0, 15.0, "s", "Longest wait before a cue."),
+        SURFACE,
         COUNTDOWN,
     )
 

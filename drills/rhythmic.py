@@ -37,6 +37,7 @@ from drills.cues import AllOff, Light, Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.standing import StandingSamples
+from drills.surfaces import SURFACE, with_surface
 from sensing.errors import NotEnoughDataError, SensingError
 from sensing.filters import zero_lag_lowpass
 from sensing.los import SMOOTHING_HZ
@@ -94,13 +95,15 @@ class RhythmicWeightShift(CuedDrill):
             "mm",
             "How far from neutral each shift should reach.",
         ),
+        SURFACE,
         COUNTDOWN,
     )
 
     @classmethod
     def condition_words(cls, result: dict) -> str:
         axis = {"ml": "side to side", "ap": "front to back"}.get(result.get("axis"), "")
-        return f"{axis}, {result.get('pace_per_min', '?')} shifts a minute".strip(", ")
+        words = f"{axis}, {result.get('pace_per_min', '?')} shifts a minute".strip(", ")
+        return with_surface(words, result)
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

@@ -6,6 +6,7 @@ prediction ellipse), so the scores are the ones the normative bands can judge.""
 
 import numpy as np
 
+from drills.surfaces import SURFACE_WORDS
 from sensing.analysis import analyse_cop
 from sensing.errors import ImplausibleDataError, NotEnoughDataError
 from sensing.frame import Frame
@@ -21,7 +22,6 @@ every corner's value was fresh (1 or 0), the corner forces (N)."""
 
 
 EYES_WORDS = {"open": "eyes open", "closed": "eyes closed"}
-SURFACE_WORDS = {"firm": "firm surface", "foam": "foam pad"}
 
 
 def sway_condition_words(eyes: str, surface: str) -> str:

@@ -44,6 +44,7 @@ from drills.cues import Status
 from drills.engine import Phase
 from drills.errors import DrillParamError
 from drills.params import Param, choice
+from drills.surfaces import SURFACE
 from sensing.weightbearing import time_in_circle
 
 DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "front": (0.0, 1.0), "back": (0.0, -1.0)}
@@ -122,6 +123,7 @@ class WeightShift(CuedDrill):
             "cycle",
             "Targets in turn (left, right, front, back) or shuffled.",
         ),
+        SURFACE,
         Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before the first target."),
     )
 

@@ -115,7 +115,7 @@ class Posture:
     on_s: float | None
     off_s: float | None = None
     eyes_closed: bool = False
-    foam: bool = False
+    surface: str = "firm"  # firm, foam or disc (hw.sim.profiles.SURFACE_HOLD_FACTOR)
     lean: Move = _REST
     shift: Move = _REST  # COP toward the stance foot or the narrow stance's centre (ML, AP)
     leg: str | None = None  # stance leg of the latest single-leg stance

@@ -1,11 +1,11 @@
 """The virtual patient: a simulated person who follows the station's cues as a patient would.
 
-The station passes on what the therapist says (``instruct``, a code of the drills' instruction
-list) and, once per control-loop tick, lets the patient look at the direction LEDs (``update``).
-Each reaction comes after a reaction time drawn from the person's profile; an instruction takes
-a little longer to carry out (INSTRUCTION_EXTRA_S): closing the eyes is quick, and getting onto
-or off the foam pad is modelled as an immediate change of condition 1.5 s later, after which the
-sway settles by itself. The LED protocol, which drill authors follow too:
+The station passes on what the therapist says (``instruct``, a code of the drills' instruction list)
+and, once per control-loop tick, lets the patient look at the direction LEDs (``update``). Each
+reaction comes after a reaction time drawn from the person's profile; an instruction takes a little
+longer to carry out (INSTRUCTION_EXTRA_S): closing the eyes is quick, and getting onto or off the
+foam pad or the balance disc is modelled as an immediate change of condition 1.5 s later, after
+which the sway settles by itself. The LED protocol, which drill authors follow too:
 
 - a direction LED lit (two adjacent ones: the diagonal between them): lean that way, toward the
   person's own limit of stability, at their lean speed;
@@ -48,11 +48,14 @@ import numpy as np
 from hw.cues import CuePins
 from hw.sim.person import Person
 
+SURFACE_ACTIONS = ("firm-surface", "foam-surface", "disc-surface")
+"""Instructions that move the patient onto a surface: the plate itself, the foam pad, the disc."""
 INSTRUCTION_EXTRA_S = {
     "eyes-open": 0.2,
     "eyes-closed": 0.2,
     "firm-surface": 1.5,  # stepping off the foam pad, modelled as an immediate change
     "foam-surface": 1.5,  # stepping onto it, likewise
+    "disc-surface": 1.5,  # stepping onto the balance disc, likewise
     "feet-together": 0.5,  # then placing the foot takes hw.sim.person.PLACE_FEET_S
     "semi-tandem": 0.5,
     "tandem": 0.5,
@@ -303,13 +306,13 @@ class VirtualPatient:
             OFFLOADING_INSTRUCTION,
         ):
             person.lean_to(t_s, 0.0, 0.0)
-        elif action in ("eyes-open", "eyes-closed", "firm-surface", "foam-surface"):
-            eyes_closed, foam = person.condition(t_s)
+        elif action in ("eyes-open", "eyes-closed", *SURFACE_ACTIONS):
+            eyes_closed, surface = person.condition(t_s)
             if action.startswith("eyes"):
                 eyes_closed = action == "eyes-closed"
             else:
-                foam = action == "foam-surface"
-            person.set_condition(t_s, eyes_closed, foam)
+                surface = action.removesuffix("-surface")
+            person.set_condition(t_s, eyes_closed, surface)
             if self._retaking and self._stance_code:  # the stance now lasts another time
                 self._plan_retake(self._stance_code)
         elif verb == "retake":  # a stance lost is taken again, while still asked for

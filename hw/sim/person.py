@@ -106,8 +106,8 @@ class Person:
         """The posture after command ``kind`` at ``t_s`` on top of ``p``."""
         new = replace(p, t_s=t_s, fresh=False)
         if kind == "condition":
-            eyes_closed, foam, hold_s = args
-            new = replace(new, eyes_closed=eyes_closed, foam=foam)
+            eyes_closed, surface, hold_s = args
+            new = replace(new, eyes_closed=eyes_closed, surface=surface)
             if hold_s is None or t_s >= p.down_s:
                 return new
             # in a stance (or taking it): it lasts a hold drawn for the new condition
@@ -169,7 +169,7 @@ class Person:
                 down_to=(0.0, 0.0), down_via=None,
             )  # fmt: skip
         if kind == "on":
-            return Posture(t_s, on_s=t_s, eyes_closed=p.eyes_closed, foam=p.foam, fresh=True)
+            return Posture(t_s, on_s=t_s, eyes_closed=p.eyes_closed, surface=p.surface, fresh=True)
         return replace(new, off_s=t_s)  # "off"
 
     def _paced(self, lean: Move, t_s: float, end, d_s: float, swing_mm: float) -> Move:
@@ -212,8 +212,9 @@ class Person:
         with self._lock:
             self._command(t_s, "shift", (float(ml_mm), float(ap_mm), float(over_s)))
 
-    def set_condition(self, t_s: float, eyes_closed: bool, foam: bool) -> None:
-        """From ``t_s`` on, sway with eyes closed or open, on the foam pad or the firm plate; a
+    def set_condition(self, t_s: float, eyes_closed: bool, surface: str) -> None:
+        """From ``t_s`` on, sway with eyes closed or open, on the ``surface`` (``firm``: the
+        plate itself, ``foam``: the foam pad, ``disc``: the balance disc); a
         single-leg or narrow stance under way then lasts a hold time drawn for the new
         condition (closing the eyes in tandem stance shortens it)."""
         with self._lock:
@@ -221,15 +222,15 @@ class Person:
             feet = "single" if posture.leg else posture.feet
             in_stance = posture.down_s < math.inf and t_s < posture.down_s
             hold_s = None
-            if in_stance and (posture.eyes_closed, posture.foam) != (eyes_closed, foam):
-                hold_s = self._hold_s(t_s, feet, posture.leg, (bool(eyes_closed), bool(foam)))
-            self._command(t_s, "condition", (bool(eyes_closed), bool(foam), hold_s))
+            if in_stance and (posture.eyes_closed, posture.surface) != (eyes_closed, surface):
+                hold_s = self._hold_s(t_s, feet, posture.leg, (bool(eyes_closed), surface))
+            self._command(t_s, "condition", (bool(eyes_closed), surface, hold_s))
 
-    def condition(self, t_s: float) -> tuple[bool, bool]:
-        """(eyes_closed, foam) at ``t_s`` as commanded so far."""
+    def condition(self, t_s: float) -> tuple[bool, str]:
+        """(eyes_closed, surface) at ``t_s`` as commanded so far."""
         with self._lock:
             posture = self._timeline.at(t_s)
-            return posture.eyes_closed, posture.foam
+            return posture.eyes_closed, posture.surface
 
     def lean_to(self, t_s: float, ml_mm: float, ap_mm: float, pace: float = 1.0) -> None:
         """From ``t_s`` move the held posture (where the COP is held) toward (``ml_mm``,
@@ -303,11 +304,11 @@ class Person:
         self, t_s: float, feet: str, side: str | None = None, condition: tuple | None = None
     ) -> float:
         """A hold time of stance ``feet`` in the condition at ``t_s`` (or ``condition``: eyes
-        closed, foam), drawn for the profile: log-normal about its median (shorter on the
+        closed, surface), drawn for the profile: log-normal about its median (shorter on the
         weaker leg), at most MAX_HOLD_S."""
         p, posture = self.profile, self._timeline.at(t_s)
-        eyes_closed, foam = condition or (posture.eyes_closed, posture.foam)
-        median_s = p.hold_median_s(feet, eyes_closed, foam)
+        eyes_closed, surface = condition or (posture.eyes_closed, posture.surface)
+        median_s = p.hold_median_s(feet, eyes_closed, surface)
         if side is not None and side == p.weaker_leg:
             median_s *= p.weaker_leg_hold_factor
         z = float(self._draws.standard_normal())
@@ -412,7 +413,7 @@ class Person:
                 "step_off_at_s": self._off_at,
                 "on_platform": self._envelope(t)[0] > 0.0 if served else None,
                 "eyes_closed": newest.eyes_closed,
-                "foam": newest.foam,
+                "surface": newest.surface,
                 "lean_target_ml_mm": newest.lean.end[0],
                 "lean_target_ap_mm": newest.lean.end[1],
                 "single_leg": newest.leg if single else None,

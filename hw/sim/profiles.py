@@ -44,9 +44,14 @@ WEAKER_STANCE_GAIT = (0.6, 1.4)
 phases 1.4 times as long (design values after Delafontaine et al. 2019: after stroke the COP
 shift is smaller and the preparation longer; docs/clinical.md)."""
 
-FOAM_HOLD_FACTOR = 0.5
-"""A foam pad halves the median time a narrow or one-leg stance is held (design value that puts
-a healthy young adult's BESS near the 10-13 errors of young athletes: docs/clinical.md)."""
+SURFACE_HOLD_FACTOR = {"firm": 1.0, "foam": 0.5, "disc": 0.4}
+"""The median time a narrow or one-leg stance is held on each surface, relative to firm ground:
+the foam pad halves it (design value that puts a healthy young adult's BESS near the 10-13
+errors of young athletes), the balance disc shortens it more (design value: an air-filled
+disc sways more than a foam pad, Lee et al. 2018; docs/clinical.md)."""
+DISC_SWAY = 1.3
+"""Sway on the balance disc: the foam pad's disturbance and drift times this (design value;
+only the order firm < foam < disc is published, Lee et al. 2018)."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ class PersonProfile:
     single_leg_hold_s: tuple[float, float] = (40.0, 9.0)  # median hold, eyes open and closed
     single_leg_hold_spread: float = 0.45  # std of the log of the hold time
     # median hold of feet together, semi-tandem and tandem stance on firm ground, s: eyes open,
-    # then eyes closed; foam shortens them by FOAM_HOLD_FACTOR
+    # then eyes closed; foam or a disc shortens them by SURFACE_HOLD_FACTOR
     narrow_hold_s: tuple[tuple[float, float, float], tuple[float, float, float]] = (
         (300.0, 120.0, 60.0),
         (120.0, 30.0, 10.0),
@@ -127,30 +132,33 @@ class PersonProfile:
     weaker_leg_hold_factor: float = 1.0  # hold time standing on the weaker leg, relative
     trunk: TrunkPosture = field(default_factory=TrunkPosture)  # the trunk's posture on the hips
 
-    def stance(self, eyes_closed: bool, foam: bool, feet: str = "apart") -> Stance:
-        """The sway axes in a condition, with the feet ``apart`` (the habitual stance), on
-        one leg (``single``) or in a narrower stance (``FEET_STANCES``: the habitual sway's
-        disturbance scaled by ``NARROW_SWAY``)."""
+    def stance(self, eyes_closed: bool, surface: str = "firm", feet: str = "apart") -> Stance:
+        """The sway axes in a condition, on a ``surface`` (firm, foam, or a balance disc: the
+        foam pad's sway scaled by ``DISC_SWAY``), with the feet ``apart`` (the habitual
+        stance), on one leg (``single``) or in a narrower stance (``FEET_STANCES``: the
+        habitual sway's disturbance scaled by ``NARROW_SWAY``)."""
         if feet == "single":
             return self.single_leg or Stance(self.ap, self.ml)
-        if foam:
-            chosen = self.eyes_closed_foam if eyes_closed else self.foam
-        else:
+        if surface == "firm":
             chosen = self.eyes_closed if eyes_closed else None
+        else:
+            chosen = self.eyes_closed_foam if eyes_closed else self.foam
         chosen = chosen or Stance(self.ap, self.ml)
+        if surface == "disc":
+            chosen = _scaled(chosen, DISC_SWAY, DISC_SWAY, 1.0)
         if feet == "apart":
             return chosen
         ap, ml = NARROW_SWAY[feet]
         return _scaled(chosen, ap, ap, ml / ap)
 
-    def hold_median_s(self, feet: str, eyes_closed: bool, foam: bool) -> float:
+    def hold_median_s(self, feet: str, eyes_closed: bool, surface: str = "firm") -> float:
         """Median time the person holds stance ``feet`` (``single`` or one of FEET_STANCES) in
         a condition before a foot moves, s; before the weaker leg's factor."""
         if feet == "single":
             median_s = self.single_leg_hold_s[1 if eyes_closed else 0]
         else:
             median_s = self.narrow_hold_s[1 if eyes_closed else 0][FEET_STANCES.index(feet)]
-        return median_s * (FOAM_HOLD_FACTOR if foam else 1.0)
+        return median_s * SURFACE_HOLD_FACTOR[surface]
 
     def gait(self, swing: str) -> tuple[float, float, float, float]:
         """Gait initiation stepping off with the ``swing`` leg: (APA back mm, APA toward the

@@ -44,7 +44,8 @@ STEP_S = 0.005  # integration step, s
 BLOCK_STEPS = 20
 NOISE_BLOCKS = 10  # blocks whose noise is drawn at once
 KEPT_BLOCKS = 20  # integrated blocks kept for late queries and commands (2 s)
-FOAM_RESERVE = 0.8  # on foam the ankles reach this share of the COP range they reach on firm ground
+# the share of the COP range the ankles reach on firm ground that they reach on each surface
+SURFACE_RESERVE = {"firm": 1.0, "foam": 0.8, "disc": 0.7}
 FALL_MARGIN_MM = 10.0  # COM this far beyond the reachable COP: balance is lost
 
 
@@ -144,15 +145,15 @@ class Sway:
         """First step whose update happens at or after ``t_s``."""
         return math.ceil((t_s - self._start) / STEP_S - 1e-9)
 
-    def _regime(self, eyes_closed: bool, foam: bool, feet: str) -> _Regime:
+    def _regime(self, eyes_closed: bool, surface: str, feet: str) -> _Regime:
         """The regime of a condition (``feet``: apart, single or a narrow stance): per axis
         (ML, AP) the controller gains and the reachable COP range (sway frame), and the
         condition's sway values."""
-        key = (eyes_closed, foam, feet)
+        key = (eyes_closed, surface, feet)
         if key not in self._regimes:
             p = self._profile
             stance = p.stance(*key)
-            reserve = p.balance_reserve * (FOAM_RESERVE if foam else 1.0)
+            reserve = p.balance_reserve * SURFACE_RESERVE[surface]
             ranges = (
                 (
                     -p.limit_mm("left") * reserve - p.neutral_ml_mm,
@@ -170,7 +171,7 @@ class Sway:
 
     def _initial_state(self) -> list[_AxisState]:
         posture = self._timeline.at(self._start)
-        stance = self._regime(posture.eyes_closed, posture.foam, "apart").stance
+        stance = self._regime(posture.eyes_closed, posture.surface, "apart").stance
         lean = posture.lean.at(self._start)[0]
         state = []
         for z, a, c in zip(self._z0, (stance.ml, stance.ap), lean, strict=True):
@@ -232,7 +233,7 @@ class Sway:
             posture = self._timeline.at(ta)
             if self._fallen and posture.fresh and self._step_index(posture.t_s) == a:
                 self._restart(posture.lean.at(ta)[0])
-            gains = self._regime(posture.eyes_closed, posture.foam, posture.feet_at(ta)).gains
+            gains = self._regime(posture.eyes_closed, posture.surface, posture.feet_at(ta)).gains
             self._segment(a, b, i0, noise, gains, posture, posture.armed(ta, step_on_s))
 
     def _restart(self, lean: tuple) -> None:

@@ -93,6 +93,12 @@ def compare_with_norms(trial: dict, patient: dict) -> dict:
             "conditions) and single-leg stance once scored; this trial has no such scores."
         )
         return out
+    if parts and all(p["surface"] == "disc" for p in parts):
+        out["reason"] = (
+            "No published values exist for sway on a balance disc: compare the patient with "
+            "their own earlier results on the disc (the progress page keeps it apart)."
+        )
+        return out
     age = _adult_age(out, trial, patient)
     if age is None:
         return out

@@ -161,7 +161,8 @@ def test_on_foam_with_eyes_closed_the_patient_is_told_and_brought_back_after():
     stopped = make(duration_s=10, eyes="closed")
     run(stopped, Patient(), 6.0)
     cues = stopped.stop(stopped.last_t_s, "stopped by the therapist", tone="stop")
-    assert cues[-2:] == [Instruct("eyes-open"), Instruct("firm-surface")]
+    # on the platform already: only the eyes are said
+    assert cues[-2:] == [Tone("stop"), Instruct("eyes-open")]
 
 
 def test_a_result_stored_before_the_conditions_were_settings_is_eyes_open_on_firm_ground():

@@ -170,6 +170,7 @@ def test_describe_lists_every_parameter_with_help():
         "axis",
         "duration_s",
         "amplitude_mm",
+        "surface",
         "countdown_s",
     ]
     assert all(p["help"] for p in schema["params"])

@@ -239,6 +239,7 @@ def test_describe_lists_every_parameter_with_help():
         "dwell_s",
         "timeout_s",
         "order",
+        "surface",
         "countdown_s",
     ]
     assert all(p["help"] for p in schema["params"])

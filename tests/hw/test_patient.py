@@ -142,13 +142,13 @@ def test_instructions_change_the_condition_and_the_stance(factory):
     assert closed["what"] == "eyes-closed" and foam["what"] == "foam-surface"
     assert 5.1 < closed["t_s"] < 6.5 and foam["t_s"] > 6.5  # the foam pad takes longer
     # seen in the first tick after each was carried out (the patient updates after the check)
-    assert closed["t_s"] < seen[(True, False)] <= closed["t_s"] + 0.02
-    assert foam["t_s"] < seen[(True, True)] <= foam["t_s"] + 0.02
+    assert closed["t_s"] < seen[(True, "firm")] <= closed["t_s"] + 0.02
+    assert foam["t_s"] < seen[(True, "foam")] <= foam["t_s"] + 0.02
     patient.instruct("firm-surface", 10.0)
     patient.instruct("eyes-open", 10.0)
     patient.instruct("stand-on-left", 12.0)
     run(patient, person, 10.0, 14.0)
-    assert person.condition(14.0) == (False, False)
+    assert person.condition(14.0) == (False, "firm")
     status = person.status()
     assert status["single_leg"] == "left" and status["touch_down_at_s"] > 13.0
     patient.instruct("both-feet", 14.0)
@@ -269,3 +269,13 @@ def test_closing_the_eyes_in_a_stance_shortens_it(factory):
             holds.append(person.status()["touch_down_at_s"])
         held[eyes] = np.median(holds)
     assert held["eyes-closed"] < 0.5 * held["eyes-open"]
+
+
+def test_told_to_stand_on_the_disc_the_patient_does_and_comes_off_it_when_told(factory):
+    person, patient = patient_for(factory, "older-adult", seed=2)
+    patient.instruct("disc-surface", 5.0)
+    run(patient, person, 5.0, 8.0)
+    assert person.condition(8.0) == (False, "disc")
+    patient.instruct("firm-surface", 8.0)
+    run(patient, person, 8.0, 11.0)
+    assert person.condition(11.0) == (False, "firm")

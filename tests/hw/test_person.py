@@ -258,30 +258,30 @@ def test_status_is_a_plain_dict():
 # Santos & Duarte 2016 (PeerJ 4:e2648): published medians and 10-90 % bands of the 95 %
 # prediction-ellipse area (cm2) and mean velocity (cm/s) per group and condition (clinical.md).
 PUBLISHED = {
-    ("healthy-young", False, False): ((2.0, 0.8, 4.4), (0.80, 0.56, 1.32)),
-    ("healthy-young", True, False): ((2.1, 0.9, 5.9), (0.83, 0.61, 1.49)),
-    ("healthy-young", False, True): ((11.5, 6.3, 21.5), (2.23, 1.71, 3.10)),
-    ("healthy-young", True, True): ((13.3, 8.0, 25.1), (2.94, 2.12, 4.12)),
-    ("older-adult", False, False): ((2.2, 1.0, 4.8), (1.01, 0.71, 1.77)),
-    ("older-adult", True, False): ((2.2, 0.9, 4.8), (1.10, 0.73, 1.87)),
-    ("older-adult", False, True): ((18.9, 11.7, 30.8), (3.54, 2.71, 4.65)),
-    ("older-adult", True, True): ((23.3, 14.4, 42.9), (4.15, 3.20, 5.79)),
+    ("healthy-young", False, "firm"): ((2.0, 0.8, 4.4), (0.80, 0.56, 1.32)),
+    ("healthy-young", True, "firm"): ((2.1, 0.9, 5.9), (0.83, 0.61, 1.49)),
+    ("healthy-young", False, "foam"): ((11.5, 6.3, 21.5), (2.23, 1.71, 3.10)),
+    ("healthy-young", True, "foam"): ((13.3, 8.0, 25.1), (2.94, 2.12, 4.12)),
+    ("older-adult", False, "firm"): ((2.2, 1.0, 4.8), (1.01, 0.71, 1.77)),
+    ("older-adult", True, "firm"): ((2.2, 0.9, 4.8), (1.10, 0.73, 1.87)),
+    ("older-adult", False, "foam"): ((18.9, 11.7, 30.8), (3.54, 2.71, 4.65)),
+    ("older-adult", True, "foam"): ((23.3, 14.4, 42.9), (4.15, 3.20, 5.79)),
 }
 
 
-def trial_metrics(name, seed, eyes_closed, foam):
+def trial_metrics(name, seed, eyes_closed, surface):
     """Sway metrics of a 60 s quiet-stance trial (t = 4-64 s, COP in cm at 100 Hz) in a
     condition set from the start, processed as the published trials were (norms.CONVENTIONS)."""
     person = Person(PROFILES[name], seed=seed)
-    person.set_condition(0.0, eyes_closed, foam)
+    person.set_condition(0.0, eyes_closed, surface)
     cop = np.array([person.load(t)[1:] for t in 4.0 + np.arange(6000) / 100.0])
     return analyse_cop(cop[:, 1] / 10.0, cop[:, 0] / 10.0, 100.0, **norms.CONVENTIONS)["metrics"]
 
 
-@pytest.mark.parametrize(("name", "eyes_closed", "foam"), sorted(PUBLISHED))
-def test_median_sway_over_seeds_sits_in_the_published_band(name, eyes_closed, foam):
-    runs = [trial_metrics(name, seed, eyes_closed, foam) for seed in range(20)]
-    published = PUBLISHED[(name, eyes_closed, foam)]
+@pytest.mark.parametrize(("name", "eyes_closed", "surface"), sorted(PUBLISHED))
+def test_median_sway_over_seeds_sits_in_the_published_band(name, eyes_closed, surface):
+    runs = [trial_metrics(name, seed, eyes_closed, surface) for seed in range(20)]
+    published = PUBLISHED[(name, eyes_closed, surface)]
     for key, (median, low, high) in zip(
         ("area_ellipse95_cm2", "velocity_mean_cm_s"), published, strict=True
     ):
@@ -299,21 +299,21 @@ def cop_trace(person, t0, t1, fs=100.0):
 
 def test_a_condition_change_grows_the_sway_without_a_jump():
     person = Person(YOUNG, seed=3)
-    person.set_condition(20.0, eyes_closed=True, foam=True)
-    assert person.condition(19.9) == (False, False) and person.condition(20.0) == (True, True)
+    person.set_condition(20.0, eyes_closed=True, surface="foam")
+    assert person.condition(19.9) == (False, "firm") and person.condition(20.0) == (True, "foam")
     t, _, ml, ap = cop_trace(person, 4.0, 50.0, fs=200.0)
     assert np.abs(np.diff(ap)).max() < 2.0 and np.abs(np.diff(ml)).max() < 2.0  # mm per 5 ms
     before, after = (t >= 8) & (t < 20), (t >= 26) & (t < 50)
     for axis in (ml, ap):
         assert np.std(np.diff(axis[after])) > 2.5 * np.std(np.diff(axis[before]))
-    assert person.status()["eyes_closed"] and person.status()["foam"]
+    assert person.status()["eyes_closed"] and person.status()["surface"] == "foam"
 
 
 def test_a_profile_without_condition_sway_sways_alike_in_every_condition():
     bare = PersonProfile("bare", 70.0, 1.75)
-    assert bare.stance(True, True) == bare.stance(False, False) == Stance(bare.ap, bare.ml)
+    assert bare.stance(True, "foam") == bare.stance(False, "firm") == Stance(bare.ap, bare.ml)
     young = PROFILES["healthy-young"]
-    assert young.stance(True, True) != young.stance(False, True) != young.stance(False, False)
+    assert young.stance(True, "foam") != young.stance(False, "foam") != young.stance(False)
 
 
 def limit_mm(profile, direction):
@@ -390,7 +390,7 @@ def test_a_frail_person_leans_less_far_and_slower_than_a_young_one():
 
 def test_leaning_to_the_limit_topples_on_foam_with_eyes_closed_but_not_on_firm_ground():
     falls = {}
-    for condition in ((False, False), (True, True)):
+    for condition in ((False, "firm"), (True, "foam")):
         falls[condition] = 0
         for seed in range(5):
             person = Person(YOUNG, seed=seed)
@@ -398,7 +398,7 @@ def test_leaning_to_the_limit_topples_on_foam_with_eyes_closed_but_not_on_firm_g
             person.lean_to(10.0, 0.0, -1000.0)  # far past the limit, backward
             cop_trace(person, 6.0, 18.0, fs=50.0)
             falls[condition] += person.status()["lost_balance_at_s"] is not None
-    assert falls[(False, False)] == 0 and falls[(True, True)] >= 3
+    assert falls[(False, "firm")] == 0 and falls[(True, "foam")] >= 3
 
 
 def test_hold_stops_a_lean_where_it_is():
@@ -414,7 +414,7 @@ def test_hold_stops_a_lean_where_it_is():
 
 def single_leg(name, seed, eyes_closed=False, side="left"):
     person = Person(PROFILES[name], seed=seed)
-    person.set_condition(0.0, eyes_closed, False)
+    person.set_condition(0.0, eyes_closed, "firm")
     person.stand_on(10.0, side)
     return person, person.status()["touch_down_at_s"] - 10.0
 
@@ -487,7 +487,7 @@ def test_a_high_fall_risk_person_loses_balance_on_foam_with_eyes_closed():
     lost = []
     for seed in range(10):
         person = Person(PROFILES["high-fall-risk"], seed=seed)
-        person.set_condition(0.0, eyes_closed=True, foam=True)
+        person.set_condition(0.0, eyes_closed=True, surface="foam")
         t, force, _, _ = cop_trace(person, 2.0, 30.0)
         at = person.status()["lost_balance_at_s"]
         if at is not None:
@@ -503,7 +503,7 @@ def test_up_to_a_fall_the_cop_stays_within_the_feet_s_reach():
     falls = 0
     for seed in range(6):
         person = Person(PROFILES["high-fall-risk"], seed=seed)
-        person.set_condition(0.0, eyes_closed=True, foam=True)
+        person.set_condition(0.0, eyes_closed=True, surface="foam")
         for t in np.arange(2.0, 30.0, 0.01):
             person.load(t)
             if (at := person.status()["lost_balance_at_s"]) is not None:
@@ -511,7 +511,7 @@ def test_up_to_a_fall_the_cop_stays_within_the_feet_s_reach():
         else:
             continue
         falls += 1
-        axes, _ = person._sway._regime(True, True, "apart")
+        axes, _ = person._sway._regime(True, "foam", "apart")
         before = np.arange(max(2.0, at - 0.9), at - 0.005, 0.005)
         cop = np.array([person._sway.cop_mm(t) for t in before])
         for axis, (*_, lo, hi, _w2dt) in enumerate(axes):
@@ -519,11 +519,11 @@ def test_up_to_a_fall_the_cop_stays_within_the_feet_s_reach():
     assert falls >= 3
 
 
-@pytest.mark.parametrize(("eyes_closed", "foam"), [(False, False), (True, True)])
-def test_a_healthy_young_person_keeps_balance_for_a_minute(eyes_closed, foam):
+@pytest.mark.parametrize(("eyes_closed", "surface"), [(False, "firm"), (True, "foam")])
+def test_a_healthy_young_person_keeps_balance_for_a_minute(eyes_closed, surface):
     for seed in range(5):
         person = Person(YOUNG, seed=seed)
-        person.set_condition(0.0, eyes_closed, foam)
+        person.set_condition(0.0, eyes_closed, surface)
         _, force, _, _ = cop_trace(person, 2.0, 62.0, fs=50.0)
         assert person.status()["lost_balance_at_s"] is None
         assert np.all(force > 0.9 * YOUNG.mass_kg * G_M_S2)
@@ -531,13 +531,13 @@ def test_a_healthy_young_person_keeps_balance_for_a_minute(eyes_closed, foam):
 
 def test_after_a_fall_the_person_can_step_on_again():
     person = Person(PROFILES["high-fall-risk"], seed=2)
-    person.set_condition(0.0, eyes_closed=True, foam=True)
+    person.set_condition(0.0, eyes_closed=True, surface="foam")
     cop_trace(person, 2.0, 30.0)
     lost = person.status()["lost_balance_at_s"]
     assert lost is not None
     person.step_off(30.0)  # already off: no effect
     assert person.status()["step_off_at_s"] is None
-    person.set_condition(30.0, eyes_closed=False, foam=False)
+    person.set_condition(30.0, eyes_closed=False, surface="firm")
     person.step_on(31.0)
     t, force, _, ap = cop_trace(person, 31.0, 45.0)
     assert np.all(force[t > 32.0] > 0.9 * PROFILES["high-fall-risk"].mass_kg * G_M_S2)
@@ -548,13 +548,13 @@ def test_after_a_fall_the_person_can_step_on_again():
 def test_commands_that_arrive_late_give_the_same_result():
     """The control loop's reactions land a little in the past of the load cells' queries."""
     commands = [
-        (3.013, "set_condition", (True, False)),
+        (3.013, "set_condition", (True, "firm")),
         (5.0, "lean_to", (0.0, 80.0)),
         (6.2, "hold", ()),
         (8.0, "lean_to", (0.0, 0.0)),
         (10.0, "stand_on", ("right",)),
         (11.5, "both_feet", ()),
-        (13.0, "set_condition", (True, True)),
+        (13.0, "set_condition", (True, "foam")),
         (14.0, "step_off", ()),
         (15.0, "step_on", ()),
     ]
@@ -631,3 +631,21 @@ def test_narrow_stance_holds_match_assisted_living_residents_for_the_frail_patie
         assert np.mean(np.array(holds) >= 10.0) == pytest.approx(share, abs=0.07), feet
     with pytest.raises(ValueError, match="one of together, semi-tandem, tandem"):
         Person(frail).place_feet(5.0, "crossed")
+
+
+def test_sway_grows_from_the_platform_to_the_foam_pad_to_the_balance_disc():
+    """Lee et al. 2018: air-filled discs raised sway above the floor and above foam pads
+    (the disc's size is a design value, DISC_SWAY)."""
+    speed = {
+        surface: np.median(
+            [
+                trial_metrics("older-adult", seed, False, surface)["velocity_mean_cm_s"]
+                for seed in range(8)
+            ]
+        )
+        for surface in ("firm", "foam", "disc")
+    }
+    assert speed["firm"] < speed["foam"] < speed["disc"]
+    profile = PROFILES["older-adult"]
+    holds = [profile.hold_median_s("tandem", False, s) for s in ("firm", "foam", "disc")]
+    assert holds == sorted(holds, reverse=True) and holds[0] > holds[2]

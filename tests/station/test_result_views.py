@@ -162,6 +162,17 @@ def test_norms_say_why_they_do_not_apply(patient, reason):
     assert comparison["rows"] == [] and reason in comparison["reason"]
 
 
+def test_sway_on_a_balance_disc_has_no_published_band_and_the_page_says_so():
+    disc = quiet("2026-03-02T10:00:00+00:00", 1.0)
+    disc["result"]["surface"] = "disc"
+    [part] = scored_parts(disc)
+    assert part["condition"] == "eyes open, balance disc"
+    comparison = compare_with_norms(disc, OLDER)
+    assert comparison["rows"] == [] and "balance disc" in comparison["reason"]
+    disc["result"]["surface"] = "foam"  # the same trial on foam has a band
+    assert compare_with_norms(disc, OLDER)["rows"]
+
+
 def test_norms_do_not_apply_to_other_conventions_or_drills():
     raw = quiet("2026-03-02T10:00:00+00:00", 1.0)
     raw["result"]["conventions"] = {
