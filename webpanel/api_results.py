@@ -6,7 +6,7 @@ comparison with published bands. The bodies are described for the OpenAPI docume
 from flask import jsonify, request
 
 from station.records.billing import MinutesError, billing_summary
-from station.records.visits import MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
+from station.records.visits import MAX_HEP_DAYS, MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
 from station.results.charts import trial_charts
 from station.results.measures import drill_title, headline
 from station.results.norms import compare_with_norms
@@ -51,6 +51,14 @@ VISIT_FIELDS = {
                 {"activity": TEXT, "score": {**INTEGER, "minimum": 0, "maximum": 10}},
                 ("activity", "score"),
             ),
+        }
+    ),
+    "hep_days": nullable(
+        {
+            **INTEGER,
+            "minimum": 0,
+            "maximum": MAX_HEP_DAYS,
+            "description": "days the home exercises were done since the previous visit",
         }
     ),
     "note": nullable({**TEXT, "maxLength": NOTE_LIMIT}),

@@ -33,6 +33,7 @@ from webpanel.auth import (
     load_user,
     wants_json,
 )
+from webpanel.home_program import homeprogram
 from webpanel.limits import (
     PASSWORD_CHECK_WAIT_S,
     BoundedHasher,
@@ -146,6 +147,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(auth)
     app.register_blueprint(results)
+    app.register_blueprint(homeprogram)
     app.register_blueprint(technician)
     app.register_error_handler(404, http_error)
     app.register_error_handler(405, http_error)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
 from station.records.goals import PATIENT_REPORTED, GoalFieldError, goal_progress, latest_values
+from station.records.home_program import adherence
 from station.records.pain import pain_course
 from station.records.patients import age_years
 from station.records.psfs import MAX_ACTIVITIES, psfs_course
@@ -255,6 +256,8 @@ def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:
         visits=visit_list,
         pain=pain_course(visit_list),
         psfs=psfs_course(visit_list),
+        home_exercises=svc.records.home_programs.current(patient_id),
+        adherence=adherence(visit_list, svc.records.home_programs.began_on(patient_id)),
         shown_visits=shown,
         by_visit=by_visit,
         unvisited=unvisited,

@@ -4,6 +4,7 @@ panel: the same methods in either process."""
 
 from station.records.accounts import Accounts
 from station.records.goals import Goals
+from station.records.home_program import HomePrograms
 from station.records.patients import PATIENT_PAGE, validate_patient
 from station.records.programs import DEFAULT_EVALUATION, validate_program
 from station.records.visits import Visits
@@ -84,6 +85,11 @@ class Records:
     def goals(self) -> Goals:
         """The patients' measurable goals."""
         return Goals(self.storage)
+
+    @property
+    def home_programs(self) -> HomePrograms:
+        """The patients' home exercise programs."""
+        return HomePrograms(self.storage)
 
     @property
     def visits(self) -> Visits:

@@ -23,6 +23,8 @@ MAX_MINUTES = 480
 """Longest loggable visit (8 hours of timed minutes): anything longer is a typing error."""
 OLDEST_VISIT = date(2000, 1, 1)
 """No visit is dated earlier: such a date is a typing error (and 0001-01-01 has no UTC day)."""
+MAX_HEP_DAYS = 90
+"""Most days of home exercise one visit can report (a quarter): more is a typing error."""
 THERAPIST_LIMIT = 100
 NOTE_LIMIT = 500
 SOAP = ("subjective", "assessment", "plan")
@@ -35,6 +37,7 @@ FIELDS = (
     "pain_before",
     "pain_after",
     "psfs",
+    "hep_days",
     *SOAP,
     "note",
 )
@@ -52,10 +55,11 @@ class VisitFieldError(StationError, ValueError):
 def validate_visit(data: dict, today: date | None = None) -> dict:
     """Cleaned fields: ``visit_date`` (YYYY-MM-DD, not after ``today``) required; ``therapist``
     (up to 100 characters), ``nmr_minutes`` (whole minutes, 0-480; None until logged),
-    ``pain_before`` and ``pain_after`` (0-10; None until asked), ``psfs`` (3-5 activities
-    rated 0-10, ``psfs.validate_psfs``; None until asked), the daily note's ``subjective``,
-    ``assessment`` and ``plan`` (up to 1000 characters each) and ``note`` (up to 500
-    characters) optional."""
+    ``pain_before`` and ``pain_after`` (0-10; None until asked), ``psfs`` (3-5 activities rated
+    0-10, ``psfs.validate_psfs``; None until asked), ``hep_days`` (days the home exercises were done
+    since the previous visit, 0-90; None until asked), the daily note's ``subjective``,
+    ``assessment`` and ``plan`` (up to 1000 characters each) and ``note`` (up to 500 characters)
+    optional."""
     if not isinstance(data, dict):
         raise VisitFieldError("body", "expected an object with a visit_date")
     unknown = sorted(set(data) - set(FIELDS))
@@ -95,6 +99,7 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
         "pain_before": _pain(data.get("pain_before"), "pain_before"),
         "pain_after": _pain(data.get("pain_after"), "pain_after"),
         "psfs": psfs,
+        "hep_days": _hep_days(data.get("hep_days")),
         **soap,
         "note": note or None,
     }
@@ -142,6 +147,14 @@ def _pain(value, field: str) -> int | None:
     return number
 
 
+def _hep_days(value) -> int | None:
+    """Days of home exercise from a form string or a JSON number; None when left empty."""
+    number = _whole(value, "hep_days", "a whole number of days")
+    if number is not None and not 0 <= number <= MAX_HEP_DAYS:
+        raise VisitFieldError("hep_days", f"must be between 0 and {MAX_HEP_DAYS} days")
+    return number
+
+
 def day_bounds_utc(day: str) -> tuple[str, str]:
     """The local calendar day ``day`` as [start, end) in the trials' UTC time-stamp format."""
     first = date.fromisoformat(day)
@@ -172,6 +185,7 @@ class Visits:
 
         def insert(db):
             self._check_one_a_day(db, patient_id, fields["visit_date"], None)
+            self._check_hep_days(db, patient_id, fields, None)
             visit_id = db["visits"].insert(row).last_pk
             self._pin_trials(db, visit_id, patient_id, fields["visit_date"])
             return visit_id
@@ -187,6 +201,7 @@ class Visits:
 
         def replace(db):
             self._check_one_a_day(db, patient_id, fields["visit_date"], visit_id)
+            self._check_hep_days(db, patient_id, fields, visit_id)
             db["visits"].update(visit_id, {**fields, "updated_at": now_iso()})
             if fields["visit_date"] != visit["visit_date"]:
                 db.execute("UPDATE trials SET visit_id = NULL WHERE visit_id = ?", [visit_id])
@@ -205,6 +220,33 @@ class Visits:
             raise VisitFieldError(
                 "visit_date", f"this patient already has a visit on {day} (visit {clash[0]})"
             )
+
+    @staticmethod
+    def _check_hep_days(db, patient_id: int, fields: dict, visit_id: int | None) -> None:
+        """Days of home exercise only once a program was given, and no more than the days
+        since the previous visit."""
+        done = fields["hep_days"]
+        if done is None:
+            return
+        began = db.execute(
+            "SELECT min(prescribed_on) FROM home_exercises WHERE patient_id = ?", [patient_id]
+        ).fetchone()[0]
+        if began is None or began >= fields["visit_date"]:
+            raise VisitFieldError(
+                "hep_days", "no home exercise program was given before this visit"
+            )
+        previous = db.execute(
+            "SELECT max(visit_date) FROM visits WHERE patient_id = ? AND visit_date < ? "
+            "AND id IS NOT ?",
+            [patient_id, fields["visit_date"], visit_id],
+        ).fetchone()[0]
+        if previous is not None:
+            days = (date.fromisoformat(fields["visit_date"]) - date.fromisoformat(previous)).days
+            if done > days:
+                raise VisitFieldError(
+                    "hep_days",
+                    f"{done} days, but the previous visit ({previous}) was {days} days before",
+                )
 
     @staticmethod
     def _pin_trials(db, visit_id: int, patient_id: int, day: str) -> None:

@@ -236,6 +236,33 @@ def _v9_evaluations(db: Database) -> None:
     db["programs"].add_column("kind", str)
 
 
+def _v10_home_programs(db: Database) -> None:
+    """The exercises each patient does at home with their dose (one row per prescription:
+    a new dose stops the old row and adds one, so the record shows what was asked when),
+    and, per visit, on how many days since the previous visit the patient did them."""
+    db["home_exercises"].create(
+        {
+            "id": int,
+            "patient_id": int,
+            "exercise": str,  # a key of station.records.exercise_library.EXERCISES
+            "level": int,
+            "sets": int,
+            "amount": int,  # in the exercise's unit: times, seconds, steps or laps
+            "times_per_day": int,
+            "days_per_week": int,
+            "note": str,
+            "prescribed_on": str,  # the clinic's calendar day, YYYY-MM-DD
+            "created_at": str,
+            "stopped_at": str,  # None while the patient does it
+        },
+        pk="id",
+        not_null={"patient_id", "exercise", "level", "sets", "amount", "prescribed_on"},
+        foreign_keys=[("patient_id", "patients", "id")],
+    )
+    db["home_exercises"].create_index(["patient_id", "stopped_at"])
+    db["visits"].add_column("hep_days", int)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
@@ -246,4 +273,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v7_patient_list_and_codes,
     _v8_visit_pain_and_function,
     _v9_evaluations,
+    _v10_home_programs,
 )

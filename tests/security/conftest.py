@@ -73,9 +73,9 @@ def anonymous(app) -> Browser:
 
 @pytest.fixture
 def samples(app, station):
-    """Real ids for every path parameter of the panel's routes: a patient with a program and
-    an evaluation, a trial recorded for 4 s and stopped, a visit, the therapist's account;
-    fixed values for the rest."""
+    """Real ids for every path parameter of the panel's routes: a patient with a program, an
+    evaluation and a home exercise, a trial recorded for 4 s and stopped, a visit, the therapist's
+    account; fixed values for the rest."""
     patient = station.records.create_patient({"name": "Security Check", "height_cm": 170})
     program = station.records.create_program(
         patient["id"], {"name": "Check", "steps": [{"drill": "quiet-stance", "params": {}}]}
@@ -96,6 +96,9 @@ def samples(app, station):
             patient["id"],
             {"metric": "pain", "baseline": 6, "target": 3, "due_date": "2999-01-01"},
             latest={},
+        )["id"],
+        "prescription_id": station.records.home_programs.prescribe(
+            patient["id"], {"exercise": "heel-raises"}
         )["id"],
         "visit_id": visit["id"],
         "user_id": app.extensions["accounts"].find(THERAPIST)["id"],

@@ -169,6 +169,8 @@ def bodies(samples, today: str) -> dict:
         ("POST", "results.withdraw_goal"): {"data": {}},
         ("POST", "results.create_evaluation"): {"data": {}},
         ("POST", "results.accept_plan"): {"data": {}},
+        ("POST", "homeprogram.prescribe"): {"data": {"exercise": "marching", "level": "2"}},
+        ("POST", "homeprogram.stop"): {"data": {}},
         ("POST", "api.failed_attempt"): {"json": {}},
         ("POST", "api.reanalyse"): {"json": {"filter_hz": 8}},
     }

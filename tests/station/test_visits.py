@@ -95,6 +95,7 @@ def test_fields_are_cleaned():
         "pain_before": 6,
         "pain_after": None,
         "psfs": None,
+        "hep_days": None,
         "subjective": None,
         "assessment": None,
         "plan": None,

@@ -44,8 +44,9 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 @pytest.fixture
 def samples(app, station, log_in):
-    """Real ids for every path parameter: a patient with a program and an evaluation, a
-    recorded trial and a visit, the therapist's account; fixed values for the rest."""
+    """Real ids for every path parameter: a patient with a program, an evaluation and a
+    home exercise, a recorded trial and a visit, the therapist's account; fixed values for the
+    rest."""
     patient = station.records.create_patient(
         {"name": "Route Check", "height_cm": 170, "weight_kg": 70}
     )
@@ -71,6 +72,9 @@ def samples(app, station, log_in):
             patient["id"],
             {"metric": "pain", "baseline": 6, "target": 3, "due_date": "2999-01-01"},
             latest={},
+        )["id"],
+        "prescription_id": station.records.home_programs.prescribe(
+            patient["id"], {"exercise": "heel-raises"}
         )["id"],
         "visit_id": visit.get_json()["id"],
         "user_id": app.extensions["accounts"].find("thea")["id"],
