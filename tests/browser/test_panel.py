@@ -291,3 +291,56 @@ def test_every_page_runs_under_the_content_security_policy(start_daemon, browser
     )
     context.close()
     assert not injected, "an inline script ran: the policy is not enforced"
+
+
+def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(start_daemon, page):
+    """Issue 17, item 4: the therapist picks and doses five exercises on a tablet; the handout
+    prints on one page, its text at least 14 pt."""
+    _, base = start_daemon()
+    page.goto(base + "/setup")
+    page.fill("input[name=username]", "thea")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("button[type=submit]")
+    page.fill("input[name=name]", "Rosa Díaz")
+    page.fill("input[name=height_cm]", "158")
+    page.click("text=Add patient")
+    expect(page).to_have_url(re.compile(r"/patients/\d+$"))
+    page.click("#home-program-link")
+    expect(page.locator("#hep-none")).to_be_visible()
+
+    chosen = ["tandem-stance", "single-leg-stance", "sit-to-stand", "heel-raises", "marching"]
+    for key in chosen:
+        card = page.locator(f"#exercise-{key}")
+        card.locator("summary").click()
+        card.locator("select[name=level]").select_option("2")
+        if key == "single-leg-stance":
+            card.locator("input[name=amount]").fill("200")  # a typo: refused, named, kept
+            card.get_by_role("button", name="Add to the program").click()
+            expect(page.locator("#hep-error")).to_contain_text("amount: 200 is outside 5-120")
+            card = page.locator(f"#exercise-{key}")
+            expect(card.locator("input[name=amount]")).to_have_value("200")
+            card.locator("input[name=amount]").fill("15")
+        card.get_by_role("button", name="Add to the program").click()
+        expect(page.locator(f"#current-{key}")).to_be_visible()
+    expect(page.locator("#current-single-leg-stance")).to_contain_text("hold 15 seconds")
+    shoot(page, "12-home-program")
+    shoot(page, "12-home-program-portrait", PORTRAIT)
+
+    page.click("#handout-link")
+    expect(page.locator("#handout .handout-item")).to_have_count(5)
+    for key in chosen:  # every drawing loaded
+        loaded = page.locator(f"#handout-{key} img").evaluate("img => img.naturalWidth > 0")
+        assert loaded, key
+    shoot(page, "13-home-handout", PORTRAIT)
+    page.emulate_media(media="print")
+    smallest_px = page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('#handout p, #handout h2')]
+            .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+    )
+    assert smallest_px >= 14 * 96 / 72 - 0.01, f"{smallest_px} px is under 14 pt"
+    shoot(page, "14-home-handout-printed", {"width": 794, "height": 1123})  # A4 at 96 dpi
+    for size in ("A4", "Letter"):
+        pdf = page.pdf(format=size, print_background=True)
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pages == 1, f"the handout takes {pages} pages on {size}"
