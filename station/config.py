@@ -264,6 +264,14 @@ def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
             "profile": Option(str, "healthy-young", "simulated patient", choices=SIM_PROFILES),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
             "step_on_at_s": Option(float, 2.0, "when the simulated patient steps on, s", 0.0, 1e6),
+            "training_weeks": Option(
+                float,
+                0.0,
+                "weeks of balance training the simulated patient has done: sway and holds "
+                "improve with it (hw.sim.profiles.trained)",
+                0.0,
+                52.0,
+            ),
             "mains_hz": Option(
                 int,
                 60,

@@ -313,3 +313,41 @@ PROFILES: dict[str, PersonProfile] = {
         trunk=TrunkPosture(sway_deg=0.8, drift_deg_min=2.5),
     ),
 }  # fmt: skip
+
+
+TRAINING_FULL_WEEKS = 12.0
+"""Weeks of balance training after which the virtual patient improves no further: the length of
+the balance-training trials read (Nicholson et al. 2014; Lacroix et al. 2016); that improvement
+stops there is a design value (docs/clinical.md, "The virtual patient")."""
+TRAINING_SWAY = 0.7
+"""Sway disturbance and drift after full training, relative to before: about one between-subject
+standard deviation less sway speed for an older adult, the size of the effect of balance
+exercise in Low et al. 2017's meta-analysis (SMD -1.13 eyes open; a design value sized on it)."""
+TRAINING_HOLD = 2.0
+"""Median hold of a narrow or one-leg stance after full training, relative (design value)."""
+
+
+def trained(profile: PersonProfile, weeks: float) -> PersonProfile:
+    """``profile`` after ``weeks`` of balance training: its sway scaled toward TRAINING_SWAY and
+    its holds toward TRAINING_HOLD, evenly over TRAINING_FULL_WEEKS (no change at 0 weeks)."""
+    if weeks <= 0:
+        return profile
+    done = min(weeks, TRAINING_FULL_WEEKS) / TRAINING_FULL_WEEKS
+    sway = 1.0 - (1.0 - TRAINING_SWAY) * done
+    hold = 1.0 + (TRAINING_HOLD - 1.0) * done
+
+    def calmer(stance: Stance | None) -> Stance | None:
+        return None if stance is None else _scaled(stance, sway, sway, 1.0)
+
+    base = _scaled(Stance(profile.ap, profile.ml), sway, sway, 1.0)
+    return replace(
+        profile,
+        ap=base.ap,
+        ml=base.ml,
+        eyes_closed=calmer(profile.eyes_closed),
+        foam=calmer(profile.foam),
+        eyes_closed_foam=calmer(profile.eyes_closed_foam),
+        single_leg=calmer(profile.single_leg),
+        single_leg_hold_s=tuple(s * hold for s in profile.single_leg_hold_s),
+        narrow_hold_s=tuple(tuple(s * hold for s in row) for row in profile.narrow_hold_s),
+    )

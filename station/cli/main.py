@@ -76,6 +76,22 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--config", type=Path, help="TOML config for platform and loop settings")
     sim.add_argument("--json", action="store_true", help="print the result as JSON")
 
+    episode = sub.add_parser(
+        "simulate-episode",
+        help="a whole episode of care on the virtual patient: evaluation, plan, visits, "
+        "re-evaluation, goals",
+    )
+    episode.add_argument("--profile", default="high-fall-risk", help="simulated patient profile")
+    episode.add_argument("--seed", type=int, default=0, help="random seed of the patient")
+    episode.add_argument("--weeks", type=int, default=8, help="weeks of visits, twice a week")
+    episode.add_argument(
+        "--db",
+        type=Path,
+        help="keep the episode in this database (a new file, for the panel to show; the "
+        "station's own database only while the station is stopped); default: thrown away",
+    )
+    episode.add_argument("--json", action="store_true", help="print the story as JSON")
+
     analyze = sub.add_parser(
         "analyze", help="sway metrics of recordings (public data set format or station exports)"
     )
@@ -133,6 +149,7 @@ def main(argv=None) -> int:
         "core": _core,
         "panel": _panel,
         "simulate": _simulate,
+        "simulate-episode": _simulate_episode,
         "analyze": _analyze,
         "drills": _drills,
         "selftest": _selftest,
@@ -264,6 +281,22 @@ def _simulate(args) -> int:
             problems = [f["message"] for f in quality["flags"] if f["severity"] == "fail"]
             print("  data quality: " + ("ok" if quality["ok"] else "FAILED: " + " ".join(problems)))
     return 0 if out["state"] == "completed" else 1
+
+
+def _simulate_episode(args) -> int:
+    import tempfile
+
+    from station.cli.episode import format_story, run_episode, story_json
+
+    if args.weeks < 1 or args.weeks > 26:
+        raise StationError(f"--weeks {args.weeks}: an episode lasts 1 to 26 weeks")
+    with tempfile.TemporaryDirectory() as scratch:
+        db_path = str(args.db) if args.db else f"{scratch}/episode.db"
+        story = run_episode(args.profile, args.seed, args.weeks, db_path)
+    print(story_json(story) if args.json else format_story(story))
+    if args.db:
+        print(f"\nKept in {args.db}: patient {story['patient']['id']}.")
+    return 0
 
 
 def _analyze(args) -> int:

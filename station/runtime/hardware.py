@@ -192,7 +192,7 @@ def _sim_parts(config, clock) -> dict:
     from hw.sim.patient import VirtualPatient
     from hw.sim.person import Person
     from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
-    from hw.sim.profiles import PROFILES
+    from hw.sim.profiles import PROFILES, trained
     from hw.sim.smbus import EmulatedSMBus
     from hw.sim.trunk import TrunkMount
     from hw.sim.wobble import WobbleBoard
@@ -200,7 +200,10 @@ def _sim_parts(config, clock) -> dict:
     sim, platform_cfg, cells = config.sim, config.platform, config.loadcells
     now = clock.now()
     person = Person(
-        PROFILES[sim.profile], seed=sim.seed, step_on_at_s=now + sim.step_on_at_s, start_s=now
+        trained(PROFILES[sim.profile], sim.training_weeks),
+        seed=sim.seed,
+        step_on_at_s=now + sim.step_on_at_s,
+        start_s=now,
     )
     platform = SimPlatform(person, width_mm=platform_cfg.width_mm, depth_mm=platform_cfg.depth_mm)
     bus = EmulatedSMBus(f"/dev/i2c-{config.station.i2c_bus}")

@@ -16,7 +16,16 @@ from hw.sim.platform import (
     factory_calibration,
     true_calibration,
 )
-from hw.sim.profiles import G_M_S2, LOS_LIMITS_DEG, PROFILES, PersonProfile, Stance
+from hw.sim.profiles import (
+    G_M_S2,
+    LOS_LIMITS_DEG,
+    PROFILES,
+    TRAINING_HOLD,
+    TRAINING_SWAY,
+    PersonProfile,
+    Stance,
+    trained,
+)
 from sensing import norms
 from sensing.analysis import analyse_cop
 from sensing.metrics import sway_metrics
@@ -649,3 +658,25 @@ def test_sway_grows_from_the_platform_to_the_foam_pad_to_the_balance_disc():
     profile = PROFILES["older-adult"]
     holds = [profile.hold_median_s("tandem", False, s) for s in ("firm", "foam", "disc")]
     assert holds == sorted(holds, reverse=True) and holds[0] > holds[2]
+
+
+def test_training_calms_the_sway_and_lengthens_the_holds_up_to_twelve_weeks():
+    """Balance exercise lowers an older adult's sway speed by about a standard deviation (Low
+    et al. 2017); the virtual patient's training effect (design size) does that by 12 weeks."""
+    frail = PROFILES["high-fall-risk"]
+    assert trained(frail, 0) is frail
+    full, half, more = (trained(frail, w) for w in (12, 6, 30))
+    assert more == full  # no gain past TRAINING_FULL_WEEKS
+    assert full.ap.noise_mm == pytest.approx(frail.ap.noise_mm * TRAINING_SWAY)
+    assert half.foam.ml.noise_mm == pytest.approx(frail.foam.ml.noise_mm * (1 + TRAINING_SWAY) / 2)
+    assert full.narrow_hold_s[0][2] == pytest.approx(frail.narrow_hold_s[0][2] * TRAINING_HOLD)
+    speeds = {}
+    for name, profile in (("before", frail), ("after", full)):
+        runs = []
+        for seed in range(8):
+            person = Person(profile, seed=seed)
+            cop = np.array([person.load(t)[1:] for t in 4.0 + np.arange(3000) / 100.0])
+            runs.append(analyse_cop(cop[:, 1] / 10, cop[:, 0] / 10, 100.0, **norms.CONVENTIONS))
+        speeds[name] = np.median([r["metrics"]["velocity_mean_cm_s"] for r in runs])
+    # about one between-subject SD of older adults' speed (0.71-1.77 cm/s is their 10-90%)
+    assert 0.25 < speeds["before"] - speeds["after"] < 0.8

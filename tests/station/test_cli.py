@@ -117,6 +117,13 @@ def test_simulate_rejects_bad_input_with_a_message(capsys):
     assert code == 2 and "[sim] profile = 'astronaut' is not one of" in err
 
 
+def test_simulate_episode_rejects_bad_input_with_a_message(capsys):
+    code, _, err = run_cli(capsys, "simulate-episode", "--weeks", "0")
+    assert code == 2 and "--weeks 0: an episode lasts 1 to 26 weeks" in err
+    code, _, err = run_cli(capsys, "simulate-episode", "--profile", "astronaut")
+    assert code == 2 and "[sim] profile = 'astronaut' is not one of" in err
+
+
 def test_drills_lists_the_catalog(capsys):
     code, out, _ = run_cli(capsys, "drills", "--json")
     catalog = json.loads(out)
