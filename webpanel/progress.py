@@ -27,7 +27,7 @@ from station.results.measures import (
     scored_parts,
     tracked,
 )
-from station.results.metrics_export import metrics_csv
+from station.results.metrics_export import metrics_csv, safe_name
 from station.results.norms import compare_with_norms
 from station.results.plan_of_care import suggest_plan
 from station.results.progress import patient_progress
@@ -378,10 +378,34 @@ def update_visit(visit_id: int):
 @results.get("/visits/<int:visit_id>/report")
 def visit_report(visit_id: int):
     """The printable visit report (the browser's print saves it as PDF)."""
+    note = daily_note(visit_id)
+    viewed("visit", visit_id, f"printable report, patient {note['patient']['id']}")
+    return render_template("report.html", **note)
+
+
+@results.get("/visits/<int:visit_id>/note.txt")
+def visit_note_text(visit_id: int):
+    """The daily note as plain text, to paste into the clinic's record system; audited as an
+    export. The file is named for the patient's code (or id) and the day, never the name."""
+    note = daily_note(visit_id)
+    patient = note["patient"]
+    who = patient.get("code") or f"patient-{patient['id']}"
+    name = safe_name(f"daily-note_{who}_{note['visit']['visit_date']}") + ".txt"
+    audit("export", f"visit {visit_id}", f"patient {patient['id']}, daily note {name}")
+    return Response(
+        render_template("daily_note.txt", **note),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def daily_note(visit_id: int) -> dict:
+    """What the daily note of a visit shows, printed or as text: the visit, the patient, the
+    trials with their headline measures, goals, pain and PSFS so far, the trends up to the
+    visit, the home program and its adherence."""
     store = visits()
     record = store.get(visit_id)
     patient = station().records.get_patient(record["patient_id"])
-    viewed("visit", visit_id, f"printable report, patient {patient['id']}")
     trials = [
         {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
         for t in store.trials(visit_id)
@@ -394,18 +418,21 @@ def visit_report(visit_id: int):
     charts = patient_progress(until, patient=patient)
     goals = station().records.goals.for_patient(patient["id"])
     on_the_day = date.fromisoformat(record["visit_date"])
-    return render_template(
-        "report.html",
-        visit=record,
-        goals=goal_progress(goals, latest_values(charts, so_far), on_the_day),
-        pain=pain_course(so_far),
-        psfs=psfs_course(so_far),
-        patient=patient,
-        age=age_years(patient.get("birth_date"), date.fromisoformat(record["visit_date"])),
-        trials=trials,
-        charts=charts,
-        printed=date.today().isoformat(),
-    )
+    homes = station().records.home_programs
+    kept = adherence(so_far, homes.began_on(patient["id"]))
+    return {
+        "visit": record,
+        "goals": goal_progress(goals, latest_values(charts, so_far), on_the_day),
+        "pain": pain_course(so_far),
+        "psfs": psfs_course(so_far),
+        "patient": patient,
+        "age": age_years(patient.get("birth_date"), on_the_day),
+        "trials": trials,
+        "charts": charts,
+        "home_exercises": homes.current(patient["id"]),
+        "adherence": next((r for r in kept if r["visit_id"] == visit_id), None),
+        "printed": date.today().isoformat(),
+    }
 
 
 @results.get("/patients/<int:patient_id>/metrics.csv")

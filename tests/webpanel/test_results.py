@@ -337,6 +337,46 @@ def test_the_daily_note_has_the_soap_parts_the_therapist_writes_and_the_stations
     assert re.search(r'id="report-plan-text">Quiet stance on foam, eyes closed, 3 x 30 s.<', report)
 
 
+def test_the_daily_note_exports_as_text_with_adherence_and_the_home_program(
+    client, station, patient
+):
+    """Issue 17, item 6: the daily note is exportable; it carries the home program and the
+    days the patient did it, as the printable one does."""
+    quiet_stance(station, patient["id"])
+    week_ago = (date.fromisoformat(TODAY) - timedelta(days=7)).isoformat()
+    station.records.home_programs.prescribe(
+        patient["id"], {"exercise": "tandem-stance", "level": 2}, today=date.fromisoformat(week_ago)
+    )
+    client.post(f"/patients/{patient['id']}/visits", data={"visit_date": week_ago})
+    form = {"visit_date": TODAY, "nmr_minutes": "8", "pain_before": "4", "hep_days": "5"}
+    form["assessment"] = "Steadier on foam <b>today</b>."
+    visit_url = client.post(f"/patients/{patient['id']}/visits", data=form).headers["Location"]
+    assert 'id="note-text-link"' in client.get(visit_url).text
+    report = client.get(visit_url + "/report").text
+    assert "done on 5 of the 7 days since the last visit (71%)" in report
+    assert "Heel-to-toe stand, level 2 (hold on with one hand)" in report
+
+    answer = client.get(visit_url + "/note.txt")
+    assert answer.status_code == 200 and answer.mimetype == "text/plain"
+    code = patient.get("code") or f"patient-{patient['id']}"
+    assert answer.headers["Content-Disposition"] == (
+        f'attachment; filename="daily-note_{code}_{TODAY}.txt"'
+    )
+    text = answer.get_data(as_text=True)
+    parts = [text.index(h) for h in ("S: SUBJECTIVE", "O: OBJECTIVE", "A: ASSESSMENT", "P: PLAN")]
+    assert parts == sorted(parts)
+    assert "Home exercises: done on 5 of the 7 days since the last visit (71%)" in text
+    assert "Timed minutes: 8 min of neuromuscular reeducation = 1 unit of CPT 97112" in text
+    assert "UTC Quiet stance: completed" in text
+    assert "Steadier on foam <b>today</b>." in text  # plain text: nothing escaped
+    assert "- Heel-to-toe stand, level 2 (hold on with one hand): hold 10 seconds" in text
+    assert "&" not in text and "<td" not in text
+    entry = station.storage.query("SELECT action, target FROM audit_log ORDER BY id DESC LIMIT 1")[
+        0
+    ]
+    assert entry == {"action": "export", "target": f"visit {visit_url.rsplit('/', 1)[1]}"}
+
+
 def test_goals_are_set_on_the_progress_page_and_followed_on_every_page(client, station, patient):
     """Issue 17, item 2: a measurable goal (a headline measure, its baseline from the latest
     result, a target and a date), progress toward it on the patient's page, the progress
