@@ -63,6 +63,11 @@ RULES = (
 )
 """(finding, what is trained and how, the step) in the order the plan lists them."""
 
+SHORTEST_HOLD_S = 5.0
+"""A stance the patient could not hold in the evaluation starts at what they held, in whole 5 s
+steps, never under the drill's 5 s: a drill the patient fails at every visit trains nothing
+(design judgement, docs/clinical.md "Suggested plan of care")."""
+
 LOS_REACH_PCT = 70.0
 """Maximum excursion under 70% of the theoretical limit: the station's own design threshold
 (healthy adults reach 70-110% on the virtual patient; no published fall cut-off was found)."""
@@ -73,6 +78,7 @@ def suggest_plan(report: dict, name: str) -> dict:
     ``program`` to accept (``{"name", "steps", "rules"}``, None without findings) and
     ``dose`` (words), from an evaluation's report (``evaluation_report``)."""
     because: dict[str, list[str]] = {}
+    held_s: dict[str, float] = {}  # finding -> what the patient held of the stance it trains
     weaker_leg = None
     for step in report["steps"]:
         trial = step["trial"]
@@ -80,7 +86,7 @@ def suggest_plan(report: dict, name: str) -> dict:
             continue
         result = trial["result"] or {}
         if step["drill"] == "mctsib":
-            _sensory(result, step, because)
+            _sensory(result, step, because, held_s)
         elif step["drill"] == "single-leg-stance" and step["deficits"]:
             because.setdefault("single-leg", []).extend(step["deficits"])
         elif step["drill"] == "steadi-4-stage" and step["deficits"]:
@@ -106,6 +112,10 @@ def suggest_plan(report: dict, name: str) -> dict:
         step = {"drill": template["drill"], "params": dict(template["params"])}
         if finding == "single-leg" and weaker_leg:
             step["params"]["leg"] = weaker_leg
+        held = held_s.get(finding)
+        if held is not None and "duration_s" in step["params"]:
+            start = max(SHORTEST_HOLD_S, 5.0 * (held // 5.0))
+            step["params"]["duration_s"] = min(step["params"]["duration_s"], start)
         step["params"] = drill_class(step["drill"]).check_params(step["params"])
         if finding == "weight-shift":
             rules.append({"step": len(steps), **WEIGHT_SHIFT_PROGRESSION})
@@ -115,9 +125,15 @@ def suggest_plan(report: dict, name: str) -> dict:
     return {"findings": findings, "program": program if steps else None, "dose": DOSE}
 
 
-def _sensory(result: dict, step: dict, because: dict[str, list[str]]) -> None:
-    """The mCTSIB's findings: a condition lost, or its ratio above its band."""
-    lost = {c["condition"] for c in result.get("conditions") or [] if not c.get("passed")}
+def _sensory(result: dict, step: dict, because: dict[str, list[str]], held_s: dict) -> None:
+    """The mCTSIB's findings: a condition lost (with the time it was held on average, into
+    ``held_s``), or its ratio above its band."""
+    conditions = result.get("conditions") or []
+    lost = {c["condition"] for c in conditions if not c.get("passed")}
+    trains = {4: "vestibular", 3: "somatosensory", 2: "vision"}
+    for c in conditions:
+        if not c.get("passed") and c["condition"] in trains and c.get("time_held_s") is not None:
+            held_s[trains[c["condition"]]] = c["time_held_s"]
     above = {
         r["metric"] for r in (step["norms"] or {}).get("rows", []) if r.get("position") == "above"
     }

@@ -15,8 +15,11 @@ def step(drill: str, result: dict, deficits=(), rows=()) -> dict:
     }
 
 
-def mctsib(lost=(), rows=(), deficits=()) -> dict:
-    conditions = [{"condition": n, "passed": n not in lost} for n in (1, 2, 3, 4)]
+def mctsib(lost=(), rows=(), deficits=(), held_s=None) -> dict:
+    conditions = [
+        {"condition": n, "passed": n not in lost, "time_held_s": 30.0 if n not in lost else held_s}
+        for n in (1, 2, 3, 4)
+    ]
     return step("mctsib", {"conditions": conditions}, deficits, rows)
 
 
@@ -39,6 +42,18 @@ def test_foam_with_eyes_closed_lost_suggests_standing_on_foam_with_eyes_closed()
     assert (params["eyes"], params["surface"], params["duration_s"]) == ("closed", "foam", 30.0)
     assert plan["program"]["name"] == "Plan of care from Evaluation 2026-03-02"
     assert "3 hours a week" in plan["dose"]
+
+
+def test_a_stance_not_held_starts_at_what_the_patient_held():
+    """A frail patient who held foam with eyes closed 7 s in the evaluation starts at 5 s, not
+    at 30 s they would fail at every visit; 17 s starts at 15 s."""
+    for held, start in ((7.3, 5.0), (2.0, 5.0), (17.9, 15.0)):
+        [finding] = plan_of(mctsib(lost=(4,), held_s=held))["findings"]
+        assert finding["step"]["params"]["duration_s"] == start, held
+    # sway above the band, the condition held: the usual 30 s
+    deficits = ["mCTSIB (4: eyes closed, foam pad): mean sway speed above the band"]
+    [finding] = plan_of(mctsib(deficits=deficits))["findings"]
+    assert finding["step"]["params"]["duration_s"] == 30.0
 
 
 def test_sway_above_the_band_on_foam_and_ratios_above_theirs_name_each_sense():
