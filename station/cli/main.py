@@ -284,12 +284,14 @@ def _simulate(args) -> int:
 
 
 def _simulate_episode(args) -> int:
+    import logging
     import tempfile
 
     from station.cli.episode import format_story, run_episode, story_json
 
     if args.weeks < 1 or args.weeks > 26:
         raise StationError(f"--weeks {args.weeks}: an episode lasts 1 to 26 weeks")
+    logging.getLogger().setLevel(logging.WARNING)  # the story, not every trial's start and end
     with tempfile.TemporaryDirectory() as scratch:
         db_path = str(args.db) if args.db else f"{scratch}/episode.db"
         story = run_episode(args.profile, args.seed, args.weeks, db_path)
