@@ -333,8 +333,8 @@ def format_story(story: dict) -> str:
     out += ["", "Visits (pain at the start → end; home exercises: days done since the last):"]
     for v in story["visits"]:
         out.append(
-            f"  {v['day']} (week {v['week']:g}): pain {v['pain']}, home {v['hep_days']} days; "
-            + "; ".join(v["drills"])
+            f"  {v['day']} (week {v['week']:g}): pain {v['pain']}, home {v['hep_days']} "
+            f"day{'s' if v['hep_days'] != 1 else ''}; " + "; ".join(v["drills"])
         )
     out += ["", f"{story['re_evaluation']['day']} (re-evaluation, before → now):"]
     for t in story["re_evaluation"]["tests"]:
@@ -346,9 +346,9 @@ def format_story(story: dict) -> str:
         condition = f" ({t['condition']})" if t["condition"] else ""
         judged = {True: f"a real change ({t['direction']})", False: "within measurement noise"}
         verdict = judged.get(t["exceeds_mdc"], "no MDC known")
+        unit = f" {t['unit']}" if t["unit"] else ""
         out.append(
-            f"  {t['measure']}{condition}: {t['first']:.3g} → {t['latest']:.3g} {t['unit']}, "
-            f"{verdict}"
+            f"  {t['measure']}{condition}: {t['first']:.3g} → {t['latest']:.3g}{unit}, {verdict}"
         )
     met = sum(g["met"] for g in story["goals"])
     out += ["", f"Goals: {met} of {len(story['goals'])} met"]
