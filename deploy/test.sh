@@ -1,7 +1,8 @@
 #!/bin/sh
 # The project's one test command (README, .ci/run): installs what the tests need on a fresh
 # Debian machine (Chromium for the panel's browser tests, from Debian's packages; everything
-# else into .venv from PyPI), then runs the whole suite. Extra arguments go to pytest.
+# else into .venv from PyPI), then runs the whole suite on both cores. Extra arguments go to
+# pytest.
 set -eu
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -16,4 +17,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+# both cores: two pytest-xdist workers, and the clinical validation computed meanwhile by the
+# session's controller at the lowest priority (tests/conftest.py); -n 0 runs in one process
+exec .venv/bin/python -m pytest -n 2 "$@"

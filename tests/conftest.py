@@ -5,9 +5,11 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import types
 import urllib.error
@@ -19,12 +21,13 @@ import adafruit_bno08x
 import pytest
 
 from station.clock import VirtualClock
-from station.results.validation import SEEDS, ValidationRuns
+from station.results.validation import SEEDS, ValidationRuns, WrittenRuns
 from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 
 DATA = Path(__file__).parent / "data"
-CLINICAL_RUNS = pytest.StashKey[ValidationRuns]()
+CLINICAL_RUNS = pytest.StashKey[ValidationRuns | WrittenRuns]()
+CLINICAL_DIR = pytest.StashKey[Path]()
 
 
 SLOW_SUITES = ("e2e", "browser", "faults", "security", "clinical", "deploy")
@@ -38,15 +41,48 @@ def pytest_itemcollected(item):
         item.add_marker(pytest.mark.slow)
 
 
+def pytest_configure(config):
+    """Under pytest-xdist the session's controller computes the clinical validation (the
+    workers' collections say whether it is wanted) and writes each run to a folder the workers
+    read: two workers and two validation processes then share the two cores."""
+    if _xdist_controller(config):
+        config.stash[CLINICAL_DIR] = Path(tempfile.mkdtemp(prefix="clinical-runs-"))
+
+
+def _xdist_controller(config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """Tell each xdist worker where the validation's runs are written."""
+    node.workerinput["clinical_dir"] = str(node.config.stash[CLINICAL_DIR])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Start the validation in the controller, once, when a worker collected clinical tests."""
+    config = node.config
+    if CLINICAL_RUNS in config.stash or not any(i.startswith("tests/clinical/") for i in ids):
+        return
+    config.stash[CLINICAL_RUNS] = ValidationRuns(
+        SEEDS, background=True, results_dir=config.stash[CLINICAL_DIR]
+    )
+
+
 @pytest.hookimpl(trylast=True)  # after -m and -k deselected what they do
 def pytest_collection_modifyitems(config, items):
     """The clinical validation (minutes of CPU) runs last, and its table is computed from now
-    on in two background processes at the lowest priority while the other tests run."""
+    on in two background processes at the lowest priority while the other tests run (an xdist
+    worker reads the runs its controller writes)."""
     clinical = [item for item in items if item.get_closest_marker("clinical")]
     if not clinical:
         return
     items[:] = [item for item in items if not item.get_closest_marker("clinical")] + clinical
-    config.stash[CLINICAL_RUNS] = ValidationRuns(SEEDS, background=True)
+    if hasattr(config, "workerinput"):
+        config.stash[CLINICAL_RUNS] = WrittenRuns(Path(config.workerinput["clinical_dir"]), SEEDS)
+    else:
+        config.stash[CLINICAL_RUNS] = ValidationRuns(SEEDS, background=True)
 
 
 def pytest_unconfigure(config):
@@ -54,10 +90,13 @@ def pytest_unconfigure(config):
     runs = config.stash.get(CLINICAL_RUNS, None)
     if runs is not None:
         runs.close()
+    folder = config.stash.get(CLINICAL_DIR, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def clinical_runs(pytestconfig) -> ValidationRuns:
+def clinical_runs(pytestconfig) -> ValidationRuns | WrittenRuns:
     """The validation runs started at collection (``pytest_collection_modifyitems``)."""
     return pytestconfig.stash[CLINICAL_RUNS]
 

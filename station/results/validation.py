@@ -10,14 +10,17 @@ table, each naming its source; ``format_table`` prints both for a therapist
 (``bench/clinical_table.py``).
 """
 
+import functools
 import json
 import logging
 import math
 import multiprocessing
 import os
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from drills.catalog import DRILLS as CATALOG
 
@@ -135,18 +138,34 @@ def run_profile(profile: str, seed: int) -> dict:
 class ValidationRuns:
     """``run_profile`` for every profile and seed, started at once in ``workers`` processes of
     their own (spawned: the caller may have threads; at ``nice`` 19 when ``background``, so a
-    test session or a therapist's work goes first); ``table()`` waits for them."""
+    test session or a therapist's work goes first); ``table()`` waits for them. With
+    ``results_dir``, each run is also written there as it finishes, for another process to
+    read (``WrittenRuns``: the test session's workers)."""
 
-    def __init__(self, seeds=SEEDS, profiles=PROFILE_ORDER, workers: int = 2, background=False):
+    def __init__(
+        self,
+        seeds=SEEDS,
+        profiles=PROFILE_ORDER,
+        workers: int = 2,
+        background=False,
+        results_dir: Path | None = None,
+    ):
         self.seeds, self.profiles = tuple(seeds), tuple(profiles)
         self._pool = multiprocessing.get_context("spawn").Pool(
             workers,
             initializer=os.nice if background else None,
             initargs=(19,) if background else (),
         )
-        self._runs = {
-            (p, s): self._pool.apply_async(run_profile, (p, s)) for p in profiles for s in seeds
-        }
+        self._runs = {}
+        for p in profiles:
+            for s in seeds:
+                done = failed = None
+                if results_dir is not None:
+                    done = functools.partial(_write_run, results_dir, p, s, ".json")
+                    failed = functools.partial(_write_run, results_dir, p, s, ".error")
+                self._runs[p, s] = self._pool.apply_async(
+                    run_profile, (p, s), callback=done, error_callback=failed
+                )
 
     def table(self) -> dict:
         """``{"seeds", "profiles", "runs": {profile: {seed: run_profile(...)}}}``."""
@@ -160,6 +179,45 @@ class ValidationRuns:
         """End the workers at once, runs in progress included; safe to call twice."""
         self._pool.terminate()
         self._pool.join()
+
+
+def _write_run(results_dir: Path, profile: str, seed: int, suffix: str, outcome) -> None:
+    """Write one run's outcome (its result, or the error it raised) whole, then rename it into
+    place, so a reader never sees half a file."""
+    text = json.dumps(outcome, default=float) if suffix == ".json" else repr(outcome)
+    final = Path(results_dir) / f"{profile}-{seed}{suffix}"
+    partial = final.with_suffix(".partial")
+    partial.write_text(text)
+    os.replace(partial, final)
+
+
+class WrittenRuns:
+    """The runs a ``ValidationRuns`` in another process writes to ``results_dir``: ``table()``
+    waits up to ``timeout_s`` for them, and raises the error of a run that failed."""
+
+    def __init__(self, results_dir: Path, seeds=SEEDS, profiles=PROFILE_ORDER, timeout_s=1800.0):
+        self.results_dir = Path(results_dir)
+        self.seeds, self.profiles = tuple(seeds), tuple(profiles)
+        self.timeout_s = timeout_s
+
+    def table(self) -> dict:
+        deadline = time.monotonic() + self.timeout_s
+        runs: dict = {p: {} for p in self.profiles}
+        for p in self.profiles:
+            for s in self.seeds:
+                done = self.results_dir / f"{p}-{s}.json"
+                failed = done.with_suffix(".error")
+                while not done.exists():
+                    if failed.exists():
+                        raise RuntimeError(f"validation run {p}, seed {s}: {failed.read_text()}")
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"validation run {p}, seed {s}: not written in time")
+                    time.sleep(0.5)
+                runs[p][s] = json.loads(done.read_text())
+        return {"seeds": list(self.seeds), "profiles": list(self.profiles), "runs": runs}
+
+    def close(self) -> None:
+        """Nothing to end: the runs belong to the process that started them."""
 
 
 def validation_table(seeds=SEEDS, profiles=PROFILE_ORDER, workers: int = 2) -> dict:
