@@ -203,7 +203,10 @@ def progress(patient_id: int):
 
     A long history comes ``HISTORY_PAGE_TRIALS`` trials a page (``?page=``, 1 the newest), the
     trends of the same trials, so the page takes the same time with 100 or 10,000 trials."""
-    return _progress_page(patient_id, goal_form={}, goal_error="")
+    chosen = request.args.get("measure")  # "Set a goal" from a result: the measure picked
+    return _progress_page(
+        patient_id, goal_form={"measure": chosen} if chosen else {}, goal_error=""
+    )
 
 
 def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:

@@ -4,7 +4,8 @@ the patient has come toward each.
 A goal's measure is a headline measure of a drill (``drill``, ``metric`` and, for drills
 with parts such as mCTSIB, the ``condition``) or a patient-reported one (``metric`` ``pain``,
 pain on arrival at a visit, or ``psfs``, the PSFS score; ``drill`` None). The baseline is the
-patient's latest result of that measure when the goal is set, unless the therapist gives one.
+patient's latest result of that measure when the goal is set (after an evaluation, the
+evaluation's), kept with its day (``baseline_date``), unless the therapist gives one.
 Progress is measured from the latest result: the share of the way from baseline to target,
 and the goal is met once a result reaches the target (the goal is kept, marked met).
 """
@@ -118,6 +119,7 @@ class Goals:
             condition = None  # a patient-reported measure has no drill condition
         target = _number(data, "target", required=True)
         baseline = _number(data, "baseline", required=False)
+        baseline_date = None
         if baseline is None:
             found = latest.get((drill, metric, condition))
             if found is None:
@@ -125,7 +127,7 @@ class Goals:
                     "baseline",
                     f"no result of {about['label'].lower()} yet: run it first or enter a baseline",
                 )
-            baseline = round(found[0], 3)
+            baseline, baseline_date = round(found[0], 3), found[1]
         if (target < baseline) if about["better"] == "higher" else (target > baseline):
             raise GoalFieldError(
                 "target",
@@ -153,6 +155,7 @@ class Goals:
             "metric": metric,
             "condition": condition,
             "baseline": baseline,
+            "baseline_date": baseline_date,
             "target": target,
             "due_date": due_day.isoformat(),
             "note": note or None,
@@ -206,6 +209,7 @@ def goal_progress(goals: list[dict], latest: dict, today: date | None = None) ->
         unit = f" {about['unit']}" if about["unit"] and about["unit"] != "/10" else about["unit"]
         condition = f" ({goal['condition']})" if goal["condition"] else ""
         now = "no result yet" if current is None else f"now {current:.3g}{unit} ({current_date})"
+        since = f" ({goal['baseline_date']})" if goal.get("baseline_date") else ""
         if met:
             state = "met"
         elif overdue:
@@ -223,7 +227,8 @@ def goal_progress(goals: list[dict], latest: dict, today: date | None = None) ->
                 "progress_pct": None if pct is None else round(pct),
                 "met": met,
                 "overdue": overdue,
-                "words": f"{about['label']}{condition}: from {baseline:.3g} to {target:.3g}{unit} "
+                "words": f"{about['label']}{condition}: from {baseline:.3g}{since} to "
+                f"{target:.3g}{unit} "
                 f"by {goal['due_date']}; {now}: {state}",
             }
         )

@@ -263,6 +263,12 @@ def _v10_home_programs(db: Database) -> None:
     db["visits"].add_column("hep_days", int)
 
 
+def _v11_goal_baseline_day(db: Database) -> None:
+    """The day of the result a goal's baseline was taken from (the evaluation's, as a rule);
+    None when the therapist entered the baseline."""
+    db["goals"].add_column("baseline_date", str)
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
@@ -274,4 +280,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v8_visit_pain_and_function,
     _v9_evaluations,
     _v10_home_programs,
+    _v11_goal_baseline_day,
 )

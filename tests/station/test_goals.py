@@ -50,6 +50,7 @@ def test_a_goal_takes_the_latest_good_result_as_its_baseline(goals):
         TODAY,
     )
     assert (goal["baseline"], goal["target"], goal["due_date"]) == (1.9, 1.2, "2026-05-01")
+    assert goal["baseline_date"] == "2026-03-01"  # the day of the result it came from
     [shown] = goal_progress(store.for_patient(patient_id), latest, TODAY)
     assert shown["label"] == "Quiet stance: mean sway speed" and shown["better"] == "lower"
     assert (shown["progress_pct"], shown["met"], shown["overdue"]) == (0, False, False)
@@ -58,8 +59,8 @@ def test_a_goal_takes_the_latest_good_result_as_its_baseline(goals):
     [halfway] = goal_progress(store.for_patient(patient_id), later, TODAY)
     assert halfway["progress_pct"] == 60  # 1.9 -> 1.48 of 1.9 -> 1.2
     assert halfway["words"] == (
-        "Quiet stance: mean sway speed (eyes open, firm surface): from 1.9 to 1.2 cm/s by "
-        "2026-05-01; now 1.48 cm/s (2026-04-02): 60% of the way"
+        "Quiet stance: mean sway speed (eyes open, firm surface): from 1.9 (2026-03-01) to "
+        "1.2 cm/s by 2026-05-01; now 1.48 cm/s (2026-04-02): 60% of the way"
     )
     done = latest_values(chart([(1.1, "2026-04-20", True)]), [])
     [met] = goal_progress(store.for_patient(patient_id), done, date(2026, 6, 1))
@@ -85,8 +86,17 @@ def test_patient_reported_goals_follow_the_visits(goals):
     )
     pain, psfs = goal_progress(store.for_patient(patient_id), latest, TODAY)
     assert (pain["label"], pain["baseline"], pain["better"]) == ("Pain on arrival", 5.0, "lower")
-    assert pain["words"].startswith("Pain on arrival: from 5 to 2/10 by 2026-04-01")
+    assert pain["words"].startswith("Pain on arrival: from 5 (2026-03-09) to 2/10 by 2026-04-01")
     assert (psfs["baseline"], psfs["better"]) == (3.3, "higher")
+
+
+def test_a_baseline_the_therapist_enters_has_no_day(goals):
+    store, patient_id = goals
+    data = {"metric": "pain", "baseline": 6, "target": 3, "due_date": "2026-04-01"}
+    goal = store.create(patient_id, data, {(None, "pain", None): (4.0, "2026-03-09")}, TODAY)
+    assert (goal["baseline"], goal["baseline_date"]) == (6, None)
+    [shown] = goal_progress([goal], {}, TODAY)
+    assert shown["words"].startswith("Pain on arrival: from 6 to 3/10 by 2026-04-01")
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,11 @@
 a patient's progress, visits with CPT 97112 units, the printable report and the CSV exports."""
 
 import csv
+import html
 import io
 import re
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -618,6 +620,22 @@ def test_an_evaluation_is_started_run_step_by_step_and_read_in_one_report(client
     assert ("<strong>At risk:</strong> Increased risk of falling" in page) == at_risk
     assert "Springer BA et al." in page  # the sources, once each
     assert page.count("Springer BA et al.") == 1
+    # item 2: a goal's baseline from the evaluation: "Set a goal" picks the measure, the
+    # baseline is the evaluation's result and keeps its day
+    measure = "single-leg-stance|best_stance_time_s|left leg, eyes open"
+    links = [
+        html.unescape(href) for href in re.findall(r'href="([^"]*progress\?measure=[^"]*)"', page)
+    ]
+    [link] = [u for u in links if parse_qs(urlsplit(u).query)["measure"] == [measure]]
+    assert link.startswith(f"/patients/{patient['id']}/progress?") and link.endswith("#goals")
+    progress = client.get(link.split("#")[0]).text
+    assert f'<option value="{measure}" selected>' in progress
+    form = {"measure": measure, "target": "60", "due_date": "2999-01-01"}
+    assert client.post(f"/patients/{patient['id']}/goals", data=form).status_code == 303
+    goal = station.records.goals.for_patient(patient["id"])[-1]
+    best = station.results.get_trial(left_id)["result"]["best_stance_time_s"]
+    assert goal["baseline"] == pytest.approx(best, abs=1e-3)
+    assert goal["baseline_date"] == date.today().isoformat()
     # the suggested plan follows from the findings and waits for the therapist; the simulated
     # patient's left leg holds past the mean of 70-79 (21.5 s), so only tandem can call for it
     assert station.results.get_trial(left_id)["result"]["best_stance_time_s"] >= 21.5
