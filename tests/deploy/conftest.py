@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import tomllib
 import types
 from pathlib import Path
@@ -135,13 +136,17 @@ def deps(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def root(tmp_path) -> Path:
-    """An empty root directory with a Raspberry Pi OS boot config."""
-    root = tmp_path / "root"
+def root() -> Path:
+    """An empty root directory with a Raspberry Pi OS boot config; short, directly under the
+    temporary folder, as the station's sockets under <root>/var/lib/balance-station must fit
+    the 107 bytes of a local socket's path (pytest's own folders under an xdist worker do not)."""
+    top = Path(tempfile.mkdtemp(prefix="bs-root-"))
+    root = top / "root"
     boot = root / "boot" / "firmware"
     boot.mkdir(parents=True)
     (boot / "config.txt").write_text(BOOT_CONFIG)
-    return root
+    yield root
+    shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.fixture

@@ -14,10 +14,12 @@ Every call is appended to ``<state>/calls.log``.
 import argparse
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,8 +65,10 @@ def start(root: Path, state: Path, unit: str) -> int:
     env = dict(os.environ)
     for assignments in settings.get("Environment", []):
         env.update(pair.split("=", 1) for pair in shlex.split(assignments))
-    notify = state / f"{unit}.notify"
-    notify.unlink(missing_ok=True)
+    # as systemd's /run/systemd/notify: a short path (AF_UNIX allows 107 bytes, which a test's
+    # temporary folder under an xdist worker can exceed)
+    short = Path(tempfile.mkdtemp(prefix="notify-"))
+    notify = short / f"{unit}.notify"
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(notify))
     sock.settimeout(0.5)
@@ -87,6 +91,7 @@ def start(root: Path, state: Path, unit: str) -> int:
                 continue
     finally:
         sock.close()
+        shutil.rmtree(short, ignore_errors=True)
     proc.kill()
     print(f"Job for {unit} timed out waiting for READY=1", file=sys.stderr)
     return 1
