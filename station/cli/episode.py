@@ -25,6 +25,7 @@ from station.results.evaluation import evaluation_report
 from station.results.measures import drill_title, headline
 from station.results.plan_of_care import suggest_plan
 from station.results.progress import patient_progress
+from station.results.validation import patient_of
 
 VISITS_PER_WEEK = 2
 HOME_EXERCISES = (
@@ -106,13 +107,7 @@ def run_episode(
     body = PROFILES[profile]
     try:
         patient = station.records.create_patient(
-            {
-                "name": f"Simulated {profile} (episode)",
-                "height_cm": round(body.height_m * 100, 1),
-                "weight_kg": body.mass_kg,
-                "sex": body.sex,
-                "birth_date": first.replace(year=first.year - body.age_years).isoformat(),
-            }
+            patient_of(profile, first, f"Simulated {profile} (episode)")
         )
         pid = patient["id"]
         evaluation = _evaluation(station, pid, first, battery_params)

@@ -14,7 +14,7 @@ from datetime import date
 
 from drills.catalog import DRILLS
 from station.errors import NotFoundError, StationError
-from station.records.text import clean_line
+from station.records.text import short_note
 from station.results.measures import drill_title, lower_is_better, measure_doc, tracked
 from station.storage.database import Storage, now_iso
 
@@ -143,12 +143,7 @@ class Goals:
             raise GoalFieldError("due_date", f"expected a date as YYYY-MM-DD, got {due!r}")
         if due_day < (today or date.today()):
             raise GoalFieldError("due_date", f"{due_day.isoformat()} is in the past")
-        note = data.get("note") or ""
-        if not isinstance(note, str):
-            raise GoalFieldError("note", "must be text")
-        note = clean_line(note)
-        if len(note) > NOTE_LIMIT:
-            raise GoalFieldError("note", f"at most {NOTE_LIMIT} characters")
+        note = short_note(data.get("note"), NOTE_LIMIT, GoalFieldError)
         row = {
             "patient_id": patient_id,
             "drill": drill,
@@ -158,7 +153,7 @@ class Goals:
             "baseline_date": baseline_date,
             "target": target,
             "due_date": due_day.isoformat(),
-            "note": note or None,
+            "note": note,
             "created_at": now_iso(),
         }
         goal_id = self.storage.submit(lambda db: db["goals"].insert(row).last_pk).result()

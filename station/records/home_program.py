@@ -13,7 +13,8 @@ from datetime import date
 
 from station.errors import NotFoundError, StationError
 from station.records.exercise_library import EXERCISES, UNITS
-from station.records.text import clean_line
+from station.records.numbers import NumberError, whole_number
+from station.records.text import short_note
 from station.storage.database import Storage, now_iso
 
 MAX_EXERCISES = 5
@@ -65,28 +66,16 @@ def validate_prescription(data: dict) -> dict:
         raise HomeProgramError(
             "level", f"{exercise.name} has levels 1 to {len(exercise.levels)}, not {level}"
         )
-    note = data.get("note") or ""
-    if not isinstance(note, str):
-        raise HomeProgramError("note", "must be text")
-    note = clean_line(note)
-    if len(note) > NOTE_LIMIT:
-        raise HomeProgramError("note", f"at most {NOTE_LIMIT} characters")
-    return {"exercise": key, "level": level, **dose, "note": note or None}
+    note = short_note(data.get("note"), NOTE_LIMIT, HomeProgramError)
+    return {"exercise": key, "level": level, **dose, "note": note}
 
 
 def _whole(value, field: str) -> int | None:
     """A whole number from a form string or a JSON number; None when left empty."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise HomeProgramError(field, "expected a whole number, got a true/false value")
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise HomeProgramError(field, f"expected a whole number, got {value!r}") from None
-    if not number.is_integer():
-        raise HomeProgramError(field, f"expected a whole number, got {value!r}")
-    return int(number)
+        return whole_number(value)
+    except NumberError as exc:
+        raise HomeProgramError(field, str(exc)) from None
 
 
 def described(row: dict) -> dict:

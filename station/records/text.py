@@ -47,3 +47,15 @@ def clean_lines(text: str) -> str:
         text = text.replace(br, "\n")
     lines = ("".join(c for c in line if _shown(c, "\t")).rstrip() for line in text.split("\n"))
     return "\n".join(lines).strip()
+
+
+def short_note(value, limit: int, field_error) -> str | None:
+    """An optional one-line note (``clean_line``) of at most ``limit`` characters; None when
+    empty. ``field_error(field, message)`` is the record's own error, raised for ``note``."""
+    value = value or ""
+    if not isinstance(value, str):
+        raise field_error("note", "must be text")
+    note = clean_line(value)
+    if len(note) > limit:
+        raise field_error("note", f"at most {limit} characters")
+    return note or None

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from station.errors import NotFoundError, StationError
 from station.records.billing import billing_summary, record_check, suggested_minutes
+from station.records.numbers import NumberError, whole_number
 from station.records.pain import MAX_PAIN, MIN_PAIN, pain_change
 from station.records.psfs import PsfsError, psfs_score, validate_psfs
 from station.records.text import clean_line, clean_lines
@@ -116,17 +117,10 @@ def _text(data: dict, field: str) -> str:
 
 def _whole(value, field: str, what: str) -> int | None:
     """A whole number from a form string or a JSON number; None when left empty."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise VisitFieldError(field, f"expected {what}, got a true/false value")
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise VisitFieldError(field, f"expected {what}, got {value!r}") from None
-    if not number.is_integer():
-        raise VisitFieldError(field, f"expected {what}, got {value!r}")
-    return int(number)
+        return whole_number(value, what)
+    except NumberError as exc:
+        raise VisitFieldError(field, str(exc)) from None
 
 
 def _minutes(value) -> int | None:

@@ -82,36 +82,40 @@ def _reaction_times(drill: str, result: dict) -> list[float]:
     return [r["reaction_time_s"] for r in items or [] if r.get("reaction_time_s") is not None]
 
 
+def patient_of(profile: str, on, name: str | None = None) -> dict:
+    """The patient record a therapist would enter for a virtual patient on the day ``on``:
+    the profile's height, weight, sex and a birth date that makes its age."""
+    from hw.sim.profiles import PROFILES  # hw stays out of the panel's imports
+
+    body = PROFILES[profile]
+    return {
+        "name": name or f"Simulated {profile}",
+        "height_cm": round(body.height_m * 100, 1),
+        "weight_kg": body.mass_kg,
+        "sex": body.sex,
+        "birth_date": on.replace(year=on.year - body.age_years).isoformat(),
+    }
+
+
 def run_profile(profile: str, seed: int) -> dict:
     """Each drill of DRILLS for one simulated patient: drill -> {"state", "summary",
     "reaction_times"}. One station per kind of STATIONS; the patient's height, weight, sex and
     birth date are the profile's, as a therapist would enter them."""
     from datetime import date
 
-    from hw.sim.profiles import PROFILES
     from station.clock import VirtualClock
     from station.results.measures import scored_parts
     from station.runtime.core_config import parse_config
     from station.runtime.station import Station
 
     logging.getLogger().setLevel(logging.WARNING)
-    body = PROFILES[profile]
     out = {}
     for mount, options in STATIONS.items():
         sim = {"profile": profile, "seed": seed, **options.get("sim", {})}
         config = parse_config({**options, "sim": sim})
         station = Station(config, clock=VirtualClock(), db_path=":memory:")
         try:
-            today = date.today()
-            patient = station.records.create_patient(
-                {
-                    "name": f"Simulated {profile}",
-                    "height_cm": round(body.height_m * 100, 1),
-                    "weight_kg": body.mass_kg,
-                    "sex": body.sex,
-                    "birth_date": today.replace(year=today.year - body.age_years).isoformat(),
-                }
-            )
+            patient = station.records.create_patient(patient_of(profile, date.today()))
             for drill, params, where in DRILLS:
                 if where != mount:
                     continue

@@ -80,6 +80,22 @@ def shoot(page, name: str, viewport: dict = LANDSCAPE) -> None:
     page.set_viewport_size(LANDSCAPE)
 
 
+def first_account_and_patient(page, base: str, username: str, name: str, height_cm: str) -> str:
+    """On a new station: the first account through the setup page, then a patient added from
+    the patient list; returns the patient page's URL (the page is left there)."""
+    page.goto(base + "/setup")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(base + "/")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=height_cm]", height_cm)
+    page.click("text=Add patient")
+    expect(page).to_have_url(re.compile(r"/patients/\d+$"))
+    return page.url
+
+
 def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, browser, page):
     _, base = start_daemon("[sim]\nstep_on_at_s = 1.0\nseed = 5\n")
 
@@ -258,17 +274,7 @@ def test_every_page_runs_under_the_content_security_policy(start_daemon, browser
     console error), and the browser enforces the policy: a script injected inline does not
     run."""
     _, base = start_daemon()
-    page.goto(base + "/setup")
-    page.fill("input[name=username]", "tech")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(base + "/")
-    page.fill("input[name=name]", "Csp Check")
-    page.fill("input[name=height_cm]", "170")
-    page.click("text=Add patient")
-    expect(page).to_have_url(re.compile(r"/patients/\d+$"))
-    patient_url = page.url
+    patient_url = first_account_and_patient(page, base, "tech", "Csp Check", "170")
 
     pages = ["/technician", "/technician/calibration", "/technician/logs", "/technician/config"]
     pages += ["/technician/audit", "/accounts", "/password", "/display", "/", patient_url]
@@ -297,15 +303,7 @@ def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(start_daemo
     """Issue 17, item 4: the therapist picks and doses five exercises on a tablet; the handout
     prints on one page, its text at least 14 pt."""
     _, base = start_daemon()
-    page.goto(base + "/setup")
-    page.fill("input[name=username]", "thea")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("button[type=submit]")
-    page.fill("input[name=name]", "Rosa Díaz")
-    page.fill("input[name=height_cm]", "158")
-    page.click("text=Add patient")
-    expect(page).to_have_url(re.compile(r"/patients/\d+$"))
+    first_account_and_patient(page, base, "thea", "Rosa Díaz", "158")
     page.click("#home-program-link")
     expect(page.locator("#hep-none")).to_be_visible()
 
