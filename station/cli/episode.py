@@ -277,7 +277,8 @@ def _evaluation_story(evaluation: dict, report: dict, plan: dict | None) -> dict
         "tests": tests,
         "deficits": report["deficits"],
         "screens": [
-            f"{s['test']}: {'at risk' if s['at_risk'] else 'not at risk'} ({s['cut_off']})"
+            f"{s['test']}: {s['value'] or 'not done'}, "
+            f"{'at risk' if s['at_risk'] else 'not at risk'} (at risk: {s['cut_off']})"
             for s in report["screens"]
         ],
         "plan": [f["aim"] for f in plan["findings"]] if plan else [],

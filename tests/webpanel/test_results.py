@@ -400,7 +400,9 @@ def test_goals_are_set_on_the_progress_page_and_followed_on_every_page(client, s
     form["target"] = f"{now / 2:.3f}"
     assert client.post(f"/patients/{patient['id']}/goals", data=form).status_code == 303
     page = client.get(progress_url).get_data(as_text=True)
-    assert f"from {now:.3g} to {now / 2:.3g} cm/s by 2999-01-01; now {now:.3g} cm/s" in page
+    # the baseline is the latest result, named with its day
+    expected = f"from {now:.3g} ({TODAY}) to {now / 2:.3g} cm/s by 2999-01-01; now {now:.3g} cm/s"
+    assert expected in page
     assert "0% of the way" in page
     patient_page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
     assert 'id="patient-goals"' in patient_page and "0% of the way" in patient_page
