@@ -473,12 +473,9 @@ def create_evaluation(patient_id: int):
 def evaluation(evaluation_id: int):
     """One evaluation's report, printable: each test against its published values, the
     deficits, the fall-risk screens, and the previous evaluation's results beside them."""
-    svc = station()
-    record = svc.records.get_program(evaluation_id)
-    if record["kind"] != "evaluation":
-        raise NotFound(f"program {evaluation_id} is a training program, not an evaluation")
-    patient = svc.records.get_patient(record["patient_id"])
+    record, patient = _evaluation_of(evaluation_id)
     viewed("program", evaluation_id, f"evaluation report, patient {patient['id']}")
+    svc = station()
     earlier = [
         p
         for p in svc.records.list_programs(patient["id"])
@@ -488,8 +485,7 @@ def evaluation(evaluation_id: int):
     if earlier:
         previous = earlier[-1]
         before = (previous, svc.results.trial_history(patient["id"], program_id=previous["id"]))
-    trials = svc.results.trial_history(patient["id"], program_id=evaluation_id)
-    report = evaluation_report(record, trials, patient, before)
+    report = _report(record, patient, before)
     return render_template(
         "evaluation.html",
         evaluation=record,
@@ -505,24 +501,33 @@ def evaluation(evaluation_id: int):
 def accept_plan(evaluation_id: int):
     """Save the evaluation's suggested plan of care as a program of the patient's, which the
     therapist then edits and runs (nothing is applied before this)."""
-    svc = station()
-    record = svc.records.get_program(evaluation_id)
-    if record["kind"] != "evaluation":
-        raise NotFound(f"program {evaluation_id} is a training program, not an evaluation")
-    patient_id = record["patient_id"]
-    patient = svc.records.get_patient(patient_id)
+    record, patient = _evaluation_of(evaluation_id)
+    patient_id = patient["id"]
     viewed("program", evaluation_id, f"plan of care suggested, patient {patient_id}")
-    trials = svc.results.trial_history(patient_id, program_id=evaluation_id)
-    plan = suggest_plan(evaluation_report(record, trials, patient), record["name"])
+    plan = suggest_plan(_report(record, patient), record["name"])
     if plan["program"] is None:
         return redirect(url_for("results.evaluation", evaluation_id=evaluation_id), code=303)
-    program = svc.records.create_program(patient_id, plan["program"])
+    program = station().records.create_program(patient_id, plan["program"])
     audit(
         "program-created",
         f"program {program['id']}",
         f"patient {patient_id}, plan of care from evaluation {evaluation_id}",
     )
     return redirect(url_for("pages.patient", patient_id=patient_id) + "#programs", code=303)
+
+
+def _evaluation_of(evaluation_id: int) -> tuple[dict, dict]:
+    """The evaluation and its patient; a training program's id is not found."""
+    record = station().records.get_program(evaluation_id)
+    if record["kind"] != "evaluation":
+        raise NotFound(f"program {evaluation_id} is a training program, not an evaluation")
+    return record, station().records.get_patient(record["patient_id"])
+
+
+def _report(record: dict, patient: dict, before: tuple | None = None) -> dict:
+    """``evaluation_report`` of the evaluation's own trials (and ``before``'s, to compare)."""
+    trials = station().results.trial_history(patient["id"], program_id=record["id"])
+    return evaluation_report(record, trials, patient, before)
 
 
 @results.get("/patients/<int:patient_id>/discharge")

@@ -145,21 +145,13 @@ def _sensory(result: dict, step: dict, because: dict[str, list[str]], held_s: di
         because.setdefault("vestibular", []).append(
             "mCTSIB: sway on foam with eyes closed above the band of the age group"
         )
-    if 3 in lost or "foam_ratio" in above:
-        because.setdefault("somatosensory", []).append(
-            "mCTSIB: "
-            + (
-                "condition 3 (foam, eyes open) not held"
-                if 3 in lost
-                else "foam ratio above its band"
+    for condition, finding, words, ratio, ratio_words in (
+        (3, "somatosensory", "condition 3 (foam, eyes open)", "foam_ratio", "foam ratio"),
+        (2, "vision", "condition 2 (firm, eyes closed)", "romberg_ratio", "Romberg ratio"),
+    ):
+        if condition in lost or ratio in above:
+            because.setdefault(finding, []).append(
+                f"mCTSIB: {words} not held"
+                if condition in lost
+                else f"mCTSIB: {ratio_words} above its band"
             )
-        )
-    if 2 in lost or "romberg_ratio" in above:
-        because.setdefault("vision", []).append(
-            "mCTSIB: "
-            + (
-                "condition 2 (firm, eyes closed) not held"
-                if 2 in lost
-                else "Romberg ratio above its band"
-            )
-        )
