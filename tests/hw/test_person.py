@@ -2,6 +2,7 @@
 sway per condition against the published bands, leaning, single-leg stance, asymmetric loading
 and loss of balance."""
 
+import math
 import time
 
 import numpy as np
@@ -642,22 +643,35 @@ def test_narrow_stance_holds_match_assisted_living_residents_for_the_frail_patie
         Person(frail).place_feet(5.0, "crossed")
 
 
-def test_sway_grows_from_the_platform_to_the_foam_pad_to_the_balance_disc():
+@pytest.mark.parametrize("name", ["healthy-young", "older-adult"])
+def test_sway_grows_from_the_platform_to_the_foam_pad_to_the_balance_disc(name):
     """Lee et al. 2018: air-filled discs raised sway above the floor and above foam pads
     (the disc's size is a design value, DISC_SWAY)."""
     speed = {
         surface: np.median(
-            [
-                trial_metrics("older-adult", seed, False, surface)["velocity_mean_cm_s"]
-                for seed in range(8)
-            ]
+            [trial_metrics(name, seed, False, surface)["velocity_mean_cm_s"] for seed in range(8)]
         )
         for surface in ("firm", "foam", "disc")
     }
     assert speed["firm"] < speed["foam"] < speed["disc"]
-    profile = PROFILES["older-adult"]
+    profile = PROFILES[name]
     holds = [profile.hold_median_s("tandem", False, s) for s in ("firm", "foam", "disc")]
     assert holds == sorted(holds, reverse=True) and holds[0] > holds[2]
+
+
+def test_the_frail_patient_loses_balance_sooner_on_the_disc_than_on_foam_never_on_firm_ground():
+    """The same order for a patient at high risk of falling, whose sway on foam already ends in
+    a step: on the disc the step comes sooner."""
+    lost = {}
+    for surface in ("firm", "foam", "disc"):
+        lost[surface] = []
+        for seed in range(8):
+            person = Person(PROFILES["high-fall-risk"], seed=seed)
+            person.set_condition(0.0, False, surface)
+            cop_trace(person, 4.0, 64.0, fs=50.0)
+            lost[surface].append(person.status()["lost_balance_at_s"] or math.inf)
+    assert lost["firm"] == [math.inf] * 8
+    assert np.median(lost["disc"]) < np.median(lost["foam"]) < math.inf
 
 
 def test_training_calms_the_sway_and_lengthens_the_holds_up_to_twelve_weeks():
