@@ -31,9 +31,12 @@ class Records:
 
     def create_evaluation(self, patient_id: int, on: str) -> dict:
         """A new evaluation for ``patient_id`` named for the day ``on`` (ISO date): the
-        default battery (``DEFAULT_EVALUATION``), which the therapist may edit like a
-        program."""
-        steps = [{"drill": s["drill"], "params": dict(s["params"])} for s in DEFAULT_EVALUATION]
+        patient's latest evaluation's battery, tests and settings as the therapist left them,
+        so a re-evaluation compares like with like; the default battery (``DEFAULT_EVALUATION``)
+        for a first one. Either may be edited like a program."""
+        earlier = [p for p in self.storage.list_programs(patient_id) if p["kind"] == "evaluation"]
+        battery = earlier[-1]["steps"] if earlier else DEFAULT_EVALUATION
+        steps = [{"drill": s["drill"], "params": dict(s["params"])} for s in battery]
         data = {"name": f"Evaluation {on}", "kind": "evaluation", "steps": steps}
         return self.create_program(patient_id, data)
 

@@ -4,6 +4,7 @@ against its published values, the deficits, the fall-risk screens, the previous 
 import pytest
 
 from station.records.programs import DEFAULT_EVALUATION, ProgramError, validate_program
+from station.records.service import Records
 from station.results.evaluation import evaluation_report
 
 OLDER = {"id": 1, "birth_date": "1950-02-03", "sex": "female"}  # 76 in 2026
@@ -56,6 +57,30 @@ def test_an_evaluation_is_a_program_without_progression_rules():
         "single-leg-stance",
         "steadi-4-stage",
     ]
+
+
+def test_a_re_evaluation_repeats_the_battery_as_the_therapist_last_set_it(storage):
+    """A first evaluation is the default battery; the next one repeats the patient's latest,
+    tests and settings as edited, so the reports compare like with like. Another patient's
+    evaluations do not count."""
+    records = Records(storage)
+    patient = records.create_patient({"name": "Re Evaluated"})["id"]
+    other = records.create_patient({"name": "Someone Else"})["id"]
+    first = records.create_evaluation(patient, "2026-03-02")
+    assert [s["drill"] for s in first["steps"]] == [s["drill"] for s in DEFAULT_EVALUATION]
+    shorter = [
+        {"drill": "mctsib", "params": {"trial_s": 10.0}},
+        {"drill": "steadi-4-stage", "params": {}},
+    ]
+    records.update_program(first["id"], {"name": first["name"], "steps": shorter})
+
+    again = records.create_evaluation(patient, "2026-04-13")
+    assert again["name"] == "Evaluation 2026-04-13" and again["kind"] == "evaluation"
+    assert [s["drill"] for s in again["steps"]] == ["mctsib", "steadi-4-stage"]
+    assert again["steps"][0]["params"]["trial_s"] == 10.0
+    assert again["steps"] == records.get_program(first["id"])["steps"]
+    elsewhere = records.create_evaluation(other, "2026-04-13")
+    assert len(elsewhere["steps"]) == len(DEFAULT_EVALUATION)
 
 
 def test_the_report_reads_each_test_against_its_norms_and_lists_the_deficits():

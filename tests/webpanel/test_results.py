@@ -594,6 +594,7 @@ def test_progress_reads_the_latest_standard_tests_against_fall_risk_cut_offs(
 
 
 def test_an_evaluation_is_started_run_step_by_step_and_read_in_one_report(client, station, patient):
+    assert ">New evaluation</button>" in client.get(f"/patients/{patient['id']}").text
     created = client.post(f"/patients/{patient['id']}/evaluations")
     assert created.status_code == 303 and created.headers["Location"].endswith("#programs")
     [evaluation] = station.records.list_programs(patient["id"])
@@ -655,6 +656,9 @@ def test_an_evaluation_is_started_run_step_by_step_and_read_in_one_report(client
     else:
         assert len(programs) == before
 
+    page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
+    assert ">Re-evaluate</button>" in page
+    assert f"repeats the tests and settings of {evaluation['name']}" in page
     client.post(f"/patients/{patient['id']}/evaluations")  # the re-evaluation
     second = station.records.list_programs(patient["id"])[-1]
     station.start_program_step(second["id"], 4)
