@@ -306,14 +306,16 @@ def _visits_page(patient_id: int, form: dict, errors: dict, status: int = 200):
 
 def _visit_form() -> dict:
     """The visit form's fields; the PSFS from its rows (``psfs_activity_N``,
-    ``psfs_score_N``), those left empty dropped."""
+    ``psfs_score_N``), those left empty dropped. Activities offered again from an earlier
+    visit but not rated at all mean the scale was not asked this time (most visits)."""
     form = {field: request.form.get(field, "") for field in FIELDS if field != "psfs"}
     rows = (
         {"activity": request.form.get(f"psfs_activity_{n}", ""), "score": score}
         for n in range(1, MAX_ACTIVITIES + 1)
         for score in [request.form.get(f"psfs_score_{n}", "")]
     )
-    form["psfs"] = [r for r in rows if r["activity"].strip() or r["score"].strip()]
+    kept = [r for r in rows if r["activity"].strip() or r["score"].strip()]
+    form["psfs"] = kept if any(r["score"].strip() for r in kept) else []
     return form
 
 

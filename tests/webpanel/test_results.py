@@ -288,6 +288,19 @@ def test_the_psfs_is_asked_on_the_visit_page_and_rated_again_at_re_evaluation(cl
     assert re.search(r'id="psfs_score_3" name="psfs_score_3" value=""', page)
     scores = {"psfs_score_1": "6", "psfs_score_2": "8", "psfs_score_3": "5"}
     activities = {k: v for k, v in form.items() if k.startswith("psfs_activity")}
+    # a visit where the scale is not asked: the offered activities left unrated are saved
+    # as not asked, the visit's other fields kept
+    unasked = client.post(
+        later, data={"visit_date": "2026-02-02", "pain_before": "4", **activities}
+    )
+    assert unasked.status_code == 303
+    api = client.get(f"/api/v1/visits/{later.rsplit('/', 1)[1]}").get_json()
+    assert api["psfs"] is None and api["pain_before"] == 4
+    # one rating but not the others is a slip, named
+    partial = client.post(
+        later, data={"visit_date": "2026-02-02", **activities, "psfs_score_1": "6"}
+    )
+    assert partial.status_code == 400 and "psfs[2].score: rate it" in partial.text
     saved = client.post(later, data={"visit_date": "2026-02-02", **activities, **scores})
     assert saved.status_code == 303
     report = client.get(later + "/report").get_data(as_text=True)
