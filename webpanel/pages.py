@@ -33,6 +33,13 @@ def param_label(name: str) -> str:
     return " ".join(words).capitalize()
 
 
+@pages.app_template_filter("sentence")
+def sentence(words: str) -> str:
+    """``words`` starting a sentence: the first letter upper case, the rest as written (Jinja's
+    ``capitalize`` lowers the rest: "PSFS" would read "Psfs", "Romberg" "romberg")."""
+    return words[:1].upper() + words[1:]
+
+
 @pages.context_processor
 def _date_limits() -> dict:
     """Today and the oldest birth date accepted (an age of 120 years, not yet 121), as the date

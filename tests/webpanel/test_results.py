@@ -696,8 +696,11 @@ def test_the_discharge_summary_lists_goals_met_final_measures_pain_and_fall_risk
     first with their MDC, pain from the first visit to the last, the screens, printable."""
     base = f"/patients/{patient['id']}/visits"
     fields = {"therapist": "thea", "nmr_minutes": "", "note": ""}
-    client.post(base, data={**fields, "visit_date": "2026-01-05", "pain_before": "7"})
-    client.post(base, data={**fields, "visit_date": "2026-02-02", "pain_before": "3"})
+    activities = {f"psfs_activity_{n}": a for n, a in enumerate(("Stairs", "Bus", "Shop"), 1)}
+    for day, pain, scores in (("2026-01-05", "7", "352"), ("2026-02-02", "3", "676")):
+        psfs = {f"psfs_score_{n}": score for n, score in enumerate(scores, 1)}
+        visit = {**fields, **activities, **psfs, "visit_date": day, "pain_before": pain}
+        assert client.post(base, data=visit).status_code == 303
     goals = f"/patients/{patient['id']}/goals"
     met = {"measure": "|pain|", "baseline": "7", "target": "4", "due_date": "2999-01-01"}
     not_met = {"measure": "|pain|", "baseline": "7", "target": "1", "due_date": "2999-01-01"}
@@ -717,6 +720,7 @@ def test_the_discharge_summary_lists_goals_met_final_measures_pain_and_fall_risk
     ]
     assert 'id="report-changes"' in page and f"{speeds[0]:.3g} cm/s" in page
     assert "Pain 7/10 to 3/10 on arrival from 2026-01-05 to 2026-02-02" in page
+    assert re.search(r'id="discharge-psfs">PSFS 3.3 to 6.3 from 2026-01-05', page)  # not "Psfs"
     assert "mCTSIB: foam, eyes closed (held under 10 s)" in page and "Not done yet." in page
     assert 'id="print"' in page
     assert client.get("/patients/999/discharge").status_code == 404
