@@ -275,17 +275,18 @@ def daemon_config(tmp_path):
 
 @pytest.fixture
 def spawn():
-    """``spawn(*args)``: ``python -m station *args`` in a subprocess (text pipes for stdout and
-    stderr); killed at teardown if still running."""
+    """``spawn(*args, env=None)``: ``python -m station *args`` in a subprocess (text pipes for
+    stdout and stderr; ``env`` adds variables to the test's own); killed at teardown if still
+    running."""
     started = []
 
-    def start(*args):
+    def start(*args, env: dict | None = None):
         proc = subprocess.Popen(
             [sys.executable, "-m", "station", *map(str, args)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         started.append(proc)
         return proc
@@ -333,11 +334,14 @@ def until_healthy():
 def start_daemon(daemon_config, spawn):
     """Start the real daemon (``python -m station run``: the core, which starts the panel) on
     simulated hardware with a config of its own (``daemon_config``) and wait until
-    /api/v1/health answers ok; returns (process, base URL). Killed at teardown if running."""
+    /api/v1/health answers ok; returns (process, base URL). ``env`` adds variables to its
+    environment. Killed at teardown if running."""
 
-    def start(extra_toml: str = "", timeout_s: float = 30.0, panel_toml: str = ""):
+    def start(
+        extra_toml: str = "", timeout_s: float = 30.0, panel_toml: str = "", env: dict | None = None
+    ):
         config, base = daemon_config(extra_toml, panel_toml)
-        proc = spawn("run", "--config", config)
+        proc = spawn("run", "--config", config, env=env)
         wait_until_healthy(base, [proc], timeout_s)
         return proc, base
 

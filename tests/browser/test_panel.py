@@ -1,102 +1,19 @@
-"""The panel in a real browser (Debian's chromium through Playwright) against the real daemon on
-simulated hardware with a virtual patient: first-run setup, login, a new patient, mCTSIB watched
-live, the results, the history and a billed visit, as a therapist on a 10-inch tablet would use
-them. Tablet-size screenshots are saved as test artifacts (ARTIFACTS_DIR, default
-test-artifacts/screenshots in the repository)."""
+"""The panel in a real browser (Debian's chromium through Playwright, tests/browser/conftest.py)
+against the real daemon on simulated hardware with a virtual patient: first-run setup, login, a
+new patient, mCTSIB watched live, the results, the history and a billed visit, as a therapist on
+a 10-inch tablet would use them, with tablet-size screenshots."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from drills.mctsib import Mctsib
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
-LANDSCAPE = {"width": 1280, "height": 800}  # a 10-inch tablet
-PORTRAIT = {"width": 800, "height": 1280}
-PASSWORD = "browser test password"
-ARTIFACTS = Path(
-    os.environ.get("ARTIFACTS_DIR", Path(__file__).parents[2] / "test-artifacts" / "screenshots")
-)
 
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: the test command (deploy/test.sh) installs it")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=LANDSCAPE, has_touch=True)
-    page = context.new_page()
-    errors, missing, console = [], [], []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # every console error, Content-Security-Policy violations included ("Refused to ..."),
-    # but the refusals the test asks for (a short password, a wrong one: 4xx pages)
-    refused = re.compile(r"^Failed to load resource: the server responded with a status of 4")
-    context.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not refused.match(message.text)
-            and console.append(message.text)
-        ),
-    )
-
-    def resource_failed(response):  # every script, style, font and image is the station's own
-        kind = response.request.resource_type
-        if response.status >= 400 and kind in ("script", "stylesheet", "image", "font"):
-            missing.append(f"{response.status} {response.url}")
-
-    page.on("response", resource_failed)
-    yield page
-    context.close()
-    assert not errors, f"script errors on the pages: {errors}"
-    assert not missing, f"resources the pages could not load: {missing}"
-    assert not console, f"errors in the browser's console: {console}"
-
-
-def shoot(page, name: str, viewport: dict = LANDSCAPE) -> None:
-    """Save a full-page screenshot of ``page`` at ``viewport``."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size(viewport)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    page.set_viewport_size(LANDSCAPE)
-
-
-def first_account_and_patient(page, base: str, username: str, name: str, height_cm: str) -> str:
-    """On a new station: the first account through the setup page, then a patient added from
-    the patient list; returns the patient page's URL (the page is left there)."""
-    page.goto(base + "/setup")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(base + "/")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=height_cm]", height_cm)
-    page.click("text=Add patient")
-    expect(page).to_have_url(re.compile(r"/patients/\d+$"))
-    return page.url
-
-
-def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, browser, page):
+def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, page, password, shoot):
     _, base = start_daemon("[sim]\nstep_on_at_s = 1.0\nseed = 5\n")
 
     # first start: the panel asks for the first account, no default password
@@ -108,8 +25,8 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     page.fill("input[name=confirm]", "short")
     page.click("button[type=submit]")
     expect(page.locator("body")).to_contain_text("at least 10 characters")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=confirm]", password)
     page.click("button[type=submit]")
     expect(page).to_have_url(base + "/")
 
@@ -121,7 +38,7 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     page.click("button[type=submit]")
     expect(page.locator("#login-error")).to_be_visible()
     shoot(page, "02-login-refused")
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     expect(page).to_have_url(base + "/")
 
@@ -138,7 +55,7 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     expect(page.locator("h1")).to_contain_text("Ada Browser")
     patient_url = page.url
     shoot(page, "03-patient-landscape")
-    shoot(page, "03-patient-portrait", PORTRAIT)
+    shoot(page, "03-patient-portrait", "portrait")
 
     # mCTSIB with 10 s trials: an out-of-range value is explained beside the field
     page.select_option("#drill", "mctsib")
@@ -159,7 +76,7 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     page.wait_for_timeout(1500)
     assert page.locator("#elapsed").inner_text() != first, "the live view stopped updating"
     shoot(page, "04-live-mctsib-landscape")
-    shoot(page, "04-live-mctsib-portrait", PORTRAIT)
+    shoot(page, "04-live-mctsib-portrait", "portrait")
 
     # the patient display follows the same drill
     display = page.context.new_page()
@@ -183,7 +100,7 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     assert page.locator("#charts canvas").count() >= 2  # stabilogram and statokinesigram
     expect(page.locator("#norms")).to_be_visible()
     shoot(page, "06-trial-results-landscape")
-    shoot(page, "06-trial-results-portrait", PORTRAIT)
+    shoot(page, "06-trial-results-portrait", "portrait")
 
     # a drill stopped for pain: the stop goes first, then where it hurts, in one tap
     page.goto(patient_url)
@@ -267,7 +184,9 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, bro
     shoot(page, "10-visit-report-print")
 
 
-def test_every_page_runs_under_the_content_security_policy(start_daemon, browser, page):
+def test_every_page_runs_under_the_content_security_policy(
+    start_daemon, browser, page, first_account_and_patient
+):
     """Issue 15, finding 11: the pages the therapist's walk-through above does not open (the
     technician's, accounts, the password form, the patient display) run their scripts under
     the panel's Content-Security-Policy without a violation (the ``page`` fixture fails on any
@@ -299,7 +218,9 @@ def test_every_page_runs_under_the_content_security_policy(start_daemon, browser
     assert not injected, "an inline script ran: the policy is not enforced"
 
 
-def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(start_daemon, page):
+def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(
+    start_daemon, page, shoot, first_account_and_patient
+):
     """Issue 17, item 4: the therapist picks and doses five exercises on a tablet; the handout
     prints on one page, its text at least 14 pt."""
     _, base = start_daemon()
@@ -323,21 +244,21 @@ def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(start_daemo
         expect(page.locator(f"#current-{key}")).to_be_visible()
     expect(page.locator("#current-single-leg-stance")).to_contain_text("hold 15 seconds")
     shoot(page, "12-home-program")
-    shoot(page, "12-home-program-portrait", PORTRAIT)
+    shoot(page, "12-home-program-portrait", "portrait")
 
     page.click("#handout-link")
     expect(page.locator("#handout .handout-item")).to_have_count(5)
     for key in chosen:  # every drawing loaded
         loaded = page.locator(f"#handout-{key} img").evaluate("img => img.naturalWidth > 0")
         assert loaded, key
-    shoot(page, "13-home-handout", PORTRAIT)
+    shoot(page, "13-home-handout", "portrait")
     page.emulate_media(media="print")
     smallest_px = page.evaluate(
         """() => Math.min(...[...document.querySelectorAll('#handout p, #handout h2')]
             .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
     )
     assert smallest_px >= 14 * 96 / 72 - 0.01, f"{smallest_px} px is under 14 pt"
-    shoot(page, "14-home-handout-printed", {"width": 794, "height": 1123})  # A4 at 96 dpi
+    shoot(page, "14-home-handout-printed", "a4")
     for size in ("A4", "Letter"):
         pdf = page.pdf(format=size, print_background=True)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
