@@ -1,8 +1,9 @@
 """Issue 17, "done when": one episode of care walked through in the real browser as a therapist
 would, on one station over six weeks of clinic days. Each day the real daemon starts on the same
-data with its calendar moved on (``days_ahead/sitecustomize.py``: the wall clock and dates only,
-the control loop's monotonic clock untouched) and the virtual patient trained for the weeks gone
-by; the therapist logs in on the tablet, runs the day's drills live and records the visit.
+data with its calendar set to that day (``days_ahead/sitecustomize.py``: the wall clock and
+dates only, the control loop's monotonic clock untouched) and the virtual patient trained for
+the weeks gone by; the therapist logs in on the tablet, runs the day's drills live and records
+the visit.
 
 Day 0: a new patient of 81 evaluated (the battery shortened in the program editor), the report
 read, the suggested plan accepted, two goals set (one from the evaluation's result), a home
@@ -35,12 +36,13 @@ PSFS = (("Walking to the shops", "3"), ("Dressing standing up", "5"), ("Reaching
 
 @pytest.fixture
 def clinic_day(start_daemon):
-    """``clinic_day(day)``: the station (the real daemon, the same data every day) started
-    ``day`` days after START with the virtual patient trained for as long; (process, base)."""
+    """``clinic_day(day)``: the station (the real daemon, the same data every day) started at
+    9:00 ``day`` days after START with the virtual patient trained for as long; (process,
+    base)."""
 
     def start(day: int):
         path = os.pathsep.join(filter(None, [str(DAYS_AHEAD), os.environ.get("PYTHONPATH")]))
-        env = {"PYTHONPATH": path, "CLINIC_DAYS_AHEAD": str(day)}
+        env = {"PYTHONPATH": path, "CLINIC_DAY": (START + timedelta(days=day)).isoformat()}
         sim = (
             '[sim]\nprofile = "high-fall-risk"\nseed = 17\nstep_on_at_s = 1.0\n'
             f"training_weeks = {day / 7:.2f}\n"
