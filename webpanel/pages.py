@@ -34,9 +34,11 @@ def param_label(name: str) -> str:
 
 
 @pages.app_template_filter("sentence")
-def sentence(words: str) -> str:
+def sentence(words: str | None) -> str:
     """``words`` starting a sentence: the first letter upper case, the rest as written (Jinja's
-    ``capitalize`` lowers the rest: "PSFS" would read "Psfs", "Romberg" "romberg")."""
+    ``capitalize`` lowers the rest: "PSFS" would read "Psfs", "Romberg" "romberg"); nothing
+    for None."""
+    words = words or ""
     return words[:1].upper() + words[1:]
 
 
