@@ -256,8 +256,10 @@ def test_an_episode_of_care_from_evaluation_to_discharge(
         page = tablet()
         patient_url = log_in(page, base, password, patient_path)
         plan_of_care = page.locator("article.program", has_text="Plan of care from Evaluation")
-        if day == 21:  # the patient's knee hurts during the drill: stopped for pain
-            plan_of_care.locator("button.primary[data-start-program]").click()
+        if day == 21:  # a quiet stance to check the knee, which hurts: stopped for pain
+            drill = "Quiet stance"
+            page.select_option("#drill", "quiet-stance")
+            page.click("#start")
             expect(page.locator("#stop-pain")).to_be_visible(timeout=15_000)
             expect(page.locator("#phase")).to_have_class(
                 re.compile("phase-recording"), timeout=30_000
@@ -270,9 +272,11 @@ def test_an_episode_of_care_from_evaluation_to_discharge(
             expect(page.locator("#trials tbody tr").first).to_contain_text(
                 "stopped for pain: Right knee"
             )
-        else:  # the plan's first step at each of the other visits
-            first_drill = plan_of_care.locator("ol.steps li strong").first.inner_text()
-            assert run_next_step(page, plan_of_care, step=1).startswith("completed")
+        else:  # the plan's first step at each of the other visits; a frail patient may
+            # step off before its end: the station keeps the trial and says why
+            drill = plan_of_care.locator("ol.steps li strong").first.inner_text()
+            outcome = run_next_step(page, plan_of_care, step=1)
+            assert re.match(r"completed|aborted\W+lost balance", outcome), outcome
         if day == 7:  # a slip: more days than since the last visit, refused and named
             page.click("#visits-link")
             page.fill("#hep_days", "9")
@@ -292,6 +296,7 @@ def test_an_episode_of_care_from_evaluation_to_discharge(
             f"done on {hep_days} of the {day - previous} days"
         )
         previous = day
+        expect(page.locator("#report-drills")).to_contain_text(drill)
         if day == 21:
             expect(page.locator("#report-subjective")).to_contain_text(": Right knee")
         close_day(page, proc)
@@ -354,9 +359,7 @@ def test_an_episode_of_care_from_evaluation_to_discharge(
     met = now >= target  # a goal on a time held is met once a result reaches its target
     assert leg_goal.startswith("✓ Met:") == met, leg_goal
     expect(discharge).to_contain_text(f"{1 + met} of 2 goals met")
-    measures = page.locator("#discharge-measures")
-    expect(measures).to_contain_text("mCTSIB")
-    expect(measures).to_contain_text(first_drill)  # the plan's drill, first and last visit
+    expect(page.locator("#discharge-measures")).to_contain_text("mCTSIB")
     expect(page.locator("#discharge-pain")).to_contain_text("6")
     expect(page.locator("#discharge-psfs")).to_contain_text("3.3")
     expect(page.locator("#discharge-evaluations li")).to_have_count(2)
