@@ -22,9 +22,10 @@ Scored per trial from the COP after the cue, smoothed over ``SMOOTH_S``:
   toward the swing leg or moving that way at ``ONSET_SPEED_MM_S`` or less; the cue, if the
   shift was under way already) to that peak (the swing foot's heaviest moment, just before
   it unloads);
-- ``reaction_time_s`` from the cue to the onset; ``unload_time_s`` from the ML peak to the swing
-  foot unloaded; ``stance_share_pct``, the most of the load the stance foot carried;
-  ``step_off_s`` from the cue to the platform empty.
+- ``apa_onset_s`` from the cue to the onset (the gait-initiation studies' reaction time, named
+  apart from the limits of stability's, which times the centre of gravity); ``unload_time_s``
+  from the ML peak to the swing foot unloaded; ``stance_share_pct``, the most of the load the
+  stance foot carried; ``step_off_s`` from the cue to the platform empty.
 
 A trial without a step off the platform within ``STEP_TIMEOUT_S`` is logged "did not step" and
 not scored. Per leg the means of the scored trials (``legs``), and over both legs the means
@@ -67,7 +68,7 @@ OFF_CONFIRM_S = 0.3
 """The platform empty this long ends the trial (a step off, not a dip in the load)."""
 
 MEASURES = (
-    "reaction_time_s",
+    "apa_onset_s",
     "apa_ml_mm",
     "apa_ap_mm",
     "apa_duration_s",
@@ -109,6 +110,12 @@ class GaitInitiation(CuedDrill):
             "mm",
             "How far the pressure moved back before the first step: what tips the body forward.",
         ),
+        "apa_onset_s": (
+            "APA onset after the cue",
+            "s",
+            "From the go cue to the start of the anticipatory shift under the feet: the "
+            "reaction time of gait-initiation studies. Longer in older and impaired people.",
+        ),
         "apa_duration_s": (
             "APA duration",
             "s",
@@ -143,7 +150,7 @@ class GaitInitiation(CuedDrill):
         ("apa_ap_mm", "apa_ap_mm"),
         ("apa_duration_s", "apa_duration_s"),
         ("unload_time_s", "unload_time_s"),
-        ("reaction_time_s", "reaction_time_s"),
+        ("apa_onset_s", "apa_onset_s"),
         ("apa_asymmetry_pct", "apa_asymmetry_pct"),
     )
     phase_words: ClassVar[dict[str, str]] = {
@@ -265,7 +272,7 @@ class GaitInitiation(CuedDrill):
         quiet = np.flatnonzero(rest)
         onset = int(quiet[-1]) if len(quiet) else 0  # already under way at the cue: from it
         out.update(
-            reaction_time_s=round(float(t[onset] - cue_s), 3),
+            apa_onset_s=round(float(t[onset] - cue_s), 3),
             apa_duration_s=round(float(t[peak] - t[onset]), 3),
             unload_time_s=round(float(t[end] - t[peak]), 3),
         )

@@ -84,16 +84,29 @@ def scored_parts(trial: dict) -> list[dict]:
         condition = sway_condition_words(eyes, surface)
     else:
         condition = cls.condition_words(result) if cls else ""
-    return [
+    whole = {
+        "condition": condition,
+        "eyes": eyes,
+        "surface": surface,
+        "measures": measures,
+        "quality": result.get("quality"),
+        "window_s": list(recording_window(trial.get("events") or [])),
+    }
+    legs = result.get("legs")
+    if not isinstance(legs, dict) or not legs:
+        return [whole]
+    # a drill scored per leg (gait initiation): each leg's means, then both legs together;
+    # the legs' trials alternate through one recording, charted once (with both legs)
+    per_leg = [
         {
-            "condition": condition,
-            "eyes": eyes,
-            "surface": surface,
-            "measures": measures,
-            "quality": result.get("quality"),
-            "window_s": list(recording_window(trial.get("events") or [])),
+            **whole,
+            "condition": f"{leg} foot steps first",
+            "measures": {k: v for k, v in _scalars(values).items() if k != "trials"},
+            "window_s": None,
         }
+        for leg, values in legs.items()
     ]
+    return [*per_leg, {**whole, "condition": "both legs"}]
 
 
 def _scalars(values: dict) -> dict:

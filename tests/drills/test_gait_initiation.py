@@ -80,7 +80,7 @@ def test_the_apa_and_the_unloading_are_measured_as_the_patient_made_them():
         assert trial["apa_ap_mm"] == pytest.approx(25.0, abs=1.5)
         # onset at the cue + 50 ticks (the shift starts at once: 1 mm a tick); the centred
         # 50 ms mean starts the rise up to 3 samples early: the timing's resolution
-        assert trial["reaction_time_s"] == pytest.approx(0.5 - TIMING_S, abs=TIMING_S)
+        assert trial["apa_onset_s"] == pytest.approx(0.5 - TIMING_S, abs=TIMING_S)
         assert trial["apa_duration_s"] == pytest.approx(0.3 + TIMING_S, abs=TIMING_S)
         # from the peak's first sample: its 5 ticks, then from -30 to 90 mm over 12 ticks,
         # the stance share reaching 90% at 72 mm, 10.2 ticks in
@@ -130,5 +130,5 @@ def test_no_shift_toward_the_swing_leg_reports_its_size_but_no_timing():
     run(drill, Patient(apa=(0.0, 25.0)), 30.0)
     [trial] = drill.result()["trials"]
     assert trial["apa_ml_mm"] == pytest.approx(0.0, abs=0.5)
-    assert trial["apa_duration_s"] is None and trial["reaction_time_s"] is None
+    assert trial["apa_duration_s"] is None and trial["apa_onset_s"] is None
     assert trial["unload_time_s"] is None and not math.isnan(trial["step_off_s"])

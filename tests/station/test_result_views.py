@@ -10,7 +10,7 @@ import pytest
 
 from sensing import norms
 from sensing.norms import Mdc
-from station.results.measures import headline, scored_parts
+from station.results.measures import headline, measure_doc, scored_parts
 from station.results.metrics_export import csv_text_cell, metrics_csv, metrics_file_name
 from station.results.norms import compare_with_norms
 from station.results.progress import patient_progress
@@ -130,6 +130,44 @@ def test_single_leg_stance_condition_names_the_leg_and_eyes():
             "value": 7.5,
         }
     ]
+
+
+def test_gait_initiation_parts_are_each_leg_then_both():
+    """Issue 17, item 8: gait initiation is read per leg (the leg that steps first), then over
+    both legs with the asymmetry between them; its APA onset is its own measure, not the
+    limits of stability's reaction time of the centre of gravity."""
+    left = {"apa_ml_mm": 20.0, "apa_onset_s": 0.4, "unload_time_s": 0.2, "trials": 2}
+    right = {"apa_ml_mm": 25.0, "apa_onset_s": 0.5, "unload_time_s": 0.3, "trials": 2}
+    trial = {
+        "id": "g1",
+        "drill": "gait-initiation",
+        "state": "completed",
+        "started_at": "2026-03-02T10:00:00+00:00",
+        "events": [],
+        "result": {
+            "params": {"legs": "both", "trials": 2},
+            "legs": {"left": left, "right": right},
+            "trials": [],
+            "apa_ml_mm": 22.5,
+            "apa_onset_s": 0.45,
+            "unload_time_s": 0.25,
+            "apa_asymmetry_pct": -20.0,
+        },
+    }
+    parts = scored_parts(trial)
+    assert [p["condition"] for p in parts] == [
+        "left foot steps first",
+        "right foot steps first",
+        "both legs",
+    ]
+    assert parts[0]["measures"] == {"apa_ml_mm": 20.0, "apa_onset_s": 0.4, "unload_time_s": 0.2}
+    assert parts[2]["measures"]["apa_asymmetry_pct"] == -20.0
+    assert [p["window_s"] is None for p in parts] == [True, True, False]  # charted once
+    lines = headline(trial)
+    assert [line["condition"] for line in lines] == [p["condition"] for p in parts]
+    shift = next(v for v in lines[1]["values"] if v["key"] == "apa_ml_mm")
+    assert shift["label"] == "APA toward the swing leg" and shift["value"] == 25.0
+    assert measure_doc("apa_onset_s")[0] == "APA onset after the cue"
 
 
 def test_an_aborted_trial_without_scores_has_no_parts():
