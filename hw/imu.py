@@ -195,6 +195,7 @@ class BNO08xIMU:
                 f"IMU at {self.where} is not running ({self._state}): call begin()"
             )
         glitches = self._i2c.all_ff_reads
+        asked = self._clock()  # a report due by now is in what the read brings
         rotations = driver.take_reports()
         now = self._clock()
         if self._i2c.all_ff_reads != glitches:
@@ -203,8 +204,8 @@ class BNO08xIMU:
                 "moment; check its cable and connectors"
             )
         looked, self._looked = self._looked, now
-        if not rotations:
-            if now - self._last_report_t > self.stale_after_s:
+        if not rotations:  # silent until ``asked``: a reader held up after the read is no fault
+            if asked - self._last_report_t > self.stale_after_s:
                 raise DeviceTimeoutError(
                     f"IMU at {self.where} sent no report for {self.stale_after_s:g} s: "
                     "check its cable and connectors"

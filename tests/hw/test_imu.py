@@ -183,6 +183,30 @@ def test_a_chip_that_stops_reporting_times_out(bus, clock, chip, fast_driver):
         imu.poll()
 
 
+def test_a_reader_held_up_right_after_an_empty_read_is_not_a_dead_chip(
+    bus, clock, chip, fast_driver, monkeypatch
+):
+    """The reader's thread may lose the CPU between reading nothing and looking at the clock
+    (a loaded machine): the chip was silent only until the read, so that is no timeout; the
+    next poll brings the reports that came meanwhile."""
+    imu = make_imu(bus, clock)
+    imu.begin()
+    run(imu, clock, 0.1)
+    take = imu._driver.take_reports
+
+    def read_then_lose_the_cpu():
+        reports = take()
+        clock.sleep(0.15)  # longer than stale_after_s (0.1 s)
+        return reports
+
+    monkeypatch.setattr(imu._driver, "take_reports", read_then_lose_the_cpu)
+    assert imu.poll() is None  # nothing due at the read: not stale either
+    monkeypatch.undo()
+    sample = imu.poll()
+    # the 15 reports of the 0.15 s held up: read, or counted lost (the chip holds fewer)
+    assert sample is not None and sample.reports + sample.lost == 15
+
+
 def test_all_ff_at_begin_is_the_drivers_index_error(bus, clock, chip, fast_driver):
     chip.inject("all-ff")
     with pytest.raises(IndexError):
