@@ -414,6 +414,13 @@ CHECKS = (
         _ordered("gait-initiation", "apa_ml_mm", "healthy-young", "high-fall-risk"),
     ),
     Check(
+        "Gait initiation: the older adult's APA starts later after the cue than the healthy "
+        "young's",
+        "Older adults' APA onsets come later than young adults' (a review of 11 studies of 324 "
+        "people; docs/clinical.md)",
+        _ordered("gait-initiation", "apa_onset_s", "healthy-young", "older-adult", True),
+    ),
+    Check(
         "Gait initiation: the frail patient's APA lasts longer than the healthy young's",
         "APA onsets delayed and phases longer with age and impairment (docs/clinical.md)",
         _ordered("gait-initiation", "apa_duration_s", "healthy-young", "high-fall-risk", True),
