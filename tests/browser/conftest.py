@@ -125,3 +125,17 @@ def first_account_and_patient():
         return page.url
 
     return create
+
+
+@pytest.fixture
+def pdf_pages():
+    """``pdf_pages(page, size="Letter")``: the page printed to PDF (print styles, backgrounds)
+    on paper of ``size``; how many sheets it takes (the page is left in screen media)."""
+
+    def count(page, size: str = "Letter") -> int:
+        page.emulate_media(media="print")
+        pdf = page.pdf(format=size, print_background=True)
+        page.emulate_media(media="screen")
+        return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+    return count

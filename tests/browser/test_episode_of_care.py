@@ -104,14 +104,6 @@ def record_visit(page, patient_url: str, fields: dict, psfs=None) -> str:
     return page.url
 
 
-def pdf_pages(page, size: str = "Letter") -> int:
-    """The page printed to PDF (print styles, backgrounds): how many sheets."""
-    page.emulate_media(media="print")
-    pdf = page.pdf(format=size, print_background=True)
-    page.emulate_media(media="screen")
-    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-
-
 def goal_now(words: str) -> tuple[float, float]:
     """(target, latest value) from a goal's sentence ("... to 10 s by ...; now 7.2 s ...")."""
     target = float(re.search(r" to ([\d.]+)", words).group(1))
@@ -119,7 +111,7 @@ def goal_now(words: str) -> tuple[float, float]:
 
 
 def test_an_episode_of_care_from_evaluation_to_discharge(
-    clinic_day, tablet, password, shoot, first_account_and_patient
+    clinic_day, tablet, password, shoot, first_account_and_patient, pdf_pages
 ):
     # ---- day 0: the evaluation ---------------------------------------------------------------
     proc, base = clinic_day(0)

@@ -219,7 +219,7 @@ def test_every_page_runs_under_the_content_security_policy(
 
 
 def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(
-    start_daemon, page, shoot, first_account_and_patient
+    start_daemon, page, shoot, first_account_and_patient, pdf_pages
 ):
     """Issue 17, item 4: the therapist picks and doses five exercises on a tablet; the handout
     prints on one page, its text at least 14 pt."""
@@ -260,6 +260,5 @@ def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(
     assert smallest_px >= 14 * 96 / 72 - 0.01, f"{smallest_px} px is under 14 pt"
     shoot(page, "14-home-handout-printed", "a4")
     for size in ("A4", "Letter"):
-        pdf = page.pdf(format=size, print_background=True)
-        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        pages = pdf_pages(page, size)
         assert pages == 1, f"the handout takes {pages} pages on {size}"
