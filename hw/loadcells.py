@@ -18,6 +18,7 @@ of SDA, which its PU_CTRL shows at the next look.
 
 import logging
 import math
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,52 @@ class LoadCellSample:
     seq: tuple[int, int, int, int] = NO_SEQ
     times_s: tuple[float, float, float, float] = NO_TIMES
     lost: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+
+_RECORD = struct.Struct("<d4iB4q4d4i")  # t, counts, fresh bits, seq, times, lost
+
+
+def pack_sample(sample: LoadCellSample) -> bytes:
+    """``sample`` as one fixed-size record (105 bytes), to pass between processes."""
+    fresh = sum(1 << i for i, f in enumerate(sample.fresh) if f)
+    return _RECORD.pack(
+        sample.t_s, *sample.counts, fresh, *sample.seq, *sample.times_s, *sample.lost
+    )
+
+
+SAMPLE_RECORD_BYTES = _RECORD.size
+
+
+def unpack_samples(data: bytes) -> list[LoadCellSample]:
+    """The samples of whole records in ``data`` (a multiple of ``SAMPLE_RECORD_BYTES``)."""
+    out = []
+    for (
+        t,
+        c0,
+        c1,
+        c2,
+        c3,
+        bits,
+        q0,
+        q1,
+        q2,
+        q3,
+        d0,
+        d1,
+        d2,
+        d3,
+        l0,
+        l1,
+        l2,
+        l3,
+    ) in _RECORD.iter_unpack(data):
+        fresh = (bool(bits & 1), bool(bits & 2), bool(bits & 4), bool(bits & 8))
+        out.append(
+            LoadCellSample(
+                t, (c0, c1, c2, c3), fresh, (q0, q1, q2, q3), (d0, d1, d2, d3), (l0, l1, l2, l3)
+            )
+        )
+    return out
 
 
 class NAU7802Array:

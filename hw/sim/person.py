@@ -92,6 +92,7 @@ class Person:
         self._on_at, self._off_at, self._level0, self._off_level0 = step_on_at_s, None, 0.0, 0.0
         self._last: tuple[float, tuple[float, float, float]] = (math.nan, (0.0, 0.0, 0.0))
         self._stale = False  # a command came since the last load was served
+        self._changed_from_s = math.inf  # earliest time a command acts from since asked
         # the load cells and the IMU (through the wobble board) query from their own threads
         self._lock = threading.Lock()
 
@@ -101,6 +102,7 @@ class Person:
         self._sway.rollback(t_s)
         self._timeline.add(t_s, kind, args)
         self._stale = True
+        self._changed_from_s = min(self._changed_from_s, t_s)
 
     def _apply(self, p: Posture, t_s: float, kind: str, args: tuple) -> Posture:
         """The posture after command ``kind`` at ``t_s`` on top of ``p``."""
@@ -379,6 +381,13 @@ class Person:
                     out = (share * self._weight_n, self._ml0 + ml + d_ml, self._ap0 + ap + d_ap)
             self._last, self._stale = (t_s, out), False
         return self._last[1]
+
+    def take_change_s(self) -> float | None:
+        """The earliest time a command given since the last call acts from (None: none came):
+        loads served before for later times are out of date from then on."""
+        with self._lock:
+            changed, self._changed_from_s = self._changed_from_s, math.inf
+        return None if changed == math.inf else changed
 
     def trunk_lean_rad(self, t_s: float) -> tuple[float, float]:
         """The body's lean about the ankles at ``t_s`` (rigid inverted pendulum: a trunk-worn

@@ -89,6 +89,7 @@ class SimPlatform:
         self._t = float("nan")
         self._load = (0.0, 0.0, 0.0)
         self._masses: tuple[tuple[float, float, float], ...] = ()  # (force N, ML mm, AP mm)
+        self._masses_moved = False  # since the last take_change_s()
 
     def cell_positions_mm(self) -> tuple[tuple[float, float], ...]:
         """(ML, AP) position of each corner's cell in mm, in corner order."""
@@ -113,10 +114,22 @@ class SimPlatform:
                 f"{self.width_mm} x {self.depth_mm} mm rectangle"
             )
         self._masses = (*self._masses, (mass_kg * G_M_S2, ml_mm, ap_mm))
+        self._masses_moved = True
 
     def remove_masses(self) -> None:
         """Take every test mass off the plate."""
         self._masses = ()
+        self._masses_moved = True
+
+    def take_change_s(self, now_s: float) -> float | None:
+        """The earliest time the corner forces changed since the last call (None: they did
+        not): a command to the person from its time, a test mass placed or removed from
+        ``now_s`` (masses are moved between calls, in real time)."""
+        changed = self.person.take_change_s()
+        if self._masses_moved:
+            self._masses_moved = False
+            changed = now_s if changed is None else min(changed, now_s)
+        return changed
 
     def corner_force_n(self, index: int, t_s: float) -> float:
         """Force in N on corner ``index`` (0-3, corner order) at ``t_s``: plate weight, the

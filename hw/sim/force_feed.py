@@ -1,0 +1,125 @@
+"""The simulated platform's corner forces, sent ahead from the core to the load-cell process.
+
+In real time the load cells are read in a process of their own (``station.runtime.acquisition``);
+in simulation its emulated chips must convert what the simulated person, who lives in the core
+beside the cues they follow, puts on the platform. Once per control-loop tick the core's
+``ForceFeed`` writes each corner's force on a grid of ``STEP_S`` up to ``LEAD_S`` ahead of its
+clock, and again from the time of any change since the last tick (a command to the person, a
+test mass placed or removed); the load-cell process's ``FedForces`` takes the points as they come
+and interpolates between them, as the person's own sway is interpolated between its integration
+steps. A conversion later than the newest point holds it and is counted in ``underruns``: the
+core's loop was held up for longer than ``LEAD_S``.
+
+The points travel through a pipe as fixed-size records (grid index, four forces in N), in
+writes of at most PIPE_BUF (atomic: a point is never split), never blocking the writer: a full
+pipe (a load-cell process that stopped reading) keeps them to send on the next tick.
+"""
+
+import math
+import os
+import select
+import struct
+
+STEP_S = 0.005  # the grid: the person's sway is integrated at this step too (hw.sim.sway.STEP_S)
+LEAD_S = 0.1  # how far ahead of the core's clock the forces are sent
+KEPT_S = 2.0  # points older than this behind the newest are forgotten by the reader
+POINT = struct.Struct("<q4d")  # grid index (t = index * STEP_S), then FL, FR, BL, BR force N
+CHUNK_POINTS = select.PIPE_BUF // POINT.size  # a write this size is atomic: never half a point
+
+
+class ForceFeed:
+    """Writes ``platform``'s corner forces ahead to a pipe (``attach`` its write end)."""
+
+    def __init__(self, platform):
+        self._platform = platform
+        self._fd: int | None = None
+        self._attached: int | None = None  # a new pipe, taken up at the next step
+        self._next_k: int | None = None  # the first grid point not yet written
+        self.points = 0
+
+    def attach(self, fd: int) -> None:
+        """Write to ``fd`` (non-blocking) from the next ``step`` on, from its time."""
+        os.set_blocking(fd, False)
+        self._attached = fd
+
+    def step(self, t_s: float, lead_s: float = LEAD_S) -> None:
+        """Write the points from the first unsent one (or from a change since the last step)
+        to ``lead_s`` ahead of ``t_s`` (the clock's time)."""
+        if self._attached is not None:
+            self._fd, self._attached, self._next_k = self._attached, None, None
+        changed_s = self._platform.take_change_s(t_s)
+        if self._fd is None:
+            return
+        first = self._next_k
+        if first is None:  # from a little before: a conversion read now was done then
+            first = math.floor((t_s - LEAD_S) / STEP_S)
+        if changed_s is not None:
+            first = min(first, math.floor(changed_s / STEP_S))
+        last = math.floor((t_s + lead_s) / STEP_S)
+        corner_force_n = self._platform.corner_force_n
+        for start in range(first, last + 1, CHUNK_POINTS):
+            end = min(start + CHUNK_POINTS, last + 1)
+            data = b"".join(
+                POINT.pack(k, *(corner_force_n(i, k * STEP_S) for i in range(4)))
+                for k in range(start, end)
+            )
+            try:
+                os.write(self._fd, data)  # at most PIPE_BUF: written whole or not at all
+            except BlockingIOError:
+                self._next_k = start
+                return
+            except OSError:  # the reader is gone: a new pipe comes with the next process
+                self._fd = None
+                return
+            self.points += end - start
+        self._next_k = max(last + 1, first)
+
+
+class FedForces:
+    """The corner forces read from a ``ForceFeed``'s pipe at ``fd``; ``refresh()`` takes what
+    came, ``corner_force_n(index, t_s)`` interpolates it."""
+
+    def __init__(self, fd: int):
+        os.set_blocking(fd, False)
+        self._fd = fd
+        self._points: dict[int, tuple[float, ...]] = {}
+        self._newest: int | None = None
+        self._partial = b""
+        self.underruns = 0  # conversions later than the newest point
+
+    def refresh(self) -> None:
+        """Take every point written since the last call; a point written again replaces the
+        one before (the forces changed from its time)."""
+        while True:
+            try:
+                data = os.read(self._fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            data = self._partial + data
+            whole = len(data) - len(data) % POINT.size
+            self._partial = data[whole:]
+            for k, *forces in POINT.iter_unpack(data[:whole]):
+                self._points[k] = tuple(forces)
+                if self._newest is None or k > self._newest:
+                    self._newest = k
+        if self._newest is not None and len(self._points) > 2 * KEPT_S / STEP_S:
+            oldest = self._newest - round(KEPT_S / STEP_S)
+            for k in [k for k in self._points if k < oldest]:
+                del self._points[k]
+
+    def corner_force_n(self, index: int, t_s: float) -> float:
+        """Force on corner ``index`` at ``t_s``: linear between the grid points around it,
+        the newest held beyond it (counted), 0 before any point came (a chip latching a
+        conversion as it starts, before the station does: none of those is read)."""
+        x = t_s / STEP_S
+        k = math.floor(x)
+        before, after = self._points.get(k), self._points.get(k + 1)
+        if before is not None and after is not None:
+            return before[index] + (after[index] - before[index]) * (x - k)
+        if self._newest is None:
+            return 0.0
+        self.underruns += 1
+        nearest = min(max(k, min(self._points)), self._newest)
+        return self._points.get(nearest, self._points[self._newest])[index]
