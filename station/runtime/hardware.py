@@ -2,26 +2,39 @@
 
 Both paths run the same drivers (the configured amplifier's from ``hw.amplifiers`` for the
 load cells, the adafruit BNO08x driver for the IMU, gpiozero for cues and the stop button);
-only the bus and the pin factory differ. In simulation the I²C bus is an emulated SMBus
-carrying the BNO08x and any amplifier on I²C, an amplifier on GPIO gets emulated pins, and all
-of them are loaded or tilted by a simulated person. Every sensor runs under a SupervisedDevice,
-so a fault is counted and the chip re-initialised while the station keeps running.
+only the bus and the pin factory differ (``station.runtime.hardware_parts``). In simulation the
+I²C bus is an emulated SMBus carrying the BNO08x and any amplifier on I²C, an amplifier on GPIO
+gets emulated pins, and all of them are loaded or tilted by a simulated person. Every sensor
+runs under a SupervisedDevice, so a fault is counted and the chip re-initialised while the
+station keeps running. The core's load cells are read in a process of their own
+(``station.runtime.acquisition``); under a virtual clock, and for the technician's tools, in
+this one.
 """
 
 import logging
 
-from hw.amplifiers import AMPLIFIERS, I2C_FAULTS
 from hw.controls import StopButton
-from hw.cues import CueBoard, CuePins
+from hw.cues import CueBoard
 from hw.loadcells import CORNERS
 from hw.reader import InlineReader, ThreadedReader
 from hw.supervisor import SupervisedDevice
+from station.runtime.acquisition import LoadCellProcess
+from station.runtime.hardware_parts import (
+    apply_sim_fault,
+    bus_name,
+    check_sim_fault,
+    cue_pins,
+    loadcell_device,
+    pi_parts,
+    sim_parts,
+)
 
 log = logging.getLogger(__name__)
 
 POLLS_PER_CONVERSION = 2  # each chip is looked at twice per period: none is overwritten unread,
 # and the look before the one that finds a conversion bounds its time to half a period
-BNO08X_RATE_ERROR = -0.002  # the emulated IMU's oscillator is off like a real one
+PRIME_S = 0.5  # simulation: forces sent ahead to the load-cell process before the loop ticks
+# (within the simulated person's 1 s of queries that may come back in time)
 
 
 class Hardware:
@@ -29,11 +42,21 @@ class Hardware:
 
     ``sensors`` maps 'loadcells' (and 'imu' when fitted) to its SupervisedDevice, ``readers``
     to the reader that polls it. ``emulated`` holds the emulated chips and the simulated
-    platform in simulation (for fault injection and test masses), else it is empty.
+    platform in simulation (for fault injection and test masses), else it is empty; ``feed``
+    sends the platform's forces to the load-cell process when it converts them there.
     """
 
     def __init__(
-        self, *, sensors, readers, cues, stop_button, person=None, emulated=None, bus=None
+        self,
+        *,
+        sensors,
+        readers,
+        cues,
+        stop_button,
+        person=None,
+        emulated=None,
+        bus=None,
+        feed=None,
     ):
         self.sensors = sensors
         self.readers = readers
@@ -43,6 +66,7 @@ class Hardware:
         self.patient = (emulated or {}).get("patient")  # the cue-following virtual patient
         self.emulated = emulated or {}
         self._bus = bus
+        self._feed = feed
 
     def instruct(self, code: str, t_s: float) -> None:
         """What the patient was just told (a key of ``drills.cues.INSTRUCTIONS``); in
@@ -52,12 +76,18 @@ class Hardware:
 
     def simulation_step(self, t_s: float) -> None:
         """Once per control-loop tick: in simulation the virtual patient looks at the lights
-        and listens to the buzzer; nothing on a Pi."""
+        and listens to the buzzer, and the forces they will put on the platform go to the
+        load-cell process; nothing on a Pi."""
         if self.patient is not None:
             self.patient.update(t_s)
+        if self._feed is not None:
+            self._feed.step(t_s)
 
-    def start(self) -> None:
-        """Start the sensor readers (real time)."""
+    def start(self, t_s: float) -> None:
+        """Start the sensor readers (real time) at ``t_s`` on the clock; in simulation send the
+        load-cell process the forces until the control loop's first tick."""
+        if self._feed is not None:
+            self._feed.step(t_s, lead_s=PRIME_S)
         for reader in self.readers.values():
             reader.start()
 
@@ -86,60 +116,61 @@ class Hardware:
             self._bus = None
 
 
-def cue_pins(config) -> CuePins:
-    """The cue outputs' pins from the ``[cues]`` section."""
-    cues = config.cues
-    return CuePins(
-        direction_leds={
-            name: getattr(cues, f"{name}_led_pin")
-            for name in ("front", "back", "left", "right", "centre")
-        },
-        status_rgb=cues.status_rgb_pins,
-        buzzer=cues.buzzer_pin,
-        buzzer_kind=cues.buzzer,
-    )
-
-
-def build_hardware(config, clock) -> Hardware:
+def build_hardware(config, clock, *, loadcell_process: bool = False) -> Hardware:
     """Devices for ``config.station.hardware`` ('sim' or 'pi') on ``clock``, started.
 
     A sensor that fails to start is logged and retried by its supervisor; the station comes up
     regardless so the panel can show what is wrong. Under a virtual clock the sensors are polled
-    inline by the control loop; in real time reader threads poll them.
+    inline by the control loop; in real time reader threads poll them, or with
+    ``loadcell_process`` (the core) the load cells are read in a process of their own.
     """
     simulated = config.station.hardware == "sim"
-    parts = _sim_parts(config, clock) if simulated else _pi_parts(config)
-    bus, pin_factory = parts["bus"], parts["pin_factory"]
-    bus_name = f"/dev/i2c-{config.station.i2c_bus}"
+    separate = loadcell_process and not clock.virtual
     if simulated:
-        bus_name = f"emulated {bus_name}"
-    sensors, readers, owned = {}, {}, []
+        parts = sim_parts(config, clock, with_loadcells=not separate)
+    else:
+        parts = pi_parts(config, with_loadcells=not separate)
+    bus, pin_factory = parts["bus"], parts["pin_factory"]
+    sensors, readers, owned, feed = {}, {}, [], None
     try:
-        sensors["loadcells"] = SupervisedDevice(
-            _loadcells(config, clock, parts, bus_name), "load cells", clock.now
-        )
+        if separate:  # started first: it starts its chips while the IMU resets here
+            if simulated:
+                from hw.sim.force_feed import ForceFeed
+
+                feed = ForceFeed(parts["emulated"]["platform"])
+            loadcells = LoadCellProcess(config, feed)
+            owned.append(loadcells)
+        else:
+            sensors["loadcells"] = SupervisedDevice(
+                loadcell_device(config, clock, parts), "load cells", clock.now
+            )
         if config.imu.enabled:
-            sensors["imu"] = SupervisedDevice(_imu(config, clock, bus, bus_name), "IMU", clock.now)
+            sensors["imu"] = SupervisedDevice(_imu(config, clock, bus), "IMU", clock.now)
         cues = CueBoard(cue_pins(config), pin_factory=pin_factory)
         owned.append(cues)
         stop_button = StopButton(config.cues.stop_button_pin, pin_factory=pin_factory)
         owned.append(stop_button)
+        for name, sensor in sensors.items():
+            sensor.start()  # never raises: a sensor that fails is retried by its supervisor
+            readers[name] = _reader(config, clock, name, sensor)
+        if separate:
+            loadcells.wait_ready()
+            sensors = {"loadcells": loadcells.sensor, **sensors}
+            readers = {"loadcells": loadcells, **readers}
     except Exception:
         for device in [*owned, *sensors.values()]:
             device.close()
         if bus is not None:
             bus.close()
         raise
-    for name, sensor in sensors.items():
-        sensor.start()
-        readers[name] = _reader(config, clock, name, sensor)
     cells = config.loadcells
     log.info(
-        "hardware %s: 4 x %s at %d SPS%s; cues and stop button on GPIO",
+        "hardware %s: 4 x %s at %d SPS%s%s; cues and stop button on GPIO",
         config.station.hardware,
         cells.amplifier.upper(),
         cells.rate_sps,
-        f", BNO08x at {config.imu.address:#04x} ({config.imu.rate_hz:g} Hz) on {bus_name}"
+        " (read in a process of their own)" if separate else "",
+        f", BNO08x at {config.imu.address:#04x} ({config.imu.rate_hz:g} Hz) on {bus_name(config)}"
         if config.imu.enabled
         else "",
     )
@@ -151,6 +182,7 @@ def build_hardware(config, clock) -> Hardware:
         person=parts.get("person"),
         emulated=parts.get("emulated"),
         bus=bus,
+        feed=feed,
     )
 
 
@@ -165,12 +197,7 @@ def _reader(config, clock, name, sensor):
     return ThreadedReader(sensor.poll, name, period_s, **figures)
 
 
-def _loadcells(config, clock, parts, bus_name):
-    cells = config.loadcells
-    return AMPLIFIERS[cells.amplifier].driver(cells, parts, clock, bus_name)
-
-
-def _imu(config, clock, bus, bus_name):
+def _imu(config, clock, bus):
     from hw.i2cbus import SMBusI2C
     from hw.imu import BNO08xIMU
 
@@ -179,138 +206,27 @@ def _imu(config, clock, bus, bus_name):
         address=config.imu.address,
         rate_hz=config.imu.rate_hz,
         clock=clock.now,
-        bus_name=bus_name,
+        bus_name=bus_name(config),
     )
-
-
-def _sim_parts(config, clock) -> dict:
-    """Emulated chips on an emulated bus and mock pins, under a simulated person."""
-    from gpiozero.pins.mock import MockFactory, MockPWMPin
-
-    from hw.sim.bno08x import EmulatedBNO08x
-    from hw.sim.cells import IDEAL, CellErrors, SimLoadCell, datasheet_noise_counts
-    from hw.sim.patient import VirtualPatient
-    from hw.sim.person import Person
-    from hw.sim.platform import COUNTS_PER_NEWTON, OFFSET_COUNTS, SimPlatform
-    from hw.sim.profiles import PROFILES, trained
-    from hw.sim.smbus import EmulatedSMBus
-    from hw.sim.trunk import TrunkMount
-    from hw.sim.wobble import WobbleBoard
-
-    sim, platform_cfg, cells = config.sim, config.platform, config.loadcells
-    now = clock.now()
-    person = Person(
-        trained(PROFILES[sim.profile], sim.training_weeks),
-        seed=sim.seed,
-        step_on_at_s=now + sim.step_on_at_s,
-        start_s=now,
-    )
-    platform = SimPlatform(person, width_mm=platform_cfg.width_mm, depth_mm=platform_cfg.depth_mm)
-    bus = EmulatedSMBus(f"/dev/i2c-{config.station.i2c_bus}")
-    pin_factory = MockFactory(pin_class=MockPWMPin)
-    cell_outputs = [
-        SimLoadCell(
-            lambda t, i=index: platform.corner_force_n(i, t),
-            counts_per_newton=COUNTS_PER_NEWTON[index],
-            rate_sps=cells.rate_sps,
-            mains_hz=sim.mains_hz,
-            seed=sim.seed * 16 + index,
-            errors=CellErrors() if sim.cell_errors == "realistic" else IDEAL,
-            gain=cells.gain,
-        ).output_n
-        for index in range(4)
-    ]
-    chips = [
-        dict(
-            force_n=cell_outputs[index],
-            clock=clock.now,
-            offset_counts=OFFSET_COUNTS[index],
-            counts_per_newton=COUNTS_PER_NEWTON[index],
-            noise_counts=datasheet_noise_counts(cells.amplifier, cells.rate_sps, cells.gain),
-            seed=sim.seed * 16 + index,
-        )
-        for index in range(4)
-    ]
-    parts = {"bus": bus, "pin_factory": pin_factory, "person": person}
-    loadcell_chips = AMPLIFIERS[cells.amplifier].emulator(cells, chips, parts, clock)
-    emulated = {
-        "bus": bus,
-        "pin_factory": pin_factory,
-        "loadcells": loadcell_chips,
-        "platform": platform,
-    }
-    if config.imu.enabled:
-        if sim.imu_mount == "trunk":
-            mount = emulated["trunk"] = TrunkMount(person, person.profile.trunk, seed=sim.seed)
-        else:
-            mount = emulated["wobble_board"] = WobbleBoard(person, start_s=now)
-        emulated["imu"] = EmulatedBNO08x(
-            mount.orientation, clock.now, seed=sim.seed, rate_error=BNO08X_RATE_ERROR
-        )
-        bus.attach(config.imu.address, emulated["imu"])
-    emulated["patient"] = VirtualPatient(
-        person, pin_factory, cue_pins(config), seed=sim.seed, trunk=emulated.get("trunk")
-    )
-    if sim.unplugged == "imu":
-        emulated["imu"].unplug()
-    elif sim.unplugged:
-        loadcell_chips[CORNERS.index(sim.unplugged)].unplug()
-    parts["emulated"] = emulated
-    return parts
 
 
 def inject_sim_fault(hardware: Hardware, amplifier: str, device: str, fault: str) -> None:
-    """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault`` (one of
-    ``I2C_FAULTS`` for the IMU, of the amplifier's ``faults`` for a corner); raises ValueError
-    naming what is known when the device or fault does not exist."""
+    """Simulation only: give the emulated ``device`` ('imu' or a corner) ``fault``
+    (``station.runtime.hardware_parts.check_sim_fault`` says which); raises ValueError naming
+    what is known when the device or fault does not exist."""
     emulated = hardware.emulated
+    check_sim_fault(amplifier, device, fault, "imu" in emulated)
     if device == "imu":
-        if "imu" not in emulated:
-            raise ValueError("there is no IMU: [imu] enabled = false")
-        chip, kind, faults = emulated["imu"], "imu", I2C_FAULTS
-    elif device in CORNERS:
-        chip, kind = emulated["loadcells"][CORNERS.index(device)], amplifier
-        faults = AMPLIFIERS[amplifier].faults
-    else:
-        raise ValueError(f"unknown device {device!r}; known: imu, {', '.join(CORNERS)}")
-    if fault not in faults:
-        raise ValueError(
-            f"the emulated {kind.upper()} has no fault {fault!r}; known: {', '.join(faults)}"
-        )
-    if fault == "unplug":
-        chip.unplug()
-    elif fault == "plug":
-        chip.plug()
-    elif fault == "stall":
-        chip.inject_stall(at_bit=4)
-    elif fault == "brownout":
-        chip.brownout()
-    elif fault.endswith("-once"):
-        chip.inject_once(fault.removesuffix("-once"))
-    else:
-        chip.inject(None if fault == "clear" else fault)
+        apply_sim_fault(emulated["imu"], fault)
+    elif "loadcells" in emulated:
+        apply_sim_fault(emulated["loadcells"][CORNERS.index(device)], fault)
+    else:  # in the load-cell process
+        hardware.readers["loadcells"].inject_fault(CORNERS.index(device), fault)
 
 
 def open_i2c_bus(config, clock):
     """Only the station's I²C bus (emulated, with its chips, in simulation), for a scan; None
     when no I²C chip is configured."""
     if config.station.hardware == "sim":
-        return _sim_parts(config, clock)["bus"]
-    return _pi_parts(config)["bus"]
-
-
-def _pi_parts(config) -> dict:
-    """The Pi's I²C bus (when an I²C chip is fitted) and gpiozero's default pin factory."""
-    bus = None
-    if AMPLIFIERS[config.loadcells.amplifier].i2c is not None or config.imu.enabled:
-        from smbus2 import SMBus
-
-        bus_number = config.station.i2c_bus
-        try:
-            bus = SMBus(bus_number)
-        except OSError as exc:
-            raise OSError(
-                f"cannot open /dev/i2c-{bus_number} ({exc.strerror}): enable I2C with "
-                "'sudo raspi-config nonint do_i2c 0' and check the service user is in group i2c"
-            ) from exc
-    return {"bus": bus, "pin_factory": None}
+        return sim_parts(config, clock)["bus"]
+    return pi_parts(config)["bus"]

@@ -126,7 +126,7 @@ class PanelProcess:
                 "the panel process (pid %d) ended unexpectedly (%s): restarting it in %g s; "
                 "the core and any running trial go on",
                 proc.pid,
-                _how(code),
+                how_it_ended(code),
                 delay,
             )
             if self._stopping.wait(delay):
@@ -153,7 +153,7 @@ class PanelProcess:
         self._notify.close()
 
 
-def _how(code: int) -> str:
+def how_it_ended(code: int) -> str:
     """A process's end in words: its exit code, or the signal that killed it."""
     if code < 0:
         return f"killed by {signal.Signals(-code).name}"

@@ -80,7 +80,7 @@ class Station(StationRecords):
             calibration, cop_correction, where = calibration_in_use(
                 config, self.storage.active_calibration()
             )
-            self.hardware = build_hardware(config, self.clock)
+            self.hardware = build_hardware(config, self.clock, loadcell_process=True)
         except Exception:
             self.storage.close()
             raise
@@ -132,7 +132,7 @@ class Station(StationRecords):
         readers one below: they time-stamp conversions and hold the GIL the loop waits for,
         so no ordinary process may preempt them in between."""
         with realtime_children(max(0, loop_priority - 1)) as self.readers_scheduling:
-            self.hardware.start()
+            self.hardware.start(self.clock.now())
         self._thread = threading.Thread(
             target=self._run_loop, args=(loop_priority,), name="control-loop", daemon=True
         )

@@ -1,0 +1,327 @@
+"""The load cells read in a process of their own, seen from the core as a reader and a sensor.
+
+Why a process: ``station.runtime.acquisition_process``. The core starts it with the multiprocessing
+spawn method (never fork: the core has threads), on the validated config, and talks to it
+over three channels: the sample pipe, drained by the control loop each tick like a reader's
+queue; the link, both ways (hello, status snapshots, log records, commands and their answers),
+served by a thread here; and in simulation the force feed, which the core writes once a tick
+(``hw.sim.force_feed``). A process that ends unexpectedly is logged and started again after
+``RESTART_S`` (doubling to ``MAX_RESTART_S``): the drill that needed it ends as aborted when
+its stale limit passes, with its data kept, and the core goes on serving.
+"""
+
+import contextlib
+import fcntl
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Future
+
+from hw.loadcells import SAMPLE_RECORD_BYTES, unpack_samples
+from station.runtime.acquisition_process import run_acquisition
+from station.runtime.panel_process import how_it_ended
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT_S = 30.0  # spawning Python and importing the drivers, on a loaded Pi
+COMMAND_TIMEOUT_S = 2.0
+STOP_TIMEOUT_S = 3.0
+RESTART_S = 1.0
+MAX_RESTART_S = 30.0
+STATUS_STALE_S = 2.0  # a snapshot older than this: the process is not answering
+READER_KEYS = (  # the process's figures of its poller, shown with the reader's
+    "pid",
+    "polled_samples",
+    "unsent",
+    "queue_overflows",
+    "reader_error",
+    "poller_scheduling",
+    "poller_memory",
+    "late_wakes",
+    "latest_wake_ms",
+    "slowest_poll_ms",
+)
+PIPE_BYTES = 1 << 20  # the sample pipe's size asked for: about 6 s of samples at 320 SPS
+
+
+class AcquisitionError(RuntimeError):
+    """The load-cell process did not start: its message says why."""
+
+
+class _Link:
+    """One run of the load-cell process: the process and the core's ends of its channels."""
+
+    def __init__(self, config, feed):
+        context = multiprocessing.get_context("spawn")
+        samples_r, samples_w = context.Pipe(duplex=False)
+        self.link, child_link = context.Pipe()
+        feed_r = feed_w = None
+        if feed is not None:
+            feed_r, feed_w = context.Pipe(duplex=False)
+        _grow(samples_w.fileno())
+        self.process = context.Process(
+            target=run_acquisition,
+            args=(
+                config.as_dict(),
+                config.source,
+                logging.getLogger().getEffectiveLevel(),
+                samples_w,
+                child_link,
+                feed_r,
+            ),
+            name="balance-station-loadcells",
+            daemon=True,
+        )
+        self.process.start()
+        for end in (samples_w, child_link, feed_r):  # the child has them now
+            if end is not None:
+                end.close()
+        self.samples = samples_r
+        os.set_blocking(samples_r.fileno(), False)
+        self.feed = feed_w
+        self.partial = b""
+
+    def read(self) -> list:
+        """The samples written since the last call."""
+        chunks = [self.partial]
+        while True:
+            try:
+                data = os.read(self.samples.fileno(), 1 << 16)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        data = b"".join(chunks)
+        whole = len(data) - len(data) % SAMPLE_RECORD_BYTES
+        self.partial = data[whole:]
+        return unpack_samples(data[:whole])
+
+    def close(self) -> None:
+        for end in (self.link, self.samples, self.feed):
+            if end is not None:
+                end.close()
+
+
+def _grow(fd: int) -> None:
+    """Ask for a larger pipe buffer (Linux's F_SETPIPE_SZ); the default 64 KiB is kept if
+    refused."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+class LoadCellProcess:
+    """The load cells of ``config`` read in a process of their own. As a reader (``drain``,
+    ``latest``, ``status``, ``rate_hz``, ``stale_limit_s``) it stands in for a
+    ``hw.reader.ThreadedReader``; ``sensor`` stands in for the ``SupervisedDevice`` (its
+    ``status()`` and ``last_error`` from the newest snapshot). ``feed`` (simulation) is the
+    ``hw.sim.force_feed.ForceFeed`` whose pipe each run of the process reads."""
+
+    name = "loadcells"
+
+    def __init__(self, config, feed=None):
+        self._config = config
+        self._feed = feed
+        self.rate_hz = config.loadcells.rate_sps
+        self.period_s = 0.5 / self.rate_hz
+        self.samples = 0
+        self.restarts = 0
+        self._latest = None
+        self._snapshot: dict = {}
+        self._snapshot_at = 0.0
+        self._hello = threading.Event()
+        self._down: str | None = None  # why the process is not there (between two runs)
+        self._closing = threading.Event()
+        self._answers: dict[int, Future] = {}
+        self._seq = 0
+        self._send_lock = threading.Lock()
+        self._ended: list = []  # earlier runs' sample pipes, read to their end
+        self._swap = threading.Lock()  # drain() never reads a run being swapped out
+        self.stale_limit_s = 0.0
+        self.scheduling = "not started"
+        self._link = self._launch()
+        self.sensor = _RemoteSensor(self)
+        self._thread = threading.Thread(target=self._serve, name="loadcells-link", daemon=True)
+        self._thread.start()
+
+    def _launch(self) -> _Link:
+        link = _Link(self._config, self._feed)
+        if self._feed is not None:
+            self._feed.attach(link.feed.fileno())
+        return link
+
+    def wait_ready(self) -> None:
+        """Wait for the process's hello (its figures); AcquisitionError when it does not come
+        (the process failed to start: its error is in the log)."""
+        if not self._hello.wait(HELLO_TIMEOUT_S):
+            raise AcquisitionError(
+                f"the load-cell process sent nothing within {HELLO_TIMEOUT_S:g} s: see the "
+                "log lines before this one"
+            )
+
+    def start(self) -> None:
+        """Start polling (the station starts): the samples from now on are the loop's."""
+        with self._send_lock:
+            self._link.link.send(("start",))
+
+    # --- the reader ---------------------------------------------------------------------------
+    def drain(self) -> list:
+        """Every sample the process wrote since the last call, oldest first."""
+        out = []
+        with self._swap:
+            while self._ended:  # a process that ended: what it wrote comes first
+                ended = self._ended.pop(0)
+                out += ended.read()
+                ended.close()
+            out += self._link.read()
+        if out:
+            self.samples += len(out)
+            self._latest = out[-1]
+        return out
+
+    def latest(self):
+        """The newest sample drained so far (None before the first)."""
+        return self._latest
+
+    def status(self) -> dict:
+        """The reader's side of the status: the process, its figures, the samples taken."""
+        process = self._link.process
+        return {
+            "reader": "process",
+            "pid": process.pid,
+            "alive": process.is_alive(),
+            "restarts": self.restarts,
+            "poller_scheduling": self.scheduling,
+            "poller_memory": self._snapshot.get("poller_memory"),
+            "late_wakes": self._snapshot.get("late_wakes", 0),
+            "latest_wake_ms": self._snapshot.get("latest_wake_ms"),
+            "slowest_poll_ms": self._snapshot.get("slowest_poll_ms"),
+            "samples": self.samples,
+            "queued": self._snapshot.get("unsent", 0),
+            "queue_overflows": self._snapshot.get("queue_overflows", 0),
+            "stale_limit_s": self.stale_limit_s,
+            "reader_error": self._snapshot.get("reader_error"),
+        }
+
+    def inject_fault(self, index: int, fault: str) -> None:
+        """Simulation only: ``fault`` on corner ``index``'s emulated chip, in the process;
+        ValueError with its reason when refused."""
+        with self._send_lock:
+            self._seq += 1
+            seq = self._seq
+            answer = self._answers[seq] = Future()
+            self._link.link.send(("fault", seq, index, fault))
+        try:
+            error = answer.result(COMMAND_TIMEOUT_S)
+        finally:
+            self._answers.pop(seq, None)
+        if error is not None:
+            raise ValueError(error)
+
+    def close(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """Stop the process (it powers the chips down); killed if it does not end in time."""
+        if self._closing.is_set():
+            return
+        self._closing.set()
+        link = self._link
+        try:
+            with self._send_lock:
+                link.link.send(("stop",))
+        except OSError:
+            pass
+        self._thread.join(timeout_s)  # it reaps the process once its link ends
+        if self._thread.is_alive():
+            log.error("the load-cell process did not stop within %g s: killed", timeout_s)
+            link.process.kill()
+            self._thread.join()
+        link.close()
+
+    # --- the link -----------------------------------------------------------------------------
+    def _serve(self) -> None:
+        """Receive from each run of the process; start a new one when a run ends unexpectedly."""
+        wait_s = RESTART_S
+        while True:
+            link = self._link
+            started = time.monotonic()
+            self._receive(link)
+            link.process.join(STOP_TIMEOUT_S)
+            if link.process.is_alive():  # its link closed, yet it runs on: hung
+                link.process.kill()
+                link.process.join()
+            if self._closing.is_set():
+                return
+            self._down = f"the load-cell process ended ({how_it_ended(link.process.exitcode)})"
+            log.error("%s: starting it again in %g s", self._down, wait_s)
+            for answer in list(self._answers.values()):
+                answer.set_result("the load-cell process ended before it answered")
+            if self._closing.wait(wait_s):
+                return
+            wait_s = RESTART_S if time.monotonic() - started > 60 else wait_s * 2
+            wait_s = min(wait_s, MAX_RESTART_S)
+            try:
+                new = self._launch()  # the feed writes to the new run from the next tick
+            except OSError as exc:  # e.g. no memory to spawn: tried again
+                log.error("could not start the load-cell process: %s", exc)
+                continue
+            with self._swap:
+                self._ended.append(link)
+                self._link = new
+            self.restarts += 1
+            self.start()
+
+    def _receive(self, link: _Link) -> None:
+        while True:
+            try:
+                message = link.link.recv()
+            except (EOFError, OSError):
+                return
+            kind = message[0]
+            if kind == "status":
+                self._snapshot, self._snapshot_at = message[1], time.monotonic()
+                self.scheduling = message[1].get("poller_scheduling", self.scheduling)
+            elif kind == "log":
+                record = message[1]
+                logging.getLogger(record["name"]).log(record["levelno"], "%s", record["msg"])
+            elif kind == "done":
+                answer = self._answers.get(message[1])
+                if answer is not None:
+                    answer.set_result(message[2])
+            elif kind == "hello":
+                self.stale_limit_s = message[1]["stale_limit_s"]
+                self._down = None
+                self._hello.set()
+
+    def sensor_status(self) -> dict:
+        """The supervised device's status from the newest snapshot; 'down' while the process
+        does not answer."""
+        snapshot = dict(self._snapshot)
+        for key in READER_KEYS:
+            snapshot.pop(key, None)
+        if self._down is not None:
+            snapshot["state"], snapshot["last_error"] = "recovering", self._down
+        elif time.monotonic() - self._snapshot_at > STATUS_STALE_S:
+            snapshot["state"] = "recovering"
+            snapshot["last_error"] = "the load-cell process does not answer"
+        return snapshot
+
+
+class _RemoteSensor:
+    """The load cells' SupervisedDevice as the core sees it, across the process boundary."""
+
+    def __init__(self, process: LoadCellProcess):
+        self._process = process
+
+    @property
+    def last_error(self) -> str | None:
+        return self._process.sensor_status().get("last_error")
+
+    def stale_limit_s(self) -> float:
+        return self._process.stale_limit_s
+
+    def status(self) -> dict:
+        return self._process.sensor_status()
+
+    def close(self) -> None:
+        """The process closes the device when it stops (``LoadCellProcess.close``)."""
