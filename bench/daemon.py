@@ -99,16 +99,21 @@ class Daemon:
             return json.loads(response.read())
 
     def pids(self) -> dict[str, int]:
-        """``{"core": pid, "panel": pid}`` as /api/v1/health reports them (the same pid twice
-        for the one-process daemon)."""
+        """``{"core": pid, "panel": pid, "loadcells": pid}`` as /api/v1/health reports them
+        (the same pid for core and panel in the one-process daemon; the load-cell process's
+        when it has one)."""
         health = self.health()
-        if "panel" not in health:
-            return {"core": self.proc.pid, "panel": self.proc.pid}
-        return {"core": health["core"]["pid"], "panel": health["panel"]["pid"]}
+        pids = {"core": self.proc.pid, "panel": self.proc.pid}
+        if "panel" in health:
+            pids = {"core": health["core"]["pid"], "panel": health["panel"]["pid"]}
+        loadcells = health["devices"]["loadcells"].get("pid")
+        if loadcells is not None:
+            pids["loadcells"] = loadcells
+        return pids
 
     def cpu_s(self, pid: int | None = None) -> float:
         """User plus system CPU seconds so far (all threads) of process ``pid``, or of the
-        whole daemon (core and panel) when None."""
+        whole daemon (core, panel and load-cell process) when None."""
         if pid is None:
             return sum(self.cpu_s(p) for p in set(self.pids().values()))
         stat = Path(f"/proc/{pid}/stat").read_text()

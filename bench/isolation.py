@@ -38,6 +38,7 @@ Usage: ``python bench/isolation.py [--seconds 60] [--only two-process|one-proces
 """
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import multiprocessing
@@ -85,6 +86,9 @@ class Run:
     stop_http_ms: list = field(default_factory=list)
     core_cpu_pct: float = 0.0
     panel_cpu_pct: float | None = None
+    loadcells_cpu_pct: float | None = None
+    poller: dict = field(default_factory=dict)  # the load-cell poller's wake-up figures
+    probe: dict = field(default_factory=dict)  # a bare real-time thread's, beside it
     verdicts: list = field(default_factory=list)  # (trial id, ok, failed flags)
     streams: int = 0
     refused_streams: int = 0
@@ -227,6 +231,34 @@ def _login_attempt(host: str, port: int, source, username: str):
         conn.close()
 
 
+# --- a bare probe: what the machine itself does to a real-time thread's wake-ups ------------
+PROBE_PERIOD_S = 1 / 640  # the load-cell poller's period at 320 SPS
+PROBE_PRIORITY = 11  # the poller's SCHED_FIFO priority (the loop's 10, plus one)
+
+
+def run_probe(done, results) -> None:
+    """Sleep ``PROBE_PERIOD_S`` at a time on SCHED_FIFO ``PROBE_PRIORITY`` (if allowed) and
+    doing nothing else, until ``done``: its wake-ups more than 1 ms and 1.5 ms late and the
+    latest, the control for the poller's own (the same load, no Python of ours in between)."""
+    with contextlib.suppress(PermissionError):
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(PROBE_PRIORITY))
+    late_1 = late_15 = wakes = 0
+    latest = 0.0
+    deadline = time.monotonic()
+    while not done.is_set():
+        deadline += PROBE_PERIOD_S
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        late = time.monotonic() - deadline
+        wakes += 1
+        late_1 += late > 0.001
+        late_15 += late > 0.0015
+        latest = max(latest, late)
+        deadline = max(deadline, time.monotonic() - PROBE_PERIOD_S)
+    results.put(
+        {"wakes": wakes, "late_1ms": late_1, "late_1_5ms": late_15, "latest_ms": 1000 * latest}
+    )
+
+
 # --- one daemon under the load ---------------------------------------------------------------
 def measure(mode: str, seconds: float) -> Run:
     """Start the daemon of ``mode`` and run trials and STOPs under the full load."""
@@ -250,6 +282,9 @@ def measure(mode: str, seconds: float) -> Run:
         load = multiprocessing.Process(target=run_load, args=(daemon.base, done, ready, results))
         load.start()
         ready.wait(120)
+        probed = multiprocessing.Queue()
+        probe = multiprocessing.Process(target=run_probe, args=(done, probed))
+        probe.start()
         pids = daemon.pids()
         cpu0 = {name: daemon.cpu_s(pid) for name, pid in pids.items()}
         wall0, loop0 = time.monotonic(), daemon.health()["loop"]
@@ -267,13 +302,19 @@ def measure(mode: str, seconds: float) -> Run:
             done.set()
             did = results.get(timeout=60)
             load.join(30)
+            run.probe = probed.get(timeout=30)
+            probe.join(10)
             poller.join(POLL_S + 5)
         run.seconds, run.ticks = wall, loop["ticks"] - loop0["ticks"]
         run.late_ticks = loop["late_ticks"] - loop0["late_ticks"]
         run.core_cpu_pct = 100 * cpu["core"] / wall
         if pids["panel"] != pids["core"]:
             run.panel_cpu_pct = 100 * cpu["panel"] / wall
-        run.lost = _lost(daemon.health()["devices"])
+        if "loadcells" in pids:
+            run.loadcells_cpu_pct = 100 * cpu["loadcells"] / wall
+        devices = daemon.health()["devices"]
+        run.lost = _lost(devices)
+        run.poller = devices["loadcells"]
         _recordings(tablet, trials, run)
         run.streams, run.refused_streams = did["streaming"], did["refused"]
         run.logins, run.searches_ms = did["logins"], did["searches_ms"]
@@ -414,6 +455,37 @@ def rows(runs: list[Run]) -> list[tuple[str, list[str], str]]:
         (
             "panel CPU (% of one core)",
             each(lambda r: "(the same)" if r.panel_cpu_pct is None else f"{r.panel_cpu_pct:.1f}"),
+            "",
+        ),
+        (
+            "load-cell process CPU (% of one core)",
+            each(
+                lambda r: (
+                    "(in the core)" if r.loadcells_cpu_pct is None else f"{r.loadcells_cpu_pct:.1f}"
+                )
+            ),
+            "",
+        ),
+        (
+            "load-cell poller: wake-ups > 1 ms late / latest / slowest poll (ms)",
+            each(
+                lambda r: (
+                    "n/a"
+                    if "late_wakes" not in r.poller
+                    else f"{r.poller['late_wakes']} / {r.poller['latest_wake_ms']}"
+                    f" / {r.poller['slowest_poll_ms']}"
+                )
+            ),
+            "",
+        ),
+        (
+            "bare probe (same period, priority): wake-ups > 1 / > 1.5 ms late / latest (ms)",
+            each(
+                lambda r: (
+                    f"{r.probe['late_1ms']} / {r.probe['late_1_5ms']} of {r.probe['wakes']}"
+                    f" / {r.probe['latest_ms']:.2f}"
+                )
+            ),
             "",
         ),
         (
