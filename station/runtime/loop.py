@@ -98,7 +98,6 @@ class ControlLoop:
         if self._first_tick_t is None:
             self._first_tick_t = now
         self._tick_times.append(now)
-        self.ticks += 1
         self._handle_commands(now)
         if self.stop_button is not None and self.stop_button.take_press():
             self.abort("stop button pressed", now, tone="stop")
@@ -114,6 +113,7 @@ class ControlLoop:
         self.cues.update(now)
         if self.watchdog is not None:
             self.watchdog(now)
+        self.ticks += 1  # counted once done: READY waits for a whole tick, its watchdog ping too
 
     def _frame(self, point, now: float) -> None:
         """Build the Frame of one grid point, step the drill with it, record and publish it."""
