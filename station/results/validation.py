@@ -97,10 +97,11 @@ def patient_of(profile: str, on, name: str | None = None) -> dict:
     }
 
 
-def run_profile(profile: str, seed: int) -> dict:
+def run_profile(profile: str, seed: int, mounts=tuple(STATIONS)) -> dict:
     """Each drill of DRILLS for one simulated patient: drill -> {"state", "summary",
-    "reaction_times"}. One station per kind of STATIONS; the patient's height, weight, sex and
-    birth date are the profile's, as a therapist would enter them."""
+    "reaction_times"}. One station per kind of STATIONS (those of ``mounts``), each new with
+    the same seed, so the stations can run apart; the patient's height, weight, sex and birth
+    date are the profile's, as a therapist would enter them."""
     from datetime import date
 
     from station.clock import VirtualClock
@@ -110,7 +111,8 @@ def run_profile(profile: str, seed: int) -> dict:
 
     logging.getLogger().setLevel(logging.WARNING)
     out = {}
-    for mount, options in STATIONS.items():
+    for mount in mounts:
+        options = STATIONS[mount]
         sim = {"profile": profile, "seed": seed, **options.get("sim", {})}
         config = parse_config({**options, "sim": sim})
         station = Station(config, clock=VirtualClock(), db_path=":memory:")
@@ -140,11 +142,12 @@ def run_profile(profile: str, seed: int) -> dict:
 
 
 class ValidationRuns:
-    """``run_profile`` for every profile and seed, started at once in ``workers`` processes of
-    their own (spawned: the caller may have threads; at ``nice`` 19 when ``background``, so a
-    test session or a therapist's work goes first); ``table()`` waits for them. With
-    ``results_dir``, each run is also written there as it finishes, for another process to
-    read (``WrittenRuns``: the test session's workers)."""
+    """``run_profile`` for every profile, seed and station, started at once in ``workers``
+    processes of their own (spawned: the caller may have threads; at ``nice`` 19 when
+    ``background``, so a test session or a therapist's work goes first), the platform's runs
+    (most of the drills) first, so that the short ones even out the end; ``table()`` waits for
+    them. With ``results_dir``, each run is also written there as it finishes, for another
+    process to read (``WrittenRuns``: the test session's workers)."""
 
     def __init__(
         self,
@@ -161,20 +164,25 @@ class ValidationRuns:
             initargs=(19,) if background else (),
         )
         self._runs = {}
-        for p in profiles:
-            for s in seeds:
-                done = failed = None
-                if results_dir is not None:
-                    done = functools.partial(_write_run, results_dir, p, s, ".json")
-                    failed = functools.partial(_write_run, results_dir, p, s, ".error")
-                self._runs[p, s] = self._pool.apply_async(
-                    run_profile, (p, s), callback=done, error_callback=failed
-                )
+        for mount in STATIONS:
+            for p in profiles:
+                for s in seeds:
+                    done = failed = None
+                    if results_dir is not None:
+                        name = _run_name(p, s, mount)
+                        done = functools.partial(_write_run, results_dir, name, ".json")
+                        failed = functools.partial(_write_run, results_dir, name, ".error")
+                    self._runs[p, s, mount] = self._pool.apply_async(
+                        run_profile, (p, s, (mount,)), callback=done, error_callback=failed
+                    )
 
     def table(self) -> dict:
         """``{"seeds", "profiles", "runs": {profile: {seed: run_profile(...)}}}``."""
         try:
-            runs = {p: {s: self._runs[p, s].get() for s in self.seeds} for p in self.profiles}
+            runs = {
+                p: {s: _merged(self._runs[p, s, m].get() for m in STATIONS) for s in self.seeds}
+                for p in self.profiles
+            }
         finally:
             self.close()
         return {"seeds": list(self.seeds), "profiles": list(self.profiles), "runs": runs}
@@ -185,11 +193,23 @@ class ValidationRuns:
         self._pool.join()
 
 
-def _write_run(results_dir: Path, profile: str, seed: int, suffix: str, outcome) -> None:
+def _run_name(profile: str, seed: int, mount: str) -> str:
+    return f"{profile}-{seed}-{mount}"
+
+
+def _merged(runs) -> dict:
+    """One patient's runs on each station as one: each drill runs on one station only."""
+    out = {}
+    for run in runs:
+        out.update(run)
+    return out
+
+
+def _write_run(results_dir: Path, name: str, suffix: str, outcome) -> None:
     """Write one run's outcome (its result, or the error it raised) whole, then rename it into
     place, so a reader never sees half a file."""
     text = json.dumps(outcome, default=float) if suffix == ".json" else repr(outcome)
-    final = Path(results_dir) / f"{profile}-{seed}{suffix}"
+    final = Path(results_dir) / f"{name}{suffix}"
     partial = final.with_suffix(".partial")
     partial.write_text(text)
     os.replace(partial, final)
@@ -209,16 +229,21 @@ class WrittenRuns:
         runs: dict = {p: {} for p in self.profiles}
         for p in self.profiles:
             for s in self.seeds:
-                done = self.results_dir / f"{p}-{s}.json"
-                failed = done.with_suffix(".error")
-                while not done.exists():
-                    if failed.exists():
-                        raise RuntimeError(f"validation run {p}, seed {s}: {failed.read_text()}")
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"validation run {p}, seed {s}: not written in time")
-                    time.sleep(0.5)
-                runs[p][s] = json.loads(done.read_text())
+                runs[p][s] = _merged(self._read(p, s, mount, deadline) for mount in STATIONS)
         return {"seeds": list(self.seeds), "profiles": list(self.profiles), "runs": runs}
+
+    def _read(self, profile: str, seed: int, mount: str, deadline: float) -> dict:
+        """One run's result once written; its error raised, or TimeoutError past ``deadline``."""
+        done = self.results_dir / f"{_run_name(profile, seed, mount)}.json"
+        failed = done.with_suffix(".error")
+        what = f"validation run {profile}, seed {seed}, {mount}"
+        while not done.exists():
+            if failed.exists():
+                raise RuntimeError(f"{what}: {failed.read_text()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what}: not written in time")
+            time.sleep(0.5)
+        return json.loads(done.read_text())
 
     def close(self) -> None:
         """Nothing to end: the runs belong to the process that started them."""
