@@ -92,7 +92,6 @@ class Acquisition:
         self.latest_wake_s = self.slowest_poll_s = 0.0
         self.reader_error: str | None = None
         self.scheduling = "not started"
-        self.memory = "not locked"
         self.polling = threading.Event()  # the core started: samples are wanted from now
         self.stopping = threading.Event()
 
@@ -156,7 +155,6 @@ class Acquisition:
             "queue_overflows": self.overflows,
             "reader_error": self.reader_error,
             "poller_scheduling": self.scheduling,
-            "poller_memory": self.memory,
             "late_wakes": self.late_wakes,
             "latest_wake_ms": round(1000 * self.latest_wake_s, 2),
             "slowest_poll_ms": round(1000 * self.slowest_poll_s, 2),
@@ -202,17 +200,6 @@ def name_this_process(name: str) -> None:
         libc.prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
-def lock_memory() -> str:
-    """Keep every page of this process in RAM, now and to come (``mlockall``): a page fault
-    that has to fetch a page back (the kernel reclaims idle memory) stalls the poller for
-    milliseconds. Allowed with CAP_IPC_LOCK or a large enough RLIMIT_MEMLOCK (the unit's
-    ``LimitMEMLOCK``); in words what it got."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.mlockall(MCL_CURRENT | MCL_FUTURE) == 0:
-        return "locked in RAM"
-    return f"not locked in RAM ({os.strerror(ctypes.get_errno())}: see LimitMEMLOCK)"
-
-
 def poller_priority(loop_priority: int) -> int:
     """The poller's SCHED_FIFO priority: one above the control loop's (0: normal scheduling
     like the loop's), at most ``MAX_RT_PRIORITY``. Shortest deadline first (rate-monotonic
@@ -250,7 +237,6 @@ def run_acquisition(sections: dict, source, level: int, samples_w, link, feed_r)
     device = SupervisedDevice(loadcell_device(config, clock, parts), "load cells", clock.now)
     acquisition = Acquisition(config, device, samples_w.fileno(), fed=fed, chips=parts.get("chips"))
     gc.freeze()  # what was built lasts: the collector walks only what polling allocates
-    acquisition.memory = lock_memory()
     send(("hello", {"stale_limit_s": device.stale_limit_s()}))
     link_thread = threading.Thread(  # on the floor: it starts before the poller is raised
         target=serve_link, args=(acquisition, link, send), name="acquisition-link", daemon=True

@@ -78,7 +78,6 @@ def test_the_core_keeps_i2c_and_gpio_its_priority_and_no_network(tmp_path):
         "SupplementaryGroups=i2c gpio",
         "Nice=-10",
         "LimitRTPRIO=49",  # SCHED_FIFO for the control loop without any capability
-        "LimitMEMLOCK=256M",  # the load-cell process's pages locked in RAM
         "SystemCallFilter=sched_setscheduler",
         "PrivateNetwork=yes",
         "RestrictAddressFamilies=AF_UNIX",
@@ -120,8 +119,6 @@ def test_the_panel_has_no_device_no_device_group_and_no_priority(tmp_path):
         "Restart=always",
     ):
         assert line in panel, line
-    assert not any(
-        line.startswith(("DeviceAllow", "Nice", "LimitRTPRIO", "LimitMEMLOCK")) for line in panel
-    )
+    assert not any(line.startswith(("DeviceAllow", "Nice", "LimitRTPRIO")) for line in panel)
     assert not any("i2c" in line or "gpio" in line for line in panel if "Groups" in line)
     assert exposure(folder / "balance-station-panel.service") <= 1.3
