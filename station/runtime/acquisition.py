@@ -1,8 +1,8 @@
 """The load cells read in a process of their own, seen from the core as a reader and a sensor.
 
-Why a process: ``station.runtime.acquisition_process``. The core starts it with the multiprocessing
-spawn method (never fork: the core has threads), on the validated config, and talks to it
-over three channels: the sample pipe, drained by the control loop each tick like a reader's
+Why a process: ``station.runtime.acquisition_process``. The core starts it as a new Python
+(never a fork: the core has threads) on the validated config, and talks to it over three
+channels: the sample pipe, drained by the control loop each tick like a reader's
 queue; the link, both ways (hello, status snapshots, log records, commands and their answers),
 served by a thread here; and in simulation the force feed, which the core writes once a tick
 (``hw.sim.force_feed``). A process that ends unexpectedly is logged and started again after
@@ -13,14 +13,18 @@ its stale limit passes, with its data kept, and the core goes on serving.
 import contextlib
 import fcntl
 import logging
-import multiprocessing
 import os
+import pickle
+import socket
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import Future
+from multiprocessing.connection import Connection
 
 from hw.loadcells import SAMPLE_RECORD_BYTES, unpack_samples
-from station.runtime.acquisition_process import run_acquisition
+from station.errors import StationError
 from station.runtime.panel_process import how_it_ended
 
 log = logging.getLogger(__name__)
@@ -45,7 +49,7 @@ READER_KEYS = (  # the process's figures of its poller, shown with the reader's
 PIPE_BYTES = 1 << 20  # the sample pipe's size asked for: about 6 s of samples at 320 SPS
 
 
-class AcquisitionError(RuntimeError):
+class AcquisitionError(StationError, RuntimeError):
     """The load-cell process did not start: its message says why."""
 
 
@@ -53,32 +57,38 @@ class _Link:
     """One run of the load-cell process: the process and the core's ends of its channels."""
 
     def __init__(self, config, feed):
-        context = multiprocessing.get_context("spawn")
-        samples_r, samples_w = context.Pipe(duplex=False)
-        self.link, child_link = context.Pipe()
+        samples_r, samples_w = os.pipe()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         feed_r = feed_w = None
         if feed is not None:
-            feed_r, feed_w = context.Pipe(duplex=False)
-        _grow(samples_w.fileno())
-        self.process = context.Process(
-            target=run_acquisition,
-            args=(
-                config.as_dict(),
-                config.source,
-                logging.getLogger().getEffectiveLevel(),
-                samples_w,
-                child_link,
-                feed_r,
-            ),
-            name="balance-station-loadcells",
-            daemon=True,
-        )
-        self.process.start()
-        for end in (samples_w, child_link, feed_r):  # the child has them now
-            if end is not None:
-                end.close()
+            feed_r, feed_w = os.pipe()
+        _grow(samples_w)
+        passed = [samples_w, theirs.fileno(), *([] if feed_r is None else [feed_r])]
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "station.runtime.acquisition_process", *map(str, passed)],
+                stdin=subprocess.PIPE,
+                pass_fds=passed,
+            )
+            with self.process.stdin as stdin:
+                pickle.dump(
+                    (config.as_dict(), config.source, logging.getLogger().getEffectiveLevel()),
+                    stdin,
+                )
+        except BaseException:
+            ours.close()
+            for fd in (samples_r, feed_w):
+                if fd is not None:
+                    os.close(fd)
+            raise
+        finally:
+            for fd in (samples_w, feed_r):  # the child has them now
+                if fd is not None:
+                    os.close(fd)
+            theirs.close()
+        self.link = Connection(ours.detach())
         self.samples = samples_r
-        os.set_blocking(samples_r.fileno(), False)
+        os.set_blocking(samples_r, False)
         self.feed = feed_w
         self.partial = b""
 
@@ -87,7 +97,7 @@ class _Link:
         chunks = [self.partial]
         while True:
             try:
-                data = os.read(self.samples.fileno(), 1 << 16)
+                data = os.read(self.samples, 1 << 16)
             except BlockingIOError:
                 break
             if not data:
@@ -98,10 +108,22 @@ class _Link:
         self.partial = data[whole:]
         return unpack_samples(data[:whole])
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait(self, timeout_s: float) -> None:
+        """Wait up to ``timeout_s`` for the process to end."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout_s)
+
     def close(self) -> None:
-        for end in (self.link, self.samples, self.feed):
-            if end is not None:
-                end.close()
+        """Close the core's ends (once)."""
+        self.link.close()
+        for name in ("samples", "feed"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
 
 
 def _grow(fd: int) -> None:
@@ -132,6 +154,7 @@ class LoadCellProcess:
         self._snapshot_at = 0.0
         self._hello = threading.Event()
         self._down: str | None = None  # why the process is not there (between two runs)
+        self._failed: tuple[bool, str] | None = None  # (an OSError?, why) it could not start
         self._closing = threading.Event()
         self._answers: dict[int, Future] = {}
         self._seq = 0
@@ -148,17 +171,21 @@ class LoadCellProcess:
     def _launch(self) -> _Link:
         link = _Link(self._config, self._feed)
         if self._feed is not None:
-            self._feed.attach(link.feed.fileno())
+            self._feed.attach(link.feed)
         return link
 
     def wait_ready(self) -> None:
-        """Wait for the process's hello (its figures); AcquisitionError when it does not come
-        (the process failed to start: its error is in the log)."""
+        """Wait for the process's hello (its figures). When it could not build the load cells,
+        its error again (an OSError, e.g. a bus that cannot be opened, as if built here; else
+        AcquisitionError), and AcquisitionError when it sent nothing."""
         if not self._hello.wait(HELLO_TIMEOUT_S):
             raise AcquisitionError(
                 f"the load-cell process sent nothing within {HELLO_TIMEOUT_S:g} s: see the "
                 "log lines before this one"
             )
+        if self._failed is not None:
+            system, message = self._failed
+            raise OSError(message) if system else AcquisitionError(message)
 
     def start(self) -> None:
         """Start polling (the station starts): the samples from now on are the loop's."""
@@ -186,11 +213,11 @@ class LoadCellProcess:
 
     def status(self) -> dict:
         """The reader's side of the status: the process, its figures, the samples taken."""
-        process = self._link.process
+        link = self._link
         return {
             "reader": "process",
-            "pid": process.pid,
-            "alive": process.is_alive(),
+            "pid": link.process.pid,
+            "alive": link.alive(),
             "restarts": self.restarts,
             "poller_scheduling": self.scheduling,
             "late_wakes": self._snapshot.get("late_wakes", 0),
@@ -234,7 +261,8 @@ class LoadCellProcess:
             log.error("the load-cell process did not stop within %g s: killed", timeout_s)
             link.process.kill()
             self._thread.join()
-        link.close()
+        with self._swap:
+            link.close()
 
     # --- the link -----------------------------------------------------------------------------
     def _serve(self) -> None:
@@ -244,13 +272,13 @@ class LoadCellProcess:
             link = self._link
             started = time.monotonic()
             self._receive(link)
-            link.process.join(STOP_TIMEOUT_S)
-            if link.process.is_alive():  # its link closed, yet it runs on: hung
+            link.wait(STOP_TIMEOUT_S)
+            if link.alive():  # its link closed, yet it runs on: hung
                 link.process.kill()
-                link.process.join()
+                link.process.wait()
             if self._closing.is_set():
                 return
-            self._down = f"the load-cell process ended ({how_it_ended(link.process.exitcode)})"
+            self._down = f"the load-cell process ended ({how_it_ended(link.process.returncode)})"
             log.error("%s: starting it again in %g s", self._down, wait_s)
             for answer in list(self._answers.values()):
                 answer.set_result("the load-cell process ended before it answered")
@@ -286,14 +314,18 @@ class LoadCellProcess:
                 answer = self._answers.get(message[1])
                 if answer is not None:
                     answer.set_result(message[2])
-            elif kind == "hello":
+            elif kind == "failed":
+                self._failed = message[1], message[2]
+                self._hello.set()
+            elif kind == "hello":  # a new run: the last one's snapshot is history
                 self.stale_limit_s = message[1]["stale_limit_s"]
+                self._snapshot, self._snapshot_at = {"state": "starting"}, time.monotonic()
                 self._down = None
                 self._hello.set()
 
     def sensor_status(self) -> dict:
-        """The supervised device's status from the newest snapshot; 'down' while the process
-        does not answer."""
+        """The supervised device's status from the newest snapshot; 'recovering', with the
+        reason as its last error, while the process is not there or does not answer."""
         snapshot = dict(self._snapshot)
         for key in READER_KEYS:
             snapshot.pop(key, None)

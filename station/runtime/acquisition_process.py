@@ -4,8 +4,9 @@ CPython runs one thread of a process at a time. In the core, the load-cell reade
 look at each NAU7802 every 1.6 ms (twice per conversion at 320 SPS; a chip holds one
 conversion), waited for the GIL behind the IMU's packet parsing, the control loop and the
 core's other threads, and lost conversions under load (``bench/isolation.py``). Here it has a
-process, and a GIL, of its own. The core starts it (``station.runtime.acquisition``) with the
-validated config and three channels:
+process, and a GIL, of its own. The core starts it (``station.runtime.acquisition``) as
+``python -m station.runtime.acquisition_process``, with the validated config pickled on its
+stdin and three channels as inherited descriptors:
 
 - the sample pipe: each sample as a fixed-size record (``hw.loadcells.pack_sample``), written
   without ever blocking: a full pipe keeps samples here (up to ``MAX_QUEUED_S``, then the
@@ -30,11 +31,13 @@ import ctypes
 import gc
 import logging
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
 from collections import deque
+from multiprocessing.connection import Connection
 
 from hw.amplifiers import AMPLIFIERS
 from hw.loadcells import pack_sample
@@ -88,7 +91,7 @@ class Acquisition:
         self.period_s = 1.0 / (rate * POLLS_PER_CONVERSION)
         self._unsent: deque[bytes] = deque()
         self._max_unsent = round(MAX_QUEUED_S * rate * POLLS_PER_CONVERSION)
-        self.samples = self.overflows = self.pipe_full = self.late_wakes = 0
+        self.samples = self.overflows = self.late_wakes = 0
         self.latest_wake_s = self.slowest_poll_s = 0.0
         self.reader_error: str | None = None
         self.scheduling = "not started"
@@ -137,8 +140,7 @@ class Acquisition:
         while unsent:
             try:
                 os.write(self._fd, unsent[0])  # one record: under PIPE_BUF, written whole
-            except BlockingIOError:
-                self.pipe_full += 1
+            except BlockingIOError:  # the core reads at its next tick
                 return
             except OSError:  # the core is gone; the link ends this process
                 unsent.clear()
@@ -194,7 +196,7 @@ def serve_link(acquisition: Acquisition, link, send) -> None:
 
 def name_this_process(name: str) -> None:
     """Set the name ``ps``, ``top`` and ``/proc/PID/comm`` show (Linux's PR_SET_NAME, at most
-    15 bytes); the command line stays multiprocessing's."""
+    15 bytes); the command line stays ``python -m station.runtime.acquisition_process``."""
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
@@ -208,9 +210,10 @@ def poller_priority(loop_priority: int) -> int:
     return 0 if loop_priority == 0 else min(loop_priority + 1, MAX_RT_PRIORITY)
 
 
-def run_acquisition(sections: dict, source, level: int, samples_w, link, feed_r) -> None:
-    """The load-cell process's entry point (multiprocessing spawn target): build the device of
-    the validated config ``sections``, say hello, poll until stopped, close the device."""
+def run_acquisition(sections: dict, source, level: int, samples_fd: int, link, feed_fd) -> None:
+    """Build the load cells of the validated config ``sections``, say hello, poll until
+    stopped, close the device. ``samples_fd`` and ``feed_fd`` (simulation, else None) are the
+    pipes' ends, ``link`` a multiprocessing ``Connection``."""
     name_this_process(PROCESS_NAME)
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, systemd's stop: the core stops us
         signal.signal(signum, signal.SIG_IGN)
@@ -228,14 +231,18 @@ def run_acquisition(sections: dict, source, level: int, samples_w, link, feed_r)
     config = Config(sections, source, AMPLIFIERS)
     clock = MonotonicClock()
     fed = None
-    if config.station.hardware == "sim":
-        from hw.sim.force_feed import FedForces
+    try:
+        if config.station.hardware == "sim":
+            from hw.sim.force_feed import FedForces
 
-        fed = FedForces(feed_r.fileno())
-        fed.refresh()
-    parts = loadcell_parts(config, clock, None if fed is None else fed.corner_force_n)
-    device = SupervisedDevice(loadcell_device(config, clock, parts), "load cells", clock.now)
-    acquisition = Acquisition(config, device, samples_w.fileno(), fed=fed, chips=parts.get("chips"))
+            fed = FedForces(feed_fd)
+            fed.refresh()
+        parts = loadcell_parts(config, clock, None if fed is None else fed.corner_force_n)
+        device = SupervisedDevice(loadcell_device(config, clock, parts), "load cells", clock.now)
+    except Exception as exc:  # e.g. the bus cannot be opened: the core says why and stops
+        send(("failed", isinstance(exc, OSError), str(exc)))
+        raise
+    acquisition = Acquisition(config, device, samples_fd, fed=fed, chips=parts.get("chips"))
     gc.freeze()  # what was built lasts: the collector walks only what polling allocates
     send(("hello", {"stale_limit_s": device.stale_limit_s()}))
     link_thread = threading.Thread(  # on the floor: it starts before the poller is raised
@@ -252,3 +259,15 @@ def run_acquisition(sections: dict, source, level: int, samples_w, link, feed_r)
         if bus is not None:
             bus.close()
         link_thread.join(1.0)
+
+
+def main() -> None:
+    """``python -m station.runtime.acquisition_process SAMPLES_FD LINK_FD [FEED_FD]``, started
+    by the core with those descriptors passed and its arguments pickled on stdin."""
+    sections, source, level = pickle.load(sys.stdin.buffer)
+    samples_fd, link_fd, *feed = (int(arg) for arg in sys.argv[1:])
+    run_acquisition(sections, source, level, samples_fd, Connection(link_fd), *feed or [None])
+
+
+if __name__ == "__main__":
+    main()
