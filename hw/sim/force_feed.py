@@ -20,6 +20,8 @@ import os
 import select
 import struct
 
+from hw.record_pipe import RecordReader
+
 STEP_S = 0.005  # the grid: the person's sway is integrated at this step too (hw.sim.sway.STEP_S)
 LEAD_S = 0.1  # how far ahead of the core's clock the forces are sent
 KEPT_S = 2.0  # points older than this behind the newest are forgotten by the reader
@@ -80,30 +82,18 @@ class FedForces:
     came, ``corner_force_n(index, t_s)`` interpolates it."""
 
     def __init__(self, fd: int):
-        os.set_blocking(fd, False)
-        self._fd = fd
+        self._pipe = RecordReader(fd, POINT.size)
         self._points: dict[int, tuple[float, ...]] = {}
         self._newest: int | None = None
-        self._partial = b""
         self.underruns = 0  # conversions later than the newest point
 
     def refresh(self) -> None:
         """Take every point written since the last call; a point written again replaces the
         one before (the forces changed from its time)."""
-        while True:
-            try:
-                data = os.read(self._fd, 1 << 16)
-            except BlockingIOError:
-                break
-            if not data:
-                break
-            data = self._partial + data
-            whole = len(data) - len(data) % POINT.size
-            self._partial = data[whole:]
-            for k, *forces in POINT.iter_unpack(data[:whole]):
-                self._points[k] = tuple(forces)
-                if self._newest is None or k > self._newest:
-                    self._newest = k
+        for k, *forces in POINT.iter_unpack(self._pipe.read()):
+            self._points[k] = tuple(forces)
+            if self._newest is None or k > self._newest:
+                self._newest = k
         if self._newest is not None and len(self._points) > 2 * KEPT_S / STEP_S:
             oldest = self._newest - round(KEPT_S / STEP_S)
             for k in [k for k in self._points if k < oldest]:

@@ -24,6 +24,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 
 from hw.loadcells import SAMPLE_RECORD_BYTES, unpack_samples
+from hw.record_pipe import RecordReader
 from station.errors import StationError
 from station.runtime.panel_process import how_it_ended
 
@@ -87,26 +88,12 @@ class _Link:
                     os.close(fd)
             theirs.close()
         self.link = Connection(ours.detach())
-        self.samples = samples_r
-        os.set_blocking(samples_r, False)
+        self.samples = RecordReader(samples_r, SAMPLE_RECORD_BYTES)
         self.feed = feed_w
-        self.partial = b""
 
     def read(self) -> list:
         """The samples written since the last call."""
-        chunks = [self.partial]
-        while True:
-            try:
-                data = os.read(self.samples, 1 << 16)
-            except BlockingIOError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        data = b"".join(chunks)
-        whole = len(data) - len(data) % SAMPLE_RECORD_BYTES
-        self.partial = data[whole:]
-        return unpack_samples(data[:whole])
+        return unpack_samples(self.samples.read())
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -117,13 +104,14 @@ class _Link:
             self.process.wait(timeout_s)
 
     def close(self) -> None:
-        """Close the core's ends (once)."""
+        """Close the core's ends (safe to call twice)."""
         self.link.close()
-        for name in ("samples", "feed"):
-            fd = getattr(self, name)
-            if fd is not None:
-                os.close(fd)
-                setattr(self, name, None)
+        if self.samples is not None:
+            os.close(self.samples.fd)
+            self.samples = None
+        if self.feed is not None:
+            os.close(self.feed)
+            self.feed = None
 
 
 def _grow(fd: int) -> None:
