@@ -17,6 +17,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
-# both cores: two pytest-xdist workers, and the clinical validation computed meanwhile by the
-# session's controller at the lowest priority (tests/conftest.py); -n 0 runs in one process
-exec .venv/bin/python -m pytest -n 2 "$@"
+# three pytest-xdist workers on the two cores: the real-time tests (the daemon, the browser, the
+# load-cell process) spend most of their time waiting for real seconds to pass, and a third
+# worker runs other tests meanwhile; the clinical validation is computed by the session's
+# controller at the lowest priority (tests/conftest.py); -n 0 runs in one process
+exec .venv/bin/python -m pytest -n 3 "$@"
