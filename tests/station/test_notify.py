@@ -226,12 +226,13 @@ def test_the_daemon_speaks_the_notify_protocol_and_logs_for_journald(systemd_soc
         assert started[0] == b"STATUS=starting: checking the database, opening the devices"
         # the control loop pinged before READY: sampling ran when systemd was told it is up
         assert b"WATCHDOG=1" in started[:-1]
-        assert (
-            started[-1]
-            == (
-                f"READY=1\nSTATUS=sampling at 100 Hz, idle; panel on http://127.0.0.1:{port}"
-            ).encode()
+        # the measured rate: a tick the machine's load made the loop skip shows as 99 Hz
+        ready = re.fullmatch(
+            rb"READY=1\nSTATUS=sampling at (\d+) Hz, idle; panel on http://127.0.0.1:(\d+)",
+            started[-1],
         )
+        assert ready, started[-1]
+        assert 90 <= int(ready[1]) <= 100 and int(ready[2]) == port
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=10) as r:
             assert b'"ticks"' in r.read()
         after = receive_until(sock, b"STATUS=", 10.0)
