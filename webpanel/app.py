@@ -34,6 +34,7 @@ from webpanel.auth import (
     wants_json,
 )
 from webpanel.home_program import homeprogram
+from webpanel.language import init_language
 from webpanel.limits import (
     PASSWORD_CHECK_WAIT_S,
     BoundedHasher,
@@ -142,6 +143,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     logins.user_loader(load_user)
     app.before_request(require_login)  # before the CSRF check: anonymous requests get 401
     CSRFProtect(app)
+    init_language(app)
 
     app.register_blueprint(api)
     app.register_blueprint(pages)

@@ -25,6 +25,7 @@ from flask import (
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
+from station.i18n.catalog import DEFAULT_LANGUAGE
 from station.records.accounts import (
     PASSWORD_MAX_CHARS,
     PASSWORD_MIN_CHARS,
@@ -64,14 +65,15 @@ ERROR_PAGE = """{% extends "base.html" %}
 
 
 class User(UserMixin):
-    """A logged-in panel user: ``username``, ``role`` and the ``token`` of their session on
-    the server (``station.records.sessions``)."""
+    """A logged-in panel user: ``username``, ``role``, the panel's ``language`` for them and
+    the ``token`` of their session on the server (``station.records.sessions``)."""
 
     def __init__(self, account: dict, token: str):
         self.id = account["id"]
         self.username = account["username"]
         self.role = account["role"]
         self.active = account["active"]
+        self.language = account.get("language") or DEFAULT_LANGUAGE
         self.token = token
 
     def get_id(self) -> str:

@@ -26,7 +26,7 @@ USERNAME_CHARACTERS = "letters, digits, dots, underscores or hyphens"
 USERNAME = re.compile(rf"[a-z0-9._-]{{{USERNAME_MIN_CHARS},{USERNAME_MAX_CHARS}}}")
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 1024
-PUBLIC_COLUMNS = "id, username, role, active, created_at, last_login_at"
+PUBLIC_COLUMNS = "id, username, role, active, language, created_at, last_login_at"
 
 
 class AccountError(StationError, ValueError):

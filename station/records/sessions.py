@@ -14,7 +14,7 @@ from station.storage.database import Storage, now_iso
 SESSION_MAX_DAYS = 7
 """Rows older than this are deleted when someone logs in: sessions idle out long before (the
 longest idle logout is 4 hours), so only rows of sessions never ended remain that long."""
-ACCOUNT_COLUMNS = "u.id, u.username, u.role, u.active, u.created_at, u.last_login_at"
+ACCOUNT_COLUMNS = "u.id, u.username, u.role, u.active, u.language, u.created_at, u.last_login_at"
 
 
 def _digest(token: str) -> str:

@@ -269,6 +269,13 @@ def _v11_goal_baseline_day(db: Database) -> None:
     db["goals"].add_column("baseline_date", str)
 
 
+def _v12_languages(db: Database) -> None:
+    """The panel's language per account and what a patient hears and reads in per patient
+    (codes of ``station.i18n.catalog.LANGUAGES``): English for everyone until chosen."""
+    db["users"].add_column("language", str, not_null_default="en")
+    db["patients"].add_column("language", str, not_null_default="en")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
@@ -281,4 +288,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v9_evaluations,
     _v10_home_programs,
     _v11_goal_baseline_day,
+    _v12_languages,
 )

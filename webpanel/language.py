@@ -1,0 +1,30 @@
+"""Which language a panel page speaks: Flask-Babel's locale selector over the station's
+catalogs (``station.i18n.catalog``)."""
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_login import current_user
+
+from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR
+
+
+def init_language(app: Flask) -> None:
+    """Translate the panel's templates and messages, and format its dates and numbers, in the
+    language ``page_language`` picks."""
+    Babel(
+        app,
+        locale_selector=page_language,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
+
+
+def page_language() -> str:
+    """The patient's language on pages the patient reads (``g.patient_language``: the patient
+    display, the home program), else the logged-in account's, else the browser's preference
+    among the station's languages, else English."""
+    chosen = g.get("patient_language")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
