@@ -186,6 +186,7 @@ PANEL_MAY_IMPORT = (
     "station.records",
     "station.results",
     "station.calibration",
+    "station.i18n",  # the languages and their catalogs, shared with the spoken instructions
     "station.technician.diagnostics",
     "station.runtime.server",  # the panel's own WSGI server: its request size limit
     "station.runtime.logs",  # the recent log lines the technician page shows
