@@ -1,19 +1,27 @@
 #!/bin/sh
 # The project's one test command (README, .ci/run): installs what the tests need on a fresh
-# Debian machine (Chromium for the panel's browser tests, from Debian's packages; everything
-# else into .venv from PyPI), then runs the whole suite on both cores. Extra arguments go to
-# pytest.
+# Debian machine (from Debian's packages: Chromium for the panel's browser tests, espeak-ng and
+# sox for the spoken instructions, Node.js's npm if missing; axe-core from the npm registry for
+# the accessibility checks; everything else into .venv from PyPI), then runs the whole suite on
+# both cores. Extra arguments go to pytest.
 set -eu
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1; then
+missing=""
+for tool in chromium espeak-ng sox npm; do  # each command is its Debian package's name
+    command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+        apt-get update -qq && apt-get install -y -qq $missing >/dev/null
     elif command -v sudo >/dev/null 2>&1; then
-        sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+        sudo apt-get update -qq && sudo apt-get install -y -qq $missing >/dev/null
     else
-        echo "The browser tests need Debian's chromium: run 'apt-get install chromium' as root." >&2
+        echo "The tests need Debian's$missing: run 'apt-get install$missing' as root." >&2
         exit 1
     fi
+fi
+if [ ! -f tests/browser/axe/node_modules/axe-core/axe.min.js ]; then
+    npm ci --prefix tests/browser/axe --no-audit --no-fund --silent
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
