@@ -171,6 +171,13 @@ def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
             "password_attempts_per_address": Option(
                 int, 5, "... and from one device (one address) a minute", 1, 600
             ),
+            "units": Option(
+                str,
+                "metric",
+                "how height and weight are entered and shown: 'metric' (cm, kg) or 'us' (feet "
+                "and inches, pounds); stored in SI either way",
+                choices=("metric", "us"),
+            ),
             "idle_logout_min": Option(
                 int,
                 15,

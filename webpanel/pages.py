@@ -9,6 +9,7 @@ from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
 from station.records.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
+from station.records.units import US_FIELDS, form_values, height_text, si_body_fields, weight_text
 from station.results.service import PAIN_SITE_LIMIT, PAIN_SITES
 from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
 from webpanel.audit_trail import viewed
@@ -42,6 +43,29 @@ def sentence(words: str | None) -> str:
     return words[:1].upper() + words[1:]
 
 
+def units() -> str:
+    """The clinic's units for height and weight ('metric' or 'us', ``[panel] units``)."""
+    return station().config.panel.units
+
+
+@pages.app_template_filter("height")
+def height(height_cm: float | None) -> str:
+    """A stored height in the clinic's units: 170 cm or 5 ft 7 in."""
+    return height_text(height_cm, units())
+
+
+@pages.app_template_filter("weight")
+def weight(weight_kg: float | None) -> str:
+    """A stored weight in the clinic's units: 70 kg or 154 lb."""
+    return weight_text(weight_kg, units())
+
+
+@pages.app_context_processor
+def _units() -> dict:
+    """The clinic's units, for the forms that take a height and a weight."""
+    return {"units": units()}
+
+
 @pages.context_processor
 def _date_limits() -> dict:
     """Today and the oldest birth date accepted (an age of 120 years, not yet 121), as the date
@@ -59,7 +83,9 @@ def _not_found(exc):
 
 
 def _patient_form() -> dict:
-    return {field: request.form.get(field, "") for field in FIELDS}
+    """The patient fields as entered (feet, inches and pounds in a US clinic)."""
+    fields = FIELDS if units() == "metric" else (*FIELDS, *US_FIELDS)
+    return {field: request.form.get(field, "") for field in fields}
 
 
 def _beside_field(exc: PatientFieldError) -> dict:
@@ -100,7 +126,7 @@ def create_patient():
     """Add a patient from the form; a bad field re-shows the form with the error beside it."""
     form = _patient_form()
     try:
-        patient = station().records.create_patient(form)
+        patient = station().records.create_patient(si_body_fields(form, units()))
     except PatientFieldError as exc:
         return _patients_page("", errors=_beside_field(exc), form=form), 400
     audit_patient_created(patient)
@@ -119,7 +145,7 @@ def update_patient(patient_id: int):
     form = _patient_form()
     before = station().records.get_patient(patient_id)
     try:
-        after = station().records.update_patient(patient_id, form)
+        after = station().records.update_patient(patient_id, si_body_fields(form, units()))
     except PatientFieldError as exc:
         return _patient_page(patient_id, errors=_beside_field(exc), form=form), 400
     audit_patient_changed(before, after)
@@ -134,7 +160,7 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
     return render_template(
         "patient.html",
         patient=record,
-        form=form if form is not None else {k: record[k] or "" for k in FIELDS},
+        form=form if form is not None else _edit_form(record),
         errors=errors,
         choices=CHOICES,
         trials=svc.results.list_trials(patient_id),
@@ -148,6 +174,11 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
         pain_sites=PAIN_SITES,
         pain_site_limit=PAIN_SITE_LIMIT,
     )
+
+
+def _edit_form(record: dict) -> dict:
+    """The edit form's values for a stored patient, height and weight in the clinic's units."""
+    return {**{k: record[k] or "" for k in FIELDS}, **form_values(record, units())}
 
 
 @pages.get("/display")
