@@ -7,7 +7,9 @@ per second before a trial), ``start`` (rising: recording begins), ``stop`` (fall
 the therapist or the stop button), ``success`` (arpeggio: trial complete), ``warning`` (three
 fast high beeps: stopped early by a step-off or a fault), ``metronome`` (a click on each beat).
 ``Instruct`` carries what the therapist tells the patient (close your eyes, stand on the foam,
-lift a foot): shown on the panel, followed by the virtual patient in simulation.
+lift a foot): shown on the panel, spoken by the station in the patient's language, followed by
+the virtual patient in simulation. Every sentence here is English marked with ``N_`` for the
+gettext catalog (``station.i18n``), which holds its translations.
 """
 
 from dataclasses import dataclass
@@ -15,6 +17,12 @@ from dataclasses import dataclass
 TONES = ("countdown", "start", "stop", "success", "warning", "metronome")
 LIGHTS = ("front", "back", "left", "right", "centre")
 STATUS_COLOURS = ("off", "blue", "amber", "green", "red")
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the gettext catalog (``pybabel extract -k N_``); returns it as is:
+    it is translated where it is said or shown, in the listener's language."""
+    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,36 +57,48 @@ class Tone:
 
 
 INSTRUCTIONS = {
-    "eyes-open": "Keep your eyes open, looking at a point ahead.",
-    "eyes-closed": "Close your eyes.",
-    "firm-surface": "Stand on the platform itself (remove the foam pad or the balance disc).",
-    "foam-surface": "Stand on the foam pad, centred on the platform's foot markings.",
-    "disc-surface": (
+    "eyes-open": N_("Keep your eyes open, looking at a point ahead."),
+    "eyes-closed": N_("Close your eyes."),
+    "firm-surface": N_("Stand on the platform itself (remove the foam pad or the balance disc)."),
+    "foam-surface": N_("Stand on the foam pad, centred on the platform's foot markings."),
+    "disc-surface": N_(
         "Stand with both feet on the balance disc, placed at the centre of the platform."
     ),
-    "feet-together": "Stand with your feet side by side, touching.",
-    "semi-tandem": "Put the instep of one foot against the big toe of the other.",
-    "tandem": "Put one foot in front of the other, heel touching toe.",
-    "return-to-position": (
+    "feet-together": N_("Stand with your feet side by side, touching."),
+    "semi-tandem": N_("Put the instep of one foot against the big toe of the other."),
+    "tandem": N_("Put one foot in front of the other, heel touching toe."),
+    "return-to-position": N_(
         "If you lose your balance, get back into the position as quickly as you can."
     ),
-    "step-forward-left": "Walk forward off the platform, starting with your left foot.",
-    "step-forward-right": "Walk forward off the platform, starting with your right foot.",
-    "step-back-on": "Step back onto the platform, feet on the markings.",
-    "stand-on-left": "Lift the right foot and stand on the left leg, hands on hips.",
-    "stand-on-right": "Lift the left foot and stand on the right leg, hands on hips.",
-    "both-feet": "Stand on both feet, arms by the side.",
-    "hold-level": "Keep the board level.",
-    "stand-upright": "Stand upright and hold that posture.",
-    "offload": (
+    "step-forward-left": N_("Walk forward off the platform, starting with your left foot."),
+    "step-forward-right": N_("Walk forward off the platform, starting with your right foot."),
+    "step-back-on": N_("Step back onto the platform, feet on the markings."),
+    "stand-on-left": N_("Lift the right foot and stand on the left leg, hands on hips."),
+    "stand-on-right": N_("Lift the left foot and stand on the right leg, hands on hips."),
+    "both-feet": N_("Stand on both feet, arms by the side."),
+    "hold-level": N_("Keep the board level."),
+    "stand-upright": N_("Stand upright and hold that posture."),
+    "offload": N_(
         "If a light comes on, shift your weight toward it a little at a time until it goes off, "
         "then stay there."
     ),
-    "find-targets": (
+    "find-targets": N_(
         "Lean toward the lit side until the middle light comes on, then hold; a light on the "
         "other side means you went past: ease back."
     ),
 }
+
+
+TONE_WORDS = {
+    "start": N_("Begin."),
+    "success": N_("Well done."),
+    "stop": N_("Stop. Step off carefully."),
+    "warning": N_("Stop. Stay where you are, and hold on if you need to."),
+}
+"""What is said with a tone pattern (the tone keeps the timing; the words say what it means)."""
+
+COUNT_WORDS = {3: N_("Three"), 2: N_("Two"), 1: N_("One")}
+"""The last seconds of a countdown, said with their beeps."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,6 +262,24 @@ def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
             ),
             "stop_button_pin": Option(int, 25, "BCM pin of the stop button (to ground)", 0, 27),
         },
+        "speech": {
+            "enabled": Option(
+                bool,
+                True,
+                "say each instruction, the countdown and the end of a drill aloud, in the "
+                "patient's language, besides the tones (espeak-ng on the Pi's audio output)",
+            ),
+            "volume_pct": Option(
+                int, 80, "loudness of the spoken words, % of the engine's", 10, 100
+            ),
+            "rate_wpm": Option(
+                int,
+                140,
+                "speaking rate in words a minute (slower is clearer for older ears)",
+                80,
+                220,
+            ),
+        },
         "backup": {
             "keep": Option(
                 int, 14, "how many nightly database backups to keep (the newest)", 1, 365

@@ -9,6 +9,7 @@ import unicodedata
 from datetime import date
 
 from station.errors import StationError
+from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES
 from station.records.text import clean_line, clean_lines
 
 PATIENT_PAGE = 50  # patients a list shows at a time
@@ -30,14 +31,23 @@ CHOICES = {
     "affected_side": ("left", "right", "both", "none"),
 }
 MAX_AGE_YEARS = 120
-FIELDS = (*TEXT_LIMITS, "birth_date", "sex", "affected_side", *NUMBER_RANGES, "note")
+FIELDS = (
+    *TEXT_LIMITS,
+    "birth_date",
+    "sex",
+    "affected_side",
+    *NUMBER_RANGES,
+    "language",
+    "note",
+)
 """Every field a patient record holds besides its id and creation time, in form order."""
 
 
 def validate_patient(data: dict, today: date | None = None) -> dict:
     """Cleaned fields: name required; code, birth date (ISO, age 0-120 years on ``today``), sex,
     affected side, height in cm, weight in kg and a note of up to 500 characters optional (None
-    when left empty). A record is validated whole, for a new patient and for an edit alike."""
+    when left empty); the language the patient hears and reads (English when not given). A
+    record is validated whole, for a new patient and for an edit alike."""
     if not isinstance(data, dict):
         raise PatientFieldError("body", "expected an object with a name")
     unknown = sorted(set(data) - set(FIELDS))
@@ -61,6 +71,11 @@ def validate_patient(data: dict, today: date | None = None) -> dict:
         clean[field] = value or None
     for field, (low, high) in NUMBER_RANGES.items():
         clean[field] = _number(data.get(field), field, low, high)
+    language = _text(data, "language").strip() or DEFAULT_LANGUAGE
+    if language not in LANGUAGES:
+        names = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        raise PatientFieldError("language", f"choose one of {names}, got {language!r}")
+    clean["language"] = language
     note = clean_lines(_text(data, "note"))
     if len(note) > NOTE_LIMIT:
         raise PatientFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")

@@ -10,6 +10,7 @@ the simulated platform's own.
 from hw.amplifiers import AMPLIFIERS
 from hw.cues import CuePins
 from hw.loadcells import CORNERS
+from hw.speech import AplayPlayer, EspeakRenderer, FileSink, Voice
 
 BNO08X_RATE_ERROR = -0.002  # the emulated IMU's oscillator is off like a real one
 
@@ -26,6 +27,18 @@ def cue_pins(config) -> CuePins:
         buzzer=cues.buzzer_pin,
         buzzer_kind=cues.buzzer,
     )
+
+
+def voice_device(config, clock, cache_dir) -> Voice:
+    """The voice of ``[speech]``: espeak-ng rendering into ``cache_dir``, played by aplay on
+    the Pi or logged on simulated hardware; one that only logs when speech is off, under a
+    virtual clock (minutes pass in seconds) or without a data folder for the cache."""
+    speech = config.speech
+    if not speech.enabled or clock.virtual or cache_dir is None:
+        return Voice(None, FileSink(), None)
+    renderer = EspeakRenderer(rate_wpm=speech.rate_wpm, volume_pct=speech.volume_pct)
+    player = FileSink() if config.station.hardware == "sim" else AplayPlayer()
+    return Voice(renderer, player, cache_dir)
 
 
 def bus_name(config) -> str:

@@ -24,6 +24,7 @@ from drills.cues import INSTRUCTIONS, AllOff, Instruct, Light, Status
 from hw.reader import pump_inline
 from sensing.grid import FrameGrid
 from station.errors import BusyError
+from station.i18n.catalog import DEFAULT_LANGUAGE
 from station.runtime.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
 from station.runtime.scoring import ScoringWorker
 
@@ -57,6 +58,7 @@ class ControlLoop:
         on_instruct=None,
         on_tick=None,
         watchdog=None,
+        speaker=None,
     ):
         self.clock = clock
         self.rate_hz = rate_hz
@@ -67,6 +69,7 @@ class ControlLoop:
         self.sensor_errors = sensor_errors or (lambda name: None)
         self.on_instruct = on_instruct  # (code, t_s): what the patient was told
         self.on_tick = on_tick  # (t_s): simulation only, the virtual patient looks at the cues
+        self.speaker = speaker  # station.runtime.spoken.Speaker: says the cues (queues only)
         # the newest instructions (those given in one tick together), for the panel
         self.instruction: dict | None = None
         self.cues = cues
@@ -162,24 +165,40 @@ class ControlLoop:
         for cue in cues:
             if isinstance(cue, AllOff):
                 self.cues.all_off()
+                if self.speaker is not None:
+                    self.speaker.hush()
             elif isinstance(cue, Light):
                 self.cues.set_light(cue.name, cue.on)
             elif isinstance(cue, Status):
                 self.cues.set_status(cue.colour)
             elif isinstance(cue, Instruct):
-                said = INSTRUCTIONS[cue.code]
-                last = self.instruction
-                if last is not None and last["t_s"] == t_s:  # said together: show them together
-                    self.instruction = {**last, "codes": [*last["codes"], cue.code]}
-                    self.instruction["text"] = f"{last['text']} {said}"
-                else:
-                    self.instruction = {"codes": [cue.code], "text": said, "t_s": t_s}
-                if self.on_instruct is not None:
-                    self.on_instruct(cue.code, now)
+                self._instruct(cue.code, now, t_s)
             else:
                 self.cues.play(cue.pattern, now)
+                if self.speaker is not None:
+                    self.speaker.tone(cue.pattern, self._countdown_left_s())
         if cues and self.session is not None:
             self.session.add_cues(t_s, [cue.label() for cue in cues])
+
+    def _instruct(self, code: str, now: float, t_s: float) -> None:
+        """Say instruction ``code`` to the patient in their language and show it on the panel
+        (instructions given in one tick are shown together)."""
+        if self.speaker is None:
+            said, language = INSTRUCTIONS[code], DEFAULT_LANGUAGE
+        else:
+            said, language = self.speaker.instruction(code), self.speaker.language
+        last = self.instruction
+        if last is not None and last["t_s"] == t_s:
+            self.instruction = {**last, "codes": [*last["codes"], code]}
+            self.instruction["text"] = f"{last['text']} {said}"
+        else:
+            self.instruction = {"codes": [code], "text": said, "language": language, "t_s": t_s}
+        if self.on_instruct is not None:
+            self.on_instruct(code, now)
+
+    def _countdown_left_s(self) -> int | None:
+        """Whole seconds left of the running drill's countdown (None outside one)."""
+        return None if self.session is None else self.session.drill.status().get("countdown_s")
 
     def _end(self, now) -> None:
         session, self.session = self.session, None

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from functools import cached_property
+from pathlib import Path
 
 from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError, UnknownDrillError
@@ -29,10 +30,12 @@ from station.errors import BusyError, StationError
 from station.records.programs import apply_progression
 from station.runtime.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
 from station.runtime.hardware import build_hardware, inject_sim_fault
+from station.runtime.hardware_parts import voice_device
 from station.runtime.live import LiveFeed
 from station.runtime.live_messages import live_messages
 from station.runtime.loop import ControlLoop
 from station.runtime.priority import realtime_children, realtime_thread, scheduling_of
+from station.runtime.spoken import Speaker
 from station.runtime.station_records import StationRecords
 from station.runtime.timed_cues import TimedCues
 from station.runtime.trial import TrialSession
@@ -92,6 +95,10 @@ class Station(StationRecords):
         self.version = software_version()
         self.started_at = now_iso()
         self.cues = TimedCues(self.hardware.cues, self.clock)  # notes when a stop took effect
+        cache_dir = (
+            None if str(db_path) == ":memory:" else Path(self.storage.path).parent / "speech"
+        )
+        self.speaker = Speaker(voice_device(config, self.clock, cache_dir))
         self.loop_scheduling = self.readers_scheduling = "not started"
         self.loop = ControlLoop(
             clock=self.clock,
@@ -116,6 +123,7 @@ class Station(StationRecords):
             on_begin=self._store_begin,
             on_end=self._store_end,
             watchdog=notifier.watchdog if notifier else None,
+            speaker=self.speaker,
         )
         self._trials_started = 0
         # who keeps drills off the platform (e.g. the calibration wizard) until when (clock s)
@@ -172,6 +180,7 @@ class Station(StationRecords):
         self.loop.close()  # the scoring worker stores the trials that ended
         self.end_live_streams()
         self.storage.close()
+        self.speaker.close()
         self.hardware.close()
 
     def _sensor_error(self, name: str) -> str | None:
@@ -224,6 +233,7 @@ class Station(StationRecords):
             if program is not None:
                 session.program_id, session.program_step = program
             command = StartTrial(session)
+            self.speaker.set_language(patient.get("language") or "en")  # no drill speaks now
             self._send(command)
             return {"trial_id": command.done.result(COMMAND_TIMEOUT_S)}
 
@@ -406,6 +416,7 @@ class Station(StationRecords):
             "calibration": self.calibration_source,
             "loop": self.loop.status(),
             "devices": self.hardware.status(),
+            "speech": self.speaker.status(),
             "drill": self.drill_status(),
             "live_clients": self.feed.subscribers,
             "cues_off_at_s": self.cues.off_at_s,  # when a stop last took effect (clock s)
