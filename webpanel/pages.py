@@ -8,8 +8,16 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
+from station.i18n.catalog import LANGUAGES
 from station.records.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
-from station.records.units import US_FIELDS, form_values, height_text, si_body_fields, weight_text
+from station.records.units import (
+    US_FIELDS,
+    WEIGHT_LB_RANGE,
+    form_values,
+    height_text,
+    si_body_fields,
+    weight_text,
+)
 from station.results.service import PAIN_SITE_LIMIT, PAIN_SITES
 from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
 from webpanel.audit_trail import viewed
@@ -61,9 +69,10 @@ def weight(weight_kg: float | None) -> str:
 
 
 @pages.app_context_processor
-def _units() -> dict:
-    """The clinic's units, for the forms that take a height and a weight."""
-    return {"units": units()}
+def _units_and_languages() -> dict:
+    """The clinic's units (and the pound range) for the forms that take a height and a
+    weight, and the languages a patient may hear and read."""
+    return {"units": units(), "weight_lb_range": WEIGHT_LB_RANGE, "languages": LANGUAGES}
 
 
 @pages.context_processor

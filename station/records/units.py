@@ -8,6 +8,8 @@ The factors are exact by definition (international yard and pound, 1959): 1 in =
 system reads back unchanged in it.
 """
 
+import math
+
 from station.records.patients import NUMBER_RANGES, PatientFieldError
 
 SYSTEMS = ("metric", "us")
@@ -18,6 +20,12 @@ STORED_DECIMALS = 3
 
 US_FIELDS = ("height_ft", "height_in", "weight_lb")
 """The form fields of a clinic working in US units, in place of height_cm and weight_kg."""
+
+WEIGHT_LB_RANGE = (
+    math.ceil(NUMBER_RANGES["weight_kg"][0] / KG_PER_POUND),
+    math.floor(NUMBER_RANGES["weight_kg"][1] / KG_PER_POUND),
+)
+"""The whole pounds within the records' weight range (23-771 lb for 10-350 kg)."""
 
 
 def _number(form: dict, field: str) -> float | None:
@@ -54,9 +62,9 @@ def si_body_fields(form: dict, system: str) -> dict:
     if pounds is None:
         out["weight_kg"] = ""
     else:
-        low, high = (kg / KG_PER_POUND for kg in NUMBER_RANGES["weight_kg"])
+        low, high = WEIGHT_LB_RANGE
         if not low <= pounds <= high:
-            raise PatientFieldError("weight_lb", f"must be between {low:.0f} and {high:.0f} lb")
+            raise PatientFieldError("weight_lb", f"must be between {low} and {high} lb")
         out["weight_kg"] = round(pounds * KG_PER_POUND, STORED_DECIMALS)
     return out
 

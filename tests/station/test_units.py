@@ -46,7 +46,7 @@ def test_metric_forms_pass_through_as_entered():
     [
         ({"height_ft": "9"}, "height_ft", "between 1 ft 7.7 in and 8 ft 2.4 in"),
         ({"height_ft": "5", "height_in": "12"}, "height_in", "0 to 11.9 inches"),
-        ({"weight_lb": "5"}, "weight_lb", "between 22 and 772 lb"),
+        ({"weight_lb": "22"}, "weight_lb", "between 23 and 771 lb"),  # 22 lb is 9.98 kg
         ({"weight_lb": "lots"}, "weight_lb", "expected a number, got 'lots'"),
     ],
 )
