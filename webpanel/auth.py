@@ -22,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, refresh
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
@@ -262,6 +263,20 @@ def password():
     start_session(account)
     flash("Your password is changed. Other devices logged in as you are logged out.")
     return redirect(url_for("pages.patients"), code=303)
+
+
+@auth.post("/account/language")
+def language():
+    """Any user chooses the language the panel speaks to them; the page comes back in it."""
+    try:
+        chosen = request.form.get("language", "")
+        accounts().set_language(current_user.username, chosen, current_user.username, address())
+    except AccountError as exc:
+        return render_template("password.html", errors={exc.field: str(exc)}), 400
+    current_user.language = chosen
+    refresh()  # this request's messages in the language just chosen
+    flash(gettext("The panel is now in English."))
+    return redirect(url_for("auth.password"), code=303)
 
 
 # --- the technicians' account page -----------------------------------------------------------

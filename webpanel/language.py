@@ -2,7 +2,7 @@
 catalogs (``station.i18n.catalog``)."""
 
 from flask import Flask, g, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR
@@ -16,6 +16,7 @@ def init_language(app: Flask) -> None:
         locale_selector=page_language,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+    app.jinja_env.globals["get_locale"] = get_locale  # <html lang="{{ get_locale() }}">
 
 
 def page_language() -> str:

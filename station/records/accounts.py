@@ -15,13 +15,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from station.errors import NotFoundError, StationError
+from station.i18n.catalog import N_, LanguageError, check_language
 from station.records.sessions import Sessions
 from station.storage.database import now_iso
 
 ROLES = ("therapist", "technician")
 USERNAME_MIN_CHARS = 3
 USERNAME_MAX_CHARS = 40
-USERNAME_CHARACTERS = "letters, digits, dots, underscores or hyphens"
+USERNAME_CHARACTERS = N_("letters, digits, dots, underscores or hyphens")
 """What a username may hold, in words for forms and help (``USERNAME`` checks it)."""
 USERNAME = re.compile(rf"[a-z0-9._-]{{{USERNAME_MIN_CHARS},{USERNAME_MAX_CHARS}}}")
 PASSWORD_MIN_CHARS = 10
@@ -166,6 +167,18 @@ class Accounts:
             self.sessions.close_all(account["id"])
         change = "reactivated" if active else "deactivated"
         self.audit(by, "account-changed", account["username"], change, address)
+        return self.get(account["id"])
+
+    def set_language(self, username: str, code, by: str, address: str = "") -> dict:
+        """The language the panel speaks to ``username`` (a code of
+        ``station.i18n.catalog.LANGUAGES``; AccountError naming ``language`` otherwise)."""
+        account = self._existing(username)
+        try:
+            language = check_language(code)
+        except LanguageError as exc:
+            raise AccountError("language", str(exc)) from None
+        self._update(account["id"], {"language": language})
+        self.audit(by, "account-changed", account["username"], f"language {language}", address)
         return self.get(account["id"])
 
     def set_password(self, username: str, password, by: str, address: str = "") -> dict:
