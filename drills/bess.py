@@ -35,7 +35,7 @@ from typing import ClassVar
 
 from drills.balance_loss import MAX_EXCURSION
 from drills.cued import CuedDrill
-from drills.cues import AllOff, Instruct, Light, Status, Tone
+from drills.cues import N_, AllOff, Instruct, Light, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice
 from drills.stance_hold import StanceHold
@@ -126,9 +126,9 @@ class Bess(CuedDrill):
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        BessPhase.ANNOUNCE: "Get ready for the next one",
-        BessPhase.POSITION: "Take the position",
-        Phase.RECORDING: "Eyes closed, hold still",
+        BessPhase.ANNOUNCE: N_("Get ready for the next one"),
+        BessPhase.POSITION: N_("Take the position"),
+        Phase.RECORDING: N_("Eyes closed, hold still"),
     }
     stage_words: ClassVar[dict[str, str]] = {
         f"{stance}-{surface}": f"{STANCE_WORDS[stance]} on {SURFACE_WORDS[surface]}"

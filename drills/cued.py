@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from drills.cues import LIGHTS, AllOff, Cue, Instruct, Light, Status, Tone
+from drills.cues import LIGHTS, N_, AllOff, Cue, Instruct, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
 from drills.surfaces import with_surface
@@ -36,7 +36,7 @@ RECOVERING = "recovering"
 """The stage of a drill of targets while the patient, after a loss of balance, stands again."""
 RECOVERING_WORDS = {RECOVERING: "Lost balance: waiting to stand still again"}
 """The live view's words for it; the patient display says ``RECOVERING_PATIENT_WORDS``."""
-RECOVERING_PATIENT_WORDS = {RECOVERING: "Stand still"}
+RECOVERING_PATIENT_WORDS = {RECOVERING: N_("Stand still")}
 
 COUNTDOWN = Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording.")
 

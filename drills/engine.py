@@ -10,7 +10,7 @@ every cue off, sounds a warning and keeps the reason.
 from enum import StrEnum
 from typing import ClassVar
 
-from drills.cues import AllOff, Cue, Status, Tone
+from drills.cues import N_, AllOff, Cue, Status, Tone
 from drills.errors import DrillSubjectError
 from drills.params import Param, validate_params
 from sensing.frame import Frame
@@ -70,13 +70,13 @@ class Drill:
     stage_words: ClassVar[dict[str, str]] = {}
     # the patient display: a few big words per phase ("recording": what to do meanwhile)
     patient_words: ClassVar[dict[str, str]] = {
-        Phase.WAITING: "Step on",
-        Phase.SETTLING: "Stand still",
-        Phase.COUNTDOWN: "Get ready",
-        Phase.COMPLETED: "Well done!",
-        Phase.ABORTED: "Stopped",
-        "target": "Lean to the target",  # while recording, a target is shown
-        "home": "Back to the middle",  # ... or the middle to come back to
+        Phase.WAITING: N_("Step on"),
+        Phase.SETTLING: N_("Stand still"),
+        Phase.COUNTDOWN: N_("Get ready"),
+        Phase.COMPLETED: N_("Well done!"),
+        Phase.ABORTED: N_("Stopped"),
+        "target": N_("Lean to the target"),  # while recording, a target is shown
+        "home": N_("Back to the middle"),  # ... or the middle to come back to
     }
     patient_stage_words: ClassVar[dict[str, str]] = {}
     # (eyes, surface) of its standing recording ("open", "firm"), None: not a sway test; a

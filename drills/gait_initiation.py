@@ -40,7 +40,7 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import CuedDrill
-from drills.cues import AllOff, Instruct, Status, Tone
+from drills.cues import N_, AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from drills.single_leg import LIFT_SHARE
@@ -160,9 +160,9 @@ class GaitInitiation(CuedDrill):
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        Phase.COUNTDOWN: "Stand still, wait for the tone",
-        Phase.RECORDING: "Walk forward",
-        GaitPhase.RETURN: "Step back on",
+        Phase.COUNTDOWN: N_("Stand still, wait for the tone"),
+        Phase.RECORDING: N_("Walk forward"),
+        GaitPhase.RETURN: N_("Step back on"),
     }
     params = (
         choice("legs", ("both", "left", "right"), "both", "The leg that steps first."),

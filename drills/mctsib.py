@@ -47,7 +47,7 @@ import numpy as np
 
 from drills.balance_loss import MAX_EXCURSION, BalanceWatch
 from drills.cued import LOST_BALANCE, CuedDrill
-from drills.cues import AllOff, Instruct, Light, Status, Tone
+from drills.cues import N_, AllOff, Instruct, Light, Status, Tone
 from drills.engine import Phase
 from drills.params import Param
 from drills.standing import StandingSamples, score_standing
@@ -86,11 +86,11 @@ class Mctsib(CuedDrill):
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        Phase.RECORDING: "Stand still",
-        McPhase.ANNOUNCE: "Get ready for the next one",  # when the condition is not known
-        "eyes-open": "Eyes open",  # the announcement of the next condition
-        "eyes-closed": "Close your eyes",
-        "foam": "on the foam",
+        Phase.RECORDING: N_("Stand still"),
+        McPhase.ANNOUNCE: N_("Get ready for the next one"),  # when the condition is not known
+        "eyes-open": N_("Eyes open"),  # the announcement of the next condition
+        "eyes-closed": N_("Close your eyes"),
+        "foam": N_("on the foam"),
     }
     quality_checks = ()  # each condition is gated with its own recording
     headline = (

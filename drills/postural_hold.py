@@ -23,7 +23,7 @@ import math
 from typing import ClassVar
 
 from drills.cued import COUNTDOWN, CuedDrill, lean_lights
-from drills.cues import Tone
+from drills.cues import N_, Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.surfaces import SURFACE
@@ -44,7 +44,7 @@ class PosturalHold(CuedDrill):
     imu_mount = "trunk"
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        Phase.RECORDING: "Stand upright",
+        Phase.RECORDING: N_("Stand upright"),
     }
     quality_checks = ("imu",)  # the platform is optional
     headline = (

@@ -5,7 +5,7 @@ them)."""
 from typing import ClassVar
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
-from drills.cues import Instruct, Status, Tone
+from drills.cues import N_, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.standing import StandingSamples, score_standing, sway_condition_words
@@ -27,7 +27,7 @@ class QuietStance(CuedDrill):
     sway_condition = ("open", "firm")  # a result before the eyes and surface were settings
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        Phase.RECORDING: "Stand still",
+        Phase.RECORDING: N_("Stand still"),
     }
     quality_checks = ()  # gated by drills.standing with its recording
     headline = (

@@ -48,7 +48,7 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, RECOVERING_PATIENT_WORDS, RECOVERING_WORDS, CuedDrill, zone
-from drills.cues import Status
+from drills.cues import N_, Status
 from drills.engine import Phase
 from drills.errors import DrillParamError, DrillSubjectError
 from drills.params import Param
@@ -135,10 +135,10 @@ class Reaction(CuedDrill):
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        "target": "Lean that way!",
+        "target": N_("Lean that way!"),
     }
     patient_stage_words: ClassVar[dict[str, str]] = {
-        "interval": "Wait for the light",
+        "interval": N_("Wait for the light"),
         **RECOVERING_PATIENT_WORDS,
     }
     headline = (

@@ -33,7 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill, zone
-from drills.cues import AllOff, Light, Tone
+from drills.cues import N_, AllOff, Light, Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.standing import StandingSamples
@@ -67,7 +67,7 @@ class RhythmicWeightShift(CuedDrill):
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        Phase.RECORDING: "Follow the light",
+        Phase.RECORDING: N_("Follow the light"),
     }
     headline = (
         ("rhythm_pct", "rhythm_pct"),

@@ -40,7 +40,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from drills.cued import LOST_BALANCE, CuedDrill
-from drills.cues import AllOff, Instruct, Status, Tone
+from drills.cues import N_, AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from sensing.metric_docs import METRIC_DOCS
@@ -84,9 +84,9 @@ class SingleLegStance(CuedDrill):
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        SingleLegPhase.LIFT: "Lift your foot",
-        SingleLegPhase.REST: "Rest",
-        Phase.RECORDING: "Stand on one leg",
+        SingleLegPhase.LIFT: N_("Lift your foot"),
+        SingleLegPhase.REST: N_("Rest"),
+        Phase.RECORDING: N_("Stand on one leg"),
     }
     headline = (("best_time_s", "best_stance_time_s"),)
     title = "Single-leg stance"

@@ -33,7 +33,7 @@ from typing import ClassVar
 
 from drills.balance_loss import MAX_EXCURSION
 from drills.cued import LOST_BALANCE, CuedDrill
-from drills.cues import AllOff, Instruct, Status, Tone
+from drills.cues import N_, AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice
 from drills.stance_hold import StanceHold
@@ -119,9 +119,9 @@ class Steadi4Stage(CuedDrill):
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        SteadiPhase.POSITION: "Take the position",
-        SteadiPhase.REST: "Rest",
-        Phase.RECORDING: "Hold still",
+        SteadiPhase.POSITION: N_("Take the position"),
+        SteadiPhase.REST: N_("Rest"),
+        Phase.RECORDING: N_("Hold still"),
     }
     stage_words: ClassVar[dict[str, str]] = dict(STAGE_WORDS)
     params = (

@@ -39,7 +39,7 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
-from drills.cues import AllOff, Status, Tone
+from drills.cues import N_, AllOff, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from drills.standing import StandingSamples
@@ -81,8 +81,9 @@ class WeightBearing(CuedDrill):
     lower_is_better = tracked
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        Phase.RECORDING: "Good",
-        "over-limit": "Less weight on your {side} leg",
+        Phase.RECORDING: N_("Good"),
+        "over-limit-left": N_("Less weight on your left leg"),
+        "over-limit-right": N_("Less weight on your right leg"),
     }
     instruction = "offload"
     headline = (

@@ -25,6 +25,7 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill, lean_lights
+from drills.cues import N_
 from drills.engine import Phase
 from drills.params import Param
 
@@ -95,7 +96,7 @@ class WobbleBoard(CuedDrill):
     imu_mount = "wobble-board"
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
-        Phase.RECORDING: "Keep the board level",
+        Phase.RECORDING: N_("Keep the board level"),
     }
     quality_checks = ("timing", "on_platform", "imu")
     headline = (

@@ -4,7 +4,8 @@ audited (``webpanel.audit_trail``)."""
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
@@ -194,8 +195,22 @@ def _edit_form(record: dict) -> dict:
 def display():
     """The patient display: a full-screen view of the running drill for a monitor facing the
     patient (large dot, target, countdown), following the live stream."""
-    words = {d["name"]: d["words"] for d in station().results.drills()}
+    language = request.args.get("lang")
+    if language in LANGUAGES:  # the patient's, as the live stream says (display.js)
+        g.patient_language = language
+    words = {
+        d["name"]: {
+            "patient": _translated(d["words"]["patient"]),
+            "patient_stages": _translated(d["words"]["patient_stages"]),
+        }
+        for d in station().results.drills()
+    }
     return render_template("display.html", drill_words=words)
+
+
+def _translated(words: dict) -> dict:
+    """A drill's words for the patient in the page's language."""
+    return {key: gettext(text) for key, text in words.items()}
 
 
 @pages.get("/trials/<trial_id>")

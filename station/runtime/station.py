@@ -393,8 +393,9 @@ class Station(StationRecords):
         }
 
     def live_state(self) -> dict:
-        """What the live view shows beside the frames: the drill's state, the cue lights, and
-        whether someone stands on the platform and has settled."""
+        """What the live view shows beside the frames: the drill's state, the cue lights, the
+        instruction and the language of the patient being trained (the patient display speaks
+        it), and whether someone stands on the platform and has settled."""
         frame = self.loop.last_frame
         platform = {
             "on_platform": bool(frame and frame.on_platform),
@@ -404,6 +405,7 @@ class Station(StationRecords):
             "drill": self.drill_status(),
             "cues": self.hardware.cues.status(),
             "instruction": self.loop.instruction if self.loop.session is not None else None,
+            "language": self.speaker.language if self.loop.session is not None else None,
             **platform,
         }
 

@@ -2,6 +2,7 @@
 is in the catalog, every message has its Spanish, the compiled catalog is the one the .po
 says, and each account reads the panel in its own language."""
 
+import json
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -180,3 +181,26 @@ def test_before_login_the_browsers_preference_is_followed(anon_client):
     assert "<h1>Iniciar sesión</h1>" in page.get_data(as_text=True)
     page = anon_client.get("/login", headers={"Accept-Language": "fr-FR"})
     assert "<h1>Log in</h1>" in page.get_data(as_text=True)
+
+
+def test_the_patient_display_speaks_the_language_of_the_patient_on_the_platform(client, station):
+    patient = station.records.create_patient({"name": "Rosa", "weight_kg": 70, "language": "es"})
+    station.start_drill(patient["id"], "weight-bearing", {"side": "left"})
+    station.run_virtual(max_s=0.5, until_trial_ends=False)
+    assert station.live_state()["language"] == "es"  # display.js reloads with ?lang=es
+    page = client.get("/display?lang=es").get_data(as_text=True)
+    assert '<html lang="es">' in page and 'data-idle="Espere, por favor"' in page
+    words = drill_words(page)["weight-bearing"]["patient"]
+    assert words["waiting"] == "Súbase a la plataforma"
+    assert words["over-limit-left"] == "Menos peso en la pierna izquierda"
+    station.stop_drill()
+    station.run_virtual(max_s=0.5)
+    assert station.live_state()["language"] is None
+    english = client.get("/display").get_data(as_text=True)  # the account's language
+    assert '<html lang="en">' in english
+    assert drill_words(english)["weight-bearing"]["patient"]["waiting"] == "Step on"
+
+
+def drill_words(page: str) -> dict:
+    """The patient's words for each drill that a display page carries for its script."""
+    return json.loads(page.split('id="drill-words">', 1)[1].split("</script>", 1)[0])

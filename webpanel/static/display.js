@@ -17,7 +17,7 @@
 
   function say(msg) {
     const d = msg.drill;
-    if (!d) return msg.on_platform ? "" : "Please wait";
+    if (!d) return msg.on_platform ? "" : words.dataset.idle;
     const said = WORDS[d.drill] || { patient: {}, patient_stages: {} };
     const w = said.patient;
     if (d.phase === "announce" && d.eyes && d.surface) {  // mCTSIB: the next condition
@@ -26,7 +26,7 @@
     if (d.phase === "announce" && msg.instruction) return msg.instruction.text;
     if (d.phase !== "recording") return w[d.phase] || "";
     if (d.limit_bw_pct !== undefined) {
-      return d.over_limit ? w["over-limit"].replace("{side}", d.side) : w.recording;
+      return d.over_limit ? w[`over-limit-${d.side}`] : w.recording;
     }
     if (said.patient_stages[d.stage]) return said.patient_stages[d.stage];
     if (d.target_zone) return w.target;
@@ -51,6 +51,11 @@
   }
 
   BalanceLive.connect((msg, trail) => {
+    if (msg.language && msg.language !== document.documentElement.lang) {
+      // a patient who reads another language stepped on: the words come in theirs
+      window.location.replace(`?lang=${encodeURIComponent(msg.language)}`);
+      return;
+    }
     latest = { msg, trail };
     show(msg);
     render();
