@@ -8,7 +8,9 @@
   const timeLeft = document.getElementById("time-left");
   const STYLE = {
     minSpanMm: 150, background: "#000", grid: null, cross: "#333", labels: "#9e9e9e",
-    home: "#ffffff", target: "#00e676", targetOn: "#69ff9c", trail: "rgba(255,212,0,.45)",
+    // Okabe-Ito: the yellow dot and the sky-blue target stay apart for every kind of colour
+    // blindness (tests/browser/test_accessibility.py), and the target is a ring, the dot a disc
+    home: "#ffffff", target: "#56b4e9", targetOn: "#b4e0f7", trail: "rgba(255,212,0,.45)",
     dot: "#ffd400", dotRing: "#ffffff", dotPx: 34, trailPx: 10, scale: 2,
   };
   // the patient's words for each drill, as the drill describes itself (its catalog entry)
