@@ -270,7 +270,7 @@ def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
                 "patient's language, besides the tones (espeak-ng on the Pi's audio output)",
             ),
             "volume_pct": Option(
-                int, 80, "loudness of the spoken words, % of the engine's", 10, 100
+                int, 80, "loudness of the spoken words, % of the engine's full amplitude", 0, 100
             ),
             "rate_wpm": Option(
                 int,
@@ -278,6 +278,12 @@ def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
                 "speaking rate in words a minute (slower is clearer for older ears)",
                 80,
                 220,
+            ),
+            "cache_dir": Option(
+                str,
+                None,
+                "folder of the rendered phrases (WAV files, a few MB); not set = speech/ in "
+                "[station] data_dir, beside the database",
             ),
         },
         "backup": {
@@ -488,6 +494,10 @@ def _check_rules(s: dict[str, dict]) -> None:
     station["data_dir"] = (
         Path(station["data_dir"]).expanduser() if station["data_dir"] else (default_data_dir())
     )
+    if s["speech"]["cache_dir"] is not None:
+        if not s["speech"]["cache_dir"].strip():
+            raise ConfigError("[speech] cache_dir is empty: give a folder, or leave it out")
+        s["speech"]["cache_dir"] = Path(s["speech"]["cache_dir"]).expanduser()
     _check_host(s["panel"]["host"])
     if s["panel"]["live_streams_per_account"] > s["panel"]["live_streams"]:
         raise ConfigError("[panel] live_streams_per_account must not exceed live_streams")

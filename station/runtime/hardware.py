@@ -27,6 +27,7 @@ from station.runtime.hardware_parts import (
     loadcell_device,
     pi_parts,
     sim_parts,
+    voice_device,
 )
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Hardware:
     to the reader that polls it. ``emulated`` holds the emulated chips and the simulated
     platform in simulation (for fault injection and test masses), else it is empty; ``feed``
     sends the platform's forces to the load-cell process when it converts them there.
+    ``voice`` (``hw.speech.Voice``) says the instructions on the audio output.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class Hardware:
         emulated=None,
         bus=None,
         feed=None,
+        voice=None,
     ):
         self.sensors = sensors
         self.readers = readers
@@ -67,6 +70,7 @@ class Hardware:
         self.emulated = emulated or {}
         self._bus = bus
         self._feed = feed
+        self.voice = voice
 
     def instruct(self, code: str, t_s: float) -> None:
         """What the patient was just told (a key of ``drills.cues.INSTRUCTIONS``); in
@@ -105,6 +109,8 @@ class Hardware:
         return out
 
     def close(self) -> None:
+        if self.voice is not None:
+            self.voice.close()  # first: no phrase goes on sounding once the station stops
         for reader in self.readers.values():
             reader.close()
         self.cues.close()
@@ -116,8 +122,9 @@ class Hardware:
             self._bus = None
 
 
-def build_hardware(config, clock, *, loadcell_process: bool = False) -> Hardware:
-    """Devices for ``config.station.hardware`` ('sim' or 'pi') on ``clock``, started.
+def build_hardware(config, clock, *, loadcell_process: bool = False, speech_cache=None) -> Hardware:
+    """Devices for ``config.station.hardware`` ('sim' or 'pi') on ``clock``, started, with the
+    voice of ``[speech]`` caching its phrases in ``speech_cache`` (None: a voice that only logs).
 
     A sensor that fails to start is logged and retried by its supervisor; the station comes up
     regardless so the panel can show what is wrong. Under a virtual clock the sensors are polled
@@ -150,6 +157,8 @@ def build_hardware(config, clock, *, loadcell_process: bool = False) -> Hardware
         owned.append(cues)
         stop_button = StopButton(config.cues.stop_button_pin, pin_factory=pin_factory)
         owned.append(stop_button)
+        voice = voice_device(config, clock, speech_cache)
+        owned.append(voice)
         for name, sensor in sensors.items():
             sensor.start()  # never raises: a sensor that fails is retried by its supervisor
             readers[name] = _reader(config, clock, name, sensor)
@@ -183,6 +192,7 @@ def build_hardware(config, clock, *, loadcell_process: bool = False) -> Hardware
         emulated=parts.get("emulated"),
         bus=bus,
         feed=feed,
+        voice=voice,
     )
 
 

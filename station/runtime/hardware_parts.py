@@ -7,10 +7,14 @@ simulation their chips then convert forces fed from the core (``hw.sim.force_fee
 the simulated platform's own.
 """
 
+import logging
+
 from hw.amplifiers import AMPLIFIERS
 from hw.cues import CuePins
 from hw.loadcells import CORNERS
 from hw.speech import AplayPlayer, EspeakRenderer, FileSink, Voice
+
+log = logging.getLogger(__name__)
 
 BNO08X_RATE_ERROR = -0.002  # the emulated IMU's oscillator is off like a real one
 
@@ -35,9 +39,19 @@ def voice_device(config, clock, cache_dir) -> Voice:
     virtual clock (minutes pass in seconds) or without a data folder for the cache."""
     speech = config.speech
     if not speech.enabled or clock.virtual or cache_dir is None:
+        why = "off" if not speech.enabled else "virtual clock" if clock.virtual else "no cache"
+        log.debug("speech: phrases only logged (%s)", why)
         return Voice(None, FileSink(), None)
     renderer = EspeakRenderer(rate_wpm=speech.rate_wpm, volume_pct=speech.volume_pct)
-    player = FileSink() if config.station.hardware == "sim" else AplayPlayer()
+    simulated = config.station.hardware == "sim"
+    player = FileSink() if simulated else AplayPlayer()
+    log.info(
+        "speech: espeak-ng at %d words/min, volume %d %%, cached in %s, %s",
+        speech.rate_wpm,
+        speech.volume_pct,
+        cache_dir,
+        "logged (no sound card in simulation)" if simulated else "played with aplay",
+    )
     return Voice(renderer, player, cache_dir)
 
 

@@ -162,6 +162,7 @@ class ControlLoop:
         """Put ``cues`` on the lights and buzzer now; log them (and group instructions) at
         ``t_s``, the time of the frame that caused them (``now`` for commands)."""
         t_s = now if t_s is None else t_s
+        stopping = any(isinstance(cue, AllOff) for cue in cues)  # a warning then means: stop
         for cue in cues:
             if isinstance(cue, AllOff):
                 self.cues.all_off()
@@ -176,7 +177,7 @@ class ControlLoop:
             else:
                 self.cues.play(cue.pattern, now)
                 if self.speaker is not None:
-                    self.speaker.tone(cue.pattern, self._countdown_left_s())
+                    self.speaker.tone(cue.pattern, self._countdown_left_s(), stopping)
         if cues and self.session is not None:
             self.session.add_cues(t_s, [cue.label() for cue in cues])
 

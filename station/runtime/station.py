@@ -30,7 +30,6 @@ from station.errors import BusyError, StationError
 from station.records.programs import apply_progression
 from station.runtime.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
 from station.runtime.hardware import build_hardware, inject_sim_fault
-from station.runtime.hardware_parts import voice_device
 from station.runtime.live import LiveFeed
 from station.runtime.live_messages import live_messages
 from station.runtime.loop import ControlLoop
@@ -83,7 +82,12 @@ class Station(StationRecords):
             calibration, cop_correction, where = calibration_in_use(
                 config, self.storage.active_calibration()
             )
-            self.hardware = build_hardware(config, self.clock, loadcell_process=True)
+            self.hardware = build_hardware(
+                config,
+                self.clock,
+                loadcell_process=True,
+                speech_cache=self._speech_cache(config, db_path),
+            )
         except Exception:
             self.storage.close()
             raise
@@ -95,10 +99,7 @@ class Station(StationRecords):
         self.version = software_version()
         self.started_at = now_iso()
         self.cues = TimedCues(self.hardware.cues, self.clock)  # notes when a stop took effect
-        cache_dir = (
-            None if str(db_path) == ":memory:" else Path(self.storage.path).parent / "speech"
-        )
-        self.speaker = Speaker(voice_device(config, self.clock, cache_dir))
+        self.speaker = Speaker(self.hardware.voice)  # the hardware's voice, closed with it
         self.loop_scheduling = self.readers_scheduling = "not started"
         self.loop = ControlLoop(
             clock=self.clock,
@@ -145,6 +146,17 @@ class Station(StationRecords):
             target=self._run_loop, args=(loop_priority,), name="control-loop", daemon=True
         )
         self._thread.start()
+        if self.config.station.hardware == "pi":
+            # the first drill's words ready at once (on a thread of the voice's); a simulated
+            # station renders them on first use (the tests start hundreds of stations)
+            self.speaker.prerender()
+
+    def _speech_cache(self, config, db_path) -> Path | None:
+        """Where the spoken phrases are cached: ``[speech] cache_dir``, else ``speech/``
+        beside the database (the data folder); an in-memory station has none (logs only)."""
+        if config.speech.cache_dir is not None:
+            return config.speech.cache_dir
+        return None if str(db_path) == ":memory:" else Path(self.storage.path).parent / "speech"
 
     def wait_until_sampling(self, timeout_s: float = 10.0) -> bool:
         """Wait for the control loop's first tick (systemd's READY means sampling runs); False
@@ -180,8 +192,7 @@ class Station(StationRecords):
         self.loop.close()  # the scoring worker stores the trials that ended
         self.end_live_streams()
         self.storage.close()
-        self.speaker.close()
-        self.hardware.close()
+        self.hardware.close()  # the voice too
 
     def _sensor_error(self, name: str) -> str | None:
         sensor = self.hardware.sensors.get(name)

@@ -7,6 +7,7 @@ import re
 import signal
 import sqlite3
 import stat
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -229,3 +230,48 @@ def test_sensor_unplugged_mid_trial_aborts_it_and_the_daemon_recovers(daemon):
     stderr = proc.stderr.read()
     assert "load cells recovered after" in stderr and "IMU recovered after" in stderr
     assert "Traceback" not in stderr
+
+
+def test_a_spanish_speaking_patients_trial_is_spoken_in_spanish(daemon):
+    """The daemon on simulated hardware renders each phrase with espeak-ng into the speech
+    cache beside the database and logs it as said (no sound card): the files are measured
+    with sox."""
+    proc, panel, db_path = daemon
+    patient = call(panel, "/api/v1/patients", {"name": "Rosa Díaz", "language": "es"})
+    trial_id = call(
+        panel,
+        "/api/v1/trials",
+        {"patient_id": patient["id"], "drill": "quiet-stance", "params": {"duration_s": 5}},
+    )["trial_id"]
+    trial = wait_for(
+        lambda: (t := call(panel, f"/api/v1/trials/{trial_id}"))["state"] != "running" and t,
+        40,
+        "the trial to finish",
+    )
+    assert trial["state"] == "completed"
+    speech = call(panel, "/api/v1/status")["speech"]
+    assert speech["language"] == "es" and speech["errors"] == 0
+    assert speech["last"] == {"text": "Muy bien.", "language": "es"}
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    said = re.findall(r"said '([^']+)' \(es, ([\d.]+) s, (\w+\.wav)\)", proc.stderr.read())
+    assert [text for text, _, _ in said] == [
+        "Mantenga los ojos abiertos, mirando un punto al frente.",
+        "Párese directamente sobre la plataforma (quite el cojín de espuma o el disco de "
+        "equilibrio).",
+        "Tres",
+        "Dos",
+        "Uno",
+        "Comience.",
+        "Muy bien.",
+    ]
+    for text, seconds, name in said:
+        stat_out = subprocess.run(
+            ["sox", str(db_path.parent / "speech" / name), "-n", "stat"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        rms = float(re.search(r"RMS\s+amplitude:\s+([\d.]+)", stat_out)[1])
+        length = float(re.search(r"Length \(seconds\):\s+([\d.]+)", stat_out)[1])
+        assert rms > 0.03 and length == pytest.approx(float(seconds), abs=0.01), text

@@ -3,6 +3,7 @@ and about as long as its words take to say (measured with sox); phrases come fro
 the second time; a phrase said late is skipped; STOP cuts the one playing; a missing engine is
 a clear error that costs nothing but the words."""
 
+import logging
 import re
 import subprocess
 import threading
@@ -48,7 +49,6 @@ class RecordingPlayer(FileSink):
         super().play(path, text, language)
 
 
-@pytest.mark.slow
 def test_every_phrase_in_each_language_is_audible_and_takes_as_long_as_its_words(tmp_path):
     voice = Voice(EspeakRenderer(), FileSink(), tmp_path)
     try:
@@ -78,6 +78,7 @@ def test_a_phrase_is_rendered_once_then_played_from_the_cache(tmp_path):
         voice.say("Cierre los ojos.", "es")
         wait_for(lambda: len(player.played) == 2)
         assert sorted(tmp_path.iterdir()) == files and voice.rendered == 1
+        assert voice.status()["cache_files"] == 1 and voice.status()["spoken"] == 2
         assert player.played[0][3] == player.played[1][3] == files[0]
         assert player.threads == ["voice", "voice"]  # never the caller's thread
         # another volume is another sound: rendered anew, beside the first
@@ -126,7 +127,7 @@ def test_a_phrase_that_could_only_start_late_is_skipped(tmp_path):
         voice.say("Begin.", "en")  # asked now: said
         wait_for(lambda: len(player.played) == 2)
         assert [p[0] for p in player.played] == ["Close your eyes.", "Begin."]
-        assert voice.status()["skipped_late"] == 2
+        assert voice.status()["skipped"] == 2
     finally:
         voice.close()
 
@@ -136,8 +137,9 @@ def test_stop_cuts_the_phrase_playing_and_drops_the_queued_ones(tmp_path):
     voice = Voice(EspeakRenderer(), player, tmp_path)
     try:
         voice.say("Stand upright and hold that posture.", "en")
-        wait_for(lambda: player._process is not None)
-        process = player._process
+        wait_for(lambda: player.process is not None)
+        process = player.process
+        assert voice.status()["state"] == "speaking"
         voice.say("Well done.", "en")
         started = time.monotonic()
         voice.interrupt()
@@ -168,3 +170,95 @@ def test_a_missing_engine_is_a_clear_error_logged_once(tmp_path, caplog):
 def test_a_voice_that_renders_needs_a_cache_folder():
     with pytest.raises(ValueError, match="cache folder"):
         Voice(EspeakRenderer(), FileSink(), None)
+
+
+class FailingEngine(EspeakRenderer):
+    """espeak-ng as it fails when its voice data is broken: a non-zero exit, whatever the text."""
+
+    def render(self, text, language, path):
+        object.__setattr__(self, "executable", "false")  # found, runs, exits 1
+        super().render(text, language, path)
+
+
+def test_a_failing_engine_is_named_with_what_to_check_logged_once_until_it_works(tmp_path, caplog):
+    voice = Voice(FailingEngine(), FileSink(), tmp_path)
+    try:
+        for text in ("Close your eyes.", "Three", "Two"):  # three different failures
+            voice.say(text, "en")
+        wait_for(lambda: voice.errors == 3)
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1, errors
+        assert "espeak-ng -v en-us hello" in errors[0] and "tones" in errors[0]
+        status = voice.status()
+        assert status["state"] == "failing" and status["spoken"] == 0
+        assert "espeak-ng-data" in status["last_error"]
+        assert not list(tmp_path.iterdir())  # no half-rendered file left in the cache
+    finally:
+        voice.close()
+
+
+def test_speech_that_works_again_logs_its_next_failure_again(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="hw.speech")
+    renderer = EspeakRenderer(executable="espeak-ng-not-installed")
+    voice = Voice(renderer, FileSink(), tmp_path)
+    try:
+        voice.say("Close your eyes.", "en")
+        wait_for(lambda: voice.errors == 1)
+        voice.renderer = EspeakRenderer()  # installed meanwhile
+        voice.say("Close your eyes.", "en")
+        wait_for(lambda: voice.spoken == 1)
+        wait_for(lambda: voice.status()["state"] == "ready")
+        voice.renderer = renderer  # removed again
+        voice.say("Two", "en")
+        wait_for(lambda: voice.errors == 2)
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 2
+        assert any(r.getMessage() == "speech works again" for r in caplog.records)
+    finally:
+        voice.close()
+
+
+def test_prerendering_off_the_callers_thread_fills_the_cache_then_speaking_renders_nothing(
+    tmp_path,
+):
+    class CountingEngine(EspeakRenderer):
+        def render(self, text, language, path):
+            threads.append(threading.current_thread().name)
+            super().render(text, language, path)
+
+    threads = []
+    phrases = [("Tres", "es"), ("Dos", "es"), ("Three", "en")]
+    player = RecordingPlayer()
+    with Voice(CountingEngine(), player, tmp_path) as voice:
+        voice.prerender(phrases, wait=False)  # returns at once
+        wait_for(lambda: voice.status()["cache_files"] == 3)
+        assert set(threads) == {"voice-prerender"}
+        voice.say("Dos", "es")
+        wait_for(lambda: len(player.played) == 1)
+        assert len(threads) == 3 and voice.rendered == 3  # said from the cache
+        voice.prerender(phrases)  # on the caller's thread (install): all there already
+        assert len(threads) == 3
+    assert voice.status()["state"] == "closed"
+
+
+def test_closing_the_voice_cuts_the_player_and_ends_its_thread(tmp_path):
+    player = AplayPlayer(command=["sh", "-c", "sleep 30", "player"])
+    voice = Voice(EspeakRenderer(), player, tmp_path)
+    voice.say("Well done.", "en")
+    wait_for(lambda: player.process is not None)
+    process = player.process
+    started = time.monotonic()
+    voice.close()
+    voice.close()  # safe twice
+    assert process.poll() is not None and time.monotonic() - started < 5
+    assert not [t for t in threading.enumerate() if t.name == "voice"]
+    voice.say("Well done.", "en")  # after close: nothing, no error
+    assert voice.status()["spoken"] == 1
+
+
+def test_a_player_that_cannot_start_names_what_to_install(tmp_path):
+    wav = tmp_path / "x.wav"
+    EspeakRenderer().render("One", "en", wav)
+    player = AplayPlayer(command=["aplay-not-installed"])
+    with pytest.raises(SpeechError, match="install alsa-utils"):
+        player.play(wav, "One", "en")

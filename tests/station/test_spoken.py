@@ -1,15 +1,20 @@
 """What the station says during a drill: the instructions, the countdown's last seconds and
 the end, in the patient's language; STOP cuts the words; speaking never holds the loop up."""
 
+import logging
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from drills.cues import INSTRUCTIONS, TONES, Instruct, Light, Status, Tone
 from hw.speech import EspeakRenderer, FileSink, Voice
-from station.clock import VirtualClock
+from station.clock import MonotonicClock, VirtualClock
 from station.config import ConfigError
 from station.runtime.core_config import parse_config
+from station.runtime.hardware import build_hardware
+from station.runtime.spoken import all_phrases, phrase, phrases
 from station.runtime.station import Station
 
 
@@ -111,7 +116,24 @@ def test_stop_cuts_what_is_being_said_then_says_stop(station):
     station.run_virtual(max_s=8, until_trial_ends=False)
     station.stop_drill()
     station.run_virtual(max_s=1)
-    assert voice.phrases[-2:] == [("<interrupt>", ""), ("Pare. Bájese con cuidado.", "es")]
+    assert voice.phrases[-2:] == [("<interrupt>", ""), ("Deténgase. Bájese con cuidado.", "es")]
+
+
+def test_a_sensor_fault_cuts_the_words_and_tells_the_patient_to_stay_put(station):
+    voice = Said()
+    station.speaker.voice = voice
+    trial_id = station.start_drill(
+        patient(station, "es")["id"], "quiet-stance", {"duration_s": 30}
+    )["trial_id"]
+    station.run_virtual(max_s=8, until_trial_ends=False)
+    station.hardware.emulated["loadcells"][0].unplug()
+    station.run_virtual(max_s=2, until_trial_ends=False)
+    station.storage.flush()
+    assert station.results.get_trial(trial_id)["state"] == "aborted"
+    assert voice.phrases[-2:] == [
+        ("<interrupt>", ""),
+        ("Deténgase. Quédese donde está y sujétese si lo necesita.", "es"),
+    ]
 
 
 class BlockedEngine(EspeakRenderer):
@@ -171,3 +193,128 @@ def test_a_speech_setting_out_of_range_is_refused_naming_it(option, value, words
     with pytest.raises(ConfigError) as caught:
         parse_config({"speech": {option: value}})
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("volume_pct", -1, "[speech] volume_pct = -1 is below the minimum 0"),
+        ("volume_pct", 101, "[speech] volume_pct = 101 is above the maximum 100"),
+        ("cache_dir", "  ", "[speech] cache_dir is empty"),
+        ("cache_dir", 3, "[speech] cache_dir must be of type str"),
+        ("voice", "en-gb", "unknown option [speech] voice"),
+    ],
+)
+def test_more_speech_settings_are_checked_naming_them(option, value, words):
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"speech": {option: value}})
+    assert words in str(caught.value)
+
+
+def test_the_speech_settings_default_to_clear_speech_cached_beside_the_database():
+    speech = parse_config({}).speech
+    assert (speech.enabled, speech.volume_pct, speech.rate_wpm) == (True, 80, 140)
+    assert speech.cache_dir is None  # speech/ beside the database
+    assert parse_config({"speech": {"volume_pct": 0}}).speech.volume_pct == 0
+    assert parse_config({"speech": {"cache_dir": "~/words"}}).speech.cache_dir == (
+        Path.home() / "words"
+    )
+
+
+def test_each_cue_has_its_words_in_each_language_and_silent_cues_have_none():
+    for language in ("en", "es"):
+        assert phrase(Light("front", True), language) is None
+        assert phrase(Status("green"), language) is None
+        assert phrase(Tone("metronome"), language) is None
+        assert phrase(Tone("countdown"), language, countdown_left_s=5) is None
+        assert phrase(Tone("countdown"), language) is None
+    assert [phrase(Tone("countdown"), "es", n) for n in (3, 2, 1)] == ["Tres", "Dos", "Uno"]
+    assert [phrase(Tone("countdown"), "en", n) for n in (3, 2, 1)] == ["Three", "Two", "One"]
+    assert phrase(Tone("start"), "es") == "Comience."
+    assert phrase(Tone("success"), "en") == "Well done."
+    # a warning's words only when it ends the drill: weight bearing over its limit warns
+    # each second, and a failed attempt that is repeated warns, without "stop"
+    assert phrase(Tone("warning"), "es") is None
+    assert phrase(Tone("warning"), "es", stopping=True).startswith("Deténgase. Quédese")
+    assert phrase(Instruct("eyes-closed"), "es") == "Cierre los ojos."
+    assert phrase(Instruct("eyes-closed"), "en") == INSTRUCTIONS["eyes-closed"]
+    spoken_tones = {p for p in TONES if phrase(Tone(p), "en", 3, stopping=True) is not None}
+    assert spoken_tones == {"countdown", "start", "success", "stop", "warning"}
+
+
+def test_every_phrase_is_translated_and_listed_for_prerendering():
+    english, spanish = phrases("en"), phrases("es")
+    assert len(english) == len(spanish) == len(INSTRUCTIONS) + 3 + 4  # + counts + tone words
+    untranslated = [
+        text for text, translated in zip(english, spanish, strict=True) if text == translated
+    ]
+    assert untranslated == []
+    for code in INSTRUCTIONS:
+        for language in ("en", "es"):
+            assert (phrase(Instruct(code), language), language) in all_phrases()
+
+
+def test_without_a_speech_engine_the_drill_completes_with_its_tones(station, tmp_path, caplog):
+    voice = Voice(
+        EspeakRenderer(executable="espeak-ng-not-installed"),
+        FileSink(),
+        tmp_path,
+        clock=station.clock.now,
+    )
+    station.speaker.voice = voice
+    try:
+        trial_id = station.start_drill(
+            patient(station, "es")["id"], "quiet-stance", {"duration_s": 5}
+        )["trial_id"]
+        station.run_virtual(max_s=60)
+        station.storage.flush()
+        trial = station.results.get_trial(trial_id)
+        assert trial["result"]["state"] == "completed"
+        tones = [c["cue"] for c in trial["cues"] if c["cue"].startswith("tone:")]
+        assert tones[-2:] == ["tone:start", "tone:success"] and "tone:countdown" in tones
+        wait_until(lambda: voice.errors + voice.skipped == 7)  # each phrase: failed or late
+        assert voice.errors >= 1 and voice.spoken == 0
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and "apt-get install espeak-ng" in errors[0]
+        assert "apt-get install espeak-ng" in station.status()["speech"]["last_error"]
+    finally:
+        voice.close()
+
+
+@pytest.mark.slow
+def test_a_hung_engine_holds_no_tick_of_an_mctsib(tmp_path):
+    config = parse_config({"sim": {"step_on_at_s": 0.5, "seed": 3}})
+    st = Station(config, clock=VirtualClock(), db_path=":memory:")
+    engine = BlockedEngine()
+    voice = Voice(engine, FileSink(), tmp_path, clock=st.clock.now)
+    st.speaker.voice = voice
+    try:
+        params = {"trial_s": 10, "rest_s": 3, "countdown_s": 3}
+        trial_id = st.start_drill(patient(st, "es")["id"], "mctsib", params)["trial_id"]
+        st.run_virtual(max_s=300)
+        st.storage.flush()
+        assert st.results.get_trial(trial_id)["result"]["state"] == "completed"
+        assert st.loop.late_ticks == 0
+        assert engine.threads == ["voice"]  # one render begun, on the voice's thread, hung
+    finally:
+        engine.release.set()
+        voice.close()
+        st.close()
+
+
+def test_the_voice_is_built_and_closed_with_the_hardware(tmp_path):
+    config = parse_config({"sim": {"step_on_at_s": 1e6}, "imu": {"enabled": False}})
+    hardware = build_hardware(config, MonotonicClock(), speech_cache=tmp_path)
+    voice = hardware.voice
+    assert voice.status()["state"] == "ready" and voice.cache_dir == tmp_path
+    hardware.close()
+    assert voice.status()["state"] == "closed"
+    assert not [t for t in threading.enumerate() if t.name == "voice" and t.is_alive()]
+    # under a virtual clock (minutes in seconds) or without a cache: phrases only logged
+    hardware = build_hardware(config, VirtualClock(), speech_cache=tmp_path)
+    assert hardware.voice.status()["state"] == "log-only"
+    hardware.close()
+    off = parse_config({"speech": {"enabled": False}, "imu": {"enabled": False}})
+    hardware = build_hardware(off, MonotonicClock(), speech_cache=tmp_path)
+    assert hardware.voice.status()["state"] == "log-only"
+    hardware.close()
