@@ -135,6 +135,7 @@ NOT_AUDITED = {
     "auth.logout": "audited as a logout (tests/webpanel/test_auth.py)",
     "auth.setup": "audited as a login and an account (tests/webpanel/test_auth.py)",
     "auth.password": "audited as an account change (tests/webpanel/test_auth.py)",
+    "auth.language": "audited as an account change (tests/webpanel/test_i18n.py)",
     "auth.accounts_page": "account changes are audited (tests/webpanel/test_auth.py)",
     "auth.set_active": "audited as an account change (tests/webpanel/test_auth.py)",
     "auth.reset_password": "audited as an account change (tests/webpanel/test_auth.py)",

@@ -281,27 +281,6 @@ def test_without_a_speech_engine_the_drill_completes_with_its_tones(station, tmp
         voice.close()
 
 
-@pytest.mark.slow
-def test_a_hung_engine_holds_no_tick_of_an_mctsib(tmp_path):
-    config = parse_config({"sim": {"step_on_at_s": 0.5, "seed": 3}})
-    st = Station(config, clock=VirtualClock(), db_path=":memory:")
-    engine = BlockedEngine()
-    voice = Voice(engine, FileSink(), tmp_path, clock=st.clock.now)
-    st.speaker.voice = voice
-    try:
-        params = {"trial_s": 10, "rest_s": 3, "countdown_s": 3}
-        trial_id = st.start_drill(patient(st, "es")["id"], "mctsib", params)["trial_id"]
-        st.run_virtual(max_s=300)
-        st.storage.flush()
-        assert st.results.get_trial(trial_id)["result"]["state"] == "completed"
-        assert st.loop.late_ticks == 0
-        assert engine.threads == ["voice"]  # one render begun, on the voice's thread, hung
-    finally:
-        engine.release.set()
-        voice.close()
-        st.close()
-
-
 def test_the_voice_is_built_and_closed_with_the_hardware(tmp_path):
     config = parse_config({"sim": {"step_on_at_s": 1e6}, "imu": {"enabled": False}})
     hardware = build_hardware(config, MonotonicClock(), speech_cache=tmp_path)

@@ -166,6 +166,12 @@ def test_each_account_reads_the_panel_in_its_own_language(app, log_in):
     other = english.get("/").get_data(as_text=True)
     assert '<html lang="en">' in other and "<h1>Patients</h1>" in other
     assert app.extensions["accounts"].find("thea")["language"] == "es"
+    changes = [
+        (e["target"], e["detail"])
+        for e in app.extensions["accounts"].recent_audit(20, username="thea")
+        if e["action"] == "account-changed"
+    ]
+    assert changes == [("thea", "language es")]  # audited as an account change
 
 
 def test_a_language_the_station_does_not_speak_is_refused_naming_it(app, log_in):
