@@ -78,9 +78,12 @@ class LinkHandler(logging.Handler):
 class Acquisition:
     """The supervised load cells of ``config`` polled at twice their rate, each sample written
     to ``samples_fd``; ``fed`` (simulation) gives the emulated chips their forces, ``chips``
-    are those chips (for simulated faults)."""
+    are those chips (for simulated faults); ``report(status)`` sends a status snapshot to the
+    core at once (a fault's reason must reach it before the gap in samples does)."""
 
-    def __init__(self, config: Config, device: SupervisedDevice, samples_fd: int, *, fed, chips):
+    def __init__(
+        self, config: Config, device: SupervisedDevice, samples_fd: int, *, fed, chips, report
+    ):
         os.set_blocking(samples_fd, False)
         self.config = config
         self.device = device
@@ -95,6 +98,7 @@ class Acquisition:
         self.latest_wake_s = self.slowest_poll_s = 0.0
         self.reader_error: str | None = None
         self.scheduling = "not started"
+        self.report = report
         self.polling = threading.Event()  # the core started: samples are wanted from now
         self.stopping = threading.Event()
 
@@ -109,6 +113,7 @@ class Acquisition:
             if woke - deadline > LATE_S:
                 self.late_wakes += 1
             self.latest_wake_s = max(self.latest_wake_s, woke - deadline)
+            was_ready = self.device.state == "ready"
             try:
                 if self.fed is not None:
                     self.fed.refresh()
@@ -120,6 +125,8 @@ class Acquisition:
                 continue
             if sample is not None:
                 self._send(pack_sample(sample))
+            elif was_ready and self.device.state != "ready":
+                self.report(self.status())  # the core knows why before it sees the gap
             elif self._unsent:
                 self._flush()
             done = time.monotonic()
@@ -242,7 +249,14 @@ def run_acquisition(sections: dict, source, level: int, samples_fd: int, link, f
     except Exception as exc:  # e.g. the bus cannot be opened: the core says why and stops
         send(("failed", isinstance(exc, OSError), str(exc)))
         raise
-    acquisition = Acquisition(config, device, samples_fd, fed=fed, chips=parts.get("chips"))
+
+    def report(status: dict) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the core is gone: nobody to tell
+            send(("status", status))
+
+    acquisition = Acquisition(
+        config, device, samples_fd, fed=fed, chips=parts.get("chips"), report=report
+    )
     gc.freeze()  # what was built lasts: the collector walks only what polling allocates
     send(("hello", {"stale_limit_s": device.stale_limit_s()}))
     link_thread = threading.Thread(  # on the floor: it starts before the poller is raised

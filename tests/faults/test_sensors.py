@@ -58,11 +58,13 @@ def drill_completes_again(daemon) -> None:
 def test_each_sensor_unplugged_and_replugged_mid_drill(daemon, subtests):
     for device in (*CORNERS, "imu"):
         with subtests.test(device=device):
-            assert_aborted_by(fault_mid_drill(daemon, device, "unplug"), device)
-            health = daemon.call("/api/v1/health")
-            assert health["status"] == "degraded"
-            assert health["devices"][sensor_of(device)]["state"] == "recovering"
-            daemon.fault(device, "plug")
+            try:
+                assert_aborted_by(fault_mid_drill(daemon, device, "unplug"), device)
+                health = daemon.call("/api/v1/health")
+                assert health["status"] == "degraded"
+                assert health["devices"][sensor_of(device)]["state"] == "recovering"
+            finally:  # the next device's drill needs this one plugged in
+                daemon.fault(device, "plug")
             health = back_to_ready(daemon, device)
             assert health["devices"][sensor_of(device)]["recoveries"] >= 1
             assert daemon.call(f"/api/v1/patients/{daemon.patient_id}")["name"] == "Fault Suite"
@@ -82,10 +84,12 @@ BUS_FAULTS = [  # (device, injected fault, the kind the supervisor counts)
 def test_a_corrupted_bus_aborts_the_drill_and_the_station_recovers(daemon, subtests):
     for device, fault, kind in BUS_FAULTS:
         with subtests.test(device=device, fault=fault):
-            assert_aborted_by(fault_mid_drill(daemon, device, fault), device)
-            sensor = sensor_of(device)
-            assert daemon.call("/api/v1/health")["devices"][sensor]["faults"][kind] >= 1
-            daemon.fault(device, "clear")
+            try:
+                assert_aborted_by(fault_mid_drill(daemon, device, fault), device)
+                sensor = sensor_of(device)
+                assert daemon.call("/api/v1/health")["devices"][sensor]["faults"][kind] >= 1
+            finally:  # the next fault's drill needs this chip answering again
+                daemon.fault(device, "clear")
             back_to_ready(daemon, device)
     drill_completes_again(daemon)
     assert daemon.proc.poll() is None
