@@ -4,6 +4,7 @@ comparison with published bands. The bodies are described for the OpenAPI docume
 ``webpanel.api_schemas.BODIES`` (extended here with these endpoints)."""
 
 from flask import jsonify, request
+from flask_babel import gettext
 
 from station.records.billing import MinutesError, billing_summary
 from station.records.visits import MAX_HEP_DAYS, MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
@@ -188,14 +189,20 @@ def billing_units():
         summary = billing_summary(int(raw))
     except (ValueError, MinutesError):
         raise ApiError(
-            400, "invalid", f"minutes must be whole minutes of 0 or more, got {raw!r}", "minutes"
+            400,
+            "invalid",
+            gettext("minutes must be whole minutes of 0 or more, got %(raw)s", raw=repr(raw)),
+            "minutes",
         ) from None
     visit_id = request.args.get("visit_id")
     if visit_id is None:
         return jsonify(summary)
     if not visit_id.isdigit():
         raise ApiError(
-            400, "invalid", f"visit_id must be a visit's number, got {visit_id!r}", "visit_id"
+            400,
+            "invalid",
+            gettext("visit_id must be a visit's number, got %(raw)s", raw=repr(visit_id)),
+            "visit_id",
         )
     warning = visits().suggestion(int(visit_id), summary["minutes"])["warning"]
     return jsonify(**summary, warning=warning)

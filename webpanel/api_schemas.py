@@ -7,6 +7,7 @@ modules that enforce them, so the description cannot drift from the checks.
 """
 
 from station.calibration import session as wizard
+from station.i18n.catalog import LANGUAGES
 from station.records.patients import CHOICES, NOTE_LIMIT, NUMBER_RANGES, TEXT_LIMITS
 from station.records.programs import KINDS, MAX_NAME, MAX_STEPS
 from station.results.conventions import ELLIPSES
@@ -49,6 +50,9 @@ PATIENT_FIELDS = {
         field: nullable({**NUMBER, "minimum": low, "maximum": high})
         for field, (low, high) in NUMBER_RANGES.items()
     },
+    "language": nullable(
+        {**TEXT, "enum": list(LANGUAGES), "description": "what the patient hears and reads (en)"}
+    ),
     "note": nullable({**TEXT, "maxLength": NOTE_LIMIT}),
 }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import BadSignature
@@ -46,6 +47,7 @@ from webpanel.limits import (
 )
 from webpanel.pages import pages
 from webpanel.progress import results
+from webpanel.script_messages import init_script_messages
 from webpanel.technician import technician
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,7 @@ def create_app(station, config: dict | None = None) -> Flask:
     app.before_request(require_login)  # before the CSRF check: anonymous requests get 401
     CSRFProtect(app)
     init_language(app)
+    init_script_messages(app)
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
@@ -210,8 +213,11 @@ def require_login():
 def login_required(expired: bool):
     """401 under /api; else to first-run setup, or to the login page and back afterwards."""
     if wants_json():
-        message = f"{idle_notice()} Log in again." if expired else "Log in first."
-        return error_response(401, "login_required", "Log in", message)
+        if expired:
+            message = " ".join((idle_notice(), gettext("Log in again.")))
+        else:
+            message = gettext("Log in first.")
+        return error_response(401, "login_required", gettext("Log in"), message)
     if not current_app.extensions["accounts"].has_any():
         return redirect(url_for("auth.setup"))
     next_url = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -223,9 +229,12 @@ def csrf_failed(exc: CSRFError):
     return error_response(
         400,
         "csrf_failed",
-        "This form has expired",
-        "The panel refused the request because it did not carry this page's security token "
-        f"({exc.description}). Go back, reload the page and try again.",
+        gettext("This form has expired"),
+        gettext(
+            "The panel refused the request because it did not carry this page's security "
+            "token (%(reason)s). Go back, reload the page and try again.",
+            reason=exc.description,
+        ),
     )
 
 
@@ -239,13 +248,13 @@ def too_many_attempts(exc: TooManyPasswordAttempts):
             "login.html", next=request.values.get("next", ""), username="", error=exc.message
         )
     else:
-        return error_response(429, exc.code, "Too many attempts", exc.message)
+        return error_response(429, exc.code, gettext("Too many attempts"), exc.message)
     return page, 429
 
 
 def password_checks_busy(exc: PasswordChecksBusy):
     """Every password-check slot is taken (a login flood): 503, try again in a moment."""
-    return error_response(503, exc.code, "The station is busy", exc.message)
+    return error_response(503, exc.code, gettext("The station is busy"), exc.message)
 
 
 def security_headers(response):

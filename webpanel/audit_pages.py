@@ -3,6 +3,7 @@ or record, 100 entries a page, newest first), its JSON (``GET /api/v1/technician
 the whole filtered log as CSV (``/technician/audit.csv``, itself audited as an export)."""
 
 from flask import Response, current_app, jsonify, render_template, request
+from flask_babel import gettext
 
 from station.records.audit_export import audit_csv_lines, audit_file_name
 from webpanel.api import ApiError, api
@@ -24,7 +25,7 @@ def _before():
     if not raw:
         return None
     if not raw.isdigit():
-        raise ApiError(400, "invalid", "before must be an entry's id", "before")
+        raise ApiError(400, "invalid", gettext("before must be an entry's id"), "before")
     return int(raw)
 
 

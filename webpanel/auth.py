@@ -22,11 +22,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext, refresh
+from flask_babel import format_decimal, gettext, refresh
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
-from station.i18n.catalog import DEFAULT_LANGUAGE
+from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES
 from station.records.accounts import (
     PASSWORD_MAX_CHARS,
     PASSWORD_MIN_CHARS,
@@ -54,8 +55,11 @@ ACCOUNT_LIMITS = {
 """The account rules the forms state (``account_limits`` in every template), from the checks
 in ``station.records.accounts``, so a page never gives other numbers than the station uses."""
 
+ROLE_WORDS = {"therapist": _l("therapist"), "technician": _l("technician")}
+"""Each role in the page's language (the same words as base.html and accounts.html)."""
+
 ERROR_PAGE = """{% extends "base.html" %}
-{% block title %}{{ title }} · Balance station{% endblock %}
+{% block title %}{{ title }} · {{ _("Balance station") }}{% endblock %}
 {% block main %}
 <section class="card" role="alert">
   <h1>{{ title }}</h1>
@@ -110,9 +114,9 @@ def error_response(status: int, code: str, title: str, message: str):
     """``{"error": {"code", "message"}}`` under /api, else a page saying what happened."""
     if wants_json():
         return jsonify(error={"code": code, "message": message}), status
-    back, back_text = url_for("pages.patients"), "Back to the patients"
+    back, back_text = url_for("pages.patients"), gettext("Back to the patients")
     if not current_user.is_authenticated:
-        back, back_text = url_for("auth.login"), "Go to the login page"
+        back, back_text = url_for("auth.login"), gettext("Go to the login page")
     page = render_template_string(
         ERROR_PAGE, title=title, message=message, back=back, back_text=back_text
     )
@@ -126,16 +130,21 @@ def technician_required(view):
     @wraps(view)
     def guarded(*args, **kwargs):
         if not getattr(current_user, "is_technician", False):
-            return error_response(
-                403,
-                "forbidden",
-                "Technicians only",
-                "Only a technician account may do this. Ask a technician for help.",
-            )
+            return technicians_only()
         return view(*args, **kwargs)
 
     guarded.technician_only = True
     return guarded
+
+
+def technicians_only():
+    """The 403 a therapist gets from what only a technician may do."""
+    return error_response(
+        403,
+        "forbidden",
+        gettext("Technicians only"),
+        gettext("Only a technician account may do this. Ask a technician for help."),
+    )
 
 
 def password_form(view):
@@ -173,8 +182,8 @@ def end_session(reason: str = "") -> None:
 
 def idle_notice() -> str:
     """What the login page says after an idle logout."""
-    minutes = current_app.config["IDLE_LOGOUT_S"] / 60
-    return f"You were logged out after {minutes:g} min without activity."
+    minutes = format_decimal(current_app.config["IDLE_LOGOUT_S"] / 60, "#0.##")
+    return gettext("You were logged out after %(minutes)s min without activity.", minutes=minutes)
 
 
 def safe_next(target: str | None) -> str:
@@ -203,13 +212,18 @@ def setup():
     password = request.form.get("password", "")
     try:
         if password != request.form.get("confirm", ""):
-            raise AccountError("confirm", "the two passwords differ")
+            raise AccountError("confirm", gettext("the two passwords differ"))
         account = accounts().create_first(form["username"], password, address())
     except AccountError as exc:
         return render_template("setup.html", form=form, errors={exc.field: str(exc)}), 400
     start_session(account)
     audit("login", account["username"], "first-run setup")
-    flash(f"Welcome, {account['username']}. Add the therapists' accounts under Accounts.")
+    flash(
+        gettext(
+            "Welcome, %(username)s. Add the therapists' accounts under Accounts.",
+            username=account["username"],
+        )
+    )
     return redirect(url_for("pages.patients"), code=303)
 
 
@@ -239,7 +253,7 @@ def logout():
     """Log out (the idle timer posts ``reason=idle``) and go to the login page."""
     idle = request.form.get("reason") == "idle"
     end_session("idle" if idle else "")
-    flash(idle_notice() if idle else "You are logged out.")
+    flash(idle_notice() if idle else gettext("You are logged out."))
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -251,7 +265,7 @@ def password():
         return render_template("password.html", errors={})
     try:
         if request.form.get("password", "") != request.form.get("confirm", ""):
-            raise AccountError("confirm", "the two new passwords differ")
+            raise AccountError("confirm", gettext("the two new passwords differ"))
         account = accounts().change_own_password(
             current_user.username,
             request.form.get("current", ""),
@@ -261,22 +275,41 @@ def password():
     except AccountError as exc:
         return render_template("password.html", errors={exc.field: str(exc)}), 400
     start_session(account)
-    flash("Your password is changed. Other devices logged in as you are logged out.")
+    flash(gettext("Your password is changed. Other devices logged in as you are logged out."))
     return redirect(url_for("pages.patients"), code=303)
 
 
 @auth.post("/account/language")
-def language():
-    """Any user chooses the language the panel speaks to them; the page comes back in it."""
+@auth.post("/accounts/<int:user_id>/language")
+def language(user_id: int | None = None):
+    """Any user chooses the language the panel speaks to them, on their account page (the page
+    comes back in it); a technician chooses it for any account on the accounts page
+    (``user_id``: a therapist may name only their own)."""
+    if user_id is not None and user_id != current_user.id and not current_user.is_technician:
+        return technicians_only()
+    on_accounts_page = user_id is not None and current_user.is_technician
+    account = _account(user_id) if user_id is not None else {"username": current_user.username}
+    chosen = request.form.get("language", "")
     try:
-        chosen = request.form.get("language", "")
-        accounts().set_language(current_user.username, chosen, current_user.username, address())
+        accounts().set_language(account["username"], chosen, current_user.username, address())
     except AccountError as exc:
+        if on_accounts_page:
+            return _accounts_page({f"language-{user_id}": str(exc)}, {"role": "therapist"}, 400)
         return render_template("password.html", errors={exc.field: str(exc)}), 400
-    current_user.language = chosen
-    refresh()  # this request's messages in the language just chosen
-    flash(gettext("The panel is now in English."))
-    return redirect(url_for("auth.password"), code=303)
+    if account["username"] == current_user.username:
+        current_user.language = chosen
+        refresh()  # this request's messages in the language just chosen
+    if not on_accounts_page:
+        flash(gettext("The panel is now in English."))
+        return redirect(url_for("auth.password"), code=303)
+    flash(
+        gettext(
+            "Account %(username)s now reads the panel in %(language)s.",
+            username=account["username"],
+            language=LANGUAGES[chosen],
+        )
+    )
+    return redirect(url_for("auth.accounts_page"), code=303)
 
 
 # --- the technicians' account page -----------------------------------------------------------
@@ -310,14 +343,20 @@ def accounts_page():
         )
     except AccountError as exc:
         return _accounts_page({exc.field: str(exc)}, form, 400)
-    flash(f"Account {account['username']} ({account['role']}) added.")
+    flash(
+        gettext(
+            "Account %(username)s (%(role)s) added.",
+            username=account["username"],
+            role=str(ROLE_WORDS[account["role"]]),
+        )
+    )
     return redirect(url_for("auth.accounts_page"), code=303)
 
 
 def _account(user_id: int) -> dict:
     account = accounts().get(user_id)
     if account is None:
-        raise NotFound(f"no account with id {user_id}")
+        raise NotFound(gettext("no account with id %(id)d", id=user_id))
     return account
 
 
@@ -333,7 +372,10 @@ def set_active(user_id: int):
         )
     except AccountError as exc:
         return _accounts_page({f"active-{user_id}": str(exc)}, {"role": "therapist"}, 400)
-    flash(f"Account {account['username']} {'reactivated' if active else 'deactivated'}.")
+    if active:
+        flash(gettext("Account %(username)s reactivated.", username=account["username"]))
+    else:
+        flash(gettext("Account %(username)s deactivated.", username=account["username"]))
     return redirect(url_for("auth.accounts_page"), code=303)
 
 
@@ -352,5 +394,9 @@ def reset_password(user_id: int):
         )
     except AccountError as exc:
         return _accounts_page({f"password-{user_id}": str(exc)}, {"role": "therapist"}, 400)
-    flash(f"New password set for {account['username']}: tell them in person.")
+    flash(
+        gettext(
+            "New password set for %(username)s: tell them in person.", username=account["username"]
+        )
+    )
     return redirect(url_for("auth.accounts_page"), code=303)

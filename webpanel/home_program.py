@@ -1,7 +1,7 @@
 """The home exercise program pages: the therapist picks exercises from the library and doses
 them, stops them, and prints the patient's one-page, large-print handout."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
@@ -73,8 +73,13 @@ def stop(prescription_id: int):
 @homeprogram.get("/patients/<int:patient_id>/home-program/handout")
 def handout(patient_id: int):
     """The patient's handout: one large-print page with each exercise's drawing, what to
-    do, the dose and level, and when to stop."""
+    do, the dose and level, and when to stop; in the patient's language
+    (``webpanel.language``).
+
+    The exercises' own words (``station.records.exercise_library``) are not in the catalog
+    yet: they print in English whatever the language."""
     patient = current_app.extensions["station"].records.get_patient(patient_id)
+    g.patient_language = patient.get("language")
     viewed("patient", patient_id, "home program handout")
     return render_template(
         "home_handout.html",

@@ -17,6 +17,7 @@ import time
 from collections import Counter, deque
 
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext
 
 from webpanel.api import ApiError
 
@@ -74,15 +75,21 @@ class LiveStreams:
                 raise ApiError(
                     503,
                     "too_many_streams",
-                    f"the station already serves {self.total} live views, its limit: close a "
-                    "live view or patient display on another device, then reload this page",
+                    gettext(
+                        "the station already serves %(limit)d live views, its limit: close a "
+                        "live view or patient display on another device, then reload this page",
+                        limit=self.total,
+                    ),
                 )
             if self._open[account] >= self.per_account:
                 raise ApiError(
                     503,
                     "too_many_streams",
-                    f"this account already has {self.per_account} live views open, its limit: "
-                    "close a tab or display showing the live view, then reload this page",
+                    gettext(
+                        "this account already has %(limit)d live views open, its limit: close "
+                        "a tab or display showing the live view, then reload this page",
+                        limit=self.per_account,
+                    ),
                 )
             self._open[account] += 1
         return StreamSlot(self, account)
@@ -117,14 +124,16 @@ class TooManyPasswordAttempts(ApiError):
 
     def __init__(self, scope: str, limit: int):
         if scope == "address":
-            message = (
-                f"Too many password attempts from this device ({limit} a minute): wait a "
-                "minute, then try again."
+            message = gettext(
+                "Too many password attempts from this device (%(limit)d a minute): wait a "
+                "minute, then try again.",
+                limit=limit,
             )
         else:
-            message = (
-                f"The station has checked {limit} passwords in the last minute, its limit "
-                "for every device together: wait a minute, then try again."
+            message = gettext(
+                "The station has checked %(limit)d passwords in the last minute, its limit "
+                "for every device together: wait a minute, then try again.",
+                limit=limit,
             )
         super().__init__(429, "rate_limited", message)
         self.scope = scope
@@ -178,8 +187,10 @@ class PasswordChecksBusy(ApiError):
         super().__init__(
             503,
             "busy",
-            "The station is checking too many passwords at once: wait a few seconds, then "
-            "try again.",
+            gettext(
+                "The station is checking too many passwords at once: wait a few seconds, "
+                "then try again."
+            ),
         )
 
 

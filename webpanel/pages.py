@@ -194,9 +194,22 @@ def _edit_form(record: dict) -> dict:
 @pages.get("/display")
 def display():
     """The patient display: a full-screen view of the running drill for a monitor facing the
-    patient (large dot, target, countdown), following the live stream."""
+    patient (large dot, target, countdown), following the live stream; in the language of the
+    patient whose trial runs: ``?lang=`` as the live stream says (display.js reloads with it),
+    else the running trial's patient's, else the account's."""
+    # this route's own imports (issue 18: the display in the patient's language)
+    from station.errors import StationError
+    from webpanel.script_messages import script_messages_json
+
     language = request.args.get("lang")
-    if language in LANGUAGES:  # the patient's, as the live stream says (display.js)
+    if language not in LANGUAGES:
+        try:
+            drill = station().drill_status()
+            if drill and drill.get("patient_id") is not None:
+                language = station().records.get_patient(drill["patient_id"]).get("language")
+        except StationError:  # the core not answering, the patient gone: the account's
+            language = None
+    if language in LANGUAGES:
         g.patient_language = language
     words = {
         d["name"]: {
@@ -205,7 +218,9 @@ def display():
         }
         for d in station().results.drills()
     }
-    return render_template("display.html", drill_words=words)
+    return render_template(
+        "display.html", drill_words=words, script_messages_json=script_messages_json
+    )
 
 
 def _translated(words: dict) -> dict:

@@ -4,8 +4,12 @@ shows of a result (its scored parts and the comparison with published bands), as
 helpers, so the trial page's route passes only the trial."""
 
 from datetime import date
+from decimal import Decimal
 
+from babel.lists import format_list
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
@@ -43,21 +47,27 @@ with 10,000 stored trials."""
 SOAP_PARTS = (
     (
         "subjective",
-        "S: subjective",
-        "What the patient reports: how balance has been, falls, "
-        "near-falls, the home exercises, what hurts",
+        _l("S: subjective"),
+        _l(
+            "What the patient reports: how balance has been, falls, "
+            "near-falls, the home exercises, what hurts"
+        ),
     ),
     (
         "assessment",
-        "A: assessment",
-        "Your judgement: progress toward the goals, what limits "
-        "the patient, why the treatment is needed",
+        _l("A: assessment"),
+        _l(
+            "Your judgement: progress toward the goals, what limits "
+            "the patient, why the treatment is needed"
+        ),
     ),
     (
         "plan",
-        "P: plan",
-        "What comes next: drills and their settings, home exercises, how "
-        "often, when to re-evaluate",
+        _l("P: plan"),
+        _l(
+            "What comes next: drills and their settings, home exercises, how "
+            "often, when to re-evaluate"
+        ),
     ),
 )
 """The daily note's parts the therapist writes, with their titles and what goes in them."""
@@ -100,9 +110,39 @@ def measure(value, key: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     unit = measure_doc(key)[1]
-    return f"{value:.3g} {unit}".strip() if isinstance(value, float) else f"{value} {unit}".strip()
+    shown = number(value, "%.3g") if isinstance(value, float) else value
+    return f"{shown} {unit}".strip()
+
+
+@results.app_template_filter("number")
+def number(value, spec: str = "%g") -> str:
+    """``value`` printed as ``spec`` (``%.3g``, ``%+.3g``, ``%.1f``...) says, in the page's
+    locale (a decimal comma in Spanish); never grouped, never in exponent form."""
+    exact = Decimal(spec % value)
+    if not exact.is_finite():
+        return spec % value
+    decimals = len(format(exact, "f").partition(".")[2])
+    pattern = "#0" + ("." + "0" * decimals if decimals else "")
+    if "+" in spec:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(exact, pattern)
+
+
+@results.app_template_filter("and_list")
+def and_list(items) -> str:
+    """Words joined as the page's language lists them ("height and weight", "altura y peso")."""
+    return format_list(list(items), locale=get_locale())
+
+
+@results.app_template_filter("day")
+def day(iso: str | None) -> str:
+    """An ISO day (``2026-01-05``) as the page's language writes it; empty without one."""
+    if not iso:
+        return ""
+    # TRANSLATORS: a date's pattern (CLDR: yyyy year, MM month, dd day, MMM the month's name)
+    return format_date(date.fromisoformat(iso[:10]), gettext("yyyy-MM-dd"))
 
 
 @results.app_template_global()

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from station.config import ConfigError, parse_config
@@ -186,10 +187,18 @@ def technician_logs():
     (under systemd, across restarts), ``memory`` (this run) or null."""
     level = request.args.get("level", "INFO")
     if level not in LOG_LEVELS:
-        raise ApiError(400, "invalid", f"level must be one of {', '.join(LOG_LEVELS)}", "level")
+        choices = ", ".join(LOG_LEVELS)
+        raise ApiError(
+            400, "invalid", gettext("level must be one of %(choices)s", choices=choices), "level"
+        )
     n = request.args.get("n", "200")
     if not n.isdigit() or not 1 <= int(n) <= RECENT_LINES:
-        raise ApiError(400, "invalid", f"n must be a whole number from 1 to {RECENT_LINES}", "n")
+        raise ApiError(
+            400,
+            "invalid",
+            gettext("n must be a whole number from 1 to %(most)d", most=RECENT_LINES),
+            "n",
+        )
     return jsonify(level=level, **log_lines(level, int(n)))
 
 
@@ -232,10 +241,12 @@ def calibration_start():
     body = json_body()
     mode = body.get("mode", "calibrate")
     if mode not in ("calibrate", "check"):
-        raise ApiError(400, "invalid", "mode must be calibrate or check", "mode")
+        raise ApiError(400, "invalid", gettext("mode must be calibrate or check"), "mode")
     cop_positions = body.get("cop_positions", False)
     if not isinstance(cop_positions, bool):
-        raise ApiError(400, "invalid", "cop_positions must be true or false", "cop_positions")
+        raise ApiError(
+            400, "invalid", gettext("cop_positions must be true or false"), "cop_positions"
+        )
     settings = {k: body[k] for k in ("masses_kg", "check_mass_kg", "seconds") if k in body}
     state = wizard().start(
         current_user.username, check_only=mode == "check", cop_positions=cop_positions, **settings

@@ -9,7 +9,7 @@ import unicodedata
 from datetime import date
 
 from station.errors import StationError
-from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES
+from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, LanguageError, check_language
 from station.records.text import clean_line, clean_lines
 
 PATIENT_PAGE = 50  # patients a list shows at a time
@@ -72,10 +72,11 @@ def validate_patient(data: dict, today: date | None = None) -> dict:
     for field, (low, high) in NUMBER_RANGES.items():
         clean[field] = _number(data.get(field), field, low, high)
     language = _text(data, "language").strip() or DEFAULT_LANGUAGE
-    if language not in LANGUAGES:
+    try:
+        clean["language"] = check_language(language)
+    except LanguageError:
         names = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
-        raise PatientFieldError("language", f"choose one of {names}, got {language!r}")
-    clean["language"] = language
+        raise PatientFieldError("language", f"choose one of {names}, got {language!r}") from None
     note = clean_lines(_text(data, "note"))
     if len(note) > NOTE_LIMIT:
         raise PatientFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")

@@ -1,6 +1,8 @@
 // Patient display: whatever drill is running, for a monitor facing the patient. A large dot
 // moves the way the patient leans (their right on the right, forward up), with the target, a
 // big countdown and a few big words; high contrast for poor eyesight. Tap to fill the screen.
+// Everything in the language of the patient on the platform: the page reloads in it when the
+// live stream names another (pages.display sets it).
 (function () {
   const canvas = document.getElementById("display-cop");
   const words = document.getElementById("words");
@@ -25,6 +27,7 @@
     if (d.phase === "announce" && d.eyes && d.surface) {  // mCTSIB: the next condition
       return w[`eyes-${d.eyes}`] + (d.surface === "foam" ? ` · ${w.foam}` : "");
     }
+    // the instruction as the station said it: in the patient's language, the page's (below)
     if (d.phase === "announce" && msg.instruction) return msg.instruction.text;
     if (d.phase !== "recording") return w[d.phase] || "";
     if (d.limit_bw_pct !== undefined) {
@@ -43,7 +46,7 @@
     count.hidden = !counting;
     count.textContent = counting ? String(d.countdown_s) : "";
     const left = d && (d.phase === "recording" ? d.remaining_s ?? d.target_time_left_s : d.rest_left_s);
-    timeLeft.textContent = left !== undefined && left !== null ? `${Math.ceil(left)} s` : "";
+    timeLeft.textContent = left !== undefined && left !== null ? `${Messages.number(Math.ceil(left))} s` : "";
   }
 
   function render() {

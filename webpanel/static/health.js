@@ -3,7 +3,7 @@
 (function () {
   const RECENT_MS = 3600 * 1000;
   const badge = document.getElementById("health");
-  const clock = (iso) => new Date(iso).toLocaleTimeString();
+  const clock = (iso) => Messages.time(iso);
   // The health while the core is down comes with a 503: its body says since when.
   async function health() {
     try {
@@ -19,19 +19,19 @@
       const h = await health();
       if (h.status === "unreachable") {  // the panel answers, the station's core does not
         badge.className = "health degraded";
-        badge.textContent = `Core unreachable since ${clock(h.core.since)}`;
+        badge.textContent = t("health.core_unreachable", { time: clock(h.core.since) });
         return;
       }
       badge.className = "health " + h.status;
-      let text = `${h.status === "ok" ? "Station OK" : "Check station"} · ${h.loop.measured_rate_hz} Hz`;
+      let text = `${h.status === "ok" ? t("health.ok") : t("health.check")} · ${Messages.number(h.loop.measured_rate_hz)} Hz`;
       const restarted = h.core && h.core.restarted_at;
       if (restarted && Date.now() - Date.parse(restarted) < RECENT_MS) {
-        text += ` · core restarted at ${clock(restarted)}`;
+        text += ` · ${t("health.core_restarted", { time: clock(restarted) })}`;
       }
       badge.textContent = text;
     } catch (e) {
       badge.className = "health degraded";
-      badge.textContent = "Station unreachable";
+      badge.textContent = t("health.unreachable");
     }
   }
   refresh();

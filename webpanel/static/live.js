@@ -53,12 +53,12 @@
     const unit = input.dataset.unit ? " " + input.dataset.unit : "";
     const range = `${input.min}–${input.max}${unit}`;
     const text = input.value.trim();
-    if (text === "") return `Enter a value: ${range}`;
+    if (text === "") return t("live.enter_value", { range });
     const value = Number(text);
-    if (!Number.isFinite(value)) return `Enter a number: ${range}`;
-    if (input.dataset.type === "int" && !Number.isInteger(value)) return `Enter a whole number: ${range}`;
+    if (!Number.isFinite(value)) return t("live.enter_number", { range });
+    if (input.dataset.type === "int" && !Number.isInteger(value)) return t("live.enter_whole", { range });
     if (value < Number(input.min) || value > Number(input.max)) {
-      return `${text}${unit} is outside ${range}`;
+      return t("live.outside", { value: `${text}${unit}`, range });
     }
     return "";
   }
@@ -115,15 +115,19 @@
   const WORDS = Object.fromEntries(
     JSON.parse($("drill-catalog").textContent).map((d) => [d.name, d.words]));
   const STATUS_TEXT = {
-    off: "off", blue: "blue: step on, stand still", amber: "amber: get ready",
-    green: "green: recording", red: "red: over the limit",
+    off: t("live.status_off"), blue: t("live.status_blue"), amber: t("live.status_amber"),
+    green: t("live.status_green"), red: t("live.status_red"),
   };
+  const EYES = { open: t("live.eyes_open"), closed: t("live.eyes_closed") };
+  const SURFACES = { firm: t("live.surface_firm"), foam: t("live.surface_foam") };
+  const LEGS = { left: t("live.leg_left"), right: t("live.leg_right") };
+  const eyes = (code) => EYES[code] || code;
 
   function phaseText(msg) {
     const d = msg.drill;
     if (!d) {
-      if (!msg.on_platform) return "No drill running · platform empty";
-      return msg.settled ? "No drill running · patient standing still" : "No drill running · someone on";
+      if (!msg.on_platform) return t("live.no_drill_empty");
+      return msg.settled ? t("live.no_drill_still") : t("live.no_drill_on");
     }
     const said = WORDS[d.drill] || { phases: {}, stages: {} };
     const words = said.phases[d.phase] || d.phase;
@@ -134,36 +138,51 @@
   function detailText(d) {
     if (!d) return "";
     const parts = [];
-    if (d.patient_id !== patientId) parts.push("Another patient's drill");
-    if (d.program_step !== null && d.program_step !== undefined) parts.push(`Program step ${d.program_step + 1}`);
+    const num = Messages.number, pct = Messages.percent;
+    if (d.patient_id !== patientId) parts.push(t("live.other_patient"));
+    if (d.program_step !== null && d.program_step !== undefined) parts.push(t("live.program_step", { step: d.program_step + 1 }));
     if (d.condition) {
-      parts.push(`Condition ${d.condition} of 4: eyes ${d.eyes}, ${d.surface} surface`);
-      parts.push(`attempt ${d.attempt} of ${d.max_attempts}`);
+      parts.push(t("live.condition", {
+        condition: d.condition, total: 4, eyes: eyes(d.eyes), surface: SURFACES[d.surface] || d.surface,
+      }));
+      parts.push(t("live.attempt", { attempt: d.attempt, max: d.max_attempts }));
     }
-    if (d.leg) parts.push(`Trial ${d.trial} of ${d.trials}: ${d.leg} leg, eyes ${d.eyes}`);
-    if (d.stepping_leg) parts.push(`Trial ${d.trial} of ${d.gait_trials}: the ${d.stepping_leg} foot steps first`);
+    if (d.leg) parts.push(t("live.leg_trial", { trial: d.trial, trials: d.trials, leg: LEGS[d.leg] || d.leg, eyes: eyes(d.eyes) }));
+    if (d.stepping_leg) {
+      const trial = { trial: d.trial, trials: d.gait_trials };
+      parts.push(d.stepping_leg === "right" ? t("live.gait_right", trial) : t("live.gait_left", trial));
+    }
     if (d.stages_total) {
       const stance = ((WORDS[d.drill] || {}).stages || {})[d.stage] || d.stage;
-      const held = d.stages_held !== undefined ? `, ${d.stages_held} held` : "";
-      parts.push(`Stage ${d.stage_number} of ${d.stages_total}: ${stance}${held}`);
-      if (d.one_foot_leg) parts.push(`stage ${d.stages_total} on the ${d.one_foot_leg} leg`);
+      const held = d.stages_held !== undefined ? `, ${t("live.stages_held", { count: d.stages_held })}` : "";
+      parts.push(t("live.stage", { number: d.stage_number, total: d.stages_total, stance }) + held);
+      if (d.one_foot_leg) {
+        const stage = { stage: d.stages_total };
+        parts.push(d.one_foot_leg === "right" ? t("live.one_foot_right", stage) : t("live.one_foot_left", stage));
+      }
     }
-    if (d.time_held_s !== undefined && d.stages_total) parts.push(`held ${d.time_held_s.toFixed(1)} s`);
+    if (d.time_held_s !== undefined && d.stages_total) parts.push(t("live.held", { seconds: num(d.time_held_s, 1) }));
     if (d.errors !== undefined && d.errors !== null) {
-      parts.push(`${d.errors} errors${d.in_position ? "" : " · out of position"}`);
+      parts.push(t("live.errors", { count: d.errors }) + (d.in_position ? "" : ` · ${t("live.out_of_position")}`));
     }
-    if (d.total_errors_so_far) parts.push(`${d.total_errors_so_far} in earlier conditions`);
-    if (d.best_stance_time_s) parts.push(`best ${d.best_stance_time_s.toFixed(1)} s`);
-    if (d.directions_total) parts.push(`Direction ${d.direction || "–"}, ${d.directions_done} of ${d.directions_total} done`);
-    if (d.targets_total) parts.push(`Target ${d.target || "–"} of ${d.targets_total}: ${d.hits} hit, ${d.misses} missed`);
-    if (d.held_s) parts.push(`held ${d.held_s.toFixed(1)} s`);
-    if (d.trials_total) parts.push(`Cue ${d.trial} of ${d.trials_total}`);
-    if (d.pace_per_min) parts.push(`Beat ${d.beat} of ${d.beats}, ${d.beats_reached} reached, ${d.pace_per_min} per minute`);
+    if (d.total_errors_so_far) parts.push(t("live.earlier_errors", { count: d.total_errors_so_far }));
+    if (d.best_stance_time_s) parts.push(t("live.best", { seconds: num(d.best_stance_time_s, 1) }));
+    if (d.directions_total) {
+      parts.push(t("live.direction", { direction: d.direction || "–", done: d.directions_done, total: d.directions_total }));
+    }
+    if (d.targets_total) {
+      parts.push(t("live.target", { target: d.target || "–", total: d.targets_total, hits: d.hits, misses: d.misses }));
+    }
+    if (d.held_s) parts.push(t("live.held", { seconds: num(d.held_s, 1) }));
+    if (d.trials_total) parts.push(t("live.cue", { trial: d.trial, total: d.trials_total }));
+    if (d.pace_per_min) {
+      parts.push(t("live.beat", { beat: d.beat, beats: d.beats, reached: d.beats_reached, pace: d.pace_per_min }));
+    }
     if (d.limit_bw_pct !== undefined) {
-      const load = d.operated_load_bw_pct === null ? "–" : d.operated_load_bw_pct.toFixed(0);
-      parts.push(`Operated ${d.side} leg: ${load}% of body weight (limit ${d.limit_bw_pct}%), over the limit ${d.exceedances} times`);
+      const leg = { load: pct(d.operated_load_bw_pct), limit: pct(d.limit_bw_pct), count: d.exceedances };
+      parts.push(d.side === "right" ? t("live.operated_right", leg) : t("live.operated_left", leg));
     }
-    if (d.tilt_deg !== undefined && d.tilt_deg !== null) parts.push(`Tilt ${d.tilt_deg.toFixed(1)}°`);
+    if (d.tilt_deg !== undefined && d.tilt_deg !== null) parts.push(t("live.tilt", { degrees: num(d.tilt_deg, 1) }));
     if (d.reason) parts.push(d.reason);
     return parts.join(" · ");
   }
@@ -176,9 +195,9 @@
   function showClocks(d) {
     const counting = d && d.countdown_s !== undefined;
     $("countdown-box").hidden = !counting;
-    $("countdown").textContent = counting ? `${d.countdown_s} s` : "–";
+    $("countdown").textContent = counting ? `${Messages.number(d.countdown_s)} s` : "–";
     const left = d ? (d.remaining_s ?? d.rest_left_s ?? d.target_time_left_s) : undefined;
-    $("remaining").textContent = left !== undefined ? `${left.toFixed(1)} s` : "–";
+    $("remaining").textContent = left !== undefined ? `${Messages.number(left, 1)} s` : "–";
     $("elapsed").textContent = d ? clock(d.elapsed_s) : "–";
   }
 
@@ -202,18 +221,19 @@
       const onLeft = leg === null ? null : (d.side === "left" ? leg : 100 - leg);
       leftPct = onLeft === null ? null : Math.min(100, Math.max(0, onLeft));
     }
-    $("split-label").textContent = bearing
-      ? "Load on each leg, % of body weight" : "Load on the left / right side of the platform";
+    $("split-label").textContent = bearing ? t("live.split_legs") : t("live.split_sides");
     const left = $("split-left"), right = $("split-right");
     left.style.width = leftPct === null ? "50%" : `${leftPct}%`;
     right.style.width = leftPct === null ? "50%" : `${100 - leftPct}%`;
     const shown = leftPct === null ? null : Math.round(leftPct);  // the two add up to 100
-    left.firstElementChild.textContent = shown === null ? "L –" : `L ${shown}%`;
-    right.firstElementChild.textContent = shown === null ? "R –" : `R ${100 - shown}%`;
+    left.firstElementChild.textContent = t("live.left_share", { pct: shown === null ? "–" : Messages.percent(shown) });
+    right.firstElementChild.textContent = t("live.right_share", { pct: shown === null ? "–" : Messages.percent(100 - shown) });
     const limit = $("split-limit");
     limit.hidden = !bearing;
     $("split").classList.toggle("over", !!(bearing && d.over_limit));
-    $("split-note").textContent = bearing ? `Line: the ${d.side} leg's limit, ${d.limit_bw_pct}% of body weight` : "";
+    const line = bearing && { limit: Messages.percent(d.limit_bw_pct) };
+    $("split-note").textContent = !bearing ? ""
+      : d.side === "right" ? t("live.limit_right", line) : t("live.limit_left", line);
     if (bearing) limit.style.left = d.side === "left" ? `${d.limit_bw_pct}%` : `${100 - d.limit_bw_pct}%`;
   }
 
@@ -223,10 +243,7 @@
     const banner = $("core-down");
     banner.hidden = !core;
     if (core) {
-      const since = new Date(core.since).toLocaleTimeString();
-      banner.textContent = `The station's core is not answering since ${since}: drills cannot `
-        + "start or be seen here until it is back (it restarts by itself). The stop button on "
-        + "the station always works.";
+      banner.textContent = t("live.core_down", { time: Messages.time(core.since) });
     }
   }
 
@@ -241,14 +258,15 @@
     showClocks(d);
     showLights(msg.cues || {});
     showSplit(frame && frame[4] !== null ? frame : null, d);
-    $("load").textContent = frame ? `${(frame[3] / 9.80665).toFixed(1)} kg` : "–";
+    $("load").textContent = frame ? `${Messages.number(frame[3] / 9.80665, 1)} kg` : "–";
     $("tilt").textContent = frame && frame[5] !== null
-      ? `forward ${frame[5].toFixed(1)}°, right ${frame[6].toFixed(1)}°` : "no IMU reading";
+      ? t("live.tilt_reading", { forward: Messages.number(frame[5], 1), right: Messages.number(frame[6], 1) })
+      : t("live.no_imu");
     const say = $("instruction");
     say.hidden = !msg.instruction;
-    say.textContent = msg.instruction ? "Tell the patient: " + msg.instruction.text : "";
+    say.textContent = msg.instruction ? t("live.tell_patient", { text: msg.instruction.text }) : "";
     $("fail-attempt-box").hidden = !(d && d.attempt_failable);
-    $("fail-attempt").textContent = (d && d.fail_label) || "Failed attempt";
+    $("fail-attempt").textContent = (d && d.fail_label) || t("live.failed_attempt");
     startButton.disabled = !!d;  // one drill at a time; STOP stays enabled
     $("stop-pain").hidden = !d;
     root.classList.toggle("running", !!d);  // the settings fold away, the live view moves up
@@ -270,7 +288,7 @@
     if (!busy) { setTimeout(() => location.reload(), 400); return; }
     const link = document.createElement("a");
     link.href = `/trials/${ended.trial_id}`;
-    link.textContent = "The drill has ended: open its result";
+    link.textContent = t("live.drill_ended");
     $("latest").replaceChildren(link);
   }
 
@@ -289,9 +307,11 @@
   window.addEventListener("resize", render);
 
   $("stop").addEventListener("click", () => {
-    Panel.request("/api/v1/stop", { method: "POST" }).catch((e) => Panel.showError(startError, e,
-      "Could not stop from the panel: ", ". Use the stop button on the station."));
+    Panel.request("/api/v1/stop", { method: "POST" }).catch(stopFailed);
   });
+  function stopFailed(e) {
+    startError.textContent = t("live.stop_failed", { error: e.message });
+  }
   // Stop for pain: the stop goes first, on STOP's own lane; where it hurts is asked after.
   const painDialog = $("pain-dialog");
   const painWhere = $("pain-where");
@@ -309,8 +329,7 @@
       })
       .catch((e) => {
         stoppingForPain = false;
-        Panel.showError(startError, e, "Could not stop from the panel: ",
-          ". Use the stop button on the station.");
+        stopFailed(e);
       });
   });
   document.querySelectorAll("[data-pain-site]").forEach((b) => b.addEventListener("click", () => {
@@ -322,12 +341,12 @@
     Panel.request(`/api/v1/trials/${painDialog.dataset.trialId}/pain`, {
       method: "POST", body: { where: painWhere.value },
     }).then(() => { painDialog.close(); location.reload(); })
-      .catch((e) => { $("pain-error").textContent = `Not saved: ${Panel.withoutField(e)}`; });
+      .catch((e) => { $("pain-error").textContent = t("live.pain_not_saved", { error: Panel.withoutField(e) }); });
   });
   $("pain-skip").addEventListener("click", () => { painDialog.close(); location.reload(); });
   $("fail-attempt").addEventListener("click", () => {
     Panel.request("/api/v1/drill/failed-attempt", { method: "POST" })
-      .catch((e) => Panel.showError(startError, e, "Could not mark the attempt: "));
+      .catch((e) => { startError.textContent = t("live.attempt_not_marked", { error: e.message }); });
   });
   // The simulated person's buttons: what they do shows in the live view, a refusal nowhere.
   document.querySelectorAll("[data-person]").forEach((b) => b.addEventListener("click", () =>

@@ -76,11 +76,11 @@ window.BalanceLive = (function () {
     if (style.labels) {
       ctx.fillStyle = style.labels; ctx.font = `${14 * style.scale * ratio}px system-ui, sans-serif`;
       ctx.textAlign = "center"; ctx.textBaseline = "top";
-      ctx.fillText("FRONT", w / 2, 6 * ratio);
+      ctx.fillText(t("livefeed.front"), w / 2, 6 * ratio);
       ctx.textBaseline = "middle"; ctx.textAlign = "left";
-      ctx.fillText("L", 8 * ratio, h / 2 - 14 * ratio);
+      ctx.fillText(t("livefeed.left"), 8 * ratio, h / 2 - 14 * ratio);
       ctx.textAlign = "right";
-      ctx.fillText("R", w - 8 * ratio, h / 2 - 14 * ratio);
+      ctx.fillText(t("livefeed.right"), w - 8 * ratio, h / 2 - 14 * ratio);
     }
     if (drill && drill.home_zone) {
       const z = drill.home_zone;

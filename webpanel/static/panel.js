@@ -8,7 +8,8 @@
 //     (not GET, HEAD, OPTIONS, TRACE) to the station itself carries X-CSRFToken from
 //     <meta name="csrf-token">; an answer with X-Idle-Logout-S restarts the idle timer.
 //     Rejects with a Panel.RequestError: `message` the station's own ({"error": {"message"}})
-//     or "the station answered <status>" / "the station did not answer", `status` (0 when
+//     or "the station answered <status>" / "the station did not answer" (messages.js: in the
+//     page's language), `status` (0 when
 //     there was no answer), `code` and `field` as the station sent them, `body` the parsed
 //     answer (or null).
 //   Panel.showError(element, error, before = "", after = "") -> puts before + the error's
@@ -62,13 +63,13 @@ window.Panel = (function () {
     try {
       response = await fetch(url, init);
     } catch (e) {
-      throw new RequestError("the station did not answer", 0, null);
+      throw new RequestError(t("panel.no_answer"), 0, null);
     }
     if (response.headers.has("X-Idle-Logout-S")) idle.restart();
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       const error = data && data.error;
-      const message = error && error.message ? error.message : `the station answered ${response.status}`;
+      const message = error && error.message ? error.message : t("panel.answered", { status: String(response.status) });
       throw new RequestError(message, response.status, data);
     }
     return data;

@@ -20,6 +20,11 @@
     return now.getFullYear() - y - (before ? 1 : 0);
   }
 
+  function side(code) {
+    const words = { left: t("patients.side_left"), right: t("patients.side_right"), both: t("patients.side_both") };
+    return words[code] || code;
+  }
+
   function item(p) {
     const li = document.createElement("li");
     const a = document.createElement("a");
@@ -30,8 +35,8 @@
     const extra = [];
     if (p.code) extra.push(p.code);
     const age = ageYears(p.birth_date);
-    if (age !== null) extra.push(age + " years");
-    if (p.affected_side && p.affected_side !== "none") extra.push("affected side: " + p.affected_side);
+    if (age !== null) extra.push(t("patients.years", { num: age }));
+    if (p.affected_side && p.affected_side !== "none") extra.push(t("patients.affected_side", { side: side(p.affected_side) }));
     extra.forEach((text) => {
       const span = document.createElement("span");
       span.className = "muted";
@@ -61,7 +66,7 @@
     list.replaceChildren(...found.patients.map(item));
     showMore(found.next);
     none.hidden = found.patients.length > 0;
-    none.textContent = q ? `No patient matches “${q}”.` : "No patients yet: add the first one below.";
+    none.textContent = q ? t("patients.no_match", { query: q }) : t("patients.none_yet");
     history.replaceState(null, "", q ? "?q=" + encodeURIComponent(q) : location.pathname);
   }
 

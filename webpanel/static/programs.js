@@ -70,14 +70,15 @@
     const button = (text, label, action) => {
       const b = el("button", { type: "button", textContent: text });
       b.setAttribute("aria-label", label);
+      b.dataset.action = action.name;
       b.addEventListener("click", () => action(li));
       return b;
     };
     const li = el("li", { className: "editor-step" }, [
-      el("div", { className: "step-head" }, [number, labelled("Drill", select),
+      el("div", { className: "step-head" }, [number, labelled(t("programs.drill"), select),
         el("span", { className: "step-buttons" }, [
-          button("↑", "Move this step up", moveUp), button("↓", "Move this step down", moveDown),
-          button("✕", "Remove this step", removeStep)])]),
+          button("↑", t("programs.move_up"), moveUp), button("↓", t("programs.move_down"), moveDown),
+          button("✕", t("programs.remove_step"), removeStep)])]),
       params,
     ]);
     li.dataset.key = String(nextKey++);
@@ -101,8 +102,8 @@
 
   function refresh() {
     [...stepList.children].forEach((li, i) => {
-      li.querySelector(".step-number").textContent = `Step ${i + 1}`;
-      li.querySelector("[aria-label='Remove this step']").disabled = stepList.children.length === 1;
+      li.querySelector(".step-number").textContent = t("programs.step", { number: i + 1 });
+      li.querySelector("[data-action=removeStep]").disabled = stepList.children.length === 1;
     });
     refreshRules();
   }
@@ -119,7 +120,7 @@
       const chosen = stepSelect.value;
       stepSelect.replaceChildren(...[...stepList.children].map((li, i) => el("option", {
         value: li.dataset.key, selected: li.dataset.key === chosen,
-        textContent: `Step ${i + 1}: ${drills[li.querySelector("[name=drill]").value].title}`,
+        textContent: t("programs.step_drill", { number: i + 1, drill: drills[li.querySelector("[name=drill]").value].title }),
       })));
       const paramSelect = rule.querySelector("[name=param]");
       const param = paramSelect.value || rule.dataset.param;
@@ -132,25 +133,28 @@
   }
 
   function addRule(rule = null, stepKeys = []) {
-    const choose = (name, options, value) => el("select", { name }, options.map(([v, t]) =>
-      el("option", { value: v, textContent: t, selected: v === value })));
+    const choose = (name, options, value) => el("select", { name }, options.map(([v, text]) =>
+      el("option", { value: v, textContent: text, selected: v === value })));
     const number = (name, value) => el("input", { name, type: "number", step: "any", inputMode: "decimal", value: value ?? "" });
     const above = !rule || rule.above !== undefined;
     const adds = !rule || rule.add !== undefined;
     const li = el("li", { className: "editor-rule" }, [
-      labelled("After", el("select", { name: "step" })),
-      labelled("when the result", el("input", {
-        name: "metric", value: rule ? rule.metric : "", placeholder: "e.g. hit_rate_pct", autocomplete: "off",
+      labelled(t("programs.after"), el("select", { name: "step" })),
+      labelled(t("programs.when"), el("input", {
+        name: "metric", value: rule ? rule.metric : "", autocomplete: "off",
+        placeholder: t("programs.metric_example", { metric: "hit_rate_pct" }),
       })),
-      labelled("is", choose("compare", [["above", "above"], ["below", "below"]], above ? "above" : "below")),
-      labelled("this value", number("threshold", rule ? rule[above ? "above" : "below"] : "")),
-      labelled("then", choose("change", [["add", "add"], ["multiply", "multiply by"]], adds ? "add" : "multiply")),
-      labelled("amount", number("amount", rule ? rule[adds ? "add" : "multiply"] : "")),
-      labelled("to the setting", el("select", { name: "param" })),
+      labelled(t("programs.is"), choose("compare",
+        [["above", t("programs.above")], ["below", t("programs.below")]], above ? "above" : "below")),
+      labelled(t("programs.this_value"), number("threshold", rule ? rule[above ? "above" : "below"] : "")),
+      labelled(t("programs.then"), choose("change",
+        [["add", t("programs.add")], ["multiply", t("programs.multiply")]], adds ? "add" : "multiply")),
+      labelled(t("programs.amount"), number("amount", rule ? rule[adds ? "add" : "multiply"] : "")),
+      labelled(t("programs.to_setting"), el("select", { name: "param" })),
     ]);
     li.querySelector("[name=metric]").setAttribute("list", "metric-keys");
     const remove = el("button", { type: "button", textContent: "✕" });
-    remove.setAttribute("aria-label", "Remove this rule");
+    remove.setAttribute("aria-label", t("programs.remove_rule"));
     remove.addEventListener("click", () => li.remove());
     li.append(remove);
     if (rule) li.dataset.param = rule.param;
@@ -165,7 +169,7 @@
   // --- open, collect, save --------------------------------------------------------------------
   function open(program) {
     editing = program ? program.id : null;
-    document.getElementById("program-form-title").textContent = program ? `Edit “${program.name}”` : "New program";
+    document.getElementById("program-form-title").textContent = program ? t("programs.edit", { name: program.name }) : t("programs.new");
     nameInput.value = program ? program.name : "";
     stepList.replaceChildren();
     ruleList.replaceChildren();

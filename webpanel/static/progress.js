@@ -4,7 +4,11 @@
 (function () {
   "use strict";
   const charts = JSON.parse(document.getElementById("progress-data").textContent);
-  const PALETTE = ["#0b63c5", "#b35c00", "#1c7c3c", "#7b3fb5", "#b3261e", "#00838f"];
+  // Okabe-Ito (blue, vermillion, ink, reddish purple, bluish green) and a violet: 3:1 or more
+  // on white, apart for protanopes and deuteranopes (tests/browser/test_accessibility.py); each
+  // line also has its own dash, so no line is told by its colour alone
+  const PALETTE = ["#0072b2", "#d55e00", "#1b2733", "#cc79a7", "#009e73", "#785ef0"];
+  const DASHES = [[], [10, 5], [2, 4], [12, 4, 2, 4], [6, 6], [2, 2]];
   const plots = [];
   const DAY_S = 86400;
 
@@ -21,9 +25,10 @@
     const times = [...new Set(chart.lines.flatMap((l) => l.points.map((p) => p.t)))].sort((a, b) => a - b);
     const index = new Map(times.map((t, i) => [t, i]));
     const data = [times];
-    const series = [{ label: "Date" }];
+    const series = [{ label: t("progress.date") }];
     const unit = chart.unit ? ` ${chart.unit}` : "";
-    const value = (u, v) => (v == null ? "–" : `${v.toPrecision(3)}${unit}`);
+    const digits = new Intl.NumberFormat(Messages.lang, { minimumSignificantDigits: 3, maximumSignificantDigits: 3 });
+    const value = (u, v) => (v == null ? "–" : `${digits.format(v)}${unit}`);
     chart.lines.forEach((line, k) => {
       const colour = PALETTE[k % PALETTE.length];
       const good = new Array(times.length).fill(null), flagged = new Array(times.length).fill(null);
@@ -31,10 +36,11 @@
       const name = line.condition ? line.condition.charAt(0).toUpperCase() + line.condition.slice(1) : chart.label;
       data.push(good);
       series.push({ label: name, stroke: colour, width: 2, spanGaps: true, value,
+        dash: DASHES[k % DASHES.length],
         points: { show: true, size: 8, fill: colour } });
       if (flagged.some((v) => v != null)) {
         data.push(flagged);
-        series.push({ label: `${name} (not scored as good)`, stroke: colour, value,
+        series.push({ label: t("progress.not_good", { name }), stroke: colour, value,
           paths: () => null, points: { show: true, size: 10, fill: "#fff", width: 2 } });
       }
     });

@@ -17,7 +17,8 @@
     return node;
   }
 
-  const cm = (u, v) => (v == null ? "–" : `${v.toFixed(2)} cm`);
+  const num = Messages.number;
+  const cm = (u, v) => (v == null ? "–" : `${num(v, 2)} cm`);
 
   function stabilogram(segment, box) {
     return new uPlot({
@@ -25,11 +26,11 @@
       height: 240,
       scales: { x: { time: false } },
       series: [
-        { label: "Time", value: (u, v) => (v == null ? "–" : `${v.toFixed(2)} s`) },
-        { label: "Side to side (ML)", stroke: COLOURS.ml, width: 1.5, value: cm },
-        { label: "Front-back (AP)", stroke: COLOURS.ap, width: 1.5, value: cm },
+        { label: t("trial.time"), value: (u, v) => (v == null ? "–" : `${num(v, 2)} s`) },
+        { label: t("trial.ml"), stroke: COLOURS.ml, width: 1.5, value: cm },
+        { label: t("trial.ap"), stroke: COLOURS.ap, width: 1.5, value: cm },
       ],
-      axes: [{ label: "Time (s)" }, { label: "Position (cm)" }],
+      axes: [{ label: t("trial.time_axis") }, { label: t("trial.position_axis") }],
     }, [segment.t_s, segment.ml_cm, segment.ap_cm], box);
   }
 
@@ -56,11 +57,11 @@
     const ml = thinned(segment.ml_cm, step), ap = thinned(segment.ap_cm, step);
     const line = { paths: uPlot.paths.linear(), points: { show: false } };
     const data = [null, [ml, ap]];
-    const series = [{}, { ...line, label: "COP path", stroke: COLOURS.path, width: 1 }];
+    const series = [{}, { ...line, label: t("trial.cop_path"), stroke: COLOURS.path, width: 1 }];
     let xs = ml, ys = ap;
     if (segment.ellipse) {
       data.push([segment.ellipse.ml_cm, segment.ellipse.ap_cm]);
-      series.push({ ...line, label: "95% ellipse", stroke: COLOURS.ellipse, width: 2 });
+      series.push({ ...line, label: t("trial.ellipse", { pct: Messages.percent(95) }), stroke: COLOURS.ellipse, width: 2 });
       xs = xs.concat(segment.ellipse.ml_cm);
       ys = ys.concat(segment.ellipse.ap_cm);
     }
@@ -80,8 +81,8 @@
         y: { auto: false, range: [centre[1] - half, centre[1] + half] },
       },
       axes: [
-        { label: "Side to side, ML (cm) — right →", size: 56 },
-        { label: "Front-back, AP (cm) — front ↑", size: 56 },
+        { label: t("trial.ml_axis"), size: 56 },
+        { label: t("trial.ap_axis"), size: 56 },
       ],
       series,
     }, data, box);
@@ -94,15 +95,16 @@
     section.append(element("h3", "", segment.title));
     if (segment.ellipse) {
       const e = segment.ellipse;
-      section.append(element("p", "muted small",
-        `95% ellipse (${e.convention || "prediction"}): ${e.area_cm2.toFixed(2)} cm², ` +
-        `half-axes ${e.semi_major_cm.toFixed(2)} × ${e.semi_minor_cm.toFixed(2)} cm, ` +
-        `long axis at ${e.angle_deg.toFixed(0)}° from side to side.`));
+      section.append(element("p", "muted small", t("trial.ellipse_summary", {
+        pct: Messages.percent(95), convention: e.convention || t("trial.prediction"),
+        area: num(e.area_cm2, 2), major: num(e.semi_major_cm, 2), minor: num(e.semi_minor_cm, 2),
+        angle: num(e.angle_deg, 0),
+      })));
     }
     const grid = element("div", "charts");
     const left = element("figure", "chart"), right = element("figure", "chart");
-    left.append(element("h3", "", "Stabilogram"));
-    right.append(element("h3", "", "Statokinesigram"));
+    left.append(element("h3", "", t("trial.stabilogram")));
+    right.append(element("h3", "", t("trial.statokinesigram")));
     const leftPlot = element("div", "plot"), rightPlot = element("div", "plot");
     left.append(leftPlot);
     right.append(rightPlot);
@@ -127,7 +129,7 @@
     .then((data) => {
       root.textContent = "";
       if (!data.segments.length) {
-        root.append(element("p", "muted", "No centre-of-pressure data was recorded in this trial."));
+        root.append(element("p", "muted", t("trial.no_data")));
         return;
       }
       data.segments.forEach(draw);
@@ -140,7 +142,7 @@
     .catch((err) => {
       root.textContent = "";
       const warning = element("p", "warn");
-      Panel.showError(warning, err, "The charts could not be loaded (", "): reload the page.");
+      warning.textContent = t("trial.charts_failed", { error: err.message });
       root.append(warning);
     });
 })();

@@ -18,7 +18,7 @@
     const raw = input.value.trim();
     warn(null);
     if (!/^\d+$/.test(raw)) {
-      preview.textContent = raw ? "Enter whole minutes." : "";
+      preview.textContent = raw ? t("visit.whole_minutes") : "";
       return;
     }
     const query = `minutes=${encodeURIComponent(raw)}&visit_id=${encodeURIComponent(visitId)}`;
