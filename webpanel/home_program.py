@@ -2,14 +2,28 @@
 them, stops them, and prints the patient's one-page, large-print handout."""
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
 from station.records.exercise_library import EXERCISES, GENERAL_SAFETY, UNITS
-from station.records.home_program import FIELDS, MAX_EXERCISES, HomeProgramError, HomePrograms
+from station.records.home_program import (
+    FIELDS,
+    MAX_EXERCISES,
+    HomeProgramError,
+    HomePrograms,
+    in_language,
+)
 from webpanel.audit_trail import audit, viewed
 
 homeprogram = Blueprint("homeprogram", __name__)
+
+
+@homeprogram.app_template_filter("in_language")
+def in_page_language(prescription: dict) -> dict:
+    """A prescription's words (name, how, level, safety, dose) in the page's language: the
+    handout's is the patient's."""
+    return in_language(prescription, get_translations())
 
 
 @homeprogram.errorhandler(NotFoundError)
@@ -74,10 +88,7 @@ def stop(prescription_id: int):
 def handout(patient_id: int):
     """The patient's handout: one large-print page with each exercise's drawing, what to
     do, the dose and level, and when to stop; in the patient's language
-    (``webpanel.language``).
-
-    The exercises' own words (``station.records.exercise_library``) are not in the catalog
-    yet: they print in English whatever the language."""
+    (``webpanel.language``)."""
     patient = current_app.extensions["station"].records.get_patient(patient_id)
     g.patient_language = patient.get("language")
     viewed("patient", patient_id, "home program handout")

@@ -10,6 +10,7 @@ later) on which the patient says they did the exercises, recorded at each visit.
 """
 
 from datetime import date
+from gettext import NullTranslations
 
 from station.errors import NotFoundError, StationError
 from station.records.exercise_library import EXERCISES, UNITS
@@ -18,6 +19,8 @@ from station.records.text import short_note
 from station.storage.database import Storage, now_iso
 
 MAX_EXERCISES = 5
+ENGLISH = NullTranslations()
+"""The words as the library writes them."""
 """Exercises in a home program at once: what one large-print page holds, and few enough to do
 well (Henry et al. 1999: 2 exercises were done better than 8; docs/clinical.md)."""
 NOTE_LIMIT = 120
@@ -79,19 +82,10 @@ def _whole(value, field: str) -> int | None:
 
 
 def described(row: dict) -> dict:
-    """A prescription row with its exercise's words: ``name``, ``how``, ``level_words``,
-    ``safety``, ``dose_words`` ("hold 10 seconds, 2 times; twice a day, 3 days a week") and the
-    ``drawing`` file name."""
+    """A prescription row with its exercise's words, in English: ``name``, ``how``,
+    ``level_words``, ``safety``, ``dose_words`` ("hold 10 seconds, 2 times; twice a day, 3 days
+    a week") and the ``drawing`` file name (``in_language`` gives them in another)."""
     exercise = EXERCISES[row["exercise"]]
-    word = UNITS[exercise.unit][0]
-    if exercise.unit == "hold_s":
-        sets = f"hold {row['amount']} seconds" + (
-            f", {row['sets']} times" if row["sets"] > 1 else ""
-        )
-    else:
-        sets = f"{row['amount']} {word}"
-        sets = f"{row['sets']} rounds of {sets}" if row["sets"] > 1 else sets
-    days = "every day" if row["days_per_week"] == 7 else f"{row['days_per_week']} days a week"
     return {
         **row,
         "name": exercise.name,
@@ -99,14 +93,58 @@ def described(row: dict) -> dict:
         "levels": exercise.levels,
         "level_words": exercise.levels[row["level"] - 1],
         "safety": exercise.safety,
-        "dose_words": f"{sets}; {_times(row['times_per_day'])} a day, {days}",
+        "dose_words": dose_words(row),
         "drawing": f"exercises/{row['exercise']}.svg",
     }
 
 
-def _times(count: int) -> str:
-    """ "once", "twice", "3 times"."""
-    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+def in_language(prescription: dict, translations: NullTranslations) -> dict:
+    """A ``described`` prescription with its words from ``translations`` (a gettext catalog)."""
+    say = translations.gettext
+    return {
+        **prescription,
+        "name": say(prescription["name"]),
+        "how": say(prescription["how"]),
+        "levels": tuple(say(level) for level in prescription["levels"]),
+        "level_words": say(prescription["level_words"]),
+        "safety": say(prescription["safety"]),
+        "dose_words": dose_words(prescription, translations),
+    }
+
+
+def dose_words(row: dict, translations: NullTranslations = ENGLISH) -> str:
+    """The dose as a patient reads it: "hold 10 seconds, 2 times; twice a day, 3 days a week",
+    "2 rounds of 10 times; once a day, every day", in the language of ``translations``."""
+    _, ngettext = translations.gettext, translations.ngettext
+    amount, sets = row["amount"], row["sets"]
+    unit = EXERCISES[row["exercise"]].unit
+    if unit == "hold_s":
+        what = ngettext("hold %(num)d second", "hold %(num)d seconds", amount) % {"num": amount}
+        if sets > 1:
+            what = _("%(hold)s, %(sets)d times") % {"hold": what, "sets": sets}
+    else:
+        if unit == "steps":
+            what = ngettext("%(num)d step", "%(num)d steps", amount)
+        elif unit == "laps":
+            what = ngettext("%(num)d lap", "%(num)d laps", amount)
+        else:
+            what = ngettext("%(num)d time", "%(num)d times", amount)
+        what = what % {"num": amount}
+        if sets > 1:
+            what = _("%(sets)d rounds of %(what)s") % {"sets": sets, "what": what}
+    times = row["times_per_day"]
+    if times == 1:
+        daily = _("once a day")
+    elif times == 2:
+        daily = _("twice a day")
+    else:
+        daily = ngettext("%(num)d time a day", "%(num)d times a day", times) % {"num": times}
+    days = row["days_per_week"]
+    if days == 7:
+        weekly = _("every day")
+    else:
+        weekly = ngettext("%(num)d day a week", "%(num)d days a week", days) % {"num": days}
+    return _("%(sets)s; %(daily)s, %(weekly)s") % {"sets": what, "daily": daily, "weekly": weekly}
 
 
 class HomePrograms:

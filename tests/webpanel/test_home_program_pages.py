@@ -50,6 +50,29 @@ def test_a_dosed_exercise_joins_the_program_and_the_handout(client, patient):
     assert "/static/handout.css" in handout
 
 
+def test_a_spanish_speaking_patients_handout_is_in_spanish_the_therapists_page_in_english(
+    client, station
+):
+    """The handout is the patient's: its exercises, dose, level and safety words in the
+    patient's language; the therapist's page stays in the therapist's."""
+    pid = station.records.create_patient({"name": "Rosa Díaz", "language": "es"})["id"]
+    add(client, pid, exercise="tandem-stance", level="2", amount="20", times_per_day="2")
+    add(client, pid, exercise="sit-to-stand", sets="2", amount="1", days_per_week="7")
+    handout = client.get(f"/patients/{pid}/home-program/handout").text
+    assert '<html lang="es">' in handout and "Sus ejercicios en casa" in handout
+    assert "De pie con un pie delante del otro" in handout  # Heel-to-toe stand
+    assert "Mantener 20 segundos; dos veces al día, 3 días a la semana." in handout
+    assert "Sujétese con una mano." in handout  # level 2 of the support progression
+    assert "2 series de 1 vez; una vez al día, todos los días." in handout  # one, not "veces"
+    assert "Tenga la encimera justo delante" in handout  # the exercise's own safety note
+    assert "Haga los ejercicios junto a la encimera" in handout  # the general safety rules
+    for english in ("Heel-to-toe stand", "Hold 20 seconds", "Hold on with one hand", "counter"):
+        assert english not in handout
+    page = client.get(f"/patients/{pid}/home-program").text
+    assert "hold 20 seconds; twice a day, 3 days a week" in page
+    assert "2 rounds of 1 time; once a day, every day" in page
+
+
 def test_a_bad_dose_reshows_the_page_saying_what_is_wrong_and_keeps_the_form(client, patient):
     pid = patient["id"]
     answer = add(client, pid, exercise="heel-raises", amount="45", note="slowly")
