@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
-from station.errors import NotFoundError
+from station.errors import NotFoundError, StationError
 from station.i18n.catalog import LANGUAGES
 from station.records.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
 from station.records.units import (
@@ -197,10 +197,6 @@ def display():
     patient (large dot, target, countdown), following the live stream; in the language of the
     patient whose trial runs: ``?lang=`` as the live stream says (display.js reloads with it),
     else the running trial's patient's, else the account's."""
-    # this route's own imports (issue 18: the display in the patient's language)
-    from station.errors import StationError
-    from webpanel.script_messages import script_messages_json
-
     language = request.args.get("lang")
     if language not in LANGUAGES:
         try:
@@ -218,9 +214,7 @@ def display():
         }
         for d in station().results.drills()
     }
-    return render_template(
-        "display.html", drill_words=words, script_messages_json=script_messages_json
-    )
+    return render_template("display.html", drill_words=words)
 
 
 def _translated(words: dict) -> dict:
