@@ -38,3 +38,16 @@ def client(app, log_in):
 def tech_client(app, log_in):
     """Logged in as the technician ``tom``."""
     return log_in(app, TECHNICIAN)
+
+
+@pytest.fixture
+def in_spanish(app, log_in):
+    """``in_spanish(username)``: that account logged in with the panel switched to Spanish."""
+
+    def switch(username: str = THERAPIST):
+        client = log_in(app, username)
+        chosen = client.post("/account/language", data={"language": "es"}, follow_redirects=True)
+        assert '<html lang="es">' in chosen.get_data(as_text=True)
+        return client
+
+    return switch

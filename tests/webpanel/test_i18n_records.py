@@ -14,14 +14,6 @@ from station.records.patients import PatientFieldError, validate_patient
 TODAY = date.today()
 
 
-def spanish(app, log_in, username):
-    """``username`` logged in, the panel switched to Spanish."""
-    client = log_in(app, username)
-    chosen = client.post("/account/language", data={"language": "es"}, follow_redirects=True)
-    assert '<html lang="es">' in chosen.get_data(as_text=True)
-    return client
-
-
 @pytest.fixture
 def english(app, log_in, password):
     """A second therapist who keeps the panel in English."""
@@ -67,8 +59,8 @@ def pages(client, record) -> dict[str, str]:
     return shown
 
 
-def test_a_spanish_account_reads_the_record_pages_in_spanish(app, log_in, record):
-    shown = pages(spanish(app, log_in, "thea"), record)
+def test_a_spanish_account_reads_the_record_pages_in_spanish(in_spanish, record):
+    shown = pages(in_spanish("thea"), record)
     patient = shown["patient"]
     assert "Iniciar un ejercicio" in patient and "Programas y evaluaciones" in patient
     assert 'aria-label="Detener el ejercicio">DETENER</button>' in patient
@@ -93,8 +85,8 @@ def test_a_spanish_account_reads_the_record_pages_in_spanish(app, log_in, record
         assert "%(" not in page and "&lt;span" not in page, name  # every message filled in
 
 
-def test_an_english_account_keeps_the_record_pages_in_english(app, log_in, english, record):
-    spanish(app, log_in, "thea")  # another account's choice changes nothing here
+def test_an_english_account_keeps_the_record_pages_in_english(in_spanish, english, record):
+    in_spanish("thea")  # another account's choice changes nothing here
     shown = pages(english, record)
     assert "Start a drill" in shown["patient"] and "Hears and reads:" in shown["patient"]
     assert "Progress of Rosa Ruiz" in shown["progress"]
@@ -114,11 +106,11 @@ TECHNICIAN_PAGES = {
 }
 
 
-def test_the_technician_pages_speak_the_technicians_language(app, log_in, tech_client):
+def test_the_technician_pages_speak_the_technicians_language(in_spanish, tech_client):
     english = {url: tech_client.get(url).get_data(as_text=True) for url in TECHNICIAN_PAGES}
     assert "<h1>Diagnostics</h1>" in english["/technician"]
     assert "<h1>Effective configuration</h1>" in english["/technician/config"]
-    client = spanish(app, log_in, "tom")
+    client = in_spanish("tom")
     for url, words in TECHNICIAN_PAGES.items():
         page = client.get(url).get_data(as_text=True)
         assert all(w in page for w in words), (url, [w for w in words if w not in page])

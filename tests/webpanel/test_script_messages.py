@@ -12,7 +12,6 @@ import webpanel
 from webpanel.script_messages import (
     MESSAGES,
     for_scripts,
-    init_script_messages,
     plural_samples,
 )
 
@@ -184,12 +183,8 @@ def test_the_display_speaks_the_language_of_the_patient_whose_trial_runs(client,
 
 
 @pytest.fixture
-def spanish_client(app, log_in):
-    if "script_messages_json" not in app.jinja_env.globals:
-        init_script_messages(app)  # until webpanel/app.py does
-    client = log_in(app, "thea")
-    client.post("/account/language", data={"language": "es"})
-    return client
+def spanish_client(in_spanish):
+    return in_spanish()
 
 
 def test_a_page_carries_the_messages_in_the_accounts_language(spanish_client):
