@@ -35,10 +35,11 @@ from typing import ClassVar
 
 from drills.balance_loss import MAX_EXCURSION
 from drills.cued import CuedDrill
-from drills.cues import N_, AllOff, Instruct, Light, Status, Tone
+from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice
 from drills.stance_hold import StanceHold
+from sensing.words import N_
 
 CONDITIONS = (
     ("feet-together", "firm"),

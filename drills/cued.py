@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from drills.cues import LIGHTS, N_, AllOff, Cue, Instruct, Light, Status, Tone
+from drills.cues import LIGHTS, AllOff, Cue, Instruct, Light, Status, Tone
 from drills.engine import Drill, Phase
 from drills.params import Param
 from drills.surfaces import with_surface
@@ -21,6 +21,7 @@ from sensing.frame import Frame
 from sensing.los import (
     DIRECTIONS,
 )
+from sensing.words import N_
 
 STEPPED_OFF = "patient stepped off the platform"
 

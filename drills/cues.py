@@ -14,15 +14,11 @@ gettext catalog (``station.i18n``), which holds its translations.
 
 from dataclasses import dataclass
 
+from sensing.words import N_
+
 TONES = ("countdown", "start", "stop", "success", "warning", "metronome")
 LIGHTS = ("front", "back", "left", "right", "centre")
 STATUS_COLOURS = ("off", "blue", "amber", "green", "red")
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for the gettext catalog (``pybabel extract -k N_``); returns it as is:
-    it is translated where it is said or shown, in the listener's language."""
-    return message
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,12 @@ every cue off, sounds a warning and keeps the reason.
 from enum import StrEnum
 from typing import ClassVar
 
-from drills.cues import N_, AllOff, Cue, Status, Tone
+from drills.cues import AllOff, Cue, Status, Tone
 from drills.errors import DrillSubjectError
 from drills.params import Param, validate_params
 from sensing.frame import Frame
 from sensing.stance import StanceDetector, StanceSettings
+from sensing.words import N_
 
 
 class Phase(StrEnum):

@@ -40,10 +40,11 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import CuedDrill
-from drills.cues import N_, AllOff, Instruct, Status, Tone
+from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from drills.single_leg import LIFT_SHARE
+from sensing.words import N_
 
 STEP_TIMEOUT_S = 10.0
 """A patient who has not left the platform this long after the cue did not step."""

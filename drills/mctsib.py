@@ -47,10 +47,11 @@ import numpy as np
 
 from drills.balance_loss import MAX_EXCURSION, BalanceWatch
 from drills.cued import LOST_BALANCE, CuedDrill
-from drills.cues import N_, AllOff, Instruct, Light, Status, Tone
+from drills.cues import AllOff, Instruct, Light, Status, Tone
 from drills.engine import Phase
 from drills.params import Param
 from drills.standing import StandingSamples, score_standing
+from sensing.words import N_
 
 CONDITIONS = (("open", "firm"), ("closed", "firm"), ("open", "foam"), ("closed", "foam"))
 """Eyes and surface of conditions 1-4."""

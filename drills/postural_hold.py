@@ -23,11 +23,12 @@ import math
 from typing import ClassVar
 
 from drills.cued import COUNTDOWN, CuedDrill, lean_lights
-from drills.cues import N_, Tone
+from drills.cues import Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.surfaces import SURFACE
 from drills.wobble_board import TiltBand
+from sensing.words import N_
 
 NUDGE_TONE = "countdown"
 """A single short beep: the ``warning`` pattern means the drill stopped, so it is not used."""

@@ -5,11 +5,12 @@ them)."""
 from typing import ClassVar
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
-from drills.cues import N_, Instruct, Status, Tone
+from drills.cues import Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.standing import StandingSamples, score_standing, sway_condition_words
 from drills.surfaces import SURFACE
+from sensing.words import N_
 
 
 class QuietStance(CuedDrill):

@@ -48,7 +48,7 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, RECOVERING_PATIENT_WORDS, RECOVERING_WORDS, CuedDrill, zone
-from drills.cues import N_, Status
+from drills.cues import Status
 from drills.engine import Phase
 from drills.errors import DrillParamError, DrillSubjectError
 from drills.params import Param
@@ -56,6 +56,7 @@ from drills.surfaces import SURFACE
 from sensing.cog import cog_from_cop
 from sensing.errors import SensingError
 from sensing.los import ANTICIPATION_S, SWAY_WINDOW_S, onset_level
+from sensing.words import N_
 
 DIRECTIONS_XY = {"front": (0.0, 1.0), "back": (0.0, -1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
 """The four cue directions as (ML, AP) unit vectors."""

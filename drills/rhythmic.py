@@ -33,7 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill, zone
-from drills.cues import N_, AllOff, Light, Tone
+from drills.cues import AllOff, Light, Tone
 from drills.engine import Phase
 from drills.params import Param, choice
 from drills.standing import StandingSamples
@@ -41,6 +41,7 @@ from drills.surfaces import SURFACE, with_surface
 from sensing.errors import NotEnoughDataError, SensingError
 from sensing.filters import zero_lag_lowpass
 from sensing.los import SMOOTHING_HZ
+from sensing.words import N_
 
 PACE_PER_MIN = {"slow": 30, "medium": 45, "fast": 60}
 """Shifts (beats) per minute of each pace; each beat asks for one shift to the other side."""

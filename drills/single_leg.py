@@ -40,11 +40,12 @@ from enum import StrEnum
 from typing import ClassVar
 
 from drills.cued import LOST_BALANCE, CuedDrill
-from drills.cues import N_, AllOff, Instruct, Status, Tone
+from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from sensing.metric_docs import METRIC_DOCS
 from sensing.weightbearing import SINGLE_LEG_ON_FRACTION, TOUCH_DOWN_FRACTION, TOUCH_DOWN_MIN_S
+from sensing.words import N_
 
 LIFT_SHARE = 0.90
 """Single-leg stance: the COP within a tenth of the feet's spacing of the stance foot's centre

@@ -33,10 +33,11 @@ from typing import ClassVar
 
 from drills.balance_loss import MAX_EXCURSION
 from drills.cued import LOST_BALANCE, CuedDrill
-from drills.cues import N_, AllOff, Instruct, Status, Tone
+from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice
 from drills.stance_hold import StanceHold
+from sensing.words import N_
 
 STAGES = ("feet-together", "semi-tandem", "tandem", "one-foot")
 """The four stances in order; the first three are also the instruction codes."""

@@ -39,11 +39,12 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill
-from drills.cues import N_, AllOff, Status, Tone
+from drills.cues import AllOff, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from drills.standing import StandingSamples
 from sensing.weightbearing import load_distribution, time_over_limit
+from sensing.words import N_
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 

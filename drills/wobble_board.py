@@ -25,9 +25,9 @@ from typing import ClassVar
 import numpy as np
 
 from drills.cued import COUNTDOWN, LOST_BALANCE, CuedDrill, lean_lights
-from drills.cues import N_
 from drills.engine import Phase
 from drills.params import Param
+from sensing.words import N_
 
 HYSTERESIS_FRACTION = 0.1
 """Back in the band at (1 - 0.1) x band: noise at the edge neither flickers the LEDs nor adds

@@ -12,9 +12,7 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
-from drills.cues import N_  # noqa: F401  (the one marker of a catalog message; drills, the
-
-# lowest layer with words for people, define it, and the station's modules mark theirs with it)
+from sensing.words import ENGLISH, N_  # noqa: F401  (the panel marks and composes its words with these)
 
 LANGUAGES = {"en": "English", "es": "Español"}
 """Language code -> its own name, as a person choosing it reads it."""

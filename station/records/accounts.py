@@ -14,8 +14,9 @@ from functools import cached_property
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from sensing.words import N_
 from station.errors import NotFoundError, StationError
-from station.i18n.catalog import N_, LanguageError, check_language
+from station.i18n.catalog import LanguageError, check_language
 from station.records.sessions import Sessions
 from station.storage.database import now_iso
 

@@ -13,7 +13,7 @@ words are English marked for the catalog (``N_``): the panel shows them in the p
 
 from dataclasses import dataclass
 
-from station.i18n.catalog import N_
+from sensing.words import N_
 
 UNITS = {
     "reps": ("times", 1, 30),

@@ -12,6 +12,7 @@ later) on which the patient says they did the exercises, recorded at each visit.
 from datetime import date
 from gettext import NullTranslations
 
+from sensing.words import ENGLISH
 from station.errors import NotFoundError, StationError
 from station.records.exercise_library import EXERCISES, UNITS
 from station.records.numbers import NumberError, whole_number
@@ -19,8 +20,6 @@ from station.records.text import short_note
 from station.storage.database import Storage, now_iso
 
 MAX_EXERCISES = 5
-ENGLISH = NullTranslations()
-"""The words as the library writes them."""
 """Exercises in a home program at once: what one large-print page holds, and few enough to do
 well (Henry et al. 1999: 2 exercises were done better than 8; docs/clinical.md)."""
 NOTE_LIMIT = 120
