@@ -102,7 +102,9 @@ class RhythmicWeightShift(CuedDrill):
 
     @classmethod
     def condition_words(cls, result: dict) -> str:
-        axis = {"ml": "side to side", "ap": "front to back"}.get(result.get("axis"), "")
+        axis = {"side-to-side": "side to side", "front-to-back": "front to back"}.get(
+            result.get("axis"), ""
+        )
         words = f"{axis}, {result.get('pace_per_min', '?')} shifts a minute".strip(", ")
         return with_surface(words, result)
 

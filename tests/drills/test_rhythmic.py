@@ -174,3 +174,14 @@ def test_describe_lists_every_parameter_with_help():
         "countdown_s",
     ]
     assert all(p["help"] for p in schema["params"])
+
+
+def test_a_result_names_its_axis_so_trends_keep_the_axes_apart():
+    """The progress page draws one line per condition: shifts side to side and front to back
+    are different exercises, and their results must not share a line."""
+    conditions = set()
+    for axis in ("side-to-side", "front-to-back"):
+        drill = make(pace="slow", axis=axis, duration_s=10)
+        run(drill, Patient(), 30.0)
+        conditions.add(RhythmicWeightShift.condition_words(drill.result()))
+    assert conditions == {"side to side, 30 shifts a minute", "front to back, 30 shifts a minute"}

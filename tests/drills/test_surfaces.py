@@ -61,7 +61,7 @@ def test_on_the_platform_nothing_more_is_said_and_the_condition_is_as_before():
 
 def test_the_condition_names_the_surface():
     assert WeightShift.condition_words({"surface": "disc"}) == "on the balance disc"
-    rhythmic = {"axis": "ml", "pace_per_min": 20, "surface": "foam"}
+    rhythmic = {"axis": "side-to-side", "pace_per_min": 20, "surface": "foam"}
     assert RhythmicWeightShift.condition_words(rhythmic) == (
         "side to side, 20 shifts a minute, on the foam pad"
     )
