@@ -11,6 +11,7 @@ import math
 from collections import deque
 
 from drills.params import Param
+from sensing.words import N_
 
 JUMP_MM = 60.0
 JUMP_WINDOW_S = 0.5
@@ -24,8 +25,9 @@ MAX_EXCURSION = Param(
     40.0,
     200.0,
     "mm",
-    "Loss of balance: the COP this far from where the stance began (a foot moved, a step).",
+    N_("Loss of balance: the COP this far from where the stance began (a foot moved, a step)."),
 )
+
 """The excursion limit of a standing test's watch: beyond what sway on foam reaches, about the
 edge of a feet-together base of support."""
 

@@ -73,9 +73,6 @@ POSITION_MIN_S = 3.0
 POSITION_TIMEOUT_S = 20.0
 """A stance not taken within 20 s of the instruction scores MAX_ERRORS."""
 
-STANCE_WORDS = {"feet-together": "Feet together", "one-leg": "One leg", "tandem": "Tandem"}
-SURFACE_WORDS = {"firm": "firm ground", "foam": "foam"}
-
 
 class BessPhase(StrEnum):
     """This drill's own phases beside the engine's."""
@@ -89,8 +86,8 @@ class Bess(CuedDrill):
     errors are counted."""
 
     name = "bess"
-    title = "BESS (Balance Error Scoring System)"
-    summary = (
+    title = N_("BESS (Balance Error Scoring System)")
+    summary = N_(
         "Eyes closed, hands on hips: feet together, one leg, tandem, 20 s each on the platform "
         "then on foam; errors counted, 0-60."
     )
@@ -99,19 +96,19 @@ class Bess(CuedDrill):
     quality_checks = ("timing",)
     result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
         "total_errors": (
-            "BESS total",
+            N_("BESS total"),
             "errors",
-            "Errors over the six conditions, 0-60 (at most 10 each); fewer is better.",
+            N_("Errors over the six conditions, 0-60 (at most 10 each); fewer is better."),
         ),
         "firm_errors": (
-            "BESS on firm ground (modified BESS)",
+            N_("BESS on firm ground (modified BESS)"),
             "errors",
-            "Errors over the three stances on the firm platform, 0-30.",
+            N_("Errors over the three stances on the firm platform, 0-30."),
         ),
         "foam_errors": (
-            "BESS on foam",
+            N_("BESS on foam"),
             "errors",
-            "Errors over the three stances on the foam pad, 0-30.",
+            N_("Errors over the three stances on the foam pad, 0-30."),
         ),
     }
     headline = (
@@ -121,9 +118,9 @@ class Bess(CuedDrill):
     )
     phase_words: ClassVar[dict[str, str]] = {
         **CuedDrill.phase_words,
-        BessPhase.ANNOUNCE: "Next condition: tell the patient",
-        BessPhase.POSITION: "Help the patient into the stance, hands on hips, then let go",
-        Phase.RECORDING: "Counting errors",
+        BessPhase.ANNOUNCE: N_("Next condition: tell the patient"),
+        BessPhase.POSITION: N_("Help the patient into the stance, hands on hips, then let go"),
+        Phase.RECORDING: N_("Counting errors"),
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
@@ -131,18 +128,25 @@ class Bess(CuedDrill):
         BessPhase.POSITION: N_("Take the position"),
         Phase.RECORDING: N_("Eyes closed, hold still"),
     }
+    # each condition's stage ("<stance>-<surface>"), a whole message so a language orders it
     stage_words: ClassVar[dict[str, str]] = {
-        f"{stance}-{surface}": f"{STANCE_WORDS[stance]} on {SURFACE_WORDS[surface]}"
-        for stance, surface in CONDITIONS
+        "feet-together-firm": N_("Feet together on firm ground"),
+        "one-leg-firm": N_("One leg on firm ground"),
+        "tandem-firm": N_("Tandem on firm ground"),
+        "feet-together-foam": N_("Feet together on foam"),
+        "one-leg-foam": N_("One leg on foam"),
+        "tandem-foam": N_("Tandem on foam"),
     }
     params = (
         choice(
             "leg",
             ("left", "right"),
             "left",
-            "The non-dominant leg: stood on in the one-leg stance, behind in tandem.",
+            N_("The non-dominant leg: stood on in the one-leg stance, behind in tandem."),
         ),
-        Param("trial_s", float, 20.0, 10.0, 30.0, "s", "Length of each condition (BESS: 20 s)."),
+        Param(
+            "trial_s", float, 20.0, 10.0, 30.0, "s", N_("Length of each condition (BESS: 20 s).")
+        ),
         Param(
             "rest_s",
             float,
@@ -150,10 +154,10 @@ class Bess(CuedDrill):
             3.0,
             120.0,
             "s",
-            "Pause before each condition, its number on the lights, to set the surface.",
+            N_("Pause before each condition, its number on the lights, to set the surface."),
         ),
         FEET_APART,
-        Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before condition 1."),
+        Param("countdown_s", int, 3, 1, 10, "s", N_("Beeps, one per second, before condition 1.")),
         MAX_EXCURSION,
     )
 

@@ -16,6 +16,7 @@ from drills.weight_bearing import WeightBearing
 from drills.weight_shift import WeightShift
 from drills.wobble_board import WobbleBoard
 from sensing.metric_docs import METRIC_DOCS
+from sensing.words import ENGLISH
 
 DRILLS: dict[str, type[Drill]] = {
     cls.name: cls
@@ -39,6 +40,15 @@ DRILLS: dict[str, type[Drill]] = {
 RESULT_DOCS = METRIC_DOCS | {k: v for cls in DRILLS.values() for k, v in cls.result_docs.items()}
 """key -> (label, unit, meaning) of every measure a drill's result holds: the sensing metrics
 and what each drill declares of its own."""
+
+
+def result_doc(key: str, translations=ENGLISH) -> tuple[str, str, str]:
+    """(label, unit, meaning) of result key ``key``, the label and the meaning in the language
+    of ``translations``; ``(key, "", "")`` for a key nothing documents."""
+    if key not in RESULT_DOCS:
+        return key, "", ""
+    label, unit, meaning = RESULT_DOCS[key]
+    return translations.gettext(label), unit, translations.gettext(meaning)
 
 
 def drill_class(name: str) -> type[Drill]:

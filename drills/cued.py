@@ -21,7 +21,7 @@ from sensing.frame import Frame
 from sensing.los import (
     DIRECTIONS,
 )
-from sensing.words import N_
+from sensing.words import ENGLISH, N_
 
 STEPPED_OFF = "patient stepped off the platform"
 
@@ -35,11 +35,11 @@ RECOVER_S = 15.0
 
 RECOVERING = "recovering"
 """The stage of a drill of targets while the patient, after a loss of balance, stands again."""
-RECOVERING_WORDS = {RECOVERING: "Lost balance: waiting to stand still again"}
+RECOVERING_WORDS = {RECOVERING: N_("Lost balance: waiting to stand still again")}
 """The live view's words for it; the patient display says ``RECOVERING_PATIENT_WORDS``."""
 RECOVERING_PATIENT_WORDS = {RECOVERING: N_("Stand still")}
 
-COUNTDOWN = Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before recording.")
+COUNTDOWN = Param("countdown_s", int, 3, 0, 10, "s", N_("Beeps, one per second, before recording."))
 
 DIRECTION_LIGHTS = {
     name: frozenset(
@@ -87,8 +87,9 @@ class CuedDrill(Drill):
     instruction: ClassVar[str | None] = None
 
     @classmethod
-    def condition_words(cls, result: dict) -> str:
-        return with_surface(super().condition_words(result), result)
+    def condition_words(cls, result: dict, translations=ENGLISH) -> str:
+        words = super().condition_words(result, translations)
+        return with_surface(words, result, translations)
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

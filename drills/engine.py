@@ -15,7 +15,7 @@ from drills.errors import DrillSubjectError
 from drills.params import Param, validate_params
 from sensing.frame import Frame
 from sensing.stance import StanceDetector, StanceSettings
-from sensing.words import N_
+from sensing.words import ENGLISH, N_
 
 
 class Phase(StrEnum):
@@ -61,12 +61,12 @@ class Drill:
     imu_mount: ClassVar[str | None] = None
     # the therapist's live view: what each phase, and each stage of a recording, means
     phase_words: ClassVar[dict[str, str]] = {
-        Phase.WAITING: "Waiting for the patient to step on",
-        Phase.SETTLING: "Patient on: waiting for them to stand still",
-        Phase.COUNTDOWN: "Get ready",
-        Phase.RECORDING: "Recording",
-        Phase.COMPLETED: "Finished",
-        Phase.ABORTED: "Stopped",
+        Phase.WAITING: N_("Waiting for the patient to step on"),
+        Phase.SETTLING: N_("Patient on: waiting for them to stand still"),
+        Phase.COUNTDOWN: N_("Get ready"),
+        Phase.RECORDING: N_("Recording"),
+        Phase.COMPLETED: N_("Finished"),
+        Phase.ABORTED: N_("Stopped"),
     }
     stage_words: ClassVar[dict[str, str]] = {}
     # the patient display: a few big words per phase ("recording": what to do meanwhile)
@@ -127,21 +127,24 @@ class Drill:
         self.last_t_s: float | None = None
 
     @classmethod
-    def describe(cls) -> dict:
+    def describe(cls, translations=ENGLISH) -> dict:
         """Plain-dict catalog entry with the parameter schema and the words the live view and
-        the patient display show for it."""
+        the patient display show for it: the therapist's words (title, summary, each
+        parameter's help, the phase and stage words) in the language of ``translations``, the
+        patient's in English, as the patient display says them in the patient's language."""
+        _ = translations.gettext
         return {
             "name": cls.name,
-            "title": cls.title,
-            "summary": cls.summary,
-            "params": [p.schema() for p in cls.params],
+            "title": _(cls.title),
+            "summary": _(cls.summary),
+            "params": [p.schema(translations) for p in cls.params],
             "needs": list(cls.needs),
             "subject_fields": list(cls.subject_fields),
             "tracked": list(cls.tracked),
             "reanalysable": cls.reanalysable,
             "words": {
-                "phases": {str(k): v for k, v in cls.phase_words.items()},
-                "stages": dict(cls.stage_words),
+                "phases": {str(k): _(v) for k, v in cls.phase_words.items()},
+                "stages": {k: _(v) for k, v in cls.stage_words.items()},
                 "patient": {str(k): v for k, v in cls.patient_words.items()},
                 "patient_stages": dict(cls.patient_stage_words),
             },
@@ -154,9 +157,9 @@ class Drill:
         return (*sorted(handled), *map(str, FINAL_PHASES))
 
     @classmethod
-    def condition_words(cls, result: dict) -> str:
+    def condition_words(cls, result: dict, translations=ENGLISH) -> str:
         """The condition of a stored result in words for its scored part ("left leg, eyes
-        open"); empty when the drill has one condition."""
+        open"), in the language of ``translations``; empty when the drill has one condition."""
         return ""
 
     @property

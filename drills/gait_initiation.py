@@ -90,8 +90,8 @@ class GaitInitiation(CuedDrill):
     trial, alternating legs."""
 
     name = "gait-initiation"
-    title = "Gait initiation"
-    summary = (
+    title = N_("Gait initiation")
+    summary = N_(
         "On the cue, walk forward off the platform: how the patient prepares the first step "
         "(the anticipatory shift) and moves onto the stance leg, per leg."
     )
@@ -100,50 +100,65 @@ class GaitInitiation(CuedDrill):
     lower_is_better = ("apa_duration_s", "unload_time_s")
     result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
         "apa_ml_mm": (
-            "APA toward the swing leg",
+            N_("APA toward the swing leg"),
             "mm",
-            "How far the pressure moved toward the stepping leg before it lifted: the "
-            "anticipatory adjustment that moves the body onto the stance leg. Smaller in older "
-            "and impaired people.",
+            N_(
+                "How far the pressure moved toward the stepping leg before it lifted: the "
+                "anticipatory adjustment that moves the body onto the stance leg. Smaller in older "
+                "and impaired people."
+            ),
         ),
         "apa_ap_mm": (
-            "APA backward",
+            N_("APA backward"),
             "mm",
-            "How far the pressure moved back before the first step: what tips the body forward.",
+            N_(
+                "How far the pressure moved back before the first step: what tips the body forward."
+            ),
         ),
         "apa_onset_s": (
-            "APA onset after the cue",
+            N_("APA onset after the cue"),
             "s",
-            "From the go cue to the start of the anticipatory shift under the feet: the "
-            "reaction time of gait-initiation studies. Longer in older and impaired people.",
+            N_(
+                "From the go cue to the start of the anticipatory shift under the feet: the "
+                "reaction time of gait-initiation studies. Longer in older and impaired people."
+            ),
         ),
         "apa_duration_s": (
-            "APA duration",
+            N_("APA duration"),
             "s",
-            "From the start of the anticipatory shift to the stepping foot's heaviest moment, "
-            "just before it unloads. Longer after stroke and in Parkinson's disease.",
+            N_(
+                "From the start of the anticipatory shift to the stepping foot's heaviest moment, "
+                "just before it unloads. Longer after stroke and in Parkinson's disease."
+            ),
         ),
         "unload_time_s": (
-            "Time to unload the swing leg",
+            N_("Time to unload the swing leg"),
             "s",
-            "From the stepping foot's heaviest moment to the weight on the stance foot.",
+            N_("From the stepping foot's heaviest moment to the weight on the stance foot."),
         ),
         "stance_share_pct": (
-            "Weight on the stance leg",
+            N_("Weight on the stance leg"),
             "%",
-            "The most of the body's load the stance foot carried before the patient left the "
-            "platform: the weight transfer onto the stance leg (100% once the other foot is up).",
+            N_(
+                "The most of the body's load the stance foot carried before the patient left the "
+                "platform: the weight transfer onto the stance leg (100% when the other foot is "
+                "up)."
+            ),
         ),
         "step_off_s": (
-            "Time to leave the platform",
+            N_("Time to leave the platform"),
             "s",
-            "From the cue to the platform empty: the first step and the stance foot's push-off.",
+            N_(
+                "From the cue to the platform empty: the first step and the stance foot's push-off."
+            ),
         ),
         "apa_asymmetry_pct": (
-            "APA asymmetry",
+            N_("APA asymmetry"),
             "%",
-            "The left leg's APA toward the swing side over the right's, minus 100%: 0 is "
-            "symmetric, negative a smaller APA stepping with the left leg.",
+            N_(
+                "The left leg's APA toward the swing side over the right's, minus 100%: 0 is "
+                "symmetric, negative a smaller APA stepping with the left leg."
+            ),
         ),
     }
     headline = (
@@ -156,8 +171,8 @@ class GaitInitiation(CuedDrill):
     )
     phase_words: ClassVar[dict[str, str]] = {
         **CuedDrill.phase_words,
-        Phase.RECORDING: "Walking off: step forward",
-        GaitPhase.RETURN: "Step back onto the platform, feet on the markings",
+        Phase.RECORDING: N_("Walking off: step forward"),
+        GaitPhase.RETURN: N_("Step back onto the platform, feet on the markings"),
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
@@ -166,10 +181,10 @@ class GaitInitiation(CuedDrill):
         GaitPhase.RETURN: N_("Step back on"),
     }
     params = (
-        choice("legs", ("both", "left", "right"), "both", "The leg that steps first."),
-        Param("trials", int, 3, 1, 5, "", "Trials per leg."),
+        choice("legs", ("both", "left", "right"), "both", N_("The leg that steps first.")),
+        Param("trials", int, 3, 1, 5, "", N_("Trials per leg.")),
         FEET_APART,
-        Param("countdown_s", int, 3, 2, 10, "s", "Beeps, one per second, before each cue."),
+        Param("countdown_s", int, 3, 2, 10, "s", N_("Beeps, one per second, before each cue.")),
     )
 
     def __init__(self, params, **kwargs):

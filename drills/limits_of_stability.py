@@ -68,6 +68,7 @@ from sensing.los import (
     los_target_deg,
     sway_angle_deg,
 )
+from sensing.words import N_
 
 ORDERS = {
     "clockwise": ("F", "FR", "R", "BR", "B", "BL", "L", "FL"),
@@ -110,8 +111,8 @@ class LimitsOfStability(CuedDrill):
     tracked = ("max_excursion_pct", "directional_control_pct", "reaction_time_s")
     lower_is_better = ("reaction_time_s",)
     stage_words: ClassVar[dict[str, str]] = {
-        "centring": "Back to the middle",
-        "moving": "Lean toward the lit direction",
+        "centring": N_("Back to the middle"),
+        "moving": N_("Lean toward the lit direction"),
         **RECOVERING_WORDS,
     }
     patient_stage_words: ClassVar[dict[str, str]] = RECOVERING_PATIENT_WORDS
@@ -122,8 +123,8 @@ class LimitsOfStability(CuedDrill):
         ("max_excursion_pct", "metrics.max_excursion_pct"),
         ("directional_control_pct", "metrics.directional_control_pct"),
     )
-    title = "Limits of stability"
-    summary = (
+    title = N_("Limits of stability")
+    summary = N_(
         "Lean the whole body from the ankles toward each lit direction, as far as the target, "
         "without stepping; hold, then come back to the middle."
     )
@@ -137,16 +138,18 @@ class LimitsOfStability(CuedDrill):
             50.0,
             100.0,
             "%",
-            "Target lean as % of the theoretical limit (8° forward and sideways, 4.5° back); "
-            "excursions are scored against the limit itself.",
+            N_(
+                "Target lean as a percentage of the theoretical limit (8° forward and sideways, "
+                "4.5° back); excursions are scored against the limit itself."
+            ),
         ),
-        Param("move_s", float, 8.0, 3.0, 15.0, "s", "Time per direction from the go cue."),
-        Param("hold_s", float, 2.0, 0.5, 8.0, "s", "Time on the target that ends a direction."),
+        Param("move_s", float, 8.0, 3.0, 15.0, "s", N_("Time per direction from the go cue.")),
+        Param("hold_s", float, 2.0, 0.5, 8.0, "s", N_("Time on the target that ends a direction.")),
         choice(
             "order",
             (*ORDERS, "random"),
             "clockwise",
-            "Order of the eight directions from forward; random shuffles them.",
+            N_("Order of the eight directions from forward; random shuffles them."),
         ),
         COUNTDOWN,
     )

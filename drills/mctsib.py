@@ -83,7 +83,7 @@ class Mctsib(CuedDrill):
     lower_is_better = ("velocity_mean_cm_s", "area_ellipse95_cm2")
     phase_words: ClassVar[dict[str, str]] = {
         **CuedDrill.phase_words,
-        McPhase.ANNOUNCE: "Next condition: tell the patient",
+        McPhase.ANNOUNCE: N_("Next condition: tell the patient"),
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
@@ -100,13 +100,13 @@ class Mctsib(CuedDrill):
         ("foam_ratio", "foam_ratio"),
         ("total_time_held_s", "total_time_held_s"),
     )
-    title = "mCTSIB (sensory interaction on balance)"
-    summary = (
+    title = N_("mCTSIB (sensory interaction on balance)")
+    summary = N_(
         "Feet together, arms crossed: stand still with eyes open and closed, on the platform "
         "and on foam."
     )
     params = (
-        Param("trial_s", float, 30.0, 10.0, 60.0, "s", "Length of each condition's trial."),
+        Param("trial_s", float, 30.0, 10.0, 60.0, "s", N_("Length of each condition's trial.")),
         Param(
             "rest_s",
             float,
@@ -114,9 +114,9 @@ class Mctsib(CuedDrill):
             3.0,
             120.0,
             "s",
-            "Pause before each trial, condition shown on the lights, to set eyes and surface.",
+            N_("Pause before each trial, condition shown on the lights, to set eyes and surface."),
         ),
-        Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before each trial."),
+        Param("countdown_s", int, 3, 0, 10, "s", N_("Beeps, one per second, before each trial.")),
         MAX_EXCURSION,
     )
 

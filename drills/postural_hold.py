@@ -52,8 +52,8 @@ class PosturalHold(CuedDrill):
         ("time_in_band_pct", "metrics.time_in_band_pct"),
         ("rms_tilt_deg", "metrics.rms_tilt_deg"),
     )
-    title = "Postural hold"
-    summary = "Stand upright and hold the posture; a beep and a light mean you are leaning."
+    title = N_("Postural hold")
+    summary = N_("Stand upright and hold the posture; a beep and a light mean you are leaning.")
     needs = ("imu",)
     instruction = "stand-upright"
     params = (
@@ -64,14 +64,14 @@ class PosturalHold(CuedDrill):
             1.0,
             20.0,
             "°",
-            "How far the trunk may lean unnoticed (a steady adult's trunk sways about 1°).",
+            N_("How far the trunk may lean unnoticed (a steady adult's trunk sways about 1°)."),
         ),
-        Param("duration_s", float, 60.0, 10.0, 300.0, "s", "How long the posture is held."),
+        Param("duration_s", float, 60.0, 10.0, 300.0, "s", N_("How long the posture is held.")),
         choice(
             "axis",
             ("both", "forward-back", "side"),
             "both",
-            "Which lean counts: in any direction, forward-back only, or to the sides only.",
+            N_("Which lean counts: in any direction, forward-back only, or to the sides only."),
         ),
         SURFACE,
         COUNTDOWN,

@@ -10,7 +10,7 @@ from drills.engine import Phase
 from drills.params import Param, choice
 from drills.standing import StandingSamples, score_standing, sway_condition_words
 from drills.surfaces import SURFACE
-from sensing.words import N_
+from sensing.words import ENGLISH, N_
 
 
 class QuietStance(CuedDrill):
@@ -35,8 +35,8 @@ class QuietStance(CuedDrill):
         ("velocity_mean_cm_s", "metrics.velocity_mean_cm_s"),
         ("area_ellipse95_cm2", "metrics.area_ellipse95_cm2"),
     )
-    title = "Quiet stance"
-    summary = (
+    title = N_("Quiet stance")
+    summary = N_(
         "Stand still, feet apart, arms by the side, looking ahead (or eyes closed, or on the "
         "foam pad or the balance disc); sway is measured."
     )
@@ -48,9 +48,9 @@ class QuietStance(CuedDrill):
             5.0,
             120.0,
             "s",
-            "How long the patient stands still (60 s: as long as the published norms' trials).",
+            N_("How long the patient stands still (60 s: as long as the published norms' trials)."),
         ),
-        choice("eyes", ("open", "closed"), "open", "Eyes open, looking ahead, or closed."),
+        choice("eyes", ("open", "closed"), "open", N_("Eyes open, looking ahead, or closed.")),
         SURFACE,
         COUNTDOWN,
     )
@@ -60,9 +60,10 @@ class QuietStance(CuedDrill):
         self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
 
     @classmethod
-    def condition_words(cls, result: dict) -> str:
+    def condition_words(cls, result: dict, translations=ENGLISH) -> str:
         eyes, surface = cls.sway_condition
-        return sway_condition_words(result.get("eyes", eyes), result.get("surface", surface))
+        eyes, surface = result.get("eyes", eyes), result.get("surface", surface)
+        return sway_condition_words(eyes, surface, translations)
 
     def countdown_instructions(self):
         # the condition, said each time: a drill before may have left the patient on the foam

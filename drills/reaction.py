@@ -129,9 +129,9 @@ class Reaction(CuedDrill):
     tracked = ("mean_reaction_time_s", "accuracy_pct")
     lower_is_better = ("mean_reaction_time_s",)
     stage_words: ClassVar[dict[str, str]] = {
-        "interval": "Waiting for the next light",
-        "cued": "Lean toward the light",
-        "holding": "On target: hold",
+        "interval": N_("Waiting for the next light"),
+        "cued": N_("Lean toward the light"),
+        "holding": N_("On target: hold"),
         **RECOVERING_WORDS,
     }
     patient_words: ClassVar[dict[str, str]] = {
@@ -147,16 +147,20 @@ class Reaction(CuedDrill):
         ("accuracy_pct", "metrics.accuracy_pct"),
         ("movement_time_s", "metrics.mean_movement_time_s"),
     )
-    title = "Reaction"
-    summary = "When a direction light comes on, lean that way as fast as you can, then come back."
+    title = N_("Reaction")
+    summary = N_(
+        "When a direction light comes on, lean that way as fast as you can, then come back."
+    )
     instruction = "both-feet"
     subject_fields = ("height_cm",)
     params = (
-        Param("trials", int, 10, 1, 50, "", "Number of go cues."),
-        Param("distance_mm", float, 60.0, 30.0, 150.0, "mm", "How far to lean (COP) per cue."),
-        Param("timeout_s", float, 3.0, 1.0, 10.0, "s", "Time allowed from a cue to the target."),
-        Param("interval_min_s", float, 2.0, 1.0, 10.0, "s", "Shortest wait before a cue."),
-        Param("interval_max_s", float, 5.0, 1.0, 15.0, "s", "Longest wait before a cue."),
+        Param("trials", int, 10, 1, 50, "", N_("Number of go cues.")),
+        Param("distance_mm", float, 60.0, 30.0, 150.0, "mm", N_("How far to lean (COP) per cue.")),
+        Param(
+            "timeout_s", float, 3.0, 1.0, 10.0, "s", N_("Time allowed from a cue to the target.")
+        ),
+        Param("interval_min_s", float, 2.0, 1.0, 10.0, "s", N_("Shortest wait before a cue.")),
+        Param("interval_max_s", float, 5.0, 1.0, 15.0, "s", N_("Longest wait before a cue.")),
         SURFACE,
         COUNTDOWN,
     )

@@ -41,7 +41,7 @@ from drills.surfaces import SURFACE, with_surface
 from sensing.errors import NotEnoughDataError, SensingError
 from sensing.filters import zero_lag_lowpass
 from sensing.los import SMOOTHING_HZ
-from sensing.words import N_
+from sensing.words import ENGLISH, N_
 
 PACE_PER_MIN = {"slow": 30, "medium": 45, "fast": 60}
 """Shifts (beats) per minute of each pace; each beat asks for one shift to the other side."""
@@ -52,6 +52,9 @@ AXES = {
 }
 """Per axis: the COP component it moves (0 ML, 1 AP) and its two sides with their signs."""
 
+AXIS_WORDS = {"side-to-side": N_("side to side"), "front-to-back": N_("front to back")}
+"""The axis in words, as a result's condition names it."""
+
 
 class RhythmicWeightShift(CuedDrill):
     """The shared lead-in (``CuedDrill``), then metronome-paced alternating weight shifts with
@@ -61,9 +64,9 @@ class RhythmicWeightShift(CuedDrill):
     tracked = ("rhythm_pct", "directional_control_pct")
     result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
         "pace_per_min": (
-            "Pace",
+            N_("Pace"),
             "shifts/min",
-            "How many weight shifts a minute the lights asked for (the pace chosen).",
+            N_("How many weight shifts a minute the lights asked for (the pace chosen)."),
         ),
     }
     patient_words: ClassVar[dict[str, str]] = {
@@ -75,18 +78,20 @@ class RhythmicWeightShift(CuedDrill):
         ("directional_control_pct", "directional_control_pct"),
         ("on_axis_velocity_mm_s", "on_axis_velocity_mm_s"),
     )
-    title = "Rhythmic weight shift"
-    summary = "Shift toward the lit side on each click, as far as the centre light comes on."
+    title = N_("Rhythmic weight shift")
+    summary = N_("Shift toward the lit side on each click, as far as the centre light comes on.")
     params = (
         choice(
             "pace",
             tuple(PACE_PER_MIN),
             "slow",
-            "Shifts per minute: slow 30, medium 45, fast 60. Start slow; raise it as the patient "
-            "keeps time.",
+            N_(
+                "Shifts per minute: slow 30, medium 45, fast 60. Start slow; raise it as the "
+                "patient keeps time."
+            ),
         ),
-        choice("axis", tuple(AXES), "side-to-side", "Which way the patient shifts."),
-        Param("duration_s", float, 60.0, 10.0, 300.0, "s", "How long the exercise runs."),
+        choice("axis", tuple(AXES), "side-to-side", N_("Which way the patient shifts.")),
+        Param("duration_s", float, 60.0, 10.0, 300.0, "s", N_("How long the exercise runs.")),
         Param(
             "amplitude_mm",
             float,
@@ -94,19 +99,19 @@ class RhythmicWeightShift(CuedDrill):
             10.0,
             150.0,
             "mm",
-            "How far from neutral each shift should reach.",
+            N_("How far from neutral each shift should reach."),
         ),
         SURFACE,
         COUNTDOWN,
     )
 
     @classmethod
-    def condition_words(cls, result: dict) -> str:
-        axis = {"side-to-side": "side to side", "front-to-back": "front to back"}.get(
-            result.get("axis"), ""
-        )
-        words = f"{axis}, {result.get('pace_per_min', '?')} shifts a minute".strip(", ")
-        return with_surface(words, result)
+    def condition_words(cls, result: dict, translations=ENGLISH) -> str:
+        _ = translations.gettext
+        axis = result.get("axis")
+        pace = _("%(pace)s shifts a minute") % {"pace": result.get("pace_per_min", "?")}
+        words = f"{_(AXIS_WORDS[axis])}, {pace}" if axis in AXIS_WORDS else pace
+        return with_surface(words, result, translations)
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

@@ -43,9 +43,10 @@ from drills.cued import LOST_BALANCE, CuedDrill
 from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
+from drills.standing import EYES_WORDS
 from sensing.metric_docs import METRIC_DOCS
 from sensing.weightbearing import SINGLE_LEG_ON_FRACTION, TOUCH_DOWN_FRACTION, TOUCH_DOWN_MIN_S
-from sensing.words import N_
+from sensing.words import ENGLISH, N_
 
 LIFT_SHARE = 0.90
 """Single-leg stance: the COP within a tenth of the feet's spacing of the stance foot's centre
@@ -59,6 +60,9 @@ about 20-30 mm within the foot."""
 
 LIFT_TIMEOUT_S = 10.0
 """A patient who cannot stand on one leg within 10 s of the instruction scores 0 s."""
+
+LEG_WORDS = {"left": N_("left leg"), "right": N_("right leg")}
+"""The standing leg in words, as a result's condition names it."""
 
 
 class SingleLegPhase(StrEnum):
@@ -80,8 +84,8 @@ class SingleLegStance(CuedDrill):
     }
     phase_words: ClassVar[dict[str, str]] = {
         **CuedDrill.phase_words,
-        SingleLegPhase.LIFT: "Lift the other foot",
-        SingleLegPhase.REST: "Rest on both feet",
+        SingleLegPhase.LIFT: N_("Lift the other foot"),
+        SingleLegPhase.REST: N_("Rest on both feet"),
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
@@ -90,11 +94,13 @@ class SingleLegStance(CuedDrill):
         Phase.RECORDING: N_("Stand on one leg"),
     }
     headline = (("best_time_s", "best_stance_time_s"),)
-    title = "Single-leg stance"
-    summary = "Stand on one leg, hands on hips, as long as possible; best of up to three trials."
+    title = N_("Single-leg stance")
+    summary = N_(
+        "Stand on one leg, hands on hips, as long as possible; best of up to three trials."
+    )
     params = (
-        choice("leg", ("left", "right"), "left", "The leg the patient stands on."),
-        choice("eyes", ("open", "closed"), "open", "Eyes open or closed during the trial."),
+        choice("leg", ("left", "right"), "left", N_("The leg the patient stands on.")),
+        choice("eyes", ("open", "closed"), "open", N_("Eyes open or closed during the trial.")),
         Param(
             "max_s",
             float,
@@ -102,18 +108,21 @@ class SingleLegStance(CuedDrill):
             10.0,
             60.0,
             "s",
-            "A trial stops with a full score here (45 s, as the published age norms).",
+            N_("A trial stops with a full score here (45 s, as the published age norms)."),
         ),
-        Param("trials", int, 3, 1, 3, "", "Trials at most; the best one counts."),
-        Param("rest_s", float, 10.0, 3.0, 120.0, "s", "Rest on both feet between trials."),
+        Param("trials", int, 3, 1, 3, "", N_("Trials at most; the best one counts.")),
+        Param("rest_s", float, 10.0, 3.0, 120.0, "s", N_("Rest on both feet between trials.")),
         FEET_APART,
-        Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before each trial."),
+        Param("countdown_s", int, 3, 1, 10, "s", N_("Beeps, one per second, before each trial.")),
     )
 
     @classmethod
-    def condition_words(cls, result: dict) -> str:
-        eyes = {"open": "eyes open", "closed": "eyes closed"}.get(result.get("eyes"), "eyes ?")
-        return f"{result.get('leg', '?')} leg, {eyes}"
+    def condition_words(cls, result: dict, translations=ENGLISH) -> str:
+        _ = translations.gettext
+        leg, eyes = result.get("leg", "?"), result.get("eyes")
+        leg_words = _(LEG_WORDS[leg]) if leg in LEG_WORDS else _("%(leg)s leg") % {"leg": leg}
+        eyes_words = _(EYES_WORDS[eyes]) if eyes in EYES_WORDS else _("eyes ?")
+        return f"{leg_words}, {eyes_words}"
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

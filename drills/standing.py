@@ -12,6 +12,7 @@ from sensing.errors import ImplausibleDataError, NotEnoughDataError
 from sensing.frame import Frame
 from sensing.norms import CONVENTIONS
 from sensing.quality import assess_trial
+from sensing.words import ENGLISH, N_
 
 FORCES = ("force_front_left_n", "force_front_right_n", "force_back_left_n", "force_back_right_n")
 """The corner forces in N, in ``Frame.forces_n`` order (``sensing.frame.CORNERS``)."""
@@ -21,12 +22,17 @@ COLUMNS = ("t_s", "cop_ml_mm", "cop_ap_mm", "fresh", *FORCES)
 every corner's value was fresh (1 or 0), the corner forces (N)."""
 
 
-EYES_WORDS = {"open": "eyes open", "closed": "eyes closed"}
+EYES_WORDS = {"open": N_("eyes open"), "closed": N_("eyes closed")}
+"""The eyes in words, as a result's condition names them."""
 
 
-def sway_condition_words(eyes: str, surface: str) -> str:
-    """A standing recording's condition in words, e.g. "eyes closed, foam pad"."""
-    return f"{EYES_WORDS.get(eyes, eyes)}, {SURFACE_WORDS.get(surface, surface)}"
+def sway_condition_words(eyes: str, surface: str, translations=ENGLISH) -> str:
+    """A standing recording's condition in words in the language of ``translations``, e.g.
+    "eyes closed, foam pad"; a setting without words is named as it is."""
+    _ = translations.gettext
+    eyes_words = _(EYES_WORDS[eyes]) if eyes in EYES_WORDS else eyes
+    surface_words = _(SURFACE_WORDS[surface]) if surface in SURFACE_WORDS else surface
+    return f"{eyes_words}, {surface_words}"
 
 
 class StandingSamples:

@@ -43,10 +43,10 @@ STAGES = ("feet-together", "semi-tandem", "tandem", "one-foot")
 """The four stances in order; the first three are also the instruction codes."""
 
 STAGE_WORDS = {
-    "feet-together": "Feet side by side",
-    "semi-tandem": "Semi-tandem",
-    "tandem": "Tandem",
-    "one-foot": "One foot",
+    "feet-together": N_("Feet side by side"),
+    "semi-tandem": N_("Semi-tandem"),
+    "tandem": N_("Tandem"),
+    "one-foot": N_("One foot"),
 }
 
 CDC_HOLD_S = 10.0
@@ -75,36 +75,42 @@ class Steadi4Stage(CuedDrill):
     held or all four are."""
 
     name = "steadi-4-stage"
-    title = "STEADI 4-stage balance test"
-    summary = (
+    title = N_("STEADI 4-stage balance test")
+    summary = N_(
         "CDC fall-risk screen: feet side by side, semi-tandem, tandem, one foot, 10 s each; "
         "it ends at the first stance not held."
     )
     tracked = ("highest_stage_held", "tandem_time_s")
     result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
         "highest_stage_held": (
-            "Highest stage held",
+            N_("Highest stage held"),
             "",
-            "The last of the four stances (1 side by side, 2 semi-tandem, 3 tandem, 4 one foot) "
-            "held for 10 s; 0 when not even the first was.",
+            N_(
+                "The last of the four stances (1 side by side, 2 semi-tandem, 3 tandem, 4 one "
+                "foot) held for 10 s; 0 when not even the first was."
+            ),
         ),
         "tandem_time_s": (
-            "Tandem stance time",
+            N_("Tandem stance time"),
             "s",
-            "How long tandem stance (heel against toe) was held, up to 10 s; 0 when an earlier "
-            "stance ended the test. Under 10 s: increased fall risk (CDC STEADI).",
+            N_(
+                "How long tandem stance (heel against toe) was held, up to 10 s; 0 when an earlier "
+                "stance ended the test. Under 10 s: increased fall risk (CDC STEADI)."
+            ),
         ),
         "fall_risk": (
-            "Increased fall risk",
+            N_("Increased fall risk"),
             "",
-            "Yes when tandem stance was not held for 10 s: the CDC's cut-off for older adults.",
+            N_("Yes when tandem stance was not held for 10 s: the CDC's cut-off for older adults."),
         ),
         "sppb_balance_score": (
-            "SPPB balance score",
+            N_("SPPB balance score"),
             "points",
-            "0-4, the Short Physical Performance Battery's balance part from the same stances: "
-            "1 side by side, 1 semi-tandem, 2 for tandem held 10 s or 1 for 3-9.99 s "
-            "(Guralnik et al. 1994).",
+            N_(
+                "0-4, the Short Physical Performance Battery's balance part from the same stances: "
+                "1 side by side, 1 semi-tandem, 2 for tandem held 10 s or 1 for 3-9.99 s "
+                "(Guralnik et al. 1994)."
+            ),
         ),
     }
     headline = (
@@ -114,9 +120,9 @@ class Steadi4Stage(CuedDrill):
     )
     phase_words: ClassVar[dict[str, str]] = {
         **CuedDrill.phase_words,
-        SteadiPhase.POSITION: "Help the patient into the stance, then let go",
-        SteadiPhase.REST: "Rest on both feet",
-        Phase.RECORDING: "Timing, no support",
+        SteadiPhase.POSITION: N_("Help the patient into the stance, then let go"),
+        SteadiPhase.REST: N_("Rest on both feet"),
+        Phase.RECORDING: N_("Timing, no support"),
     }
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
@@ -126,11 +132,11 @@ class Steadi4Stage(CuedDrill):
     }
     stage_words: ClassVar[dict[str, str]] = dict(STAGE_WORDS)
     params = (
-        choice("leg", ("left", "right"), "left", "The leg the patient stands on in stage 4."),
-        Param("hold_s", float, CDC_HOLD_S, 5.0, 30.0, "s", "Hold per stage (the CDC's: 10 s)."),
-        Param("rest_s", float, 5.0, 2.0, 60.0, "s", "Rest on both feet between stages."),
+        choice("leg", ("left", "right"), "left", N_("The leg the patient stands on in stage 4.")),
+        Param("hold_s", float, CDC_HOLD_S, 5.0, 30.0, "s", N_("Hold per stage (the CDC's: 10 s).")),
+        Param("rest_s", float, 5.0, 2.0, 60.0, "s", N_("Rest on both feet between stages.")),
         FEET_APART,
-        Param("countdown_s", int, 3, 1, 10, "s", "Beeps, one per second, before stage 1."),
+        Param("countdown_s", int, 3, 1, 10, "s", N_("Beeps, one per second, before stage 1.")),
         MAX_EXCURSION,
     )
 

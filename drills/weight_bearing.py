@@ -44,7 +44,7 @@ from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from drills.standing import StandingSamples
 from sensing.weightbearing import load_distribution, time_over_limit
-from sensing.words import N_
+from sensing.words import ENGLISH, N_
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 
@@ -57,6 +57,9 @@ WARNING_REPEAT_S = 1.0
 """The warning tone repeats once a second while the load stays over the limit."""
 
 OTHER_SIDE = {"left": "right", "right": "left"}
+
+SIDE_WORDS = {"left": N_("left side"), "right": N_("right side")}
+"""The operated side in words, as a result's condition names it."""
 
 
 def patient_corner_forces(total_n, left_pct, front_pct) -> np.ndarray:
@@ -91,13 +94,13 @@ class WeightBearing(CuedDrill):
         ("symmetry_index_lr_pct", "symmetry_index_lr_pct"),
         ("over_limit_pct", "over_limit_pct"),
     )
-    title = "Partial weight bearing"
-    summary = (
+    title = N_("Partial weight bearing")
+    summary = N_(
         "Stand with the prescribed weight on the operated leg; a red light and a beep warn when "
         "it carries too much."
     )
     params = (
-        choice("side", ("left", "right"), "left", "The operated leg, whose load is limited."),
+        choice("side", ("left", "right"), "left", N_("The operated leg, whose load is limited.")),
         Param(
             "limit_pct",
             float,
@@ -105,18 +108,21 @@ class WeightBearing(CuedDrill):
             10.0,
             100.0,
             "% body weight",
-            "Most load allowed on the operated leg, in % of body weight.",
+            N_("Most load allowed on the operated leg, as a percentage of body weight."),
         ),
-        Param("duration_s", float, 60.0, 10.0, 600.0, "s", "How long the exercise runs."),
+        Param("duration_s", float, 60.0, 10.0, 600.0, "s", N_("How long the exercise runs.")),
         FEET_APART,
         COUNTDOWN,
     )
     subject_fields = ("weight_kg",)
 
     @classmethod
-    def condition_words(cls, result: dict) -> str:
-        limit = result.get("limit_bw_pct", "?")
-        return f"{result.get('side', '?')} side, limit {limit}% body weight"
+    def condition_words(cls, result: dict, translations=ENGLISH) -> str:
+        _ = translations.gettext
+        side = result.get("side", "?")
+        words = _(SIDE_WORDS[side]) if side in SIDE_WORDS else _("%(side)s side") % {"side": side}
+        limit = _("limit %(limit)s%% body weight") % {"limit": result.get("limit_bw_pct", "?")}
+        return f"{words}, {limit}"
 
     def __init__(self, params, **kwargs):
         super().__init__(params, **kwargs)

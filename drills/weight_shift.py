@@ -46,6 +46,7 @@ from drills.errors import DrillParamError
 from drills.params import Param, choice
 from drills.surfaces import SURFACE
 from sensing.weightbearing import time_in_circle
+from sensing.words import N_
 
 DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "front": (0.0, 1.0), "back": (0.0, -1.0)}
 """Unit (ML, AP) vectors of the four targets, in the order of the cycle."""
@@ -82,22 +83,26 @@ class WeightShift(CuedDrill):
     tracked = ("hit_rate_pct", "time_to_reach_mean_s")
     result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {
         "neutral_ml_mm": (
-            "Resting position, side to side",
+            N_("Resting position, side to side"),
             "mm",
-            "Where the patient's weight rested left-right before the first target (right is "
-            "positive); the targets are placed from here.",
+            N_(
+                "Where the patient's weight rested left-right before the first target (right is "
+                "positive); the targets are placed from here."
+            ),
         ),
         "neutral_ap_mm": (
-            "Resting position, front-back",
+            N_("Resting position, front-back"),
             "mm",
-            "Where the patient's weight rested front-back before the first target (forward is "
-            "positive); the targets are placed from here.",
+            N_(
+                "Where the patient's weight rested front-back before the first target (forward is "
+                "positive); the targets are placed from here."
+            ),
         ),
     }
     lower_is_better = ("time_to_reach_mean_s",)
     stage_words: ClassVar[dict[str, str]] = {
-        "target": "Lean to the target and hold",
-        "return to the middle": "Back to the middle",
+        "target": N_("Lean to the target and hold"),
+        "return to the middle": N_("Back to the middle"),
         **RECOVERING_WORDS,
     }
     patient_stage_words: ClassVar[dict[str, str]] = RECOVERING_PATIENT_WORDS
@@ -106,25 +111,33 @@ class WeightShift(CuedDrill):
         ("time_to_target_s", "time_to_target_s"),
         ("overshoot_mm", "overshoot_mm"),
     )
-    title = "Weight shift to targets"
-    summary = "Lean toward the lit side until the centre light comes on, hold it, come back."
+    title = N_("Weight shift to targets")
+    summary = N_("Lean toward the lit side until the centre light comes on, hold it, come back.")
     instruction = "find-targets"
     params = (
-        Param("targets", int, 8, 1, 40, "", "How many targets the patient is given."),
+        Param("targets", int, 8, 1, 40, "", N_("How many targets the patient is given.")),
         Param(
-            "distance_mm", float, 60.0, 20.0, 150.0, "mm", "How far each target is from neutral."
+            "distance_mm",
+            float,
+            60.0,
+            20.0,
+            150.0,
+            "mm",
+            N_("How far each target is from neutral."),
         ),
-        Param("target_radius_mm", float, 20.0, 5.0, 50.0, "mm", "Radius of the target circle."),
-        Param("dwell_s", float, 2.0, 0.5, 10.0, "s", "Time to stay in the target for a hit."),
-        Param("timeout_s", float, 10.0, 3.0, 60.0, "s", "Time per target before it is a miss."),
+        Param("target_radius_mm", float, 20.0, 5.0, 50.0, "mm", N_("Radius of the target circle.")),
+        Param("dwell_s", float, 2.0, 0.5, 10.0, "s", N_("Time to stay in the target for a hit.")),
+        Param("timeout_s", float, 10.0, 3.0, 60.0, "s", N_("Time per target before it is a miss.")),
         choice(
             "order",
             ("cycle", "random"),
             "cycle",
-            "Targets in turn (left, right, front, back) or shuffled.",
+            N_("Targets in turn (left, right, front, back) or shuffled."),
         ),
         SURFACE,
-        Param("countdown_s", int, 3, 0, 10, "s", "Beeps, one per second, before the first target."),
+        Param(
+            "countdown_s", int, 3, 0, 10, "s", N_("Beeps, one per second, before the first target.")
+        ),
     )
 
     @classmethod

@@ -103,13 +103,17 @@ class WobbleBoard(CuedDrill):
         ("time_in_band_pct", "metrics.time_in_band_pct"),
         ("rms_tilt_deg", "metrics.rms_tilt_deg"),
     )
-    title = "Wobble board"
-    summary = "Stand on the wobble board and keep it level; the lit side is the side that is down."
+    title = N_("Wobble board")
+    summary = N_(
+        "Stand on the wobble board and keep it level; the lit side is the side that is down."
+    )
     needs = ("loadcells", "imu")
     instruction = "hold-level"
     params = (
-        Param("band_deg", float, 3.0, 1.0, 10.0, "°", "How far from level still counts as level."),
-        Param("duration_s", float, 30.0, 10.0, 120.0, "s", "How long the board is recorded."),
+        Param(
+            "band_deg", float, 3.0, 1.0, 10.0, "°", N_("How far from level still counts as level.")
+        ),
+        Param("duration_s", float, 30.0, 10.0, 120.0, "s", N_("How long the board is recorded.")),
         COUNTDOWN,
     )
 

@@ -15,6 +15,11 @@ not by itself reject the trial.
 (``CHECKS``): the load cells' timing and readings, the patient on the platform throughout (a
 loss of balance is counted by the drill; the gate warns), a settled start for standing still,
 and the IMU reporting throughout for a drill that needs it.
+
+A flag's message is composed from an English template marked for the gettext catalog
+(``MESSAGES``, keyed by code) and the flag's ``params`` (stored with it), so ``flag_message``
+can say it again in the reader's language; records stored before flags had ``params`` keep
+their English ``message``.
 """
 
 import numpy as np
@@ -23,6 +28,7 @@ from scipy import stats
 from sensing.errors import NotEnoughDataError
 from sensing.frame import CORNERS
 from sensing.metrics import MIN_SAMPLES, validated_rate
+from sensing.words import ENGLISH, N_, Plural, ngettext
 
 MIN_RATE_FRACTION = 0.9
 """Fail below 90% of the expected rate of new samples: sway speed and spectra assume the nominal
@@ -66,8 +72,141 @@ SETTLE_SHARE_POINTS = 8.0
 first second, about 2-4 cm of COP on a Wii-sized board (the stance detector allows 3 cm)."""
 
 
-def _flag(code: str, severity: str, message: str, value, limit) -> dict:
-    return {"code": code, "severity": severity, "message": message, "value": value, "limit": limit}
+MESSAGES: dict[str, str | Plural] = {
+    "too_short": ngettext(
+        "Only %(count)d sample was recorded; at least %(needed)d are needed to score.",
+        "Only %(count)d samples were recorded; at least %(needed)d are needed to score.",
+    ),
+    "time_not_increasing": N_(
+        "Sample times do not always increase: the recording is out of order or the clock "
+        "jumped, so the trial cannot be timed."
+    ),
+    "rate_low": N_(
+        "The load cells delivered %(rate_hz).0f new readings per second, below the "
+        "%(needed_hz).0f needed: check the load-cell wiring and the reader's rate setting."
+    ),
+    "samples_dropped": ngettext(
+        "%(count)d sample (%(pct).1f%%) is missing from the recording: the station was too "
+        "busy or a sensor stalled.",
+        "%(count)d samples (%(pct).1f%%) are missing from the recording: the station was too "
+        "busy or a sensor stalled.",
+    ),
+    "samples_dropped:lost_conversions": ngettext(
+        "%(count)d load-cell conversion (%(pct).1f%%) was lost during the recording: the "
+        "station read it too late. Check its CPU load on the health page and repeat.",
+        "%(count)d load-cell conversions (%(pct).1f%%) were lost during the recording: the "
+        "station read them too late. Check its CPU load on the health page and repeat.",
+    ),
+    "sensor_stalled": N_(
+        "The load cells sent no new reading for %(stall_s).2f s in a row: a sensor stalled or "
+        "lost its connection. Check the station's health page and repeat."
+    ),
+    "jitter_high": N_(
+        "Sample timing wobbles by up to %(jitter_ms).1f ms (limit %(limit_ms).1f ms): sway "
+        "speeds may be slightly off. Check the station's CPU load."
+    ),
+    "non_finite": ngettext(
+        "%(count)d sample has no force reading: a load cell stopped answering.",
+        "%(count)d samples have no force reading: a load cell stopped answering.",
+    ),
+    "full_scale": ngettext(
+        "A load cell reached the end of its range in %(count)d sample, so the force there is "
+        "unknown: check for an overload, a loose wire or a wrong amplifier gain.",
+        "A load cell reached the end of its range in %(count)d samples, so the force there is "
+        "unknown: check for an overload, a loose wire or a wrong amplifier gain.",
+    ),
+    "off_platform": ngettext(
+        "For %(count)d sample nobody stood on the platform (under %(min_load_n).0f N).",
+        "For %(count)d samples nobody stood on the platform (under %(min_load_n).0f N).",
+    ),
+    "corner_underloaded": N_(
+        "The %(corner)s corner carried only %(share_pct).1f%% of the load: check that cell's "
+        "cable, or the patient's foot position."
+    ),
+    "load_drift": N_(
+        "The total load drifted by %(drift_pct)+.1f%% over the trial: the patient may have "
+        "leaned on something, or the cells need re-taring."
+    ),
+    "not_settled": N_(
+        "The patient was still moving in the first second of the trial (load changed "
+        "%(load_pct).1f%%, a corner's share %(share_points).1f points): start the trial once "
+        "they stand still."
+    ),
+    "left_platform": N_(
+        "The patient was off the platform for %(off_s).1f s of the recording (a loss of "
+        "balance or a step): the drill scored only what was done on it."
+    ),
+    "imu_missing": N_(
+        "The IMU gave a tilt for %(coverage_pct).1f%% of the recording (longest gap "
+        "%(gap_s).2f s): check its cable and strap, then repeat."
+    ),
+}
+"""Each flag's message template by code (``code:variant`` for a second wording of a code),
+with named placeholders filled from the flag's ``params``; a ``Plural`` one by ``count``."""
+
+CORNER_NAMES = {
+    "front-left": N_("front-left"),
+    "front-right": N_("front-right"),
+    "back-left": N_("back-left"),
+    "back-right": N_("back-right"),
+}
+"""A corner of the platform (``CORNERS``) as a placeholder word, translated where it is shown."""
+
+WORD_PARAMS = {"corner": CORNER_NAMES}
+"""The params that are words, with their marked translations, by param name."""
+
+
+def _compose(template: str | Plural, params: dict, translations) -> str:
+    """``template`` in the language of ``translations``, its placeholders filled from
+    ``params`` (the words among them translated too)."""
+    shown = {
+        name: translations.gettext(WORD_PARAMS[name][value]) if name in WORD_PARAMS else value
+        for name, value in params.items()
+    }
+    if isinstance(template, Plural):
+        return translations.ngettext(*template, params["count"]) % shown
+    return translations.gettext(template) % shown
+
+
+def _template_key(code: str, variant: str | None) -> str:
+    """The key in MESSAGES of a flag's wording."""
+    return f"{code}:{variant}" if variant else code
+
+
+def flag_message(flag: dict, translations=ENGLISH) -> str:
+    """``flag``'s message in the language of ``translations`` (a gettext catalog), from its
+    template and stored ``params``; its stored English ``message`` when it has no params or
+    template (a record from before them) or they no longer fit, so no record is left
+    unreadable."""
+    template = MESSAGES.get(_template_key(flag["code"], flag.get("variant")))
+    if template is None or flag.get("params") is None:
+        return flag["message"]
+    try:
+        return _compose(template, flag["params"], translations)
+    except (KeyError, TypeError, ValueError):
+        return flag["message"]
+
+
+def _flag(code: str, severity: str, value, limit, params: dict, variant: str = "") -> dict:
+    """A flag whose English message is its template filled from ``params`` (plain numbers and
+    words, stored with it)."""
+    message = _compose(MESSAGES[_template_key(code, variant)], params, ENGLISH)
+    flag = {
+        "code": code,
+        "severity": severity,
+        "message": message,
+        "value": value,
+        "limit": limit,
+        "params": params,
+    }
+    if variant:
+        flag["variant"] = variant
+    return flag
+
+
+def _too_short(n: int) -> dict:
+    """The flag of a timeline too short to judge."""
+    return _flag("too_short", "fail", n, MIN_SAMPLES, {"count": n, "needed": MIN_SAMPLES})
 
 
 def _longest_stall_s(t: np.ndarray, fresh) -> float:
@@ -111,26 +250,16 @@ def _timing_checks(
     }
     flags = []
     if not np.all(dt > 0):
-        flags.append(
-            _flag(
-                "time_not_increasing",
-                "fail",
-                "Sample times do not always increase: the recording is out of order or the clock "
-                "jumped, so the trial cannot be timed.",
-                int(np.sum(dt <= 0)),
-                0,
-            )
-        )
-    if rate_hz < MIN_RATE_FRACTION * expected_hz:
+        flags.append(_flag("time_not_increasing", "fail", int(np.sum(dt <= 0)), 0, {}))
+    needed_hz = MIN_RATE_FRACTION * expected_hz
+    if rate_hz < needed_hz:
         flags.append(
             _flag(
                 "rate_low",
                 "fail",
-                f"The load cells delivered {rate_hz:.0f} new readings per second, below the "
-                f"{MIN_RATE_FRACTION * expected_hz:.0f} needed: check the load-cell wiring and "
-                "the reader's rate setting.",
                 rate_hz,
-                MIN_RATE_FRACTION * expected_hz,
+                needed_hz,
+                {"rate_hz": rate_hz, "needed_hz": needed_hz},
             )
         )
     if measures["dropped_pct"] > MAX_DROPPED_PCT:
@@ -138,33 +267,22 @@ def _timing_checks(
             _flag(
                 "samples_dropped",
                 "fail",
-                f"{dropped} samples ({measures['dropped_pct']:.1f}%) are missing from the "
-                "recording: the station was too busy or a sensor stalled.",
                 measures["dropped_pct"],
                 MAX_DROPPED_PCT,
+                {"count": dropped, "pct": measures["dropped_pct"]},
             )
         )
     if stall_s > max(MAX_STALL_S, 2.0 / expected_hz):
-        flags.append(
-            _flag(
-                "sensor_stalled",
-                "fail",
-                f"The load cells sent no new reading for {stall_s:.2f} s in a row: a sensor "
-                "stalled or lost its connection. Check the station's health page and repeat.",
-                stall_s,
-                MAX_STALL_S,
-            )
-        )
+        flags.append(_flag("sensor_stalled", "fail", stall_s, MAX_STALL_S, {"stall_s": stall_s}))
     jitter_limit_ms = MAX_JITTER_FRACTION * 1000 * period
     if jitter_ms > jitter_limit_ms:
         flags.append(
             _flag(
                 "jitter_high",
                 "warn",
-                f"Sample timing wobbles by up to {jitter_ms:.1f} ms (limit {jitter_limit_ms:.1f} "
-                "ms): sway speeds may be slightly off. Check the station's CPU load.",
                 jitter_ms,
                 jitter_limit_ms,
+                {"jitter_ms": jitter_ms, "limit_ms": jitter_limit_ms},
             )
         )
     return measures, flags
@@ -176,31 +294,13 @@ def _reading_checks(forces: np.ndarray, counts, count_limits) -> tuple[dict, lis
     measures = {"non_finite_samples": missing, "full_scale_samples": None}
     flags = []
     if missing:
-        flags.append(
-            _flag(
-                "non_finite",
-                "fail",
-                f"{missing} samples have no force reading: a load cell stopped answering.",
-                missing,
-                0,
-            )
-        )
+        flags.append(_flag("non_finite", "fail", missing, 0, {"count": missing}))
     if counts is not None and count_limits is not None:
         codes = np.asarray(counts)
         saturated = int(np.sum(np.any((codes <= count_limits[0]) | (codes >= count_limits[1]), 1)))
         measures["full_scale_samples"] = saturated
         if saturated:
-            flags.append(
-                _flag(
-                    "full_scale",
-                    "fail",
-                    f"A load cell reached the end of its range in {saturated} samples, so the "
-                    "force there is unknown: check for an overload, a loose wire or a wrong "
-                    "amplifier gain.",
-                    saturated,
-                    0,
-                )
-            )
+            flags.append(_flag("full_scale", "fail", saturated, 0, {"count": saturated}))
     return measures, flags
 
 
@@ -219,17 +319,10 @@ def _load_checks(t: np.ndarray, forces: np.ndarray) -> tuple[dict, list[dict]]:
         "settled_at_start": None,
     }
     flags = []
-    if measures["off_platform_samples"]:
-        flags.append(
-            _flag(
-                "off_platform",
-                "fail",
-                f"For {measures['off_platform_samples']} samples nobody stood on the platform "
-                f"(under {MIN_STANDING_LOAD_N:.0f} N).",
-                measures["off_platform_samples"],
-                0,
-            )
-        )
+    off = measures["off_platform_samples"]
+    if off:
+        params = {"count": off, "min_load_n": MIN_STANDING_LOAD_N}
+        flags.append(_flag("off_platform", "fail", off, 0, params))
     t, forces, total = t[standing], forces[standing], total[standing]
     if len(t) < MIN_SAMPLES or not np.ptp(t) > 0:
         return measures, flags
@@ -237,29 +330,14 @@ def _load_checks(t: np.ndarray, forces: np.ndarray) -> tuple[dict, list[dict]]:
     measures["corner_share_pct"] = [float(share) for share in shares]
     measures["corner_share_min_pct"] = float(shares.min())
     if shares.min() < MIN_CORNER_SHARE_PCT:
-        corner = CORNERS[int(np.argmin(shares))]
-        flags.append(
-            _flag(
-                "corner_underloaded",
-                "warn",
-                f"The {corner} corner carried only {shares.min():.1f}% of the load: check that "
-                "cell's cable, or the patient's foot position.",
-                float(shares.min()),
-                MIN_CORNER_SHARE_PCT,
-            )
-        )
+        share = float(shares.min())
+        params = {"corner": CORNERS[int(np.argmin(shares))], "share_pct": share}
+        flags.append(_flag("corner_underloaded", "warn", share, MIN_CORNER_SHARE_PCT, params))
     drift_pct = float(100 * stats.linregress(t, total).slope * np.ptp(t) / total.mean())
     measures["load_drift_pct"] = drift_pct
     if abs(drift_pct) > MAX_LOAD_DRIFT_PCT:
         flags.append(
-            _flag(
-                "load_drift",
-                "warn",
-                f"The total load drifted by {drift_pct:+.1f}% over the trial: the patient may "
-                "have leaned on something, or the cells need re-taring.",
-                drift_pct,
-                MAX_LOAD_DRIFT_PCT,
-            )
+            _flag("load_drift", "warn", drift_pct, MAX_LOAD_DRIFT_PCT, {"drift_pct": drift_pct})
         )
     start = t < t[0] + SETTLE_WINDOW_S
     load_change = float(100 * np.ptp(total[start]) / np.median(total))
@@ -269,17 +347,9 @@ def _load_checks(t: np.ndarray, forces: np.ndarray) -> tuple[dict, list[dict]]:
     measures["start_share_range_pct"] = share_range
     measures["settled_at_start"] = settled
     if not settled:
-        flags.append(
-            _flag(
-                "not_settled",
-                "fail",
-                "The patient was still moving in the first second of the trial (load changed "
-                f"{load_change:.1f}%, a corner's share {share_range:.1f} points): start the "
-                "trial once they stand still.",
-                {"load_pct": load_change, "share_points": share_range},
-                {"load_pct": SETTLE_LOAD_PCT, "share_points": SETTLE_SHARE_POINTS},
-            )
-        )
+        value = {"load_pct": load_change, "share_points": share_range}
+        limit = {"load_pct": SETTLE_LOAD_PCT, "share_points": SETTLE_SHARE_POINTS}
+        flags.append(_flag("not_settled", "fail", value, limit, {**value}))
     return measures, flags
 
 
@@ -308,16 +378,9 @@ def _imu_checks(t: np.ndarray, tilt: np.ndarray) -> tuple[dict, list[dict]]:
     measures = {"imu_coverage_pct": coverage, "imu_longest_gap_s": gap}
     flags = []
     if coverage < MIN_IMU_COVERAGE_PCT or gap > MAX_IMU_GAP_S:
-        flags.append(
-            _flag(
-                "imu_missing",
-                "fail",
-                f"The IMU gave a tilt for {coverage:.1f}% of the recording (longest gap "
-                f"{gap:.2f} s): check its cable and strap, then repeat.",
-                {"coverage_pct": coverage, "gap_s": gap},
-                {"coverage_pct": MIN_IMU_COVERAGE_PCT, "gap_s": MAX_IMU_GAP_S},
-            )
-        )
+        value = {"coverage_pct": coverage, "gap_s": gap}
+        limit = {"coverage_pct": MIN_IMU_COVERAGE_PCT, "gap_s": MAX_IMU_GAP_S}
+        flags.append(_flag("imu_missing", "fail", value, limit, {**value}))
     return measures, flags
 
 
@@ -342,10 +405,9 @@ def assess_recording(
     t = np.asarray(t_s, dtype=float)
     n = len(t)
     if n < MIN_SAMPLES:
-        message = f"Only {n} samples were recorded; at least {MIN_SAMPLES} are needed to score."
         return {
             "ok": False,
-            "flags": [_flag("too_short", "fail", message, n, MIN_SAMPLES)],
+            "flags": [_too_short(n)],
             "measures": {"n_samples": n},
             "checks": list(checks),
         }
@@ -370,17 +432,8 @@ def assess_recording(
         out["flags"] += [f for f in full["flags"] if f["code"] in wanted]
         if "on_platform" in checks and full["measures"].get("off_platform_samples"):
             off = full["measures"]["off_platform_samples"]
-            out["flags"].append(
-                _flag(
-                    "left_platform",
-                    "warn",
-                    f"The patient was off the platform for {off / nominal_rate_hz:.1f} s of the "
-                    "recording (a loss of balance or a step): the drill scored only what was "
-                    "done on it.",
-                    off,
-                    0,
-                )
-            )
+            params = {"off_s": off / nominal_rate_hz}
+            out["flags"].append(_flag("left_platform", "warn", off, 0, params))
     if "imu" in checks:
         measures, flags = _imu_checks(t, np.asarray(tilt_deg, dtype=float))
         out["measures"].update(measures)
@@ -410,15 +463,9 @@ def with_lost_conversions(quality: dict, lost: int, conversions: int) -> dict:
     measures = {**quality["measures"], "dropped_samples": lost, "dropped_pct": pct}
     flags = [flag for flag in quality["flags"] if flag["code"] != "samples_dropped"]
     if pct > MAX_DROPPED_PCT:
+        params = {"count": int(lost), "pct": pct}
         flags.append(
-            _flag(
-                "samples_dropped",
-                "fail",
-                f"{lost} load-cell conversions ({pct:.1f}%) were lost during the recording: the "
-                "station read them too late. Check its CPU load on the health page and repeat.",
-                pct,
-                MAX_DROPPED_PCT,
-            )
+            _flag("samples_dropped", "fail", pct, MAX_DROPPED_PCT, params, "lost_conversions")
         )
     ok = not any(flag["severity"] == "fail" for flag in flags)
     return {**quality, "ok": ok, "flags": flags, "measures": measures}
@@ -454,12 +501,7 @@ def assess_trial(
         )
     n = len(t)
     if n < MIN_SAMPLES:
-        message = f"Only {n} samples were recorded; at least {MIN_SAMPLES} are needed to score."
-        return {
-            "ok": False,
-            "flags": [_flag("too_short", "fail", message, n, MIN_SAMPLES)],
-            "measures": {"n_samples": n},
-        }
+        return {"ok": False, "flags": [_too_short(n)], "measures": {"n_samples": n}}
     measures = {"n_samples": n}
     flags = []
     for part, part_flags in (

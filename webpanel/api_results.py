@@ -4,7 +4,7 @@ comparison with published bands. The bodies are described for the OpenAPI docume
 ``webpanel.api_schemas.BODIES`` (extended here with these endpoints)."""
 
 from flask import jsonify, request
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 
 from station.records.billing import MinutesError, billing_summary
 from station.records.visits import MAX_HEP_DAYS, MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
@@ -157,17 +157,18 @@ def get_visit(visit_id: int):
         {
             "id": t["id"],
             "drill": t["drill"],
-            "title": drill_title(t["drill"]),
+            "title": drill_title(t["drill"], get_translations()),
             "state": t["state"],
             "started_at": t["started_at"],
             "duration_s": t["duration_s"],
-            "headline": headline(t),
+            "headline": headline(t, get_translations()),
         }
         for t in store.trials(visit_id)
     ]
     visit = store.get(visit_id)
     viewed("visit", visit_id, f"patient {visit['patient_id']}")
-    return jsonify(**visit, trials=trials, suggestion=store.suggestion(visit_id))
+    suggestion = store.suggestion(visit_id, translations=get_translations())
+    return jsonify(**visit, trials=trials, suggestion=suggestion)
 
 
 @api.put("/visits/<int:visit_id>")
@@ -186,7 +187,7 @@ def billing_units():
     supports (None when they do not)."""
     raw = request.args.get("minutes", "")
     try:
-        summary = billing_summary(int(raw))
+        summary = billing_summary(int(raw), get_translations())
     except (ValueError, MinutesError):
         raise ApiError(
             400,
@@ -204,7 +205,8 @@ def billing_units():
             gettext("visit_id must be a visit's number, got %(raw)s", raw=repr(visit_id)),
             "visit_id",
         )
-    warning = visits().suggestion(int(visit_id), summary["minutes"])["warning"]
+    words = get_translations()
+    warning = visits().suggestion(int(visit_id), summary["minutes"], words)["warning"]
     return jsonify(**summary, warning=warning)
 
 
@@ -213,7 +215,8 @@ def progress_series(patient_id: int):
     """Trend series per drill and headline measure, each change against its MDC."""
     svc = station()
     trials = svc.results.trial_history(patient_id)
-    charts = patient_progress(trials, patient=svc.records.get_patient(patient_id))
+    patient = svc.records.get_patient(patient_id)
+    charts = patient_progress(trials, patient=patient, translations=get_translations())
     viewed("patient", patient_id, "progress")
     return jsonify(charts=charts)
 
@@ -228,7 +231,8 @@ def metrics_csv_export(patient_id: int):
 def trial_chart_data(trial_id: str):
     """Stabilogram and statokinesigram data of a trial (cm), with the 95% ellipse outline."""
     svc = station()
-    charts = trial_charts(svc.results.get_trial(trial_id), svc.results.trial_samples(trial_id))
+    trial = svc.results.get_trial(trial_id)
+    charts = trial_charts(trial, svc.results.trial_samples(trial_id), get_translations())
     viewed("trial", trial_id, "charts")
     return jsonify(charts)
 
@@ -238,6 +242,7 @@ def trial_norm_comparison(trial_id: str):
     """The trial's sway against the published 10-90% bands of the patient's age group."""
     svc = station()
     trial = svc.results.get_trial(trial_id)
-    comparison = compare_with_norms(trial, svc.records.get_patient(trial["patient_id"]))
+    patient = svc.records.get_patient(trial["patient_id"])
+    comparison = compare_with_norms(trial, patient, translations=get_translations())
     viewed("trial", trial_id, "comparison with published values")
     return jsonify(comparison)

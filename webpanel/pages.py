@@ -5,7 +5,7 @@ audited (``webpanel.audit_trail``)."""
 from datetime import date, timedelta
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError, StationError
@@ -19,14 +19,13 @@ from station.records.units import (
     si_body_fields,
     weight_text,
 )
+from station.results.measures import choice_label, setting_label
 from station.results.service import PAIN_SITE_LIMIT, PAIN_SITES
 from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
 from webpanel.audit_trail import viewed
 from webpanel.progress import patient_goals
 
 pages = Blueprint("pages", __name__)
-
-UNIT_SUFFIXES = {"s", "mm", "cm", "kg", "pct", "deg", "hz", "n"}
 
 
 def station():
@@ -35,12 +34,16 @@ def station():
 
 @pages.app_template_filter("param_label")
 def param_label(name: str) -> str:
-    """A parameter or field name in plain words, without its unit: ``target_radius_mm`` ->
-    "Target radius" (the unit is shown beside the value)."""
-    words = name.split("_")
-    if len(words) > 1 and words[-1] in UNIT_SUFFIXES:
-        words = words[:-1]
-    return " ".join(words).capitalize()
+    """A drill parameter or patient field in the page's language, without its unit:
+    ``target_radius_mm`` -> "Target radius" (the unit is shown beside the value)."""
+    return setting_label(name, get_translations())
+
+
+@pages.app_template_filter("choice_label")
+def choice_words(value):
+    """A parameter's value in the page's language ("open" -> "abiertos"); numbers as they
+    are."""
+    return choice_label(value, get_translations())
 
 
 @pages.app_template_filter("sentence")
@@ -166,7 +169,7 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
     svc = station()
     record = _with_age(svc.records.get_patient(patient_id))
     viewed("patient", patient_id)
-    drills = svc.results.drills()
+    drills = svc.results.drills(get_translations())
     return render_template(
         "patient.html",
         patient=record,

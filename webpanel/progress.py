@@ -8,12 +8,15 @@ from decimal import Decimal
 
 from babel.lists import format_list
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_decimal, get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext as flask_pgettext
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
+from station.i18n.catalog import pgettext
+from station.records.billing import billing_summary
 from station.records.goals import PATIENT_REPORTED, GoalFieldError, goal_progress, latest_values
 from station.records.home_program import adherence
 from station.records.pain import pain_course
@@ -35,15 +38,16 @@ from station.results.metrics_export import metrics_csv, safe_name
 from station.results.norms import compare_with_norms
 from station.results.plan_of_care import suggest_plan
 from station.results.progress import patient_progress
+from station.results.quality import flag_message
 from webpanel.audit_trail import audit, changes, viewed
 
 results = Blueprint("results", __name__)
 
 HISTORY_PAGE_TRIALS = 100
-GOAL_LOOKBACK_TRIALS = 100
-"""A goal's latest result is looked for among this many newest trials of its drill."""
 """Trials per page of the progress page (history and trends): bench/history_pages.py times it
 with 10,000 stored trials."""
+GOAL_LOOKBACK_TRIALS = 100
+"""A goal's latest result is looked for among this many newest trials of its drill."""
 SOAP_PARTS = (
     (
         "subjective",
@@ -111,7 +115,7 @@ def measure(value, key: str) -> str:
         return "—"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
-    unit = measure_doc(key)[1]
+    unit = measure_doc(key)[1]  # units are symbols, the same in every language
     shown = number(value, "%.3g") if isinstance(value, float) else value
     return f"{shown} {unit}".strip()
 
@@ -150,26 +154,81 @@ def trial_parts(trial: dict) -> list[dict]:
     """The trial's scored parts (``station.results.measures.scored_parts``) for the trial page,
     with their quality in words, the measure keys shown ``first`` (for a standing-still
     recording the main sway measures, else all) and the ``more`` shown on request."""
+    words = get_translations()
     out = []
-    for part in scored_parts(trial):
+    for part in scored_parts(trial, words):
         keys = list(part["measures"])
         first = keys
         if "area_ellipse95_cm2" in part["measures"]:
             first = [k for k in SWAY_FIRST if k in part["measures"]]
         more = [k for k in keys if k not in first]
         out.append(
-            {**part, "quality_words": quality_label(part["quality"]), "first": first, "more": more}
+            {
+                **part,
+                "quality_words": quality_label(part["quality"], words),
+                "first": first,
+                "more": more,
+            }
         )
     return out
+
+
+RESULT_WORDS = {
+    "completed": pgettext("result", "completed"),
+    "aborted": pgettext("result", "aborted"),
+    "better": pgettext("result", "better"),
+    "worse": pgettext("result", "worse"),
+    "same": pgettext("result", "same"),
+    "lower": pgettext("result", "lower"),
+    "higher": pgettext("result", "higher"),
+    "below": pgettext("result", "below"),
+    "within": pgettext("result", "within"),
+    "above": pgettext("result", "above"),
+}
+"""The words of a result's stored values: a trial's state, a change's direction, which way is
+better, where a value lies against its published band."""
+
+
+@results.app_template_filter("said")
+def said(value: str) -> str:
+    """A stored value of a result (``RESULT_WORDS``) in the page's language; others as they
+    are."""
+    return flask_pgettext(*RESULT_WORDS[value]) if value in RESULT_WORDS else value
+
+
+@results.app_template_filter("billing_words")
+def billing_words(billing: dict) -> str:
+    """A visit's billing explained in the page's language."""
+    return billing_summary(billing["minutes"], get_translations())["explanation"]
+
+
+@results.app_template_filter("flag_words")
+def flag_words(flag: dict) -> str:
+    """A data-quality flag's message in the page's language (the stored English for a record
+    older than its words)."""
+    return flag_message(flag, get_translations())
 
 
 @results.app_template_global()
 def trial_norms(trial: dict, patient: dict) -> dict:
     """The trial against the published bands (``station.results.norms``), for the trial page."""
-    return compare_with_norms(trial, patient)
+    return compare_with_norms(trial, patient, translations=get_translations())
 
 
-results.add_app_template_global(drill_title, "drill_title")
+@results.app_template_global("drill_title")
+def drill_name(drill: str) -> str:
+    """The drill's name in the page's language."""
+    return drill_title(drill, get_translations())
+
+
+def titled(trial: dict) -> dict:
+    """A trial with its drill's name and headline measures in the page's language."""
+    words = get_translations()
+    return {
+        **trial,
+        "title": drill_title(trial["drill"], words),
+        "headline": headline(trial, words),
+    }
 
 
 @results.app_template_global()
@@ -182,26 +241,39 @@ def summary_keys(trial: dict, parts: list[dict]) -> list[str]:
 
 @results.app_template_global()
 def metric_doc(key: str) -> tuple[str, str, str]:
-    """(label, unit, meaning) of a measure key."""
-    return measure_doc(key)
+    """(label, unit, meaning) of a measure key, in the page's language."""
+    return measure_doc(key, get_translations())
 
 
-def goal_latest(patient_id: int, drills: tuple[str, ...], visit_list: list[dict]) -> dict:
-    """``latest_values`` for goals on ``drills``: their newest ``GOAL_LOOKBACK_TRIALS``
-    trials (bounded, whatever the history's length) and the patient's visits."""
-    trials = (
-        station().results.trial_history(patient_id, limit=GOAL_LOOKBACK_TRIALS, drills=drills)
-        if drills
-        else []
-    )
-    return latest_values(patient_progress(trials), visit_list)
+def goal_trials(patient_id: int, drills: tuple[str, ...]) -> list[dict]:
+    """The trials goals on ``drills`` are measured on: their newest ``GOAL_LOOKBACK_TRIALS``
+    (bounded, whatever the history's length)."""
+    if not drills:
+        return []
+    return station().results.trial_history(patient_id, limit=GOAL_LOOKBACK_TRIALS, drills=drills)
 
 
 def patient_goals(patient_id: int, visit_list: list[dict]) -> list[dict]:
-    """The patient's goals with their progress (``goal_progress``)."""
+    """The patient's goals with their progress (``goal_progress``) in the page's language."""
     goals = station().records.goals.for_patient(patient_id)
-    drills = tuple(sorted({g["drill"] for g in goals if g["drill"]}))
-    return goal_progress(goals, goal_latest(patient_id, drills, visit_list))
+    trials = goal_trials(patient_id, tuple(sorted({g["drill"] for g in goals if g["drill"]})))
+    return goals_in_words(goals, trials, visit_list, date.today())
+
+
+def goals_in_words(goals: list[dict], trials: list[dict], visit_list: list[dict], on: date):
+    """``goal_progress`` of ``goals`` on the day ``on``, measured on ``trials`` and
+    ``visit_list``, in the page's language: goals are stored in the conditions' English
+    words, shown in the reader's."""
+    charts = patient_progress(trials)
+    words = get_translations()
+    shown = patient_progress(trials, translations=words)
+    conditions = {
+        line["condition"]: said["condition"]
+        for chart, chart_said in zip(charts, shown, strict=True)
+        for line, said in zip(chart["lines"], chart_said["lines"], strict=True)
+    }
+    latest = latest_values(charts, visit_list)
+    return goal_progress(goals, latest, on, translations=words, conditions=conditions)
 
 
 @results.post("/patients/<int:patient_id>/goals")
@@ -219,7 +291,9 @@ def create_goal(patient_id: int):
     }
     store = station().records
     visit_list = visits().for_patient(patient_id)
-    latest = goal_latest(patient_id, (drill,) if drill else (), visit_list)
+    latest = latest_values(
+        patient_progress(goal_trials(patient_id, (drill,) if drill else ())), visit_list
+    )
     try:
         goal = store.goals.create(patient_id, data, latest)
     except GoalFieldError as exc:
@@ -269,7 +343,7 @@ def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:
     by_day = {v["visit_date"]: v["id"] for v in visit_list}
     unvisited = []
     for trial in reversed(trials):
-        entry = {**trial, "title": drill_title(trial["drill"]), "headline": headline(trial)}
+        entry = titled(trial)
         visit_id = trial["visit_id"] or by_day.get(local_day(trial["started_at"]))
         by_visit.get(visit_id, unvisited).append(entry)
     shown = [
@@ -281,18 +355,18 @@ def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:
             and (until is None or v["visit_date"] < until)
         )
     ]
-    charts = patient_progress(trials, patient=patient)
+    charts = patient_progress(trials, patient=patient, translations=get_translations())
     screened = svc.results.trial_history(
         patient_id, limit=GOAL_LOOKBACK_TRIALS, drills=SCREEN_DRILLS
     )
     return render_template(
         "progress.html",
         patient=patient,
-        screens=fall_risk_screens(screened, patient),
+        screens=fall_risk_screens(screened, patient, translations=get_translations()),
         age=age_years(patient.get("birth_date")),
         charts=charts,
         goals=patient_goals(patient_id, visit_list),
-        goal_options=_goal_options(charts),
+        goal_options=_goal_options(patient_progress(trials, patient=patient), charts),
         goal_form=goal_form,
         goal_error=goal_error,
         today=date.today().isoformat(),
@@ -309,16 +383,18 @@ def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:
     )
 
 
-def _goal_options(charts: list[dict]) -> list[tuple[str, str]]:
+def _goal_options(charts: list[dict], shown: list[dict]) -> list[tuple[str, str]]:
     """(value, label) of each measure a goal can follow: the patient-reported ones, then
-    every drill measure and condition the patient has results for."""
-    options = [(f"|{key}|", label) for key, (label, _, _) in PATIENT_REPORTED.items()]
-    for chart in charts:
-        for line in chart["lines"]:
+    every drill measure and condition the patient has results for. ``charts`` are the
+    patient's progress in the words goals are stored under (English, whatever the reader's
+    language), ``shown`` the same charts in the page's language, for the labels."""
+    options = [(f"|{key}|", gettext(label)) for key, (label, _, _) in PATIENT_REPORTED.items()]
+    for chart, said in zip(charts, shown, strict=True):
+        for line, said_line in zip(chart["lines"], said["lines"], strict=True):
             condition = line["condition"] or ""
-            label = f"{chart['drill_title']}: {chart['label'].lower()}"
+            label = f"{said['drill_title']}: {said['label'].lower()}"
             if condition:
-                label += f" ({condition})"
+                label += f" ({said_line['condition']})"
             options.append((f"{chart['drill']}|{chart['metric']}|{condition}", label))
     return options
 
@@ -386,16 +462,13 @@ def visit(visit_id: int):
 
 def _visit_page(record: dict, form: dict, errors: dict, status: int = 200):
     store = visits()
-    trials = [
-        {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
-        for t in store.trials(record["id"])
-    ]
+    trials = [titled(t) for t in store.trials(record["id"])]
     page = render_template(
         "visit.html",
         visit=record,
         patient=station().records.get_patient(record["patient_id"]),
         trials=trials,
-        suggestion=store.suggestion(record["id"]),
+        suggestion=store.suggestion(record["id"], translations=get_translations()),
         form=form,
         errors=errors,
         psfs_rows=MAX_ACTIVITIES,
@@ -451,29 +524,25 @@ def daily_note(visit_id: int) -> dict:
     store = visits()
     record = store.get(visit_id)
     patient = station().records.get_patient(record["patient_id"])
-    trials = [
-        {**t, "title": drill_title(t["drill"]), "headline": headline(t)}
-        for t in store.trials(visit_id)
-    ]
+    trials = [titled(t) for t in store.trials(visit_id)]
     history = station().results.trial_history(patient["id"])
     until = [t for t in history if local_day(t["started_at"]) <= record["visit_date"]]
     so_far = [
         v for v in store.for_patient(patient["id"]) if v["visit_date"] <= record["visit_date"]
     ]
-    charts = patient_progress(until, patient=patient)
     goals = station().records.goals.for_patient(patient["id"])
     on_the_day = date.fromisoformat(record["visit_date"])
     homes = station().records.home_programs
     kept = adherence(so_far, homes.began_on(patient["id"]))
     return {
         "visit": record,
-        "goals": goal_progress(goals, latest_values(charts, so_far), on_the_day),
+        "goals": goals_in_words(goals, until, so_far, on_the_day),
         "pain": pain_course(so_far),
         "psfs": psfs_course(so_far),
         "patient": patient,
         "age": age_years(patient.get("birth_date"), on_the_day),
         "trials": trials,
-        "charts": charts,
+        "charts": patient_progress(until, patient=patient, translations=get_translations()),
         "home_exercises": homes.current(patient["id"]),
         "adherence": next((r for r in kept if r["visit_id"] == visit_id), None),
         "printed": date.today().isoformat(),
@@ -533,7 +602,7 @@ def evaluation(evaluation_id: int):
         evaluation=record,
         previous=before[0] if before else None,
         report=report,
-        plan=suggest_plan(report, record["name"]),
+        plan=suggest_plan(report, record["name"], translations=get_translations()),
         patient=patient,
         age=age_years(patient.get("birth_date")),
     )
@@ -546,7 +615,8 @@ def accept_plan(evaluation_id: int):
     record, patient = _evaluation_of(evaluation_id)
     patient_id = patient["id"]
     viewed("program", evaluation_id, f"plan of care suggested, patient {patient_id}")
-    plan = suggest_plan(_report(record, patient), record["name"])
+    words = get_translations()
+    plan = suggest_plan(_report(record, patient), record["name"], translations=words)
     if plan["program"] is None:
         return redirect(url_for("results.evaluation", evaluation_id=evaluation_id), code=303)
     program = station().records.create_program(patient_id, plan["program"])
@@ -569,7 +639,7 @@ def _evaluation_of(evaluation_id: int) -> tuple[dict, dict]:
 def _report(record: dict, patient: dict, before: tuple | None = None) -> dict:
     """``evaluation_report`` of the evaluation's own trials (and ``before``'s, to compare)."""
     trials = station().results.trial_history(patient["id"], program_id=record["id"])
-    return evaluation_report(record, trials, patient, before)
+    return evaluation_report(record, trials, patient, before, translations=get_translations())
 
 
 @results.get("/patients/<int:patient_id>/discharge")
@@ -593,10 +663,10 @@ def discharge(patient_id: int):
         last_day=days[-1] if days else None,
         visits=visit_list,
         goals=patient_goals(patient_id, visit_list),
-        charts=patient_progress(history, patient=patient),
+        charts=patient_progress(history, patient=patient, translations=get_translations()),
         pain=pain_course(visit_list),
         psfs=psfs_course(visit_list),
-        screens=fall_risk_screens(history, patient),
+        screens=fall_risk_screens(history, patient, translations=get_translations()),
         evaluations=[p for p in svc.records.list_programs(patient_id) if p["kind"] == "evaluation"],
         printed=date.today().isoformat(),
     )

@@ -20,28 +20,7 @@ from flask_babel import get_locale, get_translations
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from station.i18n.catalog import N_
-
-
-class Plural(tuple):
-    """(singular, plural): a message with plural forms."""
-
-
-class InContext(tuple):
-    """(context, message): a message whose English alone is ambiguous."""
-
-
-def ngettext(singular: str, plural: str) -> Plural:
-    """Mark a message with plural forms for the catalog (``pybabel extract`` reads
-    ``ngettext(singular, plural)`` as one); returns it as is, translated per page."""
-    return Plural((singular, plural))
-
-
-def pgettext(context: str, message: str) -> InContext:
-    """Mark ``message`` with a context for the catalog (``pybabel extract`` reads
-    ``pgettext(context, message)``): "none" of a calibration is not "none" of a fault."""
-    return InContext((context, message))
-
+from station.i18n.catalog import N_, InContext, Plural, ngettext, pgettext
 
 MESSAGES: dict[str, str | Plural | InContext] = {
     # panel.js: a request that failed

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
-from sensing.words import ENGLISH, N_  # noqa: F401  (the panel marks and composes its words with these)
+from sensing.words import (  # noqa: F401  (the panel marks and composes its words with these)
+    ENGLISH,
+    N_,
+    InContext,
+    Plural,
+    ngettext,
+    pgettext,
+)
 
 LANGUAGES = {"en": "English", "es": "Español"}
 """Language code -> its own name, as a person choosing it reads it."""

@@ -9,6 +9,7 @@ the therapist logs them.
 
 import math
 
+from sensing.words import ENGLISH
 from station.errors import StationError
 
 CPT_CODE = "97112"
@@ -39,19 +40,23 @@ def minutes_for_units(units: int) -> tuple[int, int]:
     return first, first + UNIT_MIN - 1
 
 
-def billing_summary(minutes: int) -> dict:
+def billing_summary(minutes: int, translations=ENGLISH) -> dict:
     """What the visit page and report show: code, minutes, units, the minute range that gives
-    those units and how many more minutes would reach the next unit, in plain words."""
+    those units and how many more minutes would reach the next unit, in plain words (in the
+    language of ``translations``)."""
     units = units_97112(minutes)
     if units == 0:
         low, high = 0, FIRST_UNIT_FROM_MIN - 1
-        words = f"{minutes} min is under {FIRST_UNIT_FROM_MIN} min: no unit can be billed"
+        words = translations.gettext(
+            "%(minutes)d min is under %(first)d min: no unit can be billed"
+        ) % {"minutes": minutes, "first": FIRST_UNIT_FROM_MIN}
     else:
         low, high = minutes_for_units(units)
-        words = (
-            f"{minutes} min gives {units} unit{'s' if units > 1 else ''} "
-            f"({low}-{high} min under the 8-minute rule)"
-        )
+        words = translations.ngettext(
+            "%(minutes)d min gives %(num)d unit (%(low)d-%(high)d min under the 8-minute rule)",
+            "%(minutes)d min gives %(num)d units (%(low)d-%(high)d min under the 8-minute rule)",
+            units,
+        ) % {"minutes": minutes, "num": units, "low": low, "high": high}
     return {
         "code": CPT_CODE,
         "name": CPT_NAME,
@@ -76,24 +81,45 @@ def suggested_minutes(trial_durations_s: list[float]) -> dict:
     }
 
 
-def record_check(minutes: int, suggestion: dict) -> str | None:
-    """In words, when ``minutes`` bill more units than the visit's record supports (its
-    ``suggested_minutes``); None when they do not. Timed minutes may include neuromuscular
-    reeducation away from the station, so this warns the therapist and never refuses."""
+def record_check(minutes: int, suggestion: dict, translations=ENGLISH) -> str | None:
+    """In words (in the language of ``translations``), when ``minutes`` bill more units than
+    the visit's record supports (its ``suggested_minutes``); None when they do not. Timed
+    minutes may include neuromuscular reeducation away from the station, so this warns the
+    therapist and never refuses."""
     billed, supported = units_97112(minutes), units_97112(suggestion["minutes"])
     if billed <= supported:
         return None
+    _, ngettext = translations.gettext, translations.ngettext
     trials = suggestion["trials"]
+    said = {
+        "on_station": f"{suggestion['on_station_min']:g}",
+        "setup": f"{suggestion['setup_min']:g}",
+        "count": trials,
+    }
     recorded = (
-        f"{suggestion['on_station_min']:g} min on the station in {trials} "
-        f"trial{'s' if trials != 1 else ''} + {suggestion['setup_min']:g} min of set-up"
+        ngettext(
+            "%(on_station)s min on the station in %(count)d trial + %(setup)s min of set-up",
+            "%(on_station)s min on the station in %(count)d trials + %(setup)s min of set-up",
+            trials,
+        )
+        % said
         if trials
-        else "no trial on the station"
+        else _("no trial on the station")
     )
-    return (
-        f"{minutes} min bill {billed} unit{'s' if billed != 1 else ''}, more than this visit's "
-        f"record supports: {suggestion['minutes']} min ({recorded}) give {supported} "
-        f"unit{'s' if supported != 1 else ''}. Bill only minutes of one-on-one neuromuscular "
-        "reeducation: if some were spent away from the station, say what in the note; "
-        "otherwise correct the minutes"
+    bill = ngettext(
+        "%(minutes)d min bill %(num)d unit", "%(minutes)d min bill %(num)d units", billed
     )
+    give = ngettext(
+        "%(minutes)d min (%(recorded)s) give %(num)d unit",
+        "%(minutes)d min (%(recorded)s) give %(num)d units",
+        supported,
+    )
+    return _(
+        "%(billed)s, more than this visit's record supports: %(supported)s. Bill only minutes "
+        "of one-on-one neuromuscular reeducation: if some were spent away from the station, "
+        "say what in the note; otherwise correct the minutes"
+    ) % {
+        "billed": bill % {"minutes": minutes, "num": billed},
+        "supported": give
+        % {"minutes": suggestion["minutes"], "recorded": recorded, "num": supported},
+    }

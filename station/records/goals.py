@@ -13,14 +13,15 @@ and the goal is met once a result reaches the target (the goal is kept, marked m
 from datetime import date
 
 from drills.catalog import DRILLS
+from sensing.words import ENGLISH, N_
 from station.errors import NotFoundError, StationError
 from station.records.text import short_note
 from station.results.measures import drill_title, lower_is_better, measure_doc, tracked
 from station.storage.database import Storage, now_iso
 
 PATIENT_REPORTED = {
-    "pain": ("Pain on arrival", "/10", "lower"),
-    "psfs": ("Patient-Specific Functional Scale", "/10", "higher"),
+    "pain": (N_("Pain on arrival"), "/10", "lower"),
+    "psfs": (N_("Patient-Specific Functional Scale"), "/10", "higher"),
 }
 """Patient-reported measures a goal can take: (label, unit, which way is better)."""
 NOTE_LIMIT = 200
@@ -34,21 +35,22 @@ class GoalFieldError(StationError, ValueError):
         self.field = field
 
 
-def describe(drill: str | None, metric: str) -> dict:
-    """``{"label", "unit", "better"}`` of a goal's measure; GoalFieldError when unknown."""
+def describe(drill: str | None, metric: str, translations=ENGLISH) -> dict:
+    """``{"label", "unit", "better"}`` of a goal's measure, its label in the language of
+    ``translations``; GoalFieldError when unknown."""
     if drill is None:
         if metric not in PATIENT_REPORTED:
             known = ", ".join(PATIENT_REPORTED)
             raise GoalFieldError("metric", f"{metric!r} is no patient-reported measure ({known})")
         label, unit, better = PATIENT_REPORTED[metric]
-        return {"label": label, "unit": unit, "better": better}
+        return {"label": translations.gettext(label), "unit": unit, "better": better}
     if drill not in DRILLS:
         raise GoalFieldError("drill", f"no drill called {drill!r}")
     if metric not in tracked(drill):
         raise GoalFieldError("metric", f"{drill_title(drill)} gives no headline measure {metric!r}")
-    label, unit, _ = measure_doc(metric)
+    label, unit, _ = measure_doc(metric, translations)
     return {
-        "label": f"{drill_title(drill)}: {label[0].lower()}{label[1:]}",
+        "label": f"{drill_title(drill, translations)}: {label[0].lower()}{label[1:]}",
         "unit": unit,
         "better": "lower" if lower_is_better(drill, metric) else "higher",
     }
@@ -183,14 +185,24 @@ class Goals:
         return self.get(goal_id)
 
 
-def goal_progress(goals: list[dict], latest: dict, today: date | None = None) -> list[dict]:
+def goal_progress(
+    goals: list[dict],
+    latest: dict,
+    today: date | None = None,
+    translations=ENGLISH,
+    conditions: dict | None = None,
+) -> list[dict]:
     """Each goal with its measure described, the ``current`` value and its ``current_date``
     (None before any result), ``progress_pct`` from baseline to target (0-100, None before
-    any result), ``met``, ``overdue`` (not met by its date) and a sentence in ``words``."""
+    any result), ``met``, ``overdue`` (not met by its date) and a sentence in ``words``, in
+    the language of ``translations``. A goal's condition is stored in English words;
+    ``conditions`` maps those to the reader's language (one not in it is shown as stored)."""
+    _ = translations.gettext
     today = today or date.today()
+    conditions = conditions or {}
     out = []
     for goal in goals:
-        about = describe(goal["drill"], goal["metric"])
+        about = describe(goal["drill"], goal["metric"], translations)
         found = latest.get((goal["drill"], goal["metric"], goal["condition"]))
         current, current_date = found if found else (None, None)
         baseline, target = goal["baseline"], goal["target"]
@@ -202,17 +214,23 @@ def goal_progress(goals: list[dict], latest: dict, today: date | None = None) ->
             pct = 100.0 if span == 0 else max(0.0, min(100.0, 100 * (current - baseline) / span))
         overdue = not met and date.fromisoformat(goal["due_date"]) < today
         unit = f" {about['unit']}" if about["unit"] and about["unit"] != "/10" else about["unit"]
-        condition = f" ({goal['condition']})" if goal["condition"] else ""
-        now = "no result yet" if current is None else f"now {current:.3g}{unit} ({current_date})"
+        condition = goal["condition"]
+        condition = f" ({conditions.get(condition, condition)})" if condition else ""
+        now = (
+            _("no result yet")
+            if current is None
+            else _("now %(value).3g%(unit)s (%(day)s)")
+            % {"value": current, "unit": unit, "day": current_date}
+        )
         since = f" ({goal['baseline_date']})" if goal.get("baseline_date") else ""
         if met:
-            state = "met"
+            state = _("met")
         elif overdue:
-            state = "not met by its date"
+            state = _("not met by its date")
         elif pct is None:
-            state = "to be measured"
+            state = _("to be measured")
         else:
-            state = f"{pct:.0f}% of the way"
+            state = _("%(percent).0f%% of the way") % {"percent": pct}
         out.append(
             {
                 **goal,
@@ -222,9 +240,21 @@ def goal_progress(goals: list[dict], latest: dict, today: date | None = None) ->
                 "progress_pct": None if pct is None else round(pct),
                 "met": met,
                 "overdue": overdue,
-                "words": f"{about['label']}{condition}: from {baseline:.3g}{since} to "
-                f"{target:.3g}{unit} "
-                f"by {goal['due_date']}; {now}: {state}",
+                "words": _(
+                    "%(measure)s%(condition)s: from %(baseline).3g%(since)s to "
+                    "%(target).3g%(unit)s by %(due)s; %(now)s: %(state)s"
+                )
+                % {
+                    "measure": about["label"],
+                    "condition": condition,
+                    "baseline": baseline,
+                    "since": since,
+                    "target": target,
+                    "unit": unit,
+                    "due": goal["due_date"],
+                    "now": now,
+                    "state": state,
+                },
             }
         )
     return out

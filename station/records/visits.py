@@ -12,6 +12,7 @@ visit a day, so a trial never has two candidate visits.
 import json
 from datetime import UTC, date, datetime, time, timedelta
 
+from sensing.words import ENGLISH
 from station.errors import NotFoundError, StationError
 from station.records.billing import billing_summary, record_check, suggested_minutes
 from station.records.numbers import NumberError, whole_number
@@ -296,14 +297,15 @@ class Visits:
         )
         return [_decoded(row) for row in rows]
 
-    def suggestion(self, visit_id: int, minutes: int | None = None) -> dict:
+    def suggestion(self, visit_id: int, minutes: int | None = None, translations=ENGLISH) -> dict:
         """Suggested timed minutes from the visit's trials (see ``billing.suggested_minutes``)
         and a ``warning`` when ``minutes`` (by default those logged) bill more units than
-        that record supports (``billing.record_check``; None when they do not)."""
+        that record supports (``billing.record_check``, in the language of ``translations``;
+        None when they do not)."""
         suggestion = suggested_minutes([t["duration_s"] or 0.0 for t in self.trials(visit_id)])
         if minutes is None:
             minutes = self.get(visit_id)["nmr_minutes"]
-        warning = None if minutes is None else record_check(minutes, suggestion)
+        warning = None if minutes is None else record_check(minutes, suggestion, translations)
         return {**suggestion, "warning": warning}
 
 

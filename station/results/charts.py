@@ -11,6 +11,7 @@ import numpy as np
 
 from sensing.ellipse_outline import ellipse_outline
 from sensing.errors import NotEnoughDataError
+from sensing.words import ENGLISH
 from station.results.measures import scored_parts
 from station.runtime.trial import recording_window
 from station.storage.samples import COLUMNS
@@ -19,22 +20,24 @@ DECIMALS = 3
 """Rounding of times (s) and positions (cm) sent to the browser: 1 ms and 0.01 mm."""
 
 
-def trial_charts(trial: dict, rows: np.ndarray) -> dict:
+def trial_charts(trial: dict, rows: np.ndarray, translations=ENGLISH) -> dict:
     """``{"segments": [...]}``: one per scored recording (mCTSIB: per passed condition), or
     one of the recorded part when nothing was scored. A segment: ``title``, ``centred``
     (mean-removed), ``t_s`` (s from the segment's start), ``ml_cm``, ``ap_cm`` and
     ``ellipse`` (``ml_cm``, ``ap_cm`` outline, ``area_cm2``, ``convention``,
-    ``semi_major_cm``, ``semi_minor_cm``, ``angle_deg``) or None."""
+    ``semi_major_cm``, ``semi_minor_cm``, ``angle_deg``) or None. Titles are in the language
+    of ``translations``."""
+    _ = translations.gettext
     convention = ((trial.get("result") or {}).get("conventions") or {}).get("ellipse_headline")
     half_tick_s = 0.5 / trial["rate_hz"]
     segments = []
-    parts = [p for p in scored_parts(trial) if p["window_s"] is not None]
+    parts = [p for p in scored_parts(trial, translations) if p["window_s"] is not None]
     for part in parts:
         area = part["measures"].get("area_ellipse95_cm2")
         segment = _segment(rows, part["window_s"], area is not None, half_tick_s)
         if segment is None:
             continue
-        segment["title"] = part["condition"] or "Recording"
+        segment["title"] = part["condition"] or _("Recording")
         segment["ellipse"] = None
         if area is not None:
             segment["ellipse"] = _ellipse(segment, area, convention)
@@ -43,7 +46,7 @@ def trial_charts(trial: dict, rows: np.ndarray) -> dict:
         window = recording_window(trial.get("events") or [])
         segment = _segment(rows, window, False, half_tick_s)
         if segment is not None:
-            segments.append({**segment, "title": "Recorded data (not scored)", "ellipse": None})
+            segments.append({**segment, "title": _("Recorded data (not scored)"), "ellipse": None})
     return {"segments": segments}
 
 

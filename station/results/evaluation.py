@@ -9,6 +9,7 @@ group, a sensory ratio above its band (leaning on vision or the feel of the grou
 """
 
 from drills.catalog import drill_class
+from sensing.words import ENGLISH, N_
 from station.results.fall_risk import fall_risk_screens
 from station.results.measures import headline
 from station.results.norms import compare_with_norms
@@ -27,9 +28,34 @@ WORSE_WHEN = {
 }
 """Where each compared measure's value means a deficit, against its reference."""
 
+ASYMMETRY_WORDS = {
+    ("open", "left"): N_(
+        "Single-leg stance, eyes open: the left leg holds %(pct).0f%% less than the other "
+        "(%(weaker_s)s s against %(stronger_s)s s)"
+    ),
+    ("open", "right"): N_(
+        "Single-leg stance, eyes open: the right leg holds %(pct).0f%% less than the other "
+        "(%(weaker_s)s s against %(stronger_s)s s)"
+    ),
+    ("closed", "left"): N_(
+        "Single-leg stance, eyes closed: the left leg holds %(pct).0f%% less than the other "
+        "(%(weaker_s)s s against %(stronger_s)s s)"
+    ),
+    ("closed", "right"): N_(
+        "Single-leg stance, eyes closed: the right leg holds %(pct).0f%% less than the other "
+        "(%(weaker_s)s s against %(stronger_s)s s)"
+    ),
+}
+"""A finding of asymmetry, by the eyes and the weaker leg (whole sentences, so each language
+orders its words)."""
+
 
 def evaluation_report(
-    evaluation: dict, trials: list[dict], patient: dict, before: tuple | None = None
+    evaluation: dict,
+    trials: list[dict],
+    patient: dict,
+    before: tuple | None = None,
+    translations=ENGLISH,
 ) -> dict:
     """``steps`` (per test of the battery: ``step``, ``drill``, ``title``, ``condition``,
     ``trial`` (the latest completed one, or None), ``headline``, ``norms``, ``deficits``
@@ -37,7 +63,7 @@ def evaluation_report(
     (all, in words, with a single-leg asymmetry of ASYMMETRY_FINDING_PCT or more),
     ``screens`` (fall risk), ``sources`` (each once), ``single_leg_asymmetry``, ``done`` and
     ``total``. ``trials``: the evaluation's; ``before``: (the previous evaluation, its
-    trials), to compare."""
+    trials), to compare. The words are in the language of ``translations``."""
     latest = _latest_by_step(trials, evaluation["steps"])
     earlier_steps = before[0]["steps"] if before else []
     earlier = _latest_by_step(before[1], earlier_steps) if before else {}
@@ -48,26 +74,33 @@ def evaluation_report(
         entry = {
             "step": index,
             "drill": cls.name,
-            "title": cls.title,
-            "condition": _condition(step),
+            "title": translations.gettext(cls.title),
+            "condition": _condition(step, translations),
             "trial": trial,
-            "headline": headline(trial) if trial else [],
-            "norms": compare_with_norms(trial, patient) if trial else None,
+            "headline": headline(trial, translations) if trial else [],
+            "norms": compare_with_norms(trial, patient, translations=translations)
+            if trial
+            else None,
             "deficits": [],
             "before": None,
         }
         if trial:
-            entry["deficits"] = _deficits(entry["norms"], entry["title"])
+            entry["deficits"] = _deficits(entry["norms"], entry["title"], translations)
             deficits += entry["deficits"]
         match = _same_test(step, earlier_steps)
         if match is not None and match in earlier:
-            entry["before"] = {"trial": earlier[match], "headline": headline(earlier[match])}
+            entry["before"] = {
+                "trial": earlier[match],
+                "headline": headline(earlier[match], translations),
+            }
         steps.append(entry)
     done = list(latest.values())
-    asymmetry = single_leg_asymmetry(steps)
+    asymmetry = single_leg_asymmetry(steps, translations)
     if asymmetry and asymmetry["pct"] >= ASYMMETRY_FINDING_PCT:
         deficits.append(asymmetry["words"])
-    screens = fall_risk_screens(sorted(done, key=lambda t: t["started_at"]), patient)
+    screens = fall_risk_screens(
+        sorted(done, key=lambda t: t["started_at"]), patient, translations=translations
+    )
     sources = [s["source"] for s in screens]
     sources += [s["norms"]["source"] for s in steps if s["norms"] and s["norms"]["source"]]
     return {
@@ -81,10 +114,10 @@ def evaluation_report(
     }
 
 
-def single_leg_asymmetry(steps: list[dict]) -> dict | None:
+def single_leg_asymmetry(steps: list[dict], translations=ENGLISH) -> dict | None:
     """Between the legs' best single-leg times with the same eyes: ``left_s``, ``right_s``,
-    ``pct`` (the difference as a share of the better leg's time) and ``words``; None unless
-    both legs were timed."""
+    ``pct`` (the difference as a share of the better leg's time) and ``words`` (in the
+    language of ``translations``); None unless both legs were timed."""
     best = {}
     for step in steps:
         result = (step["trial"] or {}).get("result") or {}
@@ -96,10 +129,11 @@ def single_leg_asymmetry(steps: list[dict]) -> dict | None:
             continue
         pct = 100 * abs(left - right) / max(left, right)
         weaker = "left" if left < right else "right"
-        words = (
-            f"Single-leg stance, eyes {eyes}: the {weaker} leg holds {pct:.0f}% less than the "
-            f"other ({min(left, right):g} s against {max(left, right):g} s)"
-        )
+        words = translations.gettext(ASYMMETRY_WORDS[(eyes, weaker)]) % {
+            "pct": pct,
+            "weaker_s": f"{min(left, right):g}",
+            "stronger_s": f"{max(left, right):g}",
+        }
         return {
             "left_s": left,
             "right_s": right,
@@ -123,10 +157,10 @@ def _latest_by_step(trials: list[dict], steps: list[dict]) -> dict[int, dict]:
     return out
 
 
-def _condition(step: dict) -> str:
+def _condition(step: dict, translations=ENGLISH) -> str:
     """The step's settings that make it a test of its own, in words ("left leg, eyes open"),
     as the drill names the condition of its result."""
-    return drill_class(step["drill"]).condition_words(step["params"])
+    return drill_class(step["drill"]).condition_words(step["params"], translations=translations)
 
 
 def _same_test(step: dict, steps: list[dict]) -> int | None:
@@ -137,11 +171,17 @@ def _same_test(step: dict, steps: list[dict]) -> int | None:
     return None
 
 
-def _deficits(norms: dict | None, title: str) -> list[str]:
+def _deficits(norms: dict | None, title: str, translations) -> list[str]:
     """The comparisons on the wrong side of their reference, in words."""
+    _ = translations.gettext
     out = []
     for row in (norms or {}).get("rows", []):
         if WORSE_WHEN.get(row["metric"]) == row.get("position"):
-            where = f" ({row['condition']})" if row.get("condition") else ""
-            out.append(f"{title}{where}: {row['label'].lower()} {row['words']}")
+            said = {"title": title, "measure": row["label"].lower(), "words": row["words"]}
+            if row.get("condition"):
+                line = _("%(title)s (%(condition)s): %(measure)s %(words)s")
+                said["condition"] = row["condition"]
+            else:
+                line = _("%(title)s: %(measure)s %(words)s")
+            out.append(line % said)
     return out

@@ -7,8 +7,10 @@ lists); this module is the one place that knows them, so pages, the report, the 
 charts and the exports show the same numbers under the same names.
 """
 
-from drills.catalog import DRILLS, RESULT_DOCS
+from drills.catalog import DRILLS, result_doc
+from drills.params import choice_label, setting_label  # noqa: F401  (for the panel)
 from drills.standing import sway_condition_words
+from sensing.words import ENGLISH, N_
 from station.runtime.trial import recording_window
 
 NOT_MEASURES = {"drill", "state", "reason", "params", "events", "profile", "seed", "simulated_s"}
@@ -32,11 +34,15 @@ SWAY_FIRST = (
 )
 """The measures of a standing-still recording shown first; its other 30 or so come on request."""
 
+LEG_STEPS_FIRST = {"left": N_("left foot steps first"), "right": N_("right foot steps first")}
+"""A gait-initiation leg's part, by the foot that steps first."""
 
-def drill_title(drill: str) -> str:
-    """The drill's name as the catalog shows it (the key itself for a retired drill)."""
+
+def drill_title(drill: str, translations=ENGLISH) -> str:
+    """The drill's name as the catalog shows it, in the language of ``translations`` (the key
+    itself for a retired drill)."""
     cls = DRILLS.get(drill)
-    return cls.title if cls else drill
+    return translations.gettext(cls.title) if cls else drill
 
 
 def tracked(drill: str) -> tuple[str, ...]:
@@ -52,26 +58,30 @@ def lower_is_better(drill: str, key: str) -> bool:
     return bool(cls) and key in cls.lower_is_better
 
 
-def measure_doc(key: str) -> tuple[str, str, str]:
-    """(label, unit, meaning) of a measure key; the key itself when it has no entry."""
-    return RESULT_DOCS.get(key, (key, "", ""))
+def measure_doc(key: str, translations=ENGLISH) -> tuple[str, str, str]:
+    """(label, unit, meaning) of a measure key in the language of ``translations``; the key
+    itself when it has no entry."""
+    return result_doc(key, translations=translations)
 
 
-def quality_label(quality: dict | None) -> str:
+def quality_label(quality: dict | None, translations=ENGLISH) -> str:
     """``good``, ``not scored as good`` or an empty string for a part without a quality gate."""
     if not quality:
         return ""
-    return "good" if quality.get("ok") else "not scored as good"
+    _ = translations.gettext
+    return _("good") if quality.get("ok") else _("not scored as good")
 
 
-def scored_parts(trial: dict) -> list[dict]:
+def scored_parts(trial: dict, translations=ENGLISH) -> list[dict]:
     """The trial's scored parts, in order. Each: ``condition`` (words), ``eyes`` and
     ``surface`` (for standing-still tests, else None), ``measures`` (key -> number, bool or
     None), ``quality`` (the gate's dict or None) and ``window_s`` ([start, end] s since the
-    trial began, or None). A trial without scores (aborted early) has no parts."""
+    trial began, or None). A trial without scores (aborted early) has no parts. The words are
+    in the language of ``translations``."""
+    _ = translations.gettext
     result = trial.get("result") or {}
     if trial["drill"] == "mctsib":
-        return _mctsib_parts(result)
+        return _mctsib_parts(result, translations)
     echoed = set(result.get("params") or {})  # parameters a result repeats are not scores
     top = {k: v for k, v in _scalars(result).items() if k not in echoed}
     measures = {**top, **_scalars(result.get("metrics") or {})}
@@ -81,9 +91,9 @@ def scored_parts(trial: dict) -> list[dict]:
     eyes, surface = (cls and cls.sway_condition) or (None, None)
     if eyes:  # the condition the result recorded, else the drill's only one
         eyes, surface = result.get("eyes", eyes), result.get("surface", surface)
-        condition = sway_condition_words(eyes, surface)
+        condition = sway_condition_words(eyes, surface, translations=translations)
     else:
-        condition = cls.condition_words(result) if cls else ""
+        condition = cls.condition_words(result, translations=translations) if cls else ""
     whole = {
         "condition": condition,
         "eyes": eyes,
@@ -100,13 +110,13 @@ def scored_parts(trial: dict) -> list[dict]:
     per_leg = [
         {
             **whole,
-            "condition": f"{leg} foot steps first",
+            "condition": _(LEG_STEPS_FIRST[leg]) if leg in LEG_STEPS_FIRST else leg,
             "measures": {k: v for k, v in _scalars(values).items() if k != "trials"},
             "window_s": None,
         }
         for leg, values in legs.items()
     ]
-    return [*per_leg, {**whole, "condition": "both legs"}]
+    return [*per_leg, {**whole, "condition": _("both legs")}]
 
 
 def _scalars(values: dict) -> dict:
@@ -119,7 +129,7 @@ def _scalars(values: dict) -> dict:
     }
 
 
-def _mctsib_parts(result: dict) -> list[dict]:
+def _mctsib_parts(result: dict, translations) -> list[dict]:
     passing = {
         a["condition"]: a for a in result.get("attempt_log") or [] if a["outcome"] == "passed"
     }
@@ -133,7 +143,8 @@ def _mctsib_parts(result: dict) -> list[dict]:
             window = [attempt["start_s"], attempt["start_s"] + attempt["time_held_s"]]
         parts.append(
             {
-                "condition": f"{c['condition']}: {sway_condition_words(c['eyes'], c['surface'])}",
+                "condition": f"{c['condition']}: "
+                + sway_condition_words(c["eyes"], c["surface"], translations=translations),
                 "eyes": c["eyes"],
                 "surface": c["surface"],
                 "measures": measures,
@@ -145,7 +156,7 @@ def _mctsib_parts(result: dict) -> list[dict]:
         keys = ("conditions_passed", "total_time_held_s", "composite_velocity_cm_s")
         parts.append(
             {
-                "condition": "all four conditions",
+                "condition": translations.gettext("all four conditions"),
                 "eyes": None,
                 "surface": None,
                 "measures": {key: result.get(key) for key in keys},
@@ -156,22 +167,23 @@ def _mctsib_parts(result: dict) -> list[dict]:
     return parts
 
 
-def headline(trial: dict) -> list[dict]:
+def headline(trial: dict, translations=ENGLISH) -> list[dict]:
     """Per part, the drill's headline measures that it has: ``condition``, ``quality``
-    (words) and ``values`` ([{key, label, unit, value}])."""
+    (words, in the language of ``translations``) and ``values`` ([{key, label, unit, value}])."""
     keys = tracked(trial["drill"])
     out = []
-    for part in scored_parts(trial):
+    for part in scored_parts(trial, translations):
         values = [
-            {"key": k, "label": measure_doc(k)[0], "unit": measure_doc(k)[1], "value": v}
+            {"key": k, "label": label, "unit": unit, "value": v}
             for k in keys
             if (v := part["measures"].get(k)) is not None
+            for label, unit, _ in [measure_doc(k, translations)]
         ]
         if values:
             out.append(
                 {
                     "condition": part["condition"],
-                    "quality": quality_label(part["quality"]),
+                    "quality": quality_label(part["quality"], translations),
                     "values": values,
                 }
             )

@@ -17,12 +17,16 @@
 Every comparison needs an adult with a known birth date; ``reason`` says why there is none.
 Rows: ``condition``, ``metric``, ``label``, ``unit``, ``value``, ``reference`` (the published
 value in words), ``p10``/``median``/``p90`` (a band; None for a mean), ``position``
-(``below``/``within``/``above``) and ``words``.
+(``below``/``within``/``above``) and ``words``. Every word is in the language of the
+``translations`` catalog (gettext), English by default.
 """
 
 from datetime import datetime
+from gettext import NullTranslations
 
+from drills.catalog import DRILLS
 from sensing import norms
+from sensing.words import ENGLISH, N_
 from station.records.patients import age_years
 from station.results.measures import measure_doc, quality_label, scored_parts
 
@@ -32,24 +36,48 @@ MIN_SPEED_DURATION_S = 20.0
 """A shorter recording's mean speed is too uncertain to place in a band of 60 s trials."""
 DURATION_TOLERANCE_S = 1.0
 """A recording within this of the published 60 s counts as the same length."""
-GROUP_WORDS = {"young": "adults under 60", "old": "adults aged 60 and over"}
+GROUP_WORDS = {"young": N_("adults under 60"), "old": N_("adults aged 60 and over")}
 POSITION_WORDS = {
-    "below": "below the band: less sway than 9 in 10 published trials of {group}",
-    "within": "within the band of the middle 80% of {group}",
-    "above": "above the band: more sway than 9 in 10 published trials of {group}",
+    "below": N_("below the band: less sway than 9 in 10 published trials of %(group)s"),
+    "within": N_("within the band of the middle 80%% of %(group)s"),
+    "above": N_("above the band: more sway than 9 in 10 published trials of %(group)s"),
 }
 RATIO_WORDS = {
-    "below": "below the band of 9 in 10 {group} of the data set",
-    "within": "within the band of the middle 80% of {group}",
-    "above": "above the band: relies on {sense} more than 9 in 10 {group}",
+    "below": N_("below the band of 9 in 10 %(group)s of the data set"),
+    "within": N_("within the band of the middle 80%% of %(group)s"),
+    "above": N_("above the band: relies on %(sense)s more than 9 in 10 %(group)s"),
 }
-RATIO_SENSES = {"romberg_ratio": "vision", "foam_ratio": "the feel of the ground"}
+RATIO_SENSES = {"romberg_ratio": N_("vision"), "foam_ratio": N_("the feel of the ground")}
+SINGLE_LEG_INTROS = {
+    ("left", "open"): N_(
+        "Best of three on the left leg, eyes open, against healthy adults of the same age (mean "
+        "best-of-three time; the paper gives no spread the station could check)."
+    ),
+    ("left", "closed"): N_(
+        "Best of three on the left leg, eyes closed, against healthy adults of the same age "
+        "(mean best-of-three time; the paper gives no spread the station could check)."
+    ),
+    ("right", "open"): N_(
+        "Best of three on the right leg, eyes open, against healthy adults of the same age "
+        "(mean best-of-three time; the paper gives no spread the station could check)."
+    ),
+    ("right", "closed"): N_(
+        "Best of three on the right leg, eyes closed, against healthy adults of the same age "
+        "(mean best-of-three time; the paper gives no spread the station could check)."
+    ),
+}
+"""What a single-leg comparison reads, by leg and eyes (whole sentences, so each language
+orders its words)."""
 
 
-def compare_with_norms(trial: dict, patient: dict) -> dict:
+def compare_with_norms(
+    trial: dict, patient: dict, translations: NullTranslations = ENGLISH
+) -> dict:
     """``source``, ``group`` (``young``/``old``/None), ``group_words``, ``age_years``, ``intro``
     (what is compared, in words), ``processing``, ``rows`` (see the module docstring),
-    ``notes`` and ``reason`` (why nothing is compared, else None)."""
+    ``notes`` and ``reason`` (why nothing is compared, else None); the words in the language
+    of ``translations``."""
+    _ = translations.gettext
     out = {
         "source": norms.SOURCE,
         "source_short": norms.SOURCE_SHORT,
@@ -63,16 +91,16 @@ def compare_with_norms(trial: dict, patient: dict) -> dict:
         "reason": None,
     }
     if trial["drill"] == "steadi-4-stage":
-        return _steadi(out, trial, patient)
+        return _steadi(out, trial, patient, translations)
     if trial["drill"] == "gait-initiation":
-        out["reason"] = (
+        out["reason"] = _(
             "No published values in millimetres and milliseconds could be verified for gait "
             "initiation on a plate like this one: compare the patient's legs with each other "
             "(the asymmetry) and with their own earlier results (docs/clinical.md)."
         )
         return out
     if trial["drill"] == "bess":
-        out["reason"] = (
+        out["reason"] = _(
             "No adult BESS norms by age could be verified (Iverson & Koehle 2013's tables "
             "could not be read): follow the patient's own totals against the minimal "
             "detectable change (7.3 errors) on the progress page. For scale, young athletes "
@@ -80,72 +108,97 @@ def compare_with_norms(trial: dict, patient: dict) -> dict:
         )
         return out
     single_leg = trial["drill"] == "single-leg-stance"
-    parts = [p for p in scored_parts(trial) if p["eyes"] and p["measures"].get(METRICS[0])]
+    parts = [
+        p
+        for p in scored_parts(trial, translations=translations)
+        if p["eyes"] and p["measures"].get(METRICS[0])
+    ]
     if single_leg:
         out["source"] = out["source_short"] = norms.SINGLE_LEG_SOURCE
         best = (trial.get("result") or {}).get("best_stance_time_s")
         if best is None:
-            out["reason"] = "This trial has no single-leg stance time to compare."
+            out["reason"] = _("This trial has no single-leg stance time to compare.")
             return out
     elif not parts:
-        out["reason"] = (
+        out["reason"] = _(
             "Published values exist for standing still (quiet stance and the mCTSIB "
             "conditions) and single-leg stance once scored; this trial has no such scores."
         )
         return out
     if parts and all(p["surface"] == "disc" for p in parts):
-        out["reason"] = (
+        out["reason"] = _(
             "No published values exist for sway on a balance disc: compare the patient with "
             "their own earlier results on the disc (the progress page keeps it apart)."
         )
         return out
-    age = _adult_age(out, trial, patient)
+    age = _adult_age(out, trial, patient, translations)
     if age is None:
         return out
     if single_leg:
-        return _single_leg(out, trial["result"], age, patient.get("sex"))
-    return _standing(out, trial, parts, age)
+        return _single_leg(out, trial["result"], age, patient.get("sex"), translations)
+    return _standing(out, trial, parts, age, translations)
 
 
-def _adult_age(out: dict, trial: dict, patient: dict) -> int | None:
+def _adult_age(out: dict, trial: dict, patient: dict, translations: NullTranslations) -> int | None:
     """The patient's age when the trial started (also into ``out``), or None with ``reason``
     set when it is unknown or under adult age."""
     on = datetime.fromisoformat(trial["started_at"]).astimezone().date()
     age = age_years(patient.get("birth_date"), on)
     out["age_years"] = age
     if age is None:
-        out["reason"] = (
+        out["reason"] = translations.gettext(
             "Add the patient's birth date to compare with the published values of their age group."
         )
         return None
     if age < norms.ADULT_FROM_AGE_YEARS:
-        out["reason"] = f"The published values are for adults; the patient was {age} years old."
+        out["reason"] = translations.ngettext(
+            "The published values are for adults; the patient was %(age)d year old.",
+            "The published values are for adults; the patient was %(age)d years old.",
+            age,
+        ) % {"age": age}
         return None
     return age
 
 
-def _steadi(out: dict, trial: dict, patient: dict) -> dict:
+def _steadi(out: dict, trial: dict, patient: dict, translations: NullTranslations) -> dict:
     """The tandem time against the CDC's cut-off, the one-foot stage against Vellas's 5 s."""
+    _ = translations.gettext
     out["source"] = out["source_short"] = norms.STEADI_SOURCE
     result = trial.get("result") or {}
     tandem_s = result.get("tandem_time_s")
     if tandem_s is None:
-        out["reason"] = "This test ended before it could time tandem stance."
+        out["reason"] = _("This test ended before it could time tandem stance.")
         return out
-    age = _adult_age(out, trial, patient)
+    age = _adult_age(out, trial, patient, translations)
     if age is None:
         return out
     cut_s = norms.STEADI_TANDEM_S
-    label, unit, _ = measure_doc("tandem_time_s")
+    cut = {"cut": cut_s}
+    label, unit = measure_doc("tandem_time_s", translations=translations)[:2]
     below = tandem_s < cut_s - 1e-9
     out["intro"] = (
-        "The CDC's STEADI screen for older adults: tandem stance (heel against toe) held for "
-        f"{cut_s:g} s, or not."
+        _(
+            "The CDC's STEADI screen for older adults: tandem stance (heel against toe) held "
+            "for %(cut)g s, or not."
+        )
+        % cut
     )
     reached = any(s.get("stance") == "tandem" for s in result.get("stages") or [])
+    if not below:
+        words = _("held the %(cut)g s") % cut
+    elif reached:
+        words = _("under the CDC's %(cut)g s: increased risk of falling") % cut
+    else:
+        words = (
+            _(
+                "not reached: an easier stance ended the test, under the CDC's %(cut)g s: "
+                "increased risk of falling"
+            )
+            % cut
+        )
     out["rows"].append(
         {
-            "condition": "tandem stance",
+            "condition": _("tandem stance"),
             "metric": "tandem_time_s",
             "label": label,
             "unit": unit,
@@ -155,46 +208,51 @@ def _steadi(out: dict, trial: dict, patient: dict) -> dict:
             "median": cut_s,
             "p90": None,
             "position": "below" if below else "within",
-            "words": (
-                ("under" if reached else "not reached: an easier stance ended the test, under")
-                + f" the CDC's {cut_s:g} s: increased risk of falling"
-                if below
-                else f"held the {cut_s:g} s"
-            ),
+            "words": words,
             "quality": "",
         }
     )
     if age < norms.STEADI_FROM_AGE_YEARS:
         out["notes"].append(
-            f"The CDC's cut-off is for adults aged {norms.STEADI_FROM_AGE_YEARS} and over; the "
-            f"patient was {age}."
+            _(
+                "The CDC's cut-off is for adults aged %(from_age)d and over; the patient was "
+                "%(age)d."
+            )
+            % {"from_age": norms.STEADI_FROM_AGE_YEARS, "age": age}
         )
     one_foot = next((s for s in result["stages"] if s["stance"] == "one-foot"), None)
     if age >= 60 and one_foot and one_foot["time_s"] < norms.SINGLE_LEG_FALL_RISK_S:
         out["notes"].append(
-            f"Under {norms.SINGLE_LEG_FALL_RISK_S:g} s on one foot: older people who could not "
-            "stand 5 s on one leg had twice the risk of an injurious fall (Vellas et al. 1997)."
+            _(
+                "Under %(cut)g s on one foot: older people who could not stand %(cut)g s on one "
+                "leg had twice the risk of an injurious fall (Vellas et al. 1997)."
+            )
+            % {"cut": norms.SINGLE_LEG_FALL_RISK_S}
         )
     return out
 
 
-def _standing(out: dict, trial: dict, parts: list[dict], age: int) -> dict:
+def _standing(
+    out: dict, trial: dict, parts: list[dict], age: int, translations: NullTranslations
+) -> dict:
+    """Each standing-still part's sway, and the sensory ratios, against the age group's bands."""
+    _ = translations.gettext
     options = ((trial.get("result") or {}).get("conventions") or {}).get("options") or {}
     if any(options.get(k) != v for k, v in norms.CONVENTIONS.items()):
-        out["reason"] = (
+        out["reason"] = _(
             "This result was scored under other conventions (filter, resampling or ellipse) "
             "than the published values, so they cannot be compared: re-analyse it with the "
             "published processing (10 Hz zero-lag low-pass, prediction ellipse)."
         )
         return out
     group = norms.age_group(age)
-    words = GROUP_WORDS[group]
+    words = _(GROUP_WORDS[group])
     out.update(group=group, group_words=words)
-    out["intro"] = (
-        f"Sway of {words} standing still: the band is the middle 80% (10th to 90th "
+    out["intro"] = _(
+        "Sway of %(group)s standing still: the band is the middle 80%% (10th to 90th "
         "percentile) of the published trials."
-    )
-    out["processing"] = (
+    ) % {"group": words}
+    out["processing"] = _(
         "Scored as the published values were: the COP low-passed at 10 Hz (zero lag), sway "
         "speed as path length over time, the 95% prediction ellipse."
     )
@@ -209,46 +267,57 @@ def _standing(out: dict, trial: dict, parts: list[dict], age: int) -> dict:
             if metric == "velocity_mean_cm_s" and duration < MIN_SPEED_DURATION_S:
                 continue
             band = norms.band_for(group, part["eyes"], part["surface"], metric)
-            row = _band_row(part["condition"], metric, part["measures"].get(metric), band)
+            row = _band_row(
+                part["condition"], metric, part["measures"].get(metric), band, translations
+            )
             if row is not None:
-                row["words"] = POSITION_WORDS[row["position"]].format(group=words)
-                row["quality"] = quality_label(part["quality"])
+                row["words"] = _(POSITION_WORDS[row["position"]]) % {"group": words}
+                row["quality"] = quality_label(part["quality"], translations=translations)
                 out["rows"].append(row)
     result = trial.get("result") or {}
     for ratio in RATIOS:
-        row = _band_row(
-            "sensory ratio", ratio, result.get(ratio), norms.SENSORY_RATIOS.get((group, ratio))
-        )
+        band = norms.SENSORY_RATIOS.get((group, ratio))
+        row = _band_row(_("sensory ratio"), ratio, result.get(ratio), band, translations)
         if row is not None:
-            row["words"] = RATIO_WORDS[row["position"]].format(
-                group=words, sense=RATIO_SENSES[ratio]
-            )
+            row["words"] = _(RATIO_WORDS[row["position"]]) % {
+                "group": words,
+                "sense": _(RATIO_SENSES[ratio]),
+            }
             row["quality"] = ""
             out["rows"].append(row)
     durations = {round(p["measures"].get("duration_s") or 0.0) for p in parts}
     if skipped_area:
         out["notes"].append(
-            f"The published trials lasted {norms.TRIAL_DURATION_S:g} s; this one "
-            f"{', '.join(f'{d:g}' for d in sorted(durations))} s. Sway speed is a rate and is "
-            "compared; the ellipse grows with the time sway has to wander, so its area is "
-            f"compared only for {norms.TRIAL_DURATION_S:g} s recordings."
+            _(
+                "The published trials lasted %(published)g s; this one %(durations)s s. Sway "
+                "speed is a rate and is compared; the ellipse grows with the time sway has to "
+                "wander, so its area is compared only for %(published)g s recordings."
+            )
+            % {
+                "published": norms.TRIAL_DURATION_S,
+                "durations": ", ".join(f"{d:g}" for d in sorted(durations)),
+            }
         )
     if any(r["metric"] in RATIOS for r in out["rows"]):
         out["notes"].append(
-            "Sensory ratios: sway speed with eyes closed over eyes open on firm ground "
-            "(Romberg), and on foam over firm with eyes open; their bands are our computation "
-            "from the same data set's per-trial published values (median of each subject's "
-            "three trials)."
+            _(
+                "Sensory ratios: sway speed with eyes closed over eyes open on firm ground "
+                "(Romberg), and on foam over firm with eyes open; their bands are our "
+                "computation from the same data set's per-trial published values (median of "
+                "each subject's three trials)."
+            )
         )
     return out
 
 
-def _band_row(condition: str, metric: str, value, band) -> dict | None:
+def _band_row(
+    condition: str, metric: str, value, band, translations: NullTranslations
+) -> dict | None:
     """A row placing ``value`` in ``band``; None when either is missing."""
     position = None if value is None or band is None else norms.band_position(value, band)
     if position is None:
         return None
-    label, unit, _ = measure_doc(metric)
+    label, unit = measure_doc(metric, translations=translations)[:2]
     return {
         "condition": condition,
         "metric": metric,
@@ -263,36 +332,51 @@ def _band_row(condition: str, metric: str, value, band) -> dict | None:
     }
 
 
-def _single_leg(out: dict, result: dict, age: int, sex: str | None) -> dict:
+def _single_leg(
+    out: dict, result: dict, age: int, sex: str | None, translations: NullTranslations
+) -> dict:
+    """The best time against the mean of healthy adults of the age (and sex, eyes closed), and
+    against Vellas's 5 s at 60 and over."""
+    _ = translations.gettext
     eyes, leg = result.get("eyes"), result.get("leg")
     norm = norms.single_leg_norm(age, eyes, sex)
     best = result["best_stance_time_s"]
     if norm is None:
         out["reason"] = (
-            "The published eyes-closed values are by sex: set the patient's sex to compare."
+            _("The published eyes-closed values are by sex: set the patient's sex to compare.")
             if eyes == "closed"
-            else f"No published single-leg value applies to {age} years."
+            else translations.ngettext(
+                "No published single-leg value applies to %(age)d year.",
+                "No published single-leg value applies to %(age)d years.",
+                age,
+            )
+            % {"age": age}
         )
         return out
     mean = norm["mean_best_s"]
     position = "below" if best < mean else "within"
-    share = 100 * best / mean
-    label, unit, _ = measure_doc("best_stance_time_s")
-    words = f"{share:.0f}% of the mean best time of healthy adults aged {norm['age_band']}" + (
-        " (that mean is at the 45 s limit: most reach it)" if mean >= 44 else ""
-    )
-    out["intro"] = (
-        f"Best of three on the {leg} leg, eyes {eyes}, against healthy adults of the same age "
-        "(mean best-of-three time; the paper gives no spread the station could check)."
-    )
+    label, unit = measure_doc("best_stance_time_s", translations=translations)[:2]
+    at_limit = mean >= 44  # the trials stopped at 45 s
+    words = (
+        _(
+            "%(share).0f%% of the mean best time of healthy adults aged %(band)s (that mean is "
+            "at the 45 s limit: most reach it)"
+        )
+        if at_limit
+        else _("%(share).0f%% of the mean best time of healthy adults aged %(band)s")
+    ) % {"share": 100 * best / mean, "band": norm["age_band"]}
+    out["intro"] = _(SINGLE_LEG_INTROS[(leg, eyes)])
     out["rows"].append(
         {
-            "condition": f"{leg} leg, eyes {eyes}",
+            "condition": DRILLS["single-leg-stance"].condition_words(
+                result, translations=translations
+            ),
             "metric": "best_stance_time_s",
             "label": label,
             "unit": unit,
             "value": best,
-            "reference": f"mean {mean:g} s (ages {norm['age_band']})",
+            "reference": _("mean %(mean)g s (ages %(band)s)")
+            % {"mean": mean, "band": norm["age_band"]},
             "p10": None,
             "median": mean,
             "p90": None,
@@ -303,7 +387,10 @@ def _single_leg(out: dict, result: dict, age: int, sex: str | None) -> dict:
     )
     if age >= 60 and best < norms.SINGLE_LEG_FALL_RISK_S:
         out["notes"].append(
-            f"Under {norms.SINGLE_LEG_FALL_RISK_S:g} s on one leg: older people who could not "
-            "stand 5 s on one leg had twice the risk of an injurious fall (Vellas et al. 1997)."
+            _(
+                "Under %(cut)g s on one leg: older people who could not stand %(cut)g s on one "
+                "leg had twice the risk of an injurious fall (Vellas et al. 1997)."
+            )
+            % {"cut": norms.SINGLE_LEG_FALL_RISK_S}
         )
     return out

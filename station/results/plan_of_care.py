@@ -10,8 +10,9 @@ trains reweighting) and the falls-prevention evidence for challenging balance tr
 """
 
 from drills.catalog import drill_class
+from sensing.words import ENGLISH, N_
 
-DOSE = (
+DOSE = N_(
     "Balance and functional exercise for at least 3 hours a week, ongoing, with a moderate to "
     "high balance challenge, gave the largest fall reduction in older people (Sherrington C et "
     "al. Cochrane 2019, CD012424; Int J Behav Nutr Phys Act 2020): add the home exercises to "
@@ -29,8 +30,10 @@ WEIGHT_SHIFT_PROGRESSION = {
 RULES = (
     (
         "vestibular",
-        "Sensory reweighting without vision or the feel of the ground: quiet stance on foam, "
-        "eyes closed",
+        N_(
+            "Sensory reweighting without vision or the feel of the ground: quiet stance on "
+            "foam, eyes closed"
+        ),
         {
             "drill": "quiet-stance",
             "params": {"eyes": "closed", "surface": "foam", "duration_s": 30},
@@ -38,12 +41,12 @@ RULES = (
     ),
     (
         "somatosensory",
-        "Balance on an unsteady surface: quiet stance on foam, eyes open",
+        N_("Balance on an unsteady surface: quiet stance on foam, eyes open"),
         {"drill": "quiet-stance", "params": {"eyes": "open", "surface": "foam", "duration_s": 30}},
     ),
     (
         "vision",
-        "Balance without vision: quiet stance on firm ground, eyes closed",
+        N_("Balance without vision: quiet stance on firm ground, eyes closed"),
         {
             "drill": "quiet-stance",
             "params": {"eyes": "closed", "surface": "firm", "duration_s": 30},
@@ -51,17 +54,22 @@ RULES = (
     ),
     (
         "single-leg",
-        "Single-leg balance on the weaker leg",
+        N_("Single-leg balance on the weaker leg"),
         {"drill": "single-leg-stance", "params": {"eyes": "open", "max_s": 30}},
     ),
     (
         "weight-shift",
-        "Moving the centre of mass over a narrow base and toward the limits: weight shift to "
-        "targets, 10 mm further once 8 targets in 10 are held",
+        N_(
+            "Moving the centre of mass over a narrow base and toward the limits: weight shift "
+            "to targets, 10 mm further once 8 targets in 10 are held"
+        ),
         {"drill": "weight-shift", "params": {"distance_mm": 40}},
     ),
 )
 """(finding, what is trained and how, the step) in the order the plan lists them."""
+
+SWAY = ("velocity_mean_cm_s", "area_ellipse95_cm2")
+"""The sway measures whose band a condition's recording is compared with."""
 
 SHORTEST_HOLD_S = 5.0
 """A stance the patient could not hold in the evaluation starts at what they held, in whole 5 s
@@ -73,10 +81,12 @@ LOS_REACH_PCT = 70.0
 (healthy adults reach 70-110% on the virtual patient; no published fall cut-off was found)."""
 
 
-def suggest_plan(report: dict, name: str) -> dict:
+def suggest_plan(report: dict, name: str, translations=ENGLISH) -> dict:
     """``findings`` ([{``finding``, ``because`` (words), ``aim`` (words), ``step``}]), the
     ``program`` to accept (``{"name", "steps", "rules"}``, None without findings) and
-    ``dose`` (words), from an evaluation's report (``evaluation_report``)."""
+    ``dose`` (words), from an evaluation's report (``evaluation_report``, in the same
+    language: the words are in the language of ``translations``)."""
+    _ = translations.gettext
     because: dict[str, list[str]] = {}
     held_s: dict[str, float] = {}  # finding -> what the patient held of the stance it trains
     weaker_leg = None
@@ -86,7 +96,7 @@ def suggest_plan(report: dict, name: str) -> dict:
             continue
         result = trial["result"] or {}
         if step["drill"] == "mctsib":
-            _sensory(result, step, because, held_s)
+            _sensory(result, step, because, held_s, translations)
         elif step["drill"] == "single-leg-stance" and step["deficits"]:
             because.setdefault("single-leg", []).extend(step["deficits"])
         elif step["drill"] == "steadi-4-stage" and step["deficits"]:
@@ -95,8 +105,11 @@ def suggest_plan(report: dict, name: str) -> dict:
             reach = result.get("max_excursion_pct")
             if reach is not None and reach < LOS_REACH_PCT:
                 because.setdefault("weight-shift", []).append(
-                    f"Limits of stability: maximum excursion {reach:.0f}% of the theoretical "
-                    f"limit (under {LOS_REACH_PCT:g}%)"
+                    _(
+                        "Limits of stability: maximum excursion %(reach).0f%% of the "
+                        "theoretical limit (under %(limit)g%%)"
+                    )
+                    % {"reach": reach, "limit": LOS_REACH_PCT}
                 )
     asymmetry = report.get("single_leg_asymmetry")
     if asymmetry and asymmetry["words"] in report.get("deficits", []):
@@ -119,39 +132,54 @@ def suggest_plan(report: dict, name: str) -> dict:
         step["params"] = drill_class(step["drill"]).check_params(step["params"])
         if finding == "weight-shift":
             rules.append({"step": len(steps), **WEIGHT_SHIFT_PROGRESSION})
-        findings.append({"finding": finding, "because": because[finding], "aim": aim, "step": step})
+        findings.append(
+            {"finding": finding, "because": because[finding], "aim": _(aim), "step": step}
+        )
         steps.append(step)
-    program = {"name": f"Plan of care from {name}", "steps": steps, "rules": rules}
-    return {"findings": findings, "program": program if steps else None, "dose": DOSE}
+    named = _("Plan of care from %(name)s") % {"name": name}
+    program = {"name": named, "steps": steps, "rules": rules}
+    return {"findings": findings, "program": program if steps else None, "dose": _(DOSE)}
 
 
-def _sensory(result: dict, step: dict, because: dict[str, list[str]], held_s: dict) -> None:
+def _sensory(
+    result: dict, step: dict, because: dict[str, list[str]], held_s: dict, translations
+) -> None:
     """The mCTSIB's findings: a condition lost (with the time it was held on average, into
     ``held_s``), or its ratio above its band."""
+    _ = translations.gettext
     conditions = result.get("conditions") or []
     lost = {c["condition"] for c in conditions if not c.get("passed")}
     trains = {4: "vestibular", 3: "somatosensory", 2: "vision"}
     for c in conditions:
         if not c.get("passed") and c["condition"] in trains and c.get("time_held_s") is not None:
             held_s[trains[c["condition"]]] = c["time_held_s"]
-    above = {
-        r["metric"] for r in (step["norms"] or {}).get("rows", []) if r.get("position") == "above"
-    }
+    rows = [r for r in (step["norms"] or {}).get("rows", []) if r.get("position") == "above"]
+    above = {r["metric"] for r in rows}
     if 4 in lost:
         because.setdefault("vestibular", []).append(
-            "mCTSIB: condition 4 (foam, eyes closed) not held"
+            _("mCTSIB: condition 4 (foam, eyes closed) not held")
         )
-    elif any("(4: " in d for d in step["deficits"]):
+    elif any(str(r.get("condition")).startswith("4: ") and r["metric"] in SWAY for r in rows):
         because.setdefault("vestibular", []).append(
-            "mCTSIB: sway on foam with eyes closed above the band of the age group"
+            _("mCTSIB: sway on foam with eyes closed above the band of the age group")
         )
-    for condition, finding, words, ratio, ratio_words in (
-        (3, "somatosensory", "condition 3 (foam, eyes open)", "foam_ratio", "foam ratio"),
-        (2, "vision", "condition 2 (firm, eyes closed)", "romberg_ratio", "Romberg ratio"),
+    for condition, finding, not_held, ratio, ratio_above in (
+        (
+            3,
+            "somatosensory",
+            N_("mCTSIB: condition 3 (foam, eyes open) not held"),
+            "foam_ratio",
+            N_("mCTSIB: foam ratio above its band"),
+        ),
+        (
+            2,
+            "vision",
+            N_("mCTSIB: condition 2 (firm, eyes closed) not held"),
+            "romberg_ratio",
+            N_("mCTSIB: Romberg ratio above its band"),
+        ),
     ):
         if condition in lost or ratio in above:
             because.setdefault(finding, []).append(
-                f"mCTSIB: {words} not held"
-                if condition in lost
-                else f"mCTSIB: {ratio_words} above its band"
+                _(not_held) if condition in lost else _(ratio_above)
             )

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sensing import norms
 from sensing.norms import MINIMAL_DETECTABLE_CHANGE, Mdc
+from sensing.words import ENGLISH, N_
 from station.records.patients import age_years
 from station.results.measures import (
     drill_title,
@@ -21,6 +22,60 @@ from station.results.measures import (
     tracked,
 )
 from station.storage.database import Storage
+
+FROM_TO_WORDS = {
+    "lower": N_(
+        "From %(first)s to %(latest)s%(unit)s (%(change)s%(unit)s, lower is better) between "
+        "%(since)s and %(until)s."
+    ),
+    "higher": N_(
+        "From %(first)s to %(latest)s%(unit)s (%(change)s%(unit)s, higher is better) between "
+        "%(since)s and %(until)s."
+    ),
+}
+"""A line's change from its first to its latest good result, by which way is better."""
+
+MDC_NOISE_WORDS = {
+    False: N_(
+        "The minimal detectable change is %(mdc)s%(unit)s: this change is within measurement noise."
+    ),
+    True: N_(
+        "The minimal detectable change is %(mdc)s%(unit)s (%(share)s%% of the first result): "
+        "this change is within measurement noise."
+    ),
+}
+"""A change within the minimal detectable change, by whether the MDC is relative."""
+
+MDC_REAL_WORDS = {
+    (False, "better"): N_(
+        "The minimal detectable change is %(mdc)s%(unit)s: this is a real change (better)."
+    ),
+    (False, "worse"): N_(
+        "The minimal detectable change is %(mdc)s%(unit)s: this is a real change (worse)."
+    ),
+    (True, "better"): N_(
+        "The minimal detectable change is %(mdc)s%(unit)s (%(share)s%% of the first result): "
+        "this is a real change (better)."
+    ),
+    (True, "worse"): N_(
+        "The minimal detectable change is %(mdc)s%(unit)s (%(share)s%% of the first result): "
+        "this is a real change (worse)."
+    ),
+}
+"""A change beyond the minimal detectable change, by whether the MDC is relative and which way
+it went."""
+
+REFERENCE_WORDS = {
+    "open": N_(
+        "healthy adults aged %(ages)s, eyes open: mean best of three %(mean_s)g s "
+        "(Springer et al. 2007)"
+    ),
+    "closed": N_(
+        "healthy adults aged %(ages)s, eyes closed: mean best of three %(mean_s)g s "
+        "(Springer et al. 2007)"
+    ),
+}
+"""A single-leg line's published reference, by the eyes."""
 
 TRIAL_COLUMNS = (
     "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id, "
@@ -63,30 +118,36 @@ def patient_trials(
 
 
 def patient_progress(
-    trials: list[dict], mdc: dict | None = None, patient: dict | None = None
+    trials: list[dict],
+    mdc: dict | None = None,
+    patient: dict | None = None,
+    translations=ENGLISH,
 ) -> list[dict]:
     """One chart per drill and headline measure the patient has results for: ``drill``,
     ``drill_title``, ``metric``, ``label``, ``unit``, ``better`` (``lower``/``higher``) and
     ``lines`` (per condition: ``condition``, ``points`` [{``t``: Unix s, ``date``,
     ``trial_id``, ``value``, ``good``}], ``change`` and, for single-leg stance when
     ``patient`` has a birth date, ``reference``: the published mean of their age). ``mdc``
-    ((drill, metric) -> ``Mdc``) defaults to ``sensing.norms.MINIMAL_DETECTABLE_CHANGE``."""
+    ((drill, metric) -> ``Mdc``) defaults to ``sensing.norms.MINIMAL_DETECTABLE_CHANGE``. The
+    words are in the language of ``translations``."""
     mdc = MINIMAL_DETECTABLE_CHANGE if mdc is None else mdc
     charts: dict[tuple[str, str], dict] = {}
     for trial in trials:
         when = datetime.fromisoformat(trial["started_at"])
-        for part in scored_parts(trial):
+        for part in scored_parts(trial, translations):
             for metric in tracked(trial["drill"]):
                 value = part["measures"].get(metric)
                 if value is None:
                     continue
-                chart = charts.setdefault((trial["drill"], metric), _chart(trial["drill"], metric))
+                chart = charts.setdefault(
+                    (trial["drill"], metric), _chart(trial["drill"], metric, translations)
+                )
                 line = chart["lines"].setdefault(
                     part["condition"],
                     {
                         "condition": part["condition"],
                         "points": [],
-                        "reference": _reference(trial, metric, patient),
+                        "reference": _reference(trial, metric, patient, translations),
                     },
                 )
                 line["points"].append(
@@ -103,13 +164,13 @@ def patient_progress(
         lines = list(chart["lines"].values())
         for line in lines:
             line["change"] = change(
-                line["points"], chart, mdc.get((chart["drill"], chart["metric"]))
+                line["points"], chart, mdc.get((chart["drill"], chart["metric"])), translations
             )
         out.append({**chart, "lines": lines})
     return out
 
 
-def _reference(trial: dict, metric: str, patient: dict | None) -> dict | None:
+def _reference(trial: dict, metric: str, patient: dict | None, translations) -> dict | None:
     """The published value a line is read against: for single-leg stance, the mean best time
     of healthy adults of the patient's age today (Springer et al. 2007); else None."""
     if trial["drill"] != "single-leg-stance" or metric != "best_stance_time_s" or not patient:
@@ -120,16 +181,16 @@ def _reference(trial: dict, metric: str, patient: dict | None) -> dict | None:
         return None
     return {
         "value": norm["mean_best_s"],
-        "words": f"healthy adults aged {norm['age_band']}, eyes {eyes}: mean best of three "
-        f"{norm['mean_best_s']:g} s (Springer et al. 2007)",
+        "words": translations.gettext(REFERENCE_WORDS[eyes])
+        % {"ages": norm["age_band"], "mean_s": norm["mean_best_s"]},
     }
 
 
-def _chart(drill: str, metric: str) -> dict:
-    label, unit, meaning = measure_doc(metric)
+def _chart(drill: str, metric: str, translations) -> dict:
+    label, unit, meaning = measure_doc(metric, translations)
     return {
         "drill": drill,
-        "drill_title": drill_title(drill),
+        "drill_title": drill_title(drill, translations),
         "metric": metric,
         "label": label,
         "unit": unit,
@@ -139,42 +200,50 @@ def _chart(drill: str, metric: str) -> dict:
     }
 
 
-def change(points: list[dict], chart: dict, mdc: Mdc | None) -> dict:
+def change(points: list[dict], chart: dict, mdc: Mdc | None, translations=ENGLISH) -> dict:
     """First to latest good result of a line: ``first``, ``latest``, ``change`` (latest -
     first), ``direction`` (``better``/``worse``/``same``), ``mdc`` (the smallest real change
     from the first value, in the measure's unit), ``mdc_source``, ``exceeds_mdc`` (None when
-    no MDC is known) and ``words``; with fewer than two good results only ``words``."""
+    no MDC is known) and ``words`` (in the language of ``translations``); with fewer than two
+    good results only ``words``."""
+    _ = translations.gettext
     good = [p for p in points if p["good"]]
     unit = f" {chart['unit']}" if chart["unit"] else ""
     if len(good) < 2:
         return {
-            "words": "One good result so far: the trend starts with the next one."
+            "words": _("One good result so far: the trend starts with the next one.")
             if good
-            else "No result that passed the data-quality checks yet."
+            else _("No result that passed the data-quality checks yet.")
         }
     first, latest = good[0]["value"], good[-1]["value"]
     delta = latest - first
     lower_better = chart["better"] == "lower"
     direction = "same" if delta == 0 else ("better" if (delta < 0) == lower_better else "worse")
-    words = (
-        f"From {_fmt(first)} to {_fmt(latest)}{unit} ({_fmt(delta, sign=True)}{unit}, "
-        f"{chart['better']} is better) between {good[0]['date']} and {good[-1]['date']}."
-    )
+    said = {
+        "first": _fmt(first),
+        "latest": _fmt(latest),
+        "change": _fmt(delta, sign=True),
+        "unit": unit,
+        "since": good[0]["date"],
+        "until": good[-1]["date"],
+    }
+    words = _(FROM_TO_WORDS[chart["better"]]) % said
     if mdc is None:
         smallest, exceeds = None, None
-        words += (
-            " No minimal detectable change is known for this test, so the station cannot say "
+        verdict = _(
+            "No minimal detectable change is known for this test, so the station cannot say "
             "whether this is more than measurement noise."
         )
     else:
         smallest = mdc.of(first)
         exceeds = abs(delta) > smallest
-        share = f" ({mdc.value:g}% of the first result)" if mdc.relative else ""
-        words += f" The minimal detectable change is {_fmt(smallest)}{unit}{share}: " + (
-            f"this is a real change ({direction})."
-            if exceeds
-            else "this change is within measurement noise."
-        )
+        said.update(mdc=_fmt(smallest), share=f"{mdc.value:g}")
+        if not exceeds:
+            verdict = MDC_NOISE_WORDS[mdc.relative]
+        else:
+            verdict = MDC_REAL_WORDS[(mdc.relative, direction)]
+        verdict = _(verdict) % said
+    words = f"{words} {verdict}"
     return {
         "first": first,
         "latest": latest,

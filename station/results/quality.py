@@ -1,13 +1,14 @@
 """The data-quality gate of a finished trial whose drill does not gate its own recordings
 (quiet stance and the mCTSIB conditions do): ``sensing.quality.assess_recording`` over the
 trial's frames from the start of recording to its end, with the checks the drill declares
-(``Drill.quality_checks``)."""
+(``Drill.quality_checks``); and the words of a gate's flags in a reader's language
+(``flag_message``)."""
 
 import math
 
 import numpy as np
 
-from sensing.quality import assess_recording
+from sensing.quality import assess_recording, flag_message  # noqa: F401  (for the panel)
 from station.storage.samples import COLUMNS
 
 _COL = {name: i for i, name in enumerate(COLUMNS)}

@@ -11,6 +11,7 @@ from drills.catalog import DRILLS, RESULT_DOCS
 from sensing.analysis import analyse_cop
 from sensing.errors import SensingError
 from sensing.quality import assess_trial
+from sensing.words import ENGLISH, N_
 from station.errors import BusyError, StationError
 from station.records.text import clean_line
 from station.results.exports import safe_file_name, trial_csv
@@ -24,14 +25,14 @@ STOPPED_FOR_PAIN = "stopped for pain"
 ``{"for": "pain"}``); where it hurts follows after a colon once the therapist has asked."""
 PAIN_SITE_LIMIT = 80
 PAIN_SITES = (
-    "Left ankle or foot",
-    "Right ankle or foot",
-    "Left knee",
-    "Right knee",
-    "Left hip",
-    "Right hip",
-    "Lower back",
-    "Neck",
+    N_("Left ankle or foot"),
+    N_("Right ankle or foot"),
+    N_("Left knee"),
+    N_("Right knee"),
+    N_("Left hip"),
+    N_("Right hip"),
+    N_("Lower back"),
+    N_("Neck"),
 )
 """The places offered with one tap after a stop for pain (any other is typed)."""
 
@@ -54,9 +55,10 @@ class Results:
         self.storage = storage
         self._loadcell_rate_sps = loadcell_rate_sps
 
-    def drills(self) -> list[dict]:
-        """The drill catalog with parameter schemas."""
-        return [cls.describe() for cls in DRILLS.values()]
+    def drills(self, translations=ENGLISH) -> list[dict]:
+        """The drill catalog with parameter schemas, its words in the language of
+        ``translations``."""
+        return [cls.describe(translations=translations) for cls in DRILLS.values()]
 
     def metric_docs(self) -> dict:
         """Every metric key -> (plain-language name, unit, one-line meaning), for the panel."""

@@ -141,6 +141,7 @@ def test_catalog_lookup():
         "minimum": 5.0,
         "maximum": 120.0,
         "unit": "s",
+        "label": "Duration",
         "help": "How long the patient stands still (60 s: as long as the published norms' trials).",
     }
 

@@ -1,15 +1,23 @@
 """The data-quality gate on clean and deliberately damaged trial timelines."""
 
+import ast
 import json
+from gettext import NullTranslations
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sensing.errors import NotEnoughDataError
+from sensing.frame import CORNERS
 from sensing.quality import (
+    CORNER_NAMES,
     MAX_JITTER_FRACTION,
+    MESSAGES,
     MIN_CORNER_SHARE_PCT,
+    assess_recording,
     assess_trial,
+    flag_message,
     with_lost_conversions,
 )
 
@@ -32,6 +40,56 @@ def codes(flags):
     return {flag["code"]: flag["severity"] for flag in flags}
 
 
+def with_gap():
+    """50 of 3000 samples lost (1.7%)."""
+    t, forces = timeline()
+    keep = np.r_[0:1000, 1050:3000]
+    return t[keep], forces[keep]
+
+
+def with_jitter():
+    """Sample times wobbling by up to 4 ms each way."""
+    t, forces = timeline()
+    return t + np.random.default_rng(1).uniform(-0.004, 0.004, len(t)), forces
+
+
+def with_dead_corner():
+    """The front-left cell reads nothing."""
+    t, forces = timeline()
+    forces[:, 0] = 0.0
+    return t, forces
+
+
+def with_drift():
+    """The total load creeping up by 5% of body weight over the trial."""
+    t, forces = timeline()
+    return t, forces * (1 + 0.05 * t / t[-1])[:, None]
+
+
+def with_stepping_on():
+    """Weight still arriving for the first 0.5 s."""
+    t, forces = timeline()
+    forces[:50] *= np.linspace(0.5, 1.0, 50)[:, None]
+    return t, forces
+
+
+def with_empty_and_missing_readings():
+    """Nobody on the platform for 10 samples and one reading missing."""
+    t, forces = timeline()
+    forces[500:510] = 0.0
+    forces[700, 2] = np.nan
+    return t, forces
+
+
+def with_full_scale_codes():
+    """Raw codes at full scale in 4 samples."""
+    t, forces = timeline()
+    counts = np.round(forces * 1000).astype(np.int64)
+    counts[100:103, 1] = ADC_LIMITS[1]
+    counts[200, 3] = ADC_LIMITS[0]
+    return t, forces, counts
+
+
 def test_a_clean_trial_passes_with_its_measures():
     t, forces = timeline()
     result = assess_trial(t, forces, nominal_rate_hz=FS)
@@ -51,9 +109,7 @@ def test_a_clean_trial_passes_with_its_measures():
 
 
 def test_missing_samples_fail_the_trial():
-    t, forces = timeline()
-    keep = np.r_[0:1000, 1050:3000]  # 50 of 3000 samples lost: 1.7%
-    result = assess_trial(t[keep], forces[keep], nominal_rate_hz=FS)
+    result = assess_trial(*with_gap(), nominal_rate_hz=FS)
     assert result["ok"] is False
     assert codes(result["flags"]) == {"samples_dropped": "fail"}
     assert result["measures"]["dropped_samples"] == 50
@@ -63,9 +119,7 @@ def test_missing_samples_fail_the_trial():
 
 
 def test_timing_jitter_is_a_warning_only():
-    t, forces = timeline()
-    wobble = np.random.default_rng(1).uniform(-0.004, 0.004, len(t))  # up to 4 ms each way
-    result = assess_trial(t + wobble, forces, nominal_rate_hz=FS)
+    result = assess_trial(*with_jitter(), nominal_rate_hz=FS)
     assert result["ok"] is True
     assert codes(result["flags"]) == {"jitter_high": "warn"}
     limit = result["flags"][0]["limit"]
@@ -104,19 +158,14 @@ def test_a_short_sensor_stall_fails_even_when_the_average_rate_looks_fine():
 
 
 def test_full_scale_codes_fail_the_trial():
-    t, forces = timeline()
-    counts = np.round(forces * 1000).astype(np.int64)
-    counts[100:103, 1] = ADC_LIMITS[1]
-    counts[200, 3] = ADC_LIMITS[0]
+    t, forces, counts = with_full_scale_codes()
     result = assess_trial(t, forces, nominal_rate_hz=FS, counts=counts, count_limits=ADC_LIMITS)
     assert codes(result["flags"]) == {"full_scale": "fail"}
     assert result["measures"]["full_scale_samples"] == 4
 
 
 def test_a_dead_corner_is_warned_about_by_name():
-    t, forces = timeline()
-    forces[:, 0] = 0.0
-    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    result = assess_trial(*with_dead_corner(), nominal_rate_hz=FS)
     assert result["ok"] is True
     assert codes(result["flags"]) == {"corner_underloaded": "warn"}
     flag = result["flags"][0]
@@ -126,17 +175,13 @@ def test_a_dead_corner_is_warned_about_by_name():
 
 
 def test_drifting_total_load_is_warned_about():
-    t, forces = timeline()
-    forces *= (1 + 0.05 * t / t[-1])[:, None]  # +5% of body weight over the trial
-    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    result = assess_trial(*with_drift(), nominal_rate_hz=FS)
     assert codes(result["flags"]) == {"load_drift": "warn"}
     assert result["measures"]["load_drift_pct"] == pytest.approx(5 / 1.025, rel=0.01)
 
 
 def test_stepping_on_during_the_first_second_is_not_settled():
-    t, forces = timeline()
-    forces[:50] *= np.linspace(0.5, 1.0, 50)[:, None]  # weight still arriving for 0.5 s
-    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    result = assess_trial(*with_stepping_on(), nominal_rate_hz=FS)
     assert result["ok"] is False
     assert codes(result["flags"]) == {"not_settled": "fail"}
     assert result["measures"]["settled_at_start"] is False
@@ -152,10 +197,7 @@ def test_shifting_weight_at_the_start_is_not_settled():
 
 
 def test_empty_or_missing_readings_fail_the_trial():
-    t, forces = timeline()
-    forces[500:510] = 0.0
-    forces[700, 2] = np.nan
-    result = assess_trial(t, forces, nominal_rate_hz=FS)
+    result = assess_trial(*with_empty_and_missing_readings(), nominal_rate_hz=FS)
     assert codes(result["flags"]) == {"off_platform": "fail", "non_finite": "fail"}
     assert result["measures"]["off_platform_samples"] == 10
     assert result["measures"]["non_finite_samples"] == 1
@@ -174,11 +216,10 @@ def test_short_or_disordered_timelines_fail_and_bad_shapes_are_refused():
 
 
 def test_every_flag_says_what_why_and_how_far():
-    t, forces = timeline()
+    t, forces = with_drift()
     forces[:, 0] = 0.0
-    forces *= (1 + 0.05 * t / t[-1])[:, None]
     for flag in assess_trial(t, forces, nominal_rate_hz=FS)["flags"]:
-        assert set(flag) == {"code", "severity", "message", "value", "limit"}
+        assert set(flag) == {"code", "severity", "message", "value", "limit", "params"}
         assert flag["severity"] in {"fail", "warn"}
         assert flag["message"].endswith(".")
 
@@ -196,6 +237,109 @@ def test_conversions_lost_by_the_station_are_the_dropped_samples():
     assert codes(many["flags"]) == {"samples_dropped": "fail"}
     assert "250 load-cell conversions (2.0%) were lost" in many["flags"][0]["message"]
     # a gap in the timeline is replaced by the station's count, not added to it
-    keep = np.r_[0:1000, 1050:3000]
-    gappy = assess_trial(t[keep], forces[keep], nominal_rate_hz=FS)
+    gappy = assess_trial(*with_gap(), nominal_rate_hz=FS)
     assert with_lost_conversions(gappy, lost=0, conversions=12_000)["ok"] is True
+
+
+# --- the flags' messages in the reader's language ------------------------------------------------
+
+
+def bad_recordings_flags():
+    """The flags of the damaged recordings above, together raising every flag the gate has."""
+    t, forces = timeline()
+    stale = assess_trial(t, forces, nominal_rate_hz=FS, fresh=np.arange(len(t)) % 2 == 0)
+    fresh = np.ones((len(t), 4), dtype=bool)
+    fresh[1200:1230, 1] = False
+    t_disordered = t.copy()
+    t_disordered[10], t_disordered[11] = t[11], t[10]
+    t_short, forces_short = timeline(n=5)
+    t_full, forces_full, counts = with_full_scale_codes()
+    tilt = np.zeros((len(t), 2))
+    tilt[100:200] = np.nan
+    results = [
+        assess_trial(*with_gap(), nominal_rate_hz=FS),
+        assess_trial(*with_jitter(), nominal_rate_hz=FS),
+        stale,
+        with_lost_conversions(stale, lost=250, conversions=12_000),
+        with_lost_conversions(stale, lost=1, conversions=10),
+        assess_trial(t, forces, nominal_rate_hz=FS, fresh=fresh),
+        assess_trial(
+            t_full, forces_full, nominal_rate_hz=FS, counts=counts, count_limits=ADC_LIMITS
+        ),
+        assess_trial(*with_dead_corner(), nominal_rate_hz=FS),
+        assess_trial(*with_drift(), nominal_rate_hz=FS),
+        assess_trial(*with_stepping_on(), nominal_rate_hz=FS),
+        assess_trial(*with_empty_and_missing_readings(), nominal_rate_hz=FS),
+        assess_trial(t_short, forces_short, nominal_rate_hz=FS),
+        assess_trial(t_disordered, forces, nominal_rate_hz=FS),
+        assess_recording(
+            *with_empty_and_missing_readings(),
+            checks=("timing", "on_platform", "imu"),
+            nominal_rate_hz=FS,
+            tilt_deg=tilt,
+        ),
+    ]
+    return [flag for result in results for flag in result["flags"]]
+
+
+def template_key(flag):
+    return f"{flag['code']}:{flag['variant']}" if "variant" in flag else flag["code"]
+
+
+def test_every_flag_the_gate_writes_has_a_template():
+    """Every ``_flag(code, severity, value, limit, params, variant)`` call in the gate names a
+    template, and every template is used."""
+    source = Path(__file__).parents[2] / "sensing" / "quality.py"
+    keys = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_flag":
+            code, variant = node.args[0].value, node.args[5].value if len(node.args) > 5 else ""
+            keys.add(f"{code}:{variant}" if variant else code)
+    assert keys == set(MESSAGES)
+    assert set(CORNER_NAMES) == set(CORNERS)
+
+
+def test_each_flag_says_its_stored_message_again_from_its_template():
+    flags = bad_recordings_flags()
+    assert {template_key(flag) for flag in flags} == set(MESSAGES)
+    for flag in flags:
+        assert flag_message(flag) == flag["message"]
+        assert flag_message(json.loads(json.dumps(flag))) == flag["message"]  # as stored
+
+
+def test_a_count_of_one_is_said_in_the_singular():
+    t, forces = timeline()
+    forces[700, 2] = np.nan
+    flag = assess_trial(t, forces, nominal_rate_hz=FS)["flags"][0]
+    assert flag["message"] == "1 sample has no force reading: a load cell stopped answering."
+
+
+def test_an_old_flag_or_one_that_no_longer_fits_keeps_its_english_message():
+    old = {"code": "rate_low", "severity": "fail", "message": "Too slow.", "value": 50, "limit": 90}
+    assert flag_message(old, Bracketed()) == "Too slow."
+    assert flag_message({**old, "code": "retired", "params": {}}, Bracketed()) == "Too slow."
+    assert flag_message({**old, "params": {"rate": 50}}, Bracketed()) == "Too slow."
+
+
+class Bracketed(NullTranslations):
+    """A catalog whose "translation" is the English in brackets."""
+
+    def gettext(self, message):
+        return f"[{message}]"
+
+    def ngettext(self, singular, plural, n):
+        return f"[{singular if n == 1 else plural}]"
+
+
+def test_a_catalog_translates_the_message_and_its_words():
+    dead_corner = assess_trial(*with_dead_corner(), nominal_rate_hz=FS)["flags"][0]
+    assert flag_message(dead_corner, Bracketed()) == (
+        "[The [front-left] corner carried only 0.0% of the load: check that cell's cable, or "
+        "the patient's foot position.]"
+    )
+    t, forces = timeline()
+    forces[700, 2] = np.nan
+    missing = assess_trial(t, forces, nominal_rate_hz=FS)["flags"][0]
+    assert flag_message(missing, Bracketed()) == (
+        "[1 sample has no force reading: a load cell stopped answering.]"
+    )

@@ -1,5 +1,10 @@
 """The fall-risk screens: each standard test's latest result against its published cut-off."""
 
+import re
+from gettext import NullTranslations
+
+import pytest
+
 from station.results.fall_risk import fall_risk_screens
 
 OLDER = {"birth_date": "1950-02-03"}  # 76 in 2026
@@ -84,3 +89,58 @@ def test_eyes_closed_aborted_and_unfinished_results_are_not_read():
         trial("mctsib", "2026-03-02", {"conditions": [{"time_held_s": 30.0}] * 2}),
     ]
     assert all(s["at_risk"] is None for s in fall_risk_screens(trials, OLDER))
+
+
+class Marked(NullTranslations):
+    """A catalog that brackets every message it translates, so a word that bypasses the
+    catalog shows up unbracketed."""
+
+    def gettext(self, message):
+        return f"[{message}]"
+
+    def ngettext(self, singular, plural, n):
+        return f"[{singular if n == 1 else plural}]"
+
+
+@pytest.mark.parametrize(
+    ("trials", "patient"),
+    [
+        ([], OLDER),
+        ([steadi("2026-03-02", 4.2), single_leg("2026-03-02", "left", 3.1)], OLDER),
+        ([steadi("2026-03-02", 0.0, reached=False), mctsib("2026-03-02", 6.5)], OLDER),
+        ([steadi("2026-03-02", 12.0), mctsib("2026-03-02", 30.0)], OLDER),
+        ([single_leg("2026-03-02", "right", 9.0)], OLDER),
+        ([steadi("2026-03-02", 6.0), single_leg("2026-03-02", "left", 3.0)], {}),
+        (
+            [steadi("2026-03-02", 6.0), single_leg("2026-03-02", "left", 3.0)],
+            {"birth_date": "1990-06-01"},
+        ),
+    ],
+)
+def test_every_word_of_a_screen_comes_from_the_catalog(trials, patient):
+    for screen in fall_risk_screens(trials, patient, translations=Marked()):
+        words = [screen[k] for k in ("test", "cut_off", "source", "words")]
+        if screen["value"] and not re.fullmatch(r"[\d.]+ s", screen["value"]):
+            words.append(screen["value"])  # a tandem time is a number and its unit
+        assert all(w.startswith("[") and w.endswith("]") for w in words), words
+
+
+def test_screens_place_the_numbers_in_whole_sentences():
+    young = {"birth_date": "1990-06-01"}
+    trials = [steadi("2026-03-02", 6.0), single_leg("2026-03-02", "left", 3.0)]
+    screens = by_test(fall_risk_screens(trials, young, translations=Marked()))
+    assert screens["[STEADI 4-stage"]["words"] == (
+        "[Increased risk of falling (the CDC's cut-off).] "
+        "[The cut-off is for adults aged 65 and over; the patient was 35.]"
+    )
+    leg = screens["[Single-leg stance"]
+    assert leg["value"] == "[3 s (left leg)]"
+    assert leg["words"] == "[The cut-off is for people over 60; the patient was 35.]"
+    foam = fall_risk_screens([mctsib("2026-03-02", 6.5)], OLDER, translations=Marked())[2]
+    assert foam["value"] == "[6.5 s held]"
+    english = by_test(fall_risk_screens(trials, young))
+    assert english["STEADI 4-stage"]["words"] == (
+        "Increased risk of falling (the CDC's cut-off). "
+        "The cut-off is for adults aged 65 and over; the patient was 35."
+    )
+    assert english["STEADI 4-stage"]["value"] == "6 s"

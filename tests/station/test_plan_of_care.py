@@ -4,6 +4,13 @@ it, with why, as a program the therapist accepts."""
 from station.records.programs import validate_program
 from station.results.plan_of_care import suggest_plan
 
+FOAM_EYES_CLOSED_ABOVE = {
+    "metric": "velocity_mean_cm_s",
+    "condition": "4: eyes closed, foam pad",
+    "position": "above",
+}
+"""The comparison row behind a deficit of sway on foam with eyes closed."""
+
 
 def step(drill: str, result: dict, deficits=(), rows=()) -> dict:
     """One test of an evaluation report, done."""
@@ -52,13 +59,14 @@ def test_a_stance_not_held_starts_at_what_the_patient_held():
         assert finding["step"]["params"]["duration_s"] == start, held
     # sway above the band, the condition held: the usual 30 s
     deficits = ["mCTSIB (4: eyes closed, foam pad): mean sway speed above the band"]
-    [finding] = plan_of(mctsib(deficits=deficits))["findings"]
+    [finding] = plan_of(mctsib(rows=[FOAM_EYES_CLOSED_ABOVE], deficits=deficits))["findings"]
     assert finding["step"]["params"]["duration_s"] == 30.0
 
 
 def test_sway_above_the_band_on_foam_and_ratios_above_theirs_name_each_sense():
     deficits = ["mCTSIB (4: eyes closed, foam pad): mean sway speed above the band"]
     rows = [
+        FOAM_EYES_CLOSED_ABOVE,
         {"metric": "romberg_ratio", "position": "above"},
         {"metric": "foam_ratio", "position": "within"},
     ]

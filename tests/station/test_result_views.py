@@ -5,6 +5,7 @@ the metrics CSV (formula cells neutralised, safe file names)."""
 import csv
 import io
 from datetime import date
+from gettext import NullTranslations
 
 import pytest
 
@@ -319,6 +320,124 @@ def test_a_shorter_trial_is_compared_by_speed_but_not_by_area():
     comparison = compare_with_norms(short, OLDER)
     assert [r["metric"] for r in comparison["rows"]] == ["velocity_mean_cm_s"]
     assert "compared only for 60 s recordings" in comparison["notes"][0]
+
+
+class Marked(NullTranslations):
+    """A catalog that brackets every message it translates, so a word that bypasses the
+    catalog shows up unbracketed."""
+
+    def gettext(self, message):
+        return f"[{message}]"
+
+    def ngettext(self, singular, plural, n):
+        return f"[{singular if n == 1 else plural}]"
+
+
+def single_leg(eyes: str, best: float | None, leg: str = "left") -> dict:
+    """A stored single-leg stance trial record."""
+    return {
+        "drill": "single-leg-stance",
+        "started_at": "2026-03-02T10:00:00+00:00",
+        "result": {"best_stance_time_s": best, "eyes": eyes, "leg": leg},
+    }
+
+
+def short_quiet_with_ratios() -> dict:
+    """A 30 s quiet stance with both sensory ratios: rows of words, notes of both kinds."""
+    trial = quiet("2026-03-02T10:00:00+00:00", 1.0, romberg_ratio=1.5, foam_ratio=3.0)
+    trial["result"]["metrics"]["duration_s"] = 30.0
+    return trial
+
+
+def other_conventions() -> dict:
+    trial = quiet("2026-03-02T10:00:00+00:00", 1.0)
+    trial["result"]["conventions"] = {"options": {}}
+    return trial
+
+
+def on_disc() -> dict:
+    trial = quiet("2026-03-02T10:00:00+00:00", 1.0)
+    trial["result"]["surface"] = "disc"
+    return trial
+
+
+STEADI_ALL = [("feet-together", 10), ("semi-tandem", 10), ("tandem", 6.1), ("one-foot", 3.0)]
+STEADI_NOT_REACHED = [("feet-together", 10), ("semi-tandem", 4)]
+STEADI_HELD = [("feet-together", 10), ("semi-tandem", 10), ("tandem", 10)]
+WORDED = [
+    (mctsib("2026-03-02T10:00:00+00:00"), OLDER),
+    (short_quiet_with_ratios(), OLDER),
+    (short_quiet_with_ratios(), {"birth_date": "1990-01-01"}),
+    (single_leg("closed", 2.0), {**OLDER, "sex": "female"}),
+    (single_leg("open", 30.0, leg="right"), {"birth_date": "1990-01-01"}),  # the 45 s limit
+    (single_leg("closed", 2.0), OLDER),  # no sex
+    (single_leg("open", None), OLDER),
+    (steadi(STEADI_ALL, 6.1), OLDER),
+    (steadi(STEADI_NOT_REACHED, 0.0), OLDER),
+    (steadi(STEADI_HELD, 10.0), {"birth_date": "1980-01-01"}),
+    (steadi([], None), OLDER),
+    ({"drill": "gait-initiation", "started_at": "2026-03-02T10:00:00+00:00"}, OLDER),
+    ({"drill": "bess", "started_at": "2026-03-02T10:00:00+00:00", "result": {}}, OLDER),
+    ({"drill": "reaction", "started_at": "2026-03-02T10:00:00+00:00", "result": {}}, OLDER),
+    (other_conventions(), OLDER),
+    (on_disc(), OLDER),
+    (quiet("2026-03-02T10:00:00+00:00", 1.0), {"birth_date": None}),
+    (quiet("2026-03-02T10:00:00+00:00", 1.0), {"birth_date": "2015-01-01"}),
+]
+
+
+@pytest.mark.parametrize(("trial", "patient"), WORDED)
+def test_every_word_of_a_comparison_comes_from_the_catalog(trial, patient):
+    comparison = compare_with_norms(trial, patient, translations=Marked())
+    words = [comparison[k] for k in ("reason", "intro", "processing", "group_words")]
+    words += comparison["notes"]
+    for row in comparison["rows"]:
+        words += [row["label"], row["words"], row["quality"]]
+    words = [w for w in words if w]
+    assert words and all(w.startswith("[") and w.endswith("]") for w in words), words
+    # an mCTSIB condition is numbered around its words ("1: eyes open, firm surface")
+    assert all("[" in row["condition"] for row in comparison["rows"])
+
+
+def test_the_catalog_places_the_numbers_in_whole_sentences():
+    spoken = compare_with_norms(
+        single_leg("closed", 2.0), {**OLDER, "sex": "female"}, translations=Marked()
+    )
+    [row] = spoken["rows"]
+    assert row["words"] == "[54% of the mean best time of healthy adults aged 70-79]"
+    assert row["reference"] == "[mean 3.7 s (ages 70-79)]"
+    assert row["condition"] == "[left leg], [eyes closed]"  # the drill's words
+    [steadi_row] = compare_with_norms(
+        steadi(STEADI_NOT_REACHED, 0.0), OLDER, translations=Marked()
+    )["rows"]
+    assert steadi_row["condition"] == "[tandem stance]"
+    assert steadi_row["words"] == (
+        "[not reached: an easier stance ended the test, under the CDC's 10 s: increased risk of "
+        "falling]"
+    )
+    quiet_rows = compare_with_norms(short_quiet_with_ratios(), OLDER, translations=Marked())
+    assert quiet_rows["rows"][-1]["words"] == (
+        "[within the band of the middle 80% of [adults aged 60 and over]]"
+    )
+
+
+def test_sensory_ratios_and_a_short_trial_read_in_english_by_default():
+    comparison = compare_with_norms(short_quiet_with_ratios(), OLDER)
+    assert [(r["condition"], r["words"]) for r in comparison["rows"][1:]] == [
+        (
+            "sensory ratio",
+            "above the band: relies on vision more than 9 in 10 adults aged 60 and over",
+        ),
+        ("sensory ratio", "within the band of the middle 80% of adults aged 60 and over"),
+    ]
+    assert comparison["notes"][0].startswith(
+        "The published trials lasted 60 s; this one 30 s. Sway speed is a rate"
+    )
+    assert comparison["notes"][1].startswith("Sensory ratios: sway speed with eyes closed")
+    assert comparison["intro"] == (
+        "Sway of adults aged 60 and over standing still: the band is the middle 80% (10th to "
+        "90th percentile) of the published trials."
+    )
 
 
 def test_progress_judges_a_change_only_against_a_known_mdc():

@@ -66,7 +66,7 @@ def test_quiet_stance_through_the_api(client, station):
     listed = client.get(f"/api/v1/patients/{patient['id']}/trials").get_json()["trials"]
     assert [t["id"] for t in listed] == [trial_id]
     page = client.get(f"/trials/{trial_id}").get_data(as_text=True)
-    assert "Sway area (95% ellipse)" in page and "completed" in page
+    assert "Sway area (ellipse, 95%)" in page and "completed" in page
     phases = {e["phase"]: e["t_s"] for e in trial["events"]}
     assert phases["completed"] - phases["recording"] == pytest.approx(10.0, abs=0.011)
     page = client.get(f"/patients/{patient['id']}").get_data(as_text=True)
