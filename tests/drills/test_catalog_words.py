@@ -4,7 +4,6 @@ the gettext catalog it is given, as a message ``pybabel extract`` finds in the c
 English, the default, they read as written."""
 
 import re
-from gettext import NullTranslations
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from drills import bess
 from drills.catalog import DRILLS, RESULT_DOCS, result_doc
 from drills.params import CHOICE_LABELS, SETTING_LABELS
 from drills.standing import sway_condition_words
+from tests.catalogs import Marked
 
 ROOT = Path(__file__).parents[2]
 CATALOG = sorted(DRILLS.items())
@@ -33,22 +33,10 @@ RESULTS = [
 unknown."""
 
 
-class Marked(NullTranslations):
-    """A catalog that says each message in brackets and keeps the messages it was asked for,
-    so a word that bypassed it shows, and so does one that is no message of the code."""
-
-    def __init__(self):
-        super().__init__()
-        self.asked: set[str] = set()
-
-    def gettext(self, message):
-        self.asked.add(message)
-        return f"[{message}]"
-
-
 def extracted() -> set[str]:
-    """Every message ``pybabel extract -k N_`` finds in the drills and the sensing layer."""
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    """Every message ``pybabel extract -k N_`` finds in the drills and the sensing layer (a
+    message with a context without it)."""
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     paths = [*ROOT.glob("drills/*.py"), *ROOT.glob("sensing/*.py")]
     found = set()
     for path in paths:
@@ -69,8 +57,14 @@ def test_a_drill_describes_itself_in_the_catalogs_language(name, cls):
     assert marked["title"] == f"[{cls.title}]"
     assert marked["summary"] == f"[{cls.summary}]"
     assert [p["help"] for p in marked["params"]] == [f"[{p.help}]" for p in cls.params]
-    assert [{**p, "help": ""} for p in marked["params"]] == [
-        {**p, "help": ""} for p in english["params"]
+    assert [p["label"] for p in marked["params"]] == [f"[{p['label']}]" for p in english["params"]]
+    assert [p.get("choice_labels") for p in marked["params"]] == [
+        {c: f"[{w}]" for c, w in p["choice_labels"].items()} if "choice_labels" in p else None
+        for p in english["params"]
+    ]
+    words = ("help", "label", "choice_labels")
+    assert [{k: v for k, v in p.items() if k not in words} for p in marked["params"]] == [
+        {k: v for k, v in p.items() if k not in words} for p in english["params"]
     ]
     for part in ("phases", "stages"):
         said = english["words"][part]

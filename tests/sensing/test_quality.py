@@ -2,7 +2,6 @@
 
 import ast
 import json
-from gettext import NullTranslations
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from sensing.quality import (
     flag_message,
     with_lost_conversions,
 )
+from tests.catalogs import Marked
 
 FS = 100.0
 WEIGHT_N = 700.0
@@ -316,30 +316,20 @@ def test_a_count_of_one_is_said_in_the_singular():
 
 def test_an_old_flag_or_one_that_no_longer_fits_keeps_its_english_message():
     old = {"code": "rate_low", "severity": "fail", "message": "Too slow.", "value": 50, "limit": 90}
-    assert flag_message(old, Bracketed()) == "Too slow."
-    assert flag_message({**old, "code": "retired", "params": {}}, Bracketed()) == "Too slow."
-    assert flag_message({**old, "params": {"rate": 50}}, Bracketed()) == "Too slow."
-
-
-class Bracketed(NullTranslations):
-    """A catalog whose "translation" is the English in brackets."""
-
-    def gettext(self, message):
-        return f"[{message}]"
-
-    def ngettext(self, singular, plural, n):
-        return f"[{singular if n == 1 else plural}]"
+    assert flag_message(old, Marked()) == "Too slow."
+    assert flag_message({**old, "code": "retired", "params": {}}, Marked()) == "Too slow."
+    assert flag_message({**old, "params": {"rate": 50}}, Marked()) == "Too slow."
 
 
 def test_a_catalog_translates_the_message_and_its_words():
     dead_corner = assess_trial(*with_dead_corner(), nominal_rate_hz=FS)["flags"][0]
-    assert flag_message(dead_corner, Bracketed()) == (
+    assert flag_message(dead_corner, Marked()) == (
         "[The [front-left] corner carried only 0.0% of the load: check that cell's cable, or "
         "the patient's foot position.]"
     )
     t, forces = timeline()
     forces[700, 2] = np.nan
     missing = assess_trial(t, forces, nominal_rate_hz=FS)["flags"][0]
-    assert flag_message(missing, Bracketed()) == (
+    assert flag_message(missing, Marked()) == (
         "[1 sample has no force reading: a load cell stopped answering.]"
     )

@@ -1,11 +1,11 @@
 """The fall-risk screens: each standard test's latest result against its published cut-off."""
 
 import re
-from gettext import NullTranslations
 
 import pytest
 
 from station.results.fall_risk import fall_risk_screens
+from tests.catalogs import Marked
 
 OLDER = {"birth_date": "1950-02-03"}  # 76 in 2026
 
@@ -89,17 +89,6 @@ def test_eyes_closed_aborted_and_unfinished_results_are_not_read():
         trial("mctsib", "2026-03-02", {"conditions": [{"time_held_s": 30.0}] * 2}),
     ]
     assert all(s["at_risk"] is None for s in fall_risk_screens(trials, OLDER))
-
-
-class Marked(NullTranslations):
-    """A catalog that brackets every message it translates, so a word that bypasses the
-    catalog shows up unbracketed."""
-
-    def gettext(self, message):
-        return f"[{message}]"
-
-    def ngettext(self, singular, plural, n):
-        return f"[{singular if n == 1 else plural}]"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ the metrics CSV (formula cells neutralised, safe file names)."""
 import csv
 import io
 from datetime import date
-from gettext import NullTranslations
 
 import pytest
 
@@ -15,6 +14,7 @@ from station.results.measures import headline, measure_doc, scored_parts
 from station.results.metrics_export import csv_text_cell, metrics_csv, metrics_file_name
 from station.results.norms import compare_with_norms
 from station.results.progress import patient_progress
+from tests.catalogs import Marked
 
 PUBLISHED = {"options": norms.CONVENTIONS}
 OLDER = {"id": 1, "name": "Olive", "birth_date": "1950-02-03"}
@@ -320,17 +320,6 @@ def test_a_shorter_trial_is_compared_by_speed_but_not_by_area():
     comparison = compare_with_norms(short, OLDER)
     assert [r["metric"] for r in comparison["rows"]] == ["velocity_mean_cm_s"]
     assert "compared only for 60 s recordings" in comparison["notes"][0]
-
-
-class Marked(NullTranslations):
-    """A catalog that brackets every message it translates, so a word that bypasses the
-    catalog shows up unbracketed."""
-
-    def gettext(self, message):
-        return f"[{message}]"
-
-    def ngettext(self, singular, plural, n):
-        return f"[{singular if n == 1 else plural}]"
 
 
 def single_leg(eyes: str, best: float | None, leg: str = "left") -> dict:
