@@ -4,8 +4,10 @@ the listener's language. ``ENGLISH`` is the catalog of the language the code is 
 ``ngettext`` marks a message with plural forms, ``pgettext`` one whose English alone is
 ambiguous ("Rest" the setting, not "Rest" the instruction). The lowest layer with words for
 people (the quality gate's verdicts) defines them, so every layer marks and composes its words
-the same way."""
+the same way. ``InLocale`` wraps a catalog so the numbers its messages are filled with are
+written the reader's way (a decimal comma in Spanish)."""
 
+import re
 from gettext import NullTranslations
 from typing import NamedTuple
 
@@ -42,3 +44,50 @@ def pgettext(context: str, message: str) -> InContext:
     """Mark ``message`` with a context for the catalog (``pybabel extract`` reads
     ``pgettext(context, message)``); translated where it is shown, in its context."""
     return InContext(context, message)
+
+
+PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?([-+ #0]*\d*(?:\.\d+)?)([diouxXeEfFgGcrs%])")
+"""A Python-format placeholder: its name, its flags, width and precision, its conversion."""
+
+
+class Said(str):
+    """A translated message whose ``%`` fills its named placeholders as the reader writes
+    numbers: a real number's decimal point becomes ``decimal``."""
+
+    def __new__(cls, text: str, decimal: str = "."):
+        said = super().__new__(cls, text)
+        said.decimal = decimal
+        return said
+
+    def __mod__(self, params):
+        if not isinstance(params, dict):
+            return str.__mod__(self, params)
+
+        def fill(match: re.Match) -> str:
+            name, spec, conversion = match.groups()
+            if conversion == "%":
+                return "%"
+            shown = f"%{spec}{conversion}" % params[name]
+            return shown.replace(".", self.decimal) if conversion in "eEfFgG" else shown
+
+        return PLACEHOLDER.sub(fill, self)
+
+
+class InLocale(NullTranslations):
+    """``translations`` whose messages write numbers with ``decimal`` as the decimal mark (the
+    reader's locale: "0,738" in Spanish), so a sentence the code composes writes its numbers
+    as the page around it does."""
+
+    def __init__(self, translations: NullTranslations, decimal: str):
+        super().__init__()
+        self._translations = translations
+        self._decimal = decimal
+
+    def gettext(self, message: str) -> str:
+        return Said(self._translations.gettext(message), self._decimal)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return Said(self._translations.ngettext(singular, plural, n), self._decimal)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return Said(self._translations.pgettext(context, message), self._decimal)

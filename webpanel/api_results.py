@@ -4,7 +4,7 @@ comparison with published bands. The bodies are described for the OpenAPI docume
 ``webpanel.api_schemas.BODIES`` (extended here with these endpoints)."""
 
 from flask import jsonify, request
-from flask_babel import get_translations, gettext
+from flask_babel import gettext
 
 from station.records.billing import MinutesError, billing_summary
 from station.records.visits import MAX_HEP_DAYS, MAX_MINUTES, NOTE_LIMIT, THERAPIST_LIMIT
@@ -15,6 +15,7 @@ from station.results.progress import patient_progress
 from webpanel.api import ApiError, api, json_body, station
 from webpanel.api_schemas import ANY_OBJECT, BODIES, INTEGER, TEXT, list_of, nullable, obj
 from webpanel.audit_trail import viewed
+from webpanel.language import page_words
 from webpanel.progress import (
     audit_visit_changed,
     audit_visit_created,
@@ -157,17 +158,17 @@ def get_visit(visit_id: int):
         {
             "id": t["id"],
             "drill": t["drill"],
-            "title": drill_title(t["drill"], get_translations()),
+            "title": drill_title(t["drill"], page_words()),
             "state": t["state"],
             "started_at": t["started_at"],
             "duration_s": t["duration_s"],
-            "headline": headline(t, get_translations()),
+            "headline": headline(t, page_words()),
         }
         for t in store.trials(visit_id)
     ]
     visit = store.get(visit_id)
     viewed("visit", visit_id, f"patient {visit['patient_id']}")
-    suggestion = store.suggestion(visit_id, translations=get_translations())
+    suggestion = store.suggestion(visit_id, translations=page_words())
     return jsonify(**visit, trials=trials, suggestion=suggestion)
 
 
@@ -187,7 +188,7 @@ def billing_units():
     supports (None when they do not)."""
     raw = request.args.get("minutes", "")
     try:
-        summary = billing_summary(int(raw), get_translations())
+        summary = billing_summary(int(raw), page_words())
     except (ValueError, MinutesError):
         raise ApiError(
             400,
@@ -205,7 +206,7 @@ def billing_units():
             gettext("visit_id must be a visit's number, got %(raw)s", raw=repr(visit_id)),
             "visit_id",
         )
-    words = get_translations()
+    words = page_words()
     warning = visits().suggestion(int(visit_id), summary["minutes"], words)["warning"]
     return jsonify(**summary, warning=warning)
 
@@ -216,7 +217,7 @@ def progress_series(patient_id: int):
     svc = station()
     trials = svc.results.trial_history(patient_id)
     patient = svc.records.get_patient(patient_id)
-    charts = patient_progress(trials, patient=patient, translations=get_translations())
+    charts = patient_progress(trials, patient=patient, translations=page_words())
     viewed("patient", patient_id, "progress")
     return jsonify(charts=charts)
 
@@ -232,7 +233,7 @@ def trial_chart_data(trial_id: str):
     """Stabilogram and statokinesigram data of a trial (cm), with the 95% ellipse outline."""
     svc = station()
     trial = svc.results.get_trial(trial_id)
-    charts = trial_charts(trial, svc.results.trial_samples(trial_id), get_translations())
+    charts = trial_charts(trial, svc.results.trial_samples(trial_id), page_words())
     viewed("trial", trial_id, "charts")
     return jsonify(charts)
 
@@ -243,6 +244,6 @@ def trial_norm_comparison(trial_id: str):
     svc = station()
     trial = svc.results.get_trial(trial_id)
     patient = svc.records.get_patient(trial["patient_id"])
-    comparison = compare_with_norms(trial, patient, translations=get_translations())
+    comparison = compare_with_norms(trial, patient, translations=page_words())
     viewed("trial", trial_id, "comparison with published values")
     return jsonify(comparison)

@@ -2,7 +2,6 @@
 them, stops them, and prints the patient's one-page, large-print handout."""
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
-from flask_babel import get_translations
 from werkzeug.exceptions import NotFound
 
 from station.errors import NotFoundError
@@ -15,6 +14,7 @@ from station.records.home_program import (
     in_language,
 )
 from webpanel.audit_trail import audit, viewed
+from webpanel.language import page_words
 
 homeprogram = Blueprint("homeprogram", __name__)
 
@@ -23,7 +23,7 @@ homeprogram = Blueprint("homeprogram", __name__)
 def in_page_language(prescription: dict) -> dict:
     """A prescription's words (name, how, level, safety, dose) in the page's language: the
     handout's is the patient's."""
-    return in_language(prescription, get_translations())
+    return in_language(prescription, page_words())
 
 
 @homeprogram.errorhandler(NotFoundError)

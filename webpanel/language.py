@@ -1,11 +1,12 @@
 """Which language a panel page speaks: Flask-Babel's locale selector over the station's
 catalogs (``station.i18n.catalog``)."""
 
+from babel.numbers import get_decimal_symbol
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
-from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR
+from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR, InLocale
 
 
 def init_language(app: Flask) -> None:
@@ -29,3 +30,10 @@ def page_language() -> str:
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def page_words() -> InLocale:
+    """The page's catalog for the sentences the station composes: its words in the page's
+    language, its numbers written the page's way (a decimal comma in Spanish), as the page's
+    own numbers are."""
+    return InLocale(get_translations(), get_decimal_symbol(get_locale()))

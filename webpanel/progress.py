@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from babel.lists import format_list
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale, get_translations, gettext
+from flask_babel import format_date, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext as flask_pgettext
 from flask_login import current_user
@@ -40,6 +40,7 @@ from station.results.plan_of_care import suggest_plan
 from station.results.progress import patient_progress
 from station.results.quality import flag_message
 from webpanel.audit_trail import audit, changes, viewed
+from webpanel.language import page_words
 
 results = Blueprint("results", __name__)
 
@@ -154,7 +155,7 @@ def trial_parts(trial: dict) -> list[dict]:
     """The trial's scored parts (``station.results.measures.scored_parts``) for the trial page,
     with their quality in words, the measure keys shown ``first`` (for a standing-still
     recording the main sway measures, else all) and the ``more`` shown on request."""
-    words = get_translations()
+    words = page_words()
     out = []
     for part in scored_parts(trial, words):
         keys = list(part["measures"])
@@ -199,31 +200,31 @@ def said(value: str) -> str:
 @results.app_template_filter("billing_words")
 def billing_words(billing: dict) -> str:
     """A visit's billing explained in the page's language."""
-    return billing_summary(billing["minutes"], get_translations())["explanation"]
+    return billing_summary(billing["minutes"], page_words())["explanation"]
 
 
 @results.app_template_filter("flag_words")
 def flag_words(flag: dict) -> str:
     """A data-quality flag's message in the page's language (the stored English for a record
     older than its words)."""
-    return flag_message(flag, get_translations())
+    return flag_message(flag, page_words())
 
 
 @results.app_template_global()
 def trial_norms(trial: dict, patient: dict) -> dict:
     """The trial against the published bands (``station.results.norms``), for the trial page."""
-    return compare_with_norms(trial, patient, translations=get_translations())
+    return compare_with_norms(trial, patient, translations=page_words())
 
 
 @results.app_template_global("drill_title")
 def drill_name(drill: str) -> str:
     """The drill's name in the page's language."""
-    return drill_title(drill, get_translations())
+    return drill_title(drill, page_words())
 
 
 def titled(trial: dict) -> dict:
     """A trial with its drill's name and headline measures in the page's language."""
-    words = get_translations()
+    words = page_words()
     return {
         **trial,
         "title": drill_title(trial["drill"], words),
@@ -242,7 +243,7 @@ def summary_keys(trial: dict, parts: list[dict]) -> list[str]:
 @results.app_template_global()
 def metric_doc(key: str) -> tuple[str, str, str]:
     """(label, unit, meaning) of a measure key, in the page's language."""
-    return measure_doc(key, get_translations())
+    return measure_doc(key, page_words())
 
 
 def goal_trials(patient_id: int, drills: tuple[str, ...]) -> list[dict]:
@@ -265,7 +266,7 @@ def goals_in_words(goals: list[dict], trials: list[dict], visit_list: list[dict]
     ``visit_list``, in the page's language: goals are stored in the conditions' English
     words, shown in the reader's."""
     charts = patient_progress(trials)
-    words = get_translations()
+    words = page_words()
     shown = patient_progress(trials, translations=words)
     conditions = {
         line["condition"]: said["condition"]
@@ -355,14 +356,14 @@ def _progress_page(patient_id: int, goal_form, goal_error: str) -> str:
             and (until is None or v["visit_date"] < until)
         )
     ]
-    charts = patient_progress(trials, patient=patient, translations=get_translations())
+    charts = patient_progress(trials, patient=patient, translations=page_words())
     screened = svc.results.trial_history(
         patient_id, limit=GOAL_LOOKBACK_TRIALS, drills=SCREEN_DRILLS
     )
     return render_template(
         "progress.html",
         patient=patient,
-        screens=fall_risk_screens(screened, patient, translations=get_translations()),
+        screens=fall_risk_screens(screened, patient, translations=page_words()),
         age=age_years(patient.get("birth_date")),
         charts=charts,
         goals=patient_goals(patient_id, visit_list),
@@ -468,7 +469,7 @@ def _visit_page(record: dict, form: dict, errors: dict, status: int = 200):
         visit=record,
         patient=station().records.get_patient(record["patient_id"]),
         trials=trials,
-        suggestion=store.suggestion(record["id"], translations=get_translations()),
+        suggestion=store.suggestion(record["id"], translations=page_words()),
         form=form,
         errors=errors,
         psfs_rows=MAX_ACTIVITIES,
@@ -542,7 +543,7 @@ def daily_note(visit_id: int) -> dict:
         "patient": patient,
         "age": age_years(patient.get("birth_date"), on_the_day),
         "trials": trials,
-        "charts": patient_progress(until, patient=patient, translations=get_translations()),
+        "charts": patient_progress(until, patient=patient, translations=page_words()),
         "home_exercises": homes.current(patient["id"]),
         "adherence": next((r for r in kept if r["visit_id"] == visit_id), None),
         "printed": date.today().isoformat(),
@@ -602,7 +603,7 @@ def evaluation(evaluation_id: int):
         evaluation=record,
         previous=before[0] if before else None,
         report=report,
-        plan=suggest_plan(report, record["name"], translations=get_translations()),
+        plan=suggest_plan(report, record["name"], translations=page_words()),
         patient=patient,
         age=age_years(patient.get("birth_date")),
     )
@@ -615,7 +616,7 @@ def accept_plan(evaluation_id: int):
     record, patient = _evaluation_of(evaluation_id)
     patient_id = patient["id"]
     viewed("program", evaluation_id, f"plan of care suggested, patient {patient_id}")
-    words = get_translations()
+    words = page_words()
     plan = suggest_plan(_report(record, patient), record["name"], translations=words)
     if plan["program"] is None:
         return redirect(url_for("results.evaluation", evaluation_id=evaluation_id), code=303)
@@ -639,7 +640,7 @@ def _evaluation_of(evaluation_id: int) -> tuple[dict, dict]:
 def _report(record: dict, patient: dict, before: tuple | None = None) -> dict:
     """``evaluation_report`` of the evaluation's own trials (and ``before``'s, to compare)."""
     trials = station().results.trial_history(patient["id"], program_id=record["id"])
-    return evaluation_report(record, trials, patient, before, translations=get_translations())
+    return evaluation_report(record, trials, patient, before, translations=page_words())
 
 
 @results.get("/patients/<int:patient_id>/discharge")
@@ -663,10 +664,10 @@ def discharge(patient_id: int):
         last_day=days[-1] if days else None,
         visits=visit_list,
         goals=patient_goals(patient_id, visit_list),
-        charts=patient_progress(history, patient=patient, translations=get_translations()),
+        charts=patient_progress(history, patient=patient, translations=page_words()),
         pain=pain_course(visit_list),
         psfs=psfs_course(visit_list),
-        screens=fall_risk_screens(history, patient, translations=get_translations()),
+        screens=fall_risk_screens(history, patient, translations=page_words()),
         evaluations=[p for p in svc.records.list_programs(patient_id) if p["kind"] == "evaluation"],
         printed=date.today().isoformat(),
     )

@@ -16,6 +16,7 @@ from sensing.words import (  # noqa: F401  (the panel marks and composes its wor
     ENGLISH,
     N_,
     InContext,
+    InLocale,
     Plural,
     ngettext,
     pgettext,

@@ -92,14 +92,14 @@ def record_check(minutes: int, suggestion: dict, translations=ENGLISH) -> str | 
     _, ngettext = translations.gettext, translations.ngettext
     trials = suggestion["trials"]
     said = {
-        "on_station": f"{suggestion['on_station_min']:g}",
-        "setup": f"{suggestion['setup_min']:g}",
+        "on_station": suggestion["on_station_min"],
+        "setup": suggestion["setup_min"],
         "count": trials,
     }
     recorded = (
         ngettext(
-            "%(on_station)s min on the station in %(count)d trial + %(setup)s min of set-up",
-            "%(on_station)s min on the station in %(count)d trials + %(setup)s min of set-up",
+            "%(on_station)g min on the station in %(count)d trial + %(setup)g min of set-up",
+            "%(on_station)g min on the station in %(count)d trials + %(setup)g min of set-up",
             trials,
         )
         % said

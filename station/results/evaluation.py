@@ -31,19 +31,19 @@ WORSE_WHEN = {
 ASYMMETRY_WORDS = {
     ("open", "left"): N_(
         "Single-leg stance, eyes open: the left leg holds %(pct).0f%% less than the other "
-        "(%(weaker_s)s s against %(stronger_s)s s)"
+        "(%(weaker_s)g s against %(stronger_s)g s)"
     ),
     ("open", "right"): N_(
         "Single-leg stance, eyes open: the right leg holds %(pct).0f%% less than the other "
-        "(%(weaker_s)s s against %(stronger_s)s s)"
+        "(%(weaker_s)g s against %(stronger_s)g s)"
     ),
     ("closed", "left"): N_(
         "Single-leg stance, eyes closed: the left leg holds %(pct).0f%% less than the other "
-        "(%(weaker_s)s s against %(stronger_s)s s)"
+        "(%(weaker_s)g s against %(stronger_s)g s)"
     ),
     ("closed", "right"): N_(
         "Single-leg stance, eyes closed: the right leg holds %(pct).0f%% less than the other "
-        "(%(weaker_s)s s against %(stronger_s)s s)"
+        "(%(weaker_s)g s against %(stronger_s)g s)"
     ),
 }
 """A finding of asymmetry, by the eyes and the weaker leg (whole sentences, so each language
@@ -131,8 +131,8 @@ def single_leg_asymmetry(steps: list[dict], translations=ENGLISH) -> dict | None
         weaker = "left" if left < right else "right"
         words = translations.gettext(ASYMMETRY_WORDS[(eyes, weaker)]) % {
             "pct": pct,
-            "weaker_s": f"{min(left, right):g}",
-            "stronger_s": f"{max(left, right):g}",
+            "weaker_s": min(left, right),
+            "stronger_s": max(left, right),
         }
         return {
             "left_s": left,

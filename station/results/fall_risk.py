@@ -83,7 +83,11 @@ def _steadi(trials: list[dict], patient: dict, translations: NullTranslations) -
         return out
     tandem_s = trial["result"]["tandem_time_s"]
     reached = any(s.get("stance") == "tandem" for s in trial["result"].get("stages") or [])
-    out["value"] = f"{tandem_s:g} s" if reached else _("not reached (an easier stance ended it)")
+    out["value"] = (
+        _("%(seconds)g s") % {"seconds": tandem_s}
+        if reached
+        else _("not reached (an easier stance ended it)")
+    )
     out["at_risk"] = tandem_s < 10.0 - 1e-9
     out["words"] = (
         _("Increased risk of falling (the CDC's cut-off).") if out["at_risk"] else _("Held 10 s.")

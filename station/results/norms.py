@@ -203,7 +203,7 @@ def _steadi(out: dict, trial: dict, patient: dict, translations: NullTranslation
             "label": label,
             "unit": unit,
             "value": tandem_s,
-            "reference": f"{cut_s:g} s (CDC STEADI)",
+            "reference": translations.gettext("%(seconds)g s (CDC STEADI)") % {"seconds": cut_s},
             "p10": None,
             "median": cut_s,
             "p90": None,
@@ -324,7 +324,14 @@ def _band_row(
         "label": label,
         "unit": unit,
         "value": value,
-        "reference": f"{band.p10:g}-{band.p90:g}{' ' + unit if unit else ''} ({band.median:g})",
+        # TRANSLATORS: a published band, its 10th to 90th percentile and (its median)
+        "reference": translations.gettext("%(p10)g-%(p90)g%(unit)s (%(median)g)")
+        % {
+            "p10": band.p10,
+            "p90": band.p90,
+            "unit": f" {unit}" if unit else "",
+            "median": band.median,
+        },
         "p10": band.p10,
         "median": band.median,
         "p90": band.p90,

@@ -25,22 +25,23 @@ from station.storage.database import Storage
 
 FROM_TO_WORDS = {
     "lower": N_(
-        "From %(first)s to %(latest)s%(unit)s (%(change)s%(unit)s, lower is better) between "
-        "%(since)s and %(until)s."
+        "From %(first).3g to %(latest).3g%(unit)s (%(change)+.3g%(unit)s, lower is better) "
+        "between %(since)s and %(until)s."
     ),
     "higher": N_(
-        "From %(first)s to %(latest)s%(unit)s (%(change)s%(unit)s, higher is better) between "
-        "%(since)s and %(until)s."
+        "From %(first).3g to %(latest).3g%(unit)s (%(change)+.3g%(unit)s, higher is better) "
+        "between %(since)s and %(until)s."
     ),
 }
 """A line's change from its first to its latest good result, by which way is better."""
 
 MDC_NOISE_WORDS = {
     False: N_(
-        "The minimal detectable change is %(mdc)s%(unit)s: this change is within measurement noise."
+        "The minimal detectable change is %(mdc).3g%(unit)s: this change is within measurement "
+        "noise."
     ),
     True: N_(
-        "The minimal detectable change is %(mdc)s%(unit)s (%(share)s%% of the first result): "
+        "The minimal detectable change is %(mdc).3g%(unit)s (%(share)g%% of the first result): "
         "this change is within measurement noise."
     ),
 }
@@ -48,17 +49,17 @@ MDC_NOISE_WORDS = {
 
 MDC_REAL_WORDS = {
     (False, "better"): N_(
-        "The minimal detectable change is %(mdc)s%(unit)s: this is a real change (better)."
+        "The minimal detectable change is %(mdc).3g%(unit)s: this is a real change (better)."
     ),
     (False, "worse"): N_(
-        "The minimal detectable change is %(mdc)s%(unit)s: this is a real change (worse)."
+        "The minimal detectable change is %(mdc).3g%(unit)s: this is a real change (worse)."
     ),
     (True, "better"): N_(
-        "The minimal detectable change is %(mdc)s%(unit)s (%(share)s%% of the first result): "
+        "The minimal detectable change is %(mdc).3g%(unit)s (%(share)g%% of the first result): "
         "this is a real change (better)."
     ),
     (True, "worse"): N_(
-        "The minimal detectable change is %(mdc)s%(unit)s (%(share)s%% of the first result): "
+        "The minimal detectable change is %(mdc).3g%(unit)s (%(share)g%% of the first result): "
         "this is a real change (worse)."
     ),
 }
@@ -220,9 +221,9 @@ def change(points: list[dict], chart: dict, mdc: Mdc | None, translations=ENGLIS
     lower_better = chart["better"] == "lower"
     direction = "same" if delta == 0 else ("better" if (delta < 0) == lower_better else "worse")
     said = {
-        "first": _fmt(first),
-        "latest": _fmt(latest),
-        "change": _fmt(delta, sign=True),
+        "first": first,
+        "latest": latest,
+        "change": delta,
         "unit": unit,
         "since": good[0]["date"],
         "until": good[-1]["date"],
@@ -237,7 +238,7 @@ def change(points: list[dict], chart: dict, mdc: Mdc | None, translations=ENGLIS
     else:
         smallest = mdc.of(first)
         exceeds = abs(delta) > smallest
-        said.update(mdc=_fmt(smallest), share=f"{mdc.value:g}")
+        said.update(mdc=smallest, share=mdc.value)
         if not exceeds:
             verdict = MDC_NOISE_WORDS[mdc.relative]
         else:
@@ -254,7 +255,3 @@ def change(points: list[dict], chart: dict, mdc: Mdc | None, translations=ENGLIS
         "exceeds_mdc": exceeds,
         "words": words,
     }
-
-
-def _fmt(value: float, sign: bool = False) -> str:
-    return f"{value:+.3g}" if sign else f"{value:.3g}"

@@ -136,6 +136,7 @@ def test_a_spanish_account_reads_what_the_station_composed_in_spanish(in_spanish
     assert "Postura en tándem" in shown["trial 3"] and "mantuvo los 10 s" in shown["trial 3"]
     progress = shown["progress"]
     assert "más bajo es mejor) entre el" in progress  # a trend, against
+    assert re.search(r"De \d+,\d+ a \d+,\d+ cm/s \([-+]\d+,\d+ cm/s;", progress)  # 0,738
     assert "El cambio mínimo detectable es de" in progress  # its MDC
     assert (
         "Bipedestación estática: velocidad media de oscilación (ojos abiertos, superficie "
@@ -163,6 +164,7 @@ def test_an_english_account_reads_the_same_in_english(english, record):
     assert "Eyes open, firm surface · good" in quiet
     progress = shown["progress"]
     assert "lower is better) between" in progress and "Lower is better." in progress
+    assert re.search(r"From \d+\.\d+ to \d+\.\d+ cm/s \([-+]\d+\.\d+ cm/s,", progress)
     assert "The minimal detectable change is" in progress
     assert "Quiet stance: mean sway speed (eyes open, firm surface): from" in progress
     assert "30 min gives 2 units (23-37 min under the 8-minute rule)" in shown["visit"]
