@@ -25,7 +25,7 @@ from sensing.words import ENGLISH, N_
 
 STEPPED_OFF = "patient stepped off the platform"
 
-LOST_BALANCE = "lost balance: stepped off the platform"
+LOST_BALANCE = N_("lost balance: stepped off the platform")
 """Why a target or trial failed when the patient left the platform while it was under way: a
 patient told to stay on who steps off has lost balance (a step is a loss of balance in every
 standard test: BESS, mCTSIB, the limits of stability)."""

@@ -39,6 +39,7 @@ from station.results.norms import compare_with_norms
 from station.results.plan_of_care import suggest_plan
 from station.results.progress import patient_progress
 from station.results.quality import flag_message
+from station.results.service import STOPPED_FOR_PAIN
 from webpanel.audit_trail import audit, changes, viewed
 from webpanel.language import page_words
 
@@ -195,6 +196,17 @@ def said(value: str) -> str:
     """A stored value of a result (``RESULT_WORDS``) in the page's language; others as they
     are."""
     return flask_pgettext(*RESULT_WORDS[value]) if value in RESULT_WORDS else value
+
+
+@results.app_template_filter("reason_words")
+def reason_words(reason: str) -> str:
+    """Why a trial ended, in the page's language: the station's own reasons are catalog
+    messages; where it hurt follows a stop for pain as the therapist gave it; a reason with
+    details of its own (a sensor's error) as stored."""
+    stopped, colon, where = reason.partition(": ")
+    if stopped == STOPPED_FOR_PAIN and colon:
+        return gettext("stopped for pain: %(where)s", where=where)
+    return gettext(reason)
 
 
 @results.app_template_filter("billing_words")

@@ -20,7 +20,7 @@ from station.runtime.trial import recording_window
 from station.storage.database import Storage
 from station.storage.samples import COLUMNS
 
-STOPPED_FOR_PAIN = "stopped for pain"
+STOPPED_FOR_PAIN = N_("stopped for pain")
 """The reason of a trial the therapist stopped because it hurt (``POST /stop`` with
 ``{"for": "pain"}``); where it hurts follows after a colon once the therapist has asked."""
 PAIN_SITE_LIMIT = 80

@@ -3,7 +3,15 @@
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from sensing.words import N_
 from station.runtime.trial import TrialSession
+
+STOPPED_BY_THERAPIST = N_("stopped by the therapist")
+"""The reason of a trial the therapist stopped from the panel (without saying why)."""
+STOP_BUTTON_PRESSED = N_("stop button pressed")
+"""The reason of a trial the station's physical stop button ended."""
+STATION_SHUT_DOWN = N_("station shut down")
+"""The reason of a trial the station's shutdown ended."""
 
 
 @dataclass

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from station.errors import BusyError, StationError
+from station.runtime.commands import STOPPED_BY_THERAPIST
 from station.runtime.live_messages import live_messages
 from station.runtime.protocol import LANES, Connection, error_body
 from station.storage.database import now_iso
@@ -171,7 +172,7 @@ class CoreServer:
         if lane == "stop":
             if op != "stop":
                 raise StationError(f"the stop lane only stops, not {op!r}")
-            trial_id = self.station.stop_drill(args.get("reason", "stopped by the therapist"))
+            trial_id = self.station.stop_drill(args.get("reason", STOPPED_BY_THERAPIST))
             return {"stopped": True, "trial_id": trial_id}
         if op not in self.ops:
             raise StationError(f"unknown op {op!r}")

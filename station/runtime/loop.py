@@ -25,7 +25,13 @@ from hw.reader import pump_inline
 from sensing.grid import FrameGrid
 from station.errors import BusyError
 from station.i18n.catalog import DEFAULT_LANGUAGE
-from station.runtime.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
+from station.runtime.commands import (
+    STOP_BUTTON_PRESSED,
+    MarkFailed,
+    StartTrial,
+    StopTrial,
+    ZeroTilt,
+)
 from station.runtime.scoring import ScoringWorker
 
 log = logging.getLogger(__name__)
@@ -103,7 +109,7 @@ class ControlLoop:
         self._tick_times.append(now)
         self._handle_commands(now)
         if self.stop_button is not None and self.stop_button.take_press():
-            self.abort("stop button pressed", now, tone="stop")
+            self.abort(STOP_BUTTON_PRESSED, now, tone="stop")
         self.grid.add_loadcells(self.loadcells.drain())
         if self.imu is not None:
             self.grid.add_imu(self.imu.drain())

@@ -9,6 +9,7 @@ It holds no device, no control loop and no core object: the panel process import
 
 import os
 
+from station.runtime.commands import STOPPED_BY_THERAPIST
 from station.runtime.core_client import CoreClient
 from station.runtime.live import LiveFeed
 from station.runtime.station_records import StationRecords
@@ -72,7 +73,7 @@ class PanelStation(StationRecords):
         args = {"patient_id": patient_id, "drill": drill, "params": params, "program": program}
         return self.client.call("start_drill", args)
 
-    def stop_drill(self, reason: str = "stopped by the therapist") -> str | None:
+    def stop_drill(self, reason: str = STOPPED_BY_THERAPIST) -> str | None:
         """End the running drill through the core's stop lane; the id of the trial that was
         running (None if none was)."""
         return self.client.stop(reason).get("trial_id")

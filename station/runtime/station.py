@@ -28,7 +28,14 @@ from station.clock import MonotonicClock
 from station.config import prepare_data_dir
 from station.errors import BusyError, StationError
 from station.records.programs import apply_progression
-from station.runtime.commands import MarkFailed, StartTrial, StopTrial, ZeroTilt
+from station.runtime.commands import (
+    STATION_SHUT_DOWN,
+    STOPPED_BY_THERAPIST,
+    MarkFailed,
+    StartTrial,
+    StopTrial,
+    ZeroTilt,
+)
 from station.runtime.hardware import build_hardware, inject_sim_fault
 from station.runtime.live import LiveFeed
 from station.runtime.live_messages import live_messages
@@ -188,7 +195,7 @@ class Station(StationRecords):
             self._thread.join(5.0)
             if self._thread.is_alive():
                 log.error("control loop did not stop within 5 s")
-        self.loop.abort("station shut down", self.clock.now())
+        self.loop.abort(STATION_SHUT_DOWN, self.clock.now())
         self.loop.close()  # the scoring worker stores the trials that ended
         self.end_live_streams()
         self.storage.close()
@@ -270,7 +277,7 @@ class Station(StationRecords):
             return self.config.sim.seed * 1000 + self._trials_started
         return int(trial_id[:8], 16)
 
-    def stop_drill(self, reason: str = "stopped by the therapist") -> str | None:
+    def stop_drill(self, reason: str = STOPPED_BY_THERAPIST) -> str | None:
         """End the running drill (if any) as aborted, with ``reason``; the id of the trial
         that was running (None if none was), for the audit trail."""
         session = self.loop.session

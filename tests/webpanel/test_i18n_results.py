@@ -57,7 +57,8 @@ def english(app, log_in, password):
 @pytest.fixture
 def record(station, client):
     """A Spanish-speaking woman of 76 with two quiet stances of 20 s (a trend), a
-    single-leg stance and a STEADI screen, a goal on her sway speed and today's visit."""
+    single-leg stance, a STEADI screen, a quiet stance the therapist stopped, a goal on her
+    sway speed and today's visit."""
     made = client.post(
         "/api/v1/patients",
         json={"name": "Rosa Ruiz", "birth_date": "1950-02-03", "sex": "female", "language": "es"},
@@ -73,6 +74,10 @@ def record(station, client):
     ):
         trials.append(station.start_drill(patient["id"], drill, params)["trial_id"])
         station.run_virtual(max_s=300)
+    trials.append(station.start_drill(patient["id"], "quiet-stance", {})["trial_id"])
+    station.run_virtual(max_s=2)
+    station.stop_drill()  # by the therapist, from the panel
+    station.run_virtual(max_s=1)
     station.storage.flush()
     goal = client.post(
         f"/patients/{patient['id']}/goals",
@@ -134,6 +139,7 @@ def test_a_spanish_account_reads_what_the_station_composed_in_spanish(in_spanish
     assert "Pierna izquierda, ojos abiertos" in single_leg
     assert "del mejor tiempo medio de adultos sanos de 70-79 años" in single_leg
     assert "Postura en tándem" in shown["trial 3"] and "mantuvo los 10 s" in shown["trial 3"]
+    assert "Bipedestación estática interrumpido detenido por el terapeuta" in shown["trial 4"]
     progress = shown["progress"]
     assert "más bajo es mejor) entre el" in progress  # a trend, against
     assert re.search(r"De \d+,\d+ a \d+,\d+ cm/s \([-+]\d+,\d+ cm/s;", progress)  # 0,738
@@ -160,6 +166,7 @@ def test_an_english_account_reads_the_same_in_english(english, record):
     shown = result_pages(english, record)
     quiet = shown["trial 0"]
     assert "Quiet stance completed" in quiet
+    assert "Quiet stance aborted stopped by the therapist" in shown["trial 4"]
     assert "Duration 20.0 Eyes open Surface firm" in quiet
     assert "Eyes open, firm surface · good" in quiet
     progress = shown["progress"]
