@@ -18,6 +18,7 @@ import math
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,6 +292,15 @@ def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
                 int, 14, "how many nightly database backups to keep (the newest)", 1, 365
             ),
         },
+        "fhir": {
+            "server_url": Option(
+                str,
+                "",
+                "base URL of the clinic's FHIR R4 server, on the clinic's network, that "
+                "`balance-station export-fhir --send` posts Bundles to (e.g. "
+                "https://ehr.clinic.lan/fhir); empty: none",
+            ),
+        },
         "sim": {
             "profile": Option(str, "healthy-young", "simulated patient", choices=SIM_PROFILES),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
@@ -523,8 +533,32 @@ def _check_rules(s: dict[str, dict]) -> None:
         raise ConfigError("[loadcells] gain_n_per_count has a zero: that corner would read 0 N")
     if (cells["tare_counts"] is None) != (cells["gain_n_per_count"] is None):
         raise ConfigError("[loadcells] give both tare_counts and gain_n_per_count, or neither")
+    _check_fhir_url(s["fhir"]["server_url"])
     if s["sim"]["unplugged"] == "imu" and not s["imu"]["enabled"]:
         raise ConfigError("[sim] unplugged = 'imu' but [imu] enabled = false: there is no IMU")
+
+
+def _check_fhir_url(url: str) -> None:
+    """``[fhir] server_url`` must be empty or an http(s) base URL with a host (no query or
+    fragment: the Bundle is posted to the base itself)."""
+    if not url:
+        return
+    parts = urllib.parse.urlsplit(url)
+    try:
+        has_host = bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is no number, or above 65535
+        has_host = False
+    if (
+        parts.scheme not in ("http", "https")
+        or not has_host
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() for c in url)
+    ):
+        raise ConfigError(
+            f"[fhir] server_url = {url!r} is not an http or https base URL: give the FHIR "
+            "server's base, e.g. https://ehr.clinic.lan/fhir, or leave it empty"
+        )
 
 
 def _check_amplifier(s: dict[str, dict], amplifier) -> None:

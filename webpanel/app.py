@@ -21,6 +21,7 @@ import webpanel.api_results  # noqa: F401  (adds the result routes to the api)
 from station.errors import StorageError
 from station.runtime.server import MAX_BODY_BYTES
 from webpanel import (
+    api_fhir,  # noqa: F401  (adds the FHIR export routes to the api)
     audit_pages,  # noqa: F401  (adds the audit trail to the technician pages)
     openapi,  # noqa: F401  (adds GET /api/v1/openapi.json to the api)
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 from station.cli.accounts import add_accounts_parser, run_accounts
 from station.cli.backup import add_backup_parsers, run_backup, run_migrate, run_restore
 from station.cli.calibrate import add_calibrate_parser, run_calibrate
+from station.cli.export_fhir import add_export_fhir_parser, run_export_fhir
 from station.errors import StationError
 from station.runtime.logs import configure_logging
 
@@ -120,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("trial_id")
     export.add_argument("--config", type=Path, help="TOML config (for the data directory)")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    add_export_fhir_parser(sub)
 
     selftest = sub.add_parser(
         "selftest", help="probe every device, measure rates and noise (platform empty)"
@@ -155,6 +157,7 @@ def main(argv=None) -> int:
         "selftest": _selftest,
         "i2c-scan": _i2c_scan,
         "export": _export,
+        "export-fhir": run_export_fhir,
         "calibrate": run_calibrate,
         "accounts": run_accounts,
         "backup": run_backup,
