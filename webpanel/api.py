@@ -23,6 +23,7 @@ from station.errors import (
     NotFoundError,
     StationError,
     StorageError,
+    error_words,
 )
 from station.records.patients import FIELDS as PATIENT_FIELDS
 from station.records.patients import PATIENT_PAGE
@@ -30,6 +31,7 @@ from station.results.conventions import analysis_options
 from station.results.service import STOPPED_FOR_PAIN
 from webpanel.audit_trail import audit, changes, viewed
 from webpanel.auth import technician_required
+from webpanel.language import page_words
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ def _api_error(exc: ApiError):
 
 @api.errorhandler(StationError)
 def _station_error(exc: StationError):
+    """A station error with its status; a refusal of what the caller sent (a record's field)
+    in the account's language (``station.errors.error_words``)."""
     if isinstance(exc, NotFoundError):
         return _api_error(ApiError(404, "not_found", str(exc)))
     if isinstance(exc, BusyError):
@@ -76,7 +80,7 @@ def _station_error(exc: StationError):
     if isinstance(exc, CoreFailedError):  # a bug in the core: its log has the traceback
         return _api_error(ApiError(500, "internal", str(exc)))
     field = getattr(exc, "field", None)
-    return _api_error(ApiError(400, "invalid", str(exc), field))
+    return _api_error(ApiError(400, "invalid", error_words(exc, page_words()), field))
 
 
 HTTP_CODES = {

@@ -27,7 +27,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
-from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES
+from station.errors import error_words
+from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, N_
 from station.records.accounts import (
     PASSWORD_MAX_CHARS,
     PASSWORD_MIN_CHARS,
@@ -39,6 +40,7 @@ from station.records.accounts import (
     LoginError,
 )
 from webpanel.audit_trail import address, audit
+from webpanel.language import page_words
 
 auth = Blueprint("auth", __name__)
 
@@ -199,6 +201,12 @@ def _account_limits() -> dict:
     return {"account_limits": ACCOUNT_LIMITS}
 
 
+def _refusal(exc: AccountError) -> str:
+    """An account change the station refused, as its form shows it: in the page's language,
+    led by the field it names."""
+    return error_words(exc, page_words())
+
+
 # --- first run, login, logout ----------------------------------------------------------------
 @auth.route("/setup", methods=["GET", "POST"])
 @password_form
@@ -212,10 +220,10 @@ def setup():
     password = request.form.get("password", "")
     try:
         if password != request.form.get("confirm", ""):
-            raise AccountError("confirm", gettext("the two passwords differ"))
+            raise AccountError("confirm", N_("the two passwords differ"))
         account = accounts().create_first(form["username"], password, address())
     except AccountError as exc:
-        return render_template("setup.html", form=form, errors={exc.field: str(exc)}), 400
+        return render_template("setup.html", form=form, errors={exc.field: _refusal(exc)}), 400
     start_session(account)
     audit("login", account["username"], "first-run setup")
     flash(
@@ -242,7 +250,9 @@ def login():
     try:
         account = accounts().authenticate(username, request.form.get("password", ""), address())
     except LoginError as exc:
-        page = render_template("login.html", next=next_url, username=username, error=str(exc))
+        page = render_template(
+            "login.html", next=next_url, username=username, error=error_words(exc, page_words())
+        )
         return page, 401
     start_session(account)
     return redirect(safe_next(next_url), code=303)
@@ -265,7 +275,7 @@ def password():
         return render_template("password.html", errors={})
     try:
         if request.form.get("password", "") != request.form.get("confirm", ""):
-            raise AccountError("confirm", gettext("the two new passwords differ"))
+            raise AccountError("confirm", N_("the two new passwords differ"))
         account = accounts().change_own_password(
             current_user.username,
             request.form.get("current", ""),
@@ -273,7 +283,7 @@ def password():
             address(),
         )
     except AccountError as exc:
-        return render_template("password.html", errors={exc.field: str(exc)}), 400
+        return render_template("password.html", errors={exc.field: _refusal(exc)}), 400
     start_session(account)
     flash(gettext("Your password is changed. Other devices logged in as you are logged out."))
     return redirect(url_for("pages.patients"), code=303)
@@ -294,8 +304,10 @@ def language(user_id: int | None = None):
         accounts().set_language(account["username"], chosen, current_user.username, address())
     except AccountError as exc:
         if on_accounts_page:
-            return _accounts_page({f"language-{user_id}": str(exc)}, {"role": "therapist"}, 400)
-        return render_template("password.html", errors={exc.field: str(exc)}), 400
+            return _accounts_page(
+                {f"language-{user_id}": _refusal(exc)}, {"role": "therapist"}, 400
+            )
+        return render_template("password.html", errors={exc.field: _refusal(exc)}), 400
     if account["username"] == current_user.username:
         current_user.language = chosen
         refresh()  # this request's messages in the language just chosen
@@ -342,7 +354,7 @@ def accounts_page():
             address=address(),
         )
     except AccountError as exc:
-        return _accounts_page({exc.field: str(exc)}, form, 400)
+        return _accounts_page({exc.field: _refusal(exc)}, form, 400)
     flash(
         gettext(
             "Account %(username)s (%(role)s) added.",
@@ -371,7 +383,7 @@ def set_active(user_id: int):
             account["username"], active, by=current_user.username, address=address()
         )
     except AccountError as exc:
-        return _accounts_page({f"active-{user_id}": str(exc)}, {"role": "therapist"}, 400)
+        return _accounts_page({f"active-{user_id}": _refusal(exc)}, {"role": "therapist"}, 400)
     if active:
         flash(gettext("Account %(username)s reactivated.", username=account["username"]))
     else:
@@ -393,7 +405,7 @@ def reset_password(user_id: int):
             address=address(),
         )
     except AccountError as exc:
-        return _accounts_page({f"password-{user_id}": str(exc)}, {"role": "therapist"}, 400)
+        return _accounts_page({f"password-{user_id}": _refusal(exc)}, {"role": "therapist"}, 400)
     flash(
         gettext(
             "New password set for %(username)s: tell them in person.", username=account["username"]

@@ -4,7 +4,7 @@ them, stops them, and prints the patient's one-page, large-print handout."""
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from station.errors import NotFoundError
+from station.errors import NotFoundError, error_words
 from station.records.exercise_library import EXERCISES, GENERAL_SAFETY, UNITS
 from station.records.home_program import (
     FIELDS,
@@ -67,7 +67,7 @@ def prescribe(patient_id: int):
     try:
         item = programs().prescribe(patient_id, form)
     except HomeProgramError as exc:
-        return _page(patient_id, form=form, error=str(exc), status=400)
+        return _page(patient_id, form=form, error=error_words(exc, page_words()), status=400)
     audit(
         "home-exercise-prescribed",
         f"patient {patient_id}",

@@ -5,10 +5,10 @@ audited (``webpanel.audit_trail``)."""
 from datetime import date, timedelta
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
-from flask_babel import get_translations, gettext
+from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
-from station.errors import NotFoundError, StationError
+from station.errors import NotFoundError, StationError, error_words
 from station.i18n.catalog import LANGUAGES
 from station.records.patients import CHOICES, FIELDS, MAX_AGE_YEARS, PatientFieldError, age_years
 from station.records.units import (
@@ -23,6 +23,7 @@ from station.results.measures import choice_label, setting_label
 from station.results.service import PAIN_SITE_LIMIT, PAIN_SITES
 from webpanel.api import audit_listed, audit_patient_changed, audit_patient_created
 from webpanel.audit_trail import viewed
+from webpanel.language import page_words
 from webpanel.progress import patient_goals
 
 pages = Blueprint("pages", __name__)
@@ -36,14 +37,14 @@ def station():
 def param_label(name: str) -> str:
     """A drill parameter or patient field in the page's language, without its unit:
     ``target_radius_mm`` -> "Target radius" (the unit is shown beside the value)."""
-    return setting_label(name, get_translations())
+    return setting_label(name, page_words())
 
 
 @pages.app_template_filter("choice_label")
 def choice_words(value):
     """A parameter's value in the page's language ("open" -> "abiertos"); numbers as they
     are."""
-    return choice_label(value, get_translations())
+    return choice_label(value, page_words())
 
 
 @pages.app_template_filter("sentence")
@@ -102,8 +103,9 @@ def _patient_form() -> dict:
 
 
 def _beside_field(exc: PatientFieldError) -> dict:
-    """The error to show beside its field (which names the field already)."""
-    return {exc.field: str(exc).removeprefix(f"{exc.field}: ")}
+    """The error to show beside its field (which names the field already), in the page's
+    language."""
+    return {exc.field: error_words(exc, page_words(), with_field=False)}
 
 
 def _with_age(patient: dict) -> dict:
@@ -169,7 +171,7 @@ def _patient_page(patient_id: int, errors: dict, form: dict | None) -> str:
     svc = station()
     record = _with_age(svc.records.get_patient(patient_id))
     viewed("patient", patient_id)
-    drills = svc.results.drills(get_translations())
+    drills = svc.results.drills(page_words())
     return render_template(
         "patient.html",
         patient=record,

@@ -14,7 +14,7 @@ from flask_babel import pgettext as flask_pgettext
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
-from station.errors import NotFoundError
+from station.errors import NotFoundError, error_words
 from station.i18n.catalog import pgettext
 from station.records.billing import billing_summary
 from station.records.goals import PATIENT_REPORTED, GoalFieldError, goal_progress, latest_values
@@ -310,7 +310,9 @@ def create_goal(patient_id: int):
     try:
         goal = store.goals.create(patient_id, data, latest)
     except GoalFieldError as exc:
-        return _progress_page(patient_id, goal_form=request.form, goal_error=str(exc)), 400
+        return _progress_page(
+            patient_id, goal_form=request.form, goal_error=error_words(exc, page_words())
+        ), 400
     audit("goal-set", f"patient {patient_id}", f"goal {goal['id']}: {goal['metric']}")
     return redirect(url_for("results.progress", patient_id=patient_id) + "#goals", code=303)
 
@@ -455,7 +457,7 @@ def create_visit(patient_id: int):
     try:
         visit = visits().create(patient_id, form)
     except VisitFieldError as exc:
-        return _visits_page(patient_id, form, {exc.field: str(exc)}, 400)
+        return _visits_page(patient_id, form, {exc.field: error_words(exc, page_words())}, 400)
     audit_visit_created(visit)
     return redirect(url_for("results.visit", visit_id=visit["id"]), code=303)
 
@@ -501,7 +503,7 @@ def update_visit(visit_id: int):
     try:
         changed = visits().update(visit_id, form)
     except VisitFieldError as exc:
-        return _visit_page(record, form, {exc.field: str(exc)}, 400)
+        return _visit_page(record, form, {exc.field: error_words(exc, page_words())}, 400)
     audit_visit_changed(record, changed)
     return redirect(url_for("results.visit", visit_id=visit_id), code=303)
 

@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from sensing.words import N_
-from station.errors import NotFoundError, StationError
+from station.errors import FieldError, NotFoundError, WordedError
 from station.i18n.catalog import LanguageError, check_language
 from station.records.sessions import Sessions
 from station.storage.database import now_iso
@@ -29,17 +29,15 @@ USERNAME = re.compile(rf"[a-z0-9._-]{{{USERNAME_MIN_CHARS},{USERNAME_MAX_CHARS}}
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 1024
 PUBLIC_COLUMNS = "id, username, role, active, language, created_at, last_login_at"
+WRONG_LOGIN = N_("wrong username or password")
+"""Whichever was wrong: a refused login never says which."""
 
 
-class AccountError(StationError, ValueError):
+class AccountError(FieldError, ValueError):
     """An account field is invalid (username, password, role, active); ``field`` names it."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
-
-class LoginError(StationError, PermissionError):
+class LoginError(WordedError, PermissionError):
     """A login was refused; the message is safe to show (it never says which part was wrong)."""
 
 
@@ -54,8 +52,9 @@ def check_username(username) -> str:
     if not USERNAME.fullmatch(name):
         raise AccountError(
             "username",
-            f"use {USERNAME_MIN_CHARS} to {USERNAME_MAX_CHARS} characters: "
-            "letters, digits, dot, underscore or hyphen",
+            N_("use %(least)d to %(most)d characters: letters, digits, dot, underscore or hyphen"),
+            least=USERNAME_MIN_CHARS,
+            most=USERNAME_MAX_CHARS,
         )
     return name
 
@@ -63,17 +62,21 @@ def check_username(username) -> str:
 def check_password(password, username: str) -> str:
     """The password, or AccountError: at least 10 characters and not the username."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN_CHARS:
-        raise AccountError("password", f"use at least {PASSWORD_MIN_CHARS} characters")
+        raise AccountError(
+            "password", N_("use at least %(least)d characters"), least=PASSWORD_MIN_CHARS
+        )
     if len(password) > PASSWORD_MAX_CHARS:
-        raise AccountError("password", f"use at most {PASSWORD_MAX_CHARS} characters")
+        raise AccountError(
+            "password", N_("use at most %(most)d characters"), most=PASSWORD_MAX_CHARS
+        )
     if password.strip().lower() == username:
-        raise AccountError("password", "must not be the username")
+        raise AccountError("password", N_("must not be the username"))
     return password
 
 
 def check_role(role) -> str:
     if role not in ROLES:
-        raise AccountError("role", f"choose {' or '.join(ROLES)}")
+        raise AccountError("role", N_("choose %(roles)s"), roles=" or ".join(ROLES))
     return role
 
 
@@ -141,13 +144,15 @@ class Accounts:
 
         def insert(db):
             if first and db.execute("SELECT 1 FROM users LIMIT 1").fetchone():
-                raise AccountError("username", "setup is done: an account already exists")
+                raise AccountError("username", N_("setup is done: an account already exists"))
             return db["users"].insert(row).last_pk
 
         try:
             self.storage.submit(insert).result()
         except sqlite3.IntegrityError:
-            raise AccountError("username", f"{name} is taken: choose another") from None
+            raise AccountError(
+                "username", N_("%(name)s is taken: choose another"), name=name
+            ) from None
         detail = "first account (setup)" if first else f"role {role}"
         self.audit(by or name, "account-created", name, detail, address)
         return self.find(name)
@@ -161,7 +166,8 @@ class Accounts:
             )[0]["n"]
             if technicians <= 1:
                 raise AccountError(
-                    "active", "this is the last active technician: nobody could manage accounts"
+                    "active",
+                    N_("this is the last active technician: nobody could manage accounts"),
                 )
         self._update(account["id"], {"active": int(bool(active))})
         if not active:
@@ -207,7 +213,7 @@ class Accounts:
                 "wrong current password",
                 address,
             )
-            raise AccountError("current", "this is not your current password")
+            raise AccountError("current", N_("this is not your current password"))
         return self.set_password(row["username"], password, by=row["username"], address=address)
 
     def _existing(self, username: str) -> dict:
@@ -235,13 +241,13 @@ class Accounts:
             self._verify(self._dummy_hash, given)
             detail = "unknown username (not recorded: it may be a password typed there)"
             self.audit(None, "login-failed", "", detail, address)
-            raise LoginError("wrong username or password")
+            raise LoginError(WRONG_LOGIN)
         if not self._verify(row["password_hash"], given):
             self.audit(None, "login-failed", name, "wrong password", address)
-            raise LoginError("wrong username or password")
+            raise LoginError(WRONG_LOGIN)
         if not row["active"]:
             self.audit(None, "login-failed", name, "account deactivated", address)
-            raise LoginError("this account is deactivated: ask a technician to reactivate it")
+            raise LoginError(N_("this account is deactivated: ask a technician to reactivate it"))
         fields = {"last_login_at": now_iso()}
         if self.hasher.check_needs_rehash(row["password_hash"]):
             fields["password_hash"] = self.hasher.hash(given)

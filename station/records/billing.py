@@ -9,8 +9,8 @@ the therapist logs them.
 
 import math
 
-from sensing.words import ENGLISH
-from station.errors import StationError
+from sensing.words import ENGLISH, N_
+from station.errors import WordedError
 
 CPT_CODE = "97112"
 CPT_NAME = "Neuromuscular reeducation"
@@ -21,14 +21,16 @@ SETUP_MIN_PER_TRIAL = 2.0
 explaining the drill): an estimate for the therapist to correct, never billed by itself."""
 
 
-class MinutesError(StationError, ValueError):
+class MinutesError(WordedError, ValueError):
     """Timed minutes that are not a whole number of 0 or more."""
 
 
 def units_97112(minutes: int) -> int:
     """CPT 97112 units for ``minutes`` total timed minutes (whole, 0 or more)."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
-        raise MinutesError(f"timed minutes must be a whole number of 0 or more, got {minutes!r}")
+        raise MinutesError(
+            N_("timed minutes must be a whole number of 0 or more, got %(value)r"), value=minutes
+        )
     if minutes < FIRST_UNIT_FROM_MIN:
         return 0
     return (minutes - FIRST_UNIT_FROM_MIN) // UNIT_MIN + 1

@@ -14,7 +14,8 @@ from datetime import date
 
 from drills.catalog import DRILLS
 from sensing.words import ENGLISH, N_
-from station.errors import NotFoundError, StationError
+from station.errors import FieldError, NotFoundError
+from station.records.refusals import NOT_A_DATE, NOT_A_NUMBER, UNKNOWN_FIELD
 from station.records.text import short_note
 from station.results.measures import drill_title, lower_is_better, measure_doc, tracked
 from station.storage.database import Storage, now_iso
@@ -25,14 +26,15 @@ PATIENT_REPORTED = {
 }
 """Patient-reported measures a goal can take: (label, unit, which way is better)."""
 NOTE_LIMIT = 200
+NOT_BETTER = {
+    "higher": N_("%(target)g is not better than the baseline %(baseline)g (higher is better)"),
+    "lower": N_("%(target)g is not better than the baseline %(baseline)g (lower is better)"),
+}
+"""A target on the wrong side of its baseline, by which way the measure is better."""
 
 
-class GoalFieldError(StationError, ValueError):
+class GoalFieldError(FieldError, ValueError):
     """A goal field is missing or wrong; ``field`` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 def describe(drill: str | None, metric: str, translations=ENGLISH) -> dict:
@@ -41,13 +43,23 @@ def describe(drill: str | None, metric: str, translations=ENGLISH) -> dict:
     if drill is None:
         if metric not in PATIENT_REPORTED:
             known = ", ".join(PATIENT_REPORTED)
-            raise GoalFieldError("metric", f"{metric!r} is no patient-reported measure ({known})")
+            raise GoalFieldError(
+                "metric",
+                N_("%(metric)r is no patient-reported measure (%(known)s)"),
+                metric=metric,
+                known=known,
+            )
         label, unit, better = PATIENT_REPORTED[metric]
         return {"label": translations.gettext(label), "unit": unit, "better": better}
     if drill not in DRILLS:
-        raise GoalFieldError("drill", f"no drill called {drill!r}")
+        raise GoalFieldError("drill", N_("no drill called %(drill)r"), drill=drill)
     if metric not in tracked(drill):
-        raise GoalFieldError("metric", f"{drill_title(drill)} gives no headline measure {metric!r}")
+        raise GoalFieldError(
+            "metric",
+            N_("%(drill)s gives no headline measure %(metric)r"),
+            drill=lambda words: drill_title(drill, words),
+            metric=metric,
+        )
     label, unit, _ = measure_doc(metric, translations)
     return {
         "label": f"{drill_title(drill, translations)}: {label[0].lower()}{label[1:]}",
@@ -78,16 +90,16 @@ def _number(data: dict, field: str, required: bool) -> float | None:
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise GoalFieldError(field, "a number is required")
+            raise GoalFieldError(field, N_("a number is required"))
         return None
     if isinstance(value, bool):
-        raise GoalFieldError(field, "expected a number, got a true/false value")
+        raise GoalFieldError(field, N_("expected a number, got a true/false value"))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise GoalFieldError(field, f"expected a number, got {value!r}") from None
+        raise GoalFieldError(field, NOT_A_NUMBER, value=value) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise GoalFieldError(field, f"expected a finite number, got {value!r}")
+        raise GoalFieldError(field, N_("expected a finite number, got %(value)r"), value=value)
     return number
 
 
@@ -102,20 +114,20 @@ class Goals:
         the patient, which gives the baseline when ``data`` has none."""
         self.storage.get_patient(patient_id)
         if not isinstance(data, dict):
-            raise GoalFieldError("body", "expected an object with metric, target and due_date")
+            raise GoalFieldError("body", N_("expected an object with metric, target and due_date"))
         known = {"drill", "metric", "condition", "baseline", "target", "due_date", "note"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise GoalFieldError(unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
+            raise GoalFieldError(unknown[0], UNKNOWN_FIELD, known=", ".join(sorted(known)))
         drill = data.get("drill") or None
         metric = data.get("metric")
         condition = data.get("condition") or None
         if not isinstance(metric, str) or not metric:
-            raise GoalFieldError("metric", "choose the measure the goal is about")
+            raise GoalFieldError("metric", N_("choose the measure the goal is about"))
         if (drill is not None and not isinstance(drill, str)) or (
             condition is not None and not isinstance(condition, str)
         ):
-            raise GoalFieldError("drill", "drill and condition must be text")
+            raise GoalFieldError("drill", N_("drill and condition must be text"))
         about = describe(drill, metric)
         if drill is None:
             condition = None  # a patient-reported measure has no drill condition
@@ -127,14 +139,16 @@ class Goals:
             if found is None:
                 raise GoalFieldError(
                     "baseline",
-                    f"no result of {about['label'].lower()} yet: run it first or enter a baseline",
+                    N_("no result of %(measure)s yet: run it first or enter a baseline"),
+                    measure=lambda words: describe(drill, metric, words)["label"].lower(),
                 )
             baseline, baseline_date = round(found[0], 3), found[1]
         if (target < baseline) if about["better"] == "higher" else (target > baseline):
             raise GoalFieldError(
                 "target",
-                f"{target:g} is not better than the baseline {baseline:g} "
-                f"({about['better']} is better)",
+                NOT_BETTER[about["better"]],
+                target=target,
+                baseline=baseline,
             )
         due = data.get("due_date")
         try:
@@ -142,9 +156,9 @@ class Goals:
         except ValueError:
             due_day = None
         if due_day is None:
-            raise GoalFieldError("due_date", f"expected a date as YYYY-MM-DD, got {due!r}")
+            raise GoalFieldError("due_date", NOT_A_DATE, value=due)
         if due_day < (today or date.today()):
-            raise GoalFieldError("due_date", f"{due_day.isoformat()} is in the past")
+            raise GoalFieldError("due_date", N_("%(day)s is in the past"), day=due_day.isoformat())
         note = short_note(data.get("note"), NOTE_LIMIT, GoalFieldError)
         row = {
             "patient_id": patient_id,

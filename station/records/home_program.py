@@ -12,10 +12,11 @@ later) on which the patient says they did the exercises, recorded at each visit.
 from datetime import date
 from gettext import NullTranslations
 
-from sensing.words import ENGLISH
-from station.errors import NotFoundError, StationError
+from sensing.words import ENGLISH, N_
+from station.errors import FieldError, NotFoundError
 from station.records.exercise_library import EXERCISES, UNITS
 from station.records.numbers import NumberError, whole_number
+from station.records.refusals import UNKNOWN_FIELD
 from station.records.text import short_note
 from station.storage.database import Storage, now_iso
 
@@ -26,14 +27,20 @@ NOTE_LIMIT = 120
 DOSE_LIMITS = {"sets": (1, 5), "times_per_day": (1, 3), "days_per_week": (1, 7)}
 """Allowed sets, times a day and days a week (the amount's limits depend on the unit)."""
 FIELDS = ("exercise", "level", "sets", "amount", "times_per_day", "days_per_week", "note")
+OUTSIDE = {
+    "sets": N_("%(value)d is outside %(low)d-%(high)d (sets)"),
+    "times_per_day": N_("%(value)d is outside %(low)d-%(high)d (times per day)"),
+    "days_per_week": N_("%(value)d is outside %(low)d-%(high)d (days per week)"),
+    "reps": N_("%(value)d is outside %(low)d-%(high)d (times)"),
+    "hold_s": N_("%(value)d is outside %(low)d-%(high)d (seconds)"),
+    "steps": N_("%(value)d is outside %(low)d-%(high)d (steps)"),
+    "laps": N_("%(value)d is outside %(low)d-%(high)d (laps)"),
+}
+"""A dose out of its limits, by field, and for the amount by its unit (a key of UNITS)."""
 
 
-class HomeProgramError(StationError, ValueError):
+class HomeProgramError(FieldError, ValueError):
     """A home exercise field is missing or wrong; ``field`` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 def validate_prescription(data: dict) -> dict:
@@ -42,15 +49,15 @@ def validate_prescription(data: dict) -> dict:
     ``times_per_day`` and ``days_per_week`` (a field left empty takes the exercise's usual
     dose) and a short ``note``."""
     if not isinstance(data, dict):
-        raise HomeProgramError("body", "expected an object with an exercise and its dose")
+        raise HomeProgramError("body", N_("expected an object with an exercise and its dose"))
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise HomeProgramError(unknown[0], f"unknown field (known: {', '.join(FIELDS)})")
+        raise HomeProgramError(unknown[0], UNKNOWN_FIELD, known=", ".join(FIELDS))
     key = data.get("exercise")
     if key not in EXERCISES:
-        raise HomeProgramError("exercise", f"no home exercise called {key!r}")
+        raise HomeProgramError("exercise", N_("no home exercise called %(key)r"), key=key)
     exercise = EXERCISES[key]
-    word, least, most = UNITS[exercise.unit]
+    _, least, most = UNITS[exercise.unit]
     usual = dict(
         zip(("sets", "amount", "times_per_day", "days_per_week"), exercise.dose, strict=True)
     )
@@ -60,13 +67,17 @@ def validate_prescription(data: dict) -> dict:
         value = _whole(data.get(field), field)
         value = usual[field] if value is None else value
         if not low <= value <= high:
-            what = word if field == "amount" else field.replace("_", " ")
-            raise HomeProgramError(field, f"{value} is outside {low}-{high} ({what})")
+            outside = OUTSIDE[exercise.unit if field == "amount" else field]
+            raise HomeProgramError(field, outside, value=value, low=low, high=high)
         dose[field] = value
     level = _whole(data.get("level"), "level") or 1
     if not 1 <= level <= len(exercise.levels):
         raise HomeProgramError(
-            "level", f"{exercise.name} has levels 1 to {len(exercise.levels)}, not {level}"
+            "level",
+            N_("%(exercise)s has levels 1 to %(most)d, not %(level)d"),
+            exercise=lambda words: words.gettext(exercise.name),
+            most=len(exercise.levels),
+            level=level,
         )
     note = short_note(data.get("note"), NOTE_LIMIT, HomeProgramError)
     return {"exercise": key, "level": level, **dose, "note": note}
@@ -77,7 +88,7 @@ def _whole(value, field: str) -> int | None:
     try:
         return whole_number(value)
     except NumberError as exc:
-        raise HomeProgramError(field, str(exc)) from None
+        raise HomeProgramError(field, exc.template, **exc.params) from None
 
 
 def described(row: dict) -> dict:
@@ -172,8 +183,11 @@ class HomePrograms:
             if replaced is None and len(active) >= MAX_EXERCISES:
                 raise HomeProgramError(
                     "exercise",
-                    f"the program already has {MAX_EXERCISES} exercises, what one page holds: "
-                    "stop one first",
+                    N_(
+                        "the program already has %(most)d exercises, what one page holds: "
+                        "stop one first"
+                    ),
+                    most=MAX_EXERCISES,
                 )
             now = now_iso()
             if replaced is not None:

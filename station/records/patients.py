@@ -8,19 +8,26 @@ full-width A1 is the ASCII A1); each code belongs to one patient, in any case
 import unicodedata
 from datetime import date
 
-from station.errors import StationError
+from sensing.words import N_
+from station.errors import FieldError
 from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, LanguageError, check_language
+from station.records.refusals import (
+    AT_MOST_CHARACTERS,
+    BETWEEN,
+    IN_THE_FUTURE,
+    MUST_BE_TEXT,
+    NOT_A_DATE,
+    NOT_A_NUMBER,
+    TOO_LONG,
+    UNKNOWN_FIELD,
+)
 from station.records.text import clean_line, clean_lines
 
 PATIENT_PAGE = 50  # patients a list shows at a time
 
 
-class PatientFieldError(StationError, ValueError):
+class PatientFieldError(FieldError, ValueError):
     """A patient field is missing or out of range; ``field`` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 NUMBER_RANGES = {"height_cm": (50.0, 250.0), "weight_kg": (10.0, 350.0)}
@@ -31,6 +38,7 @@ CHOICES = {
     "affected_side": ("left", "right", "both", "none"),
 }
 MAX_AGE_YEARS = 120
+CHOOSE = N_("choose one of %(choices)s, got %(value)r")
 FIELDS = (
     *TEXT_LIMITS,
     "birth_date",
@@ -49,25 +57,25 @@ def validate_patient(data: dict, today: date | None = None) -> dict:
     when left empty); the language the patient hears and reads (English when not given). A
     record is validated whole, for a new patient and for an edit alike."""
     if not isinstance(data, dict):
-        raise PatientFieldError("body", "expected an object with a name")
+        raise PatientFieldError("body", N_("expected an object with a name"))
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise PatientFieldError(unknown[0], f"unknown field (known: {', '.join(FIELDS)})")
+        raise PatientFieldError(unknown[0], UNKNOWN_FIELD, known=", ".join(FIELDS))
     clean = {}
     for field, limit in TEXT_LIMITS.items():
         value = clean_line(_text(data, field))
         if field == "code":
             value = unicodedata.normalize("NFKC", value)
         if len(value) > limit:
-            raise PatientFieldError(field, f"at most {limit} characters")
+            raise PatientFieldError(field, AT_MOST_CHARACTERS, limit=limit)
         clean[field] = value or None
     if not clean["name"]:
-        raise PatientFieldError("name", "a name (or pseudonym) is required")
+        raise PatientFieldError("name", N_("a name (or pseudonym) is required"))
     clean["birth_date"] = _birth_date(_text(data, "birth_date").strip(), today or date.today())
     for field, choices in CHOICES.items():
         value = _text(data, field).strip()
         if value and value not in choices:
-            raise PatientFieldError(field, f"choose one of {', '.join(choices)}, got {value!r}")
+            raise PatientFieldError(field, CHOOSE, choices=", ".join(choices), value=value)
         clean[field] = value or None
     for field, (low, high) in NUMBER_RANGES.items():
         clean[field] = _number(data.get(field), field, low, high)
@@ -76,10 +84,10 @@ def validate_patient(data: dict, today: date | None = None) -> dict:
         clean["language"] = check_language(language)
     except LanguageError:
         names = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
-        raise PatientFieldError("language", f"choose one of {names}, got {language!r}") from None
+        raise PatientFieldError("language", CHOOSE, choices=names, value=language) from None
     note = clean_lines(_text(data, "note"))
     if len(note) > NOTE_LIMIT:
-        raise PatientFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")
+        raise PatientFieldError("note", TOO_LONG, limit=NOTE_LIMIT, length=len(note))
     clean["note"] = note or None
     return clean
 
@@ -89,7 +97,7 @@ def _text(data: dict, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise PatientFieldError(field, "must be text")
+        raise PatientFieldError(field, MUST_BE_TEXT)
     return value
 
 
@@ -99,10 +107,10 @@ def _number(value, field: str, low: float, high: float) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise PatientFieldError(field, f"expected a number, got {value!r}") from None
+        raise PatientFieldError(field, NOT_A_NUMBER, value=value) from None
     if isinstance(value, bool) or not low <= number <= high:
         unit = field.rsplit("_", 1)[1]  # height_cm, weight_kg
-        raise PatientFieldError(field, f"must be between {low:g} and {high:g} {unit}")
+        raise PatientFieldError(field, BETWEEN, low=low, high=high, unit=unit)
     return number
 
 
@@ -112,14 +120,15 @@ def _birth_date(value: str, today: date) -> str | None:
     try:
         born = date.fromisoformat(value)
     except ValueError:
-        raise PatientFieldError(
-            "birth_date", f"expected a date as YYYY-MM-DD, got {value!r}"
-        ) from None
+        raise PatientFieldError("birth_date", NOT_A_DATE, value=value) from None
     if born > today:
-        raise PatientFieldError("birth_date", f"{born.isoformat()} is in the future")
+        raise PatientFieldError("birth_date", IN_THE_FUTURE, day=born.isoformat())
     if age_years(born.isoformat(), today) > MAX_AGE_YEARS:
         raise PatientFieldError(
-            "birth_date", f"{born.isoformat()} gives an age over {MAX_AGE_YEARS} years"
+            "birth_date",
+            N_("%(day)s gives an age over %(most)d years"),
+            day=born.isoformat(),
+            most=MAX_AGE_YEARS,
         )
     return born.isoformat()
 

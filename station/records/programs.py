@@ -9,19 +9,16 @@ above 80". Every change is logged in the program's history with the trial that c
 
 from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError
-from station.errors import StationError
+from sensing.words import N_
+from station.errors import FieldError
 from station.records.text import clean_line
 
 MAX_STEPS = 20
 MAX_NAME = 80
 
 
-class ProgramError(StationError, ValueError):
+class ProgramError(FieldError, ValueError):
     """A program, a step or a rule is invalid; ``field`` says where (e.g. ``steps[2].params``)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 DEFAULT_EVALUATION = (
@@ -43,25 +40,29 @@ def validate_program(data: dict) -> dict:
     drill is known and its parameters are checked now, so a program never fails at the start.
     An evaluation has no progression rules: its tests are run as set, to compare."""
     if not isinstance(data, dict):
-        raise ProgramError("body", "expected an object with name and steps")
+        raise ProgramError("body", N_("expected an object with name and steps"))
     unknown = sorted(set(data) - {"name", "kind", "steps", "rules"})
     if unknown:
-        raise ProgramError(unknown[0], "unknown field")
+        raise ProgramError(unknown[0], N_("unknown field"))
     kind = data.get("kind") or "program"
     if kind not in KINDS:
-        raise ProgramError("kind", f"one of {', '.join(KINDS)}")
+        raise ProgramError("kind", N_("one of %(choices)s"), choices=", ".join(KINDS))
     if kind == "evaluation" and data.get("rules"):
-        raise ProgramError("rules", "an evaluation runs its tests as set: no progression rules")
+        raise ProgramError("rules", N_("an evaluation runs its tests as set: no progression rules"))
     name = clean_line(str(data.get("name") or ""))
     if not name or len(name) > MAX_NAME:
-        raise ProgramError("name", f"a name of 1 to {MAX_NAME} characters is required")
+        raise ProgramError(
+            "name", N_("a name of 1 to %(most)d characters is required"), most=MAX_NAME
+        )
     steps = data.get("steps")
     if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
-        raise ProgramError("steps", f"a list of 1 to {MAX_STEPS} drills is required")
+        raise ProgramError(
+            "steps", N_("a list of 1 to %(most)d drills is required"), most=MAX_STEPS
+        )
     clean_steps = [_step(i, step) for i, step in enumerate(steps)]
     rules = data.get("rules") or []
     if not isinstance(rules, list):
-        raise ProgramError("rules", "must be a list")
+        raise ProgramError("rules", N_("must be a list"))
     return {
         "name": name,
         "kind": kind,
@@ -73,7 +74,7 @@ def validate_program(data: dict) -> dict:
 def _step(index: int, step) -> dict:
     where = f"steps[{index}]"
     if not isinstance(step, dict) or not isinstance(step.get("drill"), str):
-        raise ProgramError(where, "each step needs a drill name")
+        raise ProgramError(where, N_("each step needs a drill name"))
     try:
         cls = drill_class(step["drill"])
         params = cls.check_params(step.get("params") or {})
@@ -87,30 +88,37 @@ def _step(index: int, step) -> dict:
 def _rule(index: int, rule, steps: list[dict]) -> dict:
     where = f"rules[{index}]"
     if not isinstance(rule, dict):
-        raise ProgramError(where, "expected an object")
+        raise ProgramError(where, N_("expected an object"))
     step = rule.get("step")
     if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step < len(steps):
-        raise ProgramError(f"{where}.step", f"the index of a step, 0 to {len(steps) - 1}")
+        raise ProgramError(
+            f"{where}.step", N_("the index of a step, 0 to %(last)d"), last=len(steps) - 1
+        )
     cls = drill_class(steps[step]["drill"])
     params = {p.name: p for p in cls.params if p.kind is not str}
     param = rule.get("param")
     if param not in params:
         raise ProgramError(
-            f"{where}.param", f"a numeric parameter of {cls.name}: {', '.join(params)}"
+            f"{where}.param",
+            N_("a numeric parameter of %(drill)s: %(params)s"),
+            drill=cls.name,
+            params=", ".join(params),
         )
     metric = rule.get("metric")
     if not isinstance(metric, str) or not metric:
-        raise ProgramError(f"{where}.metric", "the result value the rule reads, e.g. hit_rate_pct")
+        raise ProgramError(
+            f"{where}.metric", N_("the result value the rule reads, e.g. hit_rate_pct")
+        )
     numbers = {}
     for key in ("above", "below", "add", "multiply"):
         value = rule.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ProgramError(f"{where}.{key}", "must be a number")
+            raise ProgramError(f"{where}.{key}", N_("must be a number"))
         numbers[key] = value
     if (numbers["above"] is None) == (numbers["below"] is None):
-        raise ProgramError(where, "give exactly one of above or below")
+        raise ProgramError(where, N_("give exactly one of above or below"))
     if (numbers["add"] is None) == (numbers["multiply"] is None):
-        raise ProgramError(where, "give exactly one of add or multiply")
+        raise ProgramError(where, N_("give exactly one of add or multiply"))
     spec = params[param]
     return {
         "step": step,

@@ -9,7 +9,9 @@ care (Moseng et al. 2013), and sizes follow Abbott & Schmitt 2014 (1,708 patient
 2.3 medium, 2.7 large). Single activities are shown, not judged (docs/clinical.md, "PSFS").
 """
 
-from station.errors import StationError
+from sensing.words import N_
+from station.errors import FieldError
+from station.records.refusals import AT_MOST_CHARACTERS
 from station.records.text import clean_line
 
 MIN_ACTIVITIES, MAX_ACTIVITIES = 3, 5
@@ -19,12 +21,8 @@ SIZES = ((2.7, "large"), (2.3, "medium"), (1.3, "small"))
 """Abbott & Schmitt 2014's minimal important changes of the mean, points, by size."""
 
 
-class PsfsError(StationError, ValueError):
+class PsfsError(FieldError, ValueError):
     """A PSFS that cannot be recorded as given; ``field`` names the part to fix."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
 
 
 def validate_psfs(items) -> list[dict] | None:
@@ -33,33 +31,41 @@ def validate_psfs(items) -> list[dict] | None:
     if items is None or items == []:
         return None
     if not isinstance(items, list):
-        raise PsfsError("psfs", "expected a list of {activity, score}")
+        raise PsfsError("psfs", N_("expected a list of {activity, score}"))
     if not MIN_ACTIVITIES <= len(items) <= MAX_ACTIVITIES:
         raise PsfsError(
             "psfs",
-            f"name {MIN_ACTIVITIES} to {MAX_ACTIVITIES} activities the patient finds hard, "
-            f"got {len(items)}",
+            N_("name %(least)d to %(most)d activities the patient finds hard, got %(count)d"),
+            least=MIN_ACTIVITIES,
+            most=MAX_ACTIVITIES,
+            count=len(items),
         )
     out, seen = [], set()
     for i, item in enumerate(items, start=1):
         field = f"psfs[{i}]"
         if not isinstance(item, dict) or set(item) - {"activity", "score"}:
-            raise PsfsError(field, "expected {activity, score}")
+            raise PsfsError(field, N_("expected {activity, score}"))
         activity = item.get("activity")
         activity = clean_line(activity) if isinstance(activity, str) else ""
         if not activity:
-            raise PsfsError(f"{field}.activity", "name the activity (for example 'climb stairs')")
+            raise PsfsError(
+                f"{field}.activity", N_("name the activity (for example 'climb stairs')")
+            )
         if len(activity) > ACTIVITY_LIMIT:
-            raise PsfsError(f"{field}.activity", f"at most {ACTIVITY_LIMIT} characters")
+            raise PsfsError(f"{field}.activity", AT_MOST_CHARACTERS, limit=ACTIVITY_LIMIT)
         if activity.casefold() in seen:
-            raise PsfsError(f"{field}.activity", f"'{activity}' is named twice")
+            raise PsfsError(
+                f"{field}.activity", N_("'%(activity)s' is named twice"), activity=activity
+            )
         seen.add(activity.casefold())
         score = item.get("score")
         if isinstance(score, str) and score.strip().isdigit():
             score = int(score)
         if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
             raise PsfsError(
-                f"{field}.score", f"rate it from 0 (unable) to 10 (able as before), got {score!r}"
+                f"{field}.score",
+                N_("rate it from 0 (unable) to 10 (able as before), got %(value)r"),
+                value=score,
             )
         out.append({"activity": activity, "score": score})
     return out

@@ -8,6 +8,8 @@ only by such characters look the same on every screen, so the station never stor
 
 import unicodedata
 
+from station.records.refusals import AT_MOST_CHARACTERS, MUST_BE_TEXT
+
 # default-ignorable code points outside the C categories (Unicode's DerivedCoreProperties)
 IGNORABLE = frozenset(
     [
@@ -51,11 +53,12 @@ def clean_lines(text: str) -> str:
 
 def short_note(value, limit: int, field_error) -> str | None:
     """An optional one-line note (``clean_line``) of at most ``limit`` characters; None when
-    empty. ``field_error(field, message)`` is the record's own error, raised for ``note``."""
+    empty. ``field_error(field, template, **params)`` is the record's own error (a
+    ``station.errors.FieldError``), raised for ``note``."""
     value = value or ""
     if not isinstance(value, str):
-        raise field_error("note", "must be text")
+        raise field_error("note", MUST_BE_TEXT)
     note = clean_line(value)
     if len(note) > limit:
-        raise field_error("note", f"at most {limit} characters")
+        raise field_error("note", AT_MOST_CHARACTERS, limit=limit)
     return note or None

@@ -10,7 +10,9 @@ system reads back unchanged in it.
 
 import math
 
+from sensing.words import N_
 from station.records.patients import NUMBER_RANGES, PatientFieldError
+from station.records.refusals import BETWEEN, NOT_A_NUMBER
 
 SYSTEMS = ("metric", "us")
 CM_PER_INCH = 2.54
@@ -35,7 +37,7 @@ def _number(form: dict, field: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise PatientFieldError(field, f"expected a number, got {value!r}") from None
+        raise PatientFieldError(field, NOT_A_NUMBER, value=value) from None
 
 
 def si_body_fields(form: dict, system: str) -> dict:
@@ -47,7 +49,7 @@ def si_body_fields(form: dict, system: str) -> dict:
     out = {k: v for k, v in form.items() if k not in US_FIELDS}
     feet, inches = _number(form, "height_ft"), _number(form, "height_in")
     if inches is not None and not 0 <= inches < INCHES_PER_FOOT:
-        raise PatientFieldError("height_in", "must be 0 to 11.9 inches (the feet go beside it)")
+        raise PatientFieldError("height_in", N_("must be 0 to 11.9 inches (the feet go beside it)"))
     if feet is None and inches is None:
         out["height_cm"] = ""
     else:
@@ -55,7 +57,10 @@ def si_body_fields(form: dict, system: str) -> dict:
         low, high = (cm / CM_PER_INCH for cm in NUMBER_RANGES["height_cm"])
         if not low <= total_in <= high:
             raise PatientFieldError(
-                "height_ft", f"must be between {feet_inches(low)} and {feet_inches(high)}"
+                "height_ft",
+                N_("must be between %(low)s and %(high)s"),
+                low=feet_inches(low),
+                high=feet_inches(high),
             )
         out["height_cm"] = round(total_in * CM_PER_INCH, STORED_DECIMALS)
     pounds = _number(form, "weight_lb")
@@ -64,7 +69,7 @@ def si_body_fields(form: dict, system: str) -> dict:
     else:
         low, high = WEIGHT_LB_RANGE
         if not low <= pounds <= high:
-            raise PatientFieldError("weight_lb", f"must be between {low} and {high} lb")
+            raise PatientFieldError("weight_lb", BETWEEN, low=low, high=high, unit="lb")
         out["weight_kg"] = round(pounds * KG_PER_POUND, STORED_DECIMALS)
     return out
 

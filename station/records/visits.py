@@ -12,12 +12,20 @@ visit a day, so a trial never has two candidate visits.
 import json
 from datetime import UTC, date, datetime, time, timedelta
 
-from sensing.words import ENGLISH
-from station.errors import NotFoundError, StationError
+from sensing.words import ENGLISH, N_, ngettext
+from station.errors import FieldError, NotFoundError
 from station.records.billing import billing_summary, record_check, suggested_minutes
-from station.records.numbers import NumberError, whole_number
+from station.records.numbers import Expected, NumberError, whole_number
 from station.records.pain import MAX_PAIN, MIN_PAIN, pain_change
 from station.records.psfs import PsfsError, psfs_score, validate_psfs
+from station.records.refusals import (
+    AT_MOST_CHARACTERS,
+    IN_THE_FUTURE,
+    MUST_BE_TEXT,
+    NOT_A_DATE,
+    TOO_LONG,
+    UNKNOWN_FIELD,
+)
 from station.records.text import clean_line, clean_lines
 from station.storage.database import Storage, now_iso
 
@@ -46,12 +54,22 @@ FIELDS = (
 TRIAL_COLUMNS = "id, patient_id, drill, state, reason, started_at, duration_s, result, visit_id"
 
 
-class VisitFieldError(StationError, ValueError):
+class VisitFieldError(FieldError, ValueError):
     """A visit field is missing, malformed or out of range; ``field`` names it."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
+
+WHOLE_MINUTES = Expected(
+    N_("expected whole minutes, got a true/false value"),
+    N_("expected whole minutes, got %(value)r"),
+)
+PAIN_RATING = Expected(
+    N_("expected a whole number from %(low)d to %(high)d, got a true/false value"),
+    N_("expected a whole number from %(low)d to %(high)d, got %(value)r"),
+)
+WHOLE_DAYS = Expected(
+    N_("expected a whole number of days, got a true/false value"),
+    N_("expected a whole number of days, got %(value)r"),
+)
 
 
 def validate_visit(data: dict, today: date | None = None) -> dict:
@@ -63,37 +81,40 @@ def validate_visit(data: dict, today: date | None = None) -> dict:
     ``assessment`` and ``plan`` (up to 1000 characters each) and ``note`` (up to 500 characters)
     optional."""
     if not isinstance(data, dict):
-        raise VisitFieldError("body", "expected an object with a visit_date")
+        raise VisitFieldError("body", N_("expected an object with a visit_date"))
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise VisitFieldError(unknown[0], f"unknown field (known: {', '.join(FIELDS)})")
+        raise VisitFieldError(unknown[0], UNKNOWN_FIELD, known=", ".join(FIELDS))
     day = _text(data, "visit_date").strip()
     if not day:
-        raise VisitFieldError("visit_date", "the date of the visit is required (YYYY-MM-DD)")
+        raise VisitFieldError("visit_date", N_("the date of the visit is required (YYYY-MM-DD)"))
     try:
         visit_day = date.fromisoformat(day)
     except ValueError:
-        raise VisitFieldError("visit_date", f"expected a date as YYYY-MM-DD, got {day!r}") from None
+        raise VisitFieldError("visit_date", NOT_A_DATE, value=day) from None
     if visit_day > (today or date.today()):
-        raise VisitFieldError("visit_date", f"{visit_day.isoformat()} is in the future")
+        raise VisitFieldError("visit_date", IN_THE_FUTURE, day=visit_day.isoformat())
     if visit_day < OLDEST_VISIT:
         raise VisitFieldError(
-            "visit_date", f"{visit_day.isoformat()} is before {OLDEST_VISIT.year}: check the year"
+            "visit_date",
+            N_("%(day)s is before %(year)d: check the year"),
+            day=visit_day.isoformat(),
+            year=OLDEST_VISIT.year,
         )
     therapist = clean_line(_text(data, "therapist"))
     if len(therapist) > THERAPIST_LIMIT:
-        raise VisitFieldError("therapist", f"at most {THERAPIST_LIMIT} characters")
+        raise VisitFieldError("therapist", AT_MOST_CHARACTERS, limit=THERAPIST_LIMIT)
     note = clean_lines(_text(data, "note"))
     if len(note) > NOTE_LIMIT:
-        raise VisitFieldError("note", f"at most {NOTE_LIMIT} characters, got {len(note)}")
+        raise VisitFieldError("note", TOO_LONG, limit=NOTE_LIMIT, length=len(note))
     try:
         psfs = validate_psfs(data.get("psfs"))
     except PsfsError as exc:
-        raise VisitFieldError(exc.field, exc.message) from None
+        raise VisitFieldError(exc.field, exc.template, **exc.params) from None
     soap = {part: clean_lines(_text(data, part)) or None for part in SOAP}
     for part, text in soap.items():
         if text and len(text) > SOAP_LIMIT:
-            raise VisitFieldError(part, f"at most {SOAP_LIMIT} characters, got {len(text)}")
+            raise VisitFieldError(part, TOO_LONG, limit=SOAP_LIMIT, length=len(text))
     return {
         "visit_date": visit_day.isoformat(),
         "therapist": therapist or None,
@@ -112,41 +133,48 @@ def _text(data: dict, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise VisitFieldError(field, "must be text")
+        raise VisitFieldError(field, MUST_BE_TEXT)
     return value
 
 
-def _whole(value, field: str, what: str) -> int | None:
+def _whole(value, field: str, expected: Expected, **params) -> int | None:
     """A whole number from a form string or a JSON number; None when left empty."""
     try:
-        return whole_number(value, what)
+        return whole_number(value, expected, **params)
     except NumberError as exc:
-        raise VisitFieldError(field, str(exc)) from None
+        raise VisitFieldError(field, exc.template, **exc.params) from None
 
 
 def _minutes(value) -> int | None:
     """Whole minutes from a form string or a JSON number; None when left empty."""
-    number = _whole(value, "nmr_minutes", "whole minutes")
+    number = _whole(value, "nmr_minutes", WHOLE_MINUTES)
     if number is not None and not 0 <= number <= MAX_MINUTES:
-        raise VisitFieldError("nmr_minutes", f"must be between 0 and {MAX_MINUTES} minutes")
+        raise VisitFieldError(
+            "nmr_minutes", N_("must be between 0 and %(most)d minutes"), most=MAX_MINUTES
+        )
     return number
 
 
 def _pain(value, field: str) -> int | None:
     """A 0-10 pain rating from a form string or a JSON number; None when left empty."""
-    number = _whole(value, field, f"a whole number from {MIN_PAIN} to {MAX_PAIN}")
+    number = _whole(value, field, PAIN_RATING, low=MIN_PAIN, high=MAX_PAIN)
     if number is not None and not MIN_PAIN <= number <= MAX_PAIN:
         raise VisitFieldError(
-            field, f"rate pain from {MIN_PAIN} (none) to {MAX_PAIN} (worst imaginable)"
+            field,
+            N_("rate pain from %(low)d (none) to %(high)d (worst imaginable)"),
+            low=MIN_PAIN,
+            high=MAX_PAIN,
         )
     return number
 
 
 def _hep_days(value) -> int | None:
     """Days of home exercise from a form string or a JSON number; None when left empty."""
-    number = _whole(value, "hep_days", "a whole number of days")
+    number = _whole(value, "hep_days", WHOLE_DAYS)
     if number is not None and not 0 <= number <= MAX_HEP_DAYS:
-        raise VisitFieldError("hep_days", f"must be between 0 and {MAX_HEP_DAYS} days")
+        raise VisitFieldError(
+            "hep_days", N_("must be between 0 and %(most)d days"), most=MAX_HEP_DAYS
+        )
     return number
 
 
@@ -213,7 +241,10 @@ class Visits:
         ).fetchone()
         if clash:
             raise VisitFieldError(
-                "visit_date", f"this patient already has a visit on {day} (visit {clash[0]})"
+                "visit_date",
+                N_("this patient already has a visit on %(day)s (visit %(visit)d)"),
+                day=day,
+                visit=clash[0],
             )
 
     @staticmethod
@@ -228,7 +259,7 @@ class Visits:
         ).fetchone()[0]
         if began is None or began >= fields["visit_date"]:
             raise VisitFieldError(
-                "hep_days", "no home exercise program was given before this visit"
+                "hep_days", N_("no home exercise program was given before this visit")
             )
         previous = db.execute(
             "SELECT max(visit_date) FROM visits WHERE patient_id = ? AND visit_date < ? "
@@ -240,7 +271,13 @@ class Visits:
             if done > days:
                 raise VisitFieldError(
                     "hep_days",
-                    f"{done} days, but the previous visit ({previous}) was {days} days before",
+                    ngettext(
+                        "%(done)d days, but the previous visit (%(day)s) was %(count)d day before",
+                        "%(done)d days, but the previous visit (%(day)s) was %(count)d days before",
+                    ),
+                    done=done,
+                    day=previous,
+                    count=days,
                 )
 
     @staticmethod
