@@ -39,7 +39,7 @@ from station.results.norms import compare_with_norms
 from station.results.plan_of_care import suggest_plan
 from station.results.progress import patient_progress
 from station.results.quality import flag_message
-from station.results.service import STOPPED_FOR_PAIN
+from station.results.service import END_REASONS, STOPPED_FOR_PAIN
 from webpanel.audit_trail import audit, changes, viewed
 from webpanel.language import page_words
 
@@ -196,6 +196,13 @@ def said(value: str) -> str:
     """A stored value of a result (``RESULT_WORDS``) in the page's language; others as they
     are."""
     return flask_pgettext(*RESULT_WORDS[value]) if value in RESULT_WORDS else value
+
+
+@results.app_template_global()
+def end_reasons() -> dict:
+    """The station's own reasons for a trial's end, each in the page's language: the live
+    view's script says the running trial's in the reader's words."""
+    return {reason: gettext(reason) for reason in END_REASONS}
 
 
 @results.app_template_filter("reason_words")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from drills.catalog import DRILLS, RESULT_DOCS
+from drills.cued import LOST_BALANCE
 from sensing.analysis import analyse_cop
 from sensing.errors import SensingError
 from sensing.quality import assess_trial
@@ -16,6 +17,7 @@ from station.errors import BusyError, StationError
 from station.records.text import clean_line
 from station.results.exports import safe_file_name, trial_csv
 from station.results.progress import patient_trials
+from station.runtime.commands import STATION_SHUT_DOWN, STOP_BUTTON_PRESSED, STOPPED_BY_THERAPIST
 from station.runtime.trial import recording_window
 from station.storage.database import Storage
 from station.storage.samples import COLUMNS
@@ -23,6 +25,15 @@ from station.storage.samples import COLUMNS
 STOPPED_FOR_PAIN = N_("stopped for pain")
 """The reason of a trial the therapist stopped because it hurt (``POST /stop`` with
 ``{"for": "pain"}``); where it hurts follows after a colon once the therapist has asked."""
+END_REASONS = (
+    STOPPED_BY_THERAPIST,
+    STOP_BUTTON_PRESSED,
+    STATION_SHUT_DOWN,
+    LOST_BALANCE,
+    STOPPED_FOR_PAIN,
+)
+"""The reasons the station itself gives a trial's end, catalog messages all (a stop for pain
+is then followed by where it hurts, a sensor fault by the sensor's error)."""
 PAIN_SITE_LIMIT = 80
 PAIN_SITES = (
     N_("Left ankle or foot"),

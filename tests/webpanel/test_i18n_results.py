@@ -5,6 +5,7 @@ English sentence of the catalog left on its pages; an English account reads the 
 English; and a goal set from a Spanish page is stored in the words every reader's page finds."""
 
 import html
+import json
 import re
 from datetime import date, timedelta
 
@@ -152,6 +153,9 @@ def test_a_spanish_account_reads_what_the_station_composed_in_spanish(in_spanish
     assert "30 min dan 2 unidades (23-37 min según la regla de los 8 minutos)" in shown["visit"]
     assert "más de lo que respalda el registro de esta visita" in shown["visit"]
     patient_id = record["patient"]["id"]
+    patient_page = spanish.get(f"/patients/{patient_id}").get_data(as_text=True)
+    reasons = json.loads(re.search(r'id="end-reasons">([^<]*)<', patient_page).group(1))
+    assert reasons["stopped by the therapist"] == "detenido por el terapeuta"  # the live view's
     page = spanish.get(f"/patients/{patient_id}/progress").get_data(as_text=True)
     option = re.search(r'<option value="quiet-stance\|velocity_mean_cm_s\|([^"]*)">([^<]*)<', page)
     assert option.group(1) == "eyes open, firm surface"

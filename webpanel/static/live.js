@@ -114,6 +114,8 @@
   // what each drill's phases and stages mean, as the drill describes itself (its catalog entry)
   const WORDS = Object.fromEntries(
     JSON.parse($("drill-catalog").textContent).map((d) => [d.name, d.words]));
+  // why a trial ended, when the station itself gave the reason, in the reader's words
+  const END_REASONS = JSON.parse($("end-reasons").textContent);
   const STATUS_TEXT = {
     off: t("live.status_off"), blue: t("live.status_blue"), amber: t("live.status_amber"),
     green: t("live.status_green"), red: t("live.status_red"),
@@ -183,7 +185,7 @@
       parts.push(d.side === "right" ? t("live.operated_right", leg) : t("live.operated_left", leg));
     }
     if (d.tilt_deg !== undefined && d.tilt_deg !== null) parts.push(t("live.tilt", { degrees: num(d.tilt_deg, 1) }));
-    if (d.reason) parts.push(d.reason);
+    if (d.reason) parts.push(END_REASONS[d.reason] || d.reason);
     return parts.join(" · ");
   }
 
