@@ -4,10 +4,12 @@ the listener's language. ``ENGLISH`` is the catalog of the language the code is 
 ``ngettext`` marks a message with plural forms, ``pgettext`` one whose English alone is
 ambiguous ("Rest" the setting, not "Rest" the instruction). The lowest layer with words for
 people (the quality gate's verdicts) defines them, so every layer marks and composes its words
-the same way. ``InLocale`` wraps a catalog so the numbers its messages are filled with are
+the same way. ``InLocale`` wraps a catalog so the numbers and days its messages are filled with are
 written the reader's way (a decimal comma in Spanish)."""
 
 import re
+from collections.abc import Callable
+from datetime import date
 from gettext import NullTranslations
 from typing import NamedTuple
 
@@ -52,11 +54,12 @@ PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?([-+ #0]*\d*(?:\.\d+)?)([diouxXeEfFgGc
 
 class Said(str):
     """A translated message whose ``%`` fills its named placeholders as the reader writes
-    numbers: a real number's decimal point becomes ``decimal``."""
+    numbers and days: a real number's decimal point becomes ``decimal``, a ``date`` is
+    written by ``day`` (ISO without it)."""
 
-    def __new__(cls, text: str, decimal: str = "."):
+    def __new__(cls, text: str, decimal: str = ".", day: Callable[[date], str] | None = None):
         said = super().__new__(cls, text)
-        said.decimal = decimal
+        said.decimal, said.day = decimal, day
         return said
 
     def __mod__(self, params):
@@ -67,27 +70,35 @@ class Said(str):
             name, spec, conversion = match.groups()
             if conversion == "%":
                 return "%"
-            shown = f"%{spec}{conversion}" % params[name]
+            value = params[name]
+            if conversion == "s" and isinstance(value, date) and self.day is not None:
+                return self.day(value)
+            shown = f"%{spec}{conversion}" % value
             return shown.replace(".", self.decimal) if conversion in "eEfFgG" else shown
 
         return PLACEHOLDER.sub(fill, self)
 
 
 class InLocale(NullTranslations):
-    """``translations`` whose messages write numbers with ``decimal`` as the decimal mark (the
-    reader's locale: "0,738" in Spanish), so a sentence the code composes writes its numbers
-    as the page around it does."""
+    """``translations`` whose messages write numbers with ``decimal`` as the decimal mark and
+    days as ``day`` writes them (the reader's locale: "0,738", "5 dic 2026" in Spanish), so a
+    sentence the code composes writes them as the page around it does."""
 
-    def __init__(self, translations: NullTranslations, decimal: str):
+    def __init__(
+        self,
+        translations: NullTranslations,
+        decimal: str,
+        day: Callable[[date], str] | None = None,
+    ):
         super().__init__()
         self._translations = translations
-        self._decimal = decimal
+        self._decimal, self._day = decimal, day
 
     def gettext(self, message: str) -> str:
-        return Said(self._translations.gettext(message), self._decimal)
+        return Said(self._translations.gettext(message), self._decimal, self._day)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return Said(self._translations.ngettext(singular, plural, n), self._decimal)
+        return Said(self._translations.ngettext(singular, plural, n), self._decimal, self._day)
 
     def pgettext(self, context: str, message: str) -> str:
-        return Said(self._translations.pgettext(context, message), self._decimal)
+        return Said(self._translations.pgettext(context, message), self._decimal, self._day)

@@ -1,9 +1,11 @@
 """Which language a panel page speaks: Flask-Babel's locale selector over the station's
 catalogs (``station.i18n.catalog``)."""
 
+from datetime import date
+
 from babel.numbers import get_decimal_symbol
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, format_date, get_locale, get_translations, gettext
 from flask_login import current_user
 
 from station.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR, InLocale
@@ -34,6 +36,13 @@ def page_language() -> str:
 
 def page_words() -> InLocale:
     """The page's catalog for the sentences the station composes: its words in the page's
-    language, its numbers written the page's way (a decimal comma in Spanish), as the page's
-    own numbers are."""
-    return InLocale(get_translations(), get_decimal_symbol(get_locale()))
+    language, its numbers and days written the page's way (a decimal comma in Spanish), as the
+    page's own are."""
+    return InLocale(get_translations(), get_decimal_symbol(get_locale()), written_day)
+
+
+def written_day(day: date) -> str:
+    """A day as the page's language writes it ("2026-01-05" in English, "5 ene 2026" in
+    Spanish)."""
+    # TRANSLATORS: a date's pattern (CLDR: yyyy year, MM month, dd day, MMM the month's name)
+    return format_date(day, gettext("yyyy-MM-dd"))

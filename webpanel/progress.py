@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from babel.lists import format_list
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext as flask_pgettext
 from flask_login import current_user
@@ -41,7 +41,7 @@ from station.results.progress import patient_progress
 from station.results.quality import flag_message
 from station.results.service import END_REASONS, STOPPED_FOR_PAIN
 from webpanel.audit_trail import audit, changes, viewed
-from webpanel.language import page_words
+from webpanel.language import page_words, written_day
 
 results = Blueprint("results", __name__)
 
@@ -145,10 +145,7 @@ def and_list(items) -> str:
 @results.app_template_filter("day")
 def day(iso: str | None) -> str:
     """An ISO day (``2026-01-05``) as the page's language writes it; empty without one."""
-    if not iso:
-        return ""
-    # TRANSLATORS: a date's pattern (CLDR: yyyy year, MM month, dd day, MMM the month's name)
-    return format_date(date.fromisoformat(iso[:10]), gettext("yyyy-MM-dd"))
+    return written_day(date.fromisoformat(iso[:10])) if iso else ""
 
 
 @results.app_template_global()

@@ -26,6 +26,17 @@ PATIENT_REPORTED = {
 }
 """Patient-reported measures a goal can take: (label, unit, which way is better)."""
 NOTE_LIMIT = 200
+GOAL_WORDS = {
+    True: N_(
+        "%(measure)s%(condition)s: from %(baseline).3g (%(since)s) to %(target).3g%(unit)s by "
+        "%(due)s; %(now)s: %(state)s"
+    ),
+    False: N_(
+        "%(measure)s%(condition)s: from %(baseline).3g to %(target).3g%(unit)s by %(due)s; "
+        "%(now)s: %(state)s"
+    ),
+}
+"""A goal's progress in words, by whether its baseline has the day it was measured."""
 NOT_BETTER = {
     "higher": N_("%(target)g is not better than the baseline %(baseline)g (higher is better)"),
     "lower": N_("%(target)g is not better than the baseline %(baseline)g (lower is better)"),
@@ -234,9 +245,8 @@ def goal_progress(
             _("no result yet")
             if current is None
             else _("now %(value).3g%(unit)s (%(day)s)")
-            % {"value": current, "unit": unit, "day": current_date}
+            % {"value": current, "unit": unit, "day": date.fromisoformat(current_date)}
         )
-        since = f" ({goal['baseline_date']})" if goal.get("baseline_date") else ""
         if met:
             state = _("met")
         elif overdue:
@@ -254,21 +264,23 @@ def goal_progress(
                 "progress_pct": None if pct is None else round(pct),
                 "met": met,
                 "overdue": overdue,
-                "words": _(
-                    "%(measure)s%(condition)s: from %(baseline).3g%(since)s to "
-                    "%(target).3g%(unit)s by %(due)s; %(now)s: %(state)s"
-                )
+                "words": _(GOAL_WORDS[bool(goal.get("baseline_date"))])
                 % {
                     "measure": about["label"],
                     "condition": condition,
                     "baseline": baseline,
-                    "since": since,
+                    "since": _day(goal.get("baseline_date")),
                     "target": target,
                     "unit": unit,
-                    "due": goal["due_date"],
+                    "due": date.fromisoformat(goal["due_date"]),
                     "now": now,
                     "state": state,
                 },
             }
         )
     return out
+
+
+def _day(iso: str | None) -> date | None:
+    """An ISO day as a ``date`` (the catalog writes it the reader's way); None without one."""
+    return date.fromisoformat(iso[:10]) if iso else None

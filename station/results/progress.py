@@ -8,7 +8,7 @@ from ``sensing.norms``; where none is known the change is reported as such, neve
 """
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sensing import norms
 from sensing.norms import MINIMAL_DETECTABLE_CHANGE, Mdc
@@ -225,8 +225,8 @@ def change(points: list[dict], chart: dict, mdc: Mdc | None, translations=ENGLIS
         "latest": latest,
         "change": delta,
         "unit": unit,
-        "since": good[0]["date"],
-        "until": good[-1]["date"],
+        "since": date.fromisoformat(good[0]["date"]),
+        "until": date.fromisoformat(good[-1]["date"]),
     }
     words = _(FROM_TO_WORDS[chart["better"]]) % said
     if mdc is None:

@@ -42,7 +42,7 @@ def test_the_panel_killed_mid_trial_never_touches_the_trial(daemon):
     trial = daemon.ended(trial_id)  # the same session: the new panel reads the same key
     assert trial["state"] == "completed" and trial["reason"] is None
     assert trial["result"]["metrics"]["n_samples"] == 500  # 5 s at 100 Hz, nothing missing
-    assert trial["result"]["quality"]["ok"]
+    assert trial["result"]["quality"]["ok"], trial["result"]["quality"]["flags"]
 
     daemon.proc.send_signal(signal.SIGTERM)
     assert daemon.proc.wait(timeout=20) == 0

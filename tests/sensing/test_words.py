@@ -2,6 +2,7 @@
 comma in Spanish for real numbers, whole numbers and words untouched, everything else Python's
 formatting as written."""
 
+from datetime import date
 from gettext import NullTranslations
 
 from sensing.words import InLocale
@@ -27,3 +28,10 @@ def test_real_numbers_take_the_readers_decimal_mark_and_nothing_else_changes():
 def test_a_point_stays_a_point_where_the_reader_writes_one():
     point = InLocale(NullTranslations(), ".")
     assert point.gettext("%(value).3g%(unit)s") % {"value": 0.7384, "unit": " cm/s"} == "0.738 cm/s"
+
+
+def test_a_day_is_written_as_the_reader_writes_it_and_iso_without_a_way_to():
+    day = date(2026, 12, 5)
+    spanish = InLocale(NullTranslations(), ",", day=lambda d: f"{d.day} dic {d.year}")
+    assert spanish.gettext("by %(due)s") % {"due": day} == "by 5 dic 2026"
+    assert InLocale(NullTranslations(), ".").gettext("by %(due)s") % {"due": day} == "by 2026-12-05"

@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from babel.messages.pofile import read_po
 
 from station.i18n.catalog import TRANSLATIONS_DIR, translations
@@ -144,6 +145,8 @@ def test_a_spanish_account_reads_what_the_station_composed_in_spanish(in_spanish
     progress = shown["progress"]
     assert "más bajo es mejor) entre el" in progress  # a trend, against
     assert re.search(r"De \d+,\d+ a \d+,\d+ cm/s \([-+]\d+,\d+ cm/s;", progress)  # 0,738
+    today = format_date(date.today(), "d MMM y", locale="es")
+    assert f"entre el {today} y el {today}." in progress  # days the Spanish way
     assert "El cambio mínimo detectable es de" in progress  # its MDC
     assert (
         "Bipedestación estática: velocidad media de oscilación (ojos abiertos, superficie "
@@ -176,6 +179,8 @@ def test_an_english_account_reads_the_same_in_english(english, record):
     progress = shown["progress"]
     assert "lower is better) between" in progress and "Lower is better." in progress
     assert re.search(r"From \d+\.\d+ to \d+\.\d+ cm/s \([-+]\d+\.\d+ cm/s,", progress)
+    today = date.today().isoformat()
+    assert f"between {today} and {today}." in progress
     assert "The minimal detectable change is" in progress
     assert "Quiet stance: mean sway speed (eyes open, firm surface): from" in progress
     assert "30 min gives 2 units (23-37 min under the 8-minute rule)" in shown["visit"]
