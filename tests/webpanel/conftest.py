@@ -51,3 +51,26 @@ def in_spanish(app, log_in):
         return client
 
     return switch
+
+
+@pytest.fixture
+def english(app, log_in, password):
+    """A second therapist (``tess``) who keeps the panel in English."""
+    app.extensions["accounts"].create("tess", password, "therapist", by=TECHNICIAN)
+    return log_in(app, "tess")
+
+
+@pytest.fixture
+def read_pages():
+    """``read_pages(client, urls)``: the HTML of each of ``urls`` (name -> URL) as ``client``
+    reads it, each page answered 200."""
+
+    def read(client, urls: dict[str, str]) -> dict[str, str]:
+        shown = {}
+        for name, url in urls.items():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            shown[name] = response.get_data(as_text=True)
+        return shown
+
+    return read

@@ -15,13 +15,6 @@ TODAY = date.today()
 
 
 @pytest.fixture
-def english(app, log_in, password):
-    """A second therapist who keeps the panel in English."""
-    app.extensions["accounts"].create("tess", password, "therapist", by="tom")
-    return log_in(app, "tess")
-
-
-@pytest.fixture
 def record(station, client):
     """A Spanish-speaking patient with a completed 10 s quiet stance and today's visit."""
     made = client.post(
@@ -41,9 +34,9 @@ def record(station, client):
     return {"patient": patient, "trial_id": trial_id, "visit": visit.get_json()}
 
 
-def pages(client, record) -> dict[str, str]:
+def urls_of(record) -> dict[str, str]:
     patient_id = record["patient"]["id"]
-    urls = {
+    return {
         "patient": f"/patients/{patient_id}",
         "progress": f"/patients/{patient_id}/progress",
         "trial": f"/trials/{record['trial_id']}",
@@ -51,16 +44,10 @@ def pages(client, record) -> dict[str, str]:
         "visit": f"/visits/{record['visit']['id']}",
         "report": f"/visits/{record['visit']['id']}/report",
     }
-    shown = {}
-    for name, url in urls.items():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        shown[name] = response.get_data(as_text=True)
-    return shown
 
 
-def test_a_spanish_account_reads_the_record_pages_in_spanish(in_spanish, record):
-    shown = pages(in_spanish("thea"), record)
+def test_a_spanish_account_reads_the_record_pages_in_spanish(in_spanish, record, read_pages):
+    shown = read_pages(in_spanish("thea"), urls_of(record))
     patient = shown["patient"]
     assert "Iniciar un ejercicio" in patient and "Programas y evaluaciones" in patient
     assert 'aria-label="Detener el ejercicio">DETENER</button>' in patient
@@ -85,9 +72,11 @@ def test_a_spanish_account_reads_the_record_pages_in_spanish(in_spanish, record)
         assert "%(" not in page and "&lt;span" not in page, name  # every message filled in
 
 
-def test_an_english_account_keeps_the_record_pages_in_english(in_spanish, english, record):
+def test_an_english_account_keeps_the_record_pages_in_english(
+    in_spanish, english, record, read_pages
+):
     in_spanish("thea")  # another account's choice changes nothing here
-    shown = pages(english, record)
+    shown = read_pages(english, urls_of(record))
     assert "Start a drill" in shown["patient"] and "Hears and reads:" in shown["patient"]
     assert "Progress of Rosa Ruiz" in shown["progress"]
     assert "Centre-of-pressure charts" in shown["trial"] and "Duration 10.0" in shown["trial"]
