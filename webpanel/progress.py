@@ -50,6 +50,20 @@ HISTORY_PAGE_TRIALS = 100
 with 10,000 stored trials."""
 GOAL_LOOKBACK_TRIALS = 100
 """A goal's latest result is looked for among this many newest trials of its drill."""
+RESULT_WORDS = {
+    "completed": pgettext("result", "completed"),
+    "aborted": pgettext("result", "aborted"),
+    "better": pgettext("result", "better"),
+    "worse": pgettext("result", "worse"),
+    "same": pgettext("result", "same"),
+    "lower": pgettext("result", "lower"),
+    "higher": pgettext("result", "higher"),
+    "below": pgettext("result", "below"),
+    "within": pgettext("result", "within"),
+    "above": pgettext("result", "above"),
+}
+"""The words of a result's stored values: a trial's state, a change's direction, which way is
+better, where a value lies against its published band."""
 SOAP_PARTS = (
     (
         "subjective",
@@ -170,22 +184,6 @@ def trial_parts(trial: dict) -> list[dict]:
             }
         )
     return out
-
-
-RESULT_WORDS = {
-    "completed": pgettext("result", "completed"),
-    "aborted": pgettext("result", "aborted"),
-    "better": pgettext("result", "better"),
-    "worse": pgettext("result", "worse"),
-    "same": pgettext("result", "same"),
-    "lower": pgettext("result", "lower"),
-    "higher": pgettext("result", "higher"),
-    "below": pgettext("result", "below"),
-    "within": pgettext("result", "within"),
-    "above": pgettext("result", "above"),
-}
-"""The words of a result's stored values: a trial's state, a change's direction, which way is
-better, where a value lies against its published band."""
 
 
 @results.app_template_filter("said")
