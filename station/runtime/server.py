@@ -263,7 +263,11 @@ class PanelServer:
         self._closing = True
         self._dispatcher.shutdown(timeout=timeout_s)
         trigger = self._listeners[0].trigger
-        trigger.pull_trigger(lambda: wasyncore.close_all(self._map, ignore_all=True))
+        try:
+            trigger.pull_trigger(lambda: wasyncore.close_all(self._map, ignore_all=True))
+        except OSError as exc:  # its pipe already closed (seen once in 4 runs of the fast tests)
+            log.debug("panel server trigger closed before close(): %s; closing here", exc)
+            wasyncore.close_all(self._map, ignore_all=True)  # the loop ends on its OSError
         self._thread.join(timeout_s)
         if self._thread.is_alive():
             log.warning("panel server thread did not stop within %.0f s", timeout_s)
