@@ -76,7 +76,10 @@ def test_a_spanish_patients_trial_in_a_us_clinic(start_daemon, tablet, tmp_path,
     expect(other.locator("h2", has_text="Start a drill")).to_be_visible()
     expect(other.locator(".patient-head")).to_contain_text("5 ft 4 in")
 
-    # what the station said, in Spanish, each phrase real audio of its length
+    # what the station said, in Spanish, each phrase real audio of its length (the tablets
+    # closed first: their pages would see the stopped station refuse them)
+    page.close()
+    other.close()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
     said = re.findall(r"said '([^']+)' \(es, ([\d.]+) s, (\w+\.wav)\)", proc.stderr.read())
