@@ -38,7 +38,6 @@ from fhir.resources.R4B.patient import Patient
 
 from station.results.measures import drill_title, headline
 
-MEDIA_TYPE = "application/fhir+json"
 BASE = "https://balance-station.example/fhir"
 """The root of the station's own code and identifier systems: ``.example`` is reserved for
 names that belong to no one (RFC 2606), so they cannot clash with a real organisation's."""

@@ -8,8 +8,9 @@ import urllib.error
 import urllib.request
 
 from station.errors import StationError
-from station.results.fhir import MEDIA_TYPE
 
+MEDIA_TYPE = "application/fhir+json"
+"""FHIR's JSON media type, in the API's answers and the delivery's requests."""
 TIMEOUT_S = 30.0
 """How long to wait for the server: a transaction of a patient's whole history can take it a
 few seconds."""

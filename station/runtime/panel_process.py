@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from station.runtime.priority import normal_thread
+
 log = logging.getLogger(__name__)
 
 FIRST_RESTART_S = 1.0
@@ -105,6 +107,7 @@ class PanelProcess:
         return env
 
     def _supervise(self) -> None:
+        normal_thread()  # the panel starts (and imports) at normal priority, not the core's
         delay = FIRST_RESTART_S
         while (proc := self._spawn()) is not None:
             started = time.monotonic()

@@ -16,6 +16,7 @@ calling thread and the threads it creates from then on.
 """
 
 import os
+import threading
 from contextlib import contextmanager
 
 CORE_NICE = -10  # systemd's Nice= of balance-station.service, asked for when run by hand
@@ -96,16 +97,29 @@ def normal_priority() -> str:
     ours runs); in words. A system call the sandbox refuses leaves the priority as it is."""
     try:
         for tid in _threads_of_this_process():
-            try:
-                if os.sched_getscheduler(tid) != os.SCHED_OTHER:
-                    os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
-                if os.getpriority(os.PRIO_PROCESS, tid) < 0:
-                    os.setpriority(os.PRIO_PROCESS, tid, 0)  # a higher nice needs no privilege
-            except ProcessLookupError:  # the thread ended meanwhile
-                continue
+            _give_back(tid)
     except PermissionError:
         return f"nice {os.getpriority(os.PRIO_PROCESS, 0)} (could not give back a raised one)"
     return f"nice {os.getpriority(os.PRIO_PROCESS, 0)}"
+
+
+def normal_thread() -> None:
+    """Give back the calling thread's raised priority, so that the processes it starts begin
+    at normal priority: a child inherits its parent thread's policy, and a panel that imported
+    its libraries at SCHED_FIFO kept the core's sensor readers waiting for a second."""
+    _give_back(threading.get_native_id())
+
+
+def _give_back(tid: int) -> None:
+    """Thread ``tid`` to SCHED_OTHER and nice 0 (neither needs privilege); a thread that ended
+    meanwhile is left alone."""
+    try:
+        if os.sched_getscheduler(tid) != os.SCHED_OTHER:
+            os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
+        if os.getpriority(os.PRIO_PROCESS, tid) < 0:
+            os.setpriority(os.PRIO_PROCESS, tid, 0)  # a higher nice needs no privilege
+    except ProcessLookupError:
+        return
 
 
 def _threads_of_this_process() -> list[int]:

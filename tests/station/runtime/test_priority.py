@@ -2,8 +2,10 @@
 reaches exactly the threads started for it."""
 
 import os
+import sys
 import threading
 
+from station.runtime.panel_process import PanelProcess
 from station.runtime.priority import (
     core_floor,
     normal_priority,
@@ -113,3 +115,29 @@ def test_the_panel_gives_back_a_raised_priority_in_every_thread_even_those_start
     assert worker_policy == os.SCHED_OTHER  # also when it had been raised to SCHED_FIFO 3
     if raised == "SCHED_FIFO 3":
         assert "could not" not in said
+
+
+def test_the_panel_starts_at_normal_priority_when_the_core_that_starts_it_is_real_time(tmp_path):
+    """The panel's interpreter and imports (about a CPU-second) ran at the core's SCHED_FIFO
+    until its own code gave the priority back: under load a panel restarted mid-trial kept the
+    sensor readers waiting and the trial lost 1% of its conversions."""
+    seen = tmp_path / "policy"
+    probe = f"import os; open({str(seen)!r}, 'w').write(str(os.sched_getscheduler(0)))"
+    said = []
+
+    def core_thread():
+        said.append(realtime_thread(3))
+        panel = PanelProcess(None, "info")
+        panel.command = [sys.executable, "-c", probe + "; raise SystemExit(2)"]  # refused: once
+        panel.start()
+        said.append(panel.refused.wait(30))
+        panel.stop()
+        said.append(os.sched_getscheduler(0))
+
+    thread = threading.Thread(target=core_thread)
+    thread.start()
+    thread.join()
+    assert said[1], "the probe never ran"
+    assert int(seen.read_text()) == os.SCHED_OTHER
+    if said[0] == "SCHED_FIFO 3":  # root, CAP_SYS_NICE or RLIMIT_RTPRIO here
+        assert said[2] == os.SCHED_FIFO  # the core's own thread keeps what it was given
