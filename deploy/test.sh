@@ -1,15 +1,18 @@
 #!/bin/sh
 # The project's one test command (README, .ci/run): installs what the tests need on a fresh
 # Debian machine (from Debian's packages: Chromium for the panel's browser tests, espeak-ng and
-# sox for the spoken instructions, Node.js's npm if missing; axe-core from the npm registry for
-# the accessibility checks; everything else into .venv from PyPI), then runs the whole suite on
-# both cores. Extra arguments go to pytest.
+# sox for the spoken instructions, PostgreSQL for the clinic hub's, Node.js's npm if missing;
+# axe-core from the npm registry for the accessibility checks; everything else into .venv from
+# PyPI), then runs the whole suite on both cores. Extra arguments go to pytest.
 set -eu
 cd "$(dirname "$0")/.."
 missing=""
 for tool in chromium espeak-ng sox npm; do  # each command is its Debian package's name
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
+# PostgreSQL's server for the clinic hub's tests (tests/hub: a throwaway cluster each run);
+# Debian keeps initdb out of PATH
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && apt-get install -y -qq $missing >/dev/null

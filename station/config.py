@@ -41,6 +41,8 @@ SIM_PROFILES = (
 )
 # a host name as RFC 1123 allows it: dot-separated labels of letters, digits and inner hyphens
 HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+# a station's id at the clinic hub ([hub] station_id; station.hub.schema checks it too)
+STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ADC_COUNTS = 2**24  # the amplifiers' 24-bit range: a tare beyond it is a typing error
 
 
@@ -301,6 +303,37 @@ def _schema(amplifiers: Mapping | None) -> dict[str, dict[str, Option]]:
                 "https://ehr.clinic.lan/fhir); empty: none",
             ),
         },
+        "hub": {
+            "host": Option(
+                str,
+                "",
+                "host name or address of the clinic hub's PostgreSQL, on the clinic's "
+                "network; empty: no hub (the station keeps its records to itself)",
+            ),
+            "port": Option(int, 5432, "TCP port of the hub's PostgreSQL", 1, 65535),
+            "database": Option(str, "balance_hub", "the hub's database name"),
+            "station_id": Option(
+                str,
+                "",
+                "this station's id at the hub, as given to 'balance-station hub add-station' "
+                "(lower-case letters, digits and hyphens, e.g. room-1)",
+            ),
+            "password_file": Option(
+                str,
+                "",
+                "file holding this station's hub password (readable by the station's user only)",
+            ),
+            "ca_file": Option(
+                str,
+                "",
+                "the clinic's CA certificate (PEM): the hub's TLS certificate is then "
+                "verified against it and must name [hub] host; empty: TLS when the hub offers "
+                "it, unverified",
+            ),
+            "interval_s": Option(
+                float, 10.0, "seconds between sync cycles with the hub", 1.0, 3600.0
+            ),
+        },
         "sim": {
             "profile": Option(str, "healthy-young", "simulated patient", choices=SIM_PROFILES),
             "seed": Option(int, 0, "random seed of the simulated patient", 0),
@@ -534,8 +567,28 @@ def _check_rules(s: dict[str, dict]) -> None:
     if (cells["tare_counts"] is None) != (cells["gain_n_per_count"] is None):
         raise ConfigError("[loadcells] give both tare_counts and gain_n_per_count, or neither")
     _check_fhir_url(s["fhir"]["server_url"])
+    _check_hub(s["hub"])
     if s["sim"]["unplugged"] == "imu" and not s["imu"]["enabled"]:
         raise ConfigError("[sim] unplugged = 'imu' but [imu] enabled = false: there is no IMU")
+
+
+def _check_hub(hub: dict) -> None:
+    """``[hub]``: with a host, the station's id and password file too; paths made paths."""
+    for name in ("password_file", "ca_file"):
+        hub[name] = Path(hub[name]).expanduser() if hub[name] else None
+    if not hub["host"]:
+        return
+    _check_host(hub["host"], "[hub] host")
+    if not STATION_ID.match(hub["station_id"]):
+        raise ConfigError(
+            f"[hub] station_id = {hub['station_id']!r}: give this station's id at the hub, "
+            "1-40 lower-case letters, digits and hyphens (e.g. room-1)"
+        )
+    if hub["password_file"] is None:
+        raise ConfigError(
+            "[hub] password_file is empty: give the file holding the password given to "
+            f"'balance-station hub add-station {hub['station_id']}'"
+        )
 
 
 def _check_fhir_url(url: str) -> None:
@@ -578,19 +631,21 @@ def _check_amplifier(s: dict[str, dict], amplifier) -> None:
             )
 
 
-def _check_host(host: str) -> None:
-    """``[panel] host`` must be an IP address or a host name: "256.1.1.1" is neither (a name
-    made of digits only would be taken for a broken address)."""
+def _check_host(host: str, option: str = "[panel] host") -> None:
+    """``[panel] host`` (or ``option``) must be an IP address or a host name: "256.1.1.1" is
+    neither (a name made of digits only would be taken for a broken address)."""
     try:
         ipaddress.ip_address(host)
         return
     except ValueError:
         pass
     if not HOST_NAME.fullmatch(host) or host.rstrip(".").split(".")[-1].isdigit():
-        raise ConfigError(
-            f"[panel] host = {host!r} is not an IP address or a host name: give an address of "
-            "this machine (127.0.0.1 for itself only, 0.0.0.0 for every network)"
+        hint = (
+            "an address of this machine (127.0.0.1 for itself only, 0.0.0.0 for every network)"
+            if option == "[panel] host"
+            else "the hub's host name or IP address on the clinic's network"
         )
+        raise ConfigError(f"{option} = {host!r} is not an IP address or a host name: give {hint}")
 
 
 def prepare_data_dir(config: Config) -> Path:

@@ -30,7 +30,7 @@ CLINICAL_RUNS = pytest.StashKey[ValidationRuns | WrittenRuns]()
 CLINICAL_DIR = pytest.StashKey[Path]()
 
 
-SLOW_SUITES = ("e2e", "browser", "faults", "security", "clinical", "deploy")
+SLOW_SUITES = ("e2e", "browser", "faults", "security", "clinical", "deploy", "hub")
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects

@@ -143,7 +143,9 @@ def health():
     """Loop rate, late ticks and device states; no login needed (for monitoring).
 
     ``core`` is the core process (pid, start, priorities; in the two-process daemon also
-    ``state``, ``since``, ``restarted_at``), ``panel`` the panel process. While the core does
+    ``state``, ``since``, ``restarted_at``), ``panel`` the panel process, ``sync`` the clinic
+    hub's sync (``state`` "off" without a hub; else synced, pending, offline or error, the
+    changes not yet at the hub, the last contact and error). While the core does
     not answer: 503 with ``status`` "unreachable", ``core`` saying since when, and
     ``message``."""
     svc = station()
@@ -151,7 +153,7 @@ def health():
         status = svc.status()
     except CoreUnavailableError as exc:
         body = {"status": "unreachable", "version": svc.version, "message": str(exc)}
-        return jsonify({**body, "core": svc.core_state()}), 503
+        return jsonify({**body, "core": svc.core_state(), "sync": svc.sync_status()}), 503
     devices = status["devices"]
     simulation = ("simulated_person", "virtual_patient")  # not devices
     ok = all(d.get("state") == "ready" for k, d in devices.items() if k not in simulation)
@@ -163,6 +165,7 @@ def health():
         calibration=status["calibration"],
         loop=status["loop"],
         devices=devices,
+        sync=svc.sync_status(),
         **processes,
     )
 

@@ -15,6 +15,7 @@ from station.cli.accounts import add_accounts_parser, run_accounts
 from station.cli.backup import add_backup_parsers, run_backup, run_migrate, run_restore
 from station.cli.calibrate import add_calibrate_parser, run_calibrate
 from station.cli.export_fhir import add_export_fhir_parser, run_export_fhir
+from station.cli.hub import add_hub_parser, run_hub
 from station.errors import StationError
 from station.runtime.logs import configure_logging
 
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     add_calibrate_parser(sub)
     add_accounts_parser(sub)
     add_backup_parsers(sub)
+    add_hub_parser(sub)
 
     drills = sub.add_parser("drills", help="list the drill catalog")
     drills.add_argument("--json", action="store_true", help="print as JSON")
@@ -163,6 +165,7 @@ def main(argv=None) -> int:
         "backup": run_backup,
         "restore": run_restore,
         "migrate": run_migrate,
+        "hub": run_hub,
     }
     try:
         return handler[args.command](args)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from station.config import prepare_data_dir
 from station.errors import StorageError
+from station.hub.settings import hub_settings
 from station.runtime.core_client import CoreClient
 from station.runtime.notify import SystemdNotifier
 from station.runtime.panel_station import PanelStation
@@ -75,6 +76,7 @@ def run_panel(config, exit_with: int | None = None) -> int:
     storage = _open_database(data_dir / "station.db", stop)
     station = PanelStation(config, storage, CoreClient(socket_path(config), config.panel.threads))
     server = serve_panel(config, station)
+    station.sync_agent = _sync_agent(config, storage, station.version)
     station.start()
     server.start()
     notifier.ready(f"panel on {server.url}")
@@ -97,11 +99,32 @@ def run_panel(config, exit_with: int | None = None) -> int:
     notifier.stopping("stopping: ending the live views")
     station.end_live_streams()  # or each would hold its worker until the server's timeout
     server.close()
+    if station.sync_agent is not None:
+        station.sync_agent.close()
     station.close()
     notifier.close()
     lock.release()
     log.info("panel stopped")
     return 0
+
+
+def _sync_agent(config, storage: Storage, version: str):
+    """The clinic hub's sync agent, started, where ``[hub]`` names a hub; else None."""
+    settings = hub_settings(config)
+    if settings is None:
+        return None
+    from station.hub.agent import SyncAgent  # psycopg only where a hub is configured
+
+    agent = SyncAgent(storage, settings, version)
+    agent.start()
+    log.info(
+        "syncing with the clinic hub at %s:%d as station %s every %g s",
+        settings.host,
+        settings.port,
+        settings.station_id,
+        settings.interval_s,
+    )
+    return agent
 
 
 def _open_database(path: Path, stop: threading.Event) -> Storage:

@@ -5,6 +5,7 @@ and starting a program's step, which needs the runtime's ``start_drill``.
 """
 
 from station.calibration.service import Calibrations
+from station.hub.settings import sync_state
 from station.records.programs import ProgramError
 from station.records.service import Records
 from station.results.service import Results
@@ -19,6 +20,7 @@ class StationRecords:
     records: Records
     results: Results
     calibrations: Calibrations
+    sync_agent = None  # the clinic hub's sync agent, where the panel runs one ([hub])
 
     def _serve(self, storage: Storage) -> None:
         """Open the named services on ``storage``."""
@@ -26,6 +28,10 @@ class StationRecords:
         self.records = Records(storage)
         self.results = Results(storage, self.loadcell_rate_sps)
         self.calibrations = Calibrations(storage)
+
+    def sync_status(self) -> dict:
+        """The clinic hub's sync as /health and the technician page show it."""
+        return sync_state(self.sync_agent)
 
     def start_drill(self, patient_id, drill, params=None, program=None) -> dict:
         """Start ``drill`` for ``patient_id``; the runtime (core or panel) provides it."""

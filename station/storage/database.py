@@ -364,9 +364,14 @@ class Storage:
 
     def trial_samples(self, trial_id: str):
         """The raw (N, len(samples.COLUMNS)) frame array of a trial."""
-        rows = self.query("SELECT samples FROM trials WHERE id = ?", [trial_id])
+        rows = self.query("SELECT samples, origin FROM trials WHERE id = ?", [trial_id])
         if not rows:
             raise NotFoundError(f"no trial with id {trial_id}")
+        if rows[0]["samples"] is None and rows[0]["origin"]:
+            raise NotFoundError(
+                f"trial {trial_id} was recorded on station {rows[0]['origin']}: its raw "
+                "samples are kept there and at the clinic hub, its result here"
+            )
         if rows[0]["samples"] is None:
             raise NotFoundError(f"trial {trial_id} has no samples yet")
         return samples.decode(rows[0]["samples"])

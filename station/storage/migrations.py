@@ -276,6 +276,69 @@ def _v12_languages(db: Database) -> None:
     db["patients"].add_column("language", str, not_null_default="en")
 
 
+def _v13_clinic_hub(db: Database) -> None:
+    """What the clinic hub's sync agent needs (``station.hub``): a clinic-wide id (``uid``)
+    for every record the station shares or records (trials have one: their id), the hub's
+    version a shared record's copy is based on, which station recorded a record pulled from
+    the hub (``origin``; None: this one), and an outbox that triggers fill with every change
+    made here (``sync_outbox``), except the agent's own while ``sync_applying`` has a row.
+    Records already stored get their uid and go into the outbox, oldest first."""
+    for table in ("patients", "programs", "goals", "home_exercises"):
+        db[table].add_column("uid", str)
+        db[table].add_column("version", int, not_null_default=0)
+    for table in ("visits", "calibrations", "analyses"):
+        db[table].add_column("uid", str)
+    for table in (
+        "patients",
+        "programs",
+        "goals",
+        "home_exercises",
+        "visits",
+        "trials",
+        "analyses",
+    ):
+        db[table].add_column("origin", str)
+    db.execute(
+        "CREATE TABLE sync_outbox (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+        "key TEXT NOT NULL, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))"
+    )
+    db.execute("CREATE TABLE sync_applying (flag INTEGER)")
+    db.execute("CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT)")
+    idle = "NOT EXISTS (SELECT 1 FROM sync_applying)"
+    for table in (
+        "patients",
+        "programs",
+        "goals",
+        "home_exercises",
+        "visits",
+        "calibrations",
+        "analyses",
+    ):
+        db.execute(f"UPDATE {table} SET uid = lower(hex(randomblob(16)))")
+        db.execute(f"CREATE UNIQUE INDEX {table}_uid ON {table} (uid)")
+        db.execute(
+            f"CREATE TRIGGER {table}_added AFTER INSERT ON {table} WHEN {idle} BEGIN "
+            f"UPDATE {table} SET uid = lower(hex(randomblob(16))) "
+            "WHERE id = NEW.id AND uid IS NULL; "
+            f"INSERT INTO sync_outbox (kind, key) VALUES ('{table}', NEW.id); END"
+        )
+        db.execute(  # not the uid's own update above (its OLD.uid is NULL)
+            f"CREATE TRIGGER {table}_changed AFTER UPDATE ON {table} "
+            f"WHEN {idle} AND OLD.uid IS NOT NULL BEGIN "
+            f"INSERT INTO sync_outbox (kind, key) VALUES ('{table}', NEW.id); END"
+        )
+        db.execute(f"INSERT INTO sync_outbox (kind, key) SELECT '{table}', id FROM {table}")
+    db.execute(  # a trial goes once it has ended (and again if its record changes after)
+        f"CREATE TRIGGER trials_changed AFTER UPDATE ON trials "
+        f"WHEN {idle} AND NEW.state <> 'running' BEGIN "
+        "INSERT INTO sync_outbox (kind, key) VALUES ('trials', NEW.id); END"
+    )
+    db.execute(
+        "INSERT INTO sync_outbox (kind, key) SELECT 'trials', id FROM trials "
+        "WHERE state <> 'running' ORDER BY started_at"
+    )
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1_foundation,
     _v2_calibrations_and_analyses,
@@ -289,4 +352,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v10_home_programs,
     _v11_goal_baseline_day,
     _v12_languages,
+    _v13_clinic_hub,
 )

@@ -139,6 +139,10 @@ def test_quiet_stance_end_to_end_then_sigterm(daemon):
 
     health = call(panel, "/api/v1/health")
     assert health["loop"]["rate_hz"] == 100.0 and health["loop"]["ticks"] > 500
+    assert health["sync"] == {  # no [hub]: the station keeps its records to itself
+        "state": "off",
+        "message": "no clinic hub configured ([hub] host is empty)",
+    }
 
     with panel.open("/api/v1/live") as stream:
         stream.readline()  # a panel is watching live while the station is stopped

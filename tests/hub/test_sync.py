@@ -1,0 +1,175 @@
+"""Issue 19: stations replicate with the clinic hub, offline-first, on a real PostgreSQL.
+A patient created on one station and trained on another is one history on both; every
+record reaches the hub exactly once however often a cycle is cut; edits made on two
+partitioned stations converge with the loser kept as a conflict; a station can write only
+its own records; a hub that is down costs nothing but time."""
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from station.hub.errors import HubError
+
+pytestmark = pytest.mark.hub
+
+MARTA = {"name": "Marta Hub", "code": "MH-1", "height_cm": 162, "weight_kg": 61}
+
+
+def test_a_patient_created_on_one_station_and_trained_on_another_is_one_history(hub, stations):
+    room1, room2 = stations(2)
+    marta = room1.records.create_patient(MARTA)
+    first = room1.run_trial(marta["id"])
+    assert room1.sync()["pushed"] >= 2  # the patient, the trial
+
+    assert room2.sync()["pulled"] >= 2
+    there = room2.patient_by_code("MH-1")
+    assert there["name"] == "Marta Hub" and there["id"] is not None
+    second = room2.run_trial(there["id"])
+    room2.sync()
+    room1.sync()
+
+    for room in (room1, room2):
+        here = room.patient_by_code("MH-1")
+        trials = {t["id"]: t for t in room.station.storage.list_trials(here["id"])}
+        assert set(trials) == {first, second}  # the whole history, wherever it was recorded
+        for trial in trials.values():
+            assert trial["state"] == "completed"
+            assert trial["result"]["metrics"]["velocity_mean_cm_s"] > 0
+    origin = room1.station.storage.query("SELECT origin FROM trials WHERE id = ?", [second])
+    assert origin[0]["origin"] == "room-2"  # recorded there, shown here
+    assert hub.count("recorded", "trials") == 2 and hub.count("shared", "patients") == 1
+    with hub.admin() as conn:
+        owners = dict(conn.execute("SELECT uid, station FROM recorded WHERE kind = 'trials'"))
+        samples = conn.execute(
+            "SELECT octet_length(samples) FROM recorded WHERE uid = %s", [first]
+        ).fetchone()[0]
+    assert owners == {first: "room-1", second: "room-2"}
+    assert samples > 1000  # the raw recording went up with its trial
+
+    assert room1.sync() == {"pushed": 0, "pulled": 0, "conflicts": 0}  # nothing more to do
+    assert room1.agent.status()["state"] == "synced"
+
+
+def test_a_cycle_cut_after_the_hub_took_it_sends_again_and_stores_once(hub, stations, monkeypatch):
+    (room1,) = stations(1)
+    marta = room1.records.create_patient(MARTA)
+    trial = room1.run_trial(marta["id"])
+    room1.station.storage.flush()
+
+    def cut(*_):  # the station dies between the hub's commit and forgetting its outbox
+        raise RuntimeError("power cut")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("station.hub.agent._settle", cut)
+        with pytest.raises(RuntimeError, match="power cut"):
+            room1.sync()
+    assert room1.agent.status()["pending"] >= 2  # still in the outbox
+    room1.sync()
+    assert room1.agent.status()["pending"] == 0
+    assert hub.count("recorded", "trials") == 1 and hub.count("shared", "patients") == 1
+    with hub.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM conflicts").fetchone()[0] == 0
+        version = conn.execute("SELECT version FROM shared WHERE kind = 'patients'").fetchone()
+    assert version[0] == 1  # the re-sent patient was recognised, not a new version
+    assert room1.station.storage.query("SELECT version FROM patients")[0]["version"] == 1
+    assert trial in {t["id"] for t in room1.station.storage.list_trials(marta["id"])}
+
+
+def test_an_edit_on_two_partitioned_stations_keeps_the_first_and_records_the_second(hub, stations):
+    room1, room2 = stations(2)
+    created = room1.records.create_patient(MARTA)
+    room1.sync()
+    room2.sync()
+    there = room2.patient_by_code("MH-1")
+    # the network between them is cut: each therapist corrects the weight
+    room1.records.update_patient(created["id"], {**MARTA, "weight_kg": 63})
+    room2.records.update_patient(there["id"], {**MARTA, "weight_kg": 59})
+    assert room1.sync()["conflicts"] == 0  # first at the hub: kept
+    assert room2.sync()["conflicts"] == 1  # later: the hub's version comes back
+    room1.sync()
+
+    for room in (room1, room2):
+        patient = room.patient_by_code("MH-1")
+        assert patient["weight_kg"] == 63 and patient["version"] == 2
+    with hub.admin() as conn:
+        kept = conn.execute(
+            "SELECT station, base_version, hub_version, data, reason FROM conflicts"
+        ).fetchall()
+    assert len(kept) == 1
+    station, base, at_hub, data, reason = kept[0]
+    assert (station, base, at_hub, data["weight_kg"]) == ("room-2", 1, 2, 59)
+    assert "the hub's version was kept" in reason and "by station room-1" in reason
+    assert room2.agent.status()["conflicts"] == 1 and room1.agent.status()["conflicts"] == 0
+
+
+def test_the_same_patient_created_on_two_partitioned_stations_is_kept_twice_and_flagged(
+    hub, stations
+):
+    room1, room2 = stations(2)
+    room1.records.create_patient(MARTA)
+    room2.records.create_patient({**MARTA, "weight_kg": 60})
+    room1.sync()
+    assert room2.sync()["pulled"] >= 1  # its own patient was renamed before room-1's came
+    room1.sync()
+
+    for room in (room1, room2):
+        codes = sorted(r["code"] for r in room.station.storage.query("SELECT code FROM patients"))
+        assert codes[0] == "MH-1" and codes[1].startswith("MH-1-dup-")
+        assert room.station.storage.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+    with hub.admin() as conn:
+        (reason,) = conn.execute("SELECT reason FROM conflicts").fetchone()
+    assert "created a patient with code MH-1" in reason and "merge them" in reason
+
+
+def test_a_station_can_write_only_its_own_records(hub, stations):
+    room1, room2 = stations(2)
+    marta = room1.records.create_patient(MARTA)
+    trial = room1.run_trial(marta["id"])
+    room1.sync()
+    with psycopg.connect(room2.settings.conninfo()) as conn:
+        with pytest.raises(psycopg.errors.RaiseException, match="recorded by station room-1"):
+            conn.execute(
+                "SELECT push_recorded('trials', %s, %s, NULL)", [trial, Jsonb({"forged": 1})]
+            )
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE recorded SET data = '{}'")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO conflicts (kind, uid, station, data, reason) VALUES "
+                "('x', 'y', 'room-1', '{}', 'forged')"
+            )
+    with hub.admin() as conn:
+        data = conn.execute("SELECT data FROM recorded WHERE uid = %s", [trial]).fetchone()[0]
+    assert data["state"] == "completed" and "forged" not in data
+
+
+def test_a_hub_that_is_down_costs_nothing_but_time(hub, stations, cluster):
+    room1, room2 = stations(2)
+    marta = room1.records.create_patient(MARTA)
+    room1.sync()
+    cluster.stop(kill=True)  # the hub's machine loses power
+    try:
+        trial = room1.run_trial(marta["id"])  # the station records on
+        with pytest.raises(HubError, match=r"cannot reach the clinic hub at 127\.0\.0\.1"):
+            room1.sync()
+        down = room1.agent.status()
+        assert down["pending"] == 1 and down["oldest_pending_at"]
+    finally:
+        cluster.start()
+    room1.sync()
+    room2.sync()
+    assert room1.agent.status()["pending"] == 0
+    here = room2.patient_by_code("MH-1")
+    assert [t["id"] for t in room2.station.storage.list_trials(here["id"])] == [trial]
+
+
+def test_a_wrong_password_is_named_for_the_technician(hub, stations):
+    (room1,) = stations(1)
+    room1.records.create_patient(MARTA)
+    room1.settings.password_file.write_text("not the password at all\n")
+    with pytest.raises(HubError, match="refused the password of station room-1: check") as e:
+        room1.sync()
+    assert str(room1.settings.password_file) in str(e.value)
+    assert room1.agent.status()["pending"] == 1  # the patient waits in the outbox
