@@ -220,7 +220,7 @@ def panel_station_imports(path: Path) -> set[str]:
 
 def test_station_keeps_its_modules_in_rooms():
     """Only the config, errors, clock and the entry point sit in station/ itself; the rest is
-    in its rooms (runtime, storage, records, results, calibration, technician, cli)."""
+    in its rooms (runtime, storage, records, results, calibration, technician, hub, cli)."""
     loose = sorted(p.name for p in (ROOT / "station").glob("*.py"))
     assert set(loose) - STATION_TOP_LEVEL == set()
     assert len(loose) <= 5

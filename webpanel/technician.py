@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from station.config import ConfigError, parse_config
@@ -24,6 +25,14 @@ from webpanel.auth import technician_required
 technician = Blueprint("technician", __name__, url_prefix="/technician")
 
 LOG_LEVELS = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3}  # and worse: syslog priorities
+SYNC_STATES = {  # station.hub.agent's states, in the reader's words
+    "off": _l("no hub configured"),
+    "starting": _l("starting"),
+    "synced": _l("in step with the hub"),
+    "pending": _l("changes waiting to be sent"),
+    "offline": _l("hub unreachable: recording goes on, changes wait here"),
+    "error": _l("sync error: see the log"),
+}
 SENSITIVE = re.compile(r"password|secret|token", re.IGNORECASE)  # never shown, even here
 
 
@@ -69,6 +78,21 @@ def config():
         section="config",
         source=cfg.source,
         sections=config_sections(cfg.as_dict(), cfg.amplifiers),
+    )
+
+
+@technician.get("/hub")
+@technician_required
+def hub():
+    """The clinic hub: this station's sync, the clinic's stations and the open conflicts."""
+    svc = station()
+    fleet = svc.sync_agent.fleet() if svc.sync_agent is not None else None
+    return render_template(
+        "technician_hub.html",
+        section="hub",
+        sync=svc.sync_status(),
+        fleet=fleet,
+        states=SYNC_STATES,
     )
 
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200  # outbox entries per hub transaction
 PULL_BATCH = 500  # hub changes per station transaction
+FLEET_CONFLICTS = 50  # the newest open conflicts the technician page lists
 LONGEST_RETRY_S = 60.0
 
 
@@ -47,6 +48,7 @@ class SyncAgent:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._fleet: dict | None = None
         self._state = {
             "state": "starting",
             "hub": f"{settings.host}:{settings.port}/{settings.database}",
@@ -102,6 +104,7 @@ class SyncAgent:
                     "SELECT count(*) FROM conflicts WHERE station = %s AND resolved_at IS NULL",
                     [self.settings.station_id],
                 ).fetchone()[0]
+                self._fleet = _fleet(conn)
                 conn.commit()
         except psycopg.Error as exc:
             raise HubError(_said(exc, self.settings)) from exc
@@ -131,6 +134,13 @@ class SyncAgent:
             "pending": pending["count"],
             "oldest_pending_at": pending["oldest"],
         }
+
+    def fleet(self) -> dict | None:
+        """The clinic's stations and open conflicts as the hub showed them at the last
+        contact (None before any): ``stations`` (id, last contact, software, changes waiting
+        on it, changes it has yet to pull), ``conflicts`` (newest first, up to
+        ``FLEET_CONFLICTS``) and when this was read (``read_at``)."""
+        return self._fleet
 
     def _pending(self) -> dict:
         row = self.storage.query("SELECT count(*) AS count, min(at) AS oldest FROM sync_outbox")
@@ -220,6 +230,44 @@ class SyncAgent:
     def _cursor(self) -> int:
         found = self.storage.query("SELECT value FROM sync_state WHERE key = 'pulled_seq'")
         return int(found[0]["value"]) if found else 0
+
+
+def _fleet(conn) -> dict:
+    """The stations and open conflicts at the hub (``SyncAgent.fleet``)."""
+    head = conn.execute(
+        "SELECT greatest((SELECT max(seq) FROM shared), (SELECT max(seq) FROM recorded))"
+    ).fetchone()[0]
+    stations = conn.execute(
+        "SELECT id, last_contact, software_version, pending, pulled_seq FROM stations ORDER BY id"
+    ).fetchall()
+    conflicts = conn.execute(
+        "SELECT at, kind, uid, station, reason FROM conflicts WHERE resolved_at IS NULL "
+        "ORDER BY at DESC, id DESC LIMIT %s",
+        [FLEET_CONFLICTS],
+    ).fetchall()
+    return {
+        "read_at": now_iso(),
+        "stations": [
+            {
+                "id": sid,
+                "last_contact": contact and contact.isoformat(timespec="seconds"),
+                "software_version": software,
+                "pending": pending,
+                "behind": max(0, (head or 0) - pulled),
+            }
+            for sid, contact, software, pending, pulled in stations
+        ],
+        "conflicts": [
+            {
+                "at": at.isoformat(timespec="seconds"),
+                "kind": kind,
+                "uid": uid,
+                "station": station,
+                "reason": reason,
+            }
+            for at, kind, uid, station, reason in conflicts
+        ],
+    }
 
 
 def _settle(db, last_seq: int, answers: list) -> None:

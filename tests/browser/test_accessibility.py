@@ -89,6 +89,7 @@ def clinic(tmp_path_factory):
         "technician.calibration": "/technician/calibration",
         "technician.logs": "/technician/logs",
         "technician.config": "/technician/config",
+        "technician.hub": "/technician/hub",
         "technician.audit_log": "/technician/audit",
     }
     pages = {

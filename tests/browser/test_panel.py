@@ -196,7 +196,8 @@ def test_every_page_runs_under_the_content_security_policy(
     patient_url = first_account_and_patient(page, base, "tech", "Csp Check", "170")
 
     pages = ["/technician", "/technician/calibration", "/technician/logs", "/technician/config"]
-    pages += ["/technician/audit", "/accounts", "/password", "/display", "/", patient_url]
+    pages += ["/technician/audit", "/technician/hub", "/accounts", "/password", "/display"]
+    pages += ["/", patient_url]
     for path in pages:
         page.goto(path if path.startswith("http") else base + path)
         page.wait_for_load_state("networkidle")

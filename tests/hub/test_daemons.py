@@ -101,6 +101,10 @@ def test_a_patient_added_in_room_1_is_trained_in_room_2_and_seen_in_both(two_roo
         assert state["pending"] == 0 and state["last_error"] is None
         assert state["station_id"] in ("room-1", "room-2") and state["conflicts"] == 0
 
+    page = room1.panel.load("/technician/hub")  # the technician's view of the fleet
+    assert "in step with the hub" in page and "No open conflicts." in page
+    assert "<code>room-1</code>" in page and "<code>room-2</code>" in page
+
     room2.proc.send_signal(signal.SIGKILL)  # a power cut in room 2, then it comes back
     room2.proc.wait(timeout=10)
     room2.start()

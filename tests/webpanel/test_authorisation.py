@@ -30,6 +30,7 @@ TECHNICIAN_ONLY = {
     "technician.calibration",
     "technician.logs",
     "technician.config",
+    "technician.hub",
     "technician.audit_log",
     "technician.audit_export",
     "api.audit_entries",
