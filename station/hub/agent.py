@@ -118,8 +118,8 @@ class SyncAgent:
         )
         if conflicts:
             log.warning(
-                "clinic hub: %d of this station's changes lost to an earlier edit at the hub "
-                "(kept there as conflicts for a technician)",
+                "clinic hub: %d of this station's changes not taken: another station's edit "
+                "reached the hub first (each is kept there as a conflict for a technician)",
                 conflicts,
             )
         return {"pushed": pushed, "pulled": pulled, "conflicts": conflicts}

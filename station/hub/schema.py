@@ -127,7 +127,7 @@ MIGRATIONS = (
             INSERT INTO conflicts (kind, uid, station, base_version, hub_version, data, reason)
             VALUES (p_kind, p_uid, me, p_base, cur.version, p_data, format(
                 'changed on station %s from version %s while the hub had version %s '
-                '(by station %s): the hub''s version was kept, this one is here',
+                '(by station %s): the hub''s version was kept, this one only here',
                 me, p_base, cur.version, cur.updated_by));
             version := cur.version; accepted := false; data := cur.data; RETURN;
         END IF;

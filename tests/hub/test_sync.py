@@ -173,3 +173,53 @@ def test_a_wrong_password_is_named_for_the_technician(hub, stations):
         room1.sync()
     assert str(room1.settings.password_file) in str(e.value)
     assert room1.agent.status()["pending"] == 1  # the patient waits in the outbox
+
+
+def test_three_stations_partitioned_from_the_hub_converge_when_it_heals(hub, stations, cluster):
+    """Issue 19's demo as a test: a patient created in room 1 is trained in rooms 2 and 3
+    while the hub is down (each room edits her too), then the hub comes back: all three hold
+    her whole history, the first edit to reach the hub wins in every room, the other is a
+    conflict, and every trial is at the hub exactly once."""
+    rooms = stations(3)
+    room1, room2, room3 = rooms
+    created = room1.records.create_patient(MARTA)
+    for room in rooms:
+        room.sync()
+    here = {room: room.patient_by_code("MH-1")["id"] for room in rooms}
+
+    cluster.stop(kill=True)  # the partition: no station reaches the hub
+    try:
+        trials = [room.run_trial(here[room]) for room in (room2, room3)]
+        room2.records.update_patient(here[room2], {**MARTA, "weight_kg": 58})
+        room3.records.update_patient(here[room3], {**MARTA, "weight_kg": 64})
+        goal = {"drill": None, "metric": "pain", "baseline": 6, "target": 2}
+        room1.records.goals.create(here[room1], {**goal, "due_date": "2099-01-01"}, {})
+        for room in rooms:
+            with pytest.raises(HubError):
+                room.sync()
+    finally:
+        cluster.start()
+    for _ in range(2):  # the partition heals: room 3 reaches the hub first
+        for room in (room3, room2, room1):
+            room.sync()
+
+    for room in rooms:
+        patient = room.patient_by_code("MH-1")
+        history = {t["id"] for t in room.station.storage.list_trials(patient["id"])}
+        assert history == set(trials), room.settings.station_id
+        assert patient["weight_kg"] == 64  # room 3's edit reached the hub first
+        goals = room.records.goals.for_patient(patient["id"])
+        assert [(g["metric"], g["target"]) for g in goals] == [("pain", 2)]
+        assert room.agent.status()["pending"] == 0
+        check = room.station.storage.query("PRAGMA integrity_check")[0]["integrity_check"]
+        assert check == "ok"
+    assert hub.count("recorded", "trials") == 2 and hub.count("shared", "patients") == 1
+    with hub.admin() as conn:
+        conflicts = conn.execute("SELECT station, data->>'weight_kg' FROM conflicts").fetchall()
+        integrity = conn.execute(
+            "SELECT count(*) FROM recorded r WHERE kind = 'trials' AND NOT EXISTS ("
+            "SELECT 1 FROM shared s WHERE s.kind = 'patients' "
+            "AND s.uid = r.data->>'patient_uid')"
+        ).fetchone()[0]
+    assert conflicts == [("room-2", "58.0")] and integrity == 0
+    assert created["id"] == here[room1]
