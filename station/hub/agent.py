@@ -94,12 +94,13 @@ class SyncAgent:
             self._wake.clear()
 
     # --- one cycle -------------------------------------------------------------------------------
-    def sync_once(self) -> dict:
-        """Push the outbox, then pull the hub's changes; what was done, as counts."""
+    def sync_once(self, pull: bool = True) -> dict:
+        """Push the outbox, then pull the hub's changes; what was done, as counts.
+        ``pull=False`` only sends (``bench/hub_scale.py`` measures the hub's intake alone)."""
         try:
             with psycopg.connect(self.settings.conninfo(), autocommit=False) as conn:
                 pushed, conflicts = self._push_all(conn)
-                pulled = self._pull_all(conn)
+                pulled = self._pull_all(conn) if pull else 0
                 hub_conflicts = conn.execute(
                     "SELECT count(*) FROM conflicts WHERE station = %s AND resolved_at IS NULL",
                     [self.settings.station_id],
