@@ -102,6 +102,7 @@ class EmulatedNAU7802:
         self.fault: str | None = None
         self.fault_once: str | None = None
         self.plugged = True
+        self._faultless = True  # no fault of any kind pending: read and write skip _fault_of
         self._ptr = 0
         self._reset()
 
@@ -112,6 +113,7 @@ class EmulatedNAU7802:
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known: {FAULTS}")
         self.fault = fault
+        self._faults_changed()
 
     def inject_once(self, fault: str) -> None:
         """``fault`` ('nack', 'all-ff' or 'bit7-drop') on the next transfer it applies to only:
@@ -119,6 +121,7 @@ class EmulatedNAU7802:
         if fault not in FAULTS[1:]:
             raise ValueError(f"unknown fault {fault!r}; known: {FAULTS[1:]}")
         self.fault_once = fault
+        self._faults_changed()
 
     def brownout(self) -> None:
         """A silent power-on reset: every register back to its power-on value (conversions
@@ -129,12 +132,17 @@ class EmulatedNAU7802:
     def unplug(self) -> None:
         """The cable is pulled: nothing acknowledges until ``plug()``."""
         self.plugged = False
+        self._faults_changed()
 
     def plug(self) -> None:
         """The cable is back: the chip powers up with every register at its reset value."""
         self.plugged = True
+        self._faults_changed()
         self._ptr = 0
         self._reset()
+
+    def _faults_changed(self) -> None:
+        self._faultless = self.plugged and self.fault is None and self.fault_once is None
 
     def _fault_of(self, reading: bool) -> str | None:
         """The fault of this transfer (a one-off one is used up); raises the NACK."""
@@ -142,6 +150,7 @@ class EmulatedNAU7802:
         once = self.fault_once
         if once is not None and (reading or once == "nack"):
             fault, self.fault_once = once, None
+            self._faults_changed()
         if not self.plugged or fault == "nack":
             raise OSError(errno.EREMOTEIO, "Remote I/O error")
         return fault
@@ -160,10 +169,14 @@ class EmulatedNAU7802:
     # --- I2CTarget --------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
         """A write message: register pointer, then values stored with auto-increment."""
-        if self._fault_of(reading=False) == "all-ff" or not data:
+        fault = None if self._faultless else self._fault_of(reading=False)
+        if fault == "all-ff" or not data:
+            return
+        if len(data) == 1 and self._cal_end is None:  # a pointer write before a read: the
+            self._ptr = data[0] % _REGISTERS  # common case, needing no time
             return
         now = self._clock()
-        if self._cal_end is not None:  # calibrating (checked here: this runs per message)
+        if self._cal_end is not None:  # calibrating
             self._settle(now)
         self._ptr = data[0] % _REGISTERS
         for value in data[1:]:
@@ -172,17 +185,29 @@ class EmulatedNAU7802:
 
     def read(self, n: int) -> bytes:
         """A read message: ``n`` registers from the pointer on, with auto-increment."""
-        fault = self._fault_of(reading=True)
+        fault = None if self._faultless else self._fault_of(reading=True)
         if fault == "all-ff":
             return b"\xff" * n
         now = self._clock()
         if self._cal_end is not None:  # calibrating (checked here: this runs per message)
             self._settle(now)
         newest = self._newest_t(now)  # nothing a read does moves it: found once per message
-        out = bytearray(n)
-        for i in range(n):
-            out[i] = self._load(self._ptr, now, newest)
-            self._ptr = (self._ptr + 1) % _REGISTERS
+        ptr = self._ptr
+        if n == 1:  # a status or configuration register: the driver's most frequent read
+            value = self._load(ptr, now, newest)
+            self._ptr = (ptr + 1) % _REGISTERS
+            return bytes((value & 0x7F if fault == "bit7-drop" else value,))
+        if n == 3 and ptr == ADCO_B2:  # a whole conversion: the other frequent read
+            high = self._load(ADCO_B2, now, newest)  # converts a new one, clears CR
+            adco = self._adco
+            out = bytearray((high, adco >> 8 & 0xFF, adco & 0xFF))  # B1, B0 as _load gives them
+            self._ptr = ADCO_B0 + 1
+        else:
+            out = bytearray(n)
+            for i in range(n):
+                out[i] = self._load(ptr, now, newest)
+                ptr = (ptr + 1) % _REGISTERS
+            self._ptr = ptr
         if fault == "bit7-drop" and n:
             out[0] &= 0x7F
         return bytes(out)
@@ -293,5 +318,7 @@ class EmulatedNAU7802:
             + self.counts_per_newton * self._force_n(t) * gain / 128
             + self.noise_counts * gauss(self.seed, t)
         )
-        code = min(MAX_COUNTS, max(MIN_COUNTS, round(counts)))
+        code = round(counts)
+        if not MIN_COUNTS <= code <= MAX_COUNTS:  # clipped to 24 bits
+            code = MAX_COUNTS if code > MAX_COUNTS else MIN_COUNTS
         self._adco, self._adco_t = code & 0xFFFFFF, t

@@ -18,8 +18,10 @@ class EmulatedTCA9548A:
     def __init__(self):
         self._chips: list[dict[int, I2CTarget]] = [{} for _ in range(CHANNELS)]
         self.control = 0
-        self._visible: dict[int, tuple[I2CTarget, ...]] = {}  # chips connected, by address
-        self._views: dict[int, dict[int, tuple[I2CTarget, ...]]] = {}  # _visible by control
+        # the chips on the enabled channels by address, read (never changed) by the bus for
+        # every message: two or more at one address are a bus conflict
+        self.connected: dict[int, tuple[I2CTarget, ...]] = {}
+        self._views: dict[int, dict[int, tuple[I2CTarget, ...]]] = {}  # connected, by control
 
     def attach(self, channel: int, address: int, target: I2CTarget) -> None:
         """Connect ``target`` at ``address`` on downstream ``channel`` (0-7)."""
@@ -43,10 +45,6 @@ class EmulatedTCA9548A:
         self.control = 0
         self._route()
 
-    def downstream(self, address: int) -> tuple[I2CTarget, ...]:
-        """The chips at ``address`` on the enabled channels (two or more is a bus conflict)."""
-        return self._visible.get(address, ())
-
     def write(self, data: bytes) -> None:
         """A write message: the last byte received becomes the control register."""
         if data:
@@ -67,4 +65,4 @@ class EmulatedTCA9548A:
                     for address, target in chips.items():
                         visible[address] = (*visible.get(address, ()), target)
             self._views[self.control] = visible
-        self._visible = visible
+        self.connected = visible
