@@ -232,13 +232,13 @@ class NAU7802Array:
         fresh = self._fresh
         if not any(fresh) or None in self._latest:
             return None
-        clocks = self.clocks
+        c0, c1, c2, c3 = self.clocks
         sample = LoadCellSample(
             self._clock(),
             tuple(self._latest),
             tuple(fresh),
-            tuple(c.seq for c in clocks),
-            tuple(c.t_s for c in clocks),
+            (c0.seq, c1.seq, c2.seq, c3.seq),
+            (c0.t_s, c1.t_s, c2.t_s, c3.t_s),
             tuple(self._lost),
         )
         self._fresh = [False] * 4

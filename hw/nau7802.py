@@ -213,7 +213,8 @@ class NAU7802:
     def data_ready(self) -> bool:
         """True when a conversion not yet read is waiting (PU_CTRL CR bit). Raises
         DeviceResetError when the chip has reset itself, BadDataError for impossible bytes."""
-        self._check_open()
+        if self._state == "closed":  # _check_open(), inline: this runs at every look
+            raise self._closed_error()
         value = self._read_status(PU_CTRL)
         if value & RUNNING != RUNNING:
             raise self._reset_error(f"PU_CTRL reads {value:#04x}")
@@ -229,8 +230,10 @@ class NAU7802:
         """The newest conversion as signed 24-bit counts (-8388608..8388607); reading clears CR.
         A read of 0xFFFFFF is BadDataError, not -1: ADCO holds the conversion until the next
         one, so the caller can read it again."""
-        self._check_open()
-        self._select()
+        if self._state == "closed":  # _check_open() and _select(), inline: a hot path
+            raise self._closed_error()
+        if self._mux is not None:
+            self._mux.select(self.channel)
         try:
             b2, b1, b0 = self._bus.read_i2c_block_data(self.address, ADCO_B2, 3)
         except OSError as exc:
@@ -282,14 +285,18 @@ class NAU7802:
 
     def _check_open(self) -> None:
         if self._state == "closed":
-            raise DeviceClosedError(f"NAU7802 {self.name} at {self.where} is closed")
+            raise self._closed_error()
+
+    def _closed_error(self) -> DeviceClosedError:
+        return DeviceClosedError(f"NAU7802 {self.name} at {self.where} is closed")
 
     def _select(self) -> None:
         if self._mux is not None:
             self._mux.select(self.channel)
 
     def _read(self, register: int) -> int:
-        self._select()
+        if self._mux is not None:  # _select(), inline: every status look comes here
+            self._mux.select(self.channel)
         try:
             return self._bus.read_byte_data(self.address, register)
         except OSError as exc:

@@ -56,12 +56,12 @@ class TCA9548A:
             raise ValueError(f"TCA9548A channel must be 0-7, got {channel}")
         if channel == self._selected:
             return
-        self._write(1 << channel, f"selecting channel {channel}")
+        self._write(1 << channel)
         self._selected = channel
 
     def disable(self) -> None:
         """Disconnect every downstream channel (control register 0)."""
-        self._write(0, "disabling all channels")
+        self._write(0)
         self._selected = None
 
     def forget(self) -> None:
@@ -79,11 +79,15 @@ class TCA9548A:
             "errors": self.errors,
         }
 
-    def _write(self, value: int, what: str) -> None:
+    def _write(self, value: int) -> None:
+        """Write the control register; the words of a failure are made only when one happens
+        (a select runs before nearly every transfer)."""
         try:
             self._bus.write_byte(self.address, value)
         except OSError as exc:
             self._failed()
+            channel = value.bit_length() - 1  # the one bit a select sets
+            what = f"selecting channel {channel}" if value else "disabling all channels"
             raise self._bus_error(exc, what) from exc
         self.selects += 1
 
