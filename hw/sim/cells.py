@@ -164,9 +164,10 @@ class SimLoadCell:
 
     def zero_drift_n(self, t_s: float) -> float:
         """The bridge's zero offset at ``t_s``, N."""
-        return self._drift_amp_n * sum(
-            [sin(_TWO_PI * t_s / period + phase) for period, phase in self._drift]
-        )
+        total = 0.0  # summed as sum() sums floats (from 0.0, in order), without its list
+        for period, phase in self._drift:
+            total += sin(_TWO_PI * t_s / period + phase)
+        return self._drift_amp_n * total
 
     def mains_n(self, t_s: float) -> float:
         """Mains hum at ``t_s`` as the amplifier averages it over one conversion, N."""

@@ -13,6 +13,7 @@ rebuilds the later ones when a command arrives for an earlier time.
 import bisect
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 TOUCH_DOWN_S = 0.3  # the COP returning toward the middle as the lifted foot lands, s
 
@@ -148,11 +149,20 @@ class Posture:
         stance's centre, then to ``down_to`` (by way of ``down_via``) once the stance ends."""
         if t_s < self.down_s:
             return self.shift
-        first = self.shift.then(self.down_s, self.down_via or self.down_to, self.down_over_s)
-        via_s = self.down_s + self.down_over_s
-        if self.down_via is None or t_s < via_s:
+        first, then = self._landing
+        if then is None or t_s < self.down_s + self.down_over_s:
             return first
-        return first.then(via_s, self.down_to, self.down_over_s)
+        return then
+
+    @cached_property
+    def _landing(self) -> tuple[Move, Move | None]:
+        """The COP shift's moves once the stance ends: to ``down_via`` (or ``down_to``), then
+        on to ``down_to`` (None without ``down_via``). Worked out once per posture: the
+        load cells ask for the shift at every conversion."""
+        first = self.shift.then(self.down_s, self.down_via or self.down_to, self.down_over_s)
+        if self.down_via is None:
+            return first, None
+        return first, first.then(self.down_s + self.down_over_s, self.down_to, self.down_over_s)
 
     def breaks(self, step_on_s: float) -> tuple[float, ...]:
         """Times after ``t_s`` at which the sway regime changes without a new command."""

@@ -375,7 +375,7 @@ class Person:
                 ml, ap = self._sway.cop_mm(t_s)
                 if self._sway.lost_at_s != lost:  # the integration just found a fall
                     share, d_ml, d_ap = self._envelope(t_s)
-                (shift_ml, shift_ap), *_ = self._timeline.at(t_s).shift_at(t_s).at(t_s)
+                shift_ml, shift_ap = self._timeline.at(t_s).shift_at(t_s).at(t_s)[0]
                 ml, ap = ml + shift_ml, ap + shift_ap
                 if share > 0.0:
                     out = (share * self._weight_n, self._ml0 + ml + d_ml, self._ap0 + ap + d_ap)
