@@ -178,13 +178,14 @@ class SyncAgent:
                 "SELECT push_recorded(%s, %s, %s, %s)", [kind_name, uid, Jsonb(data), samples]
             )
             return None
-        version, accepted, hub_data = conn.execute(
+        version, accepted, hub_data, hub_uid = conn.execute(
             "SELECT * FROM push_shared(%s, %s, %s, %s)",
             [kind_name, uid, row["version"], Jsonb(data)],
         ).fetchone()
         return {
             "kind": kind_name,
             "uid": uid,
+            "hub_uid": hub_uid,
             "version": version,
             "accepted": accepted,
             "data": None if accepted and hub_data == data else hub_data,
@@ -277,6 +278,12 @@ def _settle(db, last_seq: int, answers: list) -> None:
     with _applying(db):
         db.execute("DELETE FROM sync_outbox WHERE seq <= ?", [last_seq])
         for answer in filter(None, answers):
+            if answer["hub_uid"] != answer["uid"]:  # merged into the hub's record of it
+                db.execute(
+                    f"UPDATE {answer['kind']} SET uid = ? WHERE uid = ?",
+                    [answer["hub_uid"], answer["uid"]],
+                )
+                answer = {**answer, "uid": answer["hub_uid"]}
             if answer["data"] is not None:
                 _store(db, KINDS[answer["kind"]], answer["uid"], answer["data"], answer)
             db.execute(

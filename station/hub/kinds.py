@@ -1,8 +1,9 @@
 """What the station syncs with the clinic hub, kind by kind (a kind is a table of the station's
 database and a ``kind`` at the hub), declared once here.
 
-``shared`` kinds are the clinic's (patients, their programs, goals and home exercises): edited
-on any station, versioned by the hub (``station.hub.schema`` has the conflict rule).
+``shared`` kinds are the clinic's (the panel's accounts, patients, their programs, goals and
+home exercises): edited on any station, versioned by the hub (``station.hub.schema`` has the
+conflict rule); an account's last login stays on the station where it happened.
 ``recorded`` kinds are a station's own (its trials, re-analyses, visits and calibrations):
 written by the station that recorded them, append-only at the hub. A station's calibrations go
 up for the record and the fleet view, never down: another platform's calibration would be
@@ -43,6 +44,7 @@ SYNC_COLUMNS = ("id", "uid", "version", "origin")
 KINDS = {
     kind.name: kind
     for kind in (
+        Kind("users", "shared", local=("last_login_at",)),
         Kind("patients", "shared"),
         Kind("programs", "shared", {"patient_id": "patients"}, PROGRAM_JSON),
         Kind("goals", "shared", {"patient_id": "patients"}),

@@ -8,13 +8,16 @@ the calling station from its login role, so a station can write only records of 
 transaction-level lock and numbers the change from one sequence: changes are numbered in the
 order they commit, so a station that pulled up to change N has missed none below N.
 
-The conflict rule for shared records (patients, programs, goals, home exercises): a station
+The conflict rule for shared records (patients, programs, goals, home exercises, accounts): a
+station
 pushes its edit with the version it started from; the hub takes it when that is the hub's
 version, or the content is already the hub's (a retry); otherwise the first edit to reach the
 hub stays and the later one is kept in ``conflicts`` with both versions, for a technician, and
 the station takes the hub's version. A new patient whose clinic code another patient already
 has at the hub is kept with ``-dup-<uid>`` appended to its code (as schema 7 of the station
-did), and the clash is a conflict too."""
+did), and the clash is a conflict too. A new account whose username the clinic has already
+becomes that account on the station (the hub's password, role and language; a username is a
+person), and that is a conflict too."""
 
 import psycopg
 from psycopg import sql
@@ -52,6 +55,8 @@ MIGRATIONS = (
     CREATE INDEX shared_seq ON shared (seq);
     CREATE UNIQUE INDEX shared_patient_code ON shared (lower(data->>'code'))
         WHERE kind = 'patients' AND data->>'code' IS NOT NULL;
+    CREATE UNIQUE INDEX shared_username ON shared (lower(data->>'username'))
+        WHERE kind = 'users';
     CREATE INDEX shared_patient ON shared ((data->>'patient_uid')) WHERE kind <> 'patients';
     CREATE TABLE recorded (
         kind text NOT NULL,
@@ -112,7 +117,8 @@ MIGRATIONS = (
     END $$;
 
     CREATE FUNCTION push_shared(p_kind text, p_uid text, p_base integer, p_data jsonb,
-                                OUT version integer, OUT accepted boolean, OUT data jsonb)
+                                OUT version integer, OUT accepted boolean, OUT data jsonb,
+                                OUT hub_uid text)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     DECLARE me text := calling_station(); cur shared%ROWTYPE; code text; known boolean;
     BEGIN
@@ -120,6 +126,21 @@ MIGRATIONS = (
         UPDATE stations SET pushed = pushed + 1, last_contact = now() WHERE id = me;
         SELECT * INTO cur FROM shared s WHERE s.kind = p_kind AND s.uid = p_uid;
         known := FOUND;
+        hub_uid := p_uid;
+        IF NOT known AND p_kind = 'users' THEN  -- an account of that name at the hub already
+            SELECT * INTO cur FROM shared s WHERE s.kind = 'users'
+                AND lower(s.data->>'username') = lower(p_data->>'username');
+            IF FOUND THEN
+                INSERT INTO conflicts (kind, uid, station, base_version, hub_version, data,
+                                       reason)
+                VALUES (p_kind, p_uid, me, p_base, cur.version, p_data, format(
+                    'station %s created an account %s, which the clinic has already: the '
+                    'station''s is now the clinic''s (its password, role and language)',
+                    me, p_data->>'username'));
+                version := cur.version; accepted := false; data := cur.data;
+                hub_uid := cur.uid; RETURN;
+            END IF;
+        END IF;
         IF known AND cur.data = p_data THEN  -- the hub has it already (a retry)
             version := cur.version; accepted := true; data := cur.data; RETURN;
         END IF;

@@ -304,7 +304,6 @@ def _v13_clinic_hub(db: Database) -> None:
     )
     db.execute("CREATE TABLE sync_applying (flag INTEGER)")
     db.execute("CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT)")
-    idle = "NOT EXISTS (SELECT 1 FROM sync_applying)"
     for table in (
         "patients",
         "programs",
@@ -314,29 +313,47 @@ def _v13_clinic_hub(db: Database) -> None:
         "calibrations",
         "analyses",
     ):
-        db.execute(f"UPDATE {table} SET uid = lower(hex(randomblob(16)))")
-        db.execute(f"CREATE UNIQUE INDEX {table}_uid ON {table} (uid)")
-        db.execute(
-            f"CREATE TRIGGER {table}_added AFTER INSERT ON {table} WHEN {idle} BEGIN "
-            f"UPDATE {table} SET uid = lower(hex(randomblob(16))) "
-            "WHERE id = NEW.id AND uid IS NULL; "
-            f"INSERT INTO sync_outbox (kind, key) VALUES ('{table}', NEW.id); END"
-        )
-        db.execute(  # not the uid's own update above (its OLD.uid is NULL)
-            f"CREATE TRIGGER {table}_changed AFTER UPDATE ON {table} "
-            f"WHEN {idle} AND OLD.uid IS NOT NULL BEGIN "
-            f"INSERT INTO sync_outbox (kind, key) VALUES ('{table}', NEW.id); END"
-        )
-        db.execute(f"INSERT INTO sync_outbox (kind, key) SELECT '{table}', id FROM {table}")
+        _track(db, table)
     db.execute(  # a trial goes once it has ended (and again if its record changes after)
         f"CREATE TRIGGER trials_changed AFTER UPDATE ON trials "
-        f"WHEN {idle} AND NEW.state <> 'running' BEGIN "
+        f"WHEN {SYNC_IDLE} AND NEW.state <> 'running' BEGIN "
         "INSERT INTO sync_outbox (kind, key) VALUES ('trials', NEW.id); END"
     )
     db.execute(
         "INSERT INTO sync_outbox (kind, key) SELECT 'trials', id FROM trials "
         "WHERE state <> 'running' ORDER BY started_at"
     )
+
+
+def _v14_shared_accounts(db: Database) -> None:
+    """The panel's accounts shared through the clinic hub like patients (a therapist logs in
+    on any station of the clinic): a uid and the hub's version, and the outbox triggers."""
+    db["users"].add_column("uid", str)
+    db["users"].add_column("version", int, not_null_default=0)
+    _track(db, "users")
+
+
+SYNC_IDLE = "NOT EXISTS (SELECT 1 FROM sync_applying)"
+"""The outbox triggers' condition: not the sync agent's own write (schema 13)."""
+
+
+def _track(db: Database, table: str) -> None:
+    """Give ``table``'s records a uid (a random 128-bit hex; those stored get theirs now and go
+    into the outbox) and the triggers that put every insert and update into the outbox."""
+    db.execute(f"UPDATE {table} SET uid = lower(hex(randomblob(16)))")
+    db.execute(f"CREATE UNIQUE INDEX {table}_uid ON {table} (uid)")
+    db.execute(
+        f"CREATE TRIGGER {table}_added AFTER INSERT ON {table} WHEN {SYNC_IDLE} BEGIN "
+        f"UPDATE {table} SET uid = lower(hex(randomblob(16))) "
+        "WHERE id = NEW.id AND uid IS NULL; "
+        f"INSERT INTO sync_outbox (kind, key) VALUES ('{table}', NEW.id); END"
+    )
+    db.execute(  # not the uid's own update above (its OLD.uid is NULL)
+        f"CREATE TRIGGER {table}_changed AFTER UPDATE ON {table} "
+        f"WHEN {SYNC_IDLE} AND OLD.uid IS NOT NULL BEGIN "
+        f"INSERT INTO sync_outbox (kind, key) VALUES ('{table}', NEW.id); END"
+    )
+    db.execute(f"INSERT INTO sync_outbox (kind, key) SELECT '{table}', id FROM {table}")
 
 
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
@@ -353,4 +370,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v11_goal_baseline_day,
     _v12_languages,
     _v13_clinic_hub,
+    _v14_shared_accounts,
 )

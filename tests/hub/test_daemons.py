@@ -1,7 +1,8 @@
 """Issue 19 with the real daemons: two stations (``balance-station run`` on simulated hardware,
 each with its own database and panel) and the hub. A patient added on the tablet of room 1 is
 trained in room 2 and the trial shows in room 1's history; /health says how the sync stands;
-a station killed with SIGKILL and started again sends nothing twice."""
+a station killed with SIGKILL and started again sends nothing twice. Room 2 needs no first-run
+set-up: the technician set up on room 1 logs in there with the same password."""
 
 import signal
 import socket
@@ -9,6 +10,7 @@ import socket
 import pytest
 
 from tests.faults.conftest import PASSWORD, wait_for
+from tests.faults.test_processes import health
 
 pytestmark = pytest.mark.hub
 
@@ -23,6 +25,8 @@ def two_rooms(hub, spawn, until_healthy, panel_session, tmp_path):
         folder = tmp_path / name
         folder.mkdir()
         rooms[name] = Room(settings, folder, spawn, until_healthy, panel_session)
+    rooms["room-1"].set_up("tech")  # a new clinic: room 1 is set up first
+    rooms["room-2"].log_in("tech")  # room 2 has the clinic's accounts: no set-up there
     return rooms
 
 
@@ -43,11 +47,23 @@ class Room:
         )
         self.base = f"http://127.0.0.1:{port}"
         self._spawn, self._until_healthy = spawn, until_healthy
-        self.start()
         self.panel = panel_session(self.base)
+        self.start()
+
+    def set_up(self, username: str) -> None:
+        """The first-run page: the clinic's first account, a technician's."""
         self.panel.load("/setup")
-        form = {"username": "tech", "password": PASSWORD, "confirm": PASSWORD}
-        self.panel.submit("/setup", form)
+        form = {"username": username, "password": PASSWORD, "confirm": PASSWORD}
+        assert self.panel.submit("/setup", form) == self.base + "/"
+        self.panel.load("/")  # the page's CSRF token for the API calls
+
+    def log_in(self, username: str) -> None:
+        """Log in as ``username``, an account that comes from the hub: once this station has
+        pulled something (/health needs no login; failed logins would be rate-limited)."""
+        wait_for(lambda: health(self.base)["sync"]["pulled"] > 0, 30, f"{self.base} to pull")
+        self.panel.load("/login")
+        form = {"username": username, "password": PASSWORD}
+        assert self.panel.submit("/login", form) == self.base + "/"
         self.panel.load("/")
 
     def start(self) -> None:

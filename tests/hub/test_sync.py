@@ -6,9 +6,12 @@ its own records; a hub that is down costs nothing but time."""
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from psycopg.types.json import Jsonb
 
 from station.hub.errors import HubError
+from station.records.accounts import Accounts, LoginError
 
 pytestmark = pytest.mark.hub
 
@@ -223,3 +226,46 @@ def test_three_stations_partitioned_from_the_hub_converge_when_it_heals(hub, sta
         ).fetchone()[0]
     assert conflicts == [("room-2", "58.0")] and integrity == 0
     assert created["id"] == here[room1]
+
+
+def accounts_of(room) -> Accounts:
+    """The station's accounts, with the cheapest Argon2 parameters (tests only)."""
+    return Accounts(room.station.storage, PasswordHasher.from_parameters(CHEAPEST))
+
+
+def test_an_account_made_on_one_station_logs_in_on_every_station(hub, stations):
+    room1, room2 = stations(2)
+    accounts_of(room1).create("thea", "thea's long password", "therapist", by="tech")
+    room1.sync()
+    room2.sync()
+    assert accounts_of(room2).authenticate("thea", "thea's long password")["role"] == "therapist"
+    room2.sync()  # her login there (its time) stays there: nothing new for the hub
+    with hub.admin() as conn:
+        data = conn.execute("SELECT data FROM shared WHERE kind = 'users'").fetchone()[0]
+    assert "last_login_at" not in data and data["password_hash"].startswith("$argon2")
+
+    accounts_of(room2).set_active("thea", False, by="tech")  # she left the clinic
+    room2.sync()
+    room1.sync()
+    with pytest.raises(LoginError):
+        accounts_of(room1).authenticate("thea", "thea's long password")
+
+
+def test_one_username_made_on_two_partitioned_stations_becomes_one_account(hub, stations):
+    room1, room2 = stations(2)
+    accounts_of(room1).create("thea", "first password of thea", "therapist", by="tech")
+    accounts_of(room2).create("thea", "second password of thea", "technician", by="tech")
+    room1.sync()
+    assert room2.sync()["conflicts"] == 1
+    room1.sync()
+
+    for room in (room1, room2):
+        accounts = accounts_of(room)
+        assert [a["username"] for a in accounts.list_accounts()] == ["thea"]
+        assert accounts.authenticate("thea", "first password of thea")["role"] == "therapist"
+        with pytest.raises(LoginError):
+            accounts.authenticate("thea", "second password of thea")
+    with hub.admin() as conn:
+        (reason,) = conn.execute("SELECT reason FROM conflicts").fetchone()
+        users = conn.execute("SELECT count(*) FROM shared WHERE kind = 'users'").fetchone()[0]
+    assert "created an account thea, which the clinic has already" in reason and users == 1
