@@ -330,7 +330,7 @@ def _store(db, kind, uid: str, data: dict, answer: dict) -> bool:
                 value = found[0]
         if column in kind.json and value is not None:
             value = json.dumps(value)
-        if column in columns:  # a newer station's new columns wait for this one's upgrade
+        if column in columns:  # not a newer station's new column (see kinds.KINDS)
             values[column] = value
     here = db.execute(
         f"SELECT id{', version' if kind.family == 'shared' else ''} FROM {kind.name} "

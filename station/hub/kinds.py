@@ -67,6 +67,12 @@ KINDS = {
 }
 
 
+# A station pulls only the kinds and columns its schema has; what a newer station sends beyond
+# them is skipped. So a migration that makes a new kind or column sync also deletes the
+# station's pull cursor (``sync_state`` 'pulled_seq'): the next cycle pulls everything again,
+# which the station applies as the same where it has it already.
+
+
 def reference_key(column: str) -> str:
     """The key a reference travels under: ``patient_id`` -> ``patient_uid``."""
     return column.removesuffix("_id") + "_uid"

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from psycopg.types.json import Jsonb
 
+from station.hub.agent import SyncAgent
 from station.hub.errors import HubError
 from station.records.accounts import Accounts, LoginError
 
@@ -269,3 +270,32 @@ def test_one_username_made_on_two_partitioned_stations_becomes_one_account(hub, 
         (reason,) = conn.execute("SELECT reason FROM conflicts").fetchone()
         users = conn.execute("SELECT count(*) FROM shared WHERE kind = 'users'").fetchone()[0]
     assert "created an account thea, which the clinic has already" in reason and users == 1
+
+
+def test_the_hub_killed_mid_push_takes_none_of_the_batch_and_all_of_it_next_time(
+    hub, stations, cluster, monkeypatch
+):
+    (room1,) = stations(1)
+    marta = room1.records.create_patient(MARTA)
+    trials = [room1.run_trial(marta["id"]) for _ in range(2)]
+    push_one = SyncAgent._push_one
+    sent = []
+
+    def power_cut_after_the_first(agent, conn, kind, key):
+        if sent:  # the hub's machine loses power with the batch half sent
+            cluster.stop(kill=True)
+        sent.append(key)
+        return push_one(agent, conn, kind, key)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SyncAgent, "_push_one", power_cut_after_the_first)
+        with pytest.raises(HubError):
+            room1.sync()
+    cluster.start()
+    assert hub.count("shared", "patients") == 0  # the batch's transaction died with the hub
+    assert room1.agent.status()["pending"] == 3
+    room1.sync()
+    assert hub.count("shared", "patients") == 1 and hub.count("recorded", "trials") == 2
+    with hub.admin() as conn:
+        stored = {uid for (uid,) in conn.execute("SELECT uid FROM recorded")}
+    assert stored == set(trials) and room1.agent.status()["pending"] == 0
