@@ -390,6 +390,12 @@ def _said(exc: psycopg.Error, settings: HubSettings) -> str:
             f"[hub] password_file ({settings.password_file}) holds the one given to "
             f"'balance-station hub add-station {settings.station_id}'"
         )
+    if "certificate" in text:
+        return (
+            f"{where} could not be verified against the clinic's CA ([hub] ca_file = "
+            f"{settings.ca_file}): {text}; check that ca_file is the CA that signed the hub's "
+            f"certificate and that the certificate names {settings.host}"
+        )
     if "is not a station of this hub" in text:
         return f"{where} does not know station {settings.station_id!r}: {text}"
     if isinstance(exc, psycopg.OperationalError):

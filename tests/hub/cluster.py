@@ -39,9 +39,10 @@ def free_port() -> int:
 class Cluster:
     """A cluster in ``folder`` (created), its superuser ``ADMIN`` with ``password``; ``start``,
     ``stop`` (fast or, with ``kill=True``, SIGKILL of the postmaster, as a power cut) and
-    ``dsn`` for a user of it."""
+    ``dsn`` for a user of it. With ``tls``, a clinic's CA of its own (``ca_file``) signs the
+    server's certificate (for 127.0.0.1 and localhost) and connections over TCP must use TLS."""
 
-    def __init__(self, folder: Path, password: str = "hub admin password"):
+    def __init__(self, folder: Path, password: str = "hub admin password", tls: bool = False):
         self.folder = Path(folder)
         self.data = self.folder / "data"
         self.password = password
@@ -72,6 +73,79 @@ class Cluster:
                 f"unix_socket_directories = '{self.folder}'\nfsync = off\n"
                 "max_connections = 200\nshared_buffers = 64MB\n"
             )
+        self.ca_file = self.folder / "clinic-ca.crt" if tls else None
+        if tls:
+            self._tls()
+
+    def _tls(self) -> None:
+        """The clinic's CA (``ca_file``), the server's key and certificate signed by it, and
+        pg_hba.conf accepting TCP connections over TLS only."""
+        ca_key, key, request = (self.folder / n for n in ("ca.key", "server.key", "server.csr"))
+        cert = self.data / "server.crt"
+
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+        openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Test Clinic CA",
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(self.ca_file),
+        )
+        openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(request),
+        )
+        names = self.folder / "names.ext"
+        names.write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            str(request),
+            "-CA",
+            str(self.ca_file),
+            "-CAkey",
+            str(ca_key),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            str(names),
+            "-out",
+            str(cert),
+        )
+        shutil.move(key, self.data / "server.key")
+        for path in (self.data / "server.key", cert):
+            path.chmod(0o600)
+            if os.geteuid() == 0:
+                user = pwd.getpwnam(UNPRIVILEGED)
+                os.chown(path, user.pw_uid, user.pw_gid)
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write("ssl = on\n")
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(
+            "local all all scram-sha-256\n"
+            "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+            "hostnossl all all 0.0.0.0/0 reject\n"
+        )
 
     @staticmethod
     def _unprivileged() -> list[str]:
