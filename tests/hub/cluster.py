@@ -80,28 +80,10 @@ class Cluster:
     def _tls(self) -> None:
         """The clinic's CA (``ca_file``), the server's key and certificate signed by it, and
         pg_hba.conf accepting TCP connections over TLS only."""
-        ca_key, key, request = (self.folder / n for n in ("ca.key", "server.key", "server.csr"))
+        ca_key = make_ca(self.folder, self.ca_file, "Test Clinic CA")
+        key, request = self.folder / "server.key", self.folder / "server.csr"
         cert = self.data / "server.crt"
-
-        def openssl(*args: str) -> None:
-            subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-        openssl(
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Test Clinic CA",
-            "-keyout",
-            str(ca_key),
-            "-out",
-            str(self.ca_file),
-        )
-        openssl(
+        _openssl(
             "req",
             "-newkey",
             "rsa:2048",
@@ -115,7 +97,7 @@ class Cluster:
         )
         names = self.folder / "names.ext"
         names.write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
-        openssl(
+        _openssl(
             "x509",
             "-req",
             "-in",
@@ -217,3 +199,29 @@ def _wait_dead(pids, timeout_s: float = 10.0) -> None:
             if state == "Z":
                 break
             time.sleep(0.02)
+
+
+def make_ca(folder: Path, cert: Path, name: str) -> Path:
+    """A certificate authority named ``name``: its self-signed certificate at ``cert`` and its
+    key in ``folder`` (returned)."""
+    key = folder / f"{cert.stem}.key"
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        f"/CN={name}",
+        "-keyout",
+        str(key),
+        "-out",
+        str(cert),
+    )
+    return key
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)

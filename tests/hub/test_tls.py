@@ -5,7 +5,6 @@ without TLS is refused by the hub."""
 
 import dataclasses
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from station.hub.agent import SyncAgent
 from station.hub.errors import HubError
 from station.records.service import Records
 from station.storage.database import Storage
-from tests.hub.cluster import Cluster
+from tests.hub.cluster import Cluster, make_ca
 from tests.hub.fleet import Hub
 
 pytestmark = pytest.mark.hub
@@ -52,26 +51,7 @@ def test_a_station_syncs_over_tls_verified_against_the_clinics_ca(
         assert conn.info.get_parameters()["sslmode"] == "verify-full"
 
     other_ca = tmp_path / "another-ca.crt"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=Not The Clinic",
-            "-keyout",
-            str(tmp_path / "k"),
-            "-out",
-            str(other_ca),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    make_ca(tmp_path, other_ca, "Not The Clinic")
     stranger = SyncAgent(station_storage, dataclasses.replace(settings, ca_file=other_ca), "t")
     with pytest.raises(HubError, match="could not be verified against the clinic's CA") as e:
         stranger.sync_once()
