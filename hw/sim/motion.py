@@ -20,7 +20,11 @@ TOUCH_DOWN_S = 0.3  # the COP returning toward the middle as the lifted foot lan
 
 def _mix(*terms: tuple[tuple[float, float], float]) -> tuple[float, float]:
     """The sum of weight * (ML, AP) over ((ML, AP), weight) terms."""
-    return sum(v[0] * w for v, w in terms), sum(v[1] * w for v, w in terms)
+    ml = ap = 0.0  # added up as sum() adds floats (from 0.0, in order), without generators
+    for (x, y), w in terms:
+        ml += x * w
+        ap += y * w
+    return ml, ap
 
 
 _ZERO = (0.0, 0.0)
