@@ -25,6 +25,7 @@ import math
 MEMORY = 1024
 PRIOR_WEIGHT = 1000.0
 MAX_PERIOD_ERROR = 0.1  # the fitted period stays within 10% of the nominal one
+_DECAY = 1.0 - 1.0 / MEMORY  # an observation's weight after the next one
 
 
 class ConversionClock:
@@ -38,7 +39,8 @@ class ConversionClock:
     def __init__(self, rate_hz: float):
         if not rate_hz > 0:
             raise ValueError(f"rate_hz must be positive, got {rate_hz!r}")
-        self.nominal_period_s = 1.0 / rate_hz
+        self.nominal_period_s = nominal = 1.0 / rate_hz
+        self._low, self._high = nominal * (1 - MAX_PERIOD_ERROR), nominal * (1 + MAX_PERIOD_ERROR)
         self.seq = -1
         self.lost = 0
         self.restart()
@@ -104,7 +106,7 @@ class ConversionClock:
 
     def _fit(self, x: float, y: float) -> None:
         """Add (index, time) to the exponentially weighted fit and refresh the period."""
-        decay = 1.0 - 1.0 / MEMORY
+        decay = _DECAY
         self._w = self._w * decay + 1.0
         dx = x - self._x
         self._x += dx / self._w
@@ -114,7 +116,7 @@ class ConversionClock:
         self._sxy = self._sxy * decay + dx * (y - self._y)
         nominal = self.nominal_period_s
         period = (self._sxy + PRIOR_WEIGHT * nominal) / (self._sxx + PRIOR_WEIGHT)
-        low, high = nominal * (1 - MAX_PERIOD_ERROR), nominal * (1 + MAX_PERIOD_ERROR)
+        low, high = self._low, self._high  # the period's bounds (a chip's 10%)
         self.period_s = min(high, max(low, period))
 
     def _line(self, k: float) -> float:
