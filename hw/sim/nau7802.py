@@ -142,6 +142,7 @@ class EmulatedNAU7802:
         self._reset()
 
     def _faults_changed(self) -> None:
+        """Refresh ``_faultless`` after ``fault``, ``fault_once`` or ``plugged`` changed."""
         self._faultless = self.plugged and self.fault is None and self.fault_once is None
 
     def _fault_of(self, reading: bool) -> str | None:
