@@ -46,7 +46,7 @@ class SyncAgent:
         self.settings = settings
         self.software_version = software_version
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # close() ends the wait between cycles
         self._thread: threading.Thread | None = None
         self._fleet: dict | None = None
         self._state = {
@@ -64,10 +64,6 @@ class SyncAgent:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hub-sync", daemon=True)
         self._thread.start()
-
-    def wake(self) -> None:
-        """Sync now rather than at the next interval (a trial just ended)."""
-        self._wake.set()
 
     def close(self, timeout_s: float = 10.0) -> None:
         self._stop.set()
