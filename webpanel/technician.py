@@ -84,7 +84,8 @@ def config():
 @technician.get("/hub")
 @technician_required
 def hub():
-    """The clinic hub: this station's sync, the clinic's stations and the open conflicts."""
+    """The clinic hub: this station's sync, the clinic's stations and the open conflicts (each
+    by its record's kind, id and what happened; its content stays at the hub)."""
     svc = station()
     fleet = svc.sync_agent.fleet() if svc.sync_agent is not None else None
     return render_template(

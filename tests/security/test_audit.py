@@ -117,6 +117,7 @@ NOT_AUDITED = {
     "technician.diagnostics": "the station's diagnostics",
     "technician.logs": "the station's log",
     "technician.config": "the station's configuration",
+    "technician.hub": "the stations' sync state; a conflict shows its record's id, not its content",
     "technician.calibration": "the wizard's page",
     "api.calibration_list": "station calibrations, not a patient's",
     "api.calibration_state": "the wizard's state",
