@@ -85,9 +85,11 @@ def config():
 @technician_required
 def hub():
     """The clinic hub: this station's sync, the clinic's stations and the open conflicts (each
-    by its record's kind, id and what happened; its content stays at the hub)."""
+    by its record's kind and id and what happened, which can name a patient's clinic code:
+    audited, like the patient list)."""
     svc = station()
     fleet = svc.sync_agent.fleet() if svc.sync_agent is not None else None
+    audit("hub-conflicts-listed", "clinic hub", f"{len((fleet or {}).get('conflicts', []))} shown")
     return render_template(
         "technician_hub.html",
         section="hub",
