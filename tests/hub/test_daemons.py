@@ -1,8 +1,10 @@
 """Issue 19 with the real daemons: two stations (``balance-station run`` on simulated hardware,
 each with its own database and panel) and the hub. A patient added on the tablet of room 1 is
 trained in room 2 and the trial shows in room 1's history; /health says how the sync stands;
-a station killed with SIGKILL and started again sends nothing twice. Room 2 needs no first-run
-set-up: the technician set up on room 1 logs in there with the same password."""
+a station killed with SIGKILL and started again sends nothing twice; the hub killed with
+SIGKILL leaves the rooms working, and what they did meanwhile arrives once it is back. Room 2
+needs no first-run set-up: the technician set up on room 1 logs in there with the same
+password."""
 
 import signal
 import socket
@@ -126,6 +128,21 @@ def test_a_patient_added_in_room_1_is_trained_in_room_2_and_seen_in_both(two_roo
     room2.start()
     room2.synced()
     assert hub.count("recorded", "trials") == 1 and hub.count("shared", "patients") == 1
+
+    hub.cluster.stop(kill=True)  # the hub's machine loses power; the rooms go on
+    try:
+        later = room1.call("/api/v1/patients", {"name": "Luis Offline", "code": "LO-2"})
+        down = wait_for(
+            lambda: (s := health(room1.base)["sync"])["state"] == "offline" and s,
+            30,
+            "room 1 to see the hub gone",
+        )
+        assert down["pending"] >= 1 and "cannot reach the clinic hub" in down["last_error"]
+        assert room1.call(f"/api/v1/patients/{later['id']}")["name"] == "Luis Offline"
+    finally:
+        hub.cluster.start()
+    wait_for(lambda: patient_named(room2, "Luis Offline"), 90, "room 2 to get the new patient")
+    room1.synced()
     for room in (room1, room2):
         room.proc.send_signal(signal.SIGTERM)
         assert room.proc.wait(timeout=30) == 0
