@@ -113,6 +113,10 @@ def test_a_patient_added_in_room_1_is_trained_in_room_2_and_seen_in_both(two_roo
     assert seen[0]["state"] == "completed"
     result = room1.call(f"/api/v1/trials/{trial_id}")["result"]
     assert result["metrics"]["n_samples"] == 500
+    page = room1.panel.load(f"/trials/{trial_id}")  # its page says where its samples are
+    assert "Recorded on station room-2: its raw samples and charts are on that station" in page
+    assert 'id="charts"' not in page
+    assert 'id="metrics"' in page and 'id="norms"' in page  # its results, here
 
     for room in (room1, room2):
         state = room.synced()

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   const root = document.getElementById("charts");
+  if (!root) return; // no samples here: a trial running, or recorded on another station
   const COLOURS = { ml: "#0b63c5", ap: "#b35c00", path: "#0b63c5", ellipse: "#b3261e" };
   // uPlot's line builder thins points that share a pixel column, which only suits data sorted
   // by x: the x-y path is kept under a quarter of the chart's width in pixels per point.
