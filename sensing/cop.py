@@ -9,6 +9,7 @@ COP, left/right and front/back are always as the patient stands.
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -48,10 +49,25 @@ class PlatformGeometry:
         frame a calibration's COP correction is fitted in."""
         return replace(self, origin_ml_mm=0.0, origin_ap_mm=0.0, facing="front")
 
-    @property
+    @cached_property
     def patient_cell_positions_mm(self) -> np.ndarray:
-        """(4, 2) cell positions in the patient's frame, mm."""
-        return self.to_patient(self.cell_positions_mm)
+        """(4, 2) cell positions in the patient's frame, mm (read-only: worked out once, asked
+        for at every frame)."""
+        cells = self.to_patient(self.cell_positions_mm)
+        cells.flags.writeable = False
+        return cells
+
+    @cached_property
+    def split_lines_mm(self) -> tuple[float, float, float, float]:
+        """The mean ML of the right and of the left cells and the mean AP of the front and of
+        the back cells in the patient's frame, mm: where ``load_split_pct`` puts 100 %."""
+        cells = self.patient_cell_positions_mm
+        return (
+            cells[cells[:, 0] > 0, 0].mean(),
+            cells[cells[:, 0] < 0, 0].mean(),
+            cells[cells[:, 1] > 0, 1].mean(),
+            cells[cells[:, 1] < 0, 1].mean(),
+        )
 
     def to_patient(self, ml_ap_mm: np.ndarray) -> np.ndarray:
         """Platform-frame (ML, AP) points in mm to the patient's frame."""
@@ -84,11 +100,7 @@ def load_split_pct(ml_mm: float, ap_mm: float, geometry: PlatformGeometry) -> tu
     """
     if math.isnan(ml_mm) or math.isnan(ap_mm):
         return math.nan, math.nan
-    cells = geometry.patient_cell_positions_mm
-    right = cells[cells[:, 0] > 0, 0].mean()
-    left = cells[cells[:, 0] < 0, 0].mean()
-    front = cells[cells[:, 1] > 0, 1].mean()
-    back = cells[cells[:, 1] < 0, 1].mean()
+    right, left, front, back = geometry.split_lines_mm
     left_pct = 100.0 * (right - ml_mm) / (right - left)
     front_pct = 100.0 * (ap_mm - back) / (front - back)
     return float(left_pct), float(front_pct)
