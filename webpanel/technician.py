@@ -9,13 +9,13 @@ wizard's, run on the running station.
 import re
 from pathlib import Path
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from station.config import ConfigError, parse_config
-from station.errors import ConflictError
+from station.errors import ConflictError, StationError
 from station.runtime.logs import RECENT_LINES
 from station.technician.diagnostics import diagnostics as station_diagnostics
 from webpanel.api import ApiError, api, json_body, station
@@ -25,6 +25,7 @@ from webpanel.auth import technician_required
 technician = Blueprint("technician", __name__, url_prefix="/technician")
 
 LOG_LEVELS = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3}  # and worse: syslog priorities
+RESOLUTION_LIMIT = 200  # characters of what a technician did about a conflict
 SYNC_STATES = {  # station.hub.agent's states, in the reader's words
     "off": _l("no hub configured"),
     "starting": _l("starting"),
@@ -96,7 +97,38 @@ def hub():
         sync=svc.sync_status(),
         fleet=fleet,
         states=SYNC_STATES,
+        resolution_limit=RESOLUTION_LIMIT,
     )
+
+
+@technician.post("/hub/conflicts/<int:conflict_id>/resolved")
+@technician_required
+def resolve_conflict(conflict_id: int):
+    """Mark a conflict resolved at the hub, with what the technician did about it."""
+    svc = station()
+    note = " ".join(request.form.get("note", "").split())
+    if svc.sync_agent is None:
+        flash(gettext("No clinic hub is configured: there are no conflicts to resolve."))
+    elif not note or len(note) > RESOLUTION_LIMIT:
+        flash(
+            gettext(
+                "Say in up to %(limit)d characters what was done about conflict %(id)d.",
+                limit=RESOLUTION_LIMIT,
+                id=conflict_id,
+            )
+        )
+    else:
+        try:
+            done = svc.sync_agent.resolve(conflict_id, current_user.username, note)
+        except StationError as exc:
+            flash(gettext("The clinic hub could not be reached: %(error)s", error=str(exc)))
+        else:
+            if done:
+                audit("hub-conflict-resolved", f"conflict {conflict_id}", note)
+                flash(gettext("Conflict %(id)d marked resolved.", id=conflict_id))
+            else:
+                flash(gettext("Conflict %(id)d was resolved already.", id=conflict_id))
+    return redirect(url_for("technician.hub"), code=303)
 
 
 # --- what the pages show ---------------------------------------------------------------------

@@ -139,6 +139,21 @@ class SyncAgent:
         ``FLEET_CONFLICTS``) and when this was read (``read_at``)."""
         return self._fleet
 
+    def resolve(self, conflict_id: int, technician: str, note: str) -> bool:
+        """Mark conflict ``conflict_id`` resolved at the hub, with what ``technician`` did
+        (``note``); False when it was resolved already or does not exist. HubError when the
+        hub cannot be reached. The fleet view is read again."""
+        try:
+            with psycopg.connect(self.settings.conninfo(), autocommit=False) as conn:
+                done = conn.execute(
+                    "SELECT resolve_conflict(%s, %s)", [conflict_id, f"{technician}: {note}"]
+                ).fetchone()[0]
+                self._fleet = _fleet(conn)
+                conn.commit()
+        except psycopg.Error as exc:
+            raise HubError(_said(exc, self.settings)) from exc
+        return done
+
     def _pending(self) -> dict:
         row = self.storage.query("SELECT count(*) AS count, min(at) AS oldest FROM sync_outbox")
         return row[0]
@@ -239,7 +254,7 @@ def _fleet(conn) -> dict:
         "SELECT id, last_contact, software_version, pending, pulled_seq FROM stations ORDER BY id"
     ).fetchall()
     conflicts = conn.execute(
-        "SELECT at, kind, uid, station, reason FROM conflicts WHERE resolved_at IS NULL "
+        "SELECT id, at, kind, uid, station, reason FROM conflicts WHERE resolved_at IS NULL "
         "ORDER BY at DESC, id DESC LIMIT %s",
         [FLEET_CONFLICTS],
     ).fetchall()
@@ -257,13 +272,14 @@ def _fleet(conn) -> dict:
         ],
         "conflicts": [
             {
+                "id": conflict_id,
                 "at": at.isoformat(timespec="seconds"),
                 "kind": kind,
                 "uid": uid,
                 "station": station,
                 "reason": reason,
             }
-            for at, kind, uid, station, reason in conflicts
+            for conflict_id, at, kind, uid, station, reason in conflicts
         ],
     }
 

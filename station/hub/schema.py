@@ -1,8 +1,9 @@
 """The hub's schema on PostgreSQL, migrated by the project (``balance-station hub migrate``),
 and the stations it knows (``balance-station hub add-station``).
 
-Stations never write a table: they hold only SELECT on the tables and EXECUTE on three
-functions (``push_recorded``, ``push_shared``, ``pull``), which run as the hub's owner and take
+Stations never write a table: they hold only SELECT on the tables and EXECUTE on four
+functions (``push_recorded``, ``push_shared``, ``pull``, ``resolve_conflict``: a technician's
+"resolved"), which run as the hub's owner and take
 the calling station from its login role, so a station can write only records of its own
 (its recordings, and its edits of shared records, under its name). Every write takes one
 transaction-level lock and numbers the change from one sequence: changes are numbered in the
@@ -204,15 +205,29 @@ MIGRATIONS = (
             ORDER BY 1 LIMIT p_limit;
     END $$;
     """,
+    # 2: a technician marks a conflict resolved (what was done, by whom, from which station)
+    """
+    ALTER TABLE conflicts ADD COLUMN resolved_by text REFERENCES stations (id),
+        ADD COLUMN resolution text;
+    CREATE FUNCTION resolve_conflict(p_id bigint, p_note text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE me text := calling_station();
+    BEGIN
+        UPDATE conflicts SET resolved_at = now(), resolved_by = me, resolution = p_note
+        WHERE id = p_id AND resolved_at IS NULL;
+        RETURN FOUND;
+    END $$;
+    """,
 )
 GRANTS = """
     GRANT SELECT ON stations, shared, recorded, conflicts TO {role};
     GRANT EXECUTE ON FUNCTION push_recorded(text, text, jsonb, bytea),
         push_shared(text, text, integer, jsonb),
-        pull(bigint, integer, text, integer) TO {role};
+        pull(bigint, integer, text, integer), resolve_conflict(bigint, text) TO {role};
     REVOKE EXECUTE ON FUNCTION push_recorded(text, text, jsonb, bytea),
         push_shared(text, text, integer, jsonb),
-        pull(bigint, integer, text, integer), calling_station() FROM PUBLIC;
+        pull(bigint, integer, text, integer), resolve_conflict(bigint, text),
+        calling_station() FROM PUBLIC;
 """
 
 

@@ -91,6 +91,7 @@ def samples(app, station):
         "program_id": program["id"],
         "evaluation_id": evaluation["id"],
         "step": 0,
+        "conflict_id": 1,  # no hub here: the route says so
         "trial_id": trial["trial_id"],
         "goal_id": station.records.goals.create(
             patient["id"],

@@ -126,6 +126,7 @@ NOT_AUDITED = {
     "api.calibration_close": "the wizard's state",
     "api.calibration_save": "audited; tested in tests/webpanel/test_technician.py",
     "technician.audit_log": "the audit trail itself",
+    "technician.resolve_conflict": "no hub here, nothing done; a resolution is audited (tests/hub)",
     "api.audit_entries": "the audit trail itself",
     "technician.audit_export": "audited as an export; tested below",
     "api.export_trial": "audited as an export; tested above",

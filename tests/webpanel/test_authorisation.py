@@ -31,6 +31,7 @@ TECHNICIAN_ONLY = {
     "technician.logs",
     "technician.config",
     "technician.hub",
+    "technician.resolve_conflict",
     "technician.audit_log",
     "technician.audit_export",
     "api.audit_entries",
@@ -68,6 +69,7 @@ def samples(app, station, log_in):
         "program_id": program["id"],
         "evaluation_id": evaluation["id"],
         "step": 0,
+        "conflict_id": 1,  # no hub here: the route says so
         "trial_id": trial["trial_id"],
         "goal_id": station.records.goals.create(
             patient["id"],
