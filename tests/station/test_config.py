@@ -93,6 +93,17 @@ def test_default_location_is_read(tmp_path, monkeypatch):
         ({"panel": {"host": ""}}, r"\[panel\] host = '' is not an IP address or a host name"),
         ({"panel": {"host": "tablet station"}}, r"\[panel\] host = 'tablet station' is not"),
         ({"panel": {"connections_per_address": 1}}, r"connections_per_address = 1 is below"),
+        ({"hub": {"host": "hub clinic"}}, r"\[hub\] host = 'hub clinic' is not .* the hub's host"),
+        ({"hub": {"host": "hub.lan"}}, r"\[hub\] station_id = '': give this station's id"),
+        (
+            {"hub": {"host": "hub.lan", "station_id": "Room 1"}},
+            r"\[hub\] station_id = 'Room 1': .*lower-case letters",
+        ),
+        (
+            {"hub": {"host": "hub.lan", "station_id": "room-1"}},
+            r"\[hub\] password_file is empty: .*hub add-station room-1",
+        ),
+        ({"hub": {"interval_s": 0.1}}, r"\[hub\] interval_s = 0.1 is below the minimum 1.0"),
     ],
 )
 def test_bad_values_name_section_and_option(raw, message):
@@ -191,3 +202,19 @@ def test_the_panel_reads_loadcells_as_given_and_leaves_them_to_the_core():
     with pytest.raises(ConfigError, match=r"unknown option \[panel\] prot"):
         panel_parse({"panel": {"prot": 80}}, amplifiers=None)
     assert panel_parse({}, amplifiers=None).loadcells.rate_sps is None
+
+
+def test_no_hub_by_default_and_a_hub_with_its_files_as_paths():
+    assert parse_config({}).hub.host == ""
+    hub = parse_config(
+        {
+            "hub": {
+                "host": "hub.clinic.lan",
+                "station_id": "room-1",
+                "password_file": "~/hub-password",
+                "ca_file": "/etc/balance-station/clinic-ca.crt",
+            }
+        }
+    ).hub
+    assert hub.password_file == Path("~/hub-password").expanduser()
+    assert hub.ca_file == Path("/etc/balance-station/clinic-ca.crt") and hub.port == 5432
