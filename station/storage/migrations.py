@@ -279,24 +279,19 @@ def _v12_languages(db: Database) -> None:
 def _v13_clinic_hub(db: Database) -> None:
     """What the clinic hub's sync agent needs (``station.hub``): a clinic-wide id (``uid``)
     for every record the station shares or records (trials have one: their id), the hub's
-    version a shared record's copy is based on, which station recorded a record pulled from
-    the hub (``origin``; None: this one), and an outbox that triggers fill with every change
-    made here (``sync_outbox``), except the agent's own while ``sync_applying`` has a row.
-    Records already stored get their uid and go into the outbox, oldest first."""
-    for table in ("patients", "programs", "goals", "home_exercises"):
+    version a shared record's copy is based on, which station recorded a visit, trial or
+    analysis pulled from the hub (``origin``; None: this one), and an outbox that triggers
+    fill with every change made here (``sync_outbox``), except the agent's own while
+    ``sync_applying`` has a row. Records already stored get their uid and go into the
+    outbox, oldest first."""
+    shared = ("patients", "programs", "goals", "home_exercises")
+    recorded = ("visits", "calibrations", "analyses")  # and trials, whose id is their uid
+    for table in shared:
         db[table].add_column("uid", str)
         db[table].add_column("version", int, not_null_default=0)
-    for table in ("visits", "calibrations", "analyses"):
+    for table in recorded:
         db[table].add_column("uid", str)
-    for table in (
-        "patients",
-        "programs",
-        "goals",
-        "home_exercises",
-        "visits",
-        "trials",
-        "analyses",
-    ):
+    for table in ("visits", "trials", "analyses"):  # what other stations' come here
         db[table].add_column("origin", str)
     db.execute(
         "CREATE TABLE sync_outbox (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
@@ -304,15 +299,7 @@ def _v13_clinic_hub(db: Database) -> None:
     )
     db.execute("CREATE TABLE sync_applying (flag INTEGER)")
     db.execute("CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT)")
-    for table in (
-        "patients",
-        "programs",
-        "goals",
-        "home_exercises",
-        "visits",
-        "calibrations",
-        "analyses",
-    ):
+    for table in (*shared, *recorded):
         _track(db, table)
     db.execute(  # a trial goes once it has ended (and again if its record changes after)
         f"CREATE TRIGGER trials_changed AFTER UPDATE ON trials "
