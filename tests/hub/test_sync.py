@@ -13,6 +13,7 @@ from psycopg.types.json import Jsonb
 from station.hub.agent import SyncAgent
 from station.hub.errors import HubError
 from station.records.accounts import Accounts, LoginError
+from station.results.conventions import analysis_options
 
 pytestmark = pytest.mark.hub
 
@@ -299,3 +300,36 @@ def test_the_hub_killed_mid_push_takes_none_of_the_batch_and_all_of_it_next_time
     with hub.admin() as conn:
         stored = {uid for (uid,) in conn.execute("SELECT uid FROM recorded")}
     assert stored == set(trials) and room1.agent.status()["pending"] == 0
+
+
+def test_every_kind_of_record_travels_and_a_calibration_stays_on_its_platform(hub, stations):
+    """Programs, home exercises, visits and re-analyses recorded in room 1 are in room 2 after
+    a sync, mapped to room 2's own ids; room 1's calibration reaches the hub for the record
+    but never room 2, whose platform it would not fit."""
+    room1, room2 = stations(2)
+    marta = room1.records.create_patient(MARTA)
+    steps = [{"drill": "quiet-stance", "params": {"duration_s": 20}}]
+    room1.records.create_program(marta["id"], {"name": "Balance block", "steps": steps})
+    room1.records.home_programs.prescribe(marta["id"], {"exercise": "heel-raises"})
+    room1.records.visits.create(marta["id"], {"visit_date": "2026-12-01", "nmr_minutes": 38})
+    trial = room1.run_trial(marta["id"])
+    room1.station.results.reanalyse(trial, analysis_options(filter_hz=8, ellipse="confidence"))
+    calibration = {"technician": "tech", "tare_counts": [1, 2, 3, 4]}
+    room1.station.storage.save_calibration({**calibration, "gain_n_per_count": [0.01] * 4})
+    room1.sync()
+    room2.sync()
+
+    here = room2.patient_by_code("MH-1")["id"]
+    assert here is not None
+    programs = room2.records.list_programs(here)
+    assert [(p["name"], p["steps"][0]["params"]["duration_s"]) for p in programs] == [
+        ("Balance block", 20)
+    ]
+    exercises = room2.records.home_programs.current(here)
+    assert [e["exercise"] for e in exercises] == ["heel-raises"]
+    visits = room2.records.visits.for_patient(here)
+    assert [(v["visit_date"], v["nmr_minutes"]) for v in visits] == [("2026-12-01", 38)]
+    analyses = room2.station.results.list_analyses(trial)
+    assert [a["conventions"]["options"]["ellipse"] for a in analyses] == ["confidence"]
+    assert room2.station.storage.list_calibrations() == []
+    assert hub.count("recorded", "calibrations") == 1
