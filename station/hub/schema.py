@@ -27,6 +27,7 @@ from station.config import STATION_ID
 from station.hub.errors import HubError
 
 STATION_ROLE = "balance_station"  # every station's login role is a member of it
+MIGRATION_LOCK = 7113  # the advisory lock of a migration (7112 orders the stations' writes)
 
 MIGRATIONS = (
     # 1: stations, the two record families, conflicts, and the functions stations write with
@@ -235,11 +236,13 @@ def migrate(dsn: str) -> int:
     """Apply the hub's migrations not yet applied, as the hub's owner (``dsn``); the schema
     version. Safe to run on every upgrade; each migration is one transaction."""
     with _connect(dsn) as conn:
+        # two technicians migrating at once: the second waits for the first, then finds its
+        # work done (a session lock, held until this connection closes)
+        conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
         conn.execute(
             "CREATE TABLE IF NOT EXISTS hub_migrations "
             "(version integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"
         )
-        conn.execute("LOCK TABLE hub_migrations")  # two migrating at once: one waits
         done = {row[0] for row in conn.execute("SELECT version FROM hub_migrations")}
         conn.commit()
         for version, statements in enumerate(MIGRATIONS, start=1):
