@@ -9,7 +9,16 @@ wizard's, run on the running station.
 import re
 from pathlib import Path
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -105,6 +114,8 @@ def hub():
 @technician_required
 def resolve_conflict(conflict_id: int):
     """Mark a conflict resolved at the hub, with what the technician did about it."""
+    if conflict_id >= 2**63:  # beyond the hub's bigint ids: no such conflict
+        abort(404)
     svc = station()
     note = " ".join(request.form.get("note", "").split())
     if svc.sync_agent is None:
@@ -127,7 +138,12 @@ def resolve_conflict(conflict_id: int):
                 audit("hub-conflict-resolved", f"conflict {conflict_id}", note)
                 flash(gettext("Conflict %(id)d marked resolved.", id=conflict_id))
             else:
-                flash(gettext("Conflict %(id)d was resolved already.", id=conflict_id))
+                flash(
+                    gettext(
+                        "Conflict %(id)d is not open: resolved already, or no such one.",
+                        id=conflict_id,
+                    )
+                )
     return redirect(url_for("technician.hub"), code=303)
 
 

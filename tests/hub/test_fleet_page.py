@@ -68,4 +68,4 @@ def test_a_technician_sees_the_conflict_and_marks_it_resolved(hub, stations):
 
     again = client.post(f"/technician/hub/conflicts/{conflict_id}/resolved", data={"note": note})
     assert again.status_code == 303
-    assert "was resolved already" in client.get("/technician/hub").get_data(as_text=True)
+    assert "is not open: resolved already" in client.get("/technician/hub").get_data(as_text=True)
