@@ -8,6 +8,7 @@ history, the first edit to reach the hub is everyone's and the other is a confli
 
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -80,6 +81,7 @@ def main() -> int:
         for room in rooms:
             room.close()
         cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

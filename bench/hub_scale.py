@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -225,6 +226,7 @@ def main() -> int:
         for station in stations:
             station.close()
         cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps(figures, indent=2))
     return 0
 

@@ -5,6 +5,7 @@ clock, their own SQLite files) with their sync agents."""
 
 import itertools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def cluster():
     cluster.start()
     yield cluster
     cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)  # about 50 MB a run
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ without TLS is refused by the hub."""
 
 import dataclasses
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def tls_cluster():
     cluster.start()
     yield cluster
     cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
