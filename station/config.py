@@ -578,7 +578,9 @@ def _check_hub(hub: dict) -> None:
         hub[name] = Path(hub[name]).expanduser() if hub[name] else None
     if not hub["host"]:
         return
-    _check_host(hub["host"], "[hub] host")
+    _check_host(
+        hub["host"], "[hub] host", "the hub's host name or IP address on the clinic's network"
+    )
     if not STATION_ID.match(hub["station_id"]):
         raise ConfigError(
             f"[hub] station_id = {hub['station_id']!r}: give this station's id at the hub, "
@@ -631,20 +633,20 @@ def _check_amplifier(s: dict[str, dict], amplifier) -> None:
             )
 
 
-def _check_host(host: str, option: str = "[panel] host") -> None:
-    """``[panel] host`` (or ``option``) must be an IP address or a host name: "256.1.1.1" is
-    neither (a name made of digits only would be taken for a broken address)."""
+PANEL_HOST_HINT = (
+    "an address of this machine (127.0.0.1 for itself only, 0.0.0.0 for every network)"
+)
+
+
+def _check_host(host: str, option: str = "[panel] host", hint: str = PANEL_HOST_HINT) -> None:
+    """``option`` must be an IP address or a host name (``hint`` says what to give): "256.1.1.1"
+    is neither (a name made of digits only would be taken for a broken address)."""
     try:
         ipaddress.ip_address(host)
         return
     except ValueError:
         pass
     if not HOST_NAME.fullmatch(host) or host.rstrip(".").split(".")[-1].isdigit():
-        hint = (
-            "an address of this machine (127.0.0.1 for itself only, 0.0.0.0 for every network)"
-            if option == "[panel] host"
-            else "the hub's host name or IP address on the clinic's network"
-        )
         raise ConfigError(f"{option} = {host!r} is not an IP address or a host name: give {hint}")
 
 

@@ -23,7 +23,8 @@ class Kind:
     """One synced table: its ``family`` (``shared`` or ``recorded``), its references (local
     column -> the kind it points at), the columns that never leave the station, and whether
     other stations' records of it are pulled here. ``json`` columns hold JSON text here and
-    travel as JSON (the hub can query inside them)."""
+    travel as JSON (the hub can query inside them). ``uid_column`` holds the record's
+    clinic-wide id: ``uid`` beside an integer id, or the id itself where it is random."""
 
     name: str
     family: str
@@ -31,11 +32,7 @@ class Kind:
     json: tuple[str, ...] = ()
     local: tuple[str, ...] = ()
     pulled: bool = True
-
-    @property
-    def uid_column(self) -> str:
-        """Trials are keyed by a random uid of their own; the others by an integer id."""
-        return "id" if self.name == "trials" else "uid"
+    uid_column: str = "uid"
 
 
 SYNC_COLUMNS = ("id", "uid", "version", "origin")
@@ -61,6 +58,7 @@ KINDS = {
             },
             JSON_FIELDS,
             local=("samples",),
+            uid_column="id",  # a trial's id is a random uid already
         ),
         Kind("analyses", "recorded", {"trial_id": "trials"}, ANALYSIS_JSON),
     )

@@ -55,18 +55,9 @@ class HubSettings:
 
 def hub_settings(config) -> HubSettings | None:
     """The ``[hub]`` of a validated config as HubSettings; None when no hub is configured."""
-    hub = config.hub
-    if not hub.host:
+    if not config.hub.host:
         return None
-    return HubSettings(
-        host=hub.host,
-        port=hub.port,
-        database=hub.database,
-        station_id=hub.station_id,
-        password_file=hub.password_file,
-        ca_file=hub.ca_file,
-        interval_s=hub.interval_s,
-    )
+    return HubSettings(**config.hub.as_dict())  # its fields are the section's options
 
 
 def sync_state(agent) -> dict:
