@@ -20,7 +20,6 @@ horizontal force (docs/clinical.md, "Centre of gravity from the COP").
 import math
 
 import numpy as np
-from scipy import signal
 
 from sensing.errors import NotEnoughDataError, SensingError
 
@@ -64,6 +63,8 @@ def cog_from_cop(cop_mm, fs_hz: float, body_height_m: float) -> np.ndarray:
         raise CogSettingsError(f"give the COP as 2 rows (ML, AP), got shape {values.shape}")
     if values.shape[1] == 0:
         raise NotEnoughDataError("no COP samples to estimate the COG from")
+    from scipy import signal  # lazily: sensing.libraries
+
     out = np.full(values.shape, np.nan)
     finite = np.all(np.isfinite(values), axis=0)
     edges = np.flatnonzero(np.diff(finite.astype(np.int8))) + 1

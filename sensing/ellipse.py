@@ -6,7 +6,6 @@ public data set; the confidence ellipse of Prieto et al. (1996); and the chi-squ
 """
 
 import numpy as np
-from scipy import stats
 
 PROBABILITY = 0.95
 
@@ -29,6 +28,8 @@ def _covariance(ap: np.ndarray, ml: np.ndarray) -> np.ndarray:
 
 
 def _prediction(cov: np.ndarray, n: int) -> float:
+    from scipy import stats  # lazily: sensing.libraries
+
     eigenvalues = np.clip(np.linalg.eigvalsh(cov), 0.0, None)
     f_value = stats.f.ppf(PROBABILITY, 2, n - 2)
     return float(
@@ -53,6 +54,8 @@ def ellipse95_areas(ap: np.ndarray, ml: np.ndarray) -> dict[str, float]:
     The (co)variances with 1/N of the confidence ellipse are those with ddof=1 times (N-1)/N, so
     its square-rooted determinant carries that factor once.
     """
+    from scipy import stats  # lazily: sensing.libraries
+
     n = len(ap)
     cov = _covariance(ap, ml)
     root_det = float(np.sqrt(max(np.linalg.det(cov), 0.0)))

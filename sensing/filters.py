@@ -10,7 +10,6 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from scipy import signal
 
 from sensing.errors import NotEnoughDataError, SensingError
 
@@ -69,6 +68,8 @@ def lowpass_sos(cutoff_hz: float, fs_hz: float, order: int) -> np.ndarray:
             f"the cutoff must lie between 0 and half the sampling rate ({nyquist_hz:g} Hz at "
             f"{fs_hz:g} Hz), got {cutoff_hz} Hz"
         )
+    from scipy import signal  # lazily: sensing.libraries
+
     return signal.butter(order, cutoff_hz, btype="lowpass", fs=fs_hz, output="sos")
 
 
@@ -84,6 +85,8 @@ class CausalLowPass:
     def __init__(self, cutoff_hz: float, fs_hz: float, order: int = 2):
         self._sos = lowpass_sos(cutoff_hz, fs_hz, order)
         self._sos_rows = [tuple(float(v) for v in row) for row in self._sos]
+        from scipy import signal  # lazily: sensing.libraries
+
         self._zi_unit = signal.sosfilt_zi(self._sos)
         self._zi = None
         self.description = describe(CAUSAL, order, float(cutoff_hz), float(fs_hz))
@@ -96,6 +99,8 @@ class CausalLowPass:
         """Filter one sample (a number in, a number out) or a 1-D block of consecutive samples."""
         if isinstance(x, float | int):
             return self._step_one(float(x))
+        from scipy import signal  # lazily: sensing.libraries
+
         values = np.asarray(x, dtype=float)
         block = np.atleast_1d(values)
         if block.ndim != 1:
@@ -140,6 +145,8 @@ def zero_lag_lowpass(x, fs_hz: float, cutoff_hz: float, order: int = 4) -> np.nd
     """
     sos = lowpass_sos(cutoff_hz, fs_hz, order)
     values = np.asarray(x, dtype=float)
+    from scipy import signal  # lazily: sensing.libraries
+
     try:
         return signal.sosfiltfilt(sos, values, axis=-1)
     except ValueError as exc:  # scipy: "The length of the input vector x must be greater ..."
@@ -171,6 +178,8 @@ def _antialias_taps(up: int, down: int) -> np.ndarray:
     Left as designed, the branches of an up-sampling filter differ in gain by about 0.05%, which
     turns a COP offset into a ripple at the branch rate and adds false path length.
     """
+    from scipy import signal  # lazily: sensing.libraries
+
     rate = max(up, down)
     taps = signal.firwin(20 * rate + 1, 1 / rate, window=("kaiser", RESAMPLING_KAISER_BETA))
     for phase in range(up):
@@ -188,4 +197,6 @@ def resample(x, fs_hz: float, target_hz: float) -> np.ndarray:
     if up == down:
         return values.copy()
     taps = _antialias_taps(up, down)
+    from scipy import signal  # lazily: sensing.libraries
+
     return signal.resample_poly(values, up, down, axis=-1, window=taps, padtype="line")

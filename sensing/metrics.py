@@ -8,8 +8,6 @@ reproduced exactly. Every key is explained in plain words in ``sensing.metric_do
 """
 
 import numpy as np
-from scipy.spatial import ConvexHull
-from scipy.spatial.distance import pdist
 
 from sensing.ellipse import DESCRIPTIONS as ELLIPSE_DESCRIPTIONS
 from sensing.ellipse import ellipse95_areas, ellipse95_prediction_area
@@ -90,6 +88,9 @@ def frequency_mean(ap: np.ndarray, ml: np.ndarray, fs_hz: float) -> float:
 def _resultant_range(ap: np.ndarray, ml: np.ndarray) -> float:
     """Largest distance between two samples; the pair lies on the convex hull, so only its
     vertices are compared ('QJ' joggles collinear traces into a valid hull of the same extremes)."""
+    from scipy.spatial import ConvexHull  # lazily: sensing.libraries
+    from scipy.spatial.distance import pdist
+
     points = np.column_stack([ml, ap])
     return float(pdist(points[ConvexHull(points, qhull_options="QJ").vertices]).max())
 

@@ -23,7 +23,6 @@ their English ``message``.
 """
 
 import numpy as np
-from scipy import stats
 
 from sensing.errors import NotEnoughDataError
 from sensing.frame import CORNERS
@@ -306,6 +305,8 @@ def _reading_checks(forces: np.ndarray, counts, count_limits) -> tuple[dict, lis
 
 def _load_checks(t: np.ndarray, forces: np.ndarray) -> tuple[dict, list[dict]]:
     """Standing, corner shares, drift of the total load, and a settled start."""
+    from scipy import stats  # lazily: sensing.libraries
+
     finite = np.all(np.isfinite(forces), axis=1)
     total = forces.sum(axis=1)
     standing = finite & (total >= MIN_STANDING_LOAD_N)

@@ -5,8 +5,6 @@ frequency of the public data set (Santos & Duarte 2016), so no spectrum is compu
 """
 
 import numpy as np
-from scipy import signal
-from scipy.integrate import cumulative_trapezoid, trapezoid
 
 WELCH = (
     "Welch PSD per axis: Hann window, nperseg=N//2, noverlap=N//4, nfft=N//2, constant detrend, "
@@ -26,6 +24,8 @@ MEASURE_NAMES = ("mean_hz", "f50_hz", "f95_hz", "centroid_hz", "dispersion")
 
 def welch_psd(traces: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """Frequencies in Hz and the one-sided PSD (unit^2/Hz) of each row of ``traces``."""
+    from scipy import signal  # lazily: sensing.libraries
+
     n = traces.shape[-1]
     nperseg = n // 2
     return signal.welch(
@@ -42,6 +42,8 @@ def welch_psd(traces: np.ndarray, fs_hz: float) -> tuple[np.ndarray, np.ndarray]
 
 def spectral_measures(f: np.ndarray, p: np.ndarray) -> dict[str, float]:
     """Mean power frequency, F50, F95, centroid (Hz) and dispersion (no unit) of one PSD."""
+    from scipy.integrate import cumulative_trapezoid, trapezoid  # lazily: sensing.libraries
+
     m0 = trapezoid(p, f)
     if not m0 > 0:
         return dict.fromkeys(MEASURE_NAMES, 0.0)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from drills.catalog import drill_class
 from drills.errors import DrillError, DrillParamError, UnknownDrillError
+from sensing import libraries
 from sensing.framing import FrameBuilder
 from sensing.stance import StanceSettings
 from station.calibration.platform import calibration_in_use, geometry_from
@@ -80,6 +81,7 @@ class Station(StationRecords):
         self.config = config
         self.clock = clock or MonotonicClock()
         self.notifier = notifier
+        libraries.load()  # scoring's libraries now, not in the first trial's scoring
         if storage is None:
             storage = Storage(
                 prepare_data_dir(config) / "station.db" if db_path is None else db_path
