@@ -30,6 +30,7 @@ python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 # three pytest-xdist workers on the two cores: the real-time tests (the daemon, the browser, the
 # load-cell process) spend most of their time waiting for real seconds to pass, and a third
-# worker runs other tests meanwhile; the clinical validation is computed by the session's
-# controller at the lowest priority (tests/conftest.py); -n 0 runs in one process
-exec .venv/bin/python -m pytest -n 3 "$@"
+# worker runs other tests meanwhile; they start first (tests/conftest.py) and a worker that runs
+# out of tests takes half of another's (worksteal); the clinical validation is computed by the
+# session's controller at the lowest priority (tests/conftest.py); -n 0 runs in one process
+exec .venv/bin/python -m pytest -n 3 --dist worksteal "$@"

@@ -70,15 +70,32 @@ def pytest_xdist_node_collection_finished(node, ids):
     )
 
 
+REAL_TIME_FIRST = ("browser", "faults", "e2e", "hub", "deploy", "security")
+"""The suites that mostly wait for real seconds (daemons, a browser), in this order: started
+before the in-process tests, so a worker waiting on one leaves the cores to the others and the
+session does not end on a long one begun late (the browser's episode of care: 7 minutes)."""
+
+
+def _run_order(item) -> int:
+    """Where ``item`` runs: the real-time suites first, the in-process tests, the clinical
+    validation's checks last (they wait for its table)."""
+    if item.get_closest_marker("clinical"):
+        return len(REAL_TIME_FIRST) + 1
+    for rank, name in enumerate(REAL_TIME_FIRST):
+        if item.get_closest_marker(name):
+            return rank
+    return len(REAL_TIME_FIRST)
+
+
 @pytest.hookimpl(trylast=True)  # after -m and -k deselected what they do
 def pytest_collection_modifyitems(config, items):
-    """The clinical validation (minutes of CPU) runs last, and its table is computed from now
-    on in two background processes at the lowest priority while the other tests run (an xdist
-    worker reads the runs its controller writes)."""
-    clinical = [item for item in items if item.get_closest_marker("clinical")]
-    if not clinical:
+    """Tests run in ``_run_order`` (a stable sort: files keep their order within a suite).
+    The clinical validation (minutes of CPU) is computed from now on in two background
+    processes at the lowest priority while the other tests run (an xdist worker reads the runs
+    its controller writes)."""
+    items.sort(key=_run_order)
+    if not any(item.get_closest_marker("clinical") for item in items):
         return
-    items[:] = [item for item in items if not item.get_closest_marker("clinical")] + clinical
     if hasattr(config, "workerinput"):
         config.stash[CLINICAL_RUNS] = WrittenRuns(Path(config.workerinput["clinical_dir"]), SEEDS)
     else:
