@@ -111,12 +111,14 @@ def clinic(tmp_path_factory):
 
 
 def axe_violations(page) -> list[dict]:
-    """axe-core's WCAG 2.2 AA violations on ``page`` as it is now (rule, impact, nodes)."""
+    """axe-core's WCAG 2.2 AA violations on ``page`` as it is now (rule, impact, nodes, and
+    axe's words for why the first node fails, so that a rare failure explains itself)."""
     page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
         """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
             .then(r => r.violations.map(v => ({id: v.id, impact: v.impact,
-                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))""",
+                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+                why: v.nodes[0].failureSummary})))""",
         WCAG_22_AA,
     )
 
