@@ -28,6 +28,10 @@ if [ ! -f tests/browser/axe/node_modules/axe-core/axe.min.js ]; then
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
+# Byte-code caches (__pycache__, ignored by git) even where the environment turns them off: the
+# suite starts some 200 Python processes (daemons, command lines), each of which would compile
+# the project again, and four pytest processes each rewriting every test module's asserts.
+unset PYTHONDONTWRITEBYTECODE
 # three pytest-xdist workers on the two cores: the real-time tests (the daemon, the browser, the
 # load-cell process) spend most of their time waiting for real seconds to pass, and a third
 # worker runs other tests meanwhile; they start first (tests/conftest.py) and a worker that runs
