@@ -2,7 +2,7 @@
 used rather than with the modules that use them.
 
 The panel shows results far more often than it computes them, so it starts without them (its
-start-up here: 1.2 to 0.6 s of CPU, scipy being half of it; several seconds on a Pi when the
+start-up here: 1.2 to 0.5 s of CPU, 126 to 59 MiB; several seconds sooner on a Pi when the
 panel restarts). The core loads them before its loop starts (``load()``, called by
 ``Station``), so no trial's scoring imports a library while the loop runs: scipy.signal alone
 is 0.7 s of CPU here, holding the GIL in slices the control loop would wait behind. A test
