@@ -7,8 +7,6 @@ history, the first edit to reach the hub is everyone's and the other is a confli
 """
 
 import logging
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -35,53 +33,49 @@ def history(room: SimStation) -> str:
 
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)  # the story is printed below, not logged
-    folder = Path(tempfile.mkdtemp(prefix="hub-demo-"))
-    os.chmod(folder, 0o755)
-    cluster = Cluster(folder / "pg")
-    cluster.start()
     rooms = []
-    try:
-        hub = Hub(cluster, "balance_hub", folder)
-        rooms = [SimStation(hub, f"room-{n}", folder / f"room-{n}", seed=n) for n in (1, 2, 3)]
-        room1, room2, room3 = rooms
-        marta = room1.records.create_patient(MARTA)
-        print(f"room-1: new patient {marta['name']} ({marta['code']})")
-        for room in rooms:
-            room.sync()
-        print("all rooms synced: rooms 2 and 3 know her")
-
-        cluster.stop(kill=True)
-        print("\nthe hub loses power: the rooms go on without it")
-        for room, weight in ((room2, 58), (room3, 64)):
-            here = room.patient_by_code("MD-1")["id"]
-            trial = room.run_trial(here)
-            room.records.update_patient(here, {**MARTA, "weight_kg": weight})
-            try:
+    with Cluster() as cluster, tempfile.TemporaryDirectory(prefix="hub-demo-") as where:
+        folder = Path(where)
+        try:
+            hub = Hub(cluster, "balance_hub", folder)
+            rooms = [SimStation(hub, f"room-{n}", folder / f"room-{n}", seed=n) for n in (1, 2, 3)]
+            room1, room2, room3 = rooms
+            marta = room1.records.create_patient(MARTA)
+            print(f"room-1: new patient {marta['name']} ({marta['code']})")
+            for room in rooms:
                 room.sync()
-            except HubError as exc:
-                print(
-                    f"{room.settings.station_id}: trial {trial[:8]} recorded, weight set to "
-                    f"{weight} kg; sync: {exc}"
-                )
+            print("all rooms synced: rooms 2 and 3 know her")
 
-        cluster.start()
-        print("\nthe hub is back: room 3 reaches it first, then rooms 2 and 1")
-        for _ in range(2):
-            for room in (room3, room2, room1):
-                done = room.sync()
-                if any(done.values()):
-                    print(f"{room.settings.station_id}: {done}")
-        print()
-        for room in rooms:
-            print(f"{room.settings.station_id}: {history(room)}")
-        with hub.admin() as conn:
-            for station, reason in conn.execute("SELECT station, reason FROM conflicts"):
-                print(f"\nconflict kept at the hub for a technician ({station}): {reason}")
-    finally:
-        for room in rooms:
-            room.close()
-        cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+            cluster.stop(kill=True)
+            print("\nthe hub loses power: the rooms go on without it")
+            for room, weight in ((room2, 58), (room3, 64)):
+                here = room.patient_by_code("MD-1")["id"]
+                trial = room.run_trial(here)
+                room.records.update_patient(here, {**MARTA, "weight_kg": weight})
+                try:
+                    room.sync()
+                except HubError as exc:
+                    print(
+                        f"{room.settings.station_id}: trial {trial[:8]} recorded, weight set to "
+                        f"{weight} kg; sync: {exc}"
+                    )
+
+            cluster.start()
+            print("\nthe hub is back: room 3 reaches it first, then rooms 2 and 1")
+            for _ in range(2):
+                for room in (room3, room2, room1):
+                    done = room.sync()
+                    if any(done.values()):
+                        print(f"{room.settings.station_id}: {done}")
+            print()
+            for room in rooms:
+                print(f"{room.settings.station_id}: {history(room)}")
+            with hub.admin() as conn:
+                for station, reason in conn.execute("SELECT station, reason FROM conflicts"):
+                    print(f"\nconflict kept at the hub for a technician ({station}): {reason}")
+        finally:
+            for room in rooms:
+                room.close()
     return 0
 
 

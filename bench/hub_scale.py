@@ -20,9 +20,7 @@ that part). Then, with the real sync agents:
 
 import argparse
 import json
-import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -171,62 +169,58 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=2_000)
     parser.add_argument("--workers", type=int, default=4, help="stations syncing at once")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="hub-scale-"))
-    os.chmod(folder, 0o755)
     rng = random.Random(7)
-    cluster = Cluster(folder / "pg")
-    cluster.start()
     stations = []
     figures = {"stations": args.stations, "trials": args.trials, "patients": args.patients}
-    try:
-        hub = Hub(cluster, "balance_hub", folder)
-        template = template_trial(folder)
-        print(f"{args.stations} stations, {args.patients} patients, {args.trials} trials")
-        stations = [FleetStation(hub, n, folder) for n in range(1, args.stations + 1)]
-        for station in stations:
-            station.add_patients(args.patients // args.stations)
+    with Cluster() as cluster, tempfile.TemporaryDirectory(prefix="hub-scale-") as where:
+        folder = Path(where)
+        try:
+            hub = Hub(cluster, "balance_hub", folder)
+            template = template_trial(folder)
+            print(f"{args.stations} stations, {args.patients} patients, {args.trials} trials")
+            stations = [FleetStation(hub, n, folder) for n in range(1, args.stations + 1)]
+            for station in stations:
+                station.add_patients(args.patients // args.stations)
 
-        push = lambda s: s.agent.sync_once()  # noqa: E731
-        figures["patients up and down, s"] = round(
-            timed(
-                "patients to the hub and to every station",
-                lambda: [in_parallel(stations, push, args.workers) for _ in range(2)],
-            ),
-            1,
-        )
-        for station in stations:
-            station.add_trials(args.trials // args.stations, template, rng)
-        only_push = lambda s: s.agent.sync_once(pull=False)  # noqa: E731
-        seconds = timed(
-            "every station pushes its trials",
-            lambda: in_parallel(stations, only_push, args.workers),
-        )
-        figures["hub intake, trials/s"] = round(args.trials / seconds)
-        reader = stations[0]
-        seconds = timed("one station pulls the clinic's history", reader.agent.sync_once)
-        figures["pull, trials/s"] = round(args.trials / seconds)
+            push = lambda s: s.agent.sync_once()  # noqa: E731
+            figures["patients up and down, s"] = round(
+                timed(
+                    "patients to the hub and to every station",
+                    lambda: [in_parallel(stations, push, args.workers) for _ in range(2)],
+                ),
+                1,
+            )
+            for station in stations:
+                station.add_trials(args.trials // args.stations, template, rng)
+            only_push = lambda s: s.agent.sync_once(pull=False)  # noqa: E731
+            seconds = timed(
+                "every station pushes its trials",
+                lambda: in_parallel(stations, only_push, args.workers),
+            )
+            figures["hub intake, trials/s"] = round(args.trials / seconds)
+            reader = stations[0]
+            seconds = timed("one station pulls the clinic's history", reader.agent.sync_once)
+            figures["pull, trials/s"] = round(args.trials / seconds)
 
-        lags = []
-        writer = stations[1]
-        for _ in range(5):
-            writer.add_trials(1, template, rng)
-            start = time.perf_counter()
-            writer.agent.sync_once()
-            reader.agent.sync_once()
-            lags.append(time.perf_counter() - start)
-        figures["lag beyond the cycles, s (median of 5)"] = round(statistics.median(lags), 3)
-        figures.update(page_ms(reader))
-        with hub.admin() as conn:
-            size = conn.execute("SELECT pg_database_size('balance_hub')").fetchone()[0]
-        figures["hub database, MB"] = round(size / 1e6)
-        figures["a station's database with the clinic's history, MB"] = round(
-            Path(reader.storage.path).stat().st_size / 1e6
-        )
-    finally:
-        for station in stations:
-            station.close()
-        cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+            lags = []
+            writer = stations[1]
+            for _ in range(5):
+                writer.add_trials(1, template, rng)
+                start = time.perf_counter()
+                writer.agent.sync_once()
+                reader.agent.sync_once()
+                lags.append(time.perf_counter() - start)
+            figures["lag beyond the cycles, s (median of 5)"] = round(statistics.median(lags), 3)
+            figures.update(page_ms(reader))
+            with hub.admin() as conn:
+                size = conn.execute("SELECT pg_database_size('balance_hub')").fetchone()[0]
+            figures["hub database, MB"] = round(size / 1e6)
+            figures["a station's database with the clinic's history, MB"] = round(
+                Path(reader.storage.path).stat().st_size / 1e6
+            )
+        finally:
+            for station in stations:
+                station.close()
     print(json.dumps(figures, indent=2))
     return 0
 

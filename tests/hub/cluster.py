@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL cluster for the hub's tests and benchmarks: Debian's server
 (``apt-get install postgresql``, which ``deploy/test.sh`` does), initialised in a temporary
-folder, listening on 127.0.0.1 at a free port with SCRAM passwords only, and run as an
-unprivileged user when started by root (PostgreSQL refuses to run as root)."""
+folder of its own, listening on 127.0.0.1 at a free port with SCRAM passwords only, and run
+as an unprivileged user when started by root (PostgreSQL refuses to run as root)."""
 
 import glob
 import os
@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,18 +38,19 @@ def free_port() -> int:
 
 
 class Cluster:
-    """A cluster in ``folder`` (created), its superuser ``ADMIN`` with ``password``; ``start``,
-    ``stop`` (fast or, with ``kill=True``, SIGKILL of the postmaster, as a power cut) and
-    ``dsn`` for a user of it. With ``tls``, a clinic's CA of its own (``ca_file``) signs the
-    server's certificate (for 127.0.0.1 and localhost) and connections over TCP must use TLS."""
+    """A cluster in a temporary folder of its own (about 50 MB), its superuser ``ADMIN`` with
+    ``password``; ``start``, ``stop`` (fast or, with ``kill=True``, SIGKILL of the postmaster,
+    as a power cut; a stopped cluster starts again with its data) and ``dsn`` for a user of it.
+    As a context manager it is started on entry, stopped and its folder removed on exit. With
+    ``tls``, a clinic's CA of its own (``ca_file``) signs the server's certificate (for
+    127.0.0.1 and localhost) and connections over TCP must use TLS."""
 
-    def __init__(self, folder: Path, password: str = "hub admin password", tls: bool = False):
-        self.folder = Path(folder)
+    def __init__(self, password: str = "hub admin password", tls: bool = False):
+        self.folder = Path(tempfile.mkdtemp(prefix="hub-cluster-"))
         self.data = self.folder / "data"
         self.password = password
         self.port = free_port()
         self._as = [] if os.geteuid() != 0 else ["setpriv", *self._unprivileged()]
-        self.folder.mkdir(parents=True, exist_ok=True)
         pwfile = self.folder / "pwfile"
         pwfile.write_text(password + "\n")
         if os.geteuid() == 0:
@@ -138,6 +140,14 @@ class Cluster:
         done = subprocess.run([*self._as, *command], capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stdout}{done.stderr}")
+
+    def __enter__(self) -> "Cluster":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def start(self) -> None:
         log = self.folder / "server.log"

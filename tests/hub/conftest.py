@@ -4,10 +4,6 @@ hub database per test migrated by the project, and stations on simulated hardwar
 clock, their own SQLite files) with their sync agents."""
 
 import itertools
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +15,8 @@ NUMBERS = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def cluster():
-    folder = Path(tempfile.mkdtemp(prefix="hub-cluster-"))
-    os.chmod(folder, 0o755)  # the server's user reaches its folder inside
-    cluster = Cluster(folder / "pg")
-    cluster.start()
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(folder, ignore_errors=True)  # about 50 MB a run
+    with Cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture

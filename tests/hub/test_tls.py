@@ -4,10 +4,6 @@ certificate the clinic's CA did not sign is refused with words that say so, and 
 without TLS is refused by the hub."""
 
 import dataclasses
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -24,13 +20,8 @@ pytestmark = pytest.mark.hub
 
 @pytest.fixture(scope="module")
 def tls_cluster():
-    folder = Path(tempfile.mkdtemp(prefix="hub-tls-"))
-    os.chmod(folder, 0o755)
-    cluster = Cluster(folder / "pg", tls=True)
-    cluster.start()
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    with Cluster(tls=True) as cluster:
+        yield cluster
 
 
 @pytest.fixture
