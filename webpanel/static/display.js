@@ -40,13 +40,14 @@
   }
 
   function show(msg) {
+    const { setText, setHidden } = BalanceLive;
     const d = msg.drill;
-    words.textContent = say(msg);
+    setText(words, say(msg));
     const counting = d && d.countdown_s !== undefined;
-    count.hidden = !counting;
-    count.textContent = counting ? String(d.countdown_s) : "";
+    setHidden(count, !counting);
+    setText(count, counting ? String(d.countdown_s) : "");
     const left = d && (d.phase === "recording" ? d.remaining_s ?? d.target_time_left_s : d.rest_left_s);
-    timeLeft.textContent = left !== undefined && left !== null ? `${Messages.number(Math.ceil(left))} s` : "";
+    setText(timeLeft, left !== undefined && left !== null ? `${Messages.number(Math.ceil(left))} s` : "");
   }
 
   function render() {

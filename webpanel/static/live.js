@@ -12,6 +12,7 @@
   const canvas = document.getElementById("cop");
   const liveCard = document.getElementById("live-card");
   const $ = (id) => document.getElementById(id);
+  const { setText, setHidden, setClass, setStyle } = BalanceLive;
   const STYLE = {
     minSpanMm: 150, background: "#fbfcfd", grid: "#e1e7ee", cross: null, labels: "#5b6b7a",
     home: "#5b6b7a", target: "#1c7c3c", targetOn: "#0f9d3a", trail: "rgba(11,99,197,.45)",
@@ -196,11 +197,11 @@
 
   function showClocks(d) {
     const counting = d && d.countdown_s !== undefined;
-    $("countdown-box").hidden = !counting;
-    $("countdown").textContent = counting ? `${Messages.number(d.countdown_s)} s` : "–";
+    setHidden($("countdown-box"), !counting);
+    setText($("countdown"), counting ? `${Messages.number(d.countdown_s)} s` : "–");
     const left = d ? (d.remaining_s ?? d.rest_left_s ?? d.target_time_left_s) : undefined;
-    $("remaining").textContent = left !== undefined ? `${Messages.number(left, 1)} s` : "–";
-    $("elapsed").textContent = d ? clock(d.elapsed_s) : "–";
+    setText($("remaining"), left !== undefined ? `${Messages.number(left, 1)} s` : "–");
+    setText($("elapsed"), d ? clock(d.elapsed_s) : "–");
   }
 
   function showLights(cues) {
@@ -209,8 +210,8 @@
       el.classList.toggle("on", !!lights[el.dataset.light]);
     });
     const colour = cues.status_colour || "off";
-    $("led-status").className = "led status " + colour;
-    $("status-text").textContent = STATUS_TEXT[colour] || colour;
+    setClass($("led-status"), "led status " + colour);
+    setText($("status-text"), STATUS_TEXT[colour] || colour);
   }
 
   // The bar: the cells' left/right split; in weight-bearing, each leg's load (the drill reads it
@@ -223,29 +224,30 @@
       const onLeft = leg === null ? null : (d.side === "left" ? leg : 100 - leg);
       leftPct = onLeft === null ? null : Math.min(100, Math.max(0, onLeft));
     }
-    $("split-label").textContent = bearing ? t("live.split_legs") : t("live.split_sides");
+    setText($("split-label"), bearing ? t("live.split_legs") : t("live.split_sides"));
     const left = $("split-left"), right = $("split-right");
-    left.style.width = leftPct === null ? "50%" : `${leftPct}%`;
-    right.style.width = leftPct === null ? "50%" : `${100 - leftPct}%`;
+    const width = leftPct === null ? 50 : Math.round(leftPct * 10) / 10;  // 0.1 %: under a pixel
+    setStyle(left, "width", `${width}%`);
+    setStyle(right, "width", `${Math.round((100 - width) * 10) / 10}%`);
     const shown = leftPct === null ? null : Math.round(leftPct);  // the two add up to 100
-    left.firstElementChild.textContent = t("live.left_share", { pct: shown === null ? "–" : Messages.percent(shown) });
-    right.firstElementChild.textContent = t("live.right_share", { pct: shown === null ? "–" : Messages.percent(100 - shown) });
+    setText(left.firstElementChild, t("live.left_share", { pct: shown === null ? "–" : Messages.percent(shown) }));
+    setText(right.firstElementChild, t("live.right_share", { pct: shown === null ? "–" : Messages.percent(100 - shown) }));
     const limit = $("split-limit");
-    limit.hidden = !bearing;
+    setHidden(limit, !bearing);
     $("split").classList.toggle("over", !!(bearing && d.over_limit));
     const line = bearing && { limit: Messages.percent(d.limit_bw_pct) };
-    $("split-note").textContent = !bearing ? ""
-      : d.side === "right" ? t("live.limit_right", line) : t("live.limit_left", line);
-    if (bearing) limit.style.left = d.side === "left" ? `${d.limit_bw_pct}%` : `${100 - d.limit_bw_pct}%`;
+    setText($("split-note"), !bearing ? ""
+      : d.side === "right" ? t("live.limit_right", line) : t("live.limit_left", line));
+    if (bearing) setStyle(limit, "left", d.side === "left" ? `${d.limit_bw_pct}%` : `${100 - d.limit_bw_pct}%`);
   }
 
   // While the station's core is not answering, the panel's messages say so (msg.core) and
   // carry no frames: say since when, and that the stop button on the station still works.
   function showCore(core) {
     const banner = $("core-down");
-    banner.hidden = !core;
+    setHidden(banner, !core);
     if (core) {
-      banner.textContent = t("live.core_down", { time: Messages.time(core.since) });
+      setText(banner, t("live.core_down", { time: Messages.time(core.since) }));
     }
   }
 
@@ -253,24 +255,24 @@
     const d = msg.drill;
     const frame = trail[trail.length - 1];
     showCore(msg.core);
-    $("drill-name").textContent = d ? TITLES[d.drill] || d.drill : "";
-    $("phase").textContent = phaseText(msg);
-    $("phase").className = "phase" + (d ? " phase-" + d.phase : "");
-    $("detail").textContent = detailText(d);
+    setText($("drill-name"), d ? TITLES[d.drill] || d.drill : "");
+    setText($("phase"), phaseText(msg));
+    setClass($("phase"), "phase" + (d ? " phase-" + d.phase : ""));
+    setText($("detail"), detailText(d));
     showClocks(d);
     showLights(msg.cues || {});
     showSplit(frame && frame[4] !== null ? frame : null, d);
-    $("load").textContent = frame ? `${Messages.number(frame[3] / 9.80665, 1)} kg` : "–";
-    $("tilt").textContent = frame && frame[5] !== null
+    setText($("load"), frame ? `${Messages.number(frame[3] / 9.80665, 1)} kg` : "–");
+    setText($("tilt"), frame && frame[5] !== null
       ? t("live.tilt_reading", { forward: Messages.number(frame[5], 1), right: Messages.number(frame[6], 1) })
-      : t("live.no_imu");
+      : t("live.no_imu"));
     const say = $("instruction");
-    say.hidden = !msg.instruction;
-    say.textContent = msg.instruction ? t("live.tell_patient", { text: msg.instruction.text }) : "";
-    $("fail-attempt-box").hidden = !(d && d.attempt_failable);
-    $("fail-attempt").textContent = (d && d.fail_label) || t("live.failed_attempt");
+    setHidden(say, !msg.instruction);
+    setText(say, msg.instruction ? t("live.tell_patient", { text: msg.instruction.text }) : "");
+    setHidden($("fail-attempt-box"), !(d && d.attempt_failable));
+    setText($("fail-attempt"), (d && d.fail_label) || t("live.failed_attempt"));
     startButton.disabled = !!d;  // one drill at a time; STOP stays enabled
-    $("stop-pain").hidden = !d;
+    setHidden($("stop-pain"), !d);
     root.classList.toggle("running", !!d);  // the settings fold away, the live view moves up
     document.querySelectorAll("[data-start-program]").forEach((b) => { b.disabled = !!d; });
     if (d) lastTrial = d;

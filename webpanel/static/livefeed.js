@@ -24,6 +24,22 @@ window.BalanceLive = (function () {
     return source;
   }
 
+  // Write to the page only what changed: messages come 20 times a second, and every write
+  // makes the browser lay the page out again (three quarters of the page's CPU when each value
+  // was written every time, changed or not).
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
+  }
+  function setHidden(el, hidden) {
+    if (el.hidden !== hidden) el.hidden = hidden;
+  }
+  function setClass(el, name) {
+    if (el.className !== name) el.className = name;
+  }
+  function setStyle(el, property, value) {
+    if (el.style[property] !== value) el.style[property] = value;
+  }
+
   function zones(drill) {
     return drill ? [drill.home_zone, drill.target_zone].filter(Boolean) : [];
   }
@@ -118,5 +134,5 @@ window.BalanceLive = (function () {
     }
   }
 
-  return { connect, draw, spanMm, TRAIL_S };
+  return { connect, draw, spanMm, setText, setHidden, setClass, setStyle, TRAIL_S };
 })();

@@ -30,18 +30,27 @@ window.Messages = (function () {
     return value === null || value === undefined || Number.isNaN(value);
   }
 
+  // One formatter per style and number of decimals, made once: making one costs far more
+  // than using it, and the live view formats a dozen numbers 20 times a second.
+  const formats = new Map();
+  function formatter(style, digits) {
+    const key = `${style} ${digits}`;
+    if (!formats.has(key)) {
+      const decimals = digits === undefined
+        ? { maximumFractionDigits: 3 } : { minimumFractionDigits: digits, maximumFractionDigits: digits };
+      formats.set(key, new Intl.NumberFormat(lang, { style, ...decimals }));
+    }
+    return formats.get(key);
+  }
+
   function number(value, digits) {
     if (missing(value)) return "–";
-    const fixed = digits === undefined
-      ? { maximumFractionDigits: 3 } : { minimumFractionDigits: digits, maximumFractionDigits: digits };
-    return new Intl.NumberFormat(lang, fixed).format(value);
+    return formatter("decimal", digits).format(value);
   }
 
   function percent(value, digits = 0) {
     if (missing(value)) return "–";
-    return new Intl.NumberFormat(lang, {
-      style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits,
-    }).format(value / 100);
+    return formatter("percent", digits).format(value / 100);
   }
 
   function time(when) {
