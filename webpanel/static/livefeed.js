@@ -24,9 +24,8 @@ window.BalanceLive = (function () {
     return source;
   }
 
-  // Write to the page only what changed: messages come 20 times a second, and every write
-  // makes the browser lay the page out again (three quarters of the page's CPU when each value
-  // was written every time, changed or not).
+  // Write to the page only what changed: messages come 20 times a second, and every write,
+  // even of the same value, has the browser recompute the page's style and layout.
   function setText(el, text) {
     if (el.textContent !== text) el.textContent = text;
   }
