@@ -57,7 +57,11 @@ def measure(daemon: Daemon, seconds: float) -> dict[str, float]:
     time.sleep(seconds)
     used: dict[str, float] = {}
     for pid, role in processes.items():
-        used[role] = used.get(role, 0.0) + (cpu_s(pid) - before[pid]) / seconds
+        try:
+            spent = cpu_s(pid) - before[pid]
+        except FileNotFoundError:  # a helper process that ended meanwhile: its CPU is gone
+            continue
+        used[role] = used.get(role, 0.0) + spent / seconds
     return used
 
 
