@@ -51,6 +51,15 @@ class Cluster:
         self.password = password
         self.port = free_port()
         self._as = [] if os.geteuid() != 0 else ["setpriv", *self._unprivileged()]
+        self.ca_file = self.folder / "clinic-ca.crt" if tls else None
+        try:
+            self._initdb(password, tls)
+        except BaseException:  # no server to stop: only the folder to take back
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    def _initdb(self, password: str, tls: bool) -> None:
+        """The cluster's data folder, its configuration and, with ``tls``, its certificates."""
         pwfile = self.folder / "pwfile"
         pwfile.write_text(password + "\n")
         if os.geteuid() == 0:
@@ -75,7 +84,6 @@ class Cluster:
                 f"unix_socket_directories = '{self.folder}'\nfsync = off\n"
                 "max_connections = 200\nshared_buffers = 64MB\n"
             )
-        self.ca_file = self.folder / "clinic-ca.crt" if tls else None
         if tls:
             self._tls()
 
@@ -142,7 +150,11 @@ class Cluster:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stdout}{done.stderr}")
 
     def __enter__(self) -> "Cluster":
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:
