@@ -12,7 +12,7 @@
   const canvas = document.getElementById("cop");
   const liveCard = document.getElementById("live-card");
   const $ = (id) => document.getElementById(id);
-  const { setText, setHidden, setClass, setStyle } = BalanceLive;
+  const { setText, setReading, setHidden, setClass, setStyle } = BalanceLive;
   const STYLE = {
     minSpanMm: 150, background: "#fbfcfd", grid: "#e1e7ee", cross: null, labels: "#5b6b7a",
     home: "#5b6b7a", target: "#1c7c3c", targetOn: "#0f9d3a", trail: "rgba(11,99,197,.45)",
@@ -200,7 +200,7 @@
     setHidden($("countdown-box"), !counting);
     setText($("countdown"), counting ? `${Messages.number(d.countdown_s)} s` : "–");
     const left = d ? (d.remaining_s ?? d.rest_left_s ?? d.target_time_left_s) : undefined;
-    setText($("remaining"), left !== undefined ? `${Messages.number(left, 1)} s` : "–");
+    setReading($("remaining"), left !== undefined ? `${Messages.number(left, 1)} s` : "–");
     setText($("elapsed"), d ? clock(d.elapsed_s) : "–");
   }
 
@@ -230,8 +230,8 @@
     setStyle(left, "width", `${width}%`);
     setStyle(right, "width", `${Math.round((100 - width) * 10) / 10}%`);
     const shown = leftPct === null ? null : Math.round(leftPct);  // the two add up to 100
-    setText(left.firstElementChild, t("live.left_share", { pct: shown === null ? "–" : Messages.percent(shown) }));
-    setText(right.firstElementChild, t("live.right_share", { pct: shown === null ? "–" : Messages.percent(100 - shown) }));
+    setReading(left.firstElementChild, t("live.left_share", { pct: shown === null ? "–" : Messages.percent(shown) }));
+    setReading(right.firstElementChild, t("live.right_share", { pct: shown === null ? "–" : Messages.percent(100 - shown) }));
     const limit = $("split-limit");
     setHidden(limit, !bearing);
     $("split").classList.toggle("over", !!(bearing && d.over_limit));
@@ -262,8 +262,8 @@
     showClocks(d);
     showLights(msg.cues || {});
     showSplit(frame && frame[4] !== null ? frame : null, d);
-    setText($("load"), frame ? `${Messages.number(frame[3] / 9.80665, 1)} kg` : "–");
-    setText($("tilt"), frame && frame[5] !== null
+    setReading($("load"), frame ? `${Messages.number(frame[3] / 9.80665, 1)} kg` : "–");
+    setReading($("tilt"), frame && frame[5] !== null
       ? t("live.tilt_reading", { forward: Messages.number(frame[5], 1), right: Messages.number(frame[6], 1) })
       : t("live.no_imu"));
     const say = $("instruction");

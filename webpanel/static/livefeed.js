@@ -29,6 +29,17 @@ window.BalanceLive = (function () {
   function setText(el, text) {
     if (el.textContent !== text) el.textContent = text;
   }
+  // A number a person reads changes at most 4 times a second: at the stream's 20 its last
+  // digits blur, and each change has the tablet lay the page out again for nothing anyone
+  // can read. The picture (the canvas, the load bar) keeps the stream's rate.
+  const READING_MS = 250;
+  const readingWritten = new WeakMap();
+  function setReading(el, text) {
+    const now = performance.now();
+    if (el.textContent === text || now - (readingWritten.get(el) ?? -Infinity) < READING_MS) return;
+    readingWritten.set(el, now);
+    el.textContent = text;
+  }
   function setHidden(el, hidden) {
     if (el.hidden !== hidden) el.hidden = hidden;
   }
@@ -133,5 +144,5 @@ window.BalanceLive = (function () {
     }
   }
 
-  return { connect, draw, spanMm, setText, setHidden, setClass, setStyle, TRAIL_S };
+  return { connect, draw, spanMm, setText, setReading, setHidden, setClass, setStyle, TRAIL_S };
 })();
