@@ -19,6 +19,13 @@ MOST_ANIMATIONS_OVER_1_S = """() => new Promise((done) => {
     if (++looks === 20) { clearInterval(look); done(most); }
   }, 50);
 })"""
+READING_CHANGES_OVER_1_S = """(id) => new Promise((done) => {
+  let changes = 0;
+  const watch = new MutationObserver((records) => { changes += records.length; });
+  const what = { childList: true, characterData: true, subtree: true };
+  watch.observe(document.getElementById(id), what);
+  setTimeout(() => { watch.disconnect(); done(changes); }, 1000);
+})"""
 
 
 def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, page, password, shoot):
@@ -86,6 +93,9 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, pag
     # ...and nothing on it animates: a transition restarted by every message (20 a second)
     # had the tablet laying the page out at its frame rate (bench/live_view.py)
     assert page.evaluate(MOST_ANIMATIONS_OVER_1_S) == 0
+    # the time left, a number the therapist reads, changes at most 4 times a second (it changed
+    # with every tenth of a second the messages brought: a blur)
+    assert page.evaluate(READING_CHANGES_OVER_1_S, "remaining") <= 5
     shoot(page, "04-live-mctsib-landscape")
     shoot(page, "04-live-mctsib-portrait", "portrait")
 
