@@ -116,9 +116,7 @@ class Daemon:
         whole daemon (core, panel and load-cell process) when None."""
         if pid is None:
             return sum(self.cpu_s(p) for p in set(self.pids().values()))
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S  # utime, stime
+        return process_cpu_s(pid)
 
     def peak_memory_mib(self, pid: int | None = None) -> float:
         """Peak resident memory (VmHWM) in MiB of process ``pid``, or of the whole daemon (the
@@ -140,6 +138,13 @@ class Daemon:
                 self.proc.kill()
                 self.proc.wait()
         self._tmp.cleanup()
+
+
+def process_cpu_s(pid: int) -> float:
+    """User plus system CPU seconds so far (all threads) of any process ``pid``."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S  # utime, stime
 
 
 def fill_patients(db_path: Path, count: int) -> None:

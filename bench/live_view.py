@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from daemon import CLOCK_TICKS_PER_S, Daemon, PanelSession
+from daemon import Daemon, PanelSession, process_cpu_s
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,22 +43,16 @@ def browser_processes() -> dict[int, str]:
     return roles
 
 
-def cpu_s(pid: int) -> float:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S
-
-
 def measure(daemon: Daemon, seconds: float) -> dict[str, float]:
     """CPU-s per second of each role over ``seconds``: chromium's and the station's."""
     processes = browser_processes()
     processes.update({pid: name for name, pid in daemon.pids().items()})
-    before = {pid: cpu_s(pid) for pid in processes}
+    before = {pid: process_cpu_s(pid) for pid in processes}
     time.sleep(seconds)
     used: dict[str, float] = {}
     for pid, role in processes.items():
         try:
-            spent = cpu_s(pid) - before[pid]
+            spent = process_cpu_s(pid) - before[pid]
         except FileNotFoundError:  # a helper process that ended meanwhile: its CPU is gone
             continue
         used[role] = used.get(role, 0.0) + spent / seconds

@@ -8,6 +8,7 @@
   const words = document.getElementById("words");
   const count = document.getElementById("big-count");
   const timeLeft = document.getElementById("time-left");
+  const { setText, setHidden } = BalanceLive;
   const STYLE = {
     minSpanMm: 150, background: "#000", grid: null, cross: "#333", labels: "#9e9e9e",
     // Okabe-Ito: the yellow dot and the sky-blue target stay apart for every kind of colour
@@ -40,7 +41,6 @@
   }
 
   function show(msg) {
-    const { setText, setHidden } = BalanceLive;
     const d = msg.drill;
     setText(words, say(msg));
     const counting = d && d.countdown_s !== undefined;
