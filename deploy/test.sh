@@ -34,7 +34,11 @@ python3 -m venv .venv
 unset PYTHONDONTWRITEBYTECODE
 # three pytest-xdist workers on the two cores: the real-time tests (the daemon, the browser, the
 # load-cell process) spend most of their time waiting for real seconds to pass, and a third
-# worker runs other tests meanwhile; they start first (tests/conftest.py) and a worker that runs
-# out of tests takes half of another's (worksteal); the clinical validation is computed by the
-# session's controller at the lowest priority (tests/conftest.py); -n 0 runs in one process
-exec .venv/bin/python -m pytest -n 3 --dist worksteal "$@"
+# worker runs other tests meanwhile. Each worker takes a whole test file at a time, in the order
+# tests/conftest.py sorts them (real-time suites first, the clinical checks last; loadscope with
+# that order kept), and its next file when two tests of the current one are left: the real-time
+# files start at once on every worker rather than queue behind the 7-minute browser episode,
+# and the worker that waits for the clinical validation (computed by the session's controller
+# at the lowest priority, tests/conftest.py) holds no test another could run; -n 0 runs in one
+# process
+exec .venv/bin/python -m pytest -n 3 --dist loadscope --no-loadscope-reorder "$@"

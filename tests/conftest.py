@@ -44,7 +44,7 @@ def pytest_itemcollected(item):
 def pytest_configure(config):
     """Under pytest-xdist the session's controller computes the clinical validation (the
     workers' collections say whether it is wanted) and writes each run to a folder the workers
-    read: two workers and two validation processes then share the two cores."""
+    read: the workers and two validation processes then share the two cores."""
     if _xdist_controller(config):
         config.stash[CLINICAL_DIR] = Path(tempfile.mkdtemp(prefix="clinical-runs-"))
 
