@@ -44,12 +44,16 @@ from hw.loadcells import pack_sample
 from hw.supervisor import SupervisedDevice
 from station.clock import MonotonicClock
 from station.config import Config
-from station.runtime.hardware_parts import apply_sim_fault, loadcell_device, loadcell_parts
+from station.runtime.hardware_parts import (
+    POLLS_PER_CONVERSION,
+    apply_sim_fault,
+    loadcell_device,
+    loadcell_parts,
+)
 from station.runtime.priority import core_floor, realtime_thread
 
 log = logging.getLogger(__name__)
 
-POLLS_PER_CONVERSION = 2  # each chip is looked at twice per period: none is overwritten unread
 STATUS_S = 0.25  # how often the core gets a status snapshot
 MAX_QUEUED_S = 10.0  # samples kept here while the core does not read (then the oldest dropped)
 LATE_S = 0.001  # a wake-up later than this is counted: 0.6 ms more may lose a conversion

@@ -20,6 +20,7 @@ from hw.reader import InlineReader, ThreadedReader
 from hw.supervisor import SupervisedDevice
 from station.runtime.acquisition import LoadCellProcess
 from station.runtime.hardware_parts import (
+    POLLS_PER_CONVERSION,
     apply_sim_fault,
     bus_name,
     check_sim_fault,
@@ -32,8 +33,6 @@ from station.runtime.hardware_parts import (
 
 log = logging.getLogger(__name__)
 
-POLLS_PER_CONVERSION = 2  # each chip is looked at twice per period: none is overwritten unread,
-# and the look before the one that finds a conversion bounds its time to half a period
 PRIME_S = 0.5  # simulation: forces sent ahead to the load-cell process before the loop ticks
 # (within the simulated person's 1 s of queries that may come back in time)
 

@@ -17,6 +17,10 @@ from hw.speech import AplayPlayer, EspeakRenderer, FileSink, Voice
 log = logging.getLogger(__name__)
 
 BNO08X_RATE_ERROR = -0.002  # the emulated IMU's oscillator is off like a real one
+POLLS_PER_CONVERSION = 2
+"""Every sensor is looked at twice per conversion period, by the core's readers and by the
+load-cell process: none is overwritten unread, and the look before the one that finds a
+conversion bounds its time to half a period (``hw.conversion_clock``)."""
 
 
 def cue_pins(config) -> CuePins:

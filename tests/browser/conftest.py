@@ -29,8 +29,10 @@ ARTIFACTS = Path(
 )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium, one per test file (a launch is about 0.9 CPU-s with Playwright's driver);
+    every test opens its own contexts on it (``tablet``), so none shares cookies or pages."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: the test command (deploy/test.sh) installs it")
     with sync_playwright() as p:
