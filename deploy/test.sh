@@ -34,7 +34,8 @@ python3 -m venv .venv
 unset PYTHONDONTWRITEBYTECODE
 # three pytest-xdist workers on the two cores: the real-time tests (the daemon, the browser, the
 # load-cell process) spend most of their time waiting for real seconds to pass, and a third
-# worker runs other tests meanwhile. Each worker takes a whole test file at a time, in the order
+# worker runs other tests meanwhile (a fourth made them fight for the cores: 850 s, not 726 s,
+# and 15% more CPU, one run each). Each worker takes a whole test file at a time, in the order
 # tests/conftest.py sorts them (real-time suites first, the clinical checks last; loadscope with
 # that order kept), and its next file when two tests of the current one are left: the real-time
 # files start at once on every worker rather than queue behind the 7-minute browser episode,
