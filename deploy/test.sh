@@ -38,7 +38,8 @@ unset PYTHONDONTWRITEBYTECODE
 # and 15% more CPU, one run each). Each worker takes a whole test file at a time, in the order
 # tests/conftest.py sorts them (real-time suites first, the clinical checks last; loadscope with
 # that order kept), and its next file when two tests of the current one are left: the real-time
-# files start at once on every worker rather than queue behind the 7-minute browser episode,
+# files start at once on every worker rather than queue behind the 7-minute browser episode
+# (with worksteal they did, and the run ended on a minute of them with the cores mostly idle),
 # and the worker that waits for the clinical validation (computed by the session's controller
 # at the lowest priority, tests/conftest.py) holds no test another could run; -n 0 runs in one
 # process
