@@ -1,4 +1,5 @@
-"""The simulated platform's corner forces, sent ahead from the core to the load-cell process.
+"""The simulated platform's corner forces, sent ahead from the core to the load-cell process,
+or taken on the same grid in one process.
 
 In real time the load cells are read in a process of their own (``station.runtime.acquisition``);
 in simulation its emulated chips must convert what the simulated person, who lives in the core
@@ -13,6 +14,10 @@ core's loop was held up for longer than ``LEAD_S``.
 The points travel through a pipe as fixed-size records (grid index, four forces in N), in
 writes of at most PIPE_BUF (atomic: a point is never split), never blocking the writer: a full
 pipe (a load-cell process that stopped reading) keeps them to send on the next tick.
+
+Chips in the platform's own process (a virtual clock, ``run --single-process``) take the forces
+from ``GridForces``: the same grid and interpolation, without the pipe, so the two paths convert
+the same forces and the person's load is worked out once per grid point for all four corners.
 """
 
 import math
@@ -75,6 +80,44 @@ class ForceFeed:
                 return
             self.points += end - start
         self._next_k = max(last + 1, first)
+
+
+class GridForces:
+    """The platform's corner forces on the feed's grid, interpolated between its points, for
+    emulated chips in the platform's own process (a virtual clock, ``run --single-process``):
+    what the load-cell process's chips see through the feed, without the pipe. A grid point is
+    worked out once for the four corners, so the person's load is computed once per ``STEP_S``
+    rather than at every conversion of every corner (at 320 SPS a fifth of a simulated
+    station's CPU); a change of the forces (a command to the person, a test mass) drops the
+    points from its time on, as the feed sends them again."""
+
+    def __init__(self, platform):
+        self._platform = platform
+        self._points: dict[int, tuple[float, ...]] = {}
+
+    def corner_force_n(self, index: int, t_s: float) -> float:
+        """Force on corner ``index`` at ``t_s``: linear between the grid points around it."""
+        changed_s = self._platform.take_change_s(t_s)
+        if changed_s is not None:
+            first = math.floor(changed_s / STEP_S)
+            self._points = {k: point for k, point in self._points.items() if k < first}
+        x = t_s / STEP_S
+        k = math.floor(x)
+        points = self._points
+        before, after = points.get(k), points.get(k + 1)
+        if before is None:
+            before = self._point(k)
+        if after is None:
+            after = self._point(k + 1)
+        return before[index] + (after[index] - before[index]) * (x - k)
+
+    def _point(self, k: int) -> tuple[float, ...]:
+        corner_force_n, t_s = self._platform.corner_force_n, k * STEP_S
+        point = self._points[k] = tuple(corner_force_n(i, t_s) for i in range(4))
+        if len(self._points) > 2 * KEPT_S / STEP_S:  # forget what lies KEPT_S behind
+            oldest = k - round(KEPT_S / STEP_S)
+            self._points = {j: p for j, p in self._points.items() if j >= oldest}
+        return point
 
 
 class FedForces:

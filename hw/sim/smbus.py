@@ -61,8 +61,10 @@ class EmulatedSMBus:
         return [a for a in range(0x03, 0x78) if self._candidates(a)]
 
     # --- the smbus2.SMBus subset ----------------------------------------------------------------
-    # Each call routes each of its messages itself (``_route(...).write``): the driver's poll
-    # sends millions of them in a simulated session, so no helper call sits in between.
+    # Each call routes its messages itself (``_route(...).write``): the driver's poll sends
+    # millions of them in a simulated session, so no helper call sits in between. A call's
+    # messages after a repeated start go to the chip its first one reached (nothing can switch a
+    # mux in between), so it is routed once and each further message counted.
     def read_byte(self, i2c_addr: int, force=None) -> int:
         """One-byte read without a register number."""
         return self._read(i2c_addr, 1)[0]
@@ -73,8 +75,10 @@ class EmulatedSMBus:
 
     def read_byte_data(self, i2c_addr: int, register: int, force=None) -> int:
         """Write ``register``, then read one byte after a repeated start."""
-        self._route(i2c_addr).write(bytes((register,)))
-        data = self._route(i2c_addr).read(1)
+        target = self._route(i2c_addr)
+        target.write(bytes((register,)))
+        self.messages += 1
+        data = target.read(1)
         return data[0] if data else 0xFF  # _read(i2c_addr, 1)[0], inline: the driver's usual read
 
     def write_byte_data(self, i2c_addr: int, register: int, value: int, force=None) -> None:
@@ -97,8 +101,10 @@ class EmulatedSMBus:
         """Write ``register``, then read ``length`` (at most 32) bytes; returns a list."""
         if length > BLOCK_MAX:
             raise ValueError(f"Desired block length over {BLOCK_MAX} bytes")
-        self._route(i2c_addr).write(bytes((register,)))
-        return list(self._read(i2c_addr, length))
+        target = self._route(i2c_addr)
+        target.write(bytes((register,)))
+        self.messages += 1
+        return list(self._data(target.read(length), length))
 
     def write_i2c_block_data(self, i2c_addr: int, register: int, data, force=None) -> None:
         """Write ``register`` followed by ``data`` (at most 32 bytes) in one message."""
@@ -159,7 +165,12 @@ class EmulatedSMBus:
 
     def _read(self, address: int, n: int) -> bytes:
         """A read message of ``n`` bytes from the chip at ``address``."""
-        data = bytes(self._route(address).read(n))
+        return self._data(self._route(address).read(n), n)
+
+    @staticmethod
+    def _data(read: bytes, n: int) -> bytes:
+        """The ``n`` bytes a read message returns, from what its chip drove."""
+        data = bytes(read)
         if len(data) != n:  # the target stopped driving SDA: the pull-ups read as 1s
             data = (data + b"\xff" * n)[:n]
         return data

@@ -133,6 +133,7 @@ def sim_parts(config, clock, *, with_loadcells: bool = True) -> dict:
     patient). Without the load cells (read in a process of their own) the bus carries the IMU
     only, and the platform is there for the forces fed to that process."""
     from hw.sim.bno08x import EmulatedBNO08x
+    from hw.sim.force_feed import GridForces
     from hw.sim.patient import VirtualPatient
     from hw.sim.person import Person
     from hw.sim.platform import SimPlatform
@@ -149,7 +150,8 @@ def sim_parts(config, clock, *, with_loadcells: bool = True) -> dict:
         start_s=now,
     )
     platform = SimPlatform(person, width_mm=platform_cfg.width_mm, depth_mm=platform_cfg.depth_mm)
-    parts = loadcell_parts(config, clock, platform.corner_force_n if with_loadcells else None)
+    forces = GridForces(platform).corner_force_n if with_loadcells else None
+    parts = loadcell_parts(config, clock, forces)
     parts["person"] = person
     bus, pin_factory = parts["bus"], parts["pin_factory"]
     emulated = {"bus": bus, "pin_factory": pin_factory, "platform": platform}
