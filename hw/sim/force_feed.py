@@ -87,9 +87,9 @@ class GridForces:
     emulated chips in the platform's own process (a virtual clock, ``run --single-process``):
     what the load-cell process's chips see through the feed, without the pipe. A grid point is
     worked out once for the four corners, so the person's load is computed once per ``STEP_S``
-    rather than at every conversion of every corner (at 320 SPS a fifth of a simulated
-    station's CPU); a change of the forces (a command to the person, a test mass) drops the
-    points from its time on, as the feed sends them again."""
+    rather than at every conversion of every corner (1,280 a second at 320 SPS); a change of
+    the forces (a command to the person, a test mass) drops the points from its time on, as
+    the feed sends them again."""
 
     def __init__(self, platform):
         self._platform = platform

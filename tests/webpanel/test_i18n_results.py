@@ -16,9 +16,9 @@ from babel.messages.pofile import read_po
 from station.i18n.catalog import TRANSLATIONS_DIR, translations
 from station.results.norms import POSITION_WORDS
 
-PLACEHOLDER = re.compile(r"%(\([a-z_]+\))?[-+ #0]*\d*(\.\d+)?[a-zA-Z%]")
 pytestmark = pytest.mark.platform_only
 
+PLACEHOLDER = re.compile(r"%(\([a-z_]+\))?[-+ #0]*\d*(\.\d+)?[a-zA-Z%]")
 SHORTEST_FRAGMENT = 20
 """English fragments shorter than this (a unit, "s", a name) may rightly appear in Spanish."""
 
