@@ -1,5 +1,6 @@
-"""The simulated platform's forces sent ahead to the load-cell process through a real pipe, and
-the load-cell samples' wire records."""
+"""The simulated platform's forces sent ahead to the load-cell process through a real pipe, the
+same forces on the same grid for chips in the core's process, and the load-cell samples' wire
+records."""
 
 import math
 import os
@@ -7,7 +8,7 @@ import os
 import pytest
 
 from hw.loadcells import SAMPLE_RECORD_BYTES, LoadCellSample, pack_sample, unpack_samples
-from hw.sim.force_feed import LEAD_S, POINT, STEP_S, FedForces, ForceFeed
+from hw.sim.force_feed import LEAD_S, POINT, STEP_S, FedForces, ForceFeed, GridForces
 from hw.sim.person import Person
 from hw.sim.platform import SimPlatform
 from hw.sim.profiles import G_M_S2, PROFILES
@@ -62,6 +63,40 @@ def test_a_command_rewrites_the_forces_already_sent_from_its_time(pipe):
         assert fed.corner_force_n(0, t) == pytest.approx(twin.corner_force_n(0, t), abs=1e-9)
     total_after = sum(fed.corner_force_n(i, 4.1) for i in range(4))
     assert total_after < sum(twin.corner_force_n(i, 3.9) for i in range(4)) - 5.0  # going off
+
+
+def test_chips_in_the_cores_process_convert_what_the_fed_process_converts(pipe):
+    """A virtual clock's chips (GridForces) and the load-cell process's (FedForces) see the
+    same forces at any conversion time."""
+    _, feed, fed = fed_platform(pipe)
+    grid = GridForces(SimPlatform(Person(PROFILES["older-adult"], seed=4, step_on_at_s=1.0)))
+    for tick in range(200, 600):  # 2 s to 6 s at 100 Hz: stepping on, then quiet stance
+        t_tick = tick / 100
+        feed.step(t_tick)
+        fed.refresh()
+        for t in (t_tick - 0.0087, t_tick - 0.0039):  # conversions read at this tick
+            for i in range(4):
+                assert grid.corner_force_n(i, t) == pytest.approx(
+                    fed.corner_force_n(i, t), abs=1e-9
+                )
+
+
+def test_a_command_redoes_the_grid_forces_from_its_time():
+    platform = SimPlatform(Person(PROFILES["older-adult"], seed=4, step_on_at_s=1.0))
+    grid = GridForces(platform)
+    assert grid.corner_force_n(0, 4.06) > 100  # worked out ahead: the person was standing
+    platform.person.step_off(4.0)  # a command for a time before points already worked out
+    twin = SimPlatform(Person(PROFILES["older-adult"], seed=4, step_on_at_s=1.0))
+    twin.person.step_off(4.0)
+    twin_grid = GridForces(twin)
+    for t in (4.02, 4.06, 4.1, 4.503):
+        for i in range(4):
+            assert grid.corner_force_n(i, t) == pytest.approx(
+                twin_grid.corner_force_n(i, t), abs=1e-9
+            )
+    assert sum(grid.corner_force_n(i, 5.9) for i in range(4)) == pytest.approx(
+        4 * platform.dead_load_n
+    )  # off the platform: the plate's own weight
 
 
 def test_a_test_mass_reaches_the_fed_forces_from_the_tick_it_was_placed(pipe):
