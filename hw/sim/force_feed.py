@@ -114,9 +114,7 @@ class GridForces:
     def _point(self, k: int) -> tuple[float, ...]:
         corner_force_n, t_s = self._platform.corner_force_n, k * STEP_S
         point = self._points[k] = tuple(corner_force_n(i, t_s) for i in range(4))
-        if len(self._points) > 2 * KEPT_S / STEP_S:  # forget what lies KEPT_S behind
-            oldest = k - round(KEPT_S / STEP_S)
-            self._points = {j: p for j, p in self._points.items() if j >= oldest}
+        _forget_behind(self._points, k)
         return point
 
 
@@ -137,10 +135,8 @@ class FedForces:
             self._points[k] = tuple(forces)
             if self._newest is None or k > self._newest:
                 self._newest = k
-        if self._newest is not None and len(self._points) > 2 * KEPT_S / STEP_S:
-            oldest = self._newest - round(KEPT_S / STEP_S)
-            for k in [k for k in self._points if k < oldest]:
-                del self._points[k]
+        if self._newest is not None:
+            _forget_behind(self._points, self._newest)
 
     def corner_force_n(self, index: int, t_s: float) -> float:
         """Force on corner ``index`` at ``t_s``: linear between the grid points around it,
@@ -156,3 +152,12 @@ class FedForces:
         self.underruns += 1
         nearest = min(max(k, min(self._points)), self._newest)
         return self._points.get(nearest, self._points[self._newest])[index]
+
+
+def _forget_behind(points: dict[int, tuple[float, ...]], newest: int) -> None:
+    """Drop the grid points more than KEPT_S behind point ``newest``, once they are twice as
+    many as that span holds (so the cost is spread over many points)."""
+    if len(points) > 2 * KEPT_S / STEP_S:
+        oldest = newest - round(KEPT_S / STEP_S)
+        for k in [k for k in points if k < oldest]:
+            del points[k]
