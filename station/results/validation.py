@@ -492,6 +492,20 @@ CHECKS = (
         _ordered("rhythmic-weight-shift", "rhythm_pct", "healthy-young", "high-fall-risk"),
     ),
     Check(
+        "Weight bearing: the post-stroke patient stands with 30-45% of the load on the paretic "
+        "(left) leg: symmetry index +20 to +80",
+        "Adegoke et al. 2012: 60.3 ± 7.1% on the unaffected leg in standing (n = 53); "
+        "57.6-70% in earlier studies (docs/clinical.md)",
+        _all_within("weight-bearing", "symmetry_index_lr_pct", "post-stroke", 20, 80),
+    ),
+    Check(
+        "Weight bearing: the post-knee-surgery patient stands with 25-45% of the load on the "
+        "operated (left) leg: symmetry index +20 to +100",
+        "Knee Surg Sports Traumatol Arthrosc 2014;22:609-14: about 70% on the good side in "
+        "quiet stance before a knee replacement, unchanged 6 weeks to 6 months after",
+        _all_within("weight-bearing", "symmetry_index_lr_pct", "post-knee-surgery", 20, 100),
+    ),
+    Check(
         "Quiet stance: the high-fall-risk patient sways faster than the healthy young",
         "older and impaired people sway faster (Santos & Duarte 2016)",
         _ordered("quiet-stance", "velocity_mean_cm_s", "healthy-young", "high-fall-risk", True),
