@@ -58,21 +58,31 @@ class PlatformGeometry:
         return cells
 
     @cached_property
+    def patient_cells_mm(self) -> tuple[tuple[float, float], ...]:
+        """``patient_cell_positions_mm`` as (ML, AP) float pairs, for the per-frame COP."""
+        return tuple((float(ml), float(ap)) for ml, ap in self.patient_cell_positions_mm)
+
+    @cached_property
     def split_lines_mm(self) -> tuple[float, float, float, float]:
         """The mean ML of the right and of the left cells and the mean AP of the front and of
         the back cells in the patient's frame, mm: where ``load_split_pct`` puts 100 %."""
         cells = self.patient_cell_positions_mm
         return (
-            cells[cells[:, 0] > 0, 0].mean(),
-            cells[cells[:, 0] < 0, 0].mean(),
-            cells[cells[:, 1] > 0, 1].mean(),
-            cells[cells[:, 1] < 0, 1].mean(),
+            float(cells[cells[:, 0] > 0, 0].mean()),
+            float(cells[cells[:, 0] < 0, 0].mean()),
+            float(cells[cells[:, 1] > 0, 1].mean()),
+            float(cells[cells[:, 1] < 0, 1].mean()),
         )
 
     def to_patient(self, ml_ap_mm: np.ndarray) -> np.ndarray:
         """Platform-frame (ML, AP) points in mm to the patient's frame."""
         shifted = np.asarray(ml_ap_mm, dtype=float) - (self.origin_ml_mm, self.origin_ap_mm)
         return -shifted if self.facing == "back" else shifted
+
+    def point_to_patient(self, ml_mm: float, ap_mm: float) -> tuple[float, float]:
+        """``to_patient`` for one point, in floats (every frame's COP)."""
+        ml, ap = ml_mm - self.origin_ml_mm, ap_mm - self.origin_ap_mm
+        return (-ml, -ap) if self.facing == "back" else (ml, ap)
 
 
 def center_of_pressure(
@@ -83,12 +93,15 @@ def center_of_pressure(
 
     COP = sum(F_i * r_i) / sum(F_i), the force-weighted mean of the cell positions r_i.
     """
-    forces = np.asarray(forces_n, dtype=float)
-    total = float(forces.sum())
+    forces = [float(f) for f in forces_n]  # floats: four values, every frame
+    total = sum(forces)
     if total < min_load_n:
         return total, math.nan, math.nan
-    ml, ap = forces @ geometry.patient_cell_positions_mm / total
-    return total, float(ml), float(ap)
+    ml = ap = 0.0
+    for force, (x, y) in zip(forces, geometry.patient_cells_mm, strict=True):
+        ml += force * x
+        ap += force * y
+    return total, ml / total, ap / total
 
 
 def load_split_pct(ml_mm: float, ap_mm: float, geometry: PlatformGeometry) -> tuple[float, float]:
@@ -101,6 +114,4 @@ def load_split_pct(ml_mm: float, ap_mm: float, geometry: PlatformGeometry) -> tu
     if math.isnan(ml_mm) or math.isnan(ap_mm):
         return math.nan, math.nan
     right, left, front, back = geometry.split_lines_mm
-    left_pct = 100.0 * (right - ml_mm) / (right - left)
-    front_pct = 100.0 * (ap_mm - back) / (front - back)
-    return float(left_pct), float(front_pct)
+    return 100.0 * (right - ml_mm) / (right - left), 100.0 * (ap_mm - back) / (front - back)

@@ -114,9 +114,9 @@ class CausalLowPass:
             if not finite[start]:
                 self._zi = None
                 continue
-            if self._zi is None:
-                self._zi = self._zi_unit * block[start]
-            out[start:stop], self._zi = signal.sosfilt(self._sos, block[start:stop], zi=self._zi)
+            zi = self._zi_unit * block[start] if self._zi is None else np.asarray(self._zi)
+            out[start:stop], zi = signal.sosfilt(self._sos, block[start:stop], zi=zi)
+            self._zi = zi.tolist()
         return float(out[0]) if values.ndim == 0 else out
 
     def _step_one(self, x: float) -> float:
@@ -127,14 +127,13 @@ class CausalLowPass:
             self._zi = None
             return math.nan
         if self._zi is None:
-            self._zi = self._zi_unit * x
-        zi = self._zi
-        for k, (b0, b1, b2, _, a1, a2) in enumerate(self._sos_rows):
-            y = b0 * x + zi[k, 0]
-            zi[k, 0] = b1 * x - a1 * y + zi[k, 1]
-            zi[k, 1] = b2 * x - a2 * y
+            self._zi = (self._zi_unit * x).tolist()  # lists of floats: no numpy per number
+        for state, (b0, b1, b2, _, a1, a2) in zip(self._zi, self._sos_rows, strict=True):
+            y = b0 * x + state[0]
+            state[0] = b1 * x - a1 * y + state[1]
+            state[1] = b2 * x - a2 * y
             x = y
-        return float(x)
+        return x
 
 
 def zero_lag_lowpass(x, fs_hz: float, cutoff_hz: float, order: int = 4) -> np.ndarray:

@@ -74,11 +74,11 @@ class FrameBuilder:
         if counts is None:
             forces, total, ml, ap = EMPTY_FORCES, 0.0, math.nan, math.nan
         else:
-            forces = tuple(float(f) for f in self.calibration.forces_n(counts))
+            forces = self.calibration.forces_n(counts)
             total, ml, ap = center_of_pressure(forces, self._platform, self.min_load_n)
             if self.cop_correction is not None and not math.isnan(ml):
                 ml, ap = (float(v) for v in apply_cop_correction(self.cop_correction, ml, ap))
-            ml, ap = (float(v) for v in self.geometry.to_patient((ml, ap)))
+            ml, ap = self.geometry.point_to_patient(ml, ap)
         left_pct, front_pct = load_split_pct(ml, ap, self.geometry)
         self._stance.update(total, ml, ap)
         return Frame(

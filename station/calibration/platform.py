@@ -226,7 +226,7 @@ class CalibrationSession:
 
 def _off_cell_pct(forces_n, index: int, load_n: float) -> float:
     """The share of a load over corner ``index`` that the other corners carried, %."""
-    return float(100 * (forces_n.sum() - forces_n[index]) / load_n)
+    return float(100 * (sum(forces_n) - forces_n[index]) / load_n)
 
 
 def cop_positions_mm(geometry: PlatformGeometry) -> list[tuple[float, float]]:

@@ -297,7 +297,7 @@ class CalibrationWizard:
     def _record(self, run: dict, step: dict, window: CountsSummary) -> None:
         """Keep the step's result and move on; at the end of the masses fit them, at the end
         of the check weigh the mass."""
-        reads_n = float(self.station.calibration.forces_n(window.mean_counts).sum())
+        reads_n = sum(self.station.calibration.forces_n(window.mean_counts))
         result = {
             "counts": [round(c, 1) for c in window.mean_counts],
             "noise_counts": [round(n, 1) for n in window.noise_counts],

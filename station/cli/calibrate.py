@@ -306,7 +306,7 @@ def _check(config, args, ask) -> int:
         empty = _step(
             ask, f"Clear the platform and press Enter{note}: ", session.measure, _placer(platform)
         )
-        zero_n = float(calibration.forces_n(empty.mean_counts).sum())
+        zero_n = sum(calibration.forces_n(empty.mean_counts))
         print(f"  empty platform reads {zero_n:+.3f} N")
         loaded = _step(
             ask,
@@ -317,7 +317,7 @@ def _check(config, args, ask) -> int:
         )
     finally:
         hardware.close()
-    measured_n = float(calibration.forces_n(loaded.mean_counts).sum())
+    measured_n = sum(calibration.forces_n(loaded.mean_counts))
     check = check_known_mass(measured_n, args.mass_kg * STANDARD_GRAVITY_M_S2, CHECK_TOLERANCE_PCT)
     print(
         f"{'PASS' if check.passed else 'FAIL'}: {args.mass_kg:g} kg reads "
