@@ -135,10 +135,11 @@ def bds_dir() -> Path:
 @pytest.fixture
 def sim_config(request):
     """Default config on emulated hardware; the simulated patient steps on at 1 s. Tests marked
-    ``platform_only`` (what the panel shows of load-cell drills) get a station without the IMU
-    (``[imu] enabled = false``, as clinics without one run it), as the clinical validation runs
-    those drills: the emulated IMU's reports and their decoding are a third of a simulated
-    drill's CPU (a 60 s quiet stance: 7.3 CPU-s with, 4.8 without) for nothing they read."""
+    ``platform_only`` (load-cell drills: what the panel shows of them, their records and
+    exports, load-cell faults) get a station without the IMU (``[imu] enabled = false``, as
+    clinics without one run it), as the clinical validation runs those drills: the emulated
+    IMU's reports and their decoding are a third of a simulated drill's CPU (a 60 s quiet
+    stance: 7.3 CPU-s with, 4.8 without) for nothing they read."""
     options = {"sim": {"step_on_at_s": 1.0, "seed": 3}}
     if request.node.get_closest_marker("platform_only"):
         options["imu"] = {"enabled": False}

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.platform_only]
 
 HOSTILE_TRIAL_IDS = [
     "../../etc/passwd",

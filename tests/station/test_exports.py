@@ -6,6 +6,8 @@ import pytest
 
 from station.cli.main import main
 
+pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+
 
 @pytest.fixture
 def finished_trial(station):

@@ -63,6 +63,7 @@ def test_a_held_stop_button_refuses_a_start(station):
         station.start_drill(patient["id"], "quiet-stance")
 
 
+@pytest.mark.platform_only
 @pytest.mark.parametrize("fault", ["nack", "all-ff", "unplug"])
 def test_load_cell_fault_aborts_the_drill_keeps_data_and_recovers(station, fault):
     trial_id = start_quiet_stance(station)
@@ -151,6 +152,7 @@ def test_hx711_station_runs_quiet_stance_and_recovers_from_a_stall():
         station.close()
 
 
+@pytest.mark.platform_only
 def test_a_brief_fault_while_recording_completes_but_is_flagged_not_scored_good(
     station, panel_client
 ):
@@ -197,6 +199,7 @@ def test_a_wobble_board_trial_with_one_imu_glitch_completes(station, fault, kind
     assert health["state"] == "ready"
 
 
+@pytest.mark.platform_only
 @pytest.mark.parametrize("fault, kind", GLITCHES)
 def test_a_quiet_stance_trial_with_one_corner_glitch_completes_and_passes_its_gate(
     station, fault, kind
@@ -229,6 +232,7 @@ def test_glitches_on_both_sensors_are_counted_in_health(station, panel_client):
     assert health["devices"]["imu"]["retries"] == health["devices"]["loadcells"]["retries"] == 1
 
 
+@pytest.mark.platform_only
 def test_a_corner_that_browns_out_is_caught_and_reinitialised(station):
     trial_id = start_drill(station, "quiet-stance")
     station.inject_simulated_fault("front-left", "brownout")  # no NACK: only its registers tell

@@ -26,6 +26,8 @@ from station.results.fhir import CPT_SYSTEM, MEASURES, UCUM_SYSTEM, for_patient,
 from station.runtime.core_config import parse_config
 from station.runtime.station import Station
 
+pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+
 MINUTES = 30
 MODELS = {
     "Patient": Patient,
@@ -61,10 +63,10 @@ def record_visit(station, minutes=MINUTES) -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def recorded():
-    """A station as tests/conftest.py's ``station`` holding ``record_visit``'s records, made
-    once for the tests that only read them."""
+    """A station as tests/conftest.py's ``station`` (``platform_only``) holding
+    ``record_visit``'s records, made once for the tests that only read them."""
     station = Station(
-        parse_config({"sim": {"step_on_at_s": 1.0, "seed": 3}}),
+        parse_config({"sim": {"step_on_at_s": 1.0, "seed": 3}, "imu": {"enabled": False}}),
         clock=VirtualClock(),
         db_path=":memory:",
     )
@@ -272,7 +274,11 @@ def on_disk(tmp_path_factory):
     """A station database in a folder of its own holding ``record_visit``'s records;
     ``config(server_url)`` writes a config for it."""
     tmp_path = tmp_path_factory.mktemp("station")
-    settings = {"station": {"data_dir": str(tmp_path)}, "sim": {"step_on_at_s": 1.0}}
+    settings = {
+        "station": {"data_dir": str(tmp_path)},
+        "sim": {"step_on_at_s": 1.0},
+        "imu": {"enabled": False},
+    }
     station = Station(parse_config(settings), clock=VirtualClock())
     patient, visit = record_visit(station)
     station.close()

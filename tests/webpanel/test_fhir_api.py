@@ -9,6 +9,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from station.records.billing import units_97112
 
+pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+
 
 @pytest.fixture
 def visit(station, client):

@@ -11,6 +11,8 @@ from babel.dates import format_date
 
 from station.records.patients import PatientFieldError, validate_patient
 
+pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+
 TODAY = date.today()
 
 
