@@ -59,3 +59,11 @@ def drill_class(name: str) -> type[Drill]:
         raise UnknownDrillError(
             f"no drill called {name!r}; known drills: {', '.join(sorted(DRILLS))}"
         ) from None
+
+
+def needs_imu(names) -> bool:
+    """Whether any of the drills called ``names`` needs the IMU; a simulated station that runs
+    none of them runs without one (``[imu] enabled = false``, as clinics without one do): the
+    emulated IMU's reports and their decoding are a third of a simulated drill's CPU. Names
+    of no drill are left to ``drill_class`` to refuse."""
+    return any("imu" in DRILLS[name].needs for name in names if name in DRILLS)

@@ -17,9 +17,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
+from drills.catalog import needs_imu
 from hw.sim.profiles import PROFILES
 from station.records.goals import goal_progress, latest_values
 from station.records.home_program import adherence
+from station.records.programs import DEFAULT_EVALUATION
 from station.records.visits import Visits
 from station.results.evaluation import evaluation_report
 from station.results.measures import drill_title, headline
@@ -50,13 +52,18 @@ def _scripted(rng, weeks_done: float, weeks: float) -> dict:
     return {"pain_before": pain, "pain_after": max(0, pain - 1), "psfs": ratings}
 
 
-def _station(profile: str, seed: int, weeks_done: float, db_path: str):
+def _station(profile: str, seed: int, weeks_done: float, db_path: str, drills):
+    """The day's simulated station, with an IMU only when one of the day's ``drills`` (steps
+    of a program) needs it (``drills.catalog.needs_imu``)."""
     from station.clock import VirtualClock
     from station.runtime.core_config import parse_config
     from station.runtime.station import Station
 
     config = parse_config(
-        {"sim": {"profile": profile, "seed": seed, "training_weeks": round(weeks_done, 2)}}
+        {
+            "sim": {"profile": profile, "seed": seed, "training_weeks": round(weeks_done, 2)},
+            "imu": {"enabled": needs_imu(step["drill"] for step in drills)},
+        }
     )
     return Station(config, clock=VirtualClock(), db_path=db_path)
 
@@ -103,7 +110,8 @@ def run_episode(
     rng = np.random.default_rng(seed)
     story: dict = {"profile": profile, "seed": seed, "weeks": weeks, "visits": []}
 
-    station = _station(profile, seed, 0.0, db_path)  # checks the profile's name first
+    # checks the profile's name first; a first evaluation is the default battery
+    station = _station(profile, seed, 0.0, db_path, DEFAULT_EVALUATION)
     body = PROFILES[profile]
     try:
         patient = station.records.create_patient(
@@ -135,7 +143,7 @@ def run_episode(
 
     for k, day in enumerate(days[1:-1], start=1):
         weeks_done = (day - first).days / 7
-        station = _station(profile, seed + k, weeks_done, db_path)
+        station = _station(profile, seed + k, weeks_done, db_path, program["steps"])
         try:
             ids = [_run_step(station, program["id"], s) for s in range(len(program["steps"]))]
             _date_trials(db_path, ids, day)
@@ -147,7 +155,7 @@ def run_episode(
         finally:
             station.close()
 
-    station = _station(profile, seed + len(days), weeks, db_path)
+    station = _station(profile, seed + len(days), weeks, db_path, evaluation["steps"])
     try:
         again = _evaluation(station, pid, today, battery_params)
         ids = [_run_step(station, again["id"], k) for k in range(len(again["steps"]))]

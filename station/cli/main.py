@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--imu-mount",
         choices=("wobble-board", "trunk"),
-        help="where the IMU is (default: on the trunk for postural-hold, else a wobble board)",
+        help="where the IMU is (default: on the trunk for postural-hold, on a wobble board for "
+        "the other drills that need it; none for a drill that does not)",
     )
     sim.add_argument("--config", type=Path, help="TOML config for platform and loop settings")
     sim.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -221,6 +222,7 @@ def _parse_params(pairs: list[str]) -> dict:
 
 
 def _simulate(args) -> int:
+    from drills.catalog import needs_imu
     from station.clock import VirtualClock
     from station.runtime.core_config import load_config, parse_config
     from station.runtime.station import Station
@@ -234,6 +236,8 @@ def _simulate(args) -> int:
             or ("trunk" if args.drill == "postural-hold" else "wobble-board"),
         },
     }
+    if not (args.imu_mount or needs_imu((args.drill,))):
+        overrides["imu"] = {"enabled": False}  # what the drill reads comes out the same
     # Only an explicit --config is read: a station's own calibration would not fit the emulator.
     config = load_config(args.config, overrides) if args.config else parse_config(overrides)
     station = Station(config, clock=VirtualClock(), db_path=":memory:")

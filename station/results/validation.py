@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drills.catalog import DRILLS as CATALOG
+from drills.catalog import needs_imu
 
 PROFILE_ORDER = (
     "healthy-young",
@@ -56,7 +57,7 @@ DRILLS: tuple[tuple[str, dict, str], ...] = tuple(
     (
         name,
         {},
-        CATALOG[name].imu_mount or "wobble-board" if "imu" in CATALOG[name].needs else "platform",
+        CATALOG[name].imu_mount or "wobble-board" if needs_imu((name,)) else "platform",
     )
     for name in (*VALIDATED_FIRST, *(n for n in CATALOG if n not in VALIDATED_FIRST))
 )

@@ -6,7 +6,7 @@ the LEDs and hears only the instructions, as a real one."""
 
 import pytest
 
-from drills.catalog import DRILLS as CATALOG
+from drills.catalog import needs_imu
 from hw.sim.profiles import PROFILES
 from station.clock import VirtualClock
 from station.runtime.core_config import parse_config
@@ -20,10 +20,9 @@ def run_session(profile: str, drills: list[tuple[str, dict]], seed: int = 1, **s
     simulated ``profile`` (height and weight from the profile, as a therapist would enter
     them); ``sim`` adds [sim] options. As the clinical validation does, drills that need no
     IMU run on a platform-only station (a third less CPU, the same load-cell data)."""
-    imu = any("imu" in CATALOG[name].needs for name, _ in drills)
     config = parse_config(
         {
-            "imu": {"enabled": imu},
+            "imu": {"enabled": needs_imu(name for name, _ in drills)},
             "sim": {"profile": profile, "seed": seed, "step_on_at_s": 1.0, **sim},
         }
     )
