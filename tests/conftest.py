@@ -278,16 +278,32 @@ def panel_session():
     return PanelSession
 
 
+LEAN_STATION = {"imu": "enabled = false", "loadcells": "rate_sps = 80"}
+"""The sections a ``lean_station`` test's daemon gets (unless its own config has them): no IMU
+and the load cells at 80 SPS, both configurations clinics run. An idle simulated daemon's
+core and load-cell process spend about half their CPU emulating and reading those chips
+(0.25 CPU-s a second with the defaults here), for nothing a test of the server, its security
+or its database reads."""
+
+
 @pytest.fixture
-def daemon_config(tmp_path):
+def daemon_config(tmp_path, request):
     """``daemon_config(extra_toml="", panel_toml="")``: a config for a daemon on simulated
     hardware (data under ``tmp_path``, a free port; ``panel_toml`` adds lines to ``[panel]``,
-    ``extra_toml`` other sections); returns (config path, base URL)."""
+    ``extra_toml`` other sections; ``LEAN_STATION`` for tests marked ``lean_station``); returns
+    (config path, base URL)."""
+    lean = request.node.get_closest_marker("lean_station") is not None
 
     def write(extra_toml: str = "", panel_toml: str = ""):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        if lean:
+            extra_toml += "".join(
+                f"\n[{section}]\n{lines}\n"
+                for section, lines in LEAN_STATION.items()
+                if f"[{section}]" not in extra_toml
+            )
         config = tmp_path / "station.toml"
         config.write_text(
             f'[station]\ndata_dir = "{tmp_path / "data"}"\n'

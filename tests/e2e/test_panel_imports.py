@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.lean_station]
 
 PANEL = r"""
 import json, sys

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.lean_station]
 
 PASSWORD = "stop first password"
 SIM = "[sim]\nstep_on_at_s = 0.5\nseed = 7\n"

@@ -14,7 +14,7 @@ import signal
 
 import pytest
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.lean_station]
 
 
 def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(daemon):

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.lean_station]
 
 
 def station(*args, timeout_s: float = 60) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ import pytest
 from tests.faults.conftest import PASSWORD, wait_for
 from tests.faults.test_processes import health
 
-pytestmark = pytest.mark.hub
+pytestmark = [pytest.mark.hub, pytest.mark.lean_station]
 
 
 @pytest.fixture

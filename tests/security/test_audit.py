@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 
 def entries(app) -> list[tuple]:

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>")
 HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)

@@ -11,7 +11,7 @@ import pytest
 
 from webpanel.limits import MAX_JSON_DEPTH
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 DEEP = "[" * 20_000 + "]" * 20_000  # 40 KB: well within the body limit
 DEEP_OBJECT = '{"a":' * 10_000 + "1" + "}" * 10_000

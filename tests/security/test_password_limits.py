@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 PASSWORD = "password limits password"
 

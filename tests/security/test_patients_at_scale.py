@@ -8,7 +8,7 @@ import urllib.error
 
 import pytest
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 PASSWORD = "patients at scale password"
 PATIENTS = 100_000

@@ -17,7 +17,7 @@ import pytest
 
 from station.runtime.server import REQUEST_DEADLINE_S
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 PASSWORD = "server limits password"
 ATTACKER, CLINIC = "127.0.0.1", "127.0.0.2"

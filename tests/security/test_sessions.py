@@ -11,7 +11,7 @@ import urllib.error
 
 import pytest
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 PASSWORD = "sessions password"
 
