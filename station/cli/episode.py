@@ -52,9 +52,9 @@ def _scripted(rng, weeks_done: float, weeks: float) -> dict:
     return {"pain_before": pain, "pain_after": max(0, pain - 1), "psfs": ratings}
 
 
-def _station(profile: str, seed: int, weeks_done: float, db_path: str, drills):
-    """The day's simulated station, with an IMU only when one of the day's ``drills`` (steps
-    of a program) needs it (``drills.catalog.needs_imu``)."""
+def _station(profile: str, seed: int, weeks_done: float, db_path: str, steps):
+    """The day's simulated station, with an IMU only when one of the day's ``steps`` (a
+    program's) needs it (``drills.catalog.needs_imu``)."""
     from station.clock import VirtualClock
     from station.runtime.core_config import parse_config
     from station.runtime.station import Station
@@ -62,7 +62,7 @@ def _station(profile: str, seed: int, weeks_done: float, db_path: str, drills):
     config = parse_config(
         {
             "sim": {"profile": profile, "seed": seed, "training_weeks": round(weeks_done, 2)},
-            "imu": {"enabled": needs_imu(step["drill"] for step in drills)},
+            "imu": {"enabled": needs_imu(step["drill"] for step in steps)},
         }
     )
     return Station(config, clock=VirtualClock(), db_path=db_path)
