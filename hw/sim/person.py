@@ -179,13 +179,19 @@ class Person:
         quicker than keeps the COP swing it takes within ``swing_mm`` (acceleration / omega^2,
         the COP lead that accelerates and brakes the COM)."""
         w2 = min(self.profile.pendulum_w2(axis) for axis in ("ml", "ap"))
-        for _ in range(PACE_TRIES):  # a reversal mid-move may never get under the bound
+        gentlest = None
+        for _ in range(PACE_TRIES):
             move = lean.then(t_s, end(d_s), d_s)
             swing = max(math.hypot(*move.at(t_s + d_s * q / 16)[2]) for q in range(17)) / w2
             if swing <= swing_mm:
                 return move
+            if gentlest is None or swing < gentlest[0]:
+                gentlest = (swing, move)
             d_s *= 1.1
-        return move
+        # a reversal mid-move may never get under the bound (the acceleration it starts with
+        # is over it already): the gentlest try, not the slowest, whose inherited acceleration
+        # would carry the posture far the wrong way over its long duration
+        return gentlest[1]
 
     def step_on(self, t_s: float) -> None:
         """Start stepping on at ``t_s`` (no effect while already on); after a loss of balance

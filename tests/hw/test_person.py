@@ -353,6 +353,18 @@ def test_a_lean_beyond_the_limit_stops_at_the_limit_and_comes_back():
     assert person.status()["lost_balance_at_s"] is None
 
 
+def test_a_come_back_asked_again_while_braking_never_swings_the_wrong_way():
+    """A new drill's first instruction often comes while the patient is still coming back from
+    the last one's lean: the re-plan starts braking hard, and must not carry that braking on."""
+    person = Person(PROFILES["post-knee-surgery"], seed=2)
+    person.lean_to(5.0, -50.0, 0.0)
+    person.lean_to(7.0, 0.0, 0.0)  # back to the habitual posture...
+    person.lean_to(8.0, 0.0, 0.0)  # ...asked again while that move brakes
+    ml = [person.posture_mm(8.0 + k * 0.05)[0] for k in range(300)]
+    assert min(ml) > -51.0  # never further out than the lean it came back from (was -98 mm)
+    assert ml[-1] == pytest.approx(0.0, abs=0.5)
+
+
 def test_limits_of_stability_scale_with_the_profile_and_the_diagonals_lie_between():
     young, frail = PROFILES["healthy-young"], PROFILES["high-fall-risk"]
     reach = {name: Person(PROFILES[name]).reach_mm(0.0, 1.0)[1] for name in PROFILES}
