@@ -50,39 +50,32 @@ class PlatformGeometry:
         return replace(self, origin_ml_mm=0.0, origin_ap_mm=0.0, facing="front")
 
     @cached_property
-    def patient_cell_positions_mm(self) -> np.ndarray:
-        """(4, 2) cell positions in the patient's frame, mm (read-only: worked out once, asked
-        for at every frame)."""
-        cells = self.to_patient(self.cell_positions_mm)
-        cells.flags.writeable = False
-        return cells
-
-    @cached_property
     def patient_cells_mm(self) -> tuple[tuple[float, float], ...]:
-        """``patient_cell_positions_mm`` as (ML, AP) float pairs, for the per-frame COP."""
-        return tuple((float(ml), float(ap)) for ml, ap in self.patient_cell_positions_mm)
+        """The cells' (ML, AP) positions in the patient's frame, mm, as floats: worked out once,
+        asked for at every frame."""
+        return tuple(self.to_patient(ml, ap) for ml, ap in self.cell_positions_mm.tolist())
 
     @cached_property
     def split_lines_mm(self) -> tuple[float, float, float, float]:
         """The mean ML of the right and of the left cells and the mean AP of the front and of
         the back cells in the patient's frame, mm: where ``load_split_pct`` puts 100 %."""
-        cells = self.patient_cell_positions_mm
+        cells = self.patient_cells_mm
         return (
-            float(cells[cells[:, 0] > 0, 0].mean()),
-            float(cells[cells[:, 0] < 0, 0].mean()),
-            float(cells[cells[:, 1] > 0, 1].mean()),
-            float(cells[cells[:, 1] < 0, 1].mean()),
+            _mean([ml for ml, _ in cells if ml > 0]),
+            _mean([ml for ml, _ in cells if ml < 0]),
+            _mean([ap for _, ap in cells if ap > 0]),
+            _mean([ap for _, ap in cells if ap < 0]),
         )
 
-    def to_patient(self, ml_ap_mm: np.ndarray) -> np.ndarray:
-        """Platform-frame (ML, AP) points in mm to the patient's frame."""
-        shifted = np.asarray(ml_ap_mm, dtype=float) - (self.origin_ml_mm, self.origin_ap_mm)
-        return -shifted if self.facing == "back" else shifted
-
-    def point_to_patient(self, ml_mm: float, ap_mm: float) -> tuple[float, float]:
-        """``to_patient`` for one point, in floats (every frame's COP)."""
+    def to_patient(self, ml_mm: float, ap_mm: float) -> tuple[float, float]:
+        """A platform-frame (ML, AP) point in mm in the patient's frame."""
         ml, ap = ml_mm - self.origin_ml_mm, ap_mm - self.origin_ap_mm
         return (-ml, -ap) if self.facing == "back" else (ml, ap)
+
+
+def _mean(values: list[float]) -> float:
+    """The mean of ``values``, NaN when there are none (no cell on that side)."""
+    return sum(values) / len(values) if values else math.nan
 
 
 def center_of_pressure(

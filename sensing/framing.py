@@ -78,7 +78,7 @@ class FrameBuilder:
             total, ml, ap = center_of_pressure(forces, self._platform, self.min_load_n)
             if self.cop_correction is not None and not math.isnan(ml):
                 ml, ap = (float(v) for v in apply_cop_correction(self.cop_correction, ml, ap))
-            ml, ap = self.geometry.point_to_patient(ml, ap)
+            ml, ap = self.geometry.to_patient(ml, ap)
         left_pct, front_pct = load_split_pct(ml, ap, self.geometry)
         self._stance.update(total, ml, ap)
         return Frame(
