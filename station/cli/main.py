@@ -222,18 +222,18 @@ def _parse_params(pairs: list[str]) -> dict:
 
 
 def _simulate(args) -> int:
-    from drills.catalog import needs_imu
+    from drills.catalog import DRILLS, needs_imu
     from station.clock import VirtualClock
     from station.runtime.core_config import load_config, parse_config
     from station.runtime.station import Station
 
+    drill = DRILLS.get(args.drill)  # an unknown name is refused by start_drill, with the list
     overrides = {
         "station": {"hardware": "sim"},
         "sim": {
             "profile": args.profile,
             "seed": args.seed,
-            "imu_mount": args.imu_mount
-            or ("trunk" if args.drill == "postural-hold" else "wobble-board"),
+            "imu_mount": args.imu_mount or (drill and drill.imu_mount) or "wobble-board",
         },
     }
     if not (args.imu_mount or needs_imu((args.drill,))):
