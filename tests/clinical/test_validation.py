@@ -1,5 +1,6 @@
 """Clinical validation: every drill at its default settings on every profile of the virtual
-patient at seeds 1 and 2, through the whole emulated station, against what the literature says
+patient at seeds 1 and 2 (seed 1 on NAU7802 amplifiers, seed 2 on HX711s), through the whole
+emulated station, against what the literature says
 (``station.results.validation.CHECKS``, each naming its source). ``python bench/clinical_table.py``
 prints the same table for a therapist; the session writes it to test-artifacts/. It is computed
 in the background from the start of the session (tests/conftest.py), and these tests run
