@@ -112,6 +112,15 @@ def patient_of(profile: str, on, name: str | None = None) -> dict:
     }
 
 
+def station_options(profile: str, seed: int, mount: str) -> dict:
+    """The configuration of the station ``profile``'s patient at ``seed`` goes through for the
+    drills of ``mount``: ``STATIONS[mount]`` with the profile, the seed and the seed's
+    amplifier."""
+    options = STATIONS[mount]
+    sim = {"profile": profile, "seed": seed, **options.get("sim", {})}
+    return {**options, "sim": sim, "loadcells": {"amplifier": amplifier_of(seed)}}
+
+
 def run_profile(profile: str, seed: int, mounts=tuple(STATIONS)) -> dict:
     """Each drill of DRILLS for one simulated patient: drill -> {"state", "summary",
     "reaction_times"}. One station per kind of STATIONS (those of ``mounts``), each new with
@@ -128,10 +137,7 @@ def run_profile(profile: str, seed: int, mounts=tuple(STATIONS)) -> dict:
     logging.getLogger().setLevel(logging.WARNING)
     out = {}
     for mount in mounts:
-        options = STATIONS[mount]
-        sim = {"profile": profile, "seed": seed, **options.get("sim", {})}
-        loadcells = {"amplifier": amplifier_of(seed)}
-        config = parse_config({**options, "sim": sim, "loadcells": loadcells})
+        config = parse_config(station_options(profile, seed, mount))
         station = Station(config, clock=VirtualClock(), db_path=":memory:")
         try:
             patient = station.records.create_patient(patient_of(profile, date.today()))

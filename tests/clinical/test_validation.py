@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from drills.catalog import DRILLS as CATALOG
-from station.results.validation import CHECKS, DRILLS, PROFILE_ORDER, SEEDS, format_table
+from station.results.validation import (
+    CHECKS,
+    DRILLS,
+    PROFILE_ORDER,
+    SEEDS,
+    STATIONS,
+    format_table,
+    station_options,
+)
+from station.runtime.core_config import parse_config
 from tests.drills.test_catalog import undocumented
 
 pytestmark = pytest.mark.clinical
@@ -27,6 +36,20 @@ def table(clinical_runs):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "clinical-table.txt").write_text(format_table(table) + "\n")
     return table
+
+
+def test_the_seeds_stand_on_both_amplifiers_the_station_supports():
+    """Every check holds on both amplifiers: seed 1's stations read NAU7802s at their 320 SPS
+    (the default station), seed 2's HX711s at their 80 SPS, each as the core configures it."""
+    for mount in STATIONS:
+        seen = {
+            seed: parse_config(station_options("older-adult", seed, mount)).loadcells
+            for seed in SEEDS
+        }
+        assert [(c.amplifier, c.rate_sps) for c in seen.values()] == [
+            ("nau7802", 320),
+            ("hx711", 80),
+        ], mount
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.text for c in CHECKS])
