@@ -132,7 +132,10 @@ MESSAGES: dict[str, str | Plural | InContext] = {
         "here until it is back (it restarts by itself). The stop button on the station always "
         "works."
     ),
-    "live.tilt_reading": N_("forward %(forward)s°, right %(right)s°"),
+    "live.tilt_forward": N_("forward %(degrees)s°"),
+    "live.tilt_back": N_("back %(degrees)s°"),
+    "live.tilt_left": N_("left %(degrees)s°"),
+    "live.tilt_right": N_("right %(degrees)s°"),
     "live.no_imu": N_("no IMU reading"),
     "live.tell_patient": N_("Tell the patient: %(text)s"),
     "live.failed_attempt": N_("Failed attempt"),

@@ -96,6 +96,9 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, pag
     # the time left, a number the therapist reads, changes at most 4 times a second (it changed
     # with every tenth of a second the messages brought: a blur)
     assert page.evaluate(READING_CHANGES_OVER_1_S, "remaining") <= 5
+    # the IMU's tilt in words: the side each axis leans to, never a signed number to decode
+    tilt = re.compile(r"^(forward|back) \d+\.\d°, (left|right) \d+\.\d°$")
+    expect(page.locator("#tilt")).to_have_text(tilt)
     shoot(page, "04-live-mctsib-landscape")
     shoot(page, "04-live-mctsib-portrait", "portrait")
 

@@ -190,6 +190,11 @@
     return parts.join(" · ");
   }
 
+  // One tilt axis in words a therapist reads at a glance: the side it leans to, never a sign.
+  function tiltWords(degrees, positive, negative) {
+    return t(degrees < 0 ? negative : positive, { degrees: Messages.number(Math.abs(degrees), 1) });
+  }
+
   function clock(seconds) {
     const s = Math.max(0, Math.floor(seconds));
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -264,7 +269,7 @@
     showSplit(frame && frame[4] !== null ? frame : null, d);
     setReading($("load"), frame ? `${Messages.number(frame[3] / 9.80665, 1)} kg` : "–");
     setReading($("tilt"), frame && frame[5] !== null
-      ? t("live.tilt_reading", { forward: Messages.number(frame[5], 1), right: Messages.number(frame[6], 1) })
+      ? `${tiltWords(frame[5], "live.tilt_forward", "live.tilt_back")}, ${tiltWords(frame[6], "live.tilt_right", "live.tilt_left")}`
       : t("live.no_imu"));
     const say = $("instruction");
     setHidden(say, !msg.instruction);
