@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.lean_station]
 
 
 def test_sigkill_mid_trial_then_restart_keeps_every_completed_trial(daemon):

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.lean_station]
 
 
 def health(base: str) -> dict | None:
