@@ -190,9 +190,12 @@
     return parts.join(" · ");
   }
 
-  // One tilt axis in words a therapist reads at a glance: the side it leans to, never a sign.
-  function tiltWords(degrees, positive, negative) {
-    return t(degrees < 0 ? negative : positive, { degrees: Messages.number(Math.abs(degrees), 1) });
+  // The tilt in words a therapist reads at a glance: the side each axis leans to, never a sign.
+  function tiltWords(forwardDeg, rightDeg) {
+    const size = (deg) => ({ degrees: Messages.number(Math.abs(deg), 1) });
+    const ap = forwardDeg < 0 ? t("live.tilt_back", size(forwardDeg)) : t("live.tilt_forward", size(forwardDeg));
+    const ml = rightDeg < 0 ? t("live.tilt_left", size(rightDeg)) : t("live.tilt_right", size(rightDeg));
+    return `${ap}, ${ml}`;
   }
 
   function clock(seconds) {
@@ -269,7 +272,7 @@
     showSplit(frame && frame[4] !== null ? frame : null, d);
     setReading($("load"), frame ? `${Messages.number(frame[3] / 9.80665, 1)} kg` : "–");
     setReading($("tilt"), frame && frame[5] !== null
-      ? `${tiltWords(frame[5], "live.tilt_forward", "live.tilt_back")}, ${tiltWords(frame[6], "live.tilt_right", "live.tilt_left")}`
+      ? tiltWords(frame[5], frame[6])
       : t("live.no_imu"));
     const say = $("instruction");
     setHidden(say, !msg.instruction);
