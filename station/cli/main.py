@@ -228,12 +228,13 @@ def _simulate(args) -> int:
     from station.runtime.station import Station
 
     drill = DRILLS.get(args.drill)  # an unknown name is refused by start_drill, with the list
+    mount = args.imu_mount or (drill and drill.imu_mount)  # else [sim]'s default, or no IMU
     overrides = {
         "station": {"hardware": "sim"},
         "sim": {
             "profile": args.profile,
             "seed": args.seed,
-            "imu_mount": args.imu_mount or (drill and drill.imu_mount) or "wobble-board",
+            **({"imu_mount": mount} if mount else {}),
         },
     }
     if not (args.imu_mount or needs_imu((args.drill,))):

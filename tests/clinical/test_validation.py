@@ -42,11 +42,8 @@ def test_the_seeds_stand_on_both_amplifiers_the_station_supports():
     """Every check holds on both amplifiers: seed 1's stations read NAU7802s at their 320 SPS
     (the default station), seed 2's HX711s at their 80 SPS, each as the core configures it."""
     for mount in STATIONS:
-        seen = {
-            seed: parse_config(station_options("older-adult", seed, mount)).loadcells
-            for seed in SEEDS
-        }
-        assert [(c.amplifier, c.rate_sps) for c in seen.values()] == [
+        seen = [parse_config(station_options("older-adult", s, mount)).loadcells for s in SEEDS]
+        assert [(c.amplifier, c.rate_sps) for c in seen] == [
             ("nau7802", 320),
             ("hx711", 80),
         ], mount
