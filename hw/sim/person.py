@@ -160,7 +160,15 @@ class Person:
             )  # fmt: skip
         if kind == "shift":
             ml, ap, over_s = args
-            return replace(new, shift=p.shift_at(t_s).then(t_s, (ml, ap), over_s))
+            shift = p.shift_at(t_s).then(t_s, (ml, ap), over_s)
+            if t_s < p.down_s:
+                return replace(new, shift=shift)
+            # a stance that has ended (the foot down, or stepped out) is over: the shift acts
+            # on both feet, not after the landing's moves, which would hide it
+            return replace(
+                new, shift=shift, leg=None, feet="apart", lift_s=math.inf, down_s=math.inf,
+                down_to=(0.0, 0.0), down_via=None,
+            )  # fmt: skip
         if kind == "both":
             if p.leg is not None or p.feet == "apart":  # the lifted foot, if any, lands
                 return new if t_s >= p.down_s else replace(new, down_s=t_s)

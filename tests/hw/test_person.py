@@ -478,6 +478,22 @@ def test_both_feet_puts_the_lifted_foot_down_early():
         person.stand_on(20.0, "up")
 
 
+def test_a_cop_shift_after_a_single_leg_stance_has_ended_moves_the_cop():
+    """The gait-initiation APA after an earlier drill's single-leg stance: the shift moves the
+    COP on both feet (it used to be lost behind the ended stance's landing, so the first trial
+    after single-leg stance had no APA and no unloading to score)."""
+    person = Person(YOUNG, seed=1)
+    person.stand_on(10.0, "left")
+    person.both_feet(13.0)
+    start = person.status()["touch_down_at_s"] + 4.0
+    before = np.mean(cop_trace(person, start - 1.0, start)[2])
+    person.shift_cop(start, 25.0, -20.0, 0.4)
+    t, _, ml, ap = cop_trace(person, start, start + 1.0)
+    late = t > start + 0.5
+    assert np.mean(ml[late]) - before == pytest.approx(25.0, abs=6.0)
+    assert np.mean(ap[late]) < -10.0
+
+
 @pytest.mark.parametrize(
     ("name", "share_left"), [("post-knee-surgery", 0.32), ("post-stroke", 0.37)]
 )
