@@ -16,16 +16,23 @@ Scored per trial from the COP after the cue, smoothed over ``SMOOTH_S``:
 
 - the swing foot unloaded: the first sample with the stance foot's share of the load (from the
   COP between the markings) at ``LIFT_SHARE`` or more;
-- the APA before it: ``apa_ml_mm``, the largest COP shift toward the swing leg, and
-  ``apa_ap_mm``, the largest backward shift, from the baseline; ``apa_duration_s`` from its
-  onset (going back from the middle of the rise to the peak, the last sample not yet shifted
-  toward the swing leg or moving that way at ``ONSET_SPEED_MM_S`` or less; the cue, if the
-  shift was under way already) to that peak (the swing foot's heaviest moment, just before
-  it unloads);
+- the APA before it, read as force-plate studies read it, in the window from its onset to the
+  swing foot's unloading: ``apa_ml_mm``, the shift toward the swing leg at the top of the last
+  rise that way before the unloading (the swing foot's heaviest moment: not an earlier sway
+  that way, ``_turn``), and ``apa_ap_mm``, the largest backward shift, both from the baseline;
+  ``apa_duration_s`` from its onset (going back from the middle of that rise, the last sample
+  moving toward the swing leg at ``ONSET_SPEED_MM_S`` or less) to its top;
 - ``apa_onset_s`` from the cue to the onset (the gait-initiation studies' reaction time, named
   apart from the limits of stability's, which times the centre of gravity); ``unload_time_s``
-  from the ML peak to the swing foot unloaded; ``stance_share_pct``, the most of the load the
+  from the top to the swing foot unloaded; ``stance_share_pct``, the most of the load the
   stance foot carried; ``step_off_s`` from the cue to the platform empty.
+
+Each trial's ``note`` says why its APA is not timed (None when it is): ``moving-at-cue``, the
+rise under way at the cue or within ``ANTICIPATION_S`` of it (an anticipation or a sway, not a
+reaction: its size is kept), ``no-apa``, a shift toward the swing leg, or a rise to it, under
+``MIN_APA_MM`` (sway does that: its size is kept), ``unloading-not-seen``, the stance foot never
+carrying ``LIFT_SHARE`` of the load before the platform emptied (nothing but the time to leave
+is measured); ``timed_trials`` counts the others, per leg and over both.
 
 A trial without a step off the platform within ``STEP_TIMEOUT_S`` is logged "did not step" and
 not scored. Per leg the means of the scored trials (``legs``), and over both legs the means
@@ -44,6 +51,7 @@ from drills.cues import AllOff, Instruct, Status, Tone
 from drills.engine import Phase
 from drills.params import FEET_APART, Param, choice, foot_share_pct
 from drills.single_leg import LIFT_SHARE
+from sensing.los import ANTICIPATION_S
 from sensing.words import N_
 
 STEP_TIMEOUT_S = 10.0
@@ -53,14 +61,19 @@ SMOOTH_S = 0.05
 """The COP is averaged over 50 ms (zero lag, after the trial) before the APA is read."""
 
 ONSET_SPEED_MM_S = 10.0
-"""APA onset: going back from the middle of the shift toward the swing leg, the last sample
-not yet shifted that way from the baseline or moving that way at no more than 10 mm/s (the APA
-is one steady shift, at its start a minimum-jerk move passes 10 mm/s within 7% of its time;
-sway before it is slower or goes the other way)."""
+"""APA onset: going back from the middle of its rise toward the swing leg, the last sample
+moving that way at no more than 10 mm/s (the APA is one steady shift, at its start a
+minimum-jerk move passes 10 mm/s within 7% of its time; sway before it is slower or goes the
+other way)."""
+
+TURN_MM = 1.0
+"""The APA's top is where the COP, going back from the swing foot's unloading, has come back
+more than 1 mm from the most it shifted toward the swing leg (the smoothed COP's noise and the
+wobble of a rounded top stay under it); its foot likewise, going back from the top."""
 
 MIN_APA_MM = 2.0
-"""A shift toward the swing leg under 2 mm is no APA (sway does that): its size is reported,
-its timing is not."""
+"""A shift toward the swing leg under 2 mm from the baseline, or a rise to its top under 2 mm,
+is no APA (sway does that): its size is reported, its timing is not."""
 
 BASELINE_S = 1.0
 """The quiet-stance COP the APA is measured from: the last second before the cue."""
@@ -152,6 +165,16 @@ class GaitInitiation(CuedDrill):
                 "From the cue to the platform empty: the first step and the stance foot's push-off."
             ),
         ),
+        "timed_trials": (
+            N_("Trials with the APA timed"),
+            "",
+            N_(
+                "Trials whose APA could be timed. Not timed: the pressure already moving "
+                "toward the stepping leg at the cue (or within 0.1 s of it, sooner than anyone "
+                "reacts), no shift of 2 mm or more toward the stepping leg, or the stepping "
+                "foot's unloading not seen before the patient left the platform."
+            ),
+        ),
         "apa_asymmetry_pct": (
             N_("APA asymmetry"),
             "%",
@@ -232,7 +255,7 @@ class GaitInitiation(CuedDrill):
                 "trial": len(self.trials) + 1,
                 "leg": self.leg,
                 "outcome": "stepped off" if stepped else "did not step",
-                **(scored or dict.fromkeys(MEASURES)),
+                **(scored or {**dict.fromkeys(MEASURES), "note": None}),
             }
         )
         if len(self.trials) == len(self.order):
@@ -250,7 +273,8 @@ class GaitInitiation(CuedDrill):
         return []
 
     def _score(self) -> dict:
-        """The trial's measures from the samples since the cue (see the module docstring)."""
+        """The trial's measures from the samples since the cue, and ``note``: why the APA or
+        its timing is not scored, or None (see the module docstring)."""
         rows = np.asarray(self._rows, dtype=float)
         t, ml, ap = rows[:, 0], rows[:, 2], rows[:, 3]
         cue_s = t[0]
@@ -265,33 +289,38 @@ class GaitInitiation(CuedDrill):
         share = np.array([foot_share_pct(x, feet_mm, stance) for x in smooth_ml]) / 100
         unloaded = np.flatnonzero(on & (share >= LIFT_SHARE))
         off = np.flatnonzero(~on)
-        out = dict.fromkeys(MEASURES)
+        out = {**dict.fromkeys(MEASURES), "note": None}
         out["step_off_s"] = round(float(t[off[0]] - cue_s), 3) if len(off) else None
         if not len(unloaded):
+            out["note"] = "unloading-not-seen"
             return out
         end = unloaded[0]
         side = toward * (smooth_ml[: end + 1] - base_ml)
-        peak = int(np.argmax(side))
-        apa_ml = float(side[peak])
+        peak = _turn(side, end, np.greater_equal)
+        trough = _turn(side, peak, np.less_equal)
+        apa_ml, rise = float(side[peak]), float(side[peak] - side[trough])
         out.update(
             apa_ml_mm=round(max(0.0, apa_ml), 1),
-            apa_ap_mm=round(max(0.0, float(base_ap - smooth_ap[: end + 1].min())), 1),
             stance_share_pct=round(100 * float(np.nanmax(share[on])), 1),
         )
-        if apa_ml < MIN_APA_MM:
-            return out
-        # back from the middle of the rise to where it began
-        below_half = np.flatnonzero(side[: peak + 1] <= apa_ml / 2)
-        middle = int(below_half[-1]) if len(below_half) else 0
-        speed = np.gradient(side[: peak + 1]) * self.rate_hz if peak else np.zeros(1)
-        rest = (side[: middle + 1] <= 0.0) | (speed[: middle + 1] <= ONSET_SPEED_MM_S)
-        quiet = np.flatnonzero(rest)
-        onset = int(quiet[-1]) if len(quiet) else 0  # already under way at the cue: from it
-        out.update(
-            apa_onset_s=round(float(t[onset] - cue_s), 3),
-            apa_duration_s=round(float(t[peak] - t[onset]), 3),
-            unload_time_s=round(float(t[end] - t[peak]), 3),
-        )
+        onset = None
+        if min(apa_ml, rise) < MIN_APA_MM:
+            out["note"] = "no-apa"
+        else:  # back from the middle of the rise to where it began
+            middle = trough + int(np.flatnonzero(side[trough:peak] <= side[trough] + rise / 2)[-1])
+            speed = np.gradient(side) * self.rate_hz
+            quiet = np.flatnonzero(speed[: middle + 1] <= ONSET_SPEED_MM_S)
+            onset = int(quiet[-1]) if len(quiet) else 0
+            if t[onset] - cue_s < ANTICIPATION_S - 1e-9:  # moving at the cue: no reaction
+                out["note"], onset = "moving-at-cue", None
+        if onset is not None:
+            out.update(
+                apa_onset_s=round(float(t[onset] - cue_s), 3),
+                apa_duration_s=round(float(t[peak] - t[onset]), 3),
+                unload_time_s=round(float(t[end] - t[peak]), 3),
+            )
+        back = smooth_ap[onset or 0 : end + 1]
+        out["apa_ap_mm"] = round(max(0.0, float(base_ap - back.min())), 1)
         return out
 
     def status(self):
@@ -310,7 +339,7 @@ class GaitInitiation(CuedDrill):
         for leg in dict.fromkeys(self.order):
             done = [t for t in self.trials if t["leg"] == leg]
             legs[leg] = {k: _mean(t[k] for t in done) for k in MEASURES}
-            legs[leg]["trials"] = len(done)
+            legs[leg].update(trials=len(done), timed_trials=_timed(done))
         overall = {k: _mean(t[k] for t in self.trials) for k in MEASURES}
         left, right = (legs.get(s, {}).get("apa_ml_mm") for s in ("left", "right"))
         asymmetry = round(100 * (left / right - 1), 1) if left is not None and right else None
@@ -319,15 +348,34 @@ class GaitInitiation(CuedDrill):
             trials=self.trials,
             legs=legs,
             apa_asymmetry_pct=asymmetry,
+            timed_trials=_timed(self.trials),
             **overall,
         )
         return out
+
+
+def _turn(x: np.ndarray, start: int, beyond) -> int:
+    """Going back from ``start``, where ``x`` turns: the extreme (``np.greater_equal``: the
+    top, ``np.less_equal``: the bottom; the earliest of equal ones) of the run back from it,
+    which ends where ``x`` has come back ``TURN_MM`` from that extreme (or at the cue)."""
+    best = start
+    for i in range(start - 1, -1, -1):
+        if beyond(x[i], x[best]):
+            best = i
+        elif abs(x[i] - x[best]) > TURN_MM:
+            break
+    return best
 
 
 def _moving_mean(x: np.ndarray, width: int) -> np.ndarray:
     """``x`` averaged over ``width`` samples centred on each (the ends over what there is)."""
     kernel = np.ones(width)
     return np.convolve(x, kernel, "same") / np.convolve(np.ones_like(x), kernel, "same")
+
+
+def _timed(trials: list[dict]) -> int:
+    """How many of ``trials`` have the APA timed."""
+    return sum(t["apa_onset_s"] is not None for t in trials)
 
 
 def _mean(values) -> float | None:

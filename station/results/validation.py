@@ -89,12 +89,20 @@ STATIONS = {
 """The configuration of each station a simulated patient goes through, beyond its profile."""
 
 
+REACTION_TIMES = {
+    "limits-of-stability": ("directions", "reaction_time_s"),
+    "reaction": ("trials", "reaction_time_s"),
+    "gait-initiation": ("trials", "apa_onset_s"),
+}
+"""Where a drill's result keeps each single reaction to a go cue: (the list, the time's key)."""
+
+
 def _reaction_times(drill: str, result: dict) -> list[float]:
     """Every single reaction time a result holds (per direction or per trial), s."""
-    items = result.get("directions") if drill == "limits-of-stability" else result.get("trials")
-    if drill not in ("limits-of-stability", "reaction"):
+    if drill not in REACTION_TIMES:
         return []
-    return [r["reaction_time_s"] for r in items or [] if r.get("reaction_time_s") is not None]
+    items, key = REACTION_TIMES[drill]
+    return [r[key] for r in result.get(items) or [] if r.get(key) is not None]
 
 
 def patient_of(profile: str, on, name: str | None = None) -> dict:
@@ -368,7 +376,7 @@ CHECKS = (
         _ordered("limits-of-stability", "reaction_time_s", "healthy-young", "high-fall-risk", True),
     ),
     Check(
-        "No reaction time under 0.1 s anywhere (LOS directions, reaction trials)",
+        "No reaction time under 0.1 s anywhere (LOS directions, reaction trials, APA onsets)",
         "World Athletics false-start rule: under 0.100 s is anticipation",
         _no_fast_reactions,
     ),

@@ -24,11 +24,12 @@ class Patient(ScriptedPatient):
     it shifts its COP ``apa`` mm (ML toward the swing leg, and back) in a straight line over
     ``apa_ticks`` and stays PEAK_TICKS, then to the stance foot (90 mm out) over 12 ticks, stays 30
     ticks and leaves the platform; told to step back on, it is back 100 ticks later. ``stays``: it
-    never steps."""
+    never steps; ``stance_mm``: how far out it puts the COP toward the stance foot."""
 
-    def __init__(self, react=50, apa=(30.0, 25.0), apa_ticks=30, stays=False):
+    def __init__(self, react=50, apa=(30.0, 25.0), apa_ticks=30, stays=False, stance_mm=90.0):
         super().__init__()
         self.react, self.apa, self.apa_ticks, self.stays = react, apa, apa_ticks, stays
+        self.stance_mm = stance_mm
         self.cue_at = self.back_at = None
         self.swing = None
         self.gone = False
@@ -60,9 +61,10 @@ class Patient(ScriptedPatient):
         k -= self.apa_ticks + PEAK_TICKS
         if k <= 12:  # the swing foot unloads: to the stance foot
             u = k / 12
-            return frame(t, LOAD_N, toward * side + u * (-toward * 90.0 - toward * side), -back)
+            stance = -toward * self.stance_mm
+            return frame(t, LOAD_N, toward * side + u * (stance - toward * side), -back)
         if k <= 42:
-            return frame(t, LOAD_N, -toward * 90.0, 0.0)
+            return frame(t, LOAD_N, -toward * self.stance_mm, 0.0)
         self.gone = True
         return frame(t, 0.0)
 
@@ -132,3 +134,57 @@ def test_no_shift_toward_the_swing_leg_reports_its_size_but_no_timing():
     assert trial["apa_ml_mm"] == pytest.approx(0.0, abs=0.5)
     assert trial["apa_duration_s"] is None and trial["apa_onset_s"] is None
     assert trial["unload_time_s"] is None and not math.isnan(trial["step_off_s"])
+    assert trial["note"] == "no-apa"
+
+
+def test_a_sway_toward_the_swing_leg_before_the_apa_is_not_taken_for_it():
+    """After the cue the COP sways 8 mm toward the swing leg and back, then the patient makes a
+    5 mm APA: the APA is that one, the last rise before the unloading, timed from its own start
+    (it used to be the sway's 8 mm, from the cue, with the unloading 1 s long)."""
+
+    class Swaying(Patient):
+        def stand(self, t):
+            out = super().stand(t)
+            if self.cue_at is None or out.total_n < 20:
+                return out
+            bump = 8.0 * max(0.0, 1.0 - abs(self.tick - self.cue_at - 20) / 20)
+            return frame(t, out.total_n, out.cop_ml_mm + bump, out.cop_ap_mm)
+
+    drill = make(trials=1, legs="right")
+    run(drill, Swaying(react=60, apa=(5.0, 25.0)), 30.0)
+    [trial] = drill.result()["trials"]
+    assert trial["note"] is None
+    assert trial["apa_ml_mm"] == pytest.approx(5.0, abs=1.0)
+    assert trial["apa_onset_s"] == pytest.approx(0.6 - TIMING_S, abs=TIMING_S)
+    assert trial["apa_duration_s"] == pytest.approx(0.3 + TIMING_S, abs=TIMING_S)
+    assert trial["unload_time_s"] == pytest.approx(0.15, abs=0.03)
+    assert drill.result()["timed_trials"] == 1
+
+
+@pytest.mark.parametrize(("react", "timed"), [(0, False), (5, False), (15, True)])
+def test_an_apa_under_way_within_0_1_s_of_the_cue_is_measured_but_not_timed(react, timed):
+    """No one reacts to a tone within 0.1 s (sensing.los.ANTICIPATION_S): a shift toward the
+    swing leg already under way then is an anticipation or a sway. Its size is kept."""
+    drill = make(trials=1, legs="left")
+    run(drill, Patient(react=react), 30.0)
+    [trial] = drill.result()["trials"]
+    assert trial["apa_ml_mm"] == pytest.approx(30.0, abs=1.5)
+    if timed:
+        assert trial["note"] is None
+        assert trial["apa_onset_s"] == pytest.approx(0.15 - TIMING_S, abs=TIMING_S)
+    else:
+        assert trial["note"] == "moving-at-cue"
+        assert trial["apa_onset_s"] is trial["apa_duration_s"] is trial["unload_time_s"] is None
+    assert drill.result()["legs"]["left"]["timed_trials"] == int(timed)
+
+
+def test_a_step_off_without_the_swing_foot_unloading_says_so():
+    """The COP never gets over the stance foot (60 mm out, 83% of the load) before the patient
+    leaves: the APA is not read, the time to leave the platform is, and the note says why."""
+    drill = make(trials=1, legs="left")
+    run(drill, Patient(stance_mm=60.0), 30.0)
+    [trial] = drill.result()["trials"]
+    assert trial["outcome"] == "stepped off" and trial["note"] == "unloading-not-seen"
+    assert trial["apa_ml_mm"] is None and trial["unload_time_s"] is None
+    assert trial["step_off_s"] == pytest.approx((50 + 30 + 5 + 42 + 1) / RATE, abs=0.03)
+    assert drill.result()["timed_trials"] == 0
