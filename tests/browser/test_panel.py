@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from drills.mctsib import Mctsib
+from tests.browser.conftest import VIEWPORTS
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +100,14 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, pag
     # the IMU's tilt in words: the side each axis leans to, never a signed number to decode
     tilt = re.compile(r"^(forward|back) \d+\.\d°, (left|right) \d+\.\d°$")
     expect(page.locator("#tilt")).to_have_text(tilt)
+    # what to tell the patient is never under the floating stops, even scrolled to the bottom
+    # of the screen, on a tablet either way round
+    for viewport in ("portrait", "landscape"):
+        page.set_viewport_size(VIEWPORTS[viewport])
+        page.locator("#instruction").evaluate("e => e.scrollIntoView({block: 'end'})")
+        told = page.locator("#instruction").bounding_box()
+        for stop in ("#stop", "#stop-pain"):
+            assert not _overlap(told, page.locator(stop).bounding_box()), (viewport, stop)
     shoot(page, "04-live-mctsib-landscape")
     shoot(page, "04-live-mctsib-portrait", "portrait")
 
@@ -287,3 +296,13 @@ def test_a_home_program_is_dosed_and_printed_on_one_large_print_page(
     for size in ("A4", "Letter"):
         pages = pdf_pages(page, size)
         assert pages == 1, f"the handout takes {pages} pages on {size}"
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    """Whether two of Playwright's bounding boxes (x, y, width, height in CSS px) overlap."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
