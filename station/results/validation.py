@@ -356,6 +356,22 @@ def _no_fast_reactions(table):
     return not fast and bool(times), seen
 
 
+def _apa_timed(profiles: tuple[str, ...], least: int):
+    """Each of ``profiles``' gait-initiation runs has at least ``least`` trials with the APA
+    timed (their onsets are the run's reaction times)."""
+
+    def test(table):
+        counts = {
+            (p, seed): len(run.get("gait-initiation", {}).get("reaction_times", []))
+            for p in profiles
+            for seed, run in table["runs"][p].items()
+        }
+        seen = ", ".join(f"{p} seed {seed}: {n}" for (p, seed), n in counts.items())
+        return all(n >= least for n in counts.values()), seen
+
+    return test
+
+
 SPRINGER = "Springer et al. 2007 (docs/clinical.md)"
 SANTOS = "Santos & Duarte 2016, 10-90% bands (docs/clinical.md)"
 STEADI = "CDC STEADI 4-Stage Balance Test (docs/clinical.md)"
@@ -468,6 +484,13 @@ CHECKS = (
         "Lee et al. 2019: young adults' APA excursions larger than older adults' at risk of "
         "falling; Hass et al. 2008 (docs/clinical.md)",
         _ordered("gait-initiation", "apa_ml_mm", "healthy-young", "high-fall-risk"),
+    ),
+    Check(
+        "Gait initiation: the healthy young's and the older adult's APAs are timed in at least "
+        "5 of every 6 trials",
+        "A step from quiet stance starts with an APA in healthy adults (Yiou et al. 2017, "
+        "docs/clinical.md): a scorer that leaves their trials untimed misreads them",
+        _apa_timed(("healthy-young", "older-adult"), 5),
     ),
     Check(
         "Gait initiation: the older adult's APA starts later after the cue than the healthy "
