@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.lean_station]
 
 
 def test_a_spanish_patients_trial_in_a_us_clinic(start_daemon, tablet, tmp_path, shoot):
