@@ -19,7 +19,8 @@ Scored per trial from the COP after the cue, smoothed over ``SMOOTH_S``:
 - the APA before it, read as force-plate studies read it, in the window from its onset to the
   swing foot's unloading: ``apa_ml_mm``, the shift toward the swing leg at the top of the last
   rise that way before the unloading (the swing foot's heaviest moment: not an earlier sway
-  that way, ``_turn``), and ``apa_ap_mm``, the largest backward shift, both from the baseline;
+  that way, ``_turn``), and ``apa_ap_mm``, the largest backward shift (from the cue when the
+  onset is not timed), both from the baseline;
   ``apa_duration_s`` from its onset (going back from the middle of that rise, the last sample
   moving toward the swing leg at ``ONSET_SPEED_MM_S`` or less) to its top;
 - ``apa_onset_s`` from the cue to the onset (the gait-initiation studies' reaction time, named
@@ -41,6 +42,7 @@ minus 100%).
 """
 
 import math
+import operator
 from enum import StrEnum
 from typing import ClassVar
 
@@ -296,8 +298,8 @@ class GaitInitiation(CuedDrill):
             return out
         end = unloaded[0]
         side = toward * (smooth_ml[: end + 1] - base_ml)
-        peak = _turn(side, end, np.greater_equal)
-        trough = _turn(side, peak, np.less_equal)
+        peak = _turn(side, end, operator.ge)
+        trough = _turn(side, peak, operator.le)
         apa_ml, rise = float(side[peak]), float(side[peak] - side[trough])
         out.update(
             apa_ml_mm=round(max(0.0, apa_ml), 1),
@@ -355,9 +357,9 @@ class GaitInitiation(CuedDrill):
 
 
 def _turn(x: np.ndarray, start: int, beyond) -> int:
-    """Going back from ``start``, where ``x`` turns: the extreme (``np.greater_equal``: the
-    top, ``np.less_equal``: the bottom; the earliest of equal ones) of the run back from it,
-    which ends where ``x`` has come back ``TURN_MM`` from that extreme (or at the cue)."""
+    """Going back from ``start``, where ``x`` turns: the extreme (``operator.ge``: the top,
+    ``operator.le``: the bottom; the earliest of equal ones) of the run back from it, which
+    ends where ``x`` has come back ``TURN_MM`` from that extreme (or at the cue)."""
     best = start
     for i in range(start - 1, -1, -1):
         if beyond(x[i], x[best]):
