@@ -29,6 +29,16 @@ ARTIFACTS = Path(
 )
 
 
+def submit_form(page, button: str) -> None:
+    """Press a form's ``button`` (its text) and wait for the page the post leads to, for as
+    long as a busy station takes (the 5 s of an ``expect`` once ran out with both cores full);
+    fails naming what the server refused, if it refused a field."""
+    with page.expect_navigation(timeout=30_000):
+        page.click(f"text={button}")
+    refused = [text for text in page.locator("small.error").all_inner_texts() if text.strip()]
+    assert not refused, f"the form was refused: {refused}"
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Chromium, one per test file (a launch is about 0.9 CPU-s with Playwright's driver);

@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import submit_form
+
 pytestmark = [pytest.mark.browser, pytest.mark.lean_station]
 
 DAYS_AHEAD = Path(__file__).parent / "days_ahead"
@@ -105,7 +107,7 @@ def record_visit(page, patient_url: str, fields: dict, psfs=None) -> str:
     page.fill("#nmr_minutes", suggested.group(1))
     for field, value in fields.items():
         page.fill(f"#{field}", value)
-    page.click("text=Save visit")
+    submit_form(page, "Save visit")
     expect(page.locator("#units")).to_contain_text("unit")
     return page.url
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from drills.mctsib import Mctsib
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import VIEWPORTS, submit_form
 
 pytestmark = pytest.mark.browser
 
@@ -202,7 +202,7 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, pag
     page.fill("#nmr_minutes", "23")
     # the station's trials of this visit support fewer units: said while typing, and after
     expect(page.locator("#preview-warning")).to_contain_text("more than this visit's record")
-    page.click("text=Save visit")
+    submit_form(page, "Save visit")
     expect(page.locator("#units")).to_contain_text("2 units")
     expect(page.locator("#billing-warning")).to_contain_text("say what in the note")
     expect(page.locator("#pain-change")).to_contain_text("Pain 6/10 to 4/10 during the visit")
