@@ -59,6 +59,8 @@ class Drill:
     reanalysable: ClassVar[bool] = False
     # where the IMU must be for it ("wobble-board", "trunk"), None: anywhere or not needed
     imu_mount: ClassVar[str | None] = None
+    # where its result keeps each single reaction to a go cue: (the list, the time's key, s)
+    reaction_times: ClassVar[tuple[str, str] | None] = None
     # the therapist's live view: what each phase, and each stage of a recording, means
     phase_words: ClassVar[dict[str, str]] = {
         Phase.WAITING: N_("Waiting for the patient to step on"),

@@ -111,6 +111,7 @@ class GaitInitiation(CuedDrill):
         "(the anticipatory shift) and moves onto the stance leg, per leg."
     )
     tracked = ("apa_ml_mm", "apa_duration_s", "unload_time_s")
+    reaction_times = ("trials", "apa_onset_s")
     quality_checks = ("timing",)  # stepping off the platform is the test, not a flaw
     lower_is_better = ("apa_duration_s", "unload_time_s")
     result_docs: ClassVar[dict[str, tuple[str, str, str]]] = {

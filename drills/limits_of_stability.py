@@ -109,6 +109,7 @@ class LimitsOfStability(CuedDrill):
 
     name = "limits-of-stability"
     tracked = ("max_excursion_pct", "directional_control_pct", "reaction_time_s")
+    reaction_times = ("directions", "reaction_time_s")
     lower_is_better = ("reaction_time_s",)
     stage_words: ClassVar[dict[str, str]] = {
         "centring": N_("Back to the middle"),

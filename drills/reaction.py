@@ -127,6 +127,7 @@ class Reaction(CuedDrill):
 
     name = "reaction"
     tracked = ("mean_reaction_time_s", "accuracy_pct")
+    reaction_times = ("trials", "reaction_time_s")
     lower_is_better = ("mean_reaction_time_s",)
     stage_words: ClassVar[dict[str, str]] = {
         "interval": N_("Waiting for the next light"),

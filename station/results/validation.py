@@ -89,19 +89,13 @@ STATIONS = {
 """The configuration of each station a simulated patient goes through, beyond its profile."""
 
 
-REACTION_TIMES = {
-    "limits-of-stability": ("directions", "reaction_time_s"),
-    "reaction": ("trials", "reaction_time_s"),
-    "gait-initiation": ("trials", "apa_onset_s"),
-}
-"""Where a drill's result keeps each single reaction to a go cue: (the list, the time's key)."""
-
-
 def _reaction_times(drill: str, result: dict) -> list[float]:
-    """Every single reaction time a result holds (per direction or per trial), s."""
-    if drill not in REACTION_TIMES:
+    """Every single reaction time a result holds (per direction or per trial, where the drill's
+    ``reaction_times`` says), s."""
+    where = CATALOG[drill].reaction_times
+    if where is None:
         return []
-    items, key = REACTION_TIMES[drill]
+    items, key = where
     return [r[key] for r in result.get(items) or [] if r.get(key) is not None]
 
 
