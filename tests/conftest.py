@@ -132,16 +132,28 @@ def bds_dir() -> Path:
     return DATA / "bds"
 
 
+LEAN_STATION = {"imu": {"enabled": False}, "loadcells": {"rate_sps": 80}}
+"""The configuration of a station marked ``lean_station`` (a daemon's, unless its own config
+has the section; the ``station`` fixture's): no IMU and the load cells at 80 SPS, both
+configurations clinics run. An idle simulated daemon's core and load-cell process spend about
+half their CPU emulating and reading those chips (0.25 CPU-s a second with the defaults here),
+and a simulated drill about half its CPU (320 SPS conversions), for nothing a test of the
+server, its security, its database or what the panel shows of a result reads."""
+
+
 @pytest.fixture
 def sim_config(request):
     """Default config on emulated hardware; the simulated patient steps on at 1 s. Tests marked
-    ``platform_only`` (load-cell drills: what the panel shows of them, their records and
-    exports, load-cell faults) get a station without the IMU (``[imu] enabled = false``, as
-    clinics without one run it), as the clinical validation runs those drills: the emulated
-    IMU's reports and their decoding are a third of a simulated drill's CPU (a 60 s quiet
-    stance: 7.3 CPU-s with, 4.8 without) for nothing they read."""
+    ``platform_only`` (load-cell drills and their faults) get a station without the IMU
+    (``[imu] enabled = false``, as clinics without one run it), as the clinical validation runs
+    those drills: the emulated IMU's reports and their decoding are a third of a simulated
+    drill's CPU (a 60 s quiet stance: 7.3 CPU-s with, 4.8 without) for nothing they read.
+    Tests marked ``lean_station`` (what the panel shows of drills, their records and exports)
+    get ``LEAN_STATION``."""
     options = {"sim": {"step_on_at_s": 1.0, "seed": 3}}
-    if request.node.get_closest_marker("platform_only"):
+    if request.node.get_closest_marker("lean_station"):
+        options.update(LEAN_STATION)
+    elif request.node.get_closest_marker("platform_only"):
         options["imu"] = {"enabled": False}
     return parse_config(options)
 
@@ -278,14 +290,6 @@ def panel_session():
     return PanelSession
 
 
-LEAN_STATION = {"imu": "enabled = false", "loadcells": "rate_sps = 80"}
-"""The sections a ``lean_station`` test's daemon gets (unless its own config has them): no IMU
-and the load cells at 80 SPS, both configurations clinics run. An idle simulated daemon's
-core and load-cell process spend about half their CPU emulating and reading those chips
-(0.25 CPU-s a second with the defaults here), for nothing a test of the server, its security
-or its database reads."""
-
-
 @pytest.fixture
 def daemon_config(tmp_path, request):
     """``daemon_config(extra_toml="", panel_toml="")``: a config for a daemon on simulated
@@ -300,8 +304,9 @@ def daemon_config(tmp_path, request):
             port = s.getsockname()[1]
         if lean:
             extra_toml += "".join(
-                f"\n[{section}]\n{lines}\n"
-                for section, lines in LEAN_STATION.items()
+                f"\n[{section}]\n"
+                + "".join(f"{key} = {json.dumps(value)}\n" for key, value in options.items())
+                for section, options in LEAN_STATION.items()
                 if f"[{section}]" not in extra_toml
             )
         config = tmp_path / "station.toml"

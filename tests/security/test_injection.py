@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-pytestmark = [pytest.mark.security, pytest.mark.platform_only]
+pytestmark = [pytest.mark.security, pytest.mark.lean_station]
 
 HOSTILE_TRIAL_IDS = [
     "../../etc/passwd",

@@ -6,7 +6,7 @@ import pytest
 
 from station.cli.main import main
 
-pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+pytestmark = pytest.mark.lean_station  # what is stored and shown of drills (tests/conftest.py)
 
 
 @pytest.fixture

@@ -25,8 +25,9 @@ from station.results import fhir
 from station.results.fhir import CPT_SYSTEM, MEASURES, UCUM_SYSTEM, for_patient, for_visit
 from station.runtime.core_config import parse_config
 from station.runtime.station import Station
+from tests.conftest import LEAN_STATION
 
-pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+pytestmark = pytest.mark.lean_station  # what is stored and shown of drills (tests/conftest.py)
 
 MINUTES = 30
 MODELS = {
@@ -63,10 +64,10 @@ def record_visit(station, minutes=MINUTES) -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def recorded():
-    """A station as tests/conftest.py's ``station`` (``platform_only``) holding
+    """A station as tests/conftest.py's ``station`` (``lean_station``) holding
     ``record_visit``'s records, made once for the tests that only read them."""
     station = Station(
-        parse_config({"sim": {"step_on_at_s": 1.0, "seed": 3}, "imu": {"enabled": False}}),
+        parse_config({"sim": {"step_on_at_s": 1.0, "seed": 3}, **LEAN_STATION}),
         clock=VirtualClock(),
         db_path=":memory:",
     )

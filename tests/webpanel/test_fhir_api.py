@@ -9,7 +9,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from station.records.billing import units_97112
 
-pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+pytestmark = pytest.mark.lean_station  # what is stored and shown of drills (tests/conftest.py)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from babel.dates import format_date
 
 from station.records.patients import PatientFieldError, validate_patient
 
-pytestmark = pytest.mark.platform_only  # load-cell drills only (tests/conftest.py)
+pytestmark = pytest.mark.lean_station  # what is stored and shown of drills (tests/conftest.py)
 
 TODAY = date.today()
 

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from station.i18n.catalog import TRANSLATIONS_DIR, translations
 from station.results.norms import POSITION_WORDS
 
-pytestmark = [pytest.mark.slow, pytest.mark.platform_only]
+pytestmark = [pytest.mark.slow, pytest.mark.lean_station]
 
 PLACEHOLDER = re.compile(r"%(\([a-z_]+\))?[-+ #0]*\d*(\.\d+)?[a-zA-Z%]")
 SHORTEST_FRAGMENT = 20

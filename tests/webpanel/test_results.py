@@ -15,7 +15,7 @@ from station.records.billing import suggested_minutes
 from station.records.patients import age_years
 from station.results.metrics_export import FIXED_COLUMNS
 
-pytestmark = [pytest.mark.slow, pytest.mark.platform_only]
+pytestmark = [pytest.mark.slow, pytest.mark.lean_station]
 
 SAFE_ATTACHMENT = re.compile(r'^attachment; filename="([A-Za-z0-9._-]+)"$')
 TODAY = date.today().isoformat()
