@@ -11,7 +11,7 @@ import pytest
 
 from webpanel.limits import MAX_JSON_DEPTH
 
-pytestmark = [pytest.mark.security, pytest.mark.lean_station]
+pytestmark = pytest.mark.security
 
 DEEP = "[" * 20_000 + "]" * 20_000  # 40 KB: well within the body limit
 DEEP_OBJECT = '{"a":' * 10_000 + "1" + "}" * 10_000
@@ -55,6 +55,7 @@ def test_nesting_within_the_limit_is_read_as_usual(browser):
     assert response.get_json()["error"]["field"] == "extra"  # parsed, then refused as unknown
 
 
+@pytest.mark.lean_station  # the in-process tests need the IMU: its routes take JSON too
 def test_the_daemon_answers_deep_nesting_with_a_400(start_daemon, panel_session):
     _, base = start_daemon()
     tech = panel_session(base)
