@@ -21,9 +21,11 @@ Scores:
 - both from the raw COP through the zero-lag low-pass of ``sensing.los`` (``SMOOTHING_HZ``, order
   2): sensor noise would otherwise add path on both axes;
 - rhythm, from the live COP that lit the centre LED: ``beats``, ``beats_reached`` (the COP
-  reached ``amplitude_mm`` toward the cued side before the next beat), ``rhythm_pct`` (their
-  share), ``lag_mean_s`` (mean time from a beat to reaching the side, over the reached beats);
-  per beat in ``beat_log``;
+  reached ``amplitude_mm`` toward the cued side before the next beat, by a shift: it was on
+  the other side of neutral at some time since the beat before; a patient who stays on one side
+  reaches no beat there, one who gets there just before its beat reaches it with no lag),
+  ``rhythm_pct`` (their share), ``lag_mean_s`` (mean time from a beat to reaching the side, over
+  the reached beats); per beat in ``beat_log``;
 - ``quality``: ``sensing.quality.assess_trial`` on the recorded frames.
 """
 
@@ -121,6 +123,10 @@ class RhythmicWeightShift(CuedDrill):
         self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
         self.beat_log: list[dict] = []
         self.neutral = (math.nan, math.nan)
+        # since the latest beat: the farthest the live COP went toward its side from neutral,
+        # mm, and whether it has been on the other side of neutral since the beat before
+        self._toward_max_mm = -math.inf
+        self._shifted = True
         self._countdown_cop: list[tuple[float, float]] = []  # live COP: the neutral
 
     def start_countdown(self, frame):
@@ -150,11 +156,14 @@ class RhythmicWeightShift(CuedDrill):
         due = self.phase_started_s + (len(self.beat_log) + 1) * self.period_s
         if len(self.beat_log) < self.beat_count and frame.t_s >= due - 1e-9:
             cues += self._beat(frame.t_s)
-        if self.beat_log and not self.beat_log[-1]["reached"]:
+        if self.beat_log:
             beat = self.beat_log[-1]
             live = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
-            sign = dict(self.sides)[beat["side"]]
-            if sign * (live[self.axis] - self.neutral[self.axis]) >= self.values["amplitude_mm"]:
+            toward_mm = dict(self.sides)[beat["side"]] * (live[self.axis] - self.neutral[self.axis])
+            self._toward_max_mm = max(self._toward_max_mm, toward_mm)
+            self._shifted = self._shifted or toward_mm <= 0.0
+            reached = self._shifted and toward_mm >= self.values["amplitude_mm"]
+            if reached and not beat["reached"]:
                 beat["reached"] = True
                 beat["lag_s"] = frame.t_s - beat["t_s"]
                 self.lit |= {"centre"}
@@ -165,6 +174,9 @@ class RhythmicWeightShift(CuedDrill):
         """The click and the next side's LED, the previous one's and the centre LED off."""
         side = self.sides[len(self.beat_log) % 2][0]
         cues = [Tone("metronome"), Light("centre", False)]
+        # a shift to this side has begun if the COP was on the last beat's side since it
+        self._shifted = not self.beat_log or self._toward_max_mm >= 0.0
+        self._toward_max_mm = -math.inf
         if self.beat_log:
             cues.append(Light(self.beat_log[-1]["side"], False))
         self.beat_log.append({"beat": len(self.beat_log) + 1, "side": side, "t_s": t_s})

@@ -96,6 +96,63 @@ def test_short_shifts_reach_no_beat():
     assert result["lag_mean_s"] is None
 
 
+class StaysLeft(Patient):
+    """Leans left at the first beat and stays there, whatever the lights say."""
+
+    def stand(self, t):
+        if self.green and self.lit & set(LEANS):
+            self.along += max(-STEP_MM, min(STEP_MM, -self.reach_mm - self.along))
+        return frame(t, ml=self.along)
+
+
+class Anticipates(Patient):
+    """Keeps time with the metronome: from the third beat on, sets off toward the side due
+    next ``lead_s`` before its beat (the period taken from the beats so far)."""
+
+    def __init__(self, lead_s=0.6, **kwargs):
+        super().__init__(**kwargs)
+        self.lead_s = lead_s
+        self.beats: list[tuple[float, str]] = []  # (time, side) of each new side lit
+
+    def stand(self, t):
+        side = next((d for d in sorted(self.lit) if d in LEANS), None) if self.green else None
+        if side is not None and (not self.beats or self.beats[-1][1] != side):
+            self.beats.append((t, side))
+        if len(self.beats) >= 2 and side is not None:
+            (t0, previous), (t1, _) = self.beats[-2:]
+            if t >= t1 + (t1 - t0) - self.lead_s:
+                side = previous  # the side lit next: the one lit before this one
+        if side is not None:
+            goal = self.reach_mm * LEANS[side][0]
+            self.along += max(-STEP_MM, min(STEP_MM, goal - self.along))
+        return frame(t, ml=self.along)
+
+
+def test_staying_on_one_side_reaches_only_the_beat_shifted_to():
+    """A patient who leans left and stays there is not "there" on every later left beat: a
+    beat is reached by a shift, coming from the other side of neutral since the beat before."""
+    drill = make(pace="fast", duration_s=10, amplitude_mm=50)
+    log = run(drill, StaysLeft(), 30.0)
+    result = drill.result()
+    assert (
+        result["beats"] == 9 and [b["reached"] for b in result["beat_log"]] == [True] + [False] * 8
+    )
+    assert result["rhythm_pct"] == pytest.approx(100 / 9)
+    assert [c for _, c in log].count(Light("centre", True)) == 1  # "you are there" once
+
+
+def test_arriving_just_before_the_beat_reaches_it_without_lag():
+    """A patient who keeps time and gets to the side as its beat comes has shifted there from
+    the other side: the beat is reached, with no lag."""
+    drill = make(pace="slow", duration_s=20, amplitude_mm=50)
+    run(drill, Anticipates(lead_s=0.6), 40.0)
+    result = drill.result()
+    log = result["beat_log"]
+    assert result["beats"] == 9 and all(b["reached"] for b in log)
+    assert [b["lag_s"] for b in log[2:]] == [0.0] * 7  # from -60 to +50 mm in 0.46 s < 0.6 s
+    assert log[0]["lag_s"] == pytest.approx(0.21) and log[1]["lag_s"] == pytest.approx(0.46)
+
+
 def test_status_while_recording():
     drill = make(pace="fast", duration_s=10)
     patient = Patient()
