@@ -15,8 +15,15 @@ which the sway settles by itself. The LED protocol, which drill authors follow t
 - a change of the lit directions is a new cue with a new reaction time, and replaces a reaction
   to the lights not yet carried out; the centre LED going off alone changes nothing;
 - a side lit straight after the opposite one (a rhythmic shift from side to side) is a brisk
-  shift there at the full lean speed, planned SEEK_REACH of the way to the limit, not a lean
-  to the limit.
+  shift there at the full lean speed, planned as far as the patient has learnt the centre LED
+  asks: SEEK_REACH of the way to the limit at first, SHIFT_MARGIN beyond where the centre lit
+  on that side last, SHIFT_STEP of the way further after a shift that ended short of it, at most
+  SHIFT_MOST of the way; once such
+  cues have come RHYTHM_BEATS times at a steady interval (alternating sides, the intervals
+  within RHYTHM_TOLERANCE of each other), the patient keeps time with them rather than reacting
+  to each: the next shift is planned for the next beat, give or take the spread of their
+  reaction times, and may start before its light (sensorimotor synchronisation,
+  docs/clinical.md).
 
 After "keep the board level" or "stand upright" (CORRECTING_INSTRUCTIONS) the lights mean the
 opposite, as those drills tell the patient: a lit direction shows where the board or the trunk is
@@ -99,6 +106,11 @@ GAIT_SWING_S = 0.35  # gait initiation: the swing foot off, the body over the st
 GAIT_FORWARD_MM = 60.0  # ... the COP moving forward under the stance foot as it goes, mm
 RETAKING_INSTRUCTION = "return-to-position"
 RETAKE_S = 1.0  # getting back into a stance after losing it, beyond the reaction time, s
+RHYTHM_BEATS = 3  # side-to-side cues at a steady interval before the patient keeps time
+RHYTHM_TOLERANCE = 0.1  # ... steady: the two intervals between them within 10% of each other
+SHIFT_MARGIN = 0.2  # a shift aims this share beyond where the centre LED lit on its side last
+SHIFT_STEP = 0.1  # ... and this share of the reach further after one that ended short of it
+SHIFT_MOST = 0.8  # ... but never further than this share: a rhythmic shift is no lean to the limit
 
 
 class VirtualPatient:
@@ -131,6 +143,11 @@ class VirtualPatient:
         self._retaking = False  # a stance lost is taken again (BESS), until told both feet
         self._stance_code: str | None = None  # the latest stance instruction heard
         self._retakes = 0  # plans to retake a stance made: only the latest counts
+        # (time, side) of the latest cues to lean or shift, while no light went off between
+        self._beats: deque[tuple[float, str]] = deque(maxlen=RHYTHM_BEATS)
+        self._kept: tuple[float, str] | None = None  # the latest shift made in time: (t, action)
+        self._shift_share: dict[str, float] = {}  # side -> how far a shift there aims (of reach)
+        self._lit_there = False  # the centre LED lit since the latest beat
 
     def _reaction_s(self) -> float:
         mean_s, std_s = self.person.profile.reaction_time_s
@@ -211,12 +228,18 @@ class VirtualPatient:
         if reaction is None:
             self.log.append({"t_s": t_s, "kind": "saw", "what": what, "due_s": None})
             return
-        # a new cue: any reaction to the lights not yet carried out is dropped
-        self._due = [item for item in self._due if item[2] != "lights"]
-        heapq.heapify(self._due)
         action, delay_s = reaction
-        self._schedule(t_s + delay_s, "lights", action)
-        self.log.append({"t_s": t_s, "kind": "saw", "what": what, "due_s": t_s + delay_s})
+        timed_s = self._timed(t_s, action)
+        # a new cue: any reaction to the lights not yet carried out is dropped, and a shift
+        # planned in time with the beats unless the cue is that shift's or says hold
+        dropped = ("lights",) if timed_s is not None or action == "hold" else ("lights", "rhythm")
+        self._due = [item for item in self._due if item[2] not in dropped]
+        heapq.heapify(self._due)
+        self._count_beat(t_s, seen, seen_before)
+        if timed_s is None:
+            timed_s = t_s + delay_s
+            self._schedule(timed_s, "lights", action)
+        self.log.append({"t_s": t_s, "kind": "saw", "what": what, "due_s": timed_s})
 
     def _seeking_reaction(self, seen, seen_before) -> tuple[str, float] | None:
         """What a patient told to find targets does about a change of the lights: None when
@@ -231,6 +254,59 @@ class VirtualPatient:
         if before or centre_before:  # on the way: the target passed, or drifted off it
             return _nudge(directions), self._reaction_s()
         return "seek:" + "+".join(sorted(directions)), self._reaction_s()
+
+    def _timed(self, t_s: float, action: str) -> float | None:
+        """When the shift the cue ``action`` seen at ``t_s`` asks for is or was due, if the
+        patient planned it in time with the earlier beats (pending, or made within half a
+        beat); None when they react to the cue."""
+        for due_s, _, source, planned in self._due:
+            if source == "rhythm" and planned == action:
+                return due_s
+        if self._kept is None or len(self._beats) < 2:
+            return None
+        made_s, made = self._kept
+        half_beat_s = (self._beats[-1][0] - self._beats[-2][0]) / 2
+        return made_s if made == action and t_s - made_s < half_beat_s else None
+
+    def _count_beat(self, t_s: float, seen, seen_before) -> None:
+        """Count a change of the lights seen at ``t_s`` under the leaning protocol: a new side
+        lit is a beat of a rhythmic shift (lights off, or another protocol, end the rhythm), the
+        centre LED lit says how far a shift to its side must go. Once RHYTHM_BEATS came at a
+        steady interval, alternating sides, the next beat's shift is planned for the next beat,
+        give or take the spread of the patient's reaction times."""
+        (directions, centre), (before, _) = seen, seen_before
+        if not directions or self._correcting or self._offloading or self._seeking:
+            self._beats.clear()
+            return
+        side = "+".join(sorted(directions))
+        if centre:  # there: a shift to this side aims a little beyond it next time
+            self._learn_there(t_s, side)
+        if directions == before:
+            return
+        if self._beats and not self._lit_there and self._move_ended(t_s):
+            # the last shift ended short of the centre LED (not cut short by this beat)
+            last = self._beats[-1][1]
+            share = self._shift_share.get(last, SEEK_REACH)
+            self._shift_share[last] = min(SHIFT_MOST, share + SHIFT_STEP)
+        self._lit_there = centre
+        self._beats.append((t_s, side))
+        if len(self._beats) < RHYTHM_BEATS:
+            return
+        (t0, side0), (t1, side1), (t2, side2) = self._beats
+        if side0 == side2 != side1 and abs((t2 - t1) - (t1 - t0)) <= RHYTHM_TOLERANCE * (t2 - t1):
+            spread_s = self.person.profile.reaction_time_s[1]
+            due_s = t2 + (t2 - t1) + spread_s * float(self._rng.standard_normal())
+            self._schedule(max(due_s, t_s), "rhythm", f"shift:{side1}")
+
+    def _learn_there(self, t_s: float, side: str) -> None:
+        """The centre LED lit at ``t_s`` on the way to ``side``: a shift there aims
+        SHIFT_MARGIN beyond the share of the reach the posture had got to."""
+        ml, ap = _direction(side)
+        reach_ml, reach_ap = self.person.reach_mm(ml, ap)
+        posture_ml, posture_ap = self.person.posture_mm(t_s)
+        share = (posture_ml * reach_ml + posture_ap * reach_ap) / (reach_ml**2 + reach_ap**2)
+        self._shift_share[side] = min(SHIFT_MOST, max(share, 0.0) * (1 + SHIFT_MARGIN))
+        self._lit_there = True
 
     def _move_ended(self, t_s: float) -> bool:
         """Whether the held posture has arrived where the latest lean was going."""
@@ -259,8 +335,10 @@ class VirtualPatient:
 
     def _act_until(self, t_s: float) -> None:
         while self._due and self._due[0][0] <= t_s:
-            due_s, _, _, action = heapq.heappop(self._due)
+            due_s, _, source, action = heapq.heappop(self._due)
             self._act(due_s, action)
+            if source == "rhythm":
+                self._kept = (due_s, action)
             self._last_done = (due_s, action)
             self.log.append({"t_s": due_s, "kind": "did", "what": action, "due_s": None})
 
@@ -269,8 +347,7 @@ class VirtualPatient:
         person = self.person
         verb, _, lit = action.partition(":")
         if verb in ("lean", "seek", "nudge", "shift"):
-            vectors = [LEAN_DIRECTIONS[d] for d in lit.split("+")]
-            ml, ap = sum(v[0] for v in vectors), sum(v[1] for v in vectors)
+            ml, ap = _direction(lit)
             if verb == "nudge":
                 scale = SEEK_STEP_MM / (ml * ml + ap * ap) ** 0.5
                 now_ml, now_ap = person.posture_mm(t_s)
@@ -279,16 +356,15 @@ class VirtualPatient:
                 person.lean_to(t_s, 0.0, 0.0)
             elif verb in ("seek", "shift"):
                 reach = person.reach_mm(ml, ap)
-                pace = SEEK_PACE if verb == "seek" else 1.0
-                person.lean_to(t_s, *(SEEK_REACH * r for r in reach), pace)
+                share = SEEK_REACH if verb == "seek" else self._shift_share.get(lit, SEEK_REACH)
+                person.lean_to(t_s, *(share * r for r in reach), SEEK_PACE if verb == "seek" else 1)
             else:
                 person.lean_to(t_s, *person.reach_mm(ml, ap))
-        elif action.startswith("correct:") and self._trunk is not None and self._upright:
-            vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("correct:").split("+")]
-            self._trunk.correct(t_s, -sum(v[0] for v in vectors), -sum(v[1] for v in vectors))
-        elif action.startswith("correct:"):
-            vectors = [LEAN_DIRECTIONS[d] for d in action.removeprefix("correct:").split("+")]
-            ml, ap = sum(v[0] for v in vectors), sum(v[1] for v in vectors)
+        elif verb == "correct" and self._trunk is not None and self._upright:
+            ml, ap = _direction(lit)
+            self._trunk.correct(t_s, -ml, -ap)
+        elif verb == "correct":
+            ml, ap = _direction(lit)
             scale = CORRECTION_MM / (ml * ml + ap * ap) ** 0.5
             status = person.status()
             person.lean_to(
@@ -394,6 +470,12 @@ class VirtualPatient:
             "last_done": done,
             "last_done_at_s": done_at_s,
         }
+
+
+def _direction(lit: str) -> tuple[float, float]:
+    """(ML, AP) of the lit directions 'front+right' (the sum of their unit vectors)."""
+    vectors = [LEAN_DIRECTIONS[d] for d in lit.split("+")]
+    return sum(v[0] for v in vectors), sum(v[1] for v in vectors)
 
 
 def _correction(directions: frozenset) -> str:

@@ -540,6 +540,13 @@ CHECKS = (
         _ordered("rhythmic-weight-shift", "rhythm_pct", "healthy-young", "high-fall-risk"),
     ),
     Check(
+        "Rhythmic weight shift: the older adult reaches the side on a third of the slow beats "
+        "or more",
+        "keeping time with a metronome is well preserved in old age (von Schnehen et al. 2022, "
+        "docs/clinical.md): a patient who reacted to every beat instead reached 12% of them",
+        _all_within("rhythmic-weight-shift", "rhythm_pct", "older-adult", 100 / 3, 100),
+    ),
+    Check(
         "Weight bearing: the post-stroke patient stands with 30-45% of the load on the paretic "
         "(left) leg: symmetry index +20 to +80",
         "Adegoke et al. 2012: 60.3 ± 7.1% on the unaffected leg in standing (n = 53); "

@@ -111,11 +111,68 @@ def test_a_new_cue_before_the_reaction_replaces_it(factory, board):
     board.set_light("back", True)
     run(patient, person, 5.1, 8.0)
     assert [e["what"] for e in entries(patient, "saw")] == ["front", "back"]
-    # straight from one side to the other: a brisk shift halfway to the back limit
+    # straight from one side to the other: a brisk shift halfway to the back limit (nothing
+    # learnt yet of how far the centre LED asks)
     assert [e["what"] for e in entries(patient, "did")] == ["shift:back"]
     assert person.status()["lean_target_ap_mm"] == pytest.approx(
         0.5 * person.reach_mm(0.0, -1.0)[1]
     )
+
+
+def metronome(board, beats_s, amplitude_mm=50.0):
+    """``cues(t, ap_mm)`` for ``run``: as the rhythmic drill lights them, front and back in turn
+    at the times ``beats_s`` (front first), the centre once the COP is ``amplitude_mm`` from
+    where it was at the first beat toward the lit side, every light off at the last time."""
+    state = {"k": -1, "neutral": None}
+
+    def cues(t_s, ap_mm):
+        if state["neutral"] is None:
+            state["neutral"] = ap_mm
+        k = sum(b <= t_s + 1e-9 for b in beats_s) - 1
+        if k != state["k"]:
+            state["k"] = k
+            for light in ("front", "back", "centre"):
+                board.set_light(light, False)
+            if 0 <= k < len(beats_s) - 1:
+                board.set_light("front" if k % 2 == 0 else "back", True)
+        if 0 <= k < len(beats_s) - 1:
+            toward = 1.0 if k % 2 == 0 else -1.0
+            if toward * (ap_mm - state["neutral"]) >= amplitude_mm:
+                board.set_light("centre", True)
+
+    return cues
+
+
+def test_a_steady_beat_is_kept_in_time_rather_than_reacted_to(factory, board):
+    person, patient = patient_for(factory, "older-adult", seed=4)
+    run(patient, person, 2.0, 6.0)
+    beats = [6.0 + 2.0 * k for k in range(13)]  # the slow pace: a shift every 2 s
+    run(patient, person, 6.0, beats[-1] + 3.0, metronome(board, beats))
+    cues = [e for e in entries(patient, "saw") if e["what"] in ("front", "back")]
+    assert [e["t_s"] for e in cues] == beats[:-1]
+    lags = [e["due_s"] - e["t_s"] for e in cues]
+    mean_s, std_s = PROFILES["older-adult"].reaction_time_s
+    # the first three beats are reacted to, each a reaction time after its light...
+    assert all(0.1 <= lag < mean_s + 4 * std_s for lag in lags[:3])
+    # ... then the patient keeps time: each shift planned for its beat, give or take the
+    # spread of their reaction times, some before the light
+    kept = lags[3:]
+    assert abs(np.mean(kept)) < 3 * std_s / np.sqrt(len(kept))
+    assert max(abs(lag) for lag in kept) < 4 * std_s
+    assert min(kept) < 0
+    done = [e["what"] for e in entries(patient, "did") if e["what"].startswith("shift")]
+    assert done == [f"shift:{'back' if k % 2 else 'front'}" for k in range(1, 12)]
+
+
+def test_an_unsteady_beat_is_reacted_to_every_time(factory, board):
+    person, patient = patient_for(factory, "older-adult", seed=4)
+    run(patient, person, 2.0, 6.0)
+    beats = list(np.cumsum([6.0, 2.0, 3.0, 2.0, 3.0, 2.0, 3.0, 2.0]))
+    run(patient, person, 6.0, beats[-1] + 3.0, metronome(board, beats))
+    cues = [e for e in entries(patient, "saw") if e["what"] in ("front", "back")]
+    mean_s, std_s = PROFILES["older-adult"].reaction_time_s
+    assert len(cues) == len(beats) - 1
+    assert all(0.1 <= e["due_s"] - e["t_s"] < mean_s + 4 * std_s for e in cues)
 
 
 def test_reaction_times_follow_the_profile(factory, board):
