@@ -576,7 +576,7 @@ DRILL_DOCS = {
     "beats_reached": (
         N_("Beats reached"),
         "",
-        N_("Beats on which the patient reached the side in time."),
+        N_("Beats on which the patient shifted over to the lit side before the next beat."),
     ),
     "rhythm_pct": (N_("In time"), "%", N_("Share of the beats reached before the next one.")),
     "lag_mean_s": (
