@@ -16,14 +16,13 @@ which the sway settles by itself. The LED protocol, which drill authors follow t
   to the lights not yet carried out; the centre LED going off alone changes nothing;
 - a side lit straight after the opposite one (a rhythmic shift from side to side) is a brisk
   shift there at the full lean speed, planned as far as the patient has learnt the centre LED
-  asks: SEEK_REACH of the way to the limit at first, SHIFT_MARGIN beyond where the centre lit
-  on that side last, SHIFT_STEP of the way further after a shift that ended short of it, at most
-  SHIFT_MOST of the way; once such
-  cues have come RHYTHM_BEATS times at a steady interval (alternating sides, the intervals
-  within RHYTHM_TOLERANCE of each other), the patient keeps time with them rather than reacting
-  to each: the next shift is planned for the next beat, give or take the spread of their
-  reaction times, and may start before its light (sensorimotor synchronisation,
-  docs/clinical.md).
+  asks since the lights were last all off: SEEK_REACH of the way to the limit at first,
+  SHIFT_MARGIN beyond where the centre lit on that side last, SHIFT_STEP of the way further
+  after a shift that ended short of it, at most SHIFT_MOST of the way; once such cues have come
+  RHYTHM_BEATS times at a steady interval (alternating sides, the intervals within
+  RHYTHM_TOLERANCE of each other), the patient keeps time with them rather than reacting to
+  each: the next shift is planned for the next beat, give or take the spread of their reaction
+  times, and may start before its light (sensorimotor synchronisation, docs/clinical.md).
 
 After "keep the board level" or "stand upright" (CORRECTING_INSTRUCTIONS) the lights mean the
 opposite, as those drills tell the patient: a lit direction shows where the board or the trunk is
@@ -270,13 +269,14 @@ class VirtualPatient:
 
     def _count_beat(self, t_s: float, seen, seen_before) -> None:
         """Count a change of the lights seen at ``t_s`` under the leaning protocol: a new side
-        lit is a beat of a rhythmic shift (lights off, or another protocol, end the rhythm), the
-        centre LED lit says how far a shift to its side must go. Once RHYTHM_BEATS came at a
-        steady interval, alternating sides, the next beat's shift is planned for the next beat,
-        give or take the spread of the patient's reaction times."""
+        lit is a beat of a rhythmic shift (lights off, or another protocol, end the rhythm and
+        what was learnt of it), the centre LED lit says how far a shift to its side must go.
+        Once RHYTHM_BEATS came at a steady interval, alternating sides, the next beat's shift is
+        planned for the next beat, give or take the spread of the patient's reaction times."""
         (directions, centre), (before, _) = seen, seen_before
         if not directions or self._correcting or self._offloading or self._seeking:
             self._beats.clear()
+            self._shift_share.clear()  # what one drill's lights asked says nothing of the next's
             return
         side = "+".join(sorted(directions))
         if centre:  # there: a shift to this side aims a little beyond it next time
