@@ -13,6 +13,14 @@ from tests.browser.conftest import VIEWPORTS, submit_form
 
 pytestmark = pytest.mark.browser
 
+MCTSIB_CONDITIONS = {
+    1: "eyes open, firm surface",
+    2: "eyes closed, firm surface",
+    3: "eyes open, foam pad",
+    4: "eyes closed, foam pad",
+}
+"""How the goal form names each mCTSIB condition."""
+
 MOST_ANIMATIONS_OVER_1_S = """() => new Promise((done) => {
   let most = 0, looks = 0;
   const look = setInterval(() => {
@@ -128,6 +136,7 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, pag
     expect(newest).to_contain_text("completed", timeout=180_000)
     newest.locator("a").click()
     expect(page).to_have_url(re.compile(r"/trials/\w+"))
+    trial_id = page.url.rsplit("/", 1)[1]
     expect(page.locator("#results")).to_contain_text("Sway")
     expect(page.locator("#charts canvas").first).to_be_visible(timeout=10_000)
     assert page.locator("#charts canvas").count() >= 2  # stabilogram and statokinesigram
@@ -161,11 +170,17 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, pag
     expect(screens.locator("tbody tr").nth(2)).to_contain_text("s held")
     expect(screens).to_contain_text("Not done yet.")
     shoot(page, "08-progress")
-    # a goal on the mCTSIB's firm-surface sway speed: from the latest result to a lower one
+    # a goal on an mCTSIB condition's sway speed: from the latest result to a lower one. Only a
+    # result that passed the data-quality checks can be a baseline, and with the whole suite on
+    # two cores the station may read conversions too late and say so (1% lost in condition 1
+    # once, 6 December 2026: the form then rightly asked for a baseline), so the goal is on the
+    # first condition the station scored good
+    trial = page.request.get(f"{base}/api/v1/trials/{trial_id}").json()
+    good = next(c["condition"] for c in trial["result"]["conditions"] if c["quality"]["ok"])
     page.select_option(
         "#goal-measure",
         label="mCTSIB (sensory interaction on balance): mean sway speed "
-        "(1: eyes open, firm surface)",
+        f"({good}: {MCTSIB_CONDITIONS[good]})",
     )
     page.fill("#goal-target", "0.2")
     page.fill("#goal-due", "2099-12-31")
