@@ -9,17 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from drills.mctsib import Mctsib
+from drills.standing import sway_condition_words
 from tests.browser.conftest import VIEWPORTS, submit_form
 
 pytestmark = pytest.mark.browser
-
-MCTSIB_CONDITIONS = {
-    1: "eyes open, firm surface",
-    2: "eyes closed, firm surface",
-    3: "eyes open, foam pad",
-    4: "eyes closed, foam pad",
-}
-"""How the goal form names each mCTSIB condition."""
 
 MOST_ANIMATIONS_OVER_1_S = """() => new Promise((done) => {
   let most = 0, looks = 0;
@@ -176,11 +169,11 @@ def test_a_therapist_runs_mctsib_and_reads_results_and_history(start_daemon, pag
     # once, 6 December 2026: the form then rightly asked for a baseline), so the goal is on the
     # first condition the station scored good
     trial = page.request.get(f"{base}/api/v1/trials/{trial_id}").json()
-    good = next(c["condition"] for c in trial["result"]["conditions"] if c["quality"]["ok"])
+    good = next(c for c in trial["result"]["conditions"] if c["quality"]["ok"])
     page.select_option(
         "#goal-measure",
         label="mCTSIB (sensory interaction on balance): mean sway speed "
-        f"({good}: {MCTSIB_CONDITIONS[good]})",
+        f"({good['condition']}: {sway_condition_words(good['eyes'], good['surface'])})",
     )
     page.fill("#goal-target", "0.2")
     page.fill("#goal-due", "2099-12-31")
