@@ -52,19 +52,20 @@ def _scripted(rng, weeks_done: float, weeks: float) -> dict:
     return {"pain_before": pain, "pain_after": max(0, pain - 1), "psfs": ratings}
 
 
-def _station(profile: str, seed: int, weeks_done: float, db_path: str, steps):
+def _station(profile: str, seed: int, weeks_done: float, db_path: str, steps, config_path):
     """The day's simulated station, with an IMU only when one of the day's ``steps`` (a
-    program's) needs it (``drills.catalog.needs_imu``)."""
+    program's) needs it (``drills.catalog.needs_imu``); its platform and loop settings from
+    the TOML at ``config_path`` when given (as ``simulate --config``), else the defaults."""
     from station.clock import VirtualClock
-    from station.runtime.core_config import parse_config
+    from station.runtime.core_config import load_config, parse_config
     from station.runtime.station import Station
 
-    config = parse_config(
-        {
-            "sim": {"profile": profile, "seed": seed, "training_weeks": round(weeks_done, 2)},
-            "imu": {"enabled": needs_imu(step["drill"] for step in steps)},
-        }
-    )
+    overrides = {
+        "station": {"hardware": "sim"},
+        "sim": {"profile": profile, "seed": seed, "training_weeks": round(weeks_done, 2)},
+        "imu": {"enabled": needs_imu(step["drill"] for step in steps)},
+    }
+    config = load_config(config_path, overrides) if config_path else parse_config(overrides)
     return Station(config, clock=VirtualClock(), db_path=db_path)
 
 
@@ -97,10 +98,12 @@ def run_episode(
     db_path: str,
     today: date | None = None,
     battery_params: dict | None = None,
+    config_path=None,
 ) -> dict:
     """Simulate the episode into the database at ``db_path`` (a file); returns its story as
     plain data (``format_story`` words it). ``battery_params`` (drill -> params) edits the
-    evaluation battery's tests, as a therapist may (shorter trials)."""
+    evaluation battery's tests, as a therapist may (shorter trials); ``config_path`` is a
+    station TOML whose platform and loop settings (amplifier, rate...) the stations take."""
     today = today or date.today()
     first = today - timedelta(weeks=weeks)
     days = [
@@ -111,7 +114,7 @@ def run_episode(
     story: dict = {"profile": profile, "seed": seed, "weeks": weeks, "visits": []}
 
     # checks the profile's name first; a first evaluation is the default battery
-    station = _station(profile, seed, 0.0, db_path, DEFAULT_EVALUATION)
+    station = _station(profile, seed, 0.0, db_path, DEFAULT_EVALUATION, config_path)
     body = PROFILES[profile]
     try:
         patient = station.records.create_patient(
@@ -143,7 +146,7 @@ def run_episode(
 
     for k, day in enumerate(days[1:-1], start=1):
         weeks_done = (day - first).days / 7
-        station = _station(profile, seed + k, weeks_done, db_path, program["steps"])
+        station = _station(profile, seed + k, weeks_done, db_path, program["steps"], config_path)
         try:
             ids = [_run_step(station, program["id"], s) for s in range(len(program["steps"]))]
             _date_trials(db_path, ids, day)
@@ -155,7 +158,7 @@ def run_episode(
         finally:
             station.close()
 
-    station = _station(profile, seed + len(days), weeks, db_path, evaluation["steps"])
+    station = _station(profile, seed + len(days), weeks, db_path, evaluation["steps"], config_path)
     try:
         again = _evaluation(station, pid, today, battery_params)
         ids = [_run_step(station, again["id"], k) for k in range(len(again["steps"]))]

@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the episode in this database (a new file, for the panel to show; the "
         "station's own database only while the station is stopped); default: thrown away",
     )
+    episode.add_argument(
+        "--config", type=Path, help="TOML config for platform and loop settings (as simulate)"
+    )
     episode.add_argument("--json", action="store_true", help="print the story as JSON")
 
     analyze = sub.add_parser(
@@ -305,7 +308,7 @@ def _simulate_episode(args) -> int:
     logging.getLogger().setLevel(logging.WARNING)  # the story, not every trial's start and end
     with tempfile.TemporaryDirectory() as scratch:
         db_path = str(args.db) if args.db else f"{scratch}/episode.db"
-        story = run_episode(args.profile, args.seed, args.weeks, db_path)
+        story = run_episode(args.profile, args.seed, args.weeks, db_path, config_path=args.config)
     print(story_json(story) if args.json else format_story(story))
     if args.db:
         print(f"\nKept in {args.db}: patient {story['patient']['id']}.")

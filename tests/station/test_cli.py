@@ -117,11 +117,15 @@ def test_simulate_rejects_bad_input_with_a_message(capsys):
     assert code == 2 and "[sim] profile = 'astronaut' is not one of" in err
 
 
-def test_simulate_episode_rejects_bad_input_with_a_message(capsys):
+def test_simulate_episode_rejects_bad_input_with_a_message(capsys, tmp_path):
     code, _, err = run_cli(capsys, "simulate-episode", "--weeks", "0")
     assert code == 2 and "--weeks 0: an episode lasts 1 to 26 weeks" in err
     code, _, err = run_cli(capsys, "simulate-episode", "--profile", "astronaut")
     assert code == 2 and "[sim] profile = 'astronaut' is not one of" in err
+    config = tmp_path / "station.toml"  # the stations' settings are checked as the daemon's
+    config.write_text("[loadcells]\nrate_sps = 81\n")
+    code, _, err = run_cli(capsys, "simulate-episode", "--config", str(config))
+    assert code == 2 and "[loadcells] rate_sps = 81 is not one of 10, 20, 40, 80, 320" in err
 
 
 def test_drills_lists_the_catalog(capsys):
