@@ -215,6 +215,7 @@ def test_the_true_calibration_turns_counts_back_into_the_person_load():
     assert off.sum() != pytest.approx(650.0, rel=1e-4)
 
 
+@pytest.mark.slow  # ten 60 s trials a profile: the fast loop leaves the sway over seeds out
 @pytest.mark.parametrize("name", sorted(BANDS))
 def test_quiet_stance_matches_the_published_eyes_open_firm_bands(name):
     runs = [quiet_stance_metrics(PROFILES[name], seed) for seed in range(10)]
@@ -225,6 +226,7 @@ def test_quiet_stance_matches_the_published_eyes_open_firm_bands(name):
     assert np.median([run["rms_ap_cm"] / run["rms_ml_cm"] for run in runs]) > 1.3
 
 
+@pytest.mark.slow
 def test_sway_medians_sit_near_the_published_medians():
     young = [quiet_stance_metrics(YOUNG, seed) for seed in range(10)]
     older = [quiet_stance_metrics(PROFILES["older-adult"], seed) for seed in range(10)]
@@ -274,6 +276,7 @@ def trial_metrics(name, seed, eyes_closed, surface):
     return analyse_cop(cop[:, 1] / 10.0, cop[:, 0] / 10.0, 100.0, **norms.CONVENTIONS)["metrics"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "eyes_closed", "surface"), sorted(PUBLISHED))
 def test_median_sway_over_seeds_sits_in_the_published_band(name, eyes_closed, surface):
     runs = [trial_metrics(name, seed, eyes_closed, surface) for seed in range(20)]
@@ -657,6 +660,7 @@ def test_narrow_stance_holds_match_assisted_living_residents_for_the_frail_patie
         Person(frail).place_feet(5.0, "crossed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["healthy-young", "older-adult"])
 def test_sway_grows_from_the_platform_to_the_foam_pad_to_the_balance_disc(name):
     """Lee et al. 2018: air-filled discs raised sway above the floor and above foam pads
