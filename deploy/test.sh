@@ -31,9 +31,12 @@ python3 -m venv .venv
 # same packages as pip in 5 s where pip took 37 s (and 52 s before --no-compile) for a fresh
 # .venv here, at the start of the run, when no test runs beside it. Like pip --no-compile, it
 # byte-compiles nothing: what the tests import is compiled once, when first imported, into the
-# caches below. The station itself is installed with pip (README, deploy/install.sh).
+# caches below. The station itself is installed with pip (README, deploy/install.sh). uv reads
+# neither pip's configuration nor its index mirrors, but the system's certificates
+# (--native-tls); where it cannot reach PyPI, pip installs the same as before.
 .venv/bin/pip install -q --disable-pip-version-check uv
-.venv/bin/uv pip install -q --python .venv/bin/python -e '.[test]'
+.venv/bin/uv pip install -q --native-tls --python .venv/bin/python -e '.[test]' ||
+    .venv/bin/pip install -q --no-compile -e '.[test]'
 # Byte-code caches (__pycache__, ignored by git) even where the environment turns them off: the
 # suite starts some 200 Python processes (daemons, command lines), each of which would compile
 # the project again, and four pytest processes each rewriting every test module's asserts.
