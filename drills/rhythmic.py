@@ -119,6 +119,7 @@ class RhythmicWeightShift(CuedDrill):
         super().__init__(params, **kwargs)
         self.period_s = 60.0 / PACE_PER_MIN[self.values["pace"]]
         self.axis, self.sides = AXES[self.values["axis"]]
+        self.sign = dict(self.sides)  # side -> +1 or -1 along the axis: looked up every frame
         self.beat_count = int(self.values["duration_s"] / self.period_s + 1e-9) - 1
         self.samples = StandingSamples(self.rate_hz, self.sensor_rate_hz)
         self.beat_log: list[dict] = []
@@ -159,7 +160,7 @@ class RhythmicWeightShift(CuedDrill):
         if self.beat_log:
             beat = self.beat_log[-1]
             live = (frame.cop_ml_live_mm, frame.cop_ap_live_mm)
-            toward_mm = dict(self.sides)[beat["side"]] * (live[self.axis] - self.neutral[self.axis])
+            toward_mm = self.sign[beat["side"]] * (live[self.axis] - self.neutral[self.axis])
             self._toward_max_mm = max(self._toward_max_mm, toward_mm)
             self._shifted = self._shifted or toward_mm <= 0.0
             reached = self._shifted and toward_mm >= self.values["amplitude_mm"]
@@ -201,7 +202,7 @@ class RhythmicWeightShift(CuedDrill):
             )
             if self.beat_log:
                 reach = list(self.neutral)
-                reach[self.axis] += dict(self.sides)[out["side"]] * self.values["amplitude_mm"]
+                reach[self.axis] += self.sign[out["side"]] * self.values["amplitude_mm"]
                 out["target_zone"] = zone(reach, None)
         return out
 
