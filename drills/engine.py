@@ -218,11 +218,13 @@ class Drill:
             "attempt_failable": hasattr(self, "mark_failed") and self.phase is Phase.RECORDING,
         }
 
-    def headline_measures(self, result: dict) -> dict:
+    @classmethod
+    def headline_measures(cls, result: dict) -> dict:
         """The headline measures of ``result`` as a flat dict (``headline``: summary key and
-        dotted path in the result); a measure the result does not have is left out."""
+        dotted path in the result); a measure the result does not have is left out. A class
+        method: it reads a stored result as well as a running drill's."""
         out = {}
-        for key, path in self.headline:
+        for key, path in cls.headline:
             value = result
             for part in path.split("."):
                 value = value.get(part) if isinstance(value, dict) else None

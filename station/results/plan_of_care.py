@@ -102,7 +102,7 @@ def suggest_plan(report: dict, name: str, translations=ENGLISH) -> dict:
         elif step["drill"] == "steadi-4-stage" and step["deficits"]:
             because.setdefault("weight-shift", []).extend(step["deficits"])
         elif step["drill"] == "limits-of-stability":
-            reach = result.get("max_excursion_pct")
+            reach = (result.get("summary") or {}).get("max_excursion_pct")
             if reach is not None and reach < LOS_REACH_PCT:
                 because.setdefault("weight-shift", []).append(
                     _(

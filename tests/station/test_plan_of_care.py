@@ -1,6 +1,7 @@
 """The suggested plan of care: each finding of an evaluation mapped to the drill that trains
 it, with why, as a program the therapist accepts."""
 
+from drills.catalog import drill_class
 from station.records.programs import validate_program
 from station.results.plan_of_care import suggest_plan
 
@@ -28,6 +29,14 @@ def mctsib(lost=(), rows=(), deficits=(), held_s=None) -> dict:
         for n in (1, 2, 3, 4)
     ]
     return step("mctsib", {"conditions": conditions}, deficits, rows)
+
+
+def limits_of_stability(max_excursion_pct: float) -> dict:
+    """A limits-of-stability test as the station stores it: the drill's composite ``metrics``
+    and the ``summary`` its headline takes from them (``TrialSession.outcome``)."""
+    result = {"metrics": {"max_excursion_pct": max_excursion_pct}}
+    result["summary"] = drill_class("limits-of-stability").headline_measures(result)
+    return step("limits-of-stability", result)
 
 
 def single_leg(leg: str, best_s: float, deficit: bool) -> dict:
@@ -86,7 +95,7 @@ def test_single_leg_training_is_on_the_weaker_leg():
 
 def test_tandem_under_the_cut_off_and_a_short_reach_share_one_progressing_weight_shift():
     tandem = step("steadi-4-stage", {"tandem_time_s": 4.0}, ["STEADI: tandem under 10 s"])
-    reach = step("limits-of-stability", {"max_excursion_pct": 55.0})
+    reach = limits_of_stability(55.0)
     plan = plan_of(tandem, reach)
     [finding] = plan["findings"]
     assert finding["step"]["drill"] == "weight-shift"
@@ -108,7 +117,7 @@ def test_tandem_under_the_cut_off_and_a_short_reach_share_one_progressing_weight
 
 
 def test_nothing_found_suggests_nothing_and_tests_not_done_are_not_findings():
-    fine = plan_of(mctsib(), step("limits-of-stability", {"max_excursion_pct": 92.0}))
+    fine = plan_of(mctsib(), limits_of_stability(92.0))
     assert fine["findings"] == [] and fine["program"] is None
     not_done = {"drill": "mctsib", "trial": None, "deficits": [], "norms": None}
     assert plan_of(not_done)["program"] is None
