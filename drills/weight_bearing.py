@@ -29,7 +29,8 @@ Scores (result keys; % BW = percent of body weight):
   hovering at the limit counts once);
 - the mean load on each side and the symmetry index from
   ``sensing.weightbearing.load_distribution`` (``load_left_bw_pct``, ``load_right_bw_pct``,
-  ``load_total_bw_pct``, ``symmetry_index_lr_pct``, and the shares in % of the load);
+  ``load_total_bw_pct``, ``symmetry_index_lr_pct`` and its size ``asymmetry_pct``, the
+  measure the progress page follows, and the shares in % of the load);
 - ``quality``: ``sensing.quality.assess_trial`` on the recorded frames.
 """
 
@@ -81,7 +82,9 @@ class WeightBearing(CuedDrill):
     """Live biofeedback on the operated leg's load against a prescribed limit."""
 
     name = "weight-bearing"
-    tracked = ("symmetry_index_lr_pct", "over_limit_pct")
+    tracked = ("asymmetry_pct", "over_limit_pct")
+    """Followed on the progress page, both better lower: the size of the asymmetry, not the
+    signed index, which a patient loading the left leg raises toward 0 as they improve."""
     lower_is_better = tracked
     patient_words: ClassVar[dict[str, str]] = {
         **CuedDrill.patient_words,
@@ -92,6 +95,7 @@ class WeightBearing(CuedDrill):
     instruction = "offload"
     headline = (
         ("symmetry_index_lr_pct", "symmetry_index_lr_pct"),
+        ("asymmetry_pct", "asymmetry_pct"),
         ("over_limit_pct", "over_limit_pct"),
     )
     title = N_("Partial weight bearing")

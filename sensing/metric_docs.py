@@ -215,6 +215,14 @@ WEIGHT_BEARING_DOCS = {
             "the left does (difference over the average of both sides)."
         ),
     ),
+    "asymmetry_pct": (
+        N_("Left-right asymmetry"),
+        "%",
+        N_(
+            "How unevenly the two sides carry the load, whichever carries more: the size of the "
+            "symmetry index, 0 when even, 200 when one side carries it all."
+        ),
+    ),
     "load_left_bw_pct": (
         N_("Left load"),
         "% body weight",

@@ -92,9 +92,11 @@ def load_distribution(forces_n, body_weight_n: float | None = None) -> dict[str,
 
     A share is the side's summed load over the summed total (the share of the mean load).
     ``symmetry_index_lr_pct`` is Robinson's (1987) index 100 * (R - L) / ((R + L) / 2): 0 when
-    even, positive when more weight is on the right, +-200 when all of it is on one side. With
-    ``body_weight_n`` the loads also come as % of body weight: their total falls short of 100%
-    when crutches or a rail take part of the weight.
+    even, positive when more weight is on the right, +-200 when all of it is on one side;
+    ``asymmetry_pct`` is its size whichever side carries more, the measure a trend follows (a
+    patient loading the left leg improves as the index rises toward 0). With ``body_weight_n``
+    the loads also come as % of body weight: their total falls short of 100% when crutches or a
+    rail take part of the weight.
     """
     forces = _forces(forces_n)
     total = float(forces.sum())
@@ -103,6 +105,7 @@ def load_distribution(forces_n, body_weight_n: float | None = None) -> dict[str,
     side = {name: float(forces[:, list(idx)].sum()) for name, idx in SIDES.items()}
     out = {f"load_{name}_pct": 100 * load / total for name, load in side.items()}
     out["symmetry_index_lr_pct"] = 100 * (side["right"] - side["left"]) / (total / 2)
+    out["asymmetry_pct"] = abs(out["symmetry_index_lr_pct"])
     if body_weight_n is not None:
         bw = _body_weight(body_weight_n) * len(forces)
         out["load_left_bw_pct"] = 100 * side["left"] / bw

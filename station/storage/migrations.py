@@ -320,6 +320,34 @@ def _v14_shared_accounts(db: Database) -> None:
     _track(db, "users")
 
 
+def _v15_weight_bearing_asymmetry(db: Database) -> None:
+    """Partial weight bearing is followed by its asymmetry (the size of the left-right index)
+    instead of the signed index, which rises toward 0 as a patient loading the left leg
+    improves and was read as worse. Goals set on the index follow the asymmetry: baseline and
+    target become their sizes, and each change is written to the audit log. Stored trials are
+    records and stay as they were: their trend on the asymmetry starts with the next trial."""
+    goals = db.execute(
+        "SELECT id, patient_id, baseline, target FROM goals "
+        "WHERE drill = 'weight-bearing' AND metric = 'symmetry_index_lr_pct'"
+    ).fetchall()
+    for goal_id, patient_id, baseline, target in goals:
+        db.execute(
+            "UPDATE goals SET metric = 'asymmetry_pct', baseline = ?, target = ? WHERE id = ?",
+            [abs(baseline), abs(target), goal_id],
+        )
+        db["audit_log"].insert(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "username": None,
+                "action": "goal-changed",
+                "target": f"patient {patient_id}",
+                "detail": f"goal {goal_id}: left-right symmetry index {baseline:g} -> {target:g} "
+                f"now followed as the asymmetry {abs(baseline):g} -> {abs(target):g} (lower is "
+                "better; schema 15)",
+            }
+        )
+
+
 SYNC_IDLE = "NOT EXISTS (SELECT 1 FROM sync_applying)"
 """The outbox triggers' condition: not the sync agent's own write (schema 13)."""
 
@@ -358,4 +386,5 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v12_languages,
     _v13_clinic_hub,
     _v14_shared_accounts,
+    _v15_weight_bearing_asymmetry,
 )

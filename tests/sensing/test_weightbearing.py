@@ -42,6 +42,17 @@ def test_even_stance_is_symmetric_and_body_weight_shows_offloading():
     assert single["symmetry_index_lr_pct"] == pytest.approx(200.0)
 
 
+def test_the_asymmetry_is_the_size_of_the_index_whichever_side_carries_more():
+    """A patient loading the left leg has a negative index; the asymmetry a trend follows is
+    its size, so it falls as they even out from either side."""
+    left = load_distribution([300.0, 100.0, 300.0, 100.0])  # 75% on the left
+    right = load_distribution([100.0, 300.0, 100.0, 300.0])
+    assert left["symmetry_index_lr_pct"] == pytest.approx(-100.0)
+    assert right["symmetry_index_lr_pct"] == pytest.approx(100.0)
+    assert left["asymmetry_pct"] == right["asymmetry_pct"] == pytest.approx(100.0)
+    assert load_distribution(np.full((3, 4), 150.0))["asymmetry_pct"] == 0.0
+
+
 def test_side_load_sums_the_two_corners_of_a_side():
     forces = np.array([[1.0, 2.0, 3.0, 4.0]])
     assert side_load_n(forces, "left") == pytest.approx([4.0])

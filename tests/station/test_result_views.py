@@ -457,6 +457,42 @@ def test_progress_judges_a_change_only_against_a_known_mdc():
     assert "within measurement noise" in within["lines"][0]["change"]["words"]
 
 
+def weight_bearing(started_at: str, symmetry_index_pct: float) -> dict:
+    """A stored partial-weight-bearing trial record with the given left-right index."""
+    result = {
+        "symmetry_index_lr_pct": symmetry_index_pct,
+        "asymmetry_pct": abs(symmetry_index_pct),
+        "over_limit_pct": 0.0,
+        "quality": quality(True),
+    }
+    return {
+        "id": f"w{started_at}",
+        "drill": "weight-bearing",
+        "state": "completed",
+        "reason": None,
+        "started_at": started_at,
+        "events": [],
+        "result": result,
+    }
+
+
+def test_weight_bearing_evening_out_from_the_left_is_progress():
+    """A patient who offloaded the right knee, the left leg carrying 65% then 55% of the load:
+    the index rises from -60 to -20, and the progress page calls that better, as it does the
+    same change from the right."""
+    for first, latest in ((-60.0, -20.0), (60.0, 20.0)):
+        trials = [
+            weight_bearing("2026-03-02T10:00:00+00:00", first),
+            weight_bearing("2026-03-16T10:00:00+00:00", latest),
+        ]
+        charts = {c["metric"]: c for c in patient_progress(trials)}
+        assert set(charts) == {"asymmetry_pct", "over_limit_pct"}
+        [line] = charts["asymmetry_pct"]["lines"]
+        assert charts["asymmetry_pct"]["better"] == "lower"
+        assert (line["change"]["first"], line["change"]["latest"]) == (60.0, 20.0)
+        assert line["change"]["direction"] == "better", (first, latest)
+
+
 def test_progress_with_one_result_has_no_trend_yet():
     [speed, _] = patient_progress([quiet("2026-03-02T10:00:00+00:00", 1.0)])
     assert speed["lines"][0]["change"] == {

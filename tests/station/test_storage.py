@@ -87,6 +87,55 @@ def test_the_v7_migration_makes_existing_codes_unique_and_says_so(tmp_path):
         storage.close()
 
 
+def test_the_v15_migration_follows_weight_bearing_goals_by_their_asymmetry(tmp_path):
+    """Goals set on the signed left-right index (a patient loading the left leg has a negative
+    one) become goals on its size, lower better, and the change is in the audit log; other
+    goals are left alone."""
+    path = tmp_path / "station.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, at TEXT)")
+    db.commit()
+    db.close()
+    from sqlite_utils import Database
+
+    old = Database(path)
+    for version, migration in enumerate(MIGRATIONS[:14], start=1):
+        migration(old)
+        old.execute("INSERT INTO schema_migrations VALUES (?, 'then')", [version])
+    old["patients"].insert({"name": "Ada", "created_at": "then"})
+    for drill, metric, baseline, target in (
+        ("weight-bearing", "symmetry_index_lr_pct", -60.0, -10.0),
+        ("weight-bearing", "symmetry_index_lr_pct", 40.0, 5.0),
+        ("quiet-stance", "velocity_mean_cm_s", 2.0, 1.5),
+    ):
+        old["goals"].insert(
+            {
+                "patient_id": 1,
+                "drill": drill,
+                "metric": metric,
+                "baseline": baseline,
+                "target": target,
+                "due_date": "2027-01-01",
+                "created_at": "then",
+            }
+        )
+    old.conn.commit()
+    old.close()
+    storage = Storage(path)
+    try:
+        goals = storage.query("SELECT drill, metric, baseline, target FROM goals ORDER BY id")
+        assert [(g["metric"], g["baseline"], g["target"]) for g in goals] == [
+            ("asymmetry_pct", 60.0, 10.0),
+            ("asymmetry_pct", 40.0, 5.0),
+            ("velocity_mean_cm_s", 2.0, 1.5),
+        ]
+        notes = storage.query("SELECT action, target, detail FROM audit_log ORDER BY id")
+        assert [(n["action"], n["target"]) for n in notes] == [("goal-changed", "patient 1")] * 2
+        assert notes[0]["detail"].startswith("goal 1: left-right symmetry index -60 -> -10 now")
+    finally:
+        storage.close()
+
+
 def test_trial_round_trip_keeps_samples_exactly(storage):
     patient = storage.create_patient(
         {"name": "A", "code": None, "height_cm": None, "weight_kg": None}
