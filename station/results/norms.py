@@ -361,6 +361,16 @@ def _single_leg(
         )
         return out
     mean = norm["mean_best_s"]
+    max_s = result.get("max_s")
+    if result.get("max_reached") and max_s is not None and max_s < mean:
+        # held to the end of a trial shorter than the age group's mean: the patient may stand
+        # longer, so "below the mean" would be a deficit the test could not show
+        out["reason"] = _(
+            "The patient held to the end of the trial (%(max)g s), which stops before the "
+            "mean best time of healthy adults aged %(band)s (%(mean)g s): compare a trial "
+            "of up to 45 s, as the published ones were."
+        ) % {"max": max_s, "band": norm["age_band"], "mean": mean}
+        return out
     position = "below" if best < mean else "within"
     label, unit = measure_doc("best_stance_time_s", translations=translations)[:2]
     at_limit = mean >= 44  # the trials stopped at 45 s

@@ -255,6 +255,24 @@ def test_single_leg_stance_is_read_against_the_age_norms(eyes, sex, best, mean, 
     assert any("5 s" in n for n in comparison["notes"]) == (best < 5)
 
 
+def test_a_single_leg_trial_held_to_a_limit_below_the_mean_is_not_called_below_it():
+    """Held the whole 30 s of a shortened trial at 45 (mean 44.7 s): no deficit the trial
+    could not show. Falling at 12 s of the same trial is below the mean, as in a 45 s one."""
+    adult = {"id": 2, "name": "Ana", "birth_date": "1981-02-03", "sex": "female"}
+    result = {"eyes": "open", "leg": "left", "max_s": 30.0}
+    held = {"best_stance_time_s": 30.0, "max_reached": True, **result}
+    trial = {"drill": "single-leg-stance", "started_at": "2026-03-02T10:00:00+00:00"}
+    comparison = compare_with_norms({**trial, "result": held}, adult)
+    assert comparison["rows"] == []
+    assert comparison["reason"].startswith("The patient held to the end of the trial (30 s)")
+    fell = {"best_stance_time_s": 12.0, "max_reached": False, **result}
+    [row] = compare_with_norms({**trial, "result": fell}, adult)["rows"]
+    assert (row["median"], row["position"]) == (41.9, "below")
+    # a 30 s limit above the age group's mean (70-79: 21.5 s) compares as before
+    [row] = compare_with_norms({**trial, "result": held}, OLDER)["rows"]
+    assert row["position"] == "within"
+
+
 def test_single_leg_eyes_closed_needs_the_sex_and_adults_only():
     trial = {
         "drill": "single-leg-stance",
