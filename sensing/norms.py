@@ -101,15 +101,24 @@ NORMS: dict[tuple[str, str, str], dict[str, Band]] = {
 @dataclass(frozen=True)
 class Mdc:
     """A minimal detectable change: ``value`` in the measure's unit, or, when ``relative``, a
-    share (%) of the first value; ``source`` names the study and its population."""
+    share (%) of the first value; ``source`` names the study and its population. ``eyes`` and
+    ``surface`` are the condition the study measured (None: any): a result in another has no
+    MDC from it, since measurement noise differs with the condition (an eyes-open MDC of
+    single-leg time is larger than the whole eyes-closed range)."""
 
     value: float
     relative: bool
     source: str
+    eyes: str | None = None
+    surface: str | None = None
 
     def of(self, first: float) -> float:
         """The smallest real change from ``first``, in the measure's unit."""
         return abs(first) * self.value / 100 if self.relative else self.value
+
+    def applies(self, eyes: str | None, surface: str | None) -> bool:
+        """Whether the study measured results with these eyes and on this surface."""
+        return self.eyes in (None, eyes) and self.surface in (None, surface)
 
 
 _SUTTANON = (
@@ -121,12 +130,14 @@ MINIMAL_DETECTABLE_CHANGE: dict[tuple[str, str], Mdc] = {
         24.1,
         False,
         "Goldberg A et al. Gait Posture 2011;33:737-9 (25 adults aged 60-89): SEM 8.7 s [V-2°]",
+        eyes="open",  # its mean, 21.3 s (SEM 40.8% of it), is an eyes-open time at 60-89
     ),
     ("quiet-stance", "velocity_mean_cm_s"): Mdc(
         65.0,
         True,
         "Riemann BL, Piersol K. Aging Clin Exp Res 2017;29:1045-8 (30 adults over 65, 45 s "
         "trials): SEM up to 23.6% of the mean [V]",
+        surface="firm",  # eyes open and closed, on a firm surface only
     ),
     ("mctsib", "composite_velocity_cm_s"): Mdc(36.5, True, _SUTTANON),
     ("limits-of-stability", "reaction_time_s"): Mdc(38.0, True, _SUTTANON),

@@ -129,12 +129,15 @@ def patient_progress(
     ``lines`` (per condition: ``condition``, ``points`` [{``t``: Unix s, ``date``,
     ``trial_id``, ``value``, ``good``}], ``change`` and, for single-leg stance when
     ``patient`` has a birth date, ``reference``: the published mean of their age). ``mdc``
-    ((drill, metric) -> ``Mdc``) defaults to ``sensing.norms.MINIMAL_DETECTABLE_CHANGE``. The
-    words are in the language of ``translations``."""
+    ((drill, metric) -> ``Mdc``) defaults to ``sensing.norms.MINIMAL_DETECTABLE_CHANGE``; a
+    line in a condition its study did not measure (``Mdc.applies``) has none. The words are in
+    the language of ``translations``."""
     mdc = MINIMAL_DETECTABLE_CHANGE if mdc is None else mdc
     charts: dict[tuple[str, str], dict] = {}
+    measured_in: dict[tuple[str, str, str], tuple] = {}  # a line's (eyes, surface)
     for trial in trials:
         when = datetime.fromisoformat(trial["started_at"])
+        stood = (trial.get("result") or {}).get("eyes")  # single-leg stance: no sway condition
         for part in scored_parts(trial, translations):
             for metric in tracked(trial["drill"]):
                 value = part["measures"].get(metric)
@@ -142,6 +145,10 @@ def patient_progress(
                     continue
                 chart = charts.setdefault(
                     (trial["drill"], metric), _chart(trial["drill"], metric, translations)
+                )
+                measured_in[trial["drill"], metric, part["condition"]] = (
+                    part["eyes"] or stood,
+                    part["surface"],
                 )
                 line = chart["lines"].setdefault(
                     part["condition"],
@@ -164,9 +171,11 @@ def patient_progress(
     for chart in charts.values():
         lines = list(chart["lines"].values())
         for line in lines:
-            line["change"] = change(
-                line["points"], chart, mdc.get((chart["drill"], chart["metric"])), translations
-            )
+            known = mdc.get((chart["drill"], chart["metric"]))
+            where = measured_in[chart["drill"], chart["metric"], line["condition"]]
+            if known is not None and not known.applies(*where):
+                known = None
+            line["change"] = change(line["points"], chart, known, translations)
         out.append({**chart, "lines": lines})
     return out
 

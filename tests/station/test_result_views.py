@@ -340,11 +340,14 @@ def test_a_shorter_trial_is_compared_by_speed_but_not_by_area():
     assert "compared only for 60 s recordings" in comparison["notes"][0]
 
 
-def single_leg(eyes: str, best: float | None, leg: str = "left") -> dict:
+def single_leg(
+    eyes: str, best: float | None, leg: str = "left", started_at="2026-03-02T10:00:00+00:00"
+) -> dict:
     """A stored single-leg stance trial record."""
     return {
+        "id": f"s-{leg}-{eyes}-{started_at}",
         "drill": "single-leg-stance",
-        "started_at": "2026-03-02T10:00:00+00:00",
+        "started_at": started_at,
         "result": {"best_stance_time_s": best, "eyes": eyes, "leg": leg},
     }
 
@@ -509,6 +512,27 @@ def test_weight_bearing_evening_out_from_the_left_is_progress():
         assert charts["asymmetry_pct"]["better"] == "lower"
         assert (line["change"]["first"], line["change"]["latest"]) == (60.0, 20.0)
         assert line["change"]["direction"] == "better", (first, latest)
+
+
+def test_an_mdc_is_applied_only_in_the_condition_its_study_measured():
+    """Goldberg's 24.1 s is an eyes-open MDC (larger than the whole eyes-closed range) and
+    Riemann & Piersol's 65% was measured on a firm surface: a line with the eyes closed, or
+    on foam, has no MDC rather than one that could never be exceeded."""
+    days = ("2026-03-02T10:00:00+00:00", "2026-03-30T10:00:00+00:00")
+    trials = [single_leg(eyes, best, started_at=day) for eyes in ("open", "closed")
+              for day, best in zip(days, (10.0, 12.0), strict=True)]  # fmt: skip
+    [chart] = patient_progress(trials)
+    lines = {line["condition"]: line["change"] for line in chart["lines"]}
+    assert lines["left leg, eyes open"]["mdc"] == 24.1
+    closed = lines["left leg, eyes closed"]
+    assert closed["exceeds_mdc"] is None and "No minimal detectable change" in closed["words"]
+
+    sway = [quiet(day, speed, surface=surface) for surface in ("firm", "foam") for day, speed in
+            zip(days, (2.0, 1.0), strict=True)]  # fmt: skip
+    [speed, _] = patient_progress(sway)
+    lines = {line["condition"]: line["change"] for line in speed["lines"]}
+    assert lines["eyes open, firm surface"]["mdc"] == pytest.approx(1.3)  # 65% of 2.0
+    assert lines["eyes open, foam pad"]["exceeds_mdc"] is None
 
 
 def test_progress_with_one_result_has_no_trend_yet():
