@@ -79,8 +79,15 @@ class Mctsib(CuedDrill):
     each attempt announced, then ``CuedDrill``'s lead-in."""
 
     name = "mctsib"
-    tracked = ("velocity_mean_cm_s", "area_ellipse95_cm2", "total_time_held_s")
-    lower_is_better = ("velocity_mean_cm_s", "area_ellipse95_cm2")
+    tracked = (
+        "velocity_mean_cm_s",
+        "area_ellipse95_cm2",
+        "total_time_held_s",
+        "composite_velocity_cm_s",
+    )
+    """Followed on the progress page: per condition, then the four together (the composite has
+    a published MDC, ``sensing.norms``)."""
+    lower_is_better = ("velocity_mean_cm_s", "area_ellipse95_cm2", "composite_velocity_cm_s")
     phase_words: ClassVar[dict[str, str]] = {
         **CuedDrill.phase_words,
         McPhase.ANNOUNCE: N_("Next condition: tell the patient"),

@@ -535,6 +535,23 @@ def test_an_mdc_is_applied_only_in_the_condition_its_study_measured():
     assert lines["eyes open, foam pad"]["exceeds_mdc"] is None
 
 
+def test_the_mctsib_composite_is_followed_against_its_mdc():
+    """The four conditions' mean sway speed is charted on the line of all four, judged against
+    its published MDC (36.5% of the first value)."""
+    trials = []
+    for day, composite in (("2026-03-02T10:00:00+00:00", 2.0), ("2026-03-30T10:00:00+00:00", 1.0)):
+        trial = mctsib(day)
+        trial["id"] = f"m{day}"
+        trial["result"]["composite_velocity_cm_s"] = composite
+        trials.append(trial)
+    charts = {c["metric"]: c for c in patient_progress(trials)}
+    [line] = charts["composite_velocity_cm_s"]["lines"]
+    assert line["condition"] == "all four conditions"
+    assert line["change"]["direction"] == "better"  # lower sway speed
+    assert line["change"]["mdc"] == pytest.approx(0.73) and line["change"]["exceeds_mdc"] is True
+    assert "Suttanon" in line["change"]["mdc_source"]
+
+
 def test_progress_with_one_result_has_no_trend_yet():
     [speed, _] = patient_progress([quiet("2026-03-02T10:00:00+00:00", 1.0)])
     assert speed["lines"][0]["change"] == {
