@@ -21,10 +21,11 @@ over which the body weight is measured on both feet), then per stage:
 
 Result: per stage reached ``stage``, ``stance``, ``held``, ``time_s``, ``outcome``;
 ``highest_stage_held`` (0-4), ``tandem_time_s`` (stage 3's time, 0 when an earlier stage ended
-the test), ``fall_risk`` (tandem below 10 s: the CDC's cut-off) and ``sppb_balance_score``
-(0-4: the Short Physical Performance Battery's balance part, scored from the same three
-stances: 1 point side by side, 1 semi-tandem, 2 for tandem held 10 s, 1 for 3-9.99 s;
-Guralnik et al. 1994).
+the test), ``fall_risk`` (tandem below 10 s: the CDC's cut-off; None when tandem was held to
+the end of stages shorter than 10 s, which cannot show it: ``tandem_screened``) and
+``sppb_balance_score`` (0-4: the Short Physical Performance Battery's balance part, scored from
+the same three stances: 1 point side by side, 1 semi-tandem, 2 for tandem held 10 s, 1 for
+3-9.99 s; Guralnik et al. 1994; None with stages shorter than its 10 s stands).
 """
 
 import math
@@ -252,17 +253,38 @@ class Steadi4Stage(CuedDrill):
         times = {s["stance"]: s["time_s"] for s in self.stages}
         held = [s for s in self.stages if s["held"]]
         tandem_s = times.get("tandem", 0.0)
-        finished = self.phase is Phase.COMPLETED
+        timed = self.phase is Phase.COMPLETED or "tandem" in times
         out.update(
             leg=self.values["leg"],
             hold_s=self.values["hold_s"],
             stages=self.stages,
             highest_stage_held=held[-1]["stage"] if held else 0,
-            tandem_time_s=tandem_s if finished or "tandem" in times else None,
-            fall_risk=tandem_s < CDC_HOLD_S - 1e-9 if finished or "tandem" in times else None,
-            sppb_balance_score=_sppb_balance(times) if finished or "tandem" in times else None,
+            tandem_time_s=tandem_s if timed else None,
+        )
+        full_stands = self.values["hold_s"] >= CDC_HOLD_S - 1e-9
+        out.update(
+            fall_risk=tandem_s < CDC_HOLD_S - 1e-9 if tandem_screened(out) else None,
+            sppb_balance_score=_sppb_balance(times) if timed and full_stands else None,
         )
         return out
+
+
+SHORT_STAGES = N_(
+    "Tandem stance was held to the end of %(hold)g s stages, under the CDC's %(cut)g s: the "
+    "screen needs stages of %(cut)g s."
+)
+"""Why a result ``tandem_screened`` refuses is not read against the CDC's cut-off."""
+
+
+def tandem_screened(result: dict) -> bool:
+    """Whether a STEADI result can be read against the CDC's 10 s: it timed tandem stance (or
+    an easier stance ended the test), and tandem was not held to the end of stages shorter than
+    10 s (``hold_s`` goes down to 5), which cannot show the 10 s the screen asks for."""
+    if result.get("tandem_time_s") is None:
+        return False
+    short = (result.get("hold_s") or CDC_HOLD_S) < CDC_HOLD_S - 1e-9
+    tandem = [s for s in result.get("stages") or [] if s.get("stance") == "tandem"]
+    return not (short and tandem and tandem[0].get("held"))
 
 
 def _sppb_balance(times: dict[str, float]) -> int:

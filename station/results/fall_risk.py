@@ -15,6 +15,7 @@ done, or the patient outside the cut-off's ages). Every word is in the language 
 from datetime import datetime
 from gettext import NullTranslations
 
+from drills.steadi import CDC_HOLD_S, SHORT_STAGES, tandem_screened
 from sensing.words import ENGLISH, N_
 from station.records.patients import age_years
 
@@ -75,11 +76,14 @@ def _age_on(trial: dict, patient: dict) -> int | None:
 
 def _steadi(trials: list[dict], patient: dict, translations: NullTranslations) -> dict:
     _ = translations.gettext
-    trial = _latest(trials, "steadi-4-stage", lambda r: r.get("tandem_time_s") is not None)
+    trial = _latest(trials, "steadi-4-stage", tandem_screened)
     out = _screen(
         N_("STEADI 4-stage: tandem stance"), N_("under 10 s"), STEADI_SOURCE, trial, translations
     )
     if trial is None:
+        timed = _latest(trials, "steadi-4-stage", lambda r: r.get("tandem_time_s") is not None)
+        if timed is not None:  # done, but with stages too short to read
+            out["words"] = _(SHORT_STAGES) % {"hold": timed["result"]["hold_s"], "cut": CDC_HOLD_S}
         return out
     tandem_s = trial["result"]["tandem_time_s"]
     reached = any(s.get("stance") == "tandem" for s in trial["result"].get("stages") or [])
@@ -88,7 +92,7 @@ def _steadi(trials: list[dict], patient: dict, translations: NullTranslations) -
         if reached
         else _("not reached (an easier stance ended it)")
     )
-    out["at_risk"] = tandem_s < 10.0 - 1e-9
+    out["at_risk"] = tandem_s < CDC_HOLD_S - 1e-9
     out["words"] = (
         _("Increased risk of falling (the CDC's cut-off).") if out["at_risk"] else _("Held 10 s.")
     )

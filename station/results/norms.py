@@ -25,6 +25,7 @@ from datetime import datetime
 from gettext import NullTranslations
 
 from drills.catalog import DRILLS
+from drills.steadi import SHORT_STAGES, tandem_screened
 from sensing import norms
 from sensing.words import ENGLISH, N_
 from station.records.patients import age_years
@@ -168,6 +169,9 @@ def _steadi(out: dict, trial: dict, patient: dict, translations: NullTranslation
     tandem_s = result.get("tandem_time_s")
     if tandem_s is None:
         out["reason"] = _("This test ended before it could time tandem stance.")
+        return out
+    if not tandem_screened(result):
+        out["reason"] = _(SHORT_STAGES) % {"hold": result["hold_s"], "cut": norms.STEADI_TANDEM_S}
         return out
     age = _adult_age(out, trial, patient, translations)
     if age is None:

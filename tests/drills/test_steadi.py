@@ -110,6 +110,20 @@ def test_tandem_lost_at_six_seconds_ends_the_test_with_increased_fall_risk():
     assert log[-1][1] == Tone("warning") and "stand-on-left" not in str(log)
 
 
+def test_stages_shorter_than_the_cdc_s_claim_no_fall_risk_from_a_tandem_held_to_their_end():
+    """With 5 s stages, tandem held all 5 s cannot show the CDC's 10 s: no fall risk claimed
+    either way, and no SPPB score (its stands are 10 s). Lost at 3 s, it is under 10 s
+    whatever the stage's length."""
+    drill = make(hold_s=5.0)
+    run(drill, Patient(), 200.0)
+    result = drill.result()
+    assert result["tandem_time_s"] == 5.0 and result["highest_stage_held"] == 4
+    assert result["fall_risk"] is None and result["sppb_balance_score"] is None
+    lost = make(hold_s=5.0)
+    run(lost, Patient(holds=[None, None, 300, None]), 200.0)
+    assert lost.result()["fall_risk"] is True and lost.result()["sppb_balance_score"] is None
+
+
 def test_a_stance_lost_before_tandem_counts_as_no_tandem_at_all():
     drill = make()
     run(drill, Patient(holds=[250, None, None, None]), 200.0)

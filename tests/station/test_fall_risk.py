@@ -64,6 +64,20 @@ def test_the_latest_result_of_each_test_is_read_against_its_cut_off():
     assert foam["at_risk"] is True and foam["value"] == "6.5 s held"
 
 
+def test_a_tandem_held_to_the_end_of_shortened_stages_is_not_the_latest_screen():
+    """Tandem held all of 5 s stages cannot show the CDC's 10 s: the screen reads the latest
+    STEADI that can; without one it says why it reads none, rather than a fall risk."""
+    short = steadi("2026-03-02", 5.0)
+    short["result"]["hold_s"] = 5.0
+    short["result"]["stages"][-1]["held"] = True
+    screens = by_test(fall_risk_screens([steadi("2026-01-05", 10.0), short], OLDER))
+    assert screens["STEADI 4-stage"]["at_risk"] is False
+    assert screens["STEADI 4-stage"]["trial_id"] == "steadi-4-stage-2026-01-05"
+    [alone, *_] = fall_risk_screens([short], OLDER)
+    assert alone["at_risk"] is None
+    assert alone["words"].startswith("Tandem stance was held to the end of 5 s stages")
+
+
 def test_tandem_not_reached_is_at_risk_and_says_so():
     [screen, *_] = fall_risk_screens([steadi("2026-03-02", 0.0, reached=False)], OLDER)
     assert screen["at_risk"] is True

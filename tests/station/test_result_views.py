@@ -314,6 +314,23 @@ def test_steadi_is_read_against_the_cdc_tandem_cut_off(stages, tandem_s, positio
     assert "CDC" in comparison["source"] and comparison["notes"] == []
 
 
+def test_steadi_with_shortened_stages_says_why_tandem_held_to_their_end_is_not_read():
+    trial = steadi([("feet-together", 5), ("semi-tandem", 5), ("tandem", 5)], 5.0)
+    for row in trial["result"]["stages"]:
+        row["held"] = True
+    trial["result"]["hold_s"] = 5.0
+    comparison = compare_with_norms(trial, OLDER)
+    assert comparison["rows"] == []
+    assert comparison["reason"] == (
+        "Tandem stance was held to the end of 5 s stages, under the CDC's 10 s: the screen "
+        "needs stages of 10 s."
+    )
+    trial["result"]["stages"][2].update(time_s=3.2, held=False)  # lost: under 10 s anyway
+    trial["result"]["tandem_time_s"] = 3.2
+    [row] = compare_with_norms(trial, OLDER)["rows"]
+    assert row["position"] == "below"
+
+
 def test_steadi_one_foot_under_five_seconds_and_a_younger_patient_get_notes():
     held = [("feet-together", 10), ("semi-tandem", 10), ("tandem", 10), ("one-foot", 3.2)]
     notes = compare_with_norms(steadi(held, 10.0), OLDER)["notes"]
