@@ -8,6 +8,7 @@ import zlib
 
 import numpy as np
 import pytest
+from sqlite_utils import Database
 
 from station.errors import NotFoundError
 from station.records.patients import PatientFieldError
@@ -60,18 +61,23 @@ def test_a_clinic_code_belongs_to_one_patient_in_any_case(storage):
         ).result()
 
 
-def test_the_v7_migration_makes_existing_codes_unique_and_says_so(tmp_path):
-    path = tmp_path / "station.db"
+def database_at(path, version: int) -> Database:
+    """A station database at ``path`` with the schema of ``version`` (its first migrations
+    applied and recorded), as an older station left it."""
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, at TEXT)")
     db.commit()
     db.close()
-    from sqlite_utils import Database
-
     old = Database(path)
-    for version, migration in enumerate(MIGRATIONS[:6], start=1):
+    for number, migration in enumerate(MIGRATIONS[:version], start=1):
         migration(old)
-        old.execute("INSERT INTO schema_migrations VALUES (?, 'then')", [version])
+        old.execute("INSERT INTO schema_migrations VALUES (?, 'then')", [number])
+    return old
+
+
+def test_the_v7_migration_makes_existing_codes_unique_and_says_so(tmp_path):
+    path = tmp_path / "station.db"
+    old = database_at(path, 6)
     for name, code in (("Ada", "P-1"), ("Ada Look-alike", "p-1"), ("Bo", "P-2"), ("Cy", "P-1")):
         old["patients"].insert({"name": name, "code": code, "created_at": "then"})
     old.conn.commit()
@@ -92,16 +98,7 @@ def test_the_v15_migration_follows_weight_bearing_goals_by_their_asymmetry(tmp_p
     one) become goals on its size, lower better, and the change is in the audit log; other
     goals are left alone."""
     path = tmp_path / "station.db"
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, at TEXT)")
-    db.commit()
-    db.close()
-    from sqlite_utils import Database
-
-    old = Database(path)
-    for version, migration in enumerate(MIGRATIONS[:14], start=1):
-        migration(old)
-        old.execute("INSERT INTO schema_migrations VALUES (?, 'then')", [version])
+    old = database_at(path, 14)
     old["patients"].insert({"name": "Ada", "created_at": "then"})
     for drill, metric, baseline, target in (
         ("weight-bearing", "symmetry_index_lr_pct", -60.0, -10.0),
