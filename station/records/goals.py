@@ -227,7 +227,7 @@ def goal_progress(
     conditions = conditions or {}
     out = []
     for goal in goals:
-        about = describe(goal["drill"], goal["metric"], translations)
+        about = _described(goal, translations)
         found = latest.get((goal["drill"], goal["metric"], goal["condition"]))
         current, current_date = found if found else (None, None)
         baseline, target = goal["baseline"], goal["target"]
@@ -279,6 +279,22 @@ def goal_progress(
             }
         )
     return out
+
+
+def _described(goal: dict, translations) -> dict:
+    """``describe`` of a stored goal; for a measure this version does not follow (set on a
+    newer station and brought by the clinic hub, or a measure a drill no longer follows), its
+    key under the drill's name, and the way the goal itself says is better (its target lies
+    past its baseline), so the list still shows every goal."""
+    try:
+        return describe(goal["drill"], goal["metric"], translations)
+    except GoalFieldError:
+        title = drill_title(goal["drill"], translations) if goal["drill"] else ""
+        return {
+            "label": f"{title}: {goal['metric']}" if title else goal["metric"],
+            "unit": "",
+            "better": "lower" if goal["target"] < goal["baseline"] else "higher",
+        }
 
 
 def _day(iso: str | None) -> date | None:

@@ -99,6 +99,25 @@ def test_a_baseline_the_therapist_enters_has_no_day(goals):
     assert shown["words"].startswith("Pain on arrival: from 6 to 3/10 by 2026-04-01")
 
 
+def test_a_goal_on_a_measure_this_version_does_not_follow_is_still_listed():
+    """A goal set on a newer station, brought by the clinic hub, whose measure this version's
+    drill does not follow: the list shows it, by its key, instead of failing."""
+    stored = {
+        "id": 7,
+        "drill": "weight-bearing",
+        "metric": "some_newer_measure_pct",
+        "condition": None,
+        "baseline": 60.0,
+        "target": 10.0,
+        "baseline_date": None,
+        "due_date": "2026-04-01",
+    }
+    [shown] = goal_progress([stored], {}, TODAY)
+    assert shown["label"] == "Partial weight bearing: some_newer_measure_pct"
+    assert shown["better"] == "lower" and shown["met"] is False and shown["current"] is None
+    assert "no result yet" in shown["words"]
+
+
 @pytest.mark.parametrize(
     "data, field, words",
     [
