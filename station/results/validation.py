@@ -561,6 +561,13 @@ CHECKS = (
         _all_within("weight-bearing", "symmetry_index_lr_pct", "post-knee-surgery", 20, 100),
     ),
     Check(
+        "Weight bearing: the asymmetry the progress page follows is larger after a knee "
+        "operation than in the healthy young",
+        "Knee Surg Sports Traumatol Arthrosc 2014;22:609-14 (about 70% on the good side); healthy "
+        "adults stand evenly (Ohlendorf et al. 2020)",
+        _ordered("weight-bearing", "asymmetry_pct", "healthy-young", "post-knee-surgery", True),
+    ),
+    Check(
         "Quiet stance: the high-fall-risk patient sways faster than the healthy young",
         "older and impaired people sway faster (Santos & Duarte 2016)",
         _ordered("quiet-stance", "velocity_mean_cm_s", "healthy-young", "high-fall-risk", True),
